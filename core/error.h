@@ -1,0 +1,40 @@
+/* core/error.h — filling and printing struct sluice_error.
+ *
+ * Users see one line per error:
+ *   configs/lang_count.conf:14: stage 'out': key 'output_mode': output_mode 'append' needs a watermark
+ *     hint: add watermark = { column = ...; delay = ...; } to a stage before the aggregation
+ * The setters return the code they record, so a failure is one statement. */
+#ifndef SLUICE_CORE_ERROR_H
+#define SLUICE_CORE_ERROR_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <libconfig.h>
+#include <sluice/buf.h>
+#include <sluice/error.h>
+
+#if defined(__GNUC__)
+#define SLUICE_FMT(a, b) __attribute__((format(printf, a, b)))
+#else
+#define SLUICE_FMT(a, b)
+#endif
+
+/* Records code and message; keeps file/line/stage/key already set. NULL err is allowed. */
+int sluice_error_set(struct sluice_error *err, int code, const char *fmt, ...) SLUICE_FMT(3, 4);
+int sluice_error_setv(struct sluice_error *err, int code, const char *fmt, va_list ap);
+/* Like sluice_error_set, and takes file and line from `setting`, the stage
+ * name from the enclosing stage group (its `name`), and the key from the
+ * setting's own name when it is a stage option. */
+int sluice_error_at(struct sluice_error *err, int code, const config_setting_t *setting,
+                    const char *fmt, ...) SLUICE_FMT(4, 5);
+void sluice_error_hint(struct sluice_error *err, const char *fmt, ...) SLUICE_FMT(2, 3);
+void sluice_error_stage(struct sluice_error *err, const char *stage);
+void sluice_error_clear(struct sluice_error *err);
+
+/* "file:line: stage 'x': message" plus "\n  hint: ..." when there is one; no trailing newline. */
+void sluice_error_format(const struct sluice_error *err, struct sluice_buf *out);
+/* "sluice: " + sluice_error_format + "\n" to `f`. */
+void sluice_error_print(const struct sluice_error *err, FILE *f);
+
+#endif

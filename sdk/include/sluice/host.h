@@ -1,0 +1,188 @@
+/* sluice/host.h — the functions the core lends to plugins.
+ *
+ * The core passes one `struct sluice_host` to every plugin's open(). Plugins call the core only through it, never by
+ * linking to core symbols, so a plugin built against ABI 1 keeps loading.
+ * The table starts with abi_version and size; fields are only ever added at
+ * the end, so before calling a field added after ABI 1's first release, check
+ * `offsetof(struct sluice_host, field) < host->size`.
+ *
+ * Threads: every function here may be called from any thread, except the
+ * stage-declaration functions (set_output_schema, use_column, use_all_columns,
+ * pass_column), which are for open() only. Functions on one builder or one
+ * decoder must not be called from two threads at once.
+ * Memory: the core aborts the process when memory runs out (as most runtimes
+ * do); no function here reports SLUICE_ENOMEM. */
+#ifndef SLUICE_HOST_H
+#define SLUICE_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sluice/arrow.h>
+#include <sluice/batch.h>
+#include <sluice/buf.h>
+#include <sluice/error.h>
+#include <sluice/types.h>
+
+#if defined(__GNUC__)
+#define SLUICE_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define SLUICE_PRINTF(a, b)
+#endif
+
+struct sluice_ctx;      /* one stage, as the core sees it (opaque) */
+struct sluice_builder;  /* builds Arrow arrays (opaque) */
+struct sluice_decoder;  /* turns JSON-lines or CSV text into batches (opaque) */
+
+enum sluice_log_level {
+    SLUICE_LOG_ERROR = 0,
+    SLUICE_LOG_WARN,
+    SLUICE_LOG_INFO,
+    SLUICE_LOG_DEBUG,
+};
+
+enum sluice_parse_mode {
+    SLUICE_PARSE_PERMISSIVE = 0, /* malformed line: a row of nulls (raw line in the corrupt column) */
+    SLUICE_PARSE_DROP_MALFORMED, /* malformed line: no row */
+    SLUICE_PARSE_FAIL_FAST,      /* malformed line: SLUICE_EDATA naming file and line */
+};
+
+/* The columns a source must produce; everything else may be left null.
+ * Paths name struct fields with dots; arrays are stepped through without an
+ * index (`includes.users.verified` is field `verified` of every user). */
+struct sluice_projection {
+    bool all;                 /* every column: paths is empty */
+    size_t n_paths;
+    const char *const *paths;
+};
+
+struct sluice_decode_opts {
+    uint32_t size;                              /* sizeof(struct sluice_decode_opts) */
+    const char *format;                         /* "json" (JSON lines) or "csv" */
+    const struct ArrowSchema *schema;           /* the rows' struct schema; must outlive the decoder */
+    const struct sluice_projection *projection; /* NULL: every column */
+    enum sluice_parse_mode mode;
+    const char *corrupt_column;                 /* top-level string column for raw malformed lines, used only if the schema has it; NULL: "_corrupt_record" */
+    bool csv_header;                            /* csv: the first line of each file names the columns */
+    char csv_delimiter;                         /* csv: 0 means ',' */
+};
+
+/* A run of complete lines. A final line without a newline counts as a line. */
+struct sluice_decode_input {
+    const char *data;
+    size_t len;
+    const char *origin;  /* file name, for messages */
+    int64_t first_line;  /* 1-based line number of data[0] within origin */
+    bool file_start;     /* data begins a file: skip a UTF-8 BOM, read a csv header */
+};
+
+struct sluice_decode_stats {
+    int64_t rows;      /* rows produced */
+    int64_t malformed; /* malformed lines seen (kept as null rows or dropped) */
+    int64_t bytes;     /* input bytes consumed */
+};
+
+struct sluice_host {
+    uint32_t abi_version; /* SLUICE_ABI_VERSION of the core */
+    uint32_t size;        /* sizeof(struct sluice_host) in the core */
+
+    /* ---- logging and errors ---- */
+    void (*log)(const struct sluice_ctx *ctx, enum sluice_log_level level, const char *fmt, ...)
+        SLUICE_PRINTF(3, 4);
+    /* Record an error (message: lower-case, one line, no final period) and
+     * return `code`, so a failure path is one statement. */
+    int (*error)(struct sluice_error *err, int code, const char *fmt, ...) SLUICE_PRINTF(3, 4);
+    /* Add advice to an error already recorded. */
+    void (*error_hint)(struct sluice_error *err, const char *fmt, ...) SLUICE_PRINTF(2, 3);
+
+    /* ---- the stage ---- */
+    const char *(*stage_name)(const struct sluice_ctx *ctx);
+    /* The schema of the stage's input (NULL for a source). Borrowed, lives as long as the pipeline. */
+    const struct ArrowSchema *(*input_schema)(const struct sluice_ctx *ctx);
+    /* open(): declare the stage's output schema (a struct). Takes ownership of `schema`. */
+    int (*set_output_schema)(struct sluice_ctx *ctx, struct ArrowSchema *schema, struct sluice_error *err);
+    /* The output schema the stage declared (NULL before). Batches it emits carry this pointer. */
+    const struct ArrowSchema *(*output_schema)(const struct sluice_ctx *ctx);
+    /* open(): declare that the stage reads this input path, so the source parses it. */
+    int (*use_column)(struct sluice_ctx *ctx, const char *path, struct sluice_error *err);
+    /* open(): declare that the stage reads every input column (a sink printing rows). */
+    void (*use_all_columns)(struct sluice_ctx *ctx);
+    /* open(): declare that top-level output column `out_index` is input column
+     * `in_index` passed through, so what later stages read of it is read from the input. */
+    void (*pass_column)(struct sluice_ctx *ctx, int64_t out_index, int64_t in_index);
+    /* Count malformed input lines for progress reporting (any thread). */
+    void (*count_malformed)(struct sluice_ctx *ctx, int64_t n);
+
+    /* ---- schemas ---- */
+    /* Resolve `data.public_metrics.like_count`, `includes.users[0].verified` or
+     * back-quoted names against a struct schema. */
+    int (*col_resolve)(const struct ArrowSchema *schema, const char *path, struct sluice_col *out,
+                       struct sluice_error *err);
+    /* Parse Spark StructType JSON, a DDL string, or `@file` holding either.
+     * On SLUICE_OK *out is the caller's to release. */
+    int (*schema_parse)(const char *text, struct ArrowSchema *out, struct sluice_error *err);
+    /* Deep copy; *out is the caller's to release. */
+    void (*schema_copy)(const struct ArrowSchema *in, struct ArrowSchema *out);
+    /* Initialise *out as a node of `format` named `name` with `n_children`
+     * zeroed child nodes for the caller to fill with schema_init or
+     * schema_copy. Releasing the root releases the whole tree. */
+    void (*schema_init)(struct ArrowSchema *out, const char *format, const char *name,
+                        bool nullable, int64_t n_children);
+
+    /* ---- building batches ---- */
+    /* A builder for rows of `schema` (a struct; borrowed, must outlive the builder). */
+    struct sluice_builder *(*builder_new)(const struct ArrowSchema *schema);
+    /* The builder of struct field i, or of a list's elements (i = 0). */
+    struct sluice_builder *(*builder_child)(struct sluice_builder *b, int64_t i);
+    void (*append_null)(struct sluice_builder *b);
+    void (*append_bool)(struct sluice_builder *b, bool v);
+    void (*append_long)(struct sluice_builder *b, int64_t v);
+    void (*append_double)(struct sluice_builder *b, double v);
+    void (*append_string)(struct sluice_builder *b, const char *s, size_t n);
+    void (*append_timestamp)(struct sluice_builder *b, int64_t us);
+    /* A non-null struct slot (and, on the root builder, a row): then append
+     * exactly one value (or null) to every child. */
+    void (*append_struct)(struct sluice_builder *b);
+    /* A non-null list: append its elements to builder_child(b, 0), then end_list. */
+    void (*begin_list)(struct sluice_builder *b);
+    void (*end_list)(struct sluice_builder *b);
+    /* Append a copy of physical slot `slot` of `src`, an array of the builder's type (deep for structs and lists). */
+    void (*append_from)(struct sluice_builder *b, const struct ArrowArray *src, int64_t slot);
+    /* Rows appended so far on the root. */
+    int64_t (*builder_rows)(const struct sluice_builder *b);
+    /* Turn the rows appended so far into *out (the caller's to release);
+     * the builder is empty again and ready for the next batch. */
+    void (*builder_finish)(struct sluice_builder *b, struct sluice_batch *out);
+    void (*builder_free)(struct sluice_builder *b);
+
+    /* ---- decoding text formats (shared by every source) ---- */
+    int (*decoder_new)(const struct sluice_decode_opts *opts, struct sluice_decoder **out,
+                       struct sluice_error *err);
+    /* Decode every line of `in` into *out (the caller's to release; the
+     * batch's schema is opts->schema). Stats are added to *stats. Fails only
+     * under SLUICE_PARSE_FAIL_FAST, with SLUICE_EDATA naming origin and line. */
+    int (*decode)(struct sluice_decoder *d, const struct sluice_decode_input *in,
+                  struct sluice_batch *out, struct sluice_decode_stats *stats,
+                  struct sluice_error *err);
+    void (*decoder_free)(struct sluice_decoder *d);
+
+    /* ---- time ---- */
+    int64_t (*now_us)(void);       /* wall clock, µs since the epoch */
+    int64_t (*monotonic_us)(void); /* for measuring durations */
+    /* ISO 8601 with or without offset, or a date; SLUICE_OK and *us on success. */
+    int (*parse_timestamp)(const char *s, size_t n, int64_t *us);
+    /* `2021-05-03T07:55:40.000Z` into out (NUL-terminated); returns the length. */
+    size_t (*format_timestamp)(int64_t us, char out[40]);
+
+    /* ---- rendering values (console, file and memory sinks share these) ---- */
+    /* One row as a JSON object {"col":value,...}: timestamps ISO UTC with ms,
+     * structs as objects, arrays as arrays, doubles shortest round-trip. */
+    void (*render_row_json)(const struct sluice_batch *b, int64_t row, struct sluice_buf *out);
+    /* One top-level column's value as Spark's show() prints it (`null`,
+     * `[a, b]`, `{1, x}`, `2021-05-03 07:55:40`). */
+    void (*render_cell_text)(const struct sluice_batch *b, int64_t column, int64_t row,
+                             struct sluice_buf *out);
+};
+
+#endif /* SLUICE_HOST_H */

@@ -1,0 +1,142 @@
+/* sluice/plugin.h — everything a plugin includes.
+ *
+ * A plugin is a shared object exporting one symbol, sluice_plugin_v1, that
+ * returns a const descriptor: ABI version, kind, name, summary, option table
+ * and callbacks. The core validates a stage's config against the option
+ * table, writes the values into a conf struct of `conf_size` bytes at each
+ * option's `offset`, and calls the callbacks. See sdk/README.md for the
+ * lifecycle of each kind, on which thread each callback runs, and who owns
+ * what.
+ *
+ * ABI rules: the descriptor starts with abi_version and size; fields are only
+ * added at the end; the core reads a field only when `size` covers it. */
+#ifndef SLUICE_PLUGIN_H
+#define SLUICE_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sluice/arrow.h>
+#include <sluice/batch.h>
+#include <sluice/buf.h>
+#include <sluice/error.h>
+#include <sluice/host.h>
+#include <sluice/types.h>
+
+#define SLUICE_ABI_VERSION 1
+
+#if defined(_WIN32)
+#define SLUICE_EXPORT __declspec(dllexport)
+#else
+#define SLUICE_EXPORT __attribute__((visibility("default")))
+#endif
+
+enum sluice_kind {
+    SLUICE_KIND_SOURCE = 1,
+    SLUICE_KIND_TRANSFORM = 2,
+    SLUICE_KIND_AGGREGATOR = 3,
+    SLUICE_KIND_SINK = 4,
+};
+
+/* Output modes, also used as a bit set in sluice_plugin.modes. */
+enum sluice_output_mode {
+    SLUICE_MODE_APPEND = 1,
+    SLUICE_MODE_UPDATE = 2,
+    SLUICE_MODE_COMPLETE = 4,
+};
+
+/* Option types and the C type the core writes at `offset`. */
+enum sluice_option_type {
+    SLUICE_OPT_STRING = 1,  /* const char *  (NULL when absent without default) */
+    SLUICE_OPT_LONG,        /* int64_t */
+    SLUICE_OPT_DOUBLE,      /* double (an integer in the config is accepted) */
+    SLUICE_OPT_BOOL,        /* bool */
+    SLUICE_OPT_DURATION,    /* int64_t microseconds, from "10 seconds", "500ms", ... */
+    SLUICE_OPT_ENUM,        /* const char *, one of `choices` */
+    SLUICE_OPT_SCHEMA,      /* const struct ArrowSchema *: Spark JSON, DDL or @file, parsed by the core */
+    SLUICE_OPT_EXPR,        /* const char *: an expression, compiled by the plugin */
+    SLUICE_OPT_STRING_LIST, /* struct sluice_strlist */
+};
+
+enum sluice_option_flags {
+    SLUICE_OPT_OPTIONAL = 0,
+    SLUICE_OPT_REQUIRED = 1,
+};
+
+struct sluice_strlist {
+    const char *const *items;
+    size_t n;
+};
+
+/* One row of an option table; the table ends with a zeroed row. */
+struct sluice_option {
+    const char *name;
+    enum sluice_option_type type;
+    const char *default_value; /* as written in a config ("1", "json", "10 seconds"); NULL: none */
+    int flags;                 /* enum sluice_option_flags */
+    size_t offset;             /* where the value goes in the conf struct */
+    const char *help;          /* one line, for `sluice plugins NAME` */
+    const char *choices;       /* SLUICE_OPT_ENUM: "a|b|c" */
+};
+
+/* A source hands each batch it reads to the core through this. The core
+ * takes ownership of *batch. May be called from the thread running read(). */
+typedef int (*sluice_emit_fn)(void *emit_arg, struct sluice_batch *batch, struct sluice_error *err);
+
+struct sluice_plugin {
+    uint32_t abi_version; /* SLUICE_ABI_VERSION the plugin was built against */
+    uint32_t size;        /* sizeof(struct sluice_plugin) as the plugin saw it */
+    enum sluice_kind kind;
+    const char *name;     /* what configs write: source = "file" */
+    const char *summary;  /* one line for `sluice plugins` */
+    const struct sluice_option *options;
+    size_t conf_size;     /* bytes of the conf struct the core fills */
+    unsigned modes;       /* sinks: the output modes accepted (enum sluice_output_mode bits) */
+
+    /* ---- every kind but aggregators (main thread, once) ---- */
+    /* Validate `conf`, declare the output schema (sources, transforms) and the
+     * columns read (transforms, sinks), and create *state. `host` and `conf`
+     * (and the strings in it) live as long as the stage: keep them in *state. */
+    int (*open)(const struct sluice_host *host, const void *conf, struct sluice_ctx *ctx,
+                void **state, struct sluice_error *err);
+    /* Free what open created. Called once, also after a failed run; never after a failed open. */
+    void (*close)(void *state);
+
+    /* ---- sources: Spark's micro-batch source protocol ---- */
+    /* Main thread, once before the first batch: the columns to produce. */
+    int (*prepare)(void *state, const struct sluice_projection *projection, struct sluice_error *err);
+    /* Main thread: the latest offset available after `start` (NULL: from the
+     * beginning) as JSON text in *out, honouring the source's own per-trigger
+     * limit when `limited`. Leave *out empty when there is no data at all. */
+    int (*latest_offset)(void *state, const char *start, bool limited, struct sluice_buf *out,
+                         struct sluice_error *err);
+    /* Main thread: plan reading (start, end] as *n_units independent units
+     * (files, chunks). Must be replayable: the same offsets give the same rows. */
+    int (*plan_read)(void *state, const char *start, const char *end, size_t *n_units,
+                     struct sluice_error *err);
+    /* Any worker thread, concurrently for different units of the current plan:
+     * read one unit, passing each batch to emit. */
+    int (*read)(void *state, size_t unit, sluice_emit_fn emit, void *emit_arg,
+                struct sluice_error *err);
+    /* Main thread: every batch up to `end` is durably processed; data before it may be forgotten. */
+    int (*commit)(void *state, const char *end, struct sluice_error *err);
+
+    /* ---- transforms ---- */
+    /* Any worker thread, concurrently: turn *in (the callee's, to release or
+     * move from) into *out (initialised by the callee). */
+    int (*process)(void *state, struct sluice_batch *in, struct sluice_batch *out,
+                   struct sluice_error *err);
+
+    /* ---- sinks (main thread, in batch order) ---- */
+    /* A micro-batch begins. A batch id seen before must be made harmless (replay after a crash). */
+    int (*begin)(void *state, int64_t batch_id, enum sluice_output_mode mode, struct sluice_error *err);
+    /* Some of the batch's rows; *batch is the callee's to release. Called zero or more times. */
+    int (*write)(void *state, struct sluice_batch *batch, struct sluice_error *err);
+    /* The micro-batch is complete: make it visible/durable. */
+    int (*end)(void *state, int64_t batch_id, struct sluice_error *err);
+};
+
+typedef const struct sluice_plugin *(*sluice_plugin_entry_fn)(void);
+
+#endif /* SLUICE_PLUGIN_H */
