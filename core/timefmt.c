@@ -1,0 +1,173 @@
+#include "timefmt.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#define US_PER_SEC 1000000LL
+#define US_PER_DAY 86400000000LL
+
+/* Howard Hinnant's civil-date algorithms: exact for the proleptic Gregorian
+ * calendar over the whole int64 day range we care about, no libc time zones. */
+int64_t sluice_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+void sluice_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static bool digits(const char *s, size_t n, size_t at, size_t count, int *out)
+{
+    if (at + count > n) return false;
+    int v = 0;
+    for (size_t i = 0; i < count; i++) {
+        char c = s[at + i];
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static bool leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static unsigned days_in_month(int64_t y, int m)
+{
+    static const unsigned dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    return m == 2 && leap(y) ? 29 : dm[m - 1];
+}
+
+int sluice_time_parse(const char *s, size_t n, int64_t *us)
+{
+    int year, mon, day, hh = 0, mm = 0, ss = 0;
+    size_t i = 0;
+    if (!digits(s, n, 0, 4, &year) || n < 10 || s[4] != '-' || !digits(s, n, 5, 2, &mon) ||
+        s[7] != '-' || !digits(s, n, 8, 2, &day))
+        return -1;
+    if (mon < 1 || mon > 12 || day < 1 || (unsigned)day > days_in_month(year, mon)) return -1;
+    i = 10;
+    int64_t frac_us = 0;
+    if (i < n && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
+        i++;
+        if (!digits(s, n, i, 2, &hh) || i + 2 >= n || s[i + 2] != ':' || !digits(s, n, i + 3, 2, &mm))
+            return -1;
+        i += 5;
+        if (i < n && s[i] == ':') {
+            if (!digits(s, n, i + 1, 2, &ss)) return -1;
+            i += 3;
+            if (i < n && (s[i] == '.' || s[i] == ',')) {
+                i++;
+                size_t start = i;
+                int64_t scale = 100000;
+                while (i < n && s[i] >= '0' && s[i] <= '9') {
+                    if (scale > 0) frac_us += (s[i] - '0') * scale;
+                    scale /= 10;
+                    i++;
+                }
+                if (i == start || i - start > 9) return -1;
+            }
+        }
+        if (hh > 23 || mm > 59 || ss > 60) return -1;
+    }
+    int64_t offset_s = 0;
+    if (i < n) {
+        if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == n) {
+            i++;
+        } else if (s[i] == '+' || s[i] == '-') {
+            int sign = s[i] == '-' ? -1 : 1, oh, om = 0;
+            i++;
+            if (!digits(s, n, i, 2, &oh)) return -1;
+            i += 2;
+            if (i < n && s[i] == ':') i++;
+            if (i < n) {
+                if (!digits(s, n, i, 2, &om)) return -1;
+                i += 2;
+            }
+            if (oh > 18 || om > 59) return -1;
+            offset_s = sign * (oh * 3600 + om * 60);
+        }
+    }
+    if (i != n) return -1;
+    int64_t days = sluice_days_from_civil(year, (unsigned)mon, (unsigned)day);
+    int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_s;
+    *us = secs * US_PER_SEC + frac_us;
+    return 0;
+}
+
+static void split(int64_t us, int64_t *y, unsigned *mo, unsigned *d, int *h, int *mi, int *s,
+                  int64_t *frac)
+{
+    int64_t days = us / US_PER_DAY, rem = us % US_PER_DAY;
+    if (rem < 0) {
+        rem += US_PER_DAY;
+        days--;
+    }
+    sluice_civil_from_days(days, y, mo, d);
+    int64_t secs = rem / US_PER_SEC;
+    *frac = rem % US_PER_SEC;
+    *h = (int)(secs / 3600);
+    *mi = (int)(secs / 60 % 60);
+    *s = (int)(secs % 60);
+}
+
+size_t sluice_time_format_iso(int64_t us, char out[40])
+{
+    int64_t y, frac;
+    unsigned mo, d;
+    int h, mi, s;
+    split(us, &y, &mo, &d, &h, &mi, &s, &frac);
+    int n = snprintf(out, 40, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, mo, d, h, mi, s,
+                     (int)(frac / 1000));
+    return n > 0 ? (size_t)n : 0;
+}
+
+size_t sluice_time_format_show(int64_t us, char out[40])
+{
+    int64_t y, frac;
+    unsigned mo, d;
+    int h, mi, s;
+    split(us, &y, &mo, &d, &h, &mi, &s, &frac);
+    int n = snprintf(out, 40, "%04lld-%02u-%02u %02d:%02d:%02d", (long long)y, mo, d, h, mi, s);
+    if (n > 0 && frac) {
+        /* Spark prints the fraction without trailing zeros. */
+        char f[8];
+        snprintf(f, sizeof f, "%06lld", (long long)frac);
+        int len = 6;
+        while (len > 0 && f[len - 1] == '0') len--;
+        n += snprintf(out + n, (size_t)(40 - n), ".%.*s", len, f);
+    }
+    return n > 0 ? (size_t)n : 0;
+}
+
+int64_t sluice_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * US_PER_SEC + ts.tv_nsec / 1000;
+}
+
+int64_t sluice_monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * US_PER_SEC + ts.tv_nsec / 1000;
+}
