@@ -1,0 +1,423 @@
+/* The micro-batch loop. Data path, top to bottom:
+ *   source.latest_offset -> source.plan_read -> units on worker threads:
+ *   source.read -> emit -> transforms -> (per sink) result lists
+ *   -> main thread, in unit order: sink.write -> sink.end -> source.commit
+ * Workers run ahead of the sinks by a bounded window of units, so memory
+ * stays bounded and sinks see rows in the order the source planned them. */
+#include "engine.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "batch_share.h"
+#include "error.h"
+#include "log.h"
+#include "mem.h"
+#include "timefmt.h"
+
+/* How long an idle "0 seconds" trigger waits before asking the sources
+ * again; Spark's spark.sql.streaming.pollingDelay has the same default. */
+#define IDLE_POLL_US 10000
+
+static atomic_int stop_requested;
+
+void sluice_engine_request_stop(void)
+{
+    atomic_store(&stop_requested, 1);
+}
+
+static void on_signal(int sig)
+{
+    atomic_store(&stop_requested, 1);
+    /* A second Ctrl-C should not wait for the batch: restore the default. */
+    signal(sig, SIG_DFL);
+}
+
+/* ---- one unit's results ------------------------------------------------ */
+
+struct sink_item {
+    struct sluice_stage *sink;
+    struct sluice_batch batch;
+};
+
+struct unit_slot {
+    struct sink_item *items;
+    size_t n_items, cap;
+    int status;
+    struct sluice_error err;
+    bool done;
+};
+
+static void slot_push(struct unit_slot *s, struct sluice_stage *sink, struct sluice_batch *b)
+{
+    if (s->n_items == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 8;
+        s->items = sluice_xrealloc(s->items, s->cap * sizeof *s->items);
+    }
+    s->items[s->n_items].sink = sink;
+    sluice_batch_move(&s->items[s->n_items].batch, b);
+    s->n_items++;
+}
+
+static void slot_clear(struct unit_slot *s)
+{
+    for (size_t i = 0; i < s->n_items; i++) sluice_batch_release(&s->items[i].batch);
+    free(s->items);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- pushing a batch down the graph (worker threads) -------------------- */
+
+static int push_to(struct unit_slot *slot, struct sluice_stage *stage, struct sluice_batch *b,
+                   struct sluice_error *err);
+
+/* Hand `b` (ours) to every reader of `producer`: shared views to all but the
+ * last, which gets the batch itself. */
+static int fan_out(struct unit_slot *slot, struct sluice_stage *producer, struct sluice_batch *b,
+                   struct sluice_error *err)
+{
+    b->schema = sluice_ctx_output_schema(&producer->ctx);
+    if (producer->n_outputs == 0) {
+        sluice_batch_release(b);
+        return SLUICE_OK;
+    }
+    for (size_t i = 0; i + 1 < producer->n_outputs; i++) {
+        struct sluice_batch view;
+        sluice_batch_share(b, &view);
+        int rc = push_to(slot, producer->outputs[i], &view, err);
+        if (rc) {
+            sluice_batch_release(b);
+            return rc;
+        }
+    }
+    return push_to(slot, producer->outputs[producer->n_outputs - 1], b, err);
+}
+
+static int push_to(struct unit_slot *slot, struct sluice_stage *stage, struct sluice_batch *b,
+                   struct sluice_error *err)
+{
+    switch (stage->kind) {
+    case SLUICE_STAGE_TRANSFORM: {
+        struct sluice_batch out = { 0 };
+        int rc = stage->plugin->process(stage->state, b, &out, err);
+        sluice_batch_release(b); /* in case the plugin left it */
+        if (rc) {
+            sluice_batch_release(&out);
+            sluice_error_stage(err, stage->name);
+            return rc;
+        }
+        return fan_out(slot, stage, &out, err);
+    }
+    case SLUICE_STAGE_SINK:
+        slot_push(slot, stage, b);
+        return SLUICE_OK;
+    default:
+        sluice_batch_release(b);
+        return sluice_error_set(err, SLUICE_EINTERNAL, "stage '%s' cannot run yet", stage->name);
+    }
+}
+
+/* ---- the workers -------------------------------------------------------- */
+
+struct batch_run {
+    struct sluice_stage *source;
+    size_t n_units;
+    struct unit_slot *slots;
+    size_t window;          /* units a worker may run ahead of the sinks */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    size_t next_unit;       /* next unit to hand to a worker */
+    size_t next_write;      /* next unit the main thread writes */
+    bool failed;
+};
+
+struct emit_arg {
+    struct batch_run *run;
+    struct unit_slot *slot;
+};
+
+static int emit_from_source(void *arg, struct sluice_batch *batch, struct sluice_error *err)
+{
+    struct emit_arg *e = arg;
+    return fan_out(e->slot, e->run->source, batch, err);
+}
+
+static void run_unit(struct batch_run *run, size_t unit)
+{
+    struct unit_slot *slot = &run->slots[unit];
+    struct emit_arg arg = { run, slot };
+    slot->status = run->source->plugin->read(run->source->state, unit, emit_from_source, &arg, &slot->err);
+    if (slot->status && !slot->err.stage[0]) sluice_error_stage(&slot->err, run->source->name);
+}
+
+static void *worker_main(void *p)
+{
+    struct batch_run *run = p;
+    pthread_mutex_lock(&run->lock);
+    for (;;) {
+        while (!run->failed && run->next_unit < run->n_units &&
+               run->next_unit >= run->next_write + run->window)
+            pthread_cond_wait(&run->changed, &run->lock);
+        if (run->failed || run->next_unit >= run->n_units) break;
+        size_t unit = run->next_unit++;
+        pthread_mutex_unlock(&run->lock);
+        run_unit(run, unit);
+        pthread_mutex_lock(&run->lock);
+        run->slots[unit].done = true;
+        if (run->slots[unit].status) run->failed = true;
+        pthread_cond_broadcast(&run->changed);
+    }
+    pthread_mutex_unlock(&run->lock);
+    return NULL;
+}
+
+/* ---- one micro-batch ---------------------------------------------------- */
+
+struct query {
+    struct sluice_stage *source;
+    struct sluice_stage **sinks; /* every sink below the source */
+    size_t n_sinks;
+    char *committed;             /* offset JSON, NULL before the first batch */
+    char *target;                /* available_now: where to stop */
+    int64_t next_batch_id;
+    int64_t rows_total;
+};
+
+static void collect_sinks(struct query *q, struct sluice_stage *s)
+{
+    if (s->kind == SLUICE_STAGE_SINK) {
+        q->sinks = sluice_xrealloc(q->sinks, (q->n_sinks + 1) * sizeof *q->sinks);
+        q->sinks[q->n_sinks++] = s;
+    }
+    for (size_t i = 0; i < s->n_outputs; i++) collect_sinks(q, s->outputs[i]);
+}
+
+static int write_slot(struct unit_slot *slot, int64_t *rows, struct sluice_error *err)
+{
+    for (size_t i = 0; i < slot->n_items; i++) {
+        struct sink_item *it = &slot->items[i];
+        *rows += sluice_batch_rows(&it->batch);
+        int rc = it->sink->plugin->write(it->sink->state, &it->batch, err);
+        sluice_batch_release(&it->batch); /* in case the plugin left it */
+        if (rc) {
+            sluice_error_stage(err, it->sink->name);
+            return rc;
+        }
+    }
+    return SLUICE_OK;
+}
+
+static int run_batch(struct sluice_graph *g, struct query *q, const char *end, struct sluice_error *err)
+{
+    struct sluice_stage *src = q->source;
+    int64_t batch_id = q->next_batch_id;
+    int64_t t0 = sluice_monotonic_us();
+    int64_t malformed0 = sluice_ctx_malformed(&src->ctx);
+
+    size_t n_units = 0;
+    int rc = src->plugin->plan_read(src->state, q->committed, end, &n_units, err);
+    if (rc) {
+        sluice_error_stage(err, src->name);
+        return rc;
+    }
+    for (size_t i = 0; i < q->n_sinks; i++) {
+        struct sluice_stage *k = q->sinks[i];
+        rc = k->plugin->begin(k->state, batch_id, k->mode, err);
+        if (rc) {
+            sluice_error_stage(err, k->name);
+            return rc;
+        }
+    }
+
+    struct batch_run run = { .source = src, .n_units = n_units };
+    run.slots = sluice_xcalloc(n_units ? n_units : 1, sizeof *run.slots);
+    size_t threads = g->runtime.threads > 0 ? (size_t)g->runtime.threads : 1;
+    if (threads > n_units) threads = n_units;
+    run.window = 2 * (threads ? threads : 1);
+    pthread_mutex_init(&run.lock, NULL);
+    pthread_cond_init(&run.changed, NULL);
+
+    pthread_t *workers = sluice_xcalloc(threads ? threads : 1, sizeof *workers);
+    size_t started = 0;
+    /* One unit needs no thread: run it here and skip the hand-offs. */
+    if (threads > 1) {
+        for (; started < threads; started++)
+            if (pthread_create(&workers[started], NULL, worker_main, &run) != 0) break;
+    }
+    if (started == 0) {
+        run.window = n_units; /* run every unit here, in order, then write */
+    }
+
+    int64_t rows = 0;
+    for (size_t u = 0; u < n_units && rc == SLUICE_OK; u++) {
+        struct unit_slot *slot = &run.slots[u];
+        if (started == 0) {
+            run_unit(&run, u);
+            slot->done = true;
+        } else {
+            pthread_mutex_lock(&run.lock);
+            while (!slot->done) pthread_cond_wait(&run.changed, &run.lock);
+            pthread_mutex_unlock(&run.lock);
+        }
+        if (slot->status) {
+            rc = slot->status;
+            *err = slot->err;
+        } else {
+            rc = write_slot(slot, &rows, err);
+        }
+        slot_clear(slot);
+        pthread_mutex_lock(&run.lock);
+        run.next_write = u + 1;
+        if (rc) run.failed = true;
+        pthread_cond_broadcast(&run.changed);
+        pthread_mutex_unlock(&run.lock);
+    }
+    for (size_t i = 0; i < started; i++) pthread_join(workers[i], NULL);
+    for (size_t u = 0; u < n_units; u++) slot_clear(&run.slots[u]);
+    free(workers);
+    free(run.slots);
+    pthread_mutex_destroy(&run.lock);
+    pthread_cond_destroy(&run.changed);
+    if (rc) return rc;
+
+    for (size_t i = 0; i < q->n_sinks; i++) {
+        struct sluice_stage *k = q->sinks[i];
+        rc = k->plugin->end(k->state, batch_id, err);
+        if (rc) {
+            sluice_error_stage(err, k->name);
+            return rc;
+        }
+    }
+    rc = src->plugin->commit(src->state, end, err);
+    if (rc) {
+        sluice_error_stage(err, src->name);
+        return rc;
+    }
+    free(q->committed);
+    q->committed = sluice_xstrdup(end);
+    q->next_batch_id++;
+    q->rows_total += rows;
+
+    int64_t us = sluice_monotonic_us() - t0;
+    int64_t malformed = sluice_ctx_malformed(&src->ctx) - malformed0;
+    sluice_log(SLUICE_LOG_DEBUG, src->name,
+               "batch %lld: %zu units, %lld rows to sinks, %lld malformed, %.1f ms, offset %s",
+               (long long)batch_id, n_units, (long long)rows, (long long)malformed, us / 1000.0, end);
+    return SLUICE_OK;
+}
+
+/* ---- the trigger loop --------------------------------------------------- */
+
+/* Sleep until `deadline` (monotonic µs) in short slices, so a stop request
+ * is noticed promptly. */
+static void sleep_until(int64_t deadline)
+{
+    for (;;) {
+        int64_t left = deadline - sluice_monotonic_us();
+        if (left <= 0 || atomic_load(&stop_requested)) return;
+        if (left > 50000) left = 50000;
+        struct timespec ts = { left / 1000000, (left % 1000000) * 1000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Ask the source for its next end offset; true when there is new data. */
+static int next_offset(struct query *q, bool limited, struct sluice_buf *out, struct sluice_error *err)
+{
+    struct sluice_stage *src = q->source;
+    sluice_buf_clear(out);
+    int rc = src->plugin->latest_offset(src->state, q->committed, limited, out, err);
+    if (rc) sluice_error_stage(err, src->name);
+    return rc;
+}
+
+static bool has_new_data(const struct query *q, const struct sluice_buf *latest)
+{
+    if (!latest->len) return false;
+    return !q->committed || strcmp(q->committed, latest->data) != 0;
+}
+
+int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts, struct sluice_error *err)
+{
+    struct sigaction sa = { 0 }, old_int, old_term;
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    atomic_store(&stop_requested, 0);
+
+    size_t n_queries = 0;
+    struct query *queries = sluice_xcalloc(g->n_stages, sizeof *queries);
+    for (size_t i = 0; i < g->n_stages; i++) {
+        if (g->stages[i].kind != SLUICE_STAGE_SOURCE) continue;
+        struct query *q = &queries[n_queries++];
+        q->source = &g->stages[i];
+        collect_sinks(q, q->source);
+    }
+
+    const struct sluice_trigger *trig = &g->runtime.trigger;
+    struct sluice_buf latest = { 0 };
+    int rc = SLUICE_OK;
+    int64_t batches = 0;
+
+    /* available_now processes what exists at start: record where that ends. */
+    if (trig->kind == SLUICE_TRIGGER_AVAILABLE_NOW) {
+        for (size_t i = 0; i < n_queries && !rc; i++) {
+            rc = next_offset(&queries[i], false, &latest, err);
+            if (!rc && latest.len) queries[i].target = sluice_xstrdup(latest.data);
+        }
+    }
+
+    while (!rc && !atomic_load(&stop_requested)) {
+        int64_t started = sluice_monotonic_us();
+        bool ran = false, pending = false;
+        for (size_t i = 0; i < n_queries && !rc && !atomic_load(&stop_requested); i++) {
+            struct query *q = &queries[i];
+            if (trig->kind == SLUICE_TRIGGER_AVAILABLE_NOW &&
+                (!q->target || (q->committed && strcmp(q->committed, q->target) == 0)))
+                continue;
+            /* Trigger.Once takes everything available in one batch, ignoring
+             * per-trigger limits, as Spark does. */
+            rc = next_offset(q, trig->kind != SLUICE_TRIGGER_ONCE, &latest, err);
+            if (rc || !has_new_data(q, &latest)) continue;
+            rc = run_batch(g, q, latest.data, err);
+            ran = !rc;
+            batches++;
+            if (trig->kind == SLUICE_TRIGGER_AVAILABLE_NOW && q->target &&
+                strcmp(q->committed, q->target) != 0)
+                pending = true;
+        }
+        if (rc) break;
+        if (opts && opts->max_batches && batches >= opts->max_batches) break;
+        if (trig->kind == SLUICE_TRIGGER_ONCE) break;
+        if (trig->kind == SLUICE_TRIGGER_AVAILABLE_NOW && !pending) break;
+        if (trig->kind == SLUICE_TRIGGER_INTERVAL) {
+            /* Spark's ProcessingTimeExecutor: the next batch starts at the
+             * next multiple of the interval; an overrun starts it at once. */
+            if (trig->interval_us > 0)
+                sleep_until(started + trig->interval_us);
+            else if (!ran)
+                sleep_until(started + IDLE_POLL_US);
+        }
+    }
+
+    int64_t malformed = 0;
+    for (size_t i = 0; i < n_queries; i++) {
+        malformed += sluice_ctx_malformed(&queries[i].source->ctx);
+        free(queries[i].committed);
+        free(queries[i].target);
+        free(queries[i].sinks);
+    }
+    if (malformed)
+        sluice_log(SLUICE_LOG_WARN, NULL, "%lld malformed input lines were read", (long long)malformed);
+    free(queries);
+    sluice_buf_free(&latest);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return rc;
+}
