@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "batch_share.h"
+#include "batch.h"
 #include "error.h"
 #include "log.h"
 #include "mem.h"

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 
+#include "batch.h"
 #include "builder.h"
 #include "colpath.h"
 #include "decode.h"
@@ -96,6 +97,7 @@ static const struct sluice_host host = {
     .builder_rows = host_builder_rows,
     .builder_finish = sluice_builder_finish,
     .builder_free = sluice_builder_free,
+    .batch_assemble = sluice_batch_assemble,
 
     .decoder_new = sluice_decoder_new,
     .decode = sluice_decode,

@@ -155,6 +155,12 @@ struct sluice_host {
      * the builder is empty again and ready for the next batch. */
     void (*builder_finish)(struct sluice_builder *b, struct sluice_batch *out);
     void (*builder_free)(struct sluice_builder *b);
+    /* Make *out a batch of `schema` (a struct; borrowed) with `length` rows
+     * whose columns are columns[0..n), moved in (each is left released), so
+     * a transform can pass input columns through and add built ones without
+     * copying. A column is taken out of a batch with sluice_array_move. */
+    void (*batch_assemble)(struct sluice_batch *out, const struct ArrowSchema *schema,
+                           int64_t length, struct ArrowArray *columns, int64_t n);
 
     /* ---- decoding text formats (shared by every source) ---- */
     int (*decoder_new)(const struct sluice_decode_opts *opts, struct sluice_decoder **out,

@@ -1,4 +1,4 @@
-#include "batch_share.h"
+#include "batch.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -78,4 +78,35 @@ void sluice_batch_share(struct sluice_batch *b, struct sluice_batch *out)
     }
     out->schema = b->schema;
     copy_node(k, &k->original, &out->array);
+}
+
+/* The root of an assembled batch owns its column nodes outright. */
+static void assembled_release(struct ArrowArray *a)
+{
+    for (int64_t i = 0; i < a->n_children; i++) {
+        struct ArrowArray *c = a->children[i];
+        if (c->release) c->release(c);
+        free(c);
+    }
+    free(a->children);
+    free(a->buffers);
+    a->release = NULL;
+}
+
+void sluice_batch_assemble(struct sluice_batch *out, const struct ArrowSchema *schema,
+                           int64_t length, struct ArrowArray *columns, int64_t n)
+{
+    memset(out, 0, sizeof *out);
+    out->schema = schema;
+    struct ArrowArray *a = &out->array;
+    a->length = length;
+    a->n_buffers = 1;
+    a->buffers = sluice_xcalloc(1, sizeof *a->buffers); /* no validity: every row exists */
+    a->n_children = n;
+    a->children = sluice_xcalloc((size_t)n + 1, sizeof *a->children);
+    for (int64_t i = 0; i < n; i++) {
+        a->children[i] = sluice_xmalloc(sizeof(struct ArrowArray));
+        sluice_array_move(a->children[i], &columns[i]);
+    }
+    a->release = assembled_release;
 }
