@@ -1,7 +1,8 @@
 /* sluice/batch.h — a batch of rows.
  *
  * `array` is a struct-typed Arrow array: one child per top-level column,
- * `length` rows. Whoever holds a batch whose array.release is non-NULL owns
+ * `length` rows. The root always has offset 0 and no validity bitmap (every
+ * row exists); columns may have offsets of their own. Whoever holds a batch whose array.release is non-NULL owns
  * it and must release it exactly once (sluice_batch_release) or hand it on
  * (sluice_batch_move). Every node of a sluice-built array holds its own
  * reference to the memory behind it, so a child may be moved out of a batch
