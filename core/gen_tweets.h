@@ -5,7 +5,12 @@
  * entities.{hashtags, mentions, urls, annotations, cashtags}},
  * includes.users[].{created_at, id, name, username, verified}). The same
  * seed gives byte-identical files. Files are written to a temporary name and
- * renamed, so a reader never sees half a file. */
+ * renamed, so a reader never sees half a file.
+ *
+ * The stream is one sequence across files: tweet g (counting from file
+ * first_index, row 0) is created at start_us + g * step_ms, so a second run
+ * with first_index = previous first_index + files continues the same stream,
+ * and file N has the same content whatever run wrote it. */
 #ifndef SLUICE_CORE_GEN_TWEETS_H
 #define SLUICE_CORE_GEN_TWEETS_H
 
@@ -26,6 +31,14 @@ struct sluice_gen_opts {
     int64_t first_index;    /* number of the first file (name part-00000.json) */
 };
 
+/* Every field at its default (dir NULL, seed 42, no late or malformed rows). */
+void sluice_gen_opts_init(struct sluice_gen_opts *opts);
+
+/* Writes opts->files files of opts->rows lines into opts->dir. A zero files,
+ * rows, start_us or step_ms means the default (so a zeroed struct plus a dir
+ * works; seed 0 is a seed like any other). Errors: SLUICE_ECONFIG for a bad
+ * option (names it), SLUICE_EIO naming the path that could not be made or
+ * written; files already renamed stay. */
 int sluice_gen_tweets(const struct sluice_gen_opts *opts, struct sluice_error *err);
 
 #endif
