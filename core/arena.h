@@ -21,18 +21,26 @@ void sluice_arena_ref(struct sluice_arena *a);
 /* Drops a reference; the last one frees everything the arena owns. */
 void sluice_arena_unref(struct sluice_arena *a);
 
-/* 16-byte aligned, never NULL. Large requests get their own block. */
+/* 16-byte aligned, never NULL. A request that does not fit the current
+ * chunk and exceeds a quarter of the chunk size gets its own block. */
 void *sluice_arena_alloc(struct sluice_arena *a, size_t n);
 void *sluice_arena_calloc(struct sluice_arena *a, size_t n);
 char *sluice_arena_strndup(struct sluice_arena *a, const char *s, size_t n);
 /* The arena frees `p` (from malloc) when it dies. */
 void sluice_arena_adopt(struct sluice_arena *a, void *p);
+/* The same, counting `bytes` (p's capacity) in sluice_arena_bytes(). */
+void sluice_arena_adopt_sized(struct sluice_arena *a, void *p, size_t bytes);
+/* Arena bytes one adopt or hold record takes, for sizing an arena exactly. */
+#define SLUICE_ARENA_ADOPT_BYTES 16
 /* The arena keeps a reference to `other` until it dies. */
 void sluice_arena_hold(struct sluice_arena *a, struct sluice_arena *other);
 /* Free everything but keep the first chunk, for a scratch arena reused per
  * batch. Only valid while the caller holds the sole reference. */
 void sluice_arena_reset(struct sluice_arena *a);
-/* Bytes allocated from the system for this arena (for progress reporting). */
+/* Bytes allocated from the system for this arena, adopted blocks included
+ * when adopted with their size (for progress reporting). */
 size_t sluice_arena_bytes(const struct sluice_arena *a);
+/* The current reference count (for tests and assertions; racy otherwise). */
+size_t sluice_arena_refs(const struct sluice_arena *a);
 
 #endif
