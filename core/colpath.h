@@ -25,13 +25,21 @@ int sluice_col_resolve(const struct ArrowSchema *schema, const char *path, struc
 void sluice_col_projection_path(const struct ArrowSchema *schema, const struct sluice_col *col,
                                 struct sluice_buf *out);
 
+/* Append `name` as one projection-path segment: as is when it holds only
+ * [A-Za-z0-9_] (and is not empty), else back-quoted with ` doubled. */
+void sluice_col_append_name(struct sluice_buf *out, const char *name);
+
 /* Every leaf path of a schema in projection form (for suggestions and
- * "did you mean"); the caller frees the array and its strings with free(). */
+ * "did you mean"), depth first in schema order; an array of structs leads to
+ * its fields' paths, any other array is a leaf. The caller frees the array
+ * and its strings with free(); NULL with *n = 0 when there are none. */
 char **sluice_schema_leaf_paths(const struct ArrowSchema *schema, size_t *n);
 
 /* Split a projection path into segments. Returns the number of segments
  * (at most `max`), each NUL-terminated in `storage` (at least strlen(path)+1
- * bytes), or -1 on a syntax error (unterminated back-quote, empty segment). */
+ * bytes) with back-quotes removed, or -1 on a syntax error (unterminated
+ * back-quote, empty segment, text after a closing back-quote, more than
+ * `max` segments). A back-quoted empty name `` is a valid segment. */
 int sluice_projection_path_split(const char *path, char *storage, const char **segs, int max);
 
 #endif
