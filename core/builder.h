@@ -40,6 +40,7 @@ struct sluice_builder {
     int64_t n_children;
     struct sluice_builder *children; /* struct fields, or the list element (one) */
     int64_t rows_hint;     /* capacity to reserve after finish (last batch's length) */
+    size_t data_hint;      /* string bytes to reserve after finish (last batch's) */
 };
 
 /* A builder for `schema` (borrowed: must outlive the builder). */
@@ -63,6 +64,9 @@ void sluice_builder_append_struct(struct sluice_builder *b);
 void sluice_builder_begin_list(struct sluice_builder *b);
 void sluice_builder_end_list(struct sluice_builder *b);
 void sluice_builder_append_string(struct sluice_builder *b, const char *s, size_t n);
+/* Drop every slot from `length` on (children included), e.g. to undo a
+ * malformed row a decoder had half appended. No-op when length >= b->length. */
+void sluice_builder_truncate(struct sluice_builder *b, int64_t length);
 /* Deep copy of physical slot `slot` of `src` (same type as the builder). */
 void sluice_builder_append_from(struct sluice_builder *b, const struct ArrowArray *src,
                                 int64_t slot);

@@ -1,0 +1,628 @@
+/* core/builder.c — building Arrow arrays column by column.
+ *
+ * Invariants every append relies on (so a null costs no bit operation):
+ * - bits at positions >= length in the validity bitmap and in a boolean
+ *   values bitmap are 0 (new memory is zeroed, truncate clears);
+ * - an offsets buffer, once allocated, starts with offsets[0] == 0;
+ * - a fixed-width null slot holds 0, so no uninitialised byte reaches a batch.
+ * Finishing hands the malloc'd buffers to the batch's arena (no copy) and
+ * carves the Arrow nodes out of that arena, sized exactly up front. */
+#include "builder.h"
+
+#include <stdalign.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "arena.h"
+#include "log.h"
+#include "mem.h"
+
+/* Stands in for the buffers of empty arrays: consumers may read offsets[0]
+ * of an empty string or list array, so these are never NULL. */
+static alignas(16) const uint8_t empty_buffer[64];
+
+static _Noreturn void builder_fatal(const struct sluice_builder *b, const char *what)
+{
+    const char *name = b && b->schema && b->schema->name ? b->schema->name : "?";
+    sluice_log(SLUICE_LOG_ERROR, NULL, "builder: column '%s': %s", name, what);
+    abort();
+}
+
+static int64_t type_buffers(enum sluice_type t)
+{
+    switch (t) {
+    case SLUICE_TYPE_STRING: return 3;
+    case SLUICE_TYPE_STRUCT: return 1;
+    default: return 2;
+    }
+}
+
+static bool has_offsets(enum sluice_type t)
+{
+    return t == SLUICE_TYPE_STRING || t == SLUICE_TYPE_ARRAY;
+}
+
+/* Bytes of the values buffer needed for `slots` slots. */
+static size_t values_bytes(enum sluice_type t, int64_t slots)
+{
+    size_t n = (size_t)slots;
+    switch (t) {
+    case SLUICE_TYPE_BOOLEAN: return (n + 7) / 8;
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_DOUBLE:
+    case SLUICE_TYPE_TIMESTAMP: return n * 8;
+    case SLUICE_TYPE_STRING:
+    case SLUICE_TYPE_ARRAY: return (n + 1) * 4;
+    default: return 0;
+    }
+}
+
+/* Geometric growth from `cap` (or from `start` when empty) up to `need`. */
+static size_t grown_cap(size_t cap, size_t need, size_t start)
+{
+    size_t c = cap ? cap : (start > 64 ? start : 64);
+    while (c < need) c = c > SIZE_MAX / 2 ? need : c * 2;
+    return c;
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static void builder_init(struct sluice_builder *b, const struct ArrowSchema *schema)
+{
+    memset(b, 0, sizeof *b);
+    b->schema = schema;
+    b->type = sluice_type_of(schema);
+    if (b->type == SLUICE_TYPE_INVALID) builder_fatal(b, "unsupported arrow format");
+    if (b->type == SLUICE_TYPE_STRUCT || b->type == SLUICE_TYPE_ARRAY) {
+        if (b->type == SLUICE_TYPE_ARRAY && schema->n_children != 1)
+            builder_fatal(b, "an array schema needs exactly one child");
+        b->n_children = schema->n_children;
+        if (b->n_children > 0)
+            b->children = sluice_xcalloc((size_t)b->n_children, sizeof *b->children);
+        for (int64_t i = 0; i < b->n_children; i++)
+            builder_init(&b->children[i], schema->children[i]);
+    }
+}
+
+static void builder_release(struct sluice_builder *b)
+{
+    free(b->validity);
+    free(b->values);
+    free(b->data);
+    for (int64_t i = 0; i < b->n_children; i++) builder_release(&b->children[i]);
+    free(b->children);
+}
+
+struct sluice_builder *sluice_builder_new(const struct ArrowSchema *schema)
+{
+    struct sluice_builder *b = sluice_xmalloc(sizeof *b);
+    builder_init(b, schema);
+    return b;
+}
+
+void sluice_builder_free(struct sluice_builder *b)
+{
+    if (!b) return;
+    builder_release(b);
+    free(b);
+}
+
+/* ---- growth --------------------------------------------------------------- */
+
+void sluice_builder_grow_values_(struct sluice_builder *b, size_t need_bytes)
+{
+    if (need_bytes <= b->values_cap) return;
+    size_t old = b->values_cap;
+    size_t cap = grown_cap(old, need_bytes, values_bytes(b->type, b->rows_hint));
+    b->values = sluice_xrealloc(b->values, cap);
+    if (b->type == SLUICE_TYPE_BOOLEAN) memset(b->values + old, 0, cap - old);
+    if (old == 0 && has_offsets(b->type)) ((int32_t *)b->values)[0] = 0;
+    b->values_cap = cap;
+}
+
+void sluice_builder_grow_validity_(struct sluice_builder *b, int64_t need_slots)
+{
+    size_t need = ((size_t)need_slots + 7) / 8;
+    if (need <= b->validity_cap) return;
+    size_t old = b->validity_cap;
+    size_t cap = grown_cap(old, need, ((size_t)b->rows_hint + 7) / 8);
+    b->validity = sluice_xrealloc(b->validity, cap);
+    memset(b->validity + old, 0, cap - old);
+    b->validity_cap = cap;
+}
+
+static void set_bits(uint8_t *bits, int64_t from, int64_t to)
+{
+    for (; from < to && (from & 7); from++) bits[from >> 3] |= (uint8_t)(1u << (from & 7));
+    if (to - from >= 8) {
+        memset(bits + (from >> 3), 0xff, (size_t)((to - from) >> 3));
+        from += (to - from) & ~(int64_t)7;
+    }
+    for (; from < to; from++) bits[from >> 3] |= (uint8_t)(1u << (from & 7));
+}
+
+static void clear_bits(uint8_t *bits, int64_t from, int64_t to)
+{
+    for (; from < to; from++) bits[from >> 3] &= (uint8_t)~(1u << (from & 7));
+}
+
+static int64_t count_zero_bits(const uint8_t *bits, int64_t from, int64_t to)
+{
+    int64_t zeros = 0;
+    for (; from < to; from++) zeros += !((bits[from >> 3] >> (from & 7)) & 1);
+    return zeros;
+}
+
+/* The first null: every slot so far was valid. Sized like the values so
+ * later appends rarely grow it separately. */
+static void validity_init(struct sluice_builder *b, int64_t need_slots)
+{
+    int64_t slots = need_slots;
+    if (b->rows_hint > slots) slots = b->rows_hint;
+    if (b->length * 2 > slots) slots = b->length * 2;
+    sluice_builder_grow_validity_(b, slots);
+    set_bits(b->validity, 0, b->length);
+}
+
+void sluice_builder_reserve(struct sluice_builder *b, int64_t rows)
+{
+    if (rows <= 0) return;
+    int64_t n = b->length + rows;
+    size_t need = values_bytes(b->type, n);
+    if (need > b->values_cap) sluice_builder_grow_values_(b, need);
+    if (b->validity) sluice_builder_grow_validity_(b, n);
+}
+
+static void grow_data(struct sluice_builder *b, size_t need)
+{
+    if (need <= b->data_cap) return;
+    size_t cap = grown_cap(b->data_cap, need, b->data_cap ? 0 : b->data_hint);
+    b->data = sluice_xrealloc(b->data, cap);
+    b->data_cap = cap;
+}
+
+void sluice_builder_reserve_data(struct sluice_builder *b, size_t bytes)
+{
+    if (bytes > SIZE_MAX - b->data_len) builder_fatal(b, "string reservation overflows");
+    grow_data(b, b->data_len + bytes);
+}
+
+/* ---- appends -------------------------------------------------------------- */
+
+/* `count` null slots. Struct children are left to lag: they are padded when
+ * the next value goes in, or at finish. */
+static void append_nulls(struct sluice_builder *b, int64_t count)
+{
+    if (count <= 0) return;
+    int64_t n = b->length + count;
+    if (!b->validity) validity_init(b, n);
+    else if ((size_t)((n + 7) >> 3) > b->validity_cap) sluice_builder_grow_validity_(b, n);
+    size_t need = values_bytes(b->type, n);
+    if (need > b->values_cap) sluice_builder_grow_values_(b, need);
+    switch (b->type) {
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_DOUBLE:
+    case SLUICE_TYPE_TIMESTAMP:
+        memset(b->values + (size_t)b->length * 8, 0, (size_t)count * 8);
+        break;
+    case SLUICE_TYPE_STRING:
+    case SLUICE_TYPE_ARRAY: {
+        int32_t *offs = (int32_t *)b->values;
+        int32_t end = offs[b->length];
+        for (int64_t i = b->length + 1; i <= n; i++) offs[i] = end;
+        break;
+    }
+    default: /* booleans: the bits are already 0; structs: children lag */
+        break;
+    }
+    b->null_count += count;
+    b->length = n;
+}
+
+void sluice_builder_pad(struct sluice_builder *b, int64_t length)
+{
+    append_nulls(b, length - b->length);
+}
+
+void sluice_builder_append_null(struct sluice_builder *b)
+{
+    append_nulls(b, 1);
+}
+
+void sluice_builder_append_struct(struct sluice_builder *b)
+{
+    for (int64_t i = 0; i < b->n_children; i++) append_nulls(&b->children[i], b->length - b->children[i].length);
+    sluice_builder_mark_valid_(b);
+    b->length++;
+}
+
+void sluice_builder_begin_list(struct sluice_builder *b)
+{
+    size_t need = (size_t)(b->length + 2) * sizeof(int32_t);
+    if (need > b->values_cap) sluice_builder_grow_values_(b, need);
+}
+
+void sluice_builder_end_list(struct sluice_builder *b)
+{
+    int64_t end = b->children[0].length;
+    /* Wrapping would silently corrupt every later list in the batch. */
+    if (end > INT32_MAX)
+        builder_fatal(b, "more than 2^31 array elements in one batch overflow int32 offsets; "
+                         "use smaller batches");
+    size_t need = (size_t)(b->length + 2) * sizeof(int32_t);
+    if (need > b->values_cap) sluice_builder_grow_values_(b, need);
+    ((int32_t *)b->values)[b->length + 1] = (int32_t)end;
+    sluice_builder_mark_valid_(b);
+    b->length++;
+}
+
+void sluice_builder_append_string(struct sluice_builder *b, const char *s, size_t n)
+{
+    if (n > (size_t)INT32_MAX - b->data_len)
+        builder_fatal(b, "more than 2 GiB of string data in one batch overflows int32 offsets; "
+                         "use smaller batches");
+    size_t need = (size_t)(b->length + 2) * sizeof(int32_t);
+    if (need > b->values_cap) sluice_builder_grow_values_(b, need);
+    if (b->data_len + n > b->data_cap) grow_data(b, b->data_len + n);
+    if (n) memcpy(b->data + b->data_len, s, n);
+    b->data_len += n;
+    ((int32_t *)b->values)[b->length + 1] = (int32_t)b->data_len;
+    sluice_builder_mark_valid_(b);
+    b->length++;
+}
+
+void sluice_builder_truncate(struct sluice_builder *b, int64_t length)
+{
+    if (length < 0) length = 0;
+    if (length >= b->length) {
+        /* Children of a struct may be ahead of a null slot being dropped. */
+        if (b->type == SLUICE_TYPE_STRUCT)
+            for (int64_t i = 0; i < b->n_children; i++) sluice_builder_truncate(&b->children[i], length);
+        return;
+    }
+    if (b->validity) {
+        b->null_count -= count_zero_bits(b->validity, length, b->length);
+        clear_bits(b->validity, length, b->length);
+    } else {
+        b->null_count = 0;
+    }
+    switch (b->type) {
+    case SLUICE_TYPE_BOOLEAN:
+        clear_bits(b->values, length, b->length);
+        break;
+    case SLUICE_TYPE_STRING:
+        b->data_len = (size_t)((int32_t *)b->values)[length];
+        break;
+    case SLUICE_TYPE_ARRAY:
+        sluice_builder_truncate(&b->children[0], ((int32_t *)b->values)[length]);
+        break;
+    case SLUICE_TYPE_STRUCT:
+        for (int64_t i = 0; i < b->n_children; i++) sluice_builder_truncate(&b->children[i], length);
+        break;
+    default:
+        break;
+    }
+    b->length = length;
+}
+
+/* ---- deep copy ------------------------------------------------------------ */
+
+void sluice_builder_append_from(struct sluice_builder *b, const struct ArrowArray *src, int64_t slot)
+{
+    if (!sluice_array_valid(src, slot)) {
+        append_nulls(b, 1);
+        return;
+    }
+    switch (b->type) {
+    case SLUICE_TYPE_BOOLEAN:
+        sluice_builder_append_bool(b, sluice_get_bool(src, slot));
+        break;
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_TIMESTAMP:
+        sluice_builder_append_long(b, sluice_get_long(src, slot));
+        break;
+    case SLUICE_TYPE_DOUBLE:
+        sluice_builder_append_double(b, sluice_get_double(src, slot));
+        break;
+    case SLUICE_TYPE_STRING: {
+        const char *p;
+        int32_t n = sluice_get_string(src, slot, &p);
+        sluice_builder_append_string(b, p, (size_t)n);
+        break;
+    }
+    case SLUICE_TYPE_STRUCT:
+        if (src->n_children != b->n_children) builder_fatal(b, "append_from: struct field count differs");
+        sluice_builder_append_struct(b);
+        /* A struct's slot i is slot i of every child, shifted by the child's own offset. */
+        for (int64_t i = 0; i < b->n_children; i++) {
+            const struct ArrowArray *c = src->children[i];
+            sluice_builder_append_from(&b->children[i], c, c->offset + slot);
+        }
+        break;
+    case SLUICE_TYPE_ARRAY: {
+        if (src->n_children != 1) builder_fatal(b, "append_from: list without its element array");
+        const struct ArrowArray *c = src->children[0];
+        int64_t first;
+        int32_t n = sluice_get_list(src, slot, &first);
+        struct sluice_builder *e = &b->children[0];
+        sluice_builder_begin_list(b);
+        sluice_builder_reserve(e, n);
+        for (int32_t k = 0; k < n; k++) sluice_builder_append_from(e, c, c->offset + first + k);
+        sluice_builder_end_list(b);
+        break;
+    }
+    default:
+        builder_fatal(b, "append_from: unsupported type");
+    }
+}
+
+/* ---- finishing ------------------------------------------------------------ */
+
+static size_t round16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+/* Arena bytes finish_node takes for `b` and its descendants: the node, its
+ * buffer and child pointer arrays, and one adopt record per buffer. */
+static size_t tree_bytes(const struct sluice_builder *b)
+{
+    size_t n = round16(sizeof(struct ArrowArray)) +
+               round16((size_t)type_buffers(b->type) * sizeof(void *)) +
+               round16((size_t)b->n_children * sizeof(void *)) +
+               (size_t)type_buffers(b->type) * SLUICE_ARENA_ADOPT_BYTES;
+    for (int64_t i = 0; i < b->n_children; i++) n += tree_bytes(&b->children[i]);
+    return n;
+}
+
+/* Gives `p` to the arena, first returning a large unused tail to malloc
+ * (realloc shrinks in place), since a batch may live long in a memory sink. */
+static const void *hand_over(struct sluice_arena *arena, void *p, size_t cap, size_t used)
+{
+    if (!p) return empty_buffer;
+    if (cap - used > 65536 && cap / 2 > used) {
+        cap = used ? used : 1;
+        p = sluice_xrealloc(p, cap);
+    }
+    sluice_arena_adopt_sized(arena, p, cap);
+    return p;
+}
+
+static void finish_node(struct sluice_builder *b, struct sluice_arena *arena, struct ArrowArray *out)
+{
+    int64_t nb = type_buffers(b->type);
+    if (b->type == SLUICE_TYPE_STRUCT) {
+        for (int64_t i = 0; i < b->n_children; i++) {
+            if (b->children[i].length > b->length)
+                builder_fatal(&b->children[i], "more values appended than its struct has slots");
+            append_nulls(&b->children[i], b->length - b->children[i].length);
+        }
+    }
+    const void **bufs = sluice_arena_alloc(arena, (size_t)nb * sizeof *bufs);
+    struct ArrowArray **kids = NULL;
+    if (b->n_children > 0) {
+        kids = sluice_arena_alloc(arena, (size_t)b->n_children * sizeof *kids);
+        for (int64_t i = 0; i < b->n_children; i++) {
+            kids[i] = sluice_arena_alloc(arena, sizeof **kids);
+            finish_node(&b->children[i], arena, kids[i]);
+        }
+    }
+
+    if (b->null_count > 0) {
+        bufs[0] = hand_over(arena, b->validity, b->validity_cap, ((size_t)b->length + 7) / 8);
+    } else {
+        free(b->validity); /* truncate may have dropped the last null */
+        bufs[0] = NULL;
+    }
+    if (nb > 1) bufs[1] = hand_over(arena, b->values, b->values_cap, values_bytes(b->type, b->length));
+    if (nb > 2) bufs[2] = hand_over(arena, b->data, b->data_cap, b->data_len);
+    else free(b->data);
+    if (nb == 1) free(b->values);
+
+    *out = (struct ArrowArray){
+        .length = b->length,
+        .null_count = b->null_count,
+        .offset = 0,
+        .n_buffers = nb,
+        .n_children = b->n_children,
+        .buffers = bufs,
+        .children = kids,
+        .dictionary = NULL,
+        .release = sluice_array_release_node,
+        .private_data = arena,
+    };
+    sluice_arena_ref(arena);
+
+    b->rows_hint = b->length;
+    b->data_hint = b->data_len;
+    b->length = b->null_count = 0;
+    b->validity = b->values = NULL;
+    b->data = NULL;
+    b->validity_cap = b->values_cap = b->data_len = b->data_cap = 0;
+}
+
+void sluice_builder_finish_array(struct sluice_builder *b, struct sluice_arena *arena,
+                                 struct ArrowArray *out)
+{
+    finish_node(b, arena, out);
+}
+
+void sluice_builder_finish(struct sluice_builder *b, struct sluice_batch *out)
+{
+    if (b->type != SLUICE_TYPE_STRUCT) builder_fatal(b, "finish needs a struct (row) builder");
+    struct sluice_arena *arena = sluice_arena_new(tree_bytes(b));
+    finish_node(b, arena, &out->array);
+    sluice_arena_unref(arena); /* the nodes hold it now */
+    out->schema = b->schema;
+}
+
+void sluice_array_release_node(struct ArrowArray *a)
+{
+    for (int64_t i = 0; i < a->n_children; i++) {
+        struct ArrowArray *c = a->children[i];
+        if (c && c->release) c->release(c); /* NULL when moved out */
+    }
+    struct sluice_arena *arena = a->private_data;
+    /* `a` itself may live in the arena: mark it released before the arena can go. */
+    a->release = NULL;
+    sluice_arena_unref(arena);
+}
+
+/* ---- all-null arrays ------------------------------------------------------ */
+
+static void null_node(const struct ArrowSchema *schema, int64_t length, const void *zeros,
+                      struct sluice_arena *arena, struct ArrowArray *out)
+{
+    enum sluice_type t = sluice_type_of(schema);
+    if (t == SLUICE_TYPE_INVALID) {
+        sluice_log(SLUICE_LOG_ERROR, NULL, "make_null: column '%s': unsupported arrow format '%s'",
+                   schema && schema->name ? schema->name : "?", schema ? schema->format : "?");
+        abort();
+    }
+    int64_t nb = type_buffers(t);
+    const void **bufs = sluice_arena_alloc(arena, (size_t)nb * sizeof *bufs);
+    for (int64_t k = 0; k < nb; k++) bufs[k] = zeros;
+    if (length == 0) bufs[0] = NULL;
+    int64_t nc = t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY ? schema->n_children : 0;
+    struct ArrowArray **kids = NULL;
+    if (nc > 0) {
+        kids = sluice_arena_alloc(arena, (size_t)nc * sizeof *kids);
+        for (int64_t i = 0; i < nc; i++) {
+            kids[i] = sluice_arena_alloc(arena, sizeof **kids);
+            /* All-zero offsets make every list empty, so elements need no slots. */
+            null_node(schema->children[i], t == SLUICE_TYPE_STRUCT ? length : 0, zeros, arena, kids[i]);
+        }
+    }
+    *out = (struct ArrowArray){
+        .length = length, .null_count = length, .n_buffers = nb, .n_children = nc,
+        .buffers = bufs, .children = kids,
+        .release = sluice_array_release_node, .private_data = arena,
+    };
+    sluice_arena_ref(arena);
+}
+
+void sluice_array_make_null(const struct ArrowSchema *schema, int64_t length,
+                            struct sluice_arena *arena, struct ArrowArray *out)
+{
+    if (length < 0) length = 0;
+    /* One zeroed block serves as bitmap, values and offsets of every node:
+     * struct children share their parent's length, list elements have none. */
+    size_t bytes = (size_t)length * 8 + 8;
+    void *zeros = sluice_arena_calloc(arena, bytes);
+    null_node(schema, length, zeros, arena, out);
+}
+
+/* ---- validation ----------------------------------------------------------- */
+
+static int invalid(char *why, const char *path, const char *fmt, ...) SLUICE_PRINTF(3, 4);
+
+static int invalid(char *why, const char *path, const char *fmt, ...)
+{
+    int n = snprintf(why, 256, "%s: ", *path ? path : "<root>");
+    if (n < 0 || n >= 256) n = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why + n, 256 - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Offsets of slots [offset, offset + length] are non-negative and never
+ * decrease; *end is the last one. */
+static int check_offsets(const struct ArrowArray *a, const char *path, char *why, int32_t *end)
+{
+    const int32_t *offs = a->buffers[1];
+    *end = 0;
+    if (!offs) return a->length == 0 ? 0 : invalid(why, path, "offsets buffer is NULL");
+    if (offs[a->offset] < 0) return invalid(why, path, "first offset %d is negative", (int)offs[a->offset]);
+    for (int64_t i = a->offset; i < a->offset + a->length; i++)
+        if (offs[i + 1] < offs[i])
+            return invalid(why, path, "offsets decrease at slot %lld (%d then %d)",
+                           (long long)(i - a->offset), (int)offs[i], (int)offs[i + 1]);
+    *end = offs[a->offset + a->length];
+    return 0;
+}
+
+static int validate_node(const struct ArrowSchema *schema, const struct ArrowArray *a, char *path,
+                         size_t path_len, char *why)
+{
+    enum sluice_type t = sluice_type_of(schema);
+    if (t == SLUICE_TYPE_INVALID)
+        return invalid(why, path, "unsupported format '%s'", schema && schema->format ? schema->format : "(null)");
+    if (!a) return invalid(why, path, "array is missing");
+    if (!a->release) return invalid(why, path, "array is released");
+    if (a->length < 0 || a->offset < 0)
+        return invalid(why, path, "negative length %lld or offset %lld", (long long)a->length, (long long)a->offset);
+    if (a->null_count < -1 || a->null_count > a->length)
+        return invalid(why, path, "null_count %lld outside [-1, length %lld]", (long long)a->null_count,
+                       (long long)a->length);
+    int64_t nb = type_buffers(t);
+    if (a->n_buffers != nb)
+        return invalid(why, path, "%s array has %lld buffers, expected %lld", sluice_type_name(t),
+                       (long long)a->n_buffers, (long long)nb);
+    if (!a->buffers) return invalid(why, path, "buffers pointer is NULL");
+    int64_t nc = t == SLUICE_TYPE_STRUCT ? schema->n_children : t == SLUICE_TYPE_ARRAY ? 1 : 0;
+    if (a->n_children != nc)
+        return invalid(why, path, "%s array has %lld children, expected %lld", sluice_type_name(t),
+                       (long long)a->n_children, (long long)nc);
+    if (nc && !a->children) return invalid(why, path, "children pointer is NULL");
+    if (a->dictionary) return invalid(why, path, "unexpected dictionary");
+
+    if (a->buffers[0]) {
+        int64_t nulls = count_zero_bits(a->buffers[0], a->offset, a->offset + a->length);
+        if (a->null_count != -1 && a->null_count != nulls)
+            return invalid(why, path, "null_count is %lld but the bitmap has %lld nulls",
+                           (long long)a->null_count, (long long)nulls);
+    } else if (a->null_count > 0) {
+        return invalid(why, path, "null_count %lld without a validity bitmap", (long long)a->null_count);
+    }
+    for (int64_t k = 1; k < nb; k++)
+        if (!a->buffers[k] && a->length > 0) return invalid(why, path, "buffer %lld is NULL", (long long)k);
+
+    int32_t end;
+    switch (t) {
+    case SLUICE_TYPE_STRING:
+        if (check_offsets(a, path, why, &end)) return -1;
+        if (end > 0 && !a->buffers[2]) return invalid(why, path, "string data buffer is NULL");
+        return 0;
+    case SLUICE_TYPE_ARRAY: {
+        if (check_offsets(a, path, why, &end)) return -1;
+        const struct ArrowArray *c = a->children[0];
+        if (!c || !schema->children || !schema->children[0])
+            return invalid(why, path, "list element array or schema is missing");
+        if (end > c->length)
+            return invalid(why, path, "offsets reach %d but the element array has %lld slots", (int)end,
+                           (long long)c->length);
+        snprintf(path + path_len, 256 - path_len, "[]");
+        int rc = validate_node(schema->children[0], c, path, strlen(path), why);
+        path[path_len] = '\0';
+        return rc;
+    }
+    case SLUICE_TYPE_STRUCT:
+        for (int64_t i = 0; i < nc; i++) {
+            const struct ArrowSchema *cs = schema->children[i];
+            const struct ArrowArray *c = a->children[i];
+            snprintf(path + path_len, 256 - path_len, "%s%s", path_len ? "." : "",
+                     cs && cs->name ? cs->name : "?");
+            int rc = 0;
+            if (!cs) rc = invalid(why, path, "field schema is missing");
+            else if (!c) rc = invalid(why, path, "field array is missing");
+            else if (c->length < a->offset + a->length)
+                rc = invalid(why, path, "field has %lld slots, its struct needs %lld", (long long)c->length,
+                             (long long)(a->offset + a->length));
+            else rc = validate_node(cs, c, path, strlen(path), why);
+            path[path_len] = '\0';
+            if (rc) return rc;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int sluice_array_validate(const struct ArrowSchema *schema, const struct ArrowArray *a, char *why)
+{
+    char path[256] = "";
+    return validate_node(schema, a, path, 0, why);
+}
