@@ -4,7 +4,13 @@
  * and runtime keys, stage kinds, plugins, inputs, duplicate names, cycles,
  * plugin options. Opening calls each plugin's open() from the sources down,
  * so every edge gets a schema, checks output modes against the sinks, and
- * computes what each source must parse (projection pushdown). */
+ * computes what each source must parse (projection pushdown).
+ *
+ * Every error is one sluice_error naming file, line, stage and key:
+ * SLUICE_ECONFIG for what the user wrote, SLUICE_EPLUGIN for a broken
+ * plugin, or whatever code a plugin's open()/prepare() returned. The graph
+ * owns its stages, their plugins' states, the config and the loaded
+ * plugins; all of it lives until sluice_graph_free. Main thread only. */
 #ifndef SLUICE_CORE_GRAPH_H
 #define SLUICE_CORE_GRAPH_H
 
@@ -43,16 +49,25 @@ struct sluice_graph {
     struct sluice_options_storage storage;
     struct sluice_projection *projections; /* per stage; used for sources */
     bool opened;
+    /* What the fields above point into when they are not config strings. */
+    char *owned_path;
+    char *owned_name;
+    const char **owned_plugin_path;
 };
 
-/* Read and validate `path` with `--set` overrides applied in order. On
- * SLUICE_OK *out is the caller's to free with sluice_graph_free. */
+/* Read and validate `path` with `--set` overrides applied in order. Stages
+ * that feed no sink are kept (and logged as a warning) but never run; a
+ * pipeline with no sink at all is an error. On SLUICE_OK *out is the
+ * caller's to free with sluice_graph_free; on error *out is NULL. */
 int sluice_graph_load(const char *path, const char *const *overrides, size_t n_overrides,
                       struct sluice_graph **out, struct sluice_error *err);
-/* Open every plugin (sources first), type every edge, check output modes,
- * compute projections and call each source's prepare(). */
+/* Check output modes, open every plugin (sources first), type every edge,
+ * compute projections and call each source's prepare(). After a failure
+ * the graph can only be freed (which closes what was opened). */
 int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err);
-/* The projection computed for a source stage. */
+/* The projection computed for a source stage: the columns it must produce
+ * (NULL before open). For any stage, the same form says which of its output
+ * columns later stages read. Owned by the graph. */
 const struct sluice_projection *sluice_graph_projection(const struct sluice_graph *g,
                                                         const struct sluice_stage *source);
 /* `sluice check`'s plan: runtime, then each stage with its plugin, input,

@@ -3,8 +3,27 @@
  *
  * The core, not the plugin, reads the config: unknown keys (with "did you
  * mean"), missing required options, wrong types, bad enum values, bad
- * durations and bad schemas are all reported here, naming file, line, stage
- * and key. */
+ * durations and bad schemas are all reported here (SLUICE_ECONFIG), naming
+ * file, line, stage and key. A bad default in a plugin's own table is
+ * SLUICE_EPLUGIN.
+ *
+ * How each type is read from a setting:
+ *   STRING, EXPR  a string
+ *   LONG          an integer (int or int64)
+ *   DOUBLE        an integer or a float
+ *   BOOL          true/false
+ *   DURATION      a string such as "10 seconds" or "500ms" (core/duration.h)
+ *   ENUM          a string, one of the option's `choices`
+ *   SCHEMA        a string: Spark StructType JSON, DDL, or "@path". A relative
+ *                 @path is read from the current directory, as Spark reads
+ *                 paths; when no such file exists there it is read relative
+ *                 to the config file's directory, so a config can sit beside
+ *                 its schemas and still run from anywhere.
+ *   STRING_LIST   a list (...) or array [...] of strings
+ * A string is also accepted for LONG, DOUBLE and BOOL and converted ("5",
+ * "0.5", "true"), since that is what `--set key=value` stores for keys the
+ * config did not have. Defaults in the table are strings converted the same
+ * way; a STRING_LIST default is comma-separated ("a,b"; "" is empty). */
 #ifndef SLUICE_CORE_OPTIONS_H
 #define SLUICE_CORE_OPTIONS_H
 
@@ -13,7 +32,8 @@
 #include <sluice/plugin.h>
 
 /* What option values own beyond the config itself (parsed schemas, string
- * lists); freed with sluice_options_storage_free. */
+ * lists); freed with sluice_options_storage_free. Start it zeroed; one
+ * storage may collect the values of many stages. */
 struct sluice_options_storage {
     void **blocks;
     size_t n_blocks;
@@ -23,16 +43,23 @@ struct sluice_options_storage {
 
 /* Fill `conf` (zeroed, conf_size bytes) from the settings of `stage`,
  * ignoring the keys in `core_keys` (NULL-terminated: name, input, sink, ...)
- * which the graph handles. Strings point into the config (which must outlive
- * conf). Values given as strings (from --set) are converted to the option's type. */
+ * which the graph handles; they are still offered as "did you mean"
+ * candidates. Strings point into the config (which must outlive conf) or into
+ * the plugin's table (defaults); schemas and lists live in `storage`, which
+ * must outlive conf. On error, what was already added to storage stays there
+ * (freed with it). */
 int sluice_options_apply(const struct sluice_plugin *plugin, const config_setting_t *stage,
                          const char *const *core_keys, void *conf,
                          struct sluice_options_storage *storage, struct sluice_error *err);
 void sluice_options_storage_free(struct sluice_options_storage *storage);
 
-/* The table as `sluice plugins NAME` prints it. */
+/* The plugin as `sluice plugins NAME` prints it: name, kind, summary, file,
+ * accepted output modes (sinks), then a table of options (name, type,
+ * default, required, help with the choices of an enum). Appended to `out`. */
 void sluice_options_describe(const struct sluice_plugin *plugin, const char *file,
                              struct sluice_buf *out);
+/* "string", "long", "double", "bool", "duration", "enum", "schema",
+ * "expression", "string list". */
 const char *sluice_option_type_name(enum sluice_option_type type);
 
 #endif

@@ -5,13 +5,19 @@
  * are the sluice_ctx_* functions below. What a stage declares in open()
  * (its output schema, the input columns it reads, the columns it passes
  * through) is what the graph uses to type every edge and to compute each
- * source's projection. */
+ * source's projection.
+ *
+ * The graph owns every stage and its ctx; the ctx owns what was declared
+ * into it (output schema, used paths, pass map) until sluice_ctx_free.
+ * The declaration functions are for open(), on the main thread;
+ * sluice_ctx_count_malformed may be called from any thread. */
 #ifndef SLUICE_CORE_STAGE_H
 #define SLUICE_CORE_STAGE_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libconfig.h>
 #include <sluice/plugin.h>
@@ -24,6 +30,15 @@ enum sluice_stage_kind {
 };
 
 struct sluice_stage;
+
+/* `watermark = { column = "data.created_at"; delay = "5 seconds"; }` on a
+ * non-sink stage. Validated for shape at load, the column resolved against
+ * the stage's output schema at open; its semantics come with aggregation. */
+struct sluice_watermark {
+    const char *column;              /* as written; lives as long as the config */
+    int64_t delay_us;
+    const config_setting_t *setting; /* the watermark group, for errors */
+};
 
 struct sluice_ctx {
     struct sluice_stage *stage;
@@ -53,17 +68,27 @@ struct sluice_stage {
     void *state;                      /* from the plugin's open */
     bool opened;
     enum sluice_output_mode mode;     /* sinks: output_mode (default append) */
+    const config_setting_t *mode_setting; /* sinks: output_mode as written, or NULL */
+    bool has_watermark;
+    struct sluice_watermark watermark;
+    bool feeds_sink;                  /* some sink reads this stage, directly or not;
+                                       * stages that feed none never run, as in Spark */
 };
 
 const char *sluice_ctx_stage_name(const struct sluice_ctx *ctx);
 const struct ArrowSchema *sluice_ctx_input_schema(const struct sluice_ctx *ctx);
-/* Takes ownership of `schema`; a second call or a non-struct schema is an error. */
+/* Takes ownership of `schema` (released on error too); a second call or a
+ * non-struct schema is SLUICE_EPLUGIN. */
 int sluice_ctx_set_output_schema(struct sluice_ctx *ctx, struct ArrowSchema *schema,
                                  struct sluice_error *err);
 const struct ArrowSchema *sluice_ctx_output_schema(const struct sluice_ctx *ctx);
-/* Resolves `path` against the input schema (errors name the stage and suggest). */
+/* Resolves `path` against the input schema (errors name the stage and
+ * suggest) and records its projection form (`includes.users.verified`) once. */
 int sluice_ctx_use_column(struct sluice_ctx *ctx, const char *path, struct sluice_error *err);
 void sluice_ctx_use_all_columns(struct sluice_ctx *ctx);
+/* Output column out_index is input column in_index unchanged (in_index -1:
+ * computed). A negative or huge out_index is ignored with a warning; an
+ * in_index beyond the input's columns is ignored when projecting. */
 void sluice_ctx_pass_column(struct sluice_ctx *ctx, int64_t out_index, int64_t in_index);
 void sluice_ctx_count_malformed(struct sluice_ctx *ctx, int64_t n);
 int64_t sluice_ctx_malformed(const struct sluice_ctx *ctx);

@@ -1,0 +1,287 @@
+/* Opening a loaded pipeline: output-mode checks, each plugin's open() from
+ * the sources down, watermark columns, and projection pushdown. */
+#include "graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "colpath.h"
+#include "config.h"
+#include "error.h"
+#include "host.h"
+#include "log.h"
+#include "mem.h"
+#include "schema.h"
+
+/* Spark's names for output modes, as its messages print them. */
+static const char *spark_mode_name(enum sluice_output_mode m)
+{
+    return m == SLUICE_MODE_COMPLETE ? "Complete" : m == SLUICE_MODE_UPDATE ? "Update" : "Append";
+}
+
+static bool has_aggregation_upstream(const struct sluice_stage *st)
+{
+    for (const struct sluice_stage *s = st->input; s; s = s->input)
+        if (s->kind == SLUICE_STAGE_AGGREGATE) return true;
+    return false;
+}
+
+/* Spark's UnsupportedOperationChecker, then the sink's own check, with
+ * Spark's wording so users can search for it. */
+static int check_output_modes(const struct sluice_graph *g, struct sluice_error *err)
+{
+    for (size_t k = 0; k < g->n_stages; k++) {
+        const struct sluice_stage *st = &g->stages[k];
+        if (st->kind != SLUICE_STAGE_SINK) continue;
+        const config_setting_t *where = st->mode_setting ? st->mode_setting : st->setting;
+        bool agg = has_aggregation_upstream(st);
+        if (st->mode == SLUICE_MODE_COMPLETE && !agg)
+            return sluice_error_at(err, SLUICE_ECONFIG, where,
+                                   "Complete output mode not supported when there are no streaming "
+                                   "aggregations on streaming DataFrames/Datasets");
+        /* A sink that names no modes takes append, which every sink can serve. */
+        unsigned accepted = st->plugin->modes ? st->plugin->modes : SLUICE_MODE_APPEND;
+        /* Update without aggregation is allowed and acts as append, as in
+         * Spark, but only on a sink that accepts update: Spark's file sink
+         * refuses it whatever the query. */
+        if (!(accepted & st->mode))
+            return sluice_error_at(err, SLUICE_ECONFIG, where,
+                                   "Data source %s does not support %s output mode",
+                                   st->plugin->name, spark_mode_name(st->mode));
+    }
+    return SLUICE_OK;
+}
+
+/* An error from a plugin or the host carries no config location: give it the stage's. */
+static int stage_error(const struct sluice_stage *st, const config_setting_t *where, int rc,
+                       struct sluice_error *e, struct sluice_error *err)
+{
+    if (!e->message[0])
+        snprintf(e->message, sizeof e->message, "%s plugin '%s' failed with status %d",
+                 sluice_kind_name(st->plugin->kind), st->plugin->name, rc);
+    sluice_config_error_locate(e, rc, where ? where : st->setting);
+    sluice_error_stage(e, st->name);
+    if (err) *err = *e;
+    return rc;
+}
+
+static int check_watermark(const struct sluice_stage *st, struct sluice_error *err)
+{
+    const config_setting_t *col_setting = config_setting_get_member(st->watermark.setting, "column");
+    struct sluice_col col;
+    struct sluice_error e = { 0 };
+    int rc = sluice_col_resolve(&st->ctx.output_schema, st->watermark.column, &col, &e);
+    if (rc != SLUICE_OK) return stage_error(st, col_setting, rc, &e, err);
+    if (col.type != SLUICE_TYPE_TIMESTAMP)
+        return sluice_error_at(err, SLUICE_ECONFIG, col_setting,
+                               "Event time must be defined on a window or a timestamp, but %s is "
+                               "of type %s", st->watermark.column, sluice_type_name(col.type));
+    return SLUICE_OK;
+}
+
+static int open_stage(struct sluice_stage *st, struct sluice_error *err)
+{
+    st->ctx.stage = st;
+    st->ctx.host = sluice_host();
+    st->ctx.input_schema = st->input ? &st->input->ctx.output_schema : NULL;
+    struct sluice_error e = { 0 };
+    int rc = st->plugin->open(st->ctx.host, st->conf, &st->ctx, &st->state, &e);
+    if (rc != SLUICE_OK) return stage_error(st, NULL, rc, &e, err);
+    st->opened = true;
+    if (st->kind != SLUICE_STAGE_SINK && !st->ctx.output_schema.release)
+        return sluice_error_at(err, SLUICE_EPLUGIN, st->setting,
+                               "%s plugin '%s' (%s) declared no output schema in open()",
+                               sluice_kind_name(st->plugin->kind), st->plugin->name, st->plugin_file);
+    if (st->has_watermark) return check_watermark(st, err);
+    return SLUICE_OK;
+}
+
+/* ---- projections --------------------------------------------------------- */
+
+struct pathset {
+    bool all;
+    char **paths;
+    size_t n;
+};
+
+static void pathset_add(struct pathset *s, const char *path, size_t len)
+{
+    if (s->all) return;
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->paths[i]) == len && memcmp(s->paths[i], path, len) == 0) return;
+    s->paths = sluice_xrealloc(s->paths, (s->n + 1) * sizeof *s->paths);
+    s->paths[s->n++] = sluice_xstrndup(path, len);
+}
+
+static void pathset_set_all(struct pathset *s)
+{
+    for (size_t i = 0; i < s->n; i++) free(s->paths[i]);
+    free(s->paths);
+    *s = (struct pathset){ .all = true };
+}
+
+/* Projection-form name: back-quoted (with ` doubled) unless a plain word,
+ * as core/colpath.h writes them. */
+static void append_segment(struct sluice_buf *b, const char *name)
+{
+    bool plain = name[0] != '\0';
+    for (const char *p = name; *p && plain; p++)
+        plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                *p == '_';
+    if (plain) {
+        sluice_buf_puts(b, name);
+        return;
+    }
+    sluice_buf_putc(b, '`');
+    for (const char *p = name; *p; p++) {
+        if (*p == '`') sluice_buf_putc(b, '`');
+        sluice_buf_putc(b, *p);
+    }
+    sluice_buf_putc(b, '`');
+}
+
+/* The first segment of a projection path, unquoted, into `name`; *rest is
+ * what follows it ("" or ".lang..."). False on a malformed path. */
+static bool split_top(const char *path, struct sluice_buf *name, const char **rest)
+{
+    const char *p = path;
+    if (*p == '`') {
+        for (p++;; p++) {
+            if (!*p) return false;
+            if (*p == '`' && p[1] != '`') break;
+            if (*p == '`') p++;
+            sluice_buf_putc(name, *p);
+        }
+        p++;
+    } else {
+        while (*p && *p != '.') sluice_buf_putc(name, *p++);
+    }
+    if (*p && *p != '.') return false;
+    if (!name->data) sluice_buf_puts(name, "");
+    *rest = p;
+    return true;
+}
+
+/* Output path `path` of `st`, as a path of its input when that top-level
+ * column is passed through unchanged; false when the stage computes it. */
+static bool map_through(const struct sluice_stage *st, const char *path, struct sluice_buf *out)
+{
+    struct sluice_buf name = { 0 };
+    const char *rest;
+    bool ok = split_top(path, &name, &rest);
+    int64_t j = ok ? sluice_schema_child_index(&st->ctx.output_schema, name.data) : -1;
+    sluice_buf_free(&name);
+    if (j < 0 || (size_t)j >= st->ctx.n_pass_from) return false;
+    int64_t in = st->ctx.pass_from[j];
+    if (in < 0 || in >= st->ctx.input_schema->n_children) return false;
+    append_segment(out, st->ctx.input_schema->children[in]->name);
+    sluice_buf_puts(out, rest);
+    return true;
+}
+
+/* What stage `st` needs from its input, given what is needed of its output. */
+static void needed_input(const struct sluice_stage *st, const struct pathset *out_needed,
+                         struct pathset *in)
+{
+    if (st->ctx.use_all) {
+        pathset_set_all(in);
+        return;
+    }
+    for (size_t i = 0; i < st->ctx.n_used; i++) pathset_add(in, st->ctx.used[i], strlen(st->ctx.used[i]));
+    if (st->kind == SLUICE_STAGE_SINK || !st->ctx.output_schema.release) return;
+    const struct ArrowSchema *os = &st->ctx.output_schema;
+    struct sluice_buf b = { 0 };
+    if (out_needed->all) {
+        for (int64_t j = 0; j < os->n_children; j++) {
+            sluice_buf_clear(&b);
+            struct sluice_buf name = { 0 };
+            append_segment(&name, os->children[j]->name);
+            if (map_through(st, name.data, &b)) pathset_add(in, b.data, b.len);
+            sluice_buf_free(&name);
+        }
+    } else {
+        for (size_t i = 0; i < out_needed->n; i++) {
+            sluice_buf_clear(&b);
+            if (map_through(st, out_needed->paths[i], &b)) pathset_add(in, b.data, b.len);
+        }
+    }
+    sluice_buf_free(&b);
+}
+
+/* `q` covers `p` when q is p or a segment-wise prefix of it (`data` covers `data.lang`). */
+static bool covers(const char *q, const char *p)
+{
+    size_t n = strlen(q);
+    return strncmp(q, p, n) == 0 && (p[n] == '\0' || p[n] == '.');
+}
+
+/* Move `s` into a projection: duplicates and paths under a shorter one dropped. */
+static void finish_projection(struct pathset *s, struct sluice_projection *out)
+{
+    char **kept = sluice_xcalloc(s->n ? s->n : 1, sizeof *kept);
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        bool covered = false; /* no duplicates here: pathset_add dropped them */
+        for (size_t j = 0; j < s->n && !covered; j++)
+            covered = j != i && covers(s->paths[j], s->paths[i]);
+        if (covered)
+            free(s->paths[i]);
+        else
+            kept[n++] = s->paths[i];
+    }
+    free(s->paths);
+    out->all = s->all;
+    out->n_paths = n;
+    out->paths = (const char *const *)kept;
+    *s = (struct pathset){ 0 };
+}
+
+static void compute_projections(struct sluice_graph *g)
+{
+    size_t n = g->n_stages;
+    struct pathset *need = sluice_xcalloc(n, sizeof *need); /* per stage: of its output */
+    g->projections = sluice_xcalloc(n, sizeof *g->projections);
+    /* Readers come after their input in g->stages: walk backwards. */
+    for (size_t k = n; k-- > 0;) {
+        struct sluice_stage *st = &g->stages[k];
+        if (!st->feeds_sink) continue; /* never runs: asks nothing of its input */
+        if (st->has_watermark) {
+            /* The core reads the event-time column to advance the watermark
+             * (check_watermark resolved it already). */
+            struct sluice_col col;
+            if (sluice_col_resolve(&st->ctx.output_schema, st->watermark.column, &col, NULL) == SLUICE_OK) {
+                struct sluice_buf b = { 0 };
+                sluice_col_projection_path(&st->ctx.output_schema, &col, &b);
+                if (b.data) pathset_add(&need[k], b.data, b.len);
+                sluice_buf_free(&b);
+            }
+        }
+        if (st->input) needed_input(st, &need[k], &need[st->input - g->stages]);
+    }
+    for (size_t k = 0; k < n; k++) finish_projection(&need[k], &g->projections[k]);
+    free(need);
+}
+
+int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
+{
+    if (g->opened) return SLUICE_OK;
+    int rc = check_output_modes(g, err);
+    for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) rc = open_stage(&g->stages[k], err);
+    if (rc == SLUICE_OK) compute_projections(g);
+    for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) {
+        struct sluice_stage *st = &g->stages[k];
+        if (st->kind != SLUICE_STAGE_SOURCE) continue;
+        struct sluice_error e = { 0 };
+        rc = st->plugin->prepare(st->state, &g->projections[k], &e);
+        if (rc != SLUICE_OK) rc = stage_error(st, NULL, rc, &e, err);
+    }
+    if (rc == SLUICE_OK) g->opened = true;
+    return rc;
+}
+
+const struct sluice_projection *sluice_graph_projection(const struct sluice_graph *g,
+                                                        const struct sluice_stage *stage)
+{
+    if (!g->projections || stage < g->stages || stage >= g->stages + g->n_stages) return NULL;
+    return &g->projections[stage - g->stages];
+}
