@@ -84,6 +84,13 @@ void sluice_error_stage(struct sluice_error *err, const char *stage)
     if (err) copy_field(err->stage, sizeof err->stage, stage);
 }
 
+void sluice_error_excerpt(struct sluice_error *err, const char *excerpt, int position)
+{
+    if (!err) return;
+    copy_field(err->excerpt, sizeof err->excerpt, excerpt);
+    err->position = position;
+}
+
 void sluice_error_clear(struct sluice_error *err)
 {
     if (err) memset(err, 0, sizeof *err);
@@ -104,6 +111,16 @@ void sluice_error_format(const struct sluice_error *err, struct sluice_buf *out)
         if (!strstr(err->message, quoted)) sluice_buf_printf(out, "key '%s': ", err->key);
     }
     sluice_buf_puts(out, err->message[0] ? err->message : "unknown error");
+    if (err->excerpt[0]) {
+        /* The excerpt on its own line, a caret under the offending character. */
+        sluice_buf_printf(out, "\n    %s", err->excerpt);
+        if (err->position > 0) {
+            sluice_buf_puts(out, "\n    ");
+            for (int i = 1; i < err->position && err->excerpt[i - 1]; i++)
+                sluice_buf_putc(out, err->excerpt[i - 1] == '\t' ? '\t' : ' ');
+            sluice_buf_putc(out, '^');
+        }
+    }
     if (err->hint[0]) sluice_buf_printf(out, "\n  hint: %s", err->hint);
 }
 

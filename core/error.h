@@ -32,7 +32,11 @@ void sluice_error_hint(struct sluice_error *err, const char *fmt, ...) SLUICE_FM
 void sluice_error_stage(struct sluice_error *err, const char *stage);
 void sluice_error_clear(struct sluice_error *err);
 
-/* "file:line: stage 'x': message" plus "\n  hint: ..." when there is one; no trailing newline. */
+/* Point the error at character `position` (1-based) of `excerpt`. */
+void sluice_error_excerpt(struct sluice_error *err, const char *excerpt, int position);
+/* "file:line: stage 'x': message", then the excerpt with a caret under the
+ * position when there is one, then "\n  hint: ..." when there is one; no
+ * trailing newline. */
 void sluice_error_format(const struct sluice_error *err, struct sluice_buf *out);
 /* "sluice: " + sluice_error_format + "\n" to `f`. */
 void sluice_error_print(const struct sluice_error *err, FILE *f);

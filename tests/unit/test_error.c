@@ -76,12 +76,33 @@ static void test_error_set_accepts_a_null_record(void **state)
     assert_int_equal(sluice_error_set(NULL, SLUICE_EIO, "x"), SLUICE_EIO);
 }
 
+static void test_error_format_puts_a_caret_under_the_position(void **state)
+{
+    struct sluice_error err = { 0 };
+    sluice_error_set(&err, SLUICE_ECONFIG, "unknown function 'lowr' at character 1");
+    sluice_error_excerpt(&err, "lowr(data.text) LIKE '%covid%'", 1);
+    sluice_error_hint(&err, "did you mean 'lower'?");
+    struct sluice_buf b = { 0 };
+    sluice_error_format(&err, &b);
+    assert_string_equal(b.data, "unknown function 'lowr' at character 1\n"
+                                "    lowr(data.text) LIKE '%covid%'\n"
+                                "    ^\n"
+                                "  hint: did you mean 'lower'?");
+    sluice_buf_clear(&b);
+    sluice_error_excerpt(&err, "a + ", 5);
+    err.hint[0] = '\0';
+    sluice_error_format(&err, &b);
+    assert_string_equal(strchr(b.data, '\n'), "\n    a + \n        ^");
+    sluice_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_at_names_file_line_stage_and_key),
         cmocka_unit_test(test_error_format_adds_the_key_when_the_message_does_not_name_it),
         cmocka_unit_test(test_error_set_accepts_a_null_record),
+        cmocka_unit_test(test_error_format_puts_a_caret_under_the_position),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -32,6 +32,8 @@ struct sluice_error {
     char key[64];       /* config key, or "" */
     char message[512];  /* lower-case, one line, no final period */
     char hint[256];     /* advice, or "" */
+    char excerpt[256];  /* the text an error points into (an expression, a schema), or "" */
+    int position;       /* 1-based character in excerpt the error is at, or 0 */
 };
 
 #endif /* SLUICE_ERROR_H */
