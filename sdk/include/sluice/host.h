@@ -34,6 +34,7 @@
 struct sluice_ctx;      /* one stage, as the core sees it (opaque) */
 struct sluice_builder;  /* builds Arrow arrays (opaque) */
 struct sluice_decoder;  /* turns JSON-lines or CSV text into batches (opaque) */
+struct sluice_expr;     /* a compiled expression (opaque) */
 
 enum sluice_log_level {
     SLUICE_LOG_ERROR = 0,
@@ -189,6 +190,33 @@ struct sluice_host {
      * `[a, b]`, `{1, x}`, `2021-05-03 07:55:40`). */
     void (*render_cell_text)(const struct sluice_batch *b, int64_t column, int64_t row,
                              struct sluice_buf *out);
+
+    /* ---- expressions (DESIGN §3), compiled once in open(), evaluated per batch ---- */
+    /* Compile `text` (optionally ending in `AS alias`) against the struct
+     * schema `input`. Errors are SLUICE_ECONFIG with err->excerpt and
+     * err->position set (unknown column or function with a suggestion, wrong
+     * argument count or type, syntax). Set err->key to the option's name
+     * before returning it from open(), and the core adds the config file and line. */
+    int (*expr_compile)(const struct ArrowSchema *input, const char *text, struct sluice_expr **out,
+                        struct sluice_error *err);
+    /* The result's schema node: its type, and its name (the alias, or the
+     * name Spark would give the column). Borrowed from the expression. */
+    const struct ArrowSchema *(*expr_result)(const struct sluice_expr *e);
+    /* The top-level input column the expression is (a bare `lang`), or -1, so
+     * a transform can pass that column through instead of evaluating it. */
+    int64_t (*expr_input_column)(const struct sluice_expr *e);
+    /* The input paths the expression reads, in projection form, for use_column. */
+    size_t (*expr_columns)(const struct sluice_expr *e, const char *const **paths);
+    /* Evaluate over every row of `in`; *out (the caller's to release) has
+     * in's row count. Thread-safe: a compiled expression is read-only. Never
+     * fails on data (bad casts, division by zero give null, as in Spark). */
+    int (*expr_eval)(const struct sluice_expr *e, const struct sluice_batch *in, struct ArrowArray *out,
+                     struct sluice_error *err);
+    void (*expr_free)(struct sluice_expr *e);
+    /* *out (the caller's) = slots indices[0..n) of `a` (an array of `schema`),
+     * deep; an index of -1 gives a null slot. For filter and explode. */
+    void (*array_take)(const struct ArrowSchema *schema, const struct ArrowArray *a, const int64_t *indices,
+                       int64_t n, struct ArrowArray *out);
 };
 
 #endif /* SLUICE_HOST_H */
