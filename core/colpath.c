@@ -237,22 +237,19 @@ static void suggest_path(const struct ArrowSchema *schema, const struct path *pp
         }
     const char *best = sluice_suggest(want.data, (const char *const *)all, n);
     if (!best) {
-        /* `lang` for `data.lang`: the name exists, just deeper down. */
-        const char *leaf = pp->toks[failed].name;
-        size_t leaf_len = 0;
-        struct sluice_buf one = { 0 };
-        sluice_col_append_name(&one, leaf);
-        leaf_len = one.len;
+        /* `lang` for `data.lang`: the name exists, just deeper down, and
+         * only there (two places would make the hint a guess). */
+        struct sluice_buf leaf = { 0 };
+        sluice_col_append_name(&leaf, pp->toks[failed].name);
         int hits = 0;
         for (size_t i = 0; i < n; i++) {
             size_t len = strlen(all[i]);
-            if (len > leaf_len && all[i][len - leaf_len - 1] == '.' &&
-                strcasecmp(all[i] + len - leaf_len, one.data) == 0) {
-                if (!hits++) best = all[i];
-            }
+            if (len > leaf.len && all[i][len - leaf.len - 1] == '.' &&
+                strcasecmp(all[i] + len - leaf.len, leaf.data) == 0 && !hits++)
+                best = all[i];
         }
         if (hits != 1) best = NULL;
-        sluice_buf_free(&one);
+        sluice_buf_free(&leaf);
     }
     if (best) {
         char *storage = sluice_xmalloc(strlen(best) + 1);
