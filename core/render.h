@@ -2,8 +2,9 @@
  *
  * JSON (contract, DESIGN §4): timestamps `"2021-05-03T07:55:40.000Z"`,
  * structs as objects, arrays as arrays, nulls as null, doubles in shortest
- * round-trip form (NaN and infinities as the strings "NaN", "Infinity",
- * "-Infinity", as Spark writes them). Text: as Spark's show() prints a cell. */
+ * round-trip form as Spark (Jackson) writes them: `1.0`, `1.0E10` (NaN and
+ * infinities as the strings "NaN", "Infinity", "-Infinity"); compact, no
+ * spaces. Text: as Spark 3's show() prints a cell. Output is appended. */
 #ifndef SLUICE_CORE_RENDER_H
 #define SLUICE_CORE_RENDER_H
 
@@ -25,7 +26,9 @@ void sluice_render_value_text(const struct ArrowSchema *schema, const struct Arr
                               int64_t i, struct sluice_buf *out);
 void sluice_render_cell_text(const struct sluice_batch *b, int64_t column, int64_t row,
                              struct sluice_buf *out);
-/* Shortest text that reads back as the same double ("%.17g" trimmed). */
+/* As Java's Double.toString (what Spark writes in JSON and show()): the
+ * fewest digits that read back as the same double, `1.0`, `0.1`, `1.0E10`,
+ * `1.0E-5`, `-0.0`, `NaN`, `Infinity` (JSON quotes the last two itself). */
 void sluice_render_double(double v, struct sluice_buf *out);
 /* A JSON string literal with escapes. */
 void sluice_render_json_string(const char *s, size_t n, struct sluice_buf *out);
