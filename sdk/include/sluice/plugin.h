@@ -80,6 +80,13 @@ struct sluice_option {
     const char *choices;       /* SLUICE_OPT_ENUM: "a|b|c" */
 };
 
+/* What an aggregator's bind() tells the core about one use of it. */
+struct sluice_agg_info {
+    const char *result_format; /* Arrow format of the result (SLUICE_FORMAT_LONG, ...) */
+    size_t state_size;         /* bytes of per-group state the core allocates (8-byte aligned) */
+    bool has_destroy;          /* state owns heap memory: call destroy() when a group dies */
+};
+
 /* A source hands each batch it reads to the core through this. The core
  * takes ownership of *batch. May be called from the thread running read(). */
 typedef int (*sluice_emit_fn)(void *emit_arg, struct sluice_batch *batch, struct sluice_error *err);
@@ -135,6 +142,32 @@ struct sluice_plugin {
     int (*write)(void *state, struct sluice_batch *batch, struct sluice_error *err);
     /* The micro-batch is complete: make it visible/durable. */
     int (*end)(void *state, int64_t batch_id, struct sluice_error *err);
+
+    /* ---- aggregators: one aggregate function, e.g. avg(x) ----
+     * The core owns the groups: it keeps `state_size` bytes per group in its
+     * hash tables, calls init on a new group, update per batch (vectorised),
+     * merge to combine partial states from worker threads, finalize to emit,
+     * serialize/deserialize to checkpoint. State must be position-independent
+     * (no pointers into itself) because the core moves it. */
+    /* Main thread, at load: check the argument type (`arg` is the schema of
+     * the evaluated argument, NULL for f(*)) and describe the state. *bound
+     * is the plugin's per-use data, passed to every other call. */
+    int (*bind)(const struct sluice_host *host, const struct ArrowSchema *arg, void **bound,
+                struct sluice_agg_info *info, struct sluice_error *err);
+    void (*unbind)(void *bound);
+    void (*init)(const void *bound, void *state);
+    /* Any worker thread: fold row i of `arg` (physical slot arg->offset + i;
+     * NULL for f(*)) into states[i], for i in [0, n). A NULL states[i] skips the row. */
+    void (*update)(const void *bound, void *const *states, const struct ArrowArray *arg, int64_t n);
+    /* dst += src; src stays valid (the core destroys it). */
+    void (*merge)(const void *bound, void *dst, const void *src);
+    /* Append the group's result to `out`, a builder of result_format. */
+    void (*finalize)(const void *bound, const void *state, struct sluice_builder *out);
+    int (*serialize)(const void *bound, const void *state, struct sluice_buf *out, struct sluice_error *err);
+    int (*deserialize)(const void *bound, void *state, const char *data, size_t len,
+                       struct sluice_error *err);
+    /* Free what the state owns (only when info.has_destroy). */
+    void (*destroy)(const void *bound, void *state);
 };
 
 typedef const struct sluice_plugin *(*sluice_plugin_entry_fn)(void);
