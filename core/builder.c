@@ -276,9 +276,13 @@ void sluice_builder_truncate(struct sluice_builder *b, int64_t length)
 {
     if (length < 0) length = 0;
     if (length >= b->length) {
-        /* Children of a struct may be ahead of a null slot being dropped. */
+        /* No finished slot goes, but unfinished work may: children of a
+         * struct ahead of it, and the elements of a list begun at slot
+         * `length` whose end_list never came (a line that broke mid-array). */
         if (b->type == SLUICE_TYPE_STRUCT)
             for (int64_t i = 0; i < b->n_children; i++) sluice_builder_truncate(&b->children[i], length);
+        if (b->type == SLUICE_TYPE_ARRAY && length == b->length)
+            sluice_builder_truncate(&b->children[0], b->values ? ((int32_t *)b->values)[length] : 0);
         return;
     }
     if (b->validity) {

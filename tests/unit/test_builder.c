@@ -568,6 +568,40 @@ static void test_builder_truncate_undoes_a_half_appended_row(void **state)
     sluice_builder_free(b);
 }
 
+static void test_builder_truncate_drops_the_elements_of_an_unfinished_list(void **state)
+{
+    struct ArrowSchema *root = S("+s", NULL, 1, S("+l", "tags", 1, S("u", "element", 0)));
+    struct sluice_builder *b = sluice_builder_new(root);
+    struct sluice_builder *tags = &b->children[0], *e = &tags->children[0];
+    sluice_builder_append_struct(b);
+    sluice_builder_begin_list(tags);
+    sluice_builder_append_string(e, "kept", 4);
+    sluice_builder_end_list(tags);
+    /* The next line breaks inside its array: end_list never comes. */
+    sluice_builder_append_struct(b);
+    sluice_builder_begin_list(tags);
+    sluice_builder_append_string(e, "AWS", 3);
+    sluice_builder_append_null(e);
+    sluice_builder_truncate(b, 1);
+    assert_int_equal(e->length, 1);
+    assert_int_equal(e->null_count, 0);
+
+    sluice_builder_append_struct(b);
+    sluice_builder_begin_list(tags);
+    sluice_builder_append_string(e, "crypto", 6);
+    sluice_builder_end_list(tags);
+    struct sluice_batch out;
+    sluice_builder_finish(b, &out);
+    assert_valid(root, &out.array);
+    const struct ArrowArray *l = out.array.children[0];
+    assert_int_equal(offsets(l)[1], 1);
+    assert_int_equal(offsets(l)[2], 2);
+    char buf[16];
+    assert_string_equal(str_at(l->children[0], 1, buf), "crypto");
+    sluice_batch_release(&out);
+    sluice_builder_free(b);
+}
+
 static void test_make_null_shapes_an_all_null_array_like_its_schema(void **state)
 {
     struct ArrowSchema *root = S("+s", NULL, 3, S("+s", "s", 2, S("u", "x", 0), S("b", "y", 0)),
@@ -711,6 +745,7 @@ int main(void)
         T(test_builder_is_reusable_after_finish_and_reserves_the_last_length),
         T(test_builder_finishes_an_empty_batch_with_readable_buffers),
         T(test_builder_truncate_undoes_a_half_appended_row),
+        T(test_builder_truncate_drops_the_elements_of_an_unfinished_list),
         T(test_make_null_shapes_an_all_null_array_like_its_schema),
         T(test_validate_catches_broken_arrays),
         T(test_builder_aborts_rather_than_wrap_string_offsets_past_2_gib),
