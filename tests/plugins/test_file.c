@@ -1,0 +1,612 @@
+/* The `file` source, loaded from its real .so and driven through the real
+ * host table, as the engine drives it. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libconfig.h>
+
+#include "host.h"
+#include "loader.h"
+#include "options.h"
+#include "render.h"
+#include "stage.h"
+
+#define PLUGIN_SO SLUICE_TEST_BINARY_DIR "/plugins/sluice_source_file.so"
+
+/* ---- fixture ------------------------------------------------------------ */
+
+struct fx {
+    char dir[64];
+    struct sluice_loaded loaded;
+    const struct sluice_plugin *p;
+    config_t cfg;
+    void *conf;
+    struct sluice_options_storage storage;
+    struct sluice_stage stage;
+    void *state;
+    struct sluice_buf off;
+    struct sluice_error err;
+};
+
+static int setup(void **state)
+{
+    struct fx *fx = calloc(1, sizeof *fx);
+    strcpy(fx->dir, "/tmp/sluice-test-file-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    int rc = sluice_plugin_load_file(PLUGIN_SO, &fx->loaded, &fx->err);
+    if (rc) fail_msg("loading %s: %s", PLUGIN_SO, fx->err.message);
+    fx->p = fx->loaded.plugin;
+    config_init(&fx->cfg);
+    *state = fx;
+    return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char path[512];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(path);
+        else unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int teardown(void **state)
+{
+    struct fx *fx = *state;
+    if (fx->state) fx->p->close(fx->state);
+    sluice_ctx_free(&fx->stage.ctx);
+    sluice_options_storage_free(&fx->storage);
+    free(fx->conf);
+    config_destroy(&fx->cfg);
+    sluice_buf_free(&fx->off);
+    sluice_plugin_unload(&fx->loaded);
+    remove_tree(fx->dir);
+    free(fx);
+    return 0;
+}
+
+/* Open the source on fx->dir with the schema `a STRING, n LONG` (or `schema`)
+ * plus `extra` settings; returns open's status. */
+static int open_source_with(struct fx *fx, const char *path, const char *schema, const char *extra)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "stage = { name = \"src\"; source = \"file\"; path = \"%s\"; schema = \"%s\"; %s };",
+             path, schema ? schema : "a STRING, n LONG", extra ? extra : "");
+    if (!config_read_string(&fx->cfg, text)) fail_msg("config: %s", config_error_text(&fx->cfg));
+    fx->conf = calloc(1, fx->p->conf_size);
+    static const char *const core_keys[] = { "name", "source", NULL };
+    int rc = sluice_options_apply(fx->p, config_lookup(&fx->cfg, "stage"), core_keys, fx->conf,
+                                  &fx->storage, &fx->err);
+    if (rc) fail_msg("options: %s", fx->err.message);
+    fx->stage.name = "src";
+    fx->stage.kind = SLUICE_STAGE_SOURCE;
+    fx->stage.plugin = fx->p;
+    fx->stage.ctx.stage = &fx->stage;
+    fx->stage.ctx.host = sluice_host();
+    rc = fx->p->open(sluice_host(), fx->conf, &fx->stage.ctx, &fx->state, &fx->err);
+    if (rc) {
+        fx->state = NULL;
+        return rc;
+    }
+    const struct sluice_projection all = { true, 0, NULL };
+    rc = fx->p->prepare(fx->state, &all, &fx->err);
+    if (rc) fail_msg("prepare: %s", fx->err.message);
+    return rc;
+}
+
+static void open_source(struct fx *fx, const char *schema, const char *extra)
+{
+    int rc = open_source_with(fx, fx->dir, schema, extra);
+    if (rc) fail_msg("open: %s", fx->err.message);
+}
+
+static void write_file(struct fx *fx, const char *name, const char *content)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", fx->dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(content, f);
+    fclose(f);
+}
+
+static void set_mtime(struct fx *fx, const char *name, time_t t)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", fx->dir, name);
+    struct timespec ts[2] = { { t, 0 }, { t, 0 } };
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* latest_offset's answer, "" when it left it empty. */
+static const char *latest(struct fx *fx, const char *start, bool limited)
+{
+    sluice_buf_clear(&fx->off);
+    int rc = fx->p->latest_offset(fx->state, start, limited, &fx->off, &fx->err);
+    if (rc) fail_msg("latest_offset: %s", fx->err.message);
+    return fx->off.len ? fx->off.data : "";
+}
+
+struct collected {
+    struct sluice_buf rows; /* every row as JSON, one per line */
+    int batches;
+    int64_t max_batch_rows;
+};
+
+static int collect(void *arg, struct sluice_batch *b, struct sluice_error *err)
+{
+    struct collected *c = arg;
+    c->batches++;
+    if (sluice_batch_rows(b) > c->max_batch_rows) c->max_batch_rows = sluice_batch_rows(b);
+    for (int64_t r = 0; r < sluice_batch_rows(b); r++) {
+        sluice_render_row_json(b, r, &c->rows);
+        sluice_buf_putc(&c->rows, '\n');
+    }
+    sluice_batch_release(b);
+    return SLUICE_OK;
+}
+
+/* Plan (start, end] and read every unit; returns the rows as JSON lines
+ * (the caller frees), one unit after the other. */
+static char *read_range(struct fx *fx, const char *start, const char *end, size_t *units,
+                        struct collected *c)
+{
+    size_t n = 0;
+    int rc = fx->p->plan_read(fx->state, start, end, &n, &fx->err);
+    if (rc) fail_msg("plan_read: %s", fx->err.message);
+    if (units) *units = n;
+    struct collected local = { 0 };
+    if (!c) c = &local;
+    for (size_t u = 0; u < n; u++) {
+        rc = fx->p->read(fx->state, u, collect, c, &fx->err);
+        if (rc) fail_msg("read: %s", fx->err.message);
+    }
+    return c->rows.data ? c->rows.data : strdup("");
+}
+
+static char *read_unit(struct fx *fx, size_t unit)
+{
+    struct collected c = { 0 };
+    int rc = fx->p->read(fx->state, unit, collect, &c, &fx->err);
+    if (rc) fail_msg("read: %s", fx->err.message);
+    return c.rows.data ? c.rows.data : strdup("");
+}
+
+/* ---- offsets ------------------------------------------------------------ */
+
+static void test_file_source_leaves_the_offset_empty_while_the_directory_is_empty(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, NULL);
+    assert_string_equal(latest(fx, NULL, true), "");
+    write_file(fx, ".part-00000.json.tmp", "{\"a\":\"x\"}\n"); /* being written: not yet */
+    assert_string_equal(latest(fx, NULL, true), "");
+}
+
+static void test_file_source_counts_files_that_appear_between_calls(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, NULL);
+    write_file(fx, "part-00000.json", "{\"a\":\"x\",\"n\":1}\n");
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":1}");
+    write_file(fx, "part-00001.json", "{\"a\":\"y\",\"n\":2}\n");
+    write_file(fx, "part-00002.json", "{\"a\":\"z\",\"n\":3}\n");
+    assert_string_equal(latest(fx, "{\"logOffset\":1}", true), "{\"logOffset\":3}");
+    /* Nothing new: the same offset again, which the engine reads as "no data". */
+    assert_string_equal(latest(fx, "{\"logOffset\":3}", true), "{\"logOffset\":3}");
+    size_t units;
+    char *rows = read_range(fx, "{\"logOffset\":1}", "{\"logOffset\":3}", &units, NULL);
+    assert_int_equal(units, 2);
+    assert_string_equal(rows, "{\"a\":\"y\",\"n\":2}\n{\"a\":\"z\",\"n\":3}\n");
+    free(rows);
+    /* Replayable: the same range reads the same rows. */
+    rows = read_range(fx, NULL, "{\"logOffset\":1}", &units, NULL);
+    assert_int_equal(units, 1);
+    assert_string_equal(rows, "{\"a\":\"x\",\"n\":1}\n");
+    free(rows);
+    assert_int_equal(fx->p->commit(fx->state, "{\"logOffset\":3}", &fx->err), SLUICE_OK);
+}
+
+static void test_file_source_reads_files_in_name_order_and_skips_hidden_ones(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, NULL);
+    write_file(fx, "b.json", "{\"a\":\"b\"}\n");
+    write_file(fx, "a.json", "{\"a\":\"a\"}\n");
+    write_file(fx, "c.json", "{\"a\":\"c\"}\n");
+    write_file(fx, ".hidden.json", "{\"a\":\"hidden\"}\n");
+    write_file(fx, "_SUCCESS", "{\"a\":\"underscore\"}\n");
+    write_file(fx, "d.json._COPYING_", "{\"a\":\"copying\"}\n");
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/subdir", fx->dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":3}");
+    size_t units;
+    char *rows = read_range(fx, NULL, "{\"logOffset\":3}", &units, NULL);
+    assert_int_equal(units, 3);
+    assert_string_equal(rows, "{\"a\":\"a\",\"n\":null}\n{\"a\":\"b\",\"n\":null}\n{\"a\":\"c\",\"n\":null}\n");
+    free(rows);
+}
+
+static void test_file_source_takes_at_most_max_files_per_trigger(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, "max_files_per_trigger = 2;");
+    for (int i = 0; i < 5; i++) {
+        char name[32], line[64];
+        snprintf(name, sizeof name, "part-%05d.json", i);
+        snprintf(line, sizeof line, "{\"n\":%d}\n", i);
+        write_file(fx, name, line);
+    }
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":2}");
+    assert_string_equal(latest(fx, "{\"logOffset\":2}", true), "{\"logOffset\":4}");
+    assert_string_equal(latest(fx, "{\"logOffset\":4}", true), "{\"logOffset\":5}");
+    /* Unlimited (trigger once, available_now's target) ignores the limit. */
+    assert_string_equal(latest(fx, NULL, false), "{\"logOffset\":5}");
+    char *rows = read_range(fx, "{\"logOffset\":2}", "{\"logOffset\":4}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":null,\"n\":2}\n{\"a\":null,\"n\":3}\n");
+    free(rows);
+}
+
+static void test_file_source_latest_first_reads_the_newest_new_file_first(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, "max_files_per_trigger = 1; latest_first = true;");
+    write_file(fx, "a.json", "{\"a\":\"a\"}\n");
+    write_file(fx, "b.json", "{\"a\":\"b\"}\n");
+    write_file(fx, "c.json", "{\"a\":\"c\"}\n");
+    set_mtime(fx, "a.json", 1000);
+    set_mtime(fx, "b.json", 3000);
+    set_mtime(fx, "c.json", 2000);
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":1}");
+    char *rows = read_range(fx, NULL, "{\"logOffset\":1}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"b\",\"n\":null}\n");
+    free(rows);
+    /* A newer file arriving meanwhile jumps ahead of the older ones left. */
+    write_file(fx, "d.json", "{\"a\":\"d\"}\n");
+    set_mtime(fx, "d.json", 4000);
+    assert_string_equal(latest(fx, "{\"logOffset\":1}", true), "{\"logOffset\":2}");
+    rows = read_range(fx, "{\"logOffset\":1}", "{\"logOffset\":2}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"d\",\"n\":null}\n");
+    free(rows);
+    assert_string_equal(latest(fx, "{\"logOffset\":2}", true), "{\"logOffset\":3}");
+    rows = read_range(fx, "{\"logOffset\":2}", "{\"logOffset\":3}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"c\",\"n\":null}\n");
+    free(rows);
+}
+
+static void test_file_source_rejects_an_offset_it_did_not_write(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, NULL);
+    sluice_buf_clear(&fx->off);
+    assert_int_equal(fx->p->latest_offset(fx->state, "{\"offset\":3}", true, &fx->off, &fx->err),
+                     SLUICE_ECONFIG);
+    assert_string_equal(fx->err.message, "'{\"offset\":3}' is not a file source offset");
+    write_file(fx, "a.json", "{}\n");
+    size_t n;
+    assert_int_equal(fx->p->plan_read(fx->state, NULL, "{\"logOffset\":7}", &n, &fx->err), SLUICE_EIO);
+    char want[256];
+    snprintf(want, sizeof want, "offset 7 is past the 1 files in '%s'", fx->dir);
+    assert_string_equal(fx->err.message, want);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static void test_file_source_reads_an_empty_file_as_no_rows(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, NULL);
+    write_file(fx, "empty.json", "");
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":1}");
+    struct collected c = { 0 };
+    char *rows = read_range(fx, NULL, "{\"logOffset\":1}", NULL, &c);
+    assert_string_equal(rows, "");
+    assert_int_equal(c.batches, 0);
+    free(rows);
+}
+
+static void test_file_source_splits_a_big_file_into_batches_of_at_most_64k_rows(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, NULL);
+    char path[512];
+    snprintf(path, sizeof path, "%s/big.json", fx->dir);
+    FILE *f = fopen(path, "wb");
+    for (int i = 0; i < 70000; i++) fprintf(f, "{\"n\":%d}\n", i);
+    fprintf(f, "{\"n\":70000}"); /* a last line without a newline still counts */
+    fclose(f);
+    latest(fx, NULL, true);
+    struct collected c = { 0 };
+    char *rows = read_range(fx, NULL, "{\"logOffset\":1}", NULL, &c);
+    assert_int_equal(c.batches, 2);
+    assert_int_equal(c.max_batch_rows, 65536);
+    /* Every row, in order. */
+    char *p = rows;
+    for (int i = 0; i <= 70000; i++) {
+        char want[64];
+        int n = snprintf(want, sizeof want, "{\"a\":null,\"n\":%d}\n", i);
+        if (strncmp(p, want, (size_t)n) != 0) fail_msg("row %d: %.40s", i, p);
+        p += n;
+    }
+    assert_int_equal(*p, '\0');
+    free(rows);
+}
+
+struct long_check_arg {
+    int64_t next, batches;
+    size_t first_len;
+};
+
+/* Checks n runs 0, 1, 2, ... across batches and records the first a's length. */
+static int check_large(void *arg, struct sluice_batch *b, struct sluice_error *err)
+{
+    struct long_check_arg *c = arg;
+    c->batches++;
+    const struct ArrowArray *a = b->array.children[0], *n = b->array.children[1];
+    for (int64_t r = 0; r < sluice_batch_rows(b); r++) {
+        assert_int_equal(sluice_get_long(n, n->offset + r), c->next);
+        if (c->next == 0) {
+            const char *s;
+            c->first_len = (size_t)sluice_get_string(a, a->offset + r, &s);
+        }
+        c->next++;
+    }
+    sluice_batch_release(b);
+    return SLUICE_OK;
+}
+
+/* Bigger than the source's 16 MB read buffer: lines cross buffer refills,
+ * and one line is longer than the buffer. */
+static void test_file_source_reads_files_larger_than_its_buffer_line_by_line(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, NULL);
+    char path[512];
+    snprintf(path, sizeof path, "%s/large.json", fx->dir);
+    FILE *f = fopen(path, "wb");
+    size_t long_len = 17u << 20;
+    char *filler = malloc(long_len + 1);
+    memset(filler, 'x', long_len);
+    filler[long_len] = '\0';
+    fprintf(f, "{\"a\":\"%s\",\"n\":0}\n", filler);
+    for (int i = 1; i <= 20000; i++) fprintf(f, "{\"a\":\"%.1000s\",\"n\":%d}\n", filler, i);
+    fclose(f);
+    latest(fx, NULL, true);
+    size_t n;
+    assert_int_equal(fx->p->plan_read(fx->state, NULL, "{\"logOffset\":1}", &n, &fx->err), SLUICE_OK);
+    struct long_check_arg chk = { 0, 0, 0 };
+    int rc = fx->p->read(fx->state, 0, check_large, &chk, &fx->err);
+    if (rc) fail_msg("read: %s", fx->err.message);
+    assert_int_equal(chk.next, 20001);
+    assert_true(chk.batches >= 2);
+    assert_int_equal(chk.first_len, long_len);
+    free(filler);
+}
+
+static const char mixed[] = "{\"a\":\"ok\",\"n\":1}\n{\"a\":\"broken\n{\"a\":\"ok2\",\"n\":3}\n";
+
+static void test_file_source_keeps_malformed_lines_as_null_rows_in_permissive_mode(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, "a STRING, n LONG, _corrupt_record STRING", NULL);
+    write_file(fx, "m.json", mixed);
+    latest(fx, NULL, true);
+    char *rows = read_range(fx, NULL, "{\"logOffset\":1}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"ok\",\"n\":1,\"_corrupt_record\":null}\n"
+                              "{\"a\":null,\"n\":null,\"_corrupt_record\":\"{\\\"a\\\":\\\"broken\"}\n"
+                              "{\"a\":\"ok2\",\"n\":3,\"_corrupt_record\":null}\n");
+    free(rows);
+    assert_int_equal(sluice_ctx_malformed(&fx->stage.ctx), 1);
+}
+
+static void test_file_source_drops_malformed_lines_in_drop_malformed_mode(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, "mode = \"drop_malformed\";");
+    write_file(fx, "m.json", mixed);
+    latest(fx, NULL, true);
+    char *rows = read_range(fx, NULL, "{\"logOffset\":1}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"ok\",\"n\":1}\n{\"a\":\"ok2\",\"n\":3}\n");
+    free(rows);
+    assert_int_equal(sluice_ctx_malformed(&fx->stage.ctx), 1);
+}
+
+static void test_file_source_fails_fast_naming_the_file_and_line(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, "mode = \"fail_fast\";");
+    write_file(fx, "m.json", mixed);
+    latest(fx, NULL, true);
+    size_t n;
+    assert_int_equal(fx->p->plan_read(fx->state, NULL, "{\"logOffset\":1}", &n, &fx->err), SLUICE_OK);
+    struct collected c = { 0 };
+    assert_int_equal(fx->p->read(fx->state, 0, collect, &c, &fx->err), SLUICE_EDATA);
+    char want[512];
+    snprintf(want, sizeof want, "malformed JSON at %s/m.json:2: ", fx->dir);
+    if (strncmp(fx->err.message, want, strlen(want)) != 0) fail_msg("message: %s", fx->err.message);
+    sluice_buf_free(&c.rows);
+}
+
+static void test_file_source_reads_csv_with_a_header_and_separator(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, "format = \"csv\"; header = true; sep = \";\";");
+    write_file(fx, "a.csv", "a;n\nx;1\ny;2\n");
+    latest(fx, NULL, true);
+    char *rows = read_range(fx, NULL, "{\"logOffset\":1}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"x\",\"n\":1}\n{\"a\":\"y\",\"n\":2}\n");
+    free(rows);
+}
+
+static void test_file_source_reports_a_file_that_vanished_before_it_was_read(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, NULL);
+    write_file(fx, "gone.json", "{\"n\":1}\n");
+    latest(fx, NULL, true);
+    size_t n;
+    assert_int_equal(fx->p->plan_read(fx->state, NULL, "{\"logOffset\":1}", &n, &fx->err), SLUICE_OK);
+    char path[512];
+    snprintf(path, sizeof path, "%s/gone.json", fx->dir);
+    unlink(path);
+    struct collected c = { 0 };
+    assert_int_equal(fx->p->read(fx->state, 0, collect, &c, &fx->err), SLUICE_EIO);
+    char want[600];
+    snprintf(want, sizeof want, "cannot open '%s': No such file or directory", path);
+    assert_string_equal(fx->err.message, want);
+}
+
+static void test_file_source_reads_units_independently(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, NULL);
+    write_file(fx, "1.json", "{\"n\":1}\n");
+    write_file(fx, "2.json", "{\"n\":2}\n");
+    latest(fx, NULL, true);
+    size_t n;
+    assert_int_equal(fx->p->plan_read(fx->state, NULL, "{\"logOffset\":2}", &n, &fx->err), SLUICE_OK);
+    char *second = read_unit(fx, 1);
+    char *first = read_unit(fx, 0);
+    assert_string_equal(first, "{\"a\":null,\"n\":1}\n");
+    assert_string_equal(second, "{\"a\":null,\"n\":2}\n");
+    free(first);
+    free(second);
+}
+
+struct reader_arg {
+    struct fx *fx;
+    size_t unit;
+    struct collected c;
+    int rc;
+};
+
+static void *reader(void *p)
+{
+    struct reader_arg *r = p;
+    struct sluice_error err = { 0 };
+    r->rc = r->fx->p->read(r->fx->state, r->unit, collect, &r->c, &err);
+    return NULL;
+}
+
+static void test_file_source_reads_units_concurrently_on_several_threads(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, NULL);
+    enum { FILES = 8 };
+    for (int i = 0; i < FILES; i++) {
+        char name[32], body[4096] = "";
+        snprintf(name, sizeof name, "f%d.json", i);
+        for (int k = 0; k < 50; k++) {
+            char line[64];
+            snprintf(line, sizeof line, "{\"n\":%d}\n", i * 1000 + k);
+            strcat(body, line);
+        }
+        write_file(fx, name, body);
+    }
+    latest(fx, NULL, true);
+    size_t n;
+    assert_int_equal(fx->p->plan_read(fx->state, NULL, "{\"logOffset\":8}", &n, &fx->err), SLUICE_OK);
+    assert_int_equal(n, FILES);
+    struct reader_arg args[FILES];
+    pthread_t threads[FILES];
+    for (int i = 0; i < FILES; i++) {
+        args[i] = (struct reader_arg){ fx, (size_t)i, { { 0 }, 0, 0 }, -1 };
+        assert_int_equal(pthread_create(&threads[i], NULL, reader, &args[i]), 0);
+    }
+    for (int i = 0; i < FILES; i++) pthread_join(threads[i], NULL);
+    for (int i = 0; i < FILES; i++) {
+        assert_int_equal(args[i].rc, SLUICE_OK);
+        char want[64];
+        snprintf(want, sizeof want, "{\"a\":null,\"n\":%d}\n", i * 1000);
+        assert_true(strncmp(args[i].c.rows.data, want, strlen(want)) == 0);
+        size_t lines = 0;
+        for (char *q = args[i].c.rows.data; *q; q++) lines += *q == '\n';
+        assert_int_equal(lines, 50);
+        sluice_buf_free(&args[i].c.rows);
+    }
+}
+
+/* ---- open --------------------------------------------------------------- */
+
+static void test_file_source_declares_its_schema_as_output(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, NULL);
+    const struct ArrowSchema *out = sluice_ctx_output_schema(&fx->stage.ctx);
+    assert_non_null(out);
+    assert_int_equal(out->n_children, 2);
+    assert_string_equal(out->children[0]->name, "a");
+    assert_string_equal(out->children[1]->format, "l");
+}
+
+static void test_file_source_rejects_a_missing_directory(void **state)
+{
+    struct fx *fx = *state;
+    assert_int_equal(open_source_with(fx, "/nonexistent/sluice-dir", NULL, NULL), SLUICE_ECONFIG);
+    assert_string_equal(fx->err.message,
+                        "path '/nonexistent/sluice-dir' is not a readable directory: No such file or directory");
+}
+
+static void test_file_source_rejects_a_negative_file_limit(void **state)
+{
+    struct fx *fx = *state;
+    assert_int_equal(open_source_with(fx, fx->dir, NULL, "max_files_per_trigger = -1;"), SLUICE_ECONFIG);
+    assert_string_equal(fx->err.message, "max_files_per_trigger must be positive, got -1");
+}
+
+static void test_file_source_rejects_a_corrupt_record_column_that_is_not_a_string(void **state)
+{
+    struct fx *fx = *state;
+    assert_int_equal(open_source_with(fx, fx->dir, "a STRING, _corrupt_record LONG", NULL), SLUICE_ECONFIG);
+    assert_string_equal(fx->err.message,
+                        "column '_corrupt_record' keeps corrupt records, so it must be a string, not a long");
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_file_source_leaves_the_offset_empty_while_the_directory_is_empty),
+        T(test_file_source_counts_files_that_appear_between_calls),
+        T(test_file_source_reads_files_in_name_order_and_skips_hidden_ones),
+        T(test_file_source_takes_at_most_max_files_per_trigger),
+        T(test_file_source_latest_first_reads_the_newest_new_file_first),
+        T(test_file_source_rejects_an_offset_it_did_not_write),
+        T(test_file_source_reads_an_empty_file_as_no_rows),
+        T(test_file_source_splits_a_big_file_into_batches_of_at_most_64k_rows),
+        T(test_file_source_reads_files_larger_than_its_buffer_line_by_line),
+        T(test_file_source_keeps_malformed_lines_as_null_rows_in_permissive_mode),
+        T(test_file_source_drops_malformed_lines_in_drop_malformed_mode),
+        T(test_file_source_fails_fast_naming_the_file_and_line),
+        T(test_file_source_reads_csv_with_a_header_and_separator),
+        T(test_file_source_reports_a_file_that_vanished_before_it_was_read),
+        T(test_file_source_reads_units_independently),
+        T(test_file_source_reads_units_concurrently_on_several_threads),
+        T(test_file_source_declares_its_schema_as_output),
+        T(test_file_source_rejects_a_missing_directory),
+        T(test_file_source_rejects_a_negative_file_limit),
+        T(test_file_source_rejects_a_corrupt_record_column_that_is_not_a_string),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
