@@ -17,12 +17,12 @@
 #include "suggest.h"
 
 /* One token of a path: a field name (index unused) or, when name is NULL, a
- * list index. `end` is the offset just past the token, for messages that
- * quote the path up to the step that failed. */
+ * list index. `start` and `end` are its offsets in the path, for the caret
+ * and for messages that quote the path up to the step that failed. */
 struct tok {
     const char *name;
     int32_t index;
-    size_t end;
+    size_t start, end;
 };
 
 struct path {
@@ -32,15 +32,22 @@ struct path {
     int n;
 };
 
-static int fail(struct sluice_error *err, const char *hint, const char *fmt, ...) SLUICE_FMT(3, 4);
+static int fail(struct sluice_error *err, const char *text, const char *at, const char *hint,
+                const char *fmt, ...) SLUICE_FMT(5, 6);
 
-static int fail(struct sluice_error *err, const char *hint, const char *fmt, ...)
+/* With `at`, the caret goes under that character of the path `text`. */
+static int fail(struct sluice_error *err, const char *text, const char *at, const char *hint,
+                const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     sluice_error_setv(err, SLUICE_ECONFIG, fmt, ap);
     va_end(ap);
     if (err) snprintf(err->hint, sizeof err->hint, "%s", hint ? hint : "");
+    if (at)
+        sluice_schema_error_excerpt(err, text, at);
+    else
+        sluice_error_excerpt(err, "", 0);
     return SLUICE_ECONFIG;
 }
 
@@ -61,20 +68,23 @@ static int tokenize(struct path *pp, struct sluice_error *err)
     const char *s = pp->text, *p = s;
     char *w = pp->names;
     pp->n = 0;
-    if (!*p) return fail(err, NULL, "empty column path");
+    if (!*p) return fail(err, NULL, NULL, NULL, "empty column path");
     for (;;) {
         /* a name */
         if (pp->n == SLUICE_PATH_MAX_DEPTH)
-            return fail(err, NULL, "column path '%s' is deeper than %d steps", s, SLUICE_PATH_MAX_DEPTH);
+            return fail(err, NULL, NULL, NULL, "column path '%s' is deeper than %d steps", s,
+                        SLUICE_PATH_MAX_DEPTH);
         struct tok *t = &pp->toks[pp->n];
         t->name = w;
         t->index = 0;
+        t->start = (size_t)(p - s);
         if (*p == '`') {
             const char *open = p;
             for (p++;; p++) {
                 if (!*p)
-                    return fail(err, NULL, "column path '%s': unterminated back-quote at character %d",
-                                s, (int)(open - s) + 1);
+                    return fail(err, s, open, NULL,
+                                "column path '%s': unterminated back-quote at character %d", s,
+                                (int)(open - s) + 1);
                 if (*p == '`') {
                     if (p[1] != '`') break;
                     p++;
@@ -87,13 +97,14 @@ static int tokenize(struct path *pp, struct sluice_error *err)
             while (*p && *p != '.' && *p != '[' && *p != ']' && *p != '`' && !is_space(*p)) *w++ = *p++;
             if (p == start) {
                 if (is_space(*p))
-                    return fail(err, "back-quote names that hold spaces: `my name`",
+                    return fail(err, s, p, "back-quote names that hold spaces: `my name`",
                                 "column path '%s': unexpected space at character %d", s, (int)(p - s) + 1);
                 if (*p == '.' || !*p)
-                    return fail(err, NULL, "column path '%s': empty name at character %d", s,
+                    return fail(err, s, p, NULL, "column path '%s': empty name at character %d", s,
                                 (int)(p - s) + 1);
-                return fail(err, NULL, "column path '%s': expected a name at character %d, found '%c'",
-                            s, (int)(p - s) + 1, *p);
+                return fail(err, s, p, NULL,
+                            "column path '%s': expected a name at character %d, found '%c'", s,
+                            (int)(p - s) + 1, *p);
             }
         }
         *w++ = '\0';
@@ -107,19 +118,21 @@ static int tokenize(struct path *pp, struct sluice_error *err)
             while (*p >= '0' && *p <= '9') {
                 v = v * 10 + (*p - '0');
                 if (v > INT32_MAX)
-                    return fail(err, NULL, "column path '%s': index at character %d is too large", s,
+                    return fail(err, s, open, NULL,
+                                "column path '%s': index at character %d is too large", s,
                                 (int)(open - s) + 1);
                 p++;
             }
             if (p == digits || *p != ']')
-                return fail(err, "an index is a non-negative integer, as in users[0]",
+                return fail(err, s, open, "an index is a non-negative integer, as in users[0]",
                             "column path '%s': expected a number and ']' after '[' at character %d", s,
                             (int)(open - s) + 1);
             p++;
             if (pp->n == SLUICE_PATH_MAX_DEPTH)
-                return fail(err, NULL, "column path '%s' is deeper than %d steps", s,
+                return fail(err, NULL, NULL, NULL, "column path '%s' is deeper than %d steps", s,
                             SLUICE_PATH_MAX_DEPTH);
-            pp->toks[pp->n++] = (struct tok){ .name = NULL, .index = (int32_t)v, .end = (size_t)(p - s) };
+            pp->toks[pp->n++] = (struct tok){ .name = NULL, .index = (int32_t)v,
+                                               .start = (size_t)(open - s), .end = (size_t)(p - s) };
         }
         if (!*p) return SLUICE_OK;
         if (*p == '.') {
@@ -127,9 +140,9 @@ static int tokenize(struct path *pp, struct sluice_error *err)
             continue;
         }
         if (is_space(*p))
-            return fail(err, "back-quote names that hold spaces: `my name`",
+            return fail(err, s, p, "back-quote names that hold spaces: `my name`",
                         "column path '%s': unexpected space at character %d", s, (int)(p - s) + 1);
-        return fail(err, NULL, "column path '%s': unexpected '%c' at character %d", s, *p,
+        return fail(err, s, p, NULL, "column path '%s': unexpected '%c' at character %d", s, *p,
                     (int)(p - s) + 1);
     }
 }
@@ -281,7 +294,9 @@ static int no_column(const struct ArrowSchema *schema, const struct path *pp, in
 {
     struct sluice_buf hint = { 0 };
     suggest_path(schema, pp, failed, &hint);
-    int rc = fail(err, hint.data, "no column '%.*s' in the input", (int)pp->toks[failed].end, pp->text);
+    const struct tok *t = &pp->toks[failed];
+    int rc = fail(err, pp->text, pp->text + t->start, hint.data, "no column '%.*s' in the input",
+                  (int)t->end, pp->text);
     sluice_buf_free(&hint);
     return rc;
 }
@@ -298,7 +313,8 @@ static int resolve(const struct ArrowSchema *schema, const struct path *pp, stru
         int up = i ? (int)pp->toks[i - 1].end : 0;
         if (!t->name) {
             if (type != SLUICE_TYPE_ARRAY || node->n_children != 1)
-                return fail(err, NULL, "'%.*s' is %s %s, not an array: cannot index it with [%d]", up, s,
+                return fail(err, s, s + t->start, NULL,
+                            "'%.*s' is %s %s, not an array: cannot index it with [%d]", up, s,
                             article(type), sluice_type_name(type), (int)t->index);
             out->steps[out->depth++] = (struct sluice_path_step){ .child = -1, .index = t->index };
             node = node->children[0];
@@ -311,19 +327,20 @@ static int resolve(const struct ArrowSchema *schema, const struct path *pp, stru
             while (sluice_type_of(e) == SLUICE_TYPE_ARRAY && e->n_children == 1) e = e->children[0];
             int64_t second;
             if (sluice_type_of(e) == SLUICE_TYPE_STRUCT && find_field(e, t->name, &second) >= 0)
-                return fail(err, NULL,
+                return fail(err, s, s + t->start, NULL,
                             "'%.*s' is an array: use [N] or a function such as explode to reach '%s'",
                             up, s, t->name);
             return no_column(schema, pp, i, err);
         }
         if (type != SLUICE_TYPE_STRUCT)
-            return fail(err, NULL, "'%.*s' is %s %s, not a struct: it has no field '%s'", up, s,
+            return fail(err, s, s + t->start, NULL,
+                        "'%.*s' is %s %s, not a struct: it has no field '%s'", up, s,
                         article(type), sluice_type_name(type), t->name);
         int64_t second;
         int64_t idx = find_field(node, t->name, &second);
         if (idx < 0) return no_column(schema, pp, i, err);
         if (second >= 0)
-            return fail(err, "write the name in its exact case",
+            return fail(err, s, s + t->start, "write the name in its exact case",
                         "ambiguous column '%.*s': it matches both '%s' and '%s'", (int)t->end, s,
                         node->children[idx]->name, node->children[second]->name);
         out->steps[out->depth++] = (struct sluice_path_step){ .child = (int32_t)idx, .index = 0 };
@@ -339,7 +356,8 @@ int sluice_col_resolve(const struct ArrowSchema *schema, const char *path, struc
 {
     memset(out, 0, sizeof *out);
     if (sluice_type_of(schema) != SLUICE_TYPE_STRUCT)
-        return fail(err, NULL, "cannot resolve column '%s': the input is not a struct", path);
+        return fail(err, NULL, NULL, NULL, "cannot resolve column '%s': the input is not a struct",
+                    path);
     /* Surrounding spaces are layout, not part of any name. */
     while (is_space(*path)) path++;
     size_t len = strlen(path);

@@ -205,6 +205,14 @@ int sluice_schema_parse(const char *text, struct ArrowSchema *out, struct sluice
     return sluice_schema_parse_ddl_from(text, NULL, out, err);
 }
 
+/* A record may be reused: drop the hint and excerpt of an earlier error. */
+static void clear_extras(struct sluice_error *err)
+{
+    if (!err) return;
+    err->hint[0] = '\0';
+    sluice_error_excerpt(err, "", 0);
+}
+
 /* strerror() capitalises; our messages are lower-case throughout. */
 static void set_file_error(struct sluice_error *err, const char *path, int e)
 {
@@ -213,7 +221,7 @@ static void set_file_error(struct sluice_error *err, const char *path, int e)
     if (reason[0] >= 'A' && reason[0] <= 'Z' && !(reason[1] >= 'A' && reason[1] <= 'Z'))
         reason[0] = (char)(reason[0] - 'A' + 'a');
     sluice_error_set(err, SLUICE_ECONFIG, "cannot read schema file '%s': %s", path, reason);
-    if (err) err->hint[0] = '\0';
+    clear_extras(err);
 }
 
 int sluice_schema_parse_file(const char *path, struct ArrowSchema *out, struct sluice_error *err)
@@ -221,6 +229,7 @@ int sluice_schema_parse_file(const char *path, struct ArrowSchema *out, struct s
     memset(out, 0, sizeof *out);
     if (!path[0]) {
         sluice_error_set(err, SLUICE_ECONFIG, "schema '@' names no file");
+        clear_extras(err);
         if (err) snprintf(err->hint, sizeof err->hint, "write schema = \"@path/to/schema.json\"");
         return SLUICE_ECONFIG;
     }
@@ -249,7 +258,7 @@ int sluice_schema_parse_file(const char *path, struct ArrowSchema *out, struct s
     if (b.len != strlen(text)) {
         sluice_buf_free(&b);
         sluice_error_set(err, SLUICE_ECONFIG, "schema file '%s' holds a NUL byte", path);
-        if (err) err->hint[0] = '\0';
+        clear_extras(err);
         return SLUICE_ECONFIG;
     }
     /* Editors on some systems start UTF-8 files with a byte order mark. */
@@ -260,7 +269,7 @@ int sluice_schema_parse_file(const char *path, struct ArrowSchema *out, struct s
     int rc;
     if (!*p) {
         rc = sluice_error_set(err, SLUICE_ECONFIG, "schema file '%s' is empty", path);
-        if (err) err->hint[0] = '\0';
+        clear_extras(err);
     } else if (*p == '{') {
         rc = sluice_schema_parse_json_from(text, path, out, err);
     } else {
@@ -332,4 +341,32 @@ void sluice_schema_print_tree(const struct ArrowSchema *s, struct sluice_buf *ou
     sluice_buf_puts(out, "root\n");
     tree_children(s, &prefix, out);
     sluice_buf_free(&prefix);
+}
+
+/* ---- error excerpts ------------------------------------------------------ */
+
+void sluice_schema_error_excerpt(struct sluice_error *err, const char *text, const char *at)
+{
+    if (!err) return;
+    const char *ls = at, *le = at;
+    while (ls > text && ls[-1] != '\n') ls--;
+    while (*le && *le != '\n') le++;
+    if (le > at && le[-1] == '\r') le--;
+    /* Room for the text plus "..." on both sides and the NUL. */
+    const size_t room = sizeof err->excerpt - 7;
+    const char *ws = ls, *we = le;
+    if ((size_t)(le - ls) > room) {
+        ws = at - ls > 100 ? at - 100 : ls;
+        while (ws > ls && ((unsigned char)*ws & 0xC0) == 0x80) ws--;
+        we = (size_t)(le - ws) > room ? ws + room : le;
+        while (we > at && we < le && ((unsigned char)*we & 0xC0) == 0x80) we--;
+    }
+    char buf[sizeof err->excerpt];
+    snprintf(buf, sizeof buf, "%s%.*s%s", ws > ls ? "..." : "", (int)(we - ws), ws,
+             we < le ? "..." : "");
+    /* The caret counts characters, so a multi-byte letter is one column. */
+    int position = ws > ls ? 4 : 1;
+    for (const char *q = ws; q < at; q++)
+        if (((unsigned char)*q & 0xC0) != 0x80) position++;
+    sluice_error_excerpt(err, buf, position);
 }

@@ -62,6 +62,11 @@ int sluice_schema_parse_ddl_from(const char *ddl, const char *source, struct Arr
  * and a whole schema written as one STRUCT<...> (what type_ddl prints). */
 int sluice_schema_parse_ddl(const char *ddl, struct ArrowSchema *out, struct sluice_error *err);
 
+/* Point `err` at `at` inside `text` for the caret under an error: the line
+ * holding it, cut to a window around `at` (with "...") when too long for
+ * the record. Used by the schema parsers and column paths. */
+void sluice_schema_error_excerpt(struct sluice_error *err, const char *text, const char *at);
+
 /* Spark StructType.json() as pyspark prints it (json.dumps with sort_keys and
  * no spaces, non-ASCII as \uXXXX): compact, fields in schema order, keys of
  * each object sorted, "nullable" and "metadata":{} on each field. Appends. */

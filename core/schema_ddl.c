@@ -92,6 +92,7 @@ static int fail_at(struct ddl *d, const char *at, const char *hint, const char *
     va_end(ap);
     sluice_error_set(d->err, SLUICE_ECONFIG, "%s %s: %s", d->where, where, msg);
     if (d->err) snprintf(d->err->hint, sizeof d->err->hint, "%s", hint ? hint : "");
+    sluice_schema_error_excerpt(d->err, d->text, at);
     return SLUICE_ECONFIG;
 }
 
@@ -374,6 +375,7 @@ int sluice_schema_parse_ddl_from(const char *ddl, const char *source, struct Arr
     skip_ws(&d);
     if (!*d.p) {
         sluice_error_set(err, SLUICE_ECONFIG, "%s is empty", where);
+        sluice_error_excerpt(err, "", 0);
         if (err)
             snprintf(err->hint, sizeof err->hint,
                      "write columns like `id STRING, data STRUCT<lang: STRING>`");

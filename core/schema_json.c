@@ -62,6 +62,8 @@ static int fail(struct jctx *c, const char *hint, const char *fmt, ...)
     else
         sluice_error_set(c->err, SLUICE_ECONFIG, "%s: %s", c->where, msg);
     if (c->err) snprintf(c->err->hint, sizeof c->err->hint, "%s", hint ? hint : "");
+    /* jansson keeps no positions in the tree: the field path locates it. */
+    sluice_error_excerpt(c->err, "", 0);
     return SLUICE_ECONFIG;
 }
 
@@ -238,6 +240,22 @@ static int parse_type(struct jctx *c, const json_t *t, const char *name, bool nu
     return rc;
 }
 
+/* jansson counts lines from 1 and columns in characters from 1. */
+static void point_at(struct sluice_error *err, const char *json, int line, int column)
+{
+    const char *at = json;
+    for (int l = 1; l < line && *at; at++)
+        if (*at == '\n') l++;
+    for (int col = 1; col < column && *at && *at != '\n';) {
+        at++;
+        if (((unsigned char)*at & 0xC0) != 0x80) col++;
+    }
+    if (line > 0)
+        sluice_schema_error_excerpt(err, json, at);
+    else
+        sluice_error_excerpt(err, "", 0);
+}
+
 int sluice_schema_parse_json_from(const char *json, const char *source, struct ArrowSchema *out,
                                   struct sluice_error *err)
 {
@@ -255,6 +273,7 @@ int sluice_schema_parse_json_from(const char *json, const char *source, struct A
         sluice_error_set(err, SLUICE_ECONFIG, "%s at line %d, column %d: %s", where, jerr.line,
                          jerr.column, jerr.text);
         if (err) err->hint[0] = '\0';
+        point_at(err, json, jerr.line, jerr.column);
         return SLUICE_ECONFIG;
     }
     int rc;

@@ -163,6 +163,22 @@ static void test_colpath_says_which_segment_has_the_wrong_type(void **state)
                  "did you mean 'data.entities.hashtags.tag'?");
 }
 
+static void test_colpath_errors_put_the_caret_under_the_step_that_failed(void **state)
+{
+    struct sluice_col col;
+    struct sluice_error err = { 0 };
+    assert_int_equal(sluice_col_resolve(*state, " includes.users[0].verifed", &col, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.excerpt, "includes.users[0].verifed");
+    assert_int_equal(err.position, 19);
+    assert_int_equal(sluice_col_resolve(*state, "data.text[0]", &col, &err), SLUICE_ECONFIG);
+    assert_int_equal(err.position, 10);
+    assert_int_equal(sluice_col_resolve(*state, "data. lang", &col, &err), SLUICE_ECONFIG);
+    assert_int_equal(err.position, 6);
+    assert_int_equal(sluice_col_resolve(*state, "", &col, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.excerpt, "");
+    assert_int_equal(err.position, 0);
+}
+
 static void test_colpath_rejects_bad_syntax_with_the_character(void **state)
 {
     expect_error(*state, "", "empty column path", NULL);
@@ -289,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_colpath_prefers_the_exact_case_and_rejects_an_ambiguous_one),
         cmocka_unit_test(test_colpath_unknown_name_suggests_the_closest_path),
         cmocka_unit_test(test_colpath_says_which_segment_has_the_wrong_type),
+        cmocka_unit_test(test_colpath_errors_put_the_caret_under_the_step_that_failed),
         cmocka_unit_test(test_colpath_rejects_bad_syntax_with_the_character),
         cmocka_unit_test(test_colpath_projection_path_drops_list_steps),
         cmocka_unit_test(test_colpath_leaf_paths_list_every_leaf_in_schema_order),

@@ -367,6 +367,44 @@ static void test_schema_ddl_errors_give_the_character_and_what_was_expected(void
                                             "found '>'", NULL);
 }
 
+static void test_schema_errors_carry_the_line_with_a_caret_position(void **state)
+{
+    struct sluice_error err = { 0 };
+    struct ArrowSchema s;
+    assert_int_equal(sluice_schema_parse("data STRUCT<lang: >", &s, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.excerpt, "data STRUCT<lang: >");
+    assert_int_equal(err.position, 19);
+
+    /* In a multi-line text only the offending line is shown. */
+    assert_int_equal(sluice_schema_parse("a LONG,\n  b STRUCT<c >", &s, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.excerpt, "  b STRUCT<c >");
+    assert_int_equal(err.position, 14);
+
+    assert_int_equal(sluice_schema_parse("{\"type\":\"struct\",\n \"fields\": [,]}", &s, &err),
+                     SLUICE_ECONFIG);
+    assert_string_equal(err.excerpt, " \"fields\": [,]}");
+    assert_int_equal(err.position, 13);
+
+    /* A semantic JSON error has no position; the field path says where. */
+    assert_int_equal(sluice_schema_parse("{\"type\":\"struct\",\"fields\":[{\"name\":\"a\",\"type\":\"x\"}]}",
+                                         &s, &err),
+                     SLUICE_ECONFIG);
+    assert_string_equal(err.excerpt, "");
+    assert_int_equal(err.position, 0);
+
+    /* A line too long for the record is cut around the error. */
+    struct sluice_buf ddl = { 0 };
+    for (int i = 0; i < 40; i++) sluice_buf_printf(&ddl, "c%02d LONG, ", i);
+    sluice_buf_puts(&ddl, "bad STRIN");
+    for (int i = 40; i < 80; i++) sluice_buf_printf(&ddl, ", c%02d LONG", i);
+    assert_int_equal(sluice_schema_parse(ddl.data, &s, &err), SLUICE_ECONFIG);
+    assert_int_equal(strncmp(err.excerpt, "...", 3), 0);
+    assert_int_equal(strcmp(err.excerpt + strlen(err.excerpt) - 3, "..."), 0);
+    assert_int_equal(strncmp(err.excerpt + err.position - 1, "STRIN, c40", 10), 0);
+    assert_true(strlen(err.excerpt) < sizeof err.excerpt);
+    sluice_buf_free(&ddl);
+}
+
 /* ---- printSchema ------------------------------------------------------ */
 
 static void test_schema_print_tree_matches_spark_print_schema(void **state)
@@ -497,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_schema_ddl_unquotes_back_quoted_names),
         cmocka_unit_test(test_schema_type_ddl_parses_back_to_the_same_schema),
         cmocka_unit_test(test_schema_ddl_errors_give_the_character_and_what_was_expected),
+        cmocka_unit_test(test_schema_errors_carry_the_line_with_a_caret_position),
         cmocka_unit_test(test_schema_print_tree_matches_spark_print_schema),
         cmocka_unit_test(test_schema_file_errors_name_the_file_and_line),
         cmocka_unit_test(test_schema_file_holding_ddl_parses),
