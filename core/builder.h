@@ -10,6 +10,11 @@
  * child to its parent's length. So a decoder appends only the fields it saw
  * and a projection leaves unread columns untouched: they come out null.
  *
+ * Offsets are int32 (Arrow "u" and "+l"): one batch holds at most 2 GiB of
+ * string bytes per column and 2^31-1 elements per list column. Appending
+ * past that aborts with a message naming the column rather than wrapping,
+ * so callers bound their batch sizes.
+ *
  * Threads: one builder is used by one thread at a time. */
 #ifndef SLUICE_CORE_BUILDER_H
 #define SLUICE_CORE_BUILDER_H
