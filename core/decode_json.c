@@ -400,8 +400,12 @@ static int skip(struct jscan *s)
     case 'f': n = lit(s, "false", 5) ? 5 : 0; break;
     case 'n': n = lit(s, "null", 4) ? 4 : 0; break;
     case 'N': case 'I': case '+': n = nonnum(s); break;
-    case '-': if ((n = nonnum(s)) != 0) break; return scan_number(s, &num);
-    default: return scan_number(s, &num);
+    case '-':
+        if ((n = nonnum(s)) != 0) break;
+        return scan_number(s, &num);
+    default:
+        if (*s->p >= '0' && *s->p <= '9') return scan_number(s, &num);
+        return jfail(s, "expected a value");
     }
     if (!n) return jfail(s, "unexpected token");
     s->p += n;
@@ -643,8 +647,11 @@ static int value(struct jscan *s, struct jnode *n)
             return J_OK;
         }
         break;
-    default:
+    case '-': case '+': case 'N': case 'I':
+    case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
         return number_value(s, n);
+    default:
+        return jfail(s, "expected a value");
     }
     if (skip(s)) return J_ERR;
     if (n->type == SLUICE_TYPE_STRING) { /* Spark 4 keeps the value's exact text */
