@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "colpath.h"
 #include "schema.h"
 #include "schema_infer.h"
 
@@ -28,7 +29,8 @@ static void print_schema(const struct ArrowSchema *s, enum output how)
         /* DDL of a struct is STRUCT<...>; a schema is its field list. */
         for (int64_t i = 0; i < s->n_children; i++) {
             if (i) sluice_buf_puts(&b, ", ");
-            sluice_buf_printf(&b, "`%s` ", s->children[i]->name);
+            sluice_col_append_name(&b, s->children[i]->name);
+            sluice_buf_putc(&b, ' ');
             sluice_schema_type_ddl(s->children[i], &b);
         }
         sluice_buf_putc(&b, '\n');
