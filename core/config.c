@@ -304,18 +304,19 @@ int sluice_config_override(config_t *cfg, const char *assignment, struct sluice_
     const char *segs[16];
     size_t n = 0;
     int rc = SLUICE_OK;
+    /* Checked before splitting: "a..b" or ".a" must not quietly mean "a.b". */
+    if (key[0] == '.' || key[strlen(key) - 1] == '.' || strstr(key, "..")) {
+        sluice_error_clear(err);
+        rc = sluice_error_set(err, SLUICE_ECONFIG, "--set %s: empty key segment", assignment);
+        goto out;
+    }
     for (char *p = key, *save = NULL, *tok; (tok = strtok_r(p, ".", &save)); p = NULL) {
         if (n == 16) {
+            sluice_error_clear(err);
             rc = sluice_error_set(err, SLUICE_ECONFIG, "--set %s: key nested too deeply", assignment);
             goto out;
         }
         segs[n++] = tok;
-    }
-    /* strtok_r skips empty segments; "a..b" or ".a" would silently mean "a.b". */
-    if (n == 0 || key[0] == '.' || key[strlen(key) - 1] == '.' || strstr(key, "..")) {
-        sluice_error_clear(err);
-        rc = sluice_error_set(err, SLUICE_ECONFIG, "--set %s: empty key segment", assignment);
-        goto out;
     }
 
     config_setting_t *group = config_root_setting(cfg);

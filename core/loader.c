@@ -12,10 +12,11 @@
 #include "options.h"
 #include "suggest.h"
 
-/* The end of the fields ABI 1 defined: a plugin declaring a smaller size
- * was built against something that is not ABI 1. */
+/* The end of the fields ABI 1 defined (its last is the aggregators'
+ * destroy): a plugin declaring a smaller size was built against something
+ * that is not ABI 1. Fields added later must not move this. */
 #define SLUICE_PLUGIN_V1_SIZE \
-    (offsetof(struct sluice_plugin, end) + sizeof(((struct sluice_plugin *)0)->end))
+    (offsetof(struct sluice_plugin, destroy) + sizeof(((struct sluice_plugin *)0)->destroy))
 
 struct sluice_registry {
     char **dirs;
@@ -50,13 +51,18 @@ static int check_callbacks(const struct sluice_plugin *p, const char *path, stru
     struct need xf[] = { { "open", p->open }, { "close", p->close }, { "process", p->process } };
     struct need sink[] = { { "open", p->open }, { "close", p->close }, { "begin", p->begin },
                            { "write", p->write }, { "end", p->end } };
+    /* What the core calls for every use of an aggregate function; serialize
+     * and deserialize matter only with checkpoints, destroy only when bind
+     * says so, and those are checked where they are needed. */
+    struct need agg[] = { { "bind", p->bind }, { "init", p->init }, { "update", p->update },
+                          { "merge", p->merge }, { "finalize", p->finalize } };
     const struct need *needs = NULL;
     size_t n = 0;
     switch (p->kind) {
     case SLUICE_KIND_SOURCE: needs = src, n = sizeof src / sizeof src[0]; break;
     case SLUICE_KIND_TRANSFORM: needs = xf, n = sizeof xf / sizeof xf[0]; break;
     case SLUICE_KIND_SINK: needs = sink, n = sizeof sink / sizeof sink[0]; break;
-    case SLUICE_KIND_AGGREGATOR: break; /* their callbacks come with the aggregation issue */
+    case SLUICE_KIND_AGGREGATOR: needs = agg, n = sizeof agg / sizeof agg[0]; break;
     }
     for (size_t i = 0; i < n; i++)
         if (!needs[i].present)

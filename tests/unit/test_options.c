@@ -1,0 +1,416 @@
+/* Validating stage settings against a plugin's option table. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "error.h"
+#include "options.h"
+#include "schema.h"
+
+struct test_conf {
+    const char *path;
+    int64_t n;
+    double ratio;
+    bool latest;
+    int64_t delay;
+    const char *format;
+    const struct ArrowSchema *schema;
+    const char *cond;
+    struct sluice_strlist cols;
+    int64_t max_files_per_trigger;
+};
+
+static const struct sluice_option test_options[] = {
+    { "path", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED, offsetof(struct test_conf, path),
+      "directory to read", NULL },
+    { "n", SLUICE_OPT_LONG, "10", SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, n), "a count", NULL },
+    { "ratio", SLUICE_OPT_DOUBLE, "0.5", SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, ratio),
+      "a fraction", NULL },
+    { "latest", SLUICE_OPT_BOOL, "false", SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, latest),
+      "newest first", NULL },
+    { "delay", SLUICE_OPT_DURATION, "10 seconds", SLUICE_OPT_OPTIONAL,
+      offsetof(struct test_conf, delay), "how long to wait", NULL },
+    { "format", SLUICE_OPT_ENUM, "json", SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, format),
+      "file format", "json|csv" },
+    { "schema", SLUICE_OPT_SCHEMA, NULL, SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, schema),
+      "the rows' schema", NULL },
+    { "cond", SLUICE_OPT_EXPR, NULL, SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, cond),
+      "keep rows where true", NULL },
+    { "cols", SLUICE_OPT_STRING_LIST, "a,b", SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, cols),
+      "columns", NULL },
+    { "max_files_per_trigger", SLUICE_OPT_LONG, "1", SLUICE_OPT_OPTIONAL,
+      offsetof(struct test_conf, max_files_per_trigger), "files per batch", NULL },
+    { 0 }
+};
+
+static const struct sluice_plugin test_plugin = {
+    .abi_version = SLUICE_ABI_VERSION,
+    .size = sizeof(struct sluice_plugin),
+    .kind = SLUICE_KIND_SOURCE,
+    .name = "file",
+    .summary = "read files",
+    .options = test_options,
+    .conf_size = sizeof(struct test_conf),
+};
+
+static const char *const core_keys[] = { "name", "input", "source", "transform", "sink",
+                                         "aggregate", "output_mode", "watermark", NULL };
+
+static char tmpdir[256];
+
+static int make_tmpdir(void **state)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/sluice-test-options-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+    return 0;
+}
+
+static int remove_tmpdir(void **state)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *write_file(const char *name, const char *text)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* One test's config, conf and storage. */
+struct fixture {
+    config_t cfg;
+    struct test_conf conf;
+    struct sluice_options_storage storage;
+    struct sluice_error err;
+};
+
+/* Reads a config whose single stage is written as `stage_body` on line 2. */
+static int apply(struct fixture *f, const char *stage_body)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "stages = (\n  { name = \"tweets\"; source = \"file\"; %s }\n);\n",
+             stage_body);
+    memset(f, 0, sizeof *f);
+    assert_int_equal(sluice_config_read(&f->cfg, write_file("t.cfg", text), &f->err), SLUICE_OK);
+    return sluice_options_apply(&test_plugin, sluice_config_stage(&f->cfg, "tweets"), core_keys,
+                                &f->conf, &f->storage, &f->err);
+}
+
+static void done(struct fixture *f)
+{
+    sluice_options_storage_free(&f->storage);
+    config_destroy(&f->cfg);
+}
+
+static void test_options_fill_every_type_from_config_values(void **state)
+{
+    struct fixture f;
+    assert_int_equal(apply(&f, "path = \"in\"; n = 5000000000L; ratio = 2; latest = true; "
+                               "delay = \"500ms\"; format = \"csv\"; schema = \"id LONG, t STRING\"; "
+                               "cond = \"n > 1\"; cols = (\"x\", \"y\", \"z\"); max_files_per_trigger = 3;"),
+                     SLUICE_OK);
+    assert_string_equal(f.conf.path, "in");
+    assert_int_equal(f.conf.n, 5000000000LL);
+    assert_true(f.conf.ratio == 2.0);
+    assert_true(f.conf.latest);
+    assert_int_equal(f.conf.delay, 500000);
+    assert_string_equal(f.conf.format, "csv");
+    assert_non_null(f.conf.schema);
+    assert_int_equal(f.conf.schema->n_children, 2);
+    assert_string_equal(f.conf.schema->children[1]->name, "t");
+    assert_string_equal(f.conf.cond, "n > 1");
+    assert_int_equal(f.conf.cols.n, 3);
+    assert_string_equal(f.conf.cols.items[2], "z");
+    assert_int_equal(f.conf.max_files_per_trigger, 3);
+    done(&f);
+}
+
+static void test_options_take_a_double_from_a_float_and_a_list_from_an_array(void **state)
+{
+    struct fixture f;
+    assert_int_equal(apply(&f, "path = \"in\"; ratio = 0.25; cols = [\"only\"];"), SLUICE_OK);
+    assert_true(f.conf.ratio == 0.25);
+    assert_int_equal(f.conf.cols.n, 1);
+    assert_string_equal(f.conf.cols.items[0], "only");
+    done(&f);
+}
+
+static void test_options_apply_defaults_converted_from_their_text(void **state)
+{
+    struct fixture f;
+    assert_int_equal(apply(&f, "path = \"in\";"), SLUICE_OK);
+    assert_int_equal(f.conf.n, 10);
+    assert_true(f.conf.ratio == 0.5);
+    assert_false(f.conf.latest);
+    assert_int_equal(f.conf.delay, 10000000);
+    assert_string_equal(f.conf.format, "json");
+    assert_null(f.conf.schema);
+    assert_null(f.conf.cond);
+    assert_int_equal(f.conf.cols.n, 2);
+    assert_string_equal(f.conf.cols.items[0], "a");
+    assert_string_equal(f.conf.cols.items[1], "b");
+    assert_int_equal(f.conf.max_files_per_trigger, 1);
+    done(&f);
+}
+
+static void test_options_convert_strings_given_for_other_types(void **state)
+{
+    struct fixture f;
+    assert_int_equal(apply(&f, "path = \"in\"; n = \"12\"; ratio = \"0.75\"; latest = \"true\";"),
+                     SLUICE_OK);
+    assert_int_equal(f.conf.n, 12);
+    assert_true(f.conf.ratio == 0.75);
+    assert_true(f.conf.latest);
+    done(&f);
+}
+
+static void test_options_convert_values_set_on_the_command_line(void **state)
+{
+    struct fixture f;
+    memset(&f, 0, sizeof f);
+    const char *path = write_file("s.cfg", "stages = (\n  { name = \"tweets\"; source = \"file\"; path = \"in\"; }\n);\n");
+    assert_int_equal(sluice_config_read(&f.cfg, path, &f.err), SLUICE_OK);
+    assert_int_equal(sluice_config_override(&f.cfg, "tweets.max_files_per_trigger=4", &f.err), SLUICE_OK);
+    assert_int_equal(sluice_config_override(&f.cfg, "tweets.delay=2s", &f.err), SLUICE_OK);
+    assert_int_equal(sluice_options_apply(&test_plugin, sluice_config_stage(&f.cfg, "tweets"), core_keys,
+                                          &f.conf, &f.storage, &f.err),
+                     SLUICE_OK);
+    assert_int_equal(f.conf.max_files_per_trigger, 4);
+    assert_int_equal(f.conf.delay, 2000000);
+    done(&f);
+}
+
+static void test_options_unknown_key_suggests_the_closest_option(void **state)
+{
+    struct fixture f;
+    assert_int_equal(apply(&f, "path = \"in\";\n    max_file_per_trigger = 1;"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "unknown key 'max_file_per_trigger'");
+    assert_string_equal(f.err.hint, "did you mean 'max_files_per_trigger'?");
+    assert_int_equal(f.err.line, 3);
+    assert_string_equal(f.err.stage, "tweets");
+    assert_string_equal(f.err.key, "max_file_per_trigger");
+    assert_string_equal(f.err.file + strlen(f.err.file) - 6, "/t.cfg");
+    done(&f);
+}
+
+static void test_options_unknown_key_may_suggest_a_core_key(void **state)
+{
+    struct fixture f;
+    assert_int_equal(apply(&f, "path = \"in\"; inptu = \"x\";"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "unknown key 'inptu'");
+    assert_string_equal(f.err.hint, "did you mean 'input'?");
+    done(&f);
+}
+
+static void test_options_unknown_key_far_from_all_points_to_the_plugin_help(void **state)
+{
+    struct fixture f;
+    assert_int_equal(apply(&f, "path = \"in\"; zzzzzzzzzz = 1;"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "unknown key 'zzzzzzzzzz'");
+    assert_string_equal(f.err.hint, "`sluice plugins file` lists the options of source plugin 'file'");
+    done(&f);
+}
+
+static void test_options_missing_required_key_is_reported_at_the_stage(void **state)
+{
+    struct fixture f;
+    assert_int_equal(apply(&f, "n = 1;"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "missing required key 'path'");
+    assert_string_equal(f.err.hint, "path: directory to read");
+    assert_int_equal(f.err.line, 2);
+    assert_string_equal(f.err.stage, "tweets");
+    done(&f);
+}
+
+static void test_options_wrong_config_type_says_what_was_expected(void **state)
+{
+    struct fixture f;
+    assert_int_equal(apply(&f, "path = \"in\"; delay = 10;"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "expected a string (a duration such as \"10 seconds\"), got 10");
+    assert_string_equal(f.err.key, "delay");
+    assert_int_equal(f.err.line, 2);
+    done(&f);
+    assert_int_equal(apply(&f, "path = 5;"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "expected a string, got 5");
+    done(&f);
+    assert_int_equal(apply(&f, "path = \"in\"; n = 1.5;"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "expected an integer, got 1.5");
+    done(&f);
+    assert_int_equal(apply(&f, "path = \"in\"; latest = 1;"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "expected true or false, got 1");
+    done(&f);
+    assert_int_equal(apply(&f, "path = \"in\"; cols = \"a\";"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "expected a list of strings such as [\"a\", \"b\"], got 'a'");
+    done(&f);
+    assert_int_equal(apply(&f, "path = \"in\"; cols = (\"a\", 2);"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message,
+                        "expected a list of strings such as [\"a\", \"b\"], got 2 as element 2");
+    done(&f);
+    assert_int_equal(apply(&f, "path = \"in\"; n = \"many\";"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "expected an integer, got 'many'");
+    done(&f);
+}
+
+static void test_options_bad_duration_text_names_the_value(void **state)
+{
+    struct fixture f;
+    assert_int_equal(apply(&f, "path = \"in\"; delay = \"10 parsecs\";"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "expected a duration such as \"10 seconds\", got '10 parsecs'");
+    done(&f);
+}
+
+static void test_options_enum_value_outside_the_choices_lists_them(void **state)
+{
+    struct fixture f;
+    assert_int_equal(apply(&f, "path = \"in\"; format = \"jsn\";"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "expected one of \"json\" or \"csv\", got 'jsn'");
+    assert_string_equal(f.err.hint, "did you mean 'json'?");
+    assert_string_equal(f.err.key, "format");
+    done(&f);
+}
+
+static void test_options_schema_error_keeps_the_parser_message_and_the_setting_line(void **state)
+{
+    struct sluice_error direct = { 0 };
+    struct ArrowSchema s;
+    assert_int_not_equal(sluice_schema_parse("id STRNG", &s, &direct), SLUICE_OK);
+
+    struct fixture f;
+    assert_int_equal(apply(&f, "path = \"in\";\n  schema = \"id STRNG\";"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, direct.message);
+    assert_string_equal(f.err.hint, direct.hint);
+    assert_int_equal(f.err.line, 3);
+    assert_string_equal(f.err.key, "schema");
+    assert_string_equal(f.err.stage, "tweets");
+    done(&f);
+}
+
+static void test_options_schema_file_falls_back_to_the_config_directory(void **state)
+{
+    write_file("only_here.ddl", "lang STRING");
+    struct fixture f;
+    /* The test runs from the repository root, which has no only_here.ddl. */
+    assert_int_equal(apply(&f, "path = \"in\"; schema = \"@only_here.ddl\";"), SLUICE_OK);
+    assert_non_null(f.conf.schema);
+    assert_string_equal(f.conf.schema->children[0]->name, "lang");
+    done(&f);
+}
+
+static void test_options_schema_file_in_the_current_directory_wins(void **state)
+{
+    char cwd[1024], other[300];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(other, sizeof other, "%s/cwd", tmpdir);
+    assert_int_equal(mkdir(other, 0700), 0);
+    write_file("both.ddl", "from_config_dir STRING");
+    write_file("cwd/both.ddl", "from_cwd STRING");
+    assert_int_equal(chdir(other), 0);
+    struct fixture f;
+    int rc = apply(&f, "path = \"in\"; schema = \"@both.ddl\";");
+    assert_int_equal(chdir(cwd), 0);
+    assert_int_equal(rc, SLUICE_OK);
+    assert_string_equal(f.conf.schema->children[0]->name, "from_cwd");
+    done(&f);
+}
+
+static void test_options_bad_default_in_the_table_is_a_plugin_error(void **state)
+{
+    static const struct sluice_option bad_options[] = {
+        { "n", SLUICE_OPT_LONG, "ten", SLUICE_OPT_OPTIONAL, 0, "a count", NULL },
+        { 0 }
+    };
+    struct sluice_plugin bad = test_plugin;
+    bad.options = bad_options;
+    struct fixture f;
+    memset(&f, 0, sizeof f);
+    const char *path = write_file("b.cfg", "stages = (\n  { name = \"tweets\"; source = \"file\"; }\n);\n");
+    assert_int_equal(sluice_config_read(&f.cfg, path, &f.err), SLUICE_OK);
+    assert_int_equal(sluice_options_apply(&bad, sluice_config_stage(&f.cfg, "tweets"), core_keys,
+                                          &f.conf, &f.storage, &f.err),
+                     SLUICE_EPLUGIN);
+    assert_string_equal(f.err.message,
+                        "source plugin 'file' has a bad default for 'n': expected an integer, got 'ten'");
+    done(&f);
+}
+
+static void test_options_type_names_read_well(void **state)
+{
+    assert_string_equal(sluice_option_type_name(SLUICE_OPT_STRING_LIST), "string list");
+    assert_string_equal(sluice_option_type_name(SLUICE_OPT_DURATION), "duration");
+    assert_string_equal(sluice_option_type_name(SLUICE_OPT_EXPR), "expression");
+}
+
+static void test_options_describe_prints_the_plugin_and_its_table(void **state)
+{
+    static const struct sluice_option opts[] = {
+        { "path", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED, 0, "directory to read", NULL },
+        { "format", SLUICE_OPT_ENUM, "json", SLUICE_OPT_OPTIONAL, 8, "file format", "json|csv" },
+        { 0 }
+    };
+    struct sluice_plugin p = test_plugin;
+    p.options = opts;
+    struct sluice_buf out = { 0 };
+    sluice_options_describe(&p, "/x/sluice_source_file.so", &out);
+    assert_string_equal(out.data,
+                        "name:     file\n"
+                        "kind:     source\n"
+                        "summary:  read files\n"
+                        "file:     /x/sluice_source_file.so\n"
+                        "options:\n"
+                        "  NAME    TYPE    DEFAULT  REQUIRED  HELP\n"
+                        "  path    string  -        yes       directory to read\n"
+                        "  format  enum    \"json\"   no        file format (one of: json, csv)\n");
+    sluice_buf_free(&out);
+
+    struct sluice_plugin sink = { .name = "console", .kind = SLUICE_KIND_SINK, .summary = "print",
+                                  .modes = SLUICE_MODE_APPEND | SLUICE_MODE_COMPLETE };
+    sluice_options_describe(&sink, NULL, &out);
+    assert_string_equal(out.data,
+                        "name:     console\n"
+                        "kind:     sink\n"
+                        "summary:  print\n"
+                        "modes:    append, complete\n"
+                        "options:  none\n");
+    sluice_buf_free(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_options_fill_every_type_from_config_values),
+        cmocka_unit_test(test_options_take_a_double_from_a_float_and_a_list_from_an_array),
+        cmocka_unit_test(test_options_apply_defaults_converted_from_their_text),
+        cmocka_unit_test(test_options_convert_strings_given_for_other_types),
+        cmocka_unit_test(test_options_convert_values_set_on_the_command_line),
+        cmocka_unit_test(test_options_unknown_key_suggests_the_closest_option),
+        cmocka_unit_test(test_options_unknown_key_may_suggest_a_core_key),
+        cmocka_unit_test(test_options_unknown_key_far_from_all_points_to_the_plugin_help),
+        cmocka_unit_test(test_options_missing_required_key_is_reported_at_the_stage),
+        cmocka_unit_test(test_options_wrong_config_type_says_what_was_expected),
+        cmocka_unit_test(test_options_bad_duration_text_names_the_value),
+        cmocka_unit_test(test_options_enum_value_outside_the_choices_lists_them),
+        cmocka_unit_test(test_options_schema_error_keeps_the_parser_message_and_the_setting_line),
+        cmocka_unit_test(test_options_schema_file_falls_back_to_the_config_directory),
+        cmocka_unit_test(test_options_schema_file_in_the_current_directory_wins),
+        cmocka_unit_test(test_options_bad_default_in_the_table_is_a_plugin_error),
+        cmocka_unit_test(test_options_type_names_read_well),
+        cmocka_unit_test(test_options_describe_prints_the_plugin_and_its_table),
+    };
+    return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
