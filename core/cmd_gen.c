@@ -37,8 +37,8 @@ int sluice_cmd_gen(int argc, char **argv)
     if (argc < 1 || strcmp(argv[0], "tweets") != 0)
         return sluice_cli_usage_error("gen ", "expected 'tweets' (the only generator)");
 
-    struct sluice_gen_opts o = { .files = 10, .rows = 1000, .seed = 42, .step_ms = 2,
-                                 .start_us = 1620028540000000LL };
+    struct sluice_gen_opts o;
+    sluice_gen_opts_init(&o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int64_t n;

@@ -105,7 +105,7 @@ void sluice_gen_opts_init(struct sluice_gen_opts *opts)
     opts->seed = 42;
     opts->start_us = sluice_days_from_civil(2021, 5, 3) * 86400000000LL
                      + (7 * 3600 + 55 * 60 + 40) * 1000000LL;
-    opts->step_ms = 10;
+    opts->step_ms = 2; /* 1000 tweets span 2 s: the lab's feed wrote a file of 1000 every ~2 s */
 }
 
 static int check_fraction(const char *name, double v, struct sluice_error *err)
@@ -118,21 +118,15 @@ static int check_fraction(const char *name, double v, struct sluice_error *err)
 
 int sluice_gen_tweets(const struct sluice_gen_opts *in, struct sluice_error *err)
 {
-    struct sluice_gen_opts d;
-    sluice_gen_opts_init(&d);
     struct sluice_gen_opts o = *in;
-    if (!o.files) o.files = d.files;
-    if (!o.rows) o.rows = d.rows;
-    if (!o.start_us) o.start_us = d.start_us;
-    if (!o.step_ms) o.step_ms = d.step_ms;
 
     if (!o.dir || !o.dir[0])
         return sluice_error_set(err, SLUICE_ECONFIG, "no output directory given");
     if (o.files < 0)
-        return sluice_error_set(err, SLUICE_ECONFIG, "files must be positive, got %lld",
+        return sluice_error_set(err, SLUICE_ECONFIG, "files must not be negative, got %lld",
                                 (long long)o.files);
     if (o.rows < 0)
-        return sluice_error_set(err, SLUICE_ECONFIG, "rows must be positive, got %lld",
+        return sluice_error_set(err, SLUICE_ECONFIG, "rows must not be negative, got %lld",
                                 (long long)o.rows);
     if (o.first_index < 0)
         return sluice_error_set(err, SLUICE_ECONFIG, "first index must not be negative, got %lld",

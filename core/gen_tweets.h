@@ -27,16 +27,15 @@ struct sluice_gen_opts {
     double malformed;       /* fraction of lines that are not valid JSON */
     int64_t interval_ms;    /* >0: sleep this long between files (a live stream) */
     int64_t start_us;       /* created_at of the first tweet; default 2021-05-03T07:55:40Z */
-    int64_t step_ms;        /* event-time step between consecutive tweets; default 10 */
+    int64_t step_ms;        /* event-time step between consecutive tweets; default 2 */
     int64_t first_index;    /* number of the first file (name part-00000.json) */
 };
 
 /* Every field at its default (dir NULL, seed 42, no late or malformed rows). */
 void sluice_gen_opts_init(struct sluice_gen_opts *opts);
 
-/* Writes opts->files files of opts->rows lines into opts->dir. A zero files,
- * rows, start_us or step_ms means the default (so a zeroed struct plus a dir
- * works; seed 0 is a seed like any other). Errors: SLUICE_ECONFIG for a bad
+/* Writes opts->files files of opts->rows lines into opts->dir (start from
+ * sluice_gen_opts_init: every field is taken as given, zero included). Errors: SLUICE_ECONFIG for a bad
  * option (names it), SLUICE_EIO naming the path that could not be made or
  * written; files already renamed stay. */
 int sluice_gen_tweets(const struct sluice_gen_opts *opts, struct sluice_error *err);

@@ -264,7 +264,7 @@ static void test_gen_writes_every_row_and_only_the_malformed_fraction_fails_to_p
     o.malformed = 0.1;
     generate(&o);
     assert_int_equal(count_entries(dir), 4); /* no temporary file left behind */
-    struct counts c = { .rows_per_file = 1000, .start_us = o.start_us, .step_us = 10000 };
+    struct counts c = { .rows_per_file = 1000, .start_us = o.start_us, .step_us = o.step_ms * 1000 };
     each_line(dir, 4, check_line, &c);
     assert_int_equal(c.lines, 4000);
     assert_in_range(c.bad, 320, 480);
@@ -279,7 +279,7 @@ static void test_gen_rows_look_like_the_labs_tweets(void **state)
     char *dir = make_tmpdir();
     struct sluice_gen_opts o = opts_for(dir, 2, 2000);
     generate(&o);
-    struct counts c = { .rows_per_file = 2000, .start_us = o.start_us, .step_us = 10000 };
+    struct counts c = { .rows_per_file = 2000, .start_us = o.start_us, .step_us = o.step_ms * 1000 };
     each_line(dir, 2, check_line, &c);
     assert_int_equal(c.lines, 4000);
     assert_int_equal(c.bad, 0);
@@ -326,7 +326,7 @@ static void test_gen_first_index_continues_the_same_stream(void **state)
     assert_memory_equal(pa, pb, la);
     free(pa);
     free(pb);
-    struct counts c = { .rows_per_file = 100, .start_us = o.start_us, .step_us = 10000 };
+    struct counts c = { .rows_per_file = 100, .start_us = o.start_us, .step_us = o.step_ms * 1000 };
     each_line(whole, 3, check_line, &c); /* created_at runs on across files */
     assert_int_equal(c.lines, 300);
     remove_tree(whole);
@@ -365,7 +365,7 @@ static void test_gen_rejects_bad_options_naming_them(void **state)
     o.late = 0;
     o.rows = -2;
     assert_int_equal(sluice_gen_tweets(&o, &err), SLUICE_ECONFIG);
-    assert_string_equal(err.message, "rows must be positive, got -2");
+    assert_string_equal(err.message, "rows must not be negative, got -2");
     o = opts_for(NULL, 1, 1);
     assert_int_equal(sluice_gen_tweets(&o, &err), SLUICE_ECONFIG);
     assert_string_equal(err.message, "no output directory given");
