@@ -219,16 +219,18 @@ static bool covers(const char *q, const char *p)
 static void finish_projection(struct pathset *s, struct sluice_projection *out)
 {
     char **kept = sluice_xcalloc(s->n ? s->n : 1, sizeof *kept);
+    bool *drop = sluice_xcalloc(s->n ? s->n : 1, sizeof *drop);
     size_t n = 0;
+    /* No duplicates here (pathset_add dropped them), so j != i is shorter. */
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t j = 0; j < s->n && !drop[i]; j++) drop[i] = j != i && covers(s->paths[j], s->paths[i]);
     for (size_t i = 0; i < s->n; i++) {
-        bool covered = false; /* no duplicates here: pathset_add dropped them */
-        for (size_t j = 0; j < s->n && !covered; j++)
-            covered = j != i && covers(s->paths[j], s->paths[i]);
-        if (covered)
+        if (drop[i])
             free(s->paths[i]);
         else
             kept[n++] = s->paths[i];
     }
+    free(drop);
     free(s->paths);
     out->all = s->all;
     out->n_paths = n;
