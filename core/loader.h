@@ -5,8 +5,13 @@
  * runtime.plugin_path, then SLUICE_PLUGIN_PATH (colon-separated), then
  * `plugins/` beside the running executable (the build tree), then the
  * install directory. The first file found wins. Loading checks the
- * sluice_plugin_v1 symbol, the ABI version, the descriptor size and that
- * the callbacks the kind needs are present; each failure names the file. */
+ * sluice_plugin_v1 symbol, the ABI version, the descriptor size, the kind,
+ * that the descriptor's name matches the file name, that the callbacks the
+ * kind needs are present (sources: open close prepare latest_offset
+ * plan_read read; transforms: open close process; sinks: open close begin
+ * write end; aggregators: bind init update merge finalize) and that every
+ * option fits in conf_size; each failure is SLUICE_EPLUGIN naming the file.
+ * The registry owns every loaded plugin and unloads them when freed. */
 #ifndef SLUICE_CORE_LOADER_H
 #define SLUICE_CORE_LOADER_H
 
@@ -35,7 +40,9 @@ const char *const *sluice_registry_dirs(const struct sluice_registry *r, size_t 
 int sluice_registry_find(struct sluice_registry *r, enum sluice_kind kind, const char *name,
                          const struct sluice_loaded **out, struct sluice_error *err);
 /* Load every plugin on the search path (kind 0: all kinds), sorted by kind
- * then name; a broken file is reported through `on_broken` (may be NULL) and skipped. */
+ * then name; a broken file is reported through `on_broken` (may be NULL) and
+ * skipped. *out belongs to the registry and stays valid until the next call
+ * or sluice_registry_free. */
 int sluice_registry_list(struct sluice_registry *r, enum sluice_kind kind,
                          const struct sluice_loaded *const **out, size_t *n,
                          void (*on_broken)(const struct sluice_error *err, void *arg), void *arg);

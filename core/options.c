@@ -96,7 +96,10 @@ static int fail(struct apply *a, const struct sluice_option *opt, const config_s
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (s) return sluice_error_at(a->err, SLUICE_ECONFIG, s, "%s", msg);
+    /* A value typed on the command line carries its group's line, which
+     * alone would send the user looking in the file. */
+    if (s) return sluice_error_at(a->err, SLUICE_ECONFIG, s, "%s%s", msg,
+                                  sluice_config_is_override(s) ? " (from --set)" : "");
     return sluice_error_at(a->err, SLUICE_EPLUGIN, a->stage,
                            "%s plugin '%s' has a bad default for '%s': %s",
                            sluice_kind_name(a->plugin->kind), a->plugin->name, opt->name, msg);

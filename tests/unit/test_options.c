@@ -193,6 +193,14 @@ static void test_options_convert_values_set_on_the_command_line(void **state)
                      SLUICE_OK);
     assert_int_equal(f.conf.max_files_per_trigger, 4);
     assert_int_equal(f.conf.delay, 2000000);
+    sluice_options_storage_free(&f.storage);
+    memset(&f.conf, 0, sizeof f.conf);
+    assert_int_equal(sluice_config_override(&f.cfg, "tweets.n=abc", &f.err), SLUICE_OK);
+    assert_int_equal(sluice_options_apply(&test_plugin, sluice_config_stage(&f.cfg, "tweets"), core_keys,
+                                          &f.conf, &f.storage, &f.err),
+                     SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "expected an integer, got 'abc' (from --set)");
+    assert_string_equal(f.err.key, "n");
     done(&f);
 }
 
