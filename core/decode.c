@@ -234,7 +234,10 @@ int sluice_decode(struct sluice_decoder *d, const struct sluice_decode_input *in
     const char *p = in->data, *end = in->data + in->len;
     if (in->file_start && in->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
     if (in->len) {
-        int64_t est = count_lines(p, end);
+        /* Count lines once; later batches estimate from the bytes per row
+         * seen so far, which saves a pass over the input. */
+        int64_t est = d->seen_rows > 1024 ? (int64_t)in->len / (d->seen_bytes / d->seen_rows + 1) + 64
+                                         : count_lines(p, end);
         sluice_builder_reserve(d->root, est);
         if (d->fmt->reserve) d->fmt->reserve(d, est);
     }
@@ -269,6 +272,8 @@ int sluice_decode(struct sluice_decoder *d, const struct sluice_decode_input *in
         ln.number++;
         p = next;
     }
+    d->seen_rows += d->root->length;
+    d->seen_bytes += (int64_t)in->len;
     sluice_builder_finish(d->root, out);
     if (stats) {
         stats->rows += out->array.length;

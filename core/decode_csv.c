@@ -209,7 +209,7 @@ static enum decode_line_status csv_line(struct sluice_decoder *d, struct decode_
     if (bad)
         snprintf(ln->why, sizeof ln->why, "expected %lld fields, found %lld", (long long)want,
                  (long long)ntok);
-    sluice_builder_append_struct(d->root);
+    decode_struct_slot(d->root);
     int64_t slot = d->root->length - 1;
     for (int64_t t = 0; t < ntok && t < want; t++) {
         int64_t k = c->have_header ? c->map[t] : t;

@@ -103,6 +103,7 @@ static int mismatch(struct jscan *s, const struct jnode *n, const char *start)
 static inline void ws(struct jscan *s)
 {
     const char *p = s->p, *end = s->end;
+    if (__builtin_expect(p < end && (unsigned char)*p > ' ', 1)) return; /* compact JSON */
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
     s->p = p;
 }
@@ -276,11 +277,15 @@ static inline bool lit(const struct jscan *s, const char *word, size_t n)
 
 /* Jackson's non-numeric numbers (Spark's allowNonNumericNumbers is on):
  * NaN, Infinity, +Infinity, -Infinity, +INF, -INF. Length matched, or 0. */
-static size_t nonnum(const struct jscan *s)
+static inline size_t nonnum(const struct jscan *s)
 {
-    static const char *const words[] = { "NaN", "Infinity", "+Infinity", "-Infinity", "+INF", "-INF" };
+    static const struct { const char *w; size_t n; } words[] = {
+        { "NaN", 3 }, { "Infinity", 8 }, { "+Infinity", 9 }, { "-Infinity", 9 }, { "+INF", 4 }, { "-INF", 4 },
+    };
+    char c = *s->p;
+    if (c != 'N' && c != 'I' && c != '+' && !(c == '-' && s->end - s->p > 1 && s->p[1] == 'I')) return 0;
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (lit(s, words[i], strlen(words[i]))) return strlen(words[i]);
+        if (lit(s, words[i].w, words[i].n)) return words[i].n;
     return 0;
 }
 
@@ -340,50 +345,26 @@ static int scan_number(struct jscan *s, struct jnum *num)
 
 /* ---- validating skip ---------------------------------------------------- */
 
-static int skip(struct jscan *s);
+#define WS(p)                                                                             \
+    while (p < end && (unsigned char)*p <= ' ' && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++
 
-static int skip_container(struct jscan *s, bool object)
+/* Past the closing '"' of a string whose body starts at p, or NULL after
+ * recording the error. The common case stays in registers. */
+static inline const char *dq_end(struct jscan *s, const char *p)
 {
-    if (++s->depth > MAX_DEPTH) return jfail(s, "nesting deeper than 1000");
-    char close = object ? '}' : ']';
-    s->p++;
-    ws(s);
-    if (s->p < s->end && *s->p == close) {
-        s->p++;
-        s->depth--;
-        return J_OK;
-    }
     for (;;) {
-        if (object) {
-            bool esc;
-            if (s->p >= s->end || (*s->p != '"' && *s->p != '\'')) return jfail(s, "expected a field name");
-            char q = *s->p++;
-            if (scan_string(s, q, &esc)) return J_ERR;
-            ws(s);
-            if (s->p >= s->end || *s->p != ':') return jfail(s, "expected ':'");
-            s->p++;
-            ws(s);
-        }
-        if (skip(s)) return J_ERR;
-        ws(s);
-        if (s->p < s->end) {
-            char c = *s->p;
-            if (c == ',') {
-                s->p++;
-                ws(s);
-                continue;
-            }
-            if (c == close) {
-                s->p++;
-                s->depth--;
-                return J_OK;
-            }
-        }
-        return jfail(s, object ? "expected ',' or '}'" : "expected ',' or ']'");
+        p = find_special(p, s->end, s->lim);
+        if (__builtin_expect(p < s->end && *p == '"', 1)) return p + 1;
+        s->p = p;
+        if (p >= s->end) return jfail(s, "unterminated string"), NULL;
+        if (*p != '\\') return jfail(s, "control character in string"), NULL;
+        if (escape(s, '"')) return NULL;
+        p = s->p;
     }
 }
 
-static int skip(struct jscan *s)
+/* A string, number or literal at s->p. */
+static int skip_scalar(struct jscan *s)
 {
     if (s->p >= s->end) return jfail(s, "expected a value");
     bool esc;
@@ -394,8 +375,6 @@ static int skip(struct jscan *s)
         char q = *s->p++;
         return scan_string(s, q, &esc);
     }
-    case '{': return skip_container(s, true);
-    case '[': return skip_container(s, false);
     case 't': n = lit(s, "true", 4) ? 4 : 0; break;
     case 'f': n = lit(s, "false", 5) ? 5 : 0; break;
     case 'n': n = lit(s, "null", 4) ? 4 : 0; break;
@@ -412,9 +391,125 @@ static int skip(struct jscan *s)
     return J_OK;
 }
 
+/* Validate and step over one value of any depth. Iterative, with the kind
+ * of each open container one bit of `kinds` (1: object), so skipping the
+ * bulk of a line costs no calls per nested value. */
+static int skip(struct jscan *s)
+{
+    const char *p = s->p, *const end = s->end;
+    uint64_t kinds[MAX_DEPTH / 64 + 1];
+    int depth = 0;
+    const int room = MAX_DEPTH - s->depth;
+    bool obj = false;
+    char c;
+
+value:
+    if (p >= end) goto scalar;
+    c = *p;
+    if (c == '"') {
+        if (!(p = dq_end(s, p + 1))) return J_ERR;
+        goto after;
+    }
+    if (c == '{' || c == '[') {
+        if (depth >= room) {
+            s->p = p;
+            return jfail(s, "nesting deeper than 1000");
+        }
+        obj = c == '{';
+        uint64_t bit = UINT64_C(1) << (depth & 63);
+        kinds[depth >> 6] = obj ? kinds[depth >> 6] | bit : kinds[depth >> 6] & ~bit;
+        depth++;
+        p++;
+        WS(p);
+        if (p < end && *p == (obj ? '}' : ']')) {
+            p++;
+            depth--;
+            goto after;
+        }
+        if (obj) goto key;
+        goto value;
+    }
+    if ((c >= '0' && c <= '9') || c == '-') {
+        /* Integers are most of a tweet's numbers: step over them here and
+         * leave signs, fractions, exponents and errors to scan_number. */
+        const char *q = p + (c == '-');
+        if (q < end && *q >= '1' && *q <= '9') {
+            do q++;
+            while (q < end && *q >= '0' && *q <= '9');
+        } else if (q < end && *q == '0') {
+            q++;
+            if (q < end && *q >= '0' && *q <= '9') goto scalar;
+        } else {
+            goto scalar;
+        }
+        if (q < end && (*q == '.' || *q == 'e' || *q == 'E')) goto scalar;
+        p = q;
+        goto after;
+    }
+scalar:
+    s->p = p;
+    if (skip_scalar(s)) return J_ERR;
+    p = s->p;
+    goto after;
+
+key:
+    if (p < end && *p == '"') {
+        if (!(p = dq_end(s, p + 1))) return J_ERR;
+    } else if (p < end && *p == '\'') {
+        bool esc;
+        s->p = p + 1;
+        if (scan_string(s, '\'', &esc)) return J_ERR;
+        p = s->p;
+    } else {
+        s->p = p;
+        return jfail(s, "expected a field name");
+    }
+    WS(p);
+    if (p >= end || *p != ':') {
+        s->p = p;
+        return jfail(s, "expected ':'");
+    }
+    p++;
+    WS(p);
+    goto value;
+
+after:
+    if (depth == 0) {
+        s->p = p;
+        return J_OK;
+    }
+    WS(p);
+    obj = (kinds[(depth - 1) >> 6] >> ((depth - 1) & 63)) & 1;
+    if (p < end) {
+        c = *p;
+        if (c == ',') {
+            p++;
+            WS(p);
+            if (obj) goto key;
+            goto value;
+        }
+        if (c == (obj ? '}' : ']')) {
+            p++;
+            depth--;
+            goto after;
+        }
+    }
+    s->p = p;
+    return jfail(s, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+}
+
 /* ---- converting needed values ------------------------------------------- */
 
 static int value(struct jscan *s, struct jnode *n);
+
+/* Keys are short: a byte loop beats a call to memcmp. */
+static inline bool key_equal(const char *a, const char *b, uint32_t len)
+{
+    if (len > 24) return memcmp(a, b, len) == 0;
+    for (uint32_t i = 0; i < len; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
 
 static inline struct jnode *lookup(const struct jnode *n, const char *k, uint32_t len)
 {
@@ -426,14 +521,14 @@ static inline struct jnode *lookup(const struct jnode *n, const char *k, uint32_
     for (h &= n->mask;; h = (h + 1) & n->mask) {
         const struct jslot *sl = &n->slots[h];
         if (!sl->key) return NULL;
-        if (sl->len == len && memcmp(sl->key, k, len) == 0) return sl->node;
+        if (sl->len == len && key_equal(sl->key, k, len)) return sl->node;
     }
 }
 
 static int object(struct jscan *s, struct jnode *n)
 {
     struct sluice_builder *b = n->b;
-    sluice_builder_append_struct(b);
+    decode_struct_slot(b);
     int64_t slot = b->length - 1;
     if (++s->depth > MAX_DEPTH) return jfail(s, "nesting deeper than 1000");
     s->p++;
@@ -447,8 +542,15 @@ static int object(struct jscan *s, struct jnode *n)
         if (s->p >= s->end || (*s->p != '"' && *s->p != '\'')) return jfail(s, "expected a field name");
         char q = *s->p++;
         const char *k = s->p;
-        bool esc;
-        if (scan_string(s, q, &esc)) return J_ERR;
+        bool esc = false;
+        if (q == '"') {
+            /* The key's end first; only a key with a '\\' pays for escapes. */
+            const char *e = find_special(k, s->end, s->lim);
+            if (__builtin_expect(e < s->end && *e == '"', 1)) s->p = e + 1;
+            else if (scan_string(s, q, &esc)) return J_ERR;
+        } else if (scan_string(s, q, &esc)) {
+            return J_ERR;
+        }
         uint32_t klen = (uint32_t)(s->p - 1 - k);
         if (esc) {
             char *buf = decode_scratch(s->d, klen);
@@ -537,8 +639,10 @@ static int string_value(struct jscan *s, struct jnode *n)
     const char *start = s->p;
     char q = *s->p++;
     const char *a = s->p;
-    bool esc;
-    if (scan_string(s, q, &esc)) return J_ERR;
+    bool esc = false;
+    const char *e = q == '"' ? find_special(a, s->end, s->lim) : s->end;
+    if (__builtin_expect(e < s->end && *e == '"', 1)) s->p = e + 1;
+    else if (scan_string(s, q, &esc)) return J_ERR;
     const char *v = a;
     size_t len = (size_t)(s->p - 1 - a);
     if (esc) {
@@ -573,8 +677,22 @@ static int string_value(struct jscan *s, struct jnode *n)
 
 static int number_value(struct jscan *s, struct jnode *n)
 {
-    const char *start = s->p;
+    const char *start = s->p, *end = s->end;
     struct jnum num = { 0 };
+    /* A long of up to 18 digits, the usual case, is read right here. */
+    if (n->type == SLUICE_TYPE_LONG) {
+        const char *q = start + (*start == '-');
+        if (q < end && *q >= '1' && *q <= '9') {
+            uint64_t v = 0;
+            const char *lim = q + 18 < end ? q + 18 : end;
+            while (q < lim && *q >= '0' && *q <= '9') v = v * 10 + (uint64_t)(*q++ - '0');
+            if (q >= end || (*q != '.' && *q != 'e' && *q != 'E' && (*q < '0' || *q > '9'))) {
+                s->p = q;
+                sluice_builder_append_long(n->b, *start == '-' ? -(int64_t)v : (int64_t)v);
+                return J_OK;
+            }
+        }
+    }
     size_t nn = nonnum(s);
     if (nn) {
         s->p += nn;

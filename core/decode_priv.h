@@ -57,6 +57,7 @@ struct sluice_decoder {
     char csv_delimiter;
     bool csv_header;
     locale_t c_locale;                 /* strtod_l: numbers never follow LC_NUMERIC */
+    int64_t seen_rows, seen_bytes;     /* for estimating a batch's rows */
     char *scratch;                     /* unescaping; grows to the longest value */
     size_t scratch_cap;
 };
@@ -79,6 +80,16 @@ static inline void decode_builder_at(struct sluice_builder *b, int64_t slot)
         if (b->length < slot) sluice_builder_pad(b, slot);
         else sluice_builder_truncate(b, slot);
     }
+}
+
+/* A non-null struct slot, leaving the children to lag: the builder pads a
+ * child when decode_builder_at reaches it and at finish, so a row pays
+ * nothing for the fields it lacks or the projection leaves out (unlike
+ * sluice_builder_append_struct, which pads every child at once). */
+static inline void decode_struct_slot(struct sluice_builder *b)
+{
+    sluice_builder_mark_valid_(b);
+    b->length++;
 }
 
 /* Spark's number texts for doubles: a decimal with optional sign, fraction

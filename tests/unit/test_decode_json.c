@@ -361,9 +361,18 @@ static void test_json_rejects_broken_syntax_even_in_skipped_parts(void **state)
          "{\"a\":8,\"x\":\"\\u12g4\"}\n"
          "{\"a\":9,\"x\":1.}\n"
          "{\"a\":10,\"x\":\"unterminated}\n"
-         "{\"a\":11,\"x\":{}}\n");
-    assert_string_equal(rows.data, "{\"a\":11}\n");
-    assert_int_equal(stats.malformed, 10);
+         "{\"a\":11,\"x\":{\"k\":1,}}\n"
+         "{\"a\":12,\"x\":[1 2]}\n"
+         "{\"a\":13,\"x\":{\"k\":[1,{\"z\":}]}}\n"
+         "{\"a\":14,\"x\":-}\n"
+         "{\"a\":15,\"x\":{1:2}}\n"
+         "{\"a\":16,\"x\":[{]}\n"
+         "{\"a\":17,\"x\":[-01]}\n"
+         "{\"a\":18,\"x\":{\"k\":nul}}\n"
+         "{\"x\":[{\"k\":[-0,0,-1,10,1e5,0.5,-1.5E-3,-Infinity,NaN]},{},[[]],\"\\u00e9\"],\"a\":19}\n"
+         "{\"a\":20,\"x\":{}}\n");
+    assert_string_equal(rows.data, "{\"a\":19}\n{\"a\":20}\n");
+    assert_int_equal(stats.malformed, 18);
 }
 
 static void test_json_nesting_deeper_than_1000_is_malformed(void **state)
