@@ -86,7 +86,15 @@ static int fan_out(struct unit_slot *slot, struct sluice_stage *producer, struct
         sluice_batch_release(b);
         return SLUICE_OK;
     }
-    for (size_t i = 0; i + 1 < producer->n_outputs; i++) {
+    /* Stages that feed no sink are not run (Spark never starts them). */
+    size_t last = producer->n_outputs;
+    while (last > 0 && !producer->outputs[last - 1]->feeds_sink) last--;
+    if (last == 0) {
+        sluice_batch_release(b);
+        return SLUICE_OK;
+    }
+    for (size_t i = 0; i + 1 < last; i++) {
+        if (!producer->outputs[i]->feeds_sink) continue;
         struct sluice_batch view;
         sluice_batch_share(b, &view);
         int rc = push_to(slot, producer->outputs[i], &view, err);
@@ -95,7 +103,7 @@ static int fan_out(struct unit_slot *slot, struct sluice_stage *producer, struct
             return rc;
         }
     }
-    return push_to(slot, producer->outputs[producer->n_outputs - 1], b, err);
+    return push_to(slot, producer->outputs[last - 1], b, err);
 }
 
 static int push_to(struct unit_slot *slot, struct sluice_stage *stage, struct sluice_batch *b,
@@ -354,7 +362,7 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
     size_t n_queries = 0;
     struct query *queries = sluice_xcalloc(g->n_stages, sizeof *queries);
     for (size_t i = 0; i < g->n_stages; i++) {
-        if (g->stages[i].kind != SLUICE_STAGE_SOURCE) continue;
+        if (g->stages[i].kind != SLUICE_STAGE_SOURCE || !g->stages[i].feeds_sink) continue;
         struct query *q = &queries[n_queries++];
         q->source = &g->stages[i];
         collect_sinks(q, q->source);

@@ -180,13 +180,13 @@ static struct fixture *fixture_new(int64_t files, int64_t limit, enum sluice_tri
     f->g.runtime.threads = threads;
     size_t n = 0;
     f->stages[n] = (struct sluice_stage){ .name = "src", .kind = SLUICE_STAGE_SOURCE,
-                                          .plugin = &source_plugin, .state = &f->src };
+                                          .plugin = &source_plugin, .state = &f->src, .feeds_sink = true };
     sluice_schema_copy(&f->schema, &f->stages[n].ctx.output_schema);
     n++;
     size_t feeder = 0;
     if (with_transform) {
         f->stages[n] = (struct sluice_stage){ .name = "plus", .kind = SLUICE_STAGE_TRANSFORM,
-                                              .plugin = &plus_plugin };
+                                              .plugin = &plus_plugin, .feeds_sink = true };
         sluice_schema_copy(&f->schema, &f->stages[n].ctx.output_schema);
         link(f, 0, n);
         feeder = n++;
@@ -195,7 +195,7 @@ static struct fixture *fixture_new(int64_t files, int64_t limit, enum sluice_tri
         f->rec[k].fail_at_batch = -1;
         f->stages[n] = (struct sluice_stage){ .name = k ? "sink1" : "sink0", .kind = SLUICE_STAGE_SINK,
                                               .plugin = &sink_plugin, .state = &f->rec[k],
-                                              .mode = SLUICE_MODE_APPEND };
+                                              .mode = SLUICE_MODE_APPEND, .feeds_sink = true };
         link(f, feeder, n++);
     }
     f->g.stages = f->stages;
