@@ -13,15 +13,17 @@ enum sluice_status {
     SLUICE_EIO = 3,       /* a file or socket failed */
     SLUICE_EDATA = 4,     /* malformed input under mode fail_fast */
     SLUICE_ENOMEM = 5,
-    SLUICE_EPLUGIN = 6,   /* a plugin could not be loaded or misbehaved */
+    SLUICE_EPLUGIN = 6,   /* a plugin could not be loaded or is unfit (found before running): exit 2 */
     SLUICE_EINTERNAL = 7, /* a bug: please report it */
     SLUICE_EAGAIN = 8,    /* transient: the engine may retry */
 };
 
-/* Exit status the CLI uses for a code: 2 for config and usage, 1 otherwise. */
+/* Exit status the CLI uses for a code: 2 for what is wrong before anything
+ * runs (config, usage, an unloadable plugin), 1 for failures while running. */
 static inline int sluice_status_exit_code(int code)
 {
-    return code == SLUICE_OK ? 0 : code == SLUICE_ECONFIG ? 2 : 1;
+    if (code == SLUICE_OK) return 0;
+    return code == SLUICE_ECONFIG || code == SLUICE_EPLUGIN ? 2 : 1;
 }
 
 struct sluice_error {
