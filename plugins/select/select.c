@@ -258,7 +258,8 @@ static int select_open(const struct sluice_host *host, const void *conf_ptr, str
         if (c->move_from >= 0) {
             const struct ArrowSchema *field = in->children[c->move_from];
             /* An alias renames a moved column; `*` keeps the input's name. */
-            copy_named(host, field, c->expr ? host->expr_result(c->expr)->name : field->name, out.children[j]);
+            const char *name = c->expr ? host->expr_result(c->expr)->name : NULL;
+            copy_named(host, field, name ? name : field->name, out.children[j]);
             host->pass_column(ctx, j, c->move_from);
         } else {
             const struct ArrowSchema *r = host->expr_result(c->expr);
