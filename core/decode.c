@@ -18,7 +18,7 @@
 
 #define DEFAULT_CORRUPT_COLUMN "_corrupt_record"
 
-void decode_scratch_grow_(struct sluice_decoder *d, size_t n)
+void sluice_decode_scratch_grow_(struct sluice_decoder *d, size_t n)
 {
     size_t cap = d->scratch_cap ? d->scratch_cap : 256;
     while (cap < n) cap *= 2;
@@ -27,7 +27,7 @@ void decode_scratch_grow_(struct sluice_decoder *d, size_t n)
     d->scratch_cap = cap;
 }
 
-int decode_parse_double(struct sluice_decoder *d, const char *s, size_t n, double *v)
+int sluice_decode_parse_double(struct sluice_decoder *d, const char *s, size_t n, double *v)
 {
     /* Exact powers of ten: a mantissa below 2^53 times one of these is
      * correctly rounded (Clinger's fast path), which covers nearly every
@@ -79,7 +79,7 @@ int decode_parse_double(struct sluice_decoder *d, const char *s, size_t n, doubl
         return 0;
     }
     char small[64];
-    char *buf = n < sizeof small ? small : decode_scratch(d, n + 1);
+    char *buf = n < sizeof small ? small : sluice_decode_scratch(d, n + 1);
     memcpy(buf, s, n);
     buf[n] = '\0';
     *v = strtod_l(buf, NULL, d->c_locale);
@@ -198,7 +198,7 @@ static bool blank(const char *p, const char *end)
 
 /* Apply the parse mode to a bad line whose rows start at root slot `first`. */
 static int bad_line(struct sluice_decoder *d, const struct sluice_decode_input *in,
-                    struct decode_line *ln, enum decode_line_status st, int64_t first,
+                    struct sluice_decode_line *ln, enum sluice_decode_line_status st, int64_t first,
                     struct sluice_error *err)
 {
     struct sluice_builder *root = d->root;
@@ -211,13 +211,13 @@ static int bad_line(struct sluice_decoder *d, const struct sluice_decode_input *
         sluice_builder_truncate(root, first);
         return SLUICE_OK;
     case SLUICE_PARSE_PERMISSIVE:
-        if (st == DECODE_LINE_SYNTAX) {
+        if (st == SLUICE_DECODE_LINE_SYNTAX) {
             sluice_builder_truncate(root, first);
             sluice_builder_append_struct(root);
         }
         if (d->corrupt) {
             for (int64_t r = first; r < root->length; r++) {
-                decode_builder_at(d->corrupt, r);
+                sluice_decode_builder_at(d->corrupt, r);
                 sluice_builder_append_string(d->corrupt, ln->p, (size_t)(ln->end - ln->p));
             }
         }
@@ -242,7 +242,7 @@ int sluice_decode(struct sluice_decoder *d, const struct sluice_decode_input *in
         if (d->fmt->reserve) d->fmt->reserve(d, est);
     }
 
-    struct decode_line ln;
+    struct sluice_decode_line ln;
     ln.buf_end = end;
     ln.number = in->first_line;
     ln.file_start = in->file_start;
@@ -257,8 +257,8 @@ int sluice_decode(struct sluice_decoder *d, const struct sluice_decode_input *in
             ln.p = p;
             ln.end = le;
             ln.why[0] = '\0';
-            enum decode_line_status st = d->fmt->line(d, &ln);
-            if (st != DECODE_LINE_OK) {
+            enum sluice_decode_line_status st = d->fmt->line(d, &ln);
+            if (st != SLUICE_DECODE_LINE_OK) {
                 malformed++;
                 int rc = bad_line(d, in, &ln, st, first, err);
                 if (rc) {

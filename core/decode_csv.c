@@ -47,7 +47,7 @@ struct cdec {
 };
 
 /* Split [p, end) at `delim`; returns the field count, or -1 with ln->why. */
-static int64_t tokenize(struct cdec *c, struct decode_line *ln, char delim)
+static int64_t tokenize(struct cdec *c, struct sluice_decode_line *ln, char delim)
 {
     const char *p = ln->p, *end = ln->end;
     int64_t n = 0;
@@ -102,7 +102,7 @@ static const char *tok_text(struct sluice_decoder *d, const struct ctok *t, size
         *len = t->len;
         return t->p;
     }
-    char *o = decode_scratch(d, t->len), *w = o;
+    char *o = sluice_decode_scratch(d, t->len), *w = o;
     for (size_t i = 0; i < t->len; i++) {
         *w++ = t->p[i];
         if (t->p[i] == '"') i++;
@@ -154,7 +154,7 @@ static bool convert(struct sluice_decoder *d, const struct ccol *col, const char
             x = __builtin_inf();
         else if ((n == 4 && memcmp(s, "-Inf", 4) == 0) || (n == 9 && memcmp(s, "-Infinity", 9) == 0))
             x = -__builtin_inf();
-        else if (decode_parse_double(d, s, n, &x)) return false;
+        else if (sluice_decode_parse_double(d, s, n, &x)) return false;
         sluice_builder_append_double(col->b, x);
         return true;
     case SLUICE_TYPE_BOOLEAN:
@@ -194,22 +194,22 @@ static void read_header(struct sluice_decoder *d, struct cdec *c, int64_t ntok)
     c->have_header = true;
 }
 
-static enum decode_line_status csv_line(struct sluice_decoder *d, struct decode_line *ln)
+static enum sluice_decode_line_status csv_line(struct sluice_decoder *d, struct sluice_decode_line *ln)
 {
     struct cdec *c = d->impl;
     int64_t ntok = tokenize(c, ln, d->csv_delimiter);
-    if (ntok < 0) return DECODE_LINE_SYNTAX;
+    if (ntok < 0) return SLUICE_DECODE_LINE_SYNTAX;
     if (ln->file_start) c->have_header = false;
     if (d->csv_header && ln->file_start) {
         read_header(d, c, ntok);
-        return DECODE_LINE_OK;
+        return SLUICE_DECODE_LINE_OK;
     }
     int64_t want = c->have_header ? c->n_map : c->n_cols;
     bool bad = ntok != want;
     if (bad)
         snprintf(ln->why, sizeof ln->why, "expected %lld fields, found %lld", (long long)want,
                  (long long)ntok);
-    decode_struct_slot(d->root);
+    sluice_decode_struct_slot(d->root);
     int64_t slot = d->root->length - 1;
     for (int64_t t = 0; t < ntok && t < want; t++) {
         int64_t k = c->have_header ? c->map[t] : t;
@@ -218,7 +218,7 @@ static enum decode_line_status csv_line(struct sluice_decoder *d, struct decode_
         const struct ctok *tok = &c->toks[t];
         /* Empty is null; a quoted "" stays an empty string for a string column. */
         if (tok->len == 0 && !(tok->quoted && col->type == SLUICE_TYPE_STRING)) continue;
-        decode_builder_at(col->b, slot);
+        sluice_decode_builder_at(col->b, slot);
         size_t len;
         const char *s = tok_text(d, tok, &len);
         if (!convert(d, col, s, len)) {
@@ -229,7 +229,7 @@ static enum decode_line_status csv_line(struct sluice_decoder *d, struct decode_
             bad = true;
         }
     }
-    return bad ? DECODE_LINE_PARTIAL : DECODE_LINE_OK;
+    return bad ? SLUICE_DECODE_LINE_PARTIAL : SLUICE_DECODE_LINE_OK;
 }
 
 static void csv_reserve(struct sluice_decoder *d, int64_t rows)
@@ -249,7 +249,7 @@ static void csv_free(void *impl)
     free(c);
 }
 
-static const struct decode_format csv_format = {
+static const struct sluice_decode_format csv_format = {
     .name = "CSV", .line = csv_line, .reserve = csv_reserve, .free = csv_free,
 };
 
@@ -295,7 +295,8 @@ int sluice_decoder_csv_init(struct sluice_decoder *d, const struct sluice_projec
         const struct ArrowSchema *f = s->children[i];
         enum sluice_type t = sluice_type_of(f);
         if (t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY) {
-            int rc = sluice_error_set(err, SLUICE_ECONFIG, "csv column '%s' is %s %s, but csv holds only flat columns",
+            int rc = sluice_error_set(err, SLUICE_ECONFIG,
+                                      "csv column '%s' is %s %s, but csv holds only flat columns",
                                       f->name ? f->name : "", t == SLUICE_TYPE_ARRAY ? "an" : "a",
                                       sluice_type_name(t));
             sluice_error_hint(err, "use format \"json\" for nested data");

@@ -22,13 +22,13 @@
 #include "builder.h"
 #include "decode.h"
 
-enum decode_line_status {
-    DECODE_LINE_OK = 0,
-    DECODE_LINE_PARTIAL, /* rows kept, some fields null because of their type */
-    DECODE_LINE_SYNTAX,  /* not a record: rows rolled back */
+enum sluice_decode_line_status {
+    SLUICE_DECODE_LINE_OK = 0,
+    SLUICE_DECODE_LINE_PARTIAL, /* rows kept, some fields null because of their type */
+    SLUICE_DECODE_LINE_SYNTAX,  /* not a record: rows rolled back */
 };
 
-struct decode_line {
+struct sluice_decode_line {
     const char *p;        /* first byte of the line (BOM already skipped) */
     const char *end;      /* end of the line, without CR/LF */
     const char *buf_end;  /* end of the whole input: wide loads may read up to here */
@@ -37,17 +37,17 @@ struct decode_line {
     char why[200];        /* reason for a bad line, for fail_fast */
 };
 
-struct decode_format {
+struct sluice_decode_format {
     const char *name; /* "JSON", "CSV": used in messages */
     /* Append the rows of one non-empty line to d->root; return a status. */
-    enum decode_line_status (*line)(struct sluice_decoder *d, struct decode_line *ln);
+    enum sluice_decode_line_status (*line)(struct sluice_decoder *d, struct sluice_decode_line *ln);
     /* Reserve builders for about `rows` more rows. */
     void (*reserve)(struct sluice_decoder *d, int64_t rows);
     void (*free)(void *impl);
 };
 
 struct sluice_decoder {
-    const struct decode_format *fmt;
+    const struct sluice_decode_format *fmt;
     void *impl;                        /* the format's own state */
     const struct ArrowSchema *schema;  /* borrowed from the options */
     struct sluice_builder *root;
@@ -62,19 +62,19 @@ struct sluice_decoder {
     size_t scratch_cap;
 };
 
-void decode_scratch_grow_(struct sluice_decoder *d, size_t n);
+void sluice_decode_scratch_grow_(struct sluice_decoder *d, size_t n);
 
 /* Room for `n` bytes in d->scratch (kept across lines, so no per-row malloc). */
-static inline char *decode_scratch(struct sluice_decoder *d, size_t n)
+static inline char *sluice_decode_scratch(struct sluice_decoder *d, size_t n)
 {
-    if (n > d->scratch_cap) decode_scratch_grow_(d, n);
+    if (n > d->scratch_cap) sluice_decode_scratch_grow_(d, n);
     return d->scratch;
 }
 
 /* Make `b`, a child of a struct whose current slot is `slot`, ready to take
  * that slot's value: pad it if it lags, drop an earlier value if a key came
  * twice (the last one wins, as in Spark). */
-static inline void decode_builder_at(struct sluice_builder *b, int64_t slot)
+static inline void sluice_decode_builder_at(struct sluice_builder *b, int64_t slot)
 {
     if (b->length != slot) {
         if (b->length < slot) sluice_builder_pad(b, slot);
@@ -83,10 +83,10 @@ static inline void decode_builder_at(struct sluice_builder *b, int64_t slot)
 }
 
 /* A non-null struct slot, leaving the children to lag: the builder pads a
- * child when decode_builder_at reaches it and at finish, so a row pays
+ * child when sluice_decode_builder_at reaches it and at finish, so a row pays
  * nothing for the fields it lacks or the projection leaves out (unlike
  * sluice_builder_append_struct, which pads every child at once). */
-static inline void decode_struct_slot(struct sluice_builder *b)
+static inline void sluice_decode_struct_slot(struct sluice_builder *b)
 {
     sluice_builder_mark_valid_(b);
     b->length++;
@@ -94,7 +94,7 @@ static inline void decode_struct_slot(struct sluice_builder *b)
 
 /* Spark's number texts for doubles: a decimal with optional sign, fraction
  * and exponent. Returns 0 and *v, or -1. */
-int decode_parse_double(struct sluice_decoder *d, const char *s, size_t n, double *v);
+int sluice_decode_parse_double(struct sluice_decoder *d, const char *s, size_t n, double *v);
 
 int sluice_decoder_json_init(struct sluice_decoder *d, const struct sluice_projection *proj,
                              struct sluice_error *err);
