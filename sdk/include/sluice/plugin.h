@@ -150,9 +150,12 @@ struct sluice_plugin {
      * serialize/deserialize to checkpoint. State must be position-independent
      * (no pointers into itself) because the core moves it. */
     /* Main thread, at load: check the argument type (`arg` is the schema of
-     * the evaluated argument, NULL for f(*)) and describe the state. *bound
-     * is the plugin's per-use data, passed to every other call. */
-    int (*bind)(const struct sluice_host *host, const struct ArrowSchema *arg, void **bound,
+     * the evaluated argument, NULL for f(*)), read any further literal
+     * arguments (`params`, as written: approx_count_distinct(x, 0.01) gives
+     * "0.01"), and describe the state. *bound is the plugin's per-use data,
+     * passed to every other call. */
+    int (*bind)(const struct sluice_host *host, const struct ArrowSchema *arg,
+                const char *const *params, size_t n_params, void **bound,
                 struct sluice_agg_info *info, struct sluice_error *err);
     void (*unbind)(void *bound);
     void (*init)(const void *bound, void *state);
