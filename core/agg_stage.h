@@ -1,0 +1,96 @@
+/* core/agg_stage.h — aggregation at run time: groups, partial updates on
+ * worker threads, merging by shuffle partition, emission (DESIGN §5, §9).
+ *
+ * A `struct sluice_agg_groups` is the state of one aggregation: groups
+ * spread over `n` hash partitions (partition = key hash % n, agg_key.h),
+ * each an open-addressing table of state blocks (agg_table.h). The same
+ * object serves three uses:
+ *   - a worker folds the batches of one unit into a partial (1 partition);
+ *   - the main thread merges each partial, in unit order, into the stage's
+ *     state kept across batches (runtime.shuffle_partitions partitions);
+ *   - the state emits its groups as a batch: all of them (complete mode) or
+ *     those a given batch changed (update mode), partition 0 first and in
+ *     insertion order within a partition, so output does not depend on the
+ *     number of threads.
+ * `sluice query` groups a batch with the same calls: new, update, emit.
+ *
+ * Ownership: a groups object borrows its plan (which must outlive it) and
+ * owns its tables and every state in them, destroyed with it. Threads: one
+ * thread at a time per object; several objects may share a plan. */
+#ifndef SLUICE_CORE_AGG_STAGE_H
+#define SLUICE_CORE_AGG_STAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libconfig.h>
+#include <sluice/batch.h>
+#include <sluice/error.h>
+#include <sluice/plugin.h>
+
+#include "agg_plan.h"
+
+struct sluice_agg_groups;
+struct sluice_registry;
+struct sluice_stage;
+
+struct sluice_agg_groups *sluice_agg_groups_new(const struct sluice_agg_plan *plan, size_t n_partitions);
+/* Destroys every state, frees everything. NULL is allowed. */
+void sluice_agg_groups_free(struct sluice_agg_groups *g);
+
+/* Fold every row of `in` (a batch of the plan's input schema, borrowed)
+ * into its groups: one group per row and grouping set. Keys and arguments
+ * are evaluated for the whole batch and each aggregator is called once per
+ * grouping set. Marks changed groups with `batch_id`. Fails only when an
+ * expression does. */
+int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_batch *in,
+                             int64_t batch_id, struct sluice_error *err);
+/* Move every group of `from` into `into` (same plan), merging states of
+ * keys both hold and marking them changed in `batch_id`; `from` is left
+ * empty, ready for reuse. */
+void sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_groups *from,
+                             int64_t batch_id);
+
+/* Which groups an emission holds. */
+enum sluice_agg_emit {
+    SLUICE_AGG_EMIT_ALL,     /* complete mode */
+    SLUICE_AGG_EMIT_UPDATED, /* update mode: groups changed in the batch given */
+};
+/* The groups as rows of plan->output into *out (the caller's to release;
+ * its schema is &plan->output). A plan without keys always has its one
+ * group, as Spark's global aggregate answers an empty input with one row
+ * (count 0) and re-emits it every batch in update mode. */
+void sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
+                            struct sluice_batch *out);
+
+/* What the state holds, for progress reports (Spark's numRowsTotal and
+ * memoryUsedBytes). Memory an aggregator's state owns on the heap
+ * (count(DISTINCT)'s sets) is not counted. */
+struct sluice_agg_stats {
+    int64_t groups;
+    size_t bytes;
+};
+void sluice_agg_groups_stats(const struct sluice_agg_groups *g, struct sluice_agg_stats *out);
+
+/* ---- the aggregate stage of a pipeline (agg_graph.c) -------------------- */
+
+/* What the engine keeps for an aggregate stage (struct sluice_stage.agg). */
+struct sluice_agg_stage {
+    struct sluice_agg_plan *plan;
+    struct sluice_agg_groups *state;   /* kept across batches, by shuffle partition */
+    enum sluice_output_mode mode;      /* of every sink below the stage */
+};
+
+/* Load time: check the stage group's keys and their shapes (`aggregate`
+ * a non-empty list of strings; at most one of group_by, cube, rollup, each
+ * a list of strings). Errors name the line and key. */
+int sluice_agg_stage_check(const config_setting_t *group, struct sluice_error *err);
+/* Open time, main thread: compile the plan against the input's schema with
+ * aggregators from `reg`, declare the output schema and the columns read
+ * on the stage's ctx, and make the state with `partitions` partitions. On
+ * SLUICE_OK st->agg is set (freed by sluice_agg_stage_free). */
+int sluice_agg_stage_open(struct sluice_stage *st, struct sluice_registry *reg, int64_t partitions,
+                          enum sluice_output_mode mode, struct sluice_error *err);
+void sluice_agg_stage_free(struct sluice_agg_stage *a);
+
+#endif
