@@ -49,6 +49,7 @@ struct sluice_agg_table {
     size_t n_chunks, cap_chunks;
     size_t state_size;              /* bytes per group, a multiple of 8 */
     struct sluice_arena *arena;     /* key bytes and state chunks */
+    uint8_t *key_cur, *key_end;     /* room left in the current key block */
 };
 
 /* An empty table whose groups carry `state_size` bytes of state (rounded up to 8). */

@@ -1,0 +1,399 @@
+/* Grouping keys: encoding a batch's key columns into bytes, hashing them,
+ * and decoding them back into builders when groups are emitted. The format
+ * is in agg_key.h. */
+#include "agg_key.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sluice/types.h>
+
+#include "arena.h"
+#include "builder.h"
+#include "log.h"
+
+/* ---- XXH64 ---------------------------------------------------------------- */
+
+#define P1 0x9E3779B185EBCA87ULL
+#define P2 0xC2B2AE3D27D4EB4FULL
+#define P3 0x165667B19E3779F9ULL
+#define P4 0x85EBCA77C2B2AE63ULL
+#define P5 0x27D4EB2F165667C5ULL
+
+static inline uint64_t rotl64(uint64_t x, unsigned r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+/* Little-endian reads whatever the host, so hashes (and partitions) agree
+ * across machines. */
+static inline uint64_t read64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+static inline uint32_t read32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+
+static inline void write64(uint8_t *p, uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    memcpy(p, &v, 8);
+}
+
+static inline void write32(uint8_t *p, uint32_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    memcpy(p, &v, 4);
+}
+
+static inline uint64_t xxh_round(uint64_t acc, uint64_t input)
+{
+    acc += input * P2;
+    acc = rotl64(acc, 31);
+    return acc * P1;
+}
+
+static inline uint64_t xxh_merge(uint64_t acc, uint64_t val)
+{
+    acc ^= xxh_round(0, val);
+    return acc * P1 + P4;
+}
+
+uint64_t sluice_hash64(const void *data, size_t len, uint64_t seed)
+{
+    const uint8_t *p = data, *end = p + len;
+    uint64_t h;
+    if (len >= 32) {
+        const uint8_t *limit = end - 32;
+        uint64_t v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed - P1;
+        do {
+            v1 = xxh_round(v1, read64(p));
+            v2 = xxh_round(v2, read64(p + 8));
+            v3 = xxh_round(v3, read64(p + 16));
+            v4 = xxh_round(v4, read64(p + 24));
+            p += 32;
+        } while (p <= limit);
+        h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
+        h = xxh_merge(h, v1);
+        h = xxh_merge(h, v2);
+        h = xxh_merge(h, v3);
+        h = xxh_merge(h, v4);
+    } else {
+        h = seed + P5;
+    }
+    h += (uint64_t)len;
+    for (; end - p >= 8; p += 8) {
+        h ^= xxh_round(0, read64(p));
+        h = rotl64(h, 27) * P1 + P4;
+    }
+    if (end - p >= 4) {
+        h ^= (uint64_t)read32(p) * P1;
+        h = rotl64(h, 23) * P2 + P3;
+        p += 4;
+    }
+    for (; p < end; p++) {
+        h ^= (uint64_t)*p * P5;
+        h = rotl64(h, 11) * P1;
+    }
+    h ^= h >> 33;
+    h *= P2;
+    h ^= h >> 29;
+    h *= P3;
+    h ^= h >> 32;
+    return h;
+}
+
+/* ---- encoding -------------------------------------------------------------- */
+
+static inline bool valid_at(const struct ArrowArray *a, int64_t slot)
+{
+    return a->null_count == 0 || !a->buffers[0] || sluice_bit_get(a->buffers[0], slot);
+}
+
+/* Spark groups -0.0 with 0.0 and every NaN together. */
+static inline uint64_t double_bits(double d)
+{
+    if (d == 0.0) d = 0.0;
+    uint64_t bits;
+    if (isnan(d)) return 0x7FF8000000000000ULL;
+    memcpy(&bits, &d, 8);
+    return bits;
+}
+
+/* Bytes of the value at physical `slot` of `a` (tag included). */
+static size_t value_size(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t slot)
+{
+    if (!valid_at(a, slot)) return 1;
+    switch (sluice_type_of(s)) {
+    case SLUICE_TYPE_BOOLEAN: return 2;
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_TIMESTAMP:
+    case SLUICE_TYPE_DOUBLE: return 9;
+    case SLUICE_TYPE_STRING: {
+        const int32_t *offs = a->buffers[1];
+        return 5 + (size_t)(offs[slot + 1] - offs[slot]);
+    }
+    case SLUICE_TYPE_STRUCT: {
+        size_t n = 1;
+        for (int64_t k = 0; k < s->n_children; k++)
+            n += value_size(s->children[k], a->children[k], a->children[k]->offset + slot);
+        return n;
+    }
+    case SLUICE_TYPE_ARRAY: {
+        const int32_t *offs = a->buffers[1];
+        const struct ArrowArray *c = a->children[0];
+        size_t n = 5;
+        for (int64_t e = offs[slot]; e < offs[slot + 1]; e++) n += value_size(s->children[0], c, c->offset + e);
+        return n;
+    }
+    default: return 1; /* the plan only builds keys of the types above */
+    }
+}
+
+static uint8_t *write_value(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t slot, uint8_t *p)
+{
+    if (!valid_at(a, slot)) {
+        *p = 0;
+        return p + 1;
+    }
+    *p++ = 1;
+    switch (sluice_type_of(s)) {
+    case SLUICE_TYPE_BOOLEAN:
+        *p = sluice_bit_get(a->buffers[1], slot) ? 1 : 0;
+        return p + 1;
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_TIMESTAMP:
+        write64(p, (uint64_t)((const int64_t *)a->buffers[1])[slot]);
+        return p + 8;
+    case SLUICE_TYPE_DOUBLE:
+        write64(p, double_bits(((const double *)a->buffers[1])[slot]));
+        return p + 8;
+    case SLUICE_TYPE_STRING: {
+        const int32_t *offs = a->buffers[1];
+        uint32_t n = (uint32_t)(offs[slot + 1] - offs[slot]);
+        write32(p, n);
+        if (n) memcpy(p + 4, (const char *)a->buffers[2] + offs[slot], n);
+        return p + 4 + n;
+    }
+    case SLUICE_TYPE_STRUCT:
+        for (int64_t k = 0; k < s->n_children; k++)
+            p = write_value(s->children[k], a->children[k], a->children[k]->offset + slot, p);
+        return p;
+    case SLUICE_TYPE_ARRAY: {
+        const int32_t *offs = a->buffers[1];
+        const struct ArrowArray *c = a->children[0];
+        write32(p, (uint32_t)(offs[slot + 1] - offs[slot]));
+        p += 4;
+        for (int64_t e = offs[slot]; e < offs[slot + 1]; e++) p = write_value(s->children[0], c, c->offset + e, p);
+        return p;
+    }
+    default: return p;
+    }
+}
+
+/* Column at a time: sizes first, then values, so the common flat key types
+ * run as tight loops over one buffer. */
+static void add_sizes(const struct sluice_agg_keycol *col, int64_t n, uint64_t *len)
+{
+    const struct ArrowArray *a = col->array;
+    const enum sluice_type t = sluice_type_of(col->schema);
+    const bool nulls = a->null_count != 0 && a->buffers[0];
+    int64_t off = a->offset;
+    switch (t) {
+    case SLUICE_TYPE_BOOLEAN:
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_TIMESTAMP:
+    case SLUICE_TYPE_DOUBLE: {
+        uint64_t w = t == SLUICE_TYPE_BOOLEAN ? 2 : 9;
+        for (int64_t i = 0; i < n; i++) len[i] += !nulls || sluice_bit_get(a->buffers[0], off + i) ? w : 1;
+        return;
+    }
+    case SLUICE_TYPE_STRING: {
+        const int32_t *offs = (const int32_t *)a->buffers[1] + off;
+        for (int64_t i = 0; i < n; i++)
+            len[i] += !nulls || sluice_bit_get(a->buffers[0], off + i) ? 5 + (uint64_t)(offs[i + 1] - offs[i]) : 1;
+        return;
+    }
+    default:
+        for (int64_t i = 0; i < n; i++) len[i] += value_size(col->schema, a, off + i);
+        return;
+    }
+}
+
+static void write_column(const struct sluice_agg_keycol *col, int64_t n, uint8_t *data, uint64_t *pos)
+{
+    const struct ArrowArray *a = col->array;
+    const enum sluice_type t = sluice_type_of(col->schema);
+    const bool nulls = a->null_count != 0 && a->buffers[0];
+    int64_t off = a->offset;
+    switch (t) {
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_TIMESTAMP: {
+        const int64_t *v = (const int64_t *)a->buffers[1] + off;
+        for (int64_t i = 0; i < n; i++) {
+            uint8_t *p = data + pos[i];
+            if (nulls && !sluice_bit_get(a->buffers[0], off + i)) {
+                *p = 0;
+                pos[i] += 1;
+                continue;
+            }
+            p[0] = 1;
+            write64(p + 1, (uint64_t)v[i]);
+            pos[i] += 9;
+        }
+        return;
+    }
+    case SLUICE_TYPE_STRING: {
+        const int32_t *offs = (const int32_t *)a->buffers[1] + off;
+        const char *bytes = a->buffers[2];
+        for (int64_t i = 0; i < n; i++) {
+            uint8_t *p = data + pos[i];
+            if (nulls && !sluice_bit_get(a->buffers[0], off + i)) {
+                *p = 0;
+                pos[i] += 1;
+                continue;
+            }
+            uint32_t len = (uint32_t)(offs[i + 1] - offs[i]);
+            p[0] = 1;
+            write32(p + 1, len);
+            if (len) memcpy(p + 5, bytes + offs[i], len);
+            pos[i] += 5 + (uint64_t)len;
+        }
+        return;
+    }
+    default:
+        for (int64_t i = 0; i < n; i++) {
+            uint8_t *p = data + pos[i];
+            pos[i] += (uint64_t)(write_value(col->schema, a, off + i, p) - p);
+        }
+        return;
+    }
+}
+
+void sluice_agg_key_encode(const struct sluice_agg_keycol *cols, size_t n_cols, int32_t set_id,
+                           int64_t n, struct sluice_arena *scratch, struct sluice_agg_keys *out)
+{
+    size_t rows = n > 0 ? (size_t)n : 0;
+    uint64_t *offs = sluice_arena_alloc(scratch, (rows + 1) * sizeof *offs);
+    uint64_t *pos = sluice_arena_alloc(scratch, (rows ? rows : 1) * sizeof *pos);
+    uint64_t *hash = sluice_arena_alloc(scratch, (rows ? rows : 1) * sizeof *hash);
+    uint64_t head = set_id >= 0 ? 2 : 0;
+    for (size_t i = 0; i < rows; i++) pos[i] = head;
+    for (size_t c = 0; c < n_cols; c++) add_sizes(&cols[c], n, pos);
+    offs[0] = 0;
+    for (size_t i = 0; i < rows; i++) {
+        /* Table records hold key lengths in 32 bits. */
+        if (pos[i] > UINT32_MAX) {
+            sluice_log(SLUICE_LOG_ERROR, NULL, "a grouping key of %llu bytes is over the 4 GiB limit",
+                       (unsigned long long)pos[i]);
+            abort();
+        }
+        offs[i + 1] = offs[i] + pos[i];
+        pos[i] = offs[i];
+    }
+    uint8_t *data = sluice_arena_alloc(scratch, offs[rows] ? offs[rows] : 1);
+    if (set_id >= 0) {
+        for (size_t i = 0; i < rows; i++) {
+            data[pos[i]] = (uint8_t)(set_id & 0xFF);
+            data[pos[i] + 1] = (uint8_t)((uint32_t)set_id >> 8);
+            pos[i] += 2;
+        }
+    }
+    for (size_t c = 0; c < n_cols; c++) write_column(&cols[c], n, data, pos);
+    for (size_t i = 0; i < rows; i++) hash[i] = sluice_hash64(data + offs[i], offs[i + 1] - offs[i], 0);
+    out->n = (int64_t)rows;
+    out->offs = offs;
+    out->data = data;
+    out->hash = hash;
+}
+
+/* ---- decoding -------------------------------------------------------------- */
+
+const uint8_t *sluice_agg_key_decode(const struct ArrowSchema *s, const uint8_t *p, struct sluice_builder *b)
+{
+    if (*p++ == 0) {
+        sluice_builder_append_null(b);
+        return p;
+    }
+    switch (sluice_type_of(s)) {
+    case SLUICE_TYPE_BOOLEAN:
+        sluice_builder_append_bool(b, *p != 0);
+        return p + 1;
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_TIMESTAMP:
+        sluice_builder_append_long(b, (int64_t)read64(p));
+        return p + 8;
+    case SLUICE_TYPE_DOUBLE: {
+        uint64_t bits = read64(p);
+        double d;
+        memcpy(&d, &bits, 8);
+        sluice_builder_append_double(b, d);
+        return p + 8;
+    }
+    case SLUICE_TYPE_STRING: {
+        uint32_t n = read32(p);
+        sluice_builder_append_string(b, (const char *)p + 4, n);
+        return p + 4 + n;
+    }
+    case SLUICE_TYPE_STRUCT:
+        sluice_builder_append_struct(b);
+        for (int64_t k = 0; k < s->n_children; k++) p = sluice_agg_key_decode(s->children[k], p, &b->children[k]);
+        return p;
+    case SLUICE_TYPE_ARRAY: {
+        uint32_t n = read32(p);
+        p += 4;
+        sluice_builder_begin_list(b);
+        for (uint32_t e = 0; e < n; e++) p = sluice_agg_key_decode(s->children[0], p, &b->children[0]);
+        sluice_builder_end_list(b);
+        return p;
+    }
+    default:
+        sluice_builder_append_null(b);
+        return p;
+    }
+}
+
+const uint8_t *sluice_agg_key_skip(const struct ArrowSchema *s, const uint8_t *p)
+{
+    if (*p++ == 0) return p;
+    switch (sluice_type_of(s)) {
+    case SLUICE_TYPE_BOOLEAN: return p + 1;
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_TIMESTAMP:
+    case SLUICE_TYPE_DOUBLE: return p + 8;
+    case SLUICE_TYPE_STRING: return p + 4 + read32(p);
+    case SLUICE_TYPE_STRUCT:
+        for (int64_t k = 0; k < s->n_children; k++) p = sluice_agg_key_skip(s->children[k], p);
+        return p;
+    case SLUICE_TYPE_ARRAY: {
+        uint32_t n = read32(p);
+        p += 4;
+        for (uint32_t e = 0; e < n; e++) p = sluice_agg_key_skip(s->children[0], p);
+        return p;
+    }
+    default: return p;
+    }
+}
+
+uint16_t sluice_agg_key_set_id(const uint8_t *key)
+{
+    return (uint16_t)(key[0] | (unsigned)key[1] << 8);
+}
