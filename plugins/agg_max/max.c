@@ -1,0 +1,24 @@
+/* max: Spark's max(x), the largest non-null value of a group, of the argument's
+ * type (boolean, long, double, string, timestamp).
+ *
+ *   aggregate = ["max(data.public_metrics.like_count) AS max_likes"];
+ *
+ * The implementation, shared with min, is plugins/common/agg_extreme.h;
+ * it documents the order (NaN above every number, strings byte-wise), the
+ * state and the checkpoint format. */
+#define AGG_EXTREME_MAX 1
+#define AGG_EXTREME_NAME "max"
+#include "../common/agg_extreme.h"
+
+SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
+{
+    static const struct sluice_plugin p = {
+        .abi_version = SLUICE_ABI_VERSION,
+        .size = sizeof(struct sluice_plugin),
+        .kind = SLUICE_KIND_AGGREGATOR,
+        .name = "max",
+        .summary = "max(x): the largest value (boolean, long, double, string or timestamp); null when no values",
+        AGG_EXTREME_CALLBACKS,
+    };
+    return &p;
+}
