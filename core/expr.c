@@ -1,0 +1,184 @@
+/* The expression API: compile (parse, check, fold), evaluate a batch into
+ * an Arrow column, and the accessors plugins use to plan around it. */
+#include "expr.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "builder.h"
+#include "error.h"
+#include "expr_priv.h"
+#include "mem.h"
+#include "schema.h"
+
+int sluice_expr_compile(const struct ArrowSchema *input, const char *text, struct sluice_expr **out,
+                        struct sluice_error *err)
+{
+    *out = NULL;
+    if (!text) return sluice_error_set(err, SLUICE_ECONFIG, "no expression given");
+    if (sluice_type_of(input) != SLUICE_TYPE_STRUCT)
+        return sluice_error_set(err, SLUICE_ECONFIG, "cannot compile '%s': the input is not a struct", text);
+    struct sluice_expr *e = sluice_xcalloc(1, sizeof *e);
+    e->arena = sluice_arena_new(0);
+    e->input_children = input->n_children;
+    int rc = sluice_expr_parse(e, text, err);
+    if (!rc) rc = sluice_expr_check(e, input, text, err);
+    if (rc) {
+        sluice_expr_free(e);
+        return rc;
+    }
+    *out = e;
+    return SLUICE_OK;
+}
+
+const struct ArrowSchema *sluice_expr_result(const struct sluice_expr *e)
+{
+    return &e->result;
+}
+
+int64_t sluice_expr_input_column(const struct sluice_expr *e)
+{
+    const struct expr_node *r = e->root;
+    if (r->kind == EX_PATH && r->col.depth == 1 && r->col.steps[0].child >= 0) return r->col.steps[0].child;
+    return -1;
+}
+
+size_t sluice_expr_columns(const struct sluice_expr *e, const char *const **paths)
+{
+    *paths = e->paths;
+    return e->n_paths;
+}
+
+void sluice_expr_free(struct sluice_expr *e)
+{
+    if (!e) return;
+    if (e->result.release) e->result.release(&e->result);
+    for (size_t i = 0; i < e->n_regexes; i++) sluice_expr_regex_free(e->regexes[i]);
+    free(e->regexes);
+    sluice_arena_unref(e->arena);
+    free(e);
+}
+
+/* ---- the result as an Arrow column ---------------------------------------------------- */
+
+static size_t round16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+/* Pack valid bytes into a bitmap; returns the null count. */
+static int64_t pack_validity(const uint8_t *valid, int64_t n, uint8_t *bits)
+{
+    int64_t nulls = 0;
+    memset(bits, 0, ((size_t)n + 7) / 8);
+    for (int64_t i = 0; i < n; i++) {
+        bits[i >> 3] |= (uint8_t)((valid[i] & 1u) << (i & 7));
+        nulls += !valid[i];
+    }
+    return nulls;
+}
+
+/* A scalar column copied into one exactly sized arena that its node keeps. */
+static void scalar_out(struct ectx *c, enum sluice_type t, const struct evec *v, struct ArrowArray *out)
+{
+    int64_t n = c->n;
+    size_t bitmap = ((size_t)n + 7) / 8 + 8, values = 0, data = 0;
+    switch (t) {
+    case SLUICE_TYPE_BOOLEAN: values = bitmap; break;
+    case SLUICE_TYPE_STRING:
+        values = ((size_t)n + 1) * 4;
+        for (int64_t i = 0; i < n; i++) {
+            int32_t len;
+            if (evec_valid(v, i)) evec_str(v, i, &len), data += (size_t)len;
+        }
+        break;
+    default: values = (size_t)n * 8 + 8; break;
+    }
+    int64_t nb = t == SLUICE_TYPE_STRING ? 3 : 2;
+    size_t total = round16(sizeof *out) + round16(3 * sizeof(void *)) + round16(bitmap) + round16(values) +
+                   round16(data + 1) + 64;
+    struct sluice_arena *arena = sluice_arena_new(total);
+    const void **bufs = sluice_arena_alloc(arena, 3 * sizeof *bufs);
+    uint8_t *bits = sluice_arena_alloc(arena, bitmap);
+    int64_t nulls = v->valid ? pack_validity(v->valid, n, bits) : 0;
+    bufs[0] = nulls ? bits : NULL;
+    void *vals = sluice_arena_alloc(arena, values);
+    bufs[1] = vals;
+    switch (t) {
+    case SLUICE_TYPE_BOOLEAN: {
+        uint8_t *o = vals;
+        memset(o, 0, bitmap);
+        for (int64_t i = 0; i < n; i++) o[i >> 3] |= (uint8_t)((v->b[i] & (uint8_t)evec_valid(v, i)) << (i & 7));
+        break;
+    }
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_TIMESTAMP:
+    case SLUICE_TYPE_DOUBLE: {
+        /* Null slots hold 0 so no stale input value reaches the output. */
+        const int64_t *src = t == SLUICE_TYPE_DOUBLE ? (const int64_t *)(const void *)v->d : v->l;
+        int64_t *o = vals;
+        if (!v->valid) memcpy(o, src, (size_t)n * 8);
+        else for (int64_t i = 0; i < n; i++) o[i] = v->valid[i] ? src[i] : 0;
+        break;
+    }
+    case SLUICE_TYPE_STRING: {
+        int32_t *offs = vals;
+        char *d = sluice_arena_alloc(arena, data + 1);
+        bufs[2] = d;
+        offs[0] = 0;
+        if (!v->valid && !v->konst) {
+            int32_t base = v->offs[0];
+            memcpy(d, v->data + base, data);
+            for (int64_t i = 1; i <= n; i++) offs[i] = v->offs[i] - base;
+        } else {
+            size_t w = 0;
+            for (int64_t i = 0; i < n; i++) {
+                if (evec_valid(v, i)) {
+                    int32_t len;
+                    const char *s = evec_str(v, i, &len);
+                    memcpy(d + w, s, (size_t)len);
+                    w += (size_t)len;
+                }
+                offs[i + 1] = (int32_t)w;
+            }
+        }
+        break;
+    }
+    default: break;
+    }
+    *out = (struct ArrowArray){
+        .length = n, .null_count = nulls, .n_buffers = nb, .buffers = bufs,
+        .release = sluice_array_release_node, .private_data = arena,
+    };
+}
+
+int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in, struct ArrowArray *out,
+                     struct sluice_error *err)
+{
+    const struct ArrowArray *root = &in->array;
+    if (root->n_children != e->input_children)
+        return sluice_error_set(err, SLUICE_EINTERNAL,
+                                "expression '%s': the batch has %lld columns, the schema it was compiled against %lld",
+                                e->result.name ? e->result.name : "?", (long long)root->n_children,
+                                (long long)e->input_children);
+    struct ectx c = { .n = root->length, .root = root };
+    /* Most vectors are a few bytes per row; start the scratch near that. */
+    c.scratch = sluice_arena_new((size_t)(root->length > 0 ? root->length : 1) * 32 + 4096);
+    c.memo = sluice_arena_calloc(c.scratch, (size_t)e->n_nodes * sizeof *c.memo + 1);
+    const struct evec *v = sluice_expr_eval_node(&c, e->root);
+    enum sluice_type t = e->root->type;
+    if (t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY) {
+        if (v->arr) {
+            sluice_array_take_physical(&e->result, v->arr, v->slots, c.n, out);
+        } else {
+            struct sluice_arena *arena = sluice_arena_new(0);
+            sluice_array_make_null(&e->result, c.n, arena, out);
+            sluice_arena_unref(arena);
+        }
+    } else {
+        scalar_out(&c, t, v, out);
+    }
+    ectx_finish(&c);
+    return SLUICE_OK;
+}

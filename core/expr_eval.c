@@ -1,0 +1,573 @@
+/* The evaluator's core: the per-node dispatch, literals, column paths,
+ * arithmetic, comparisons and three-valued logic.
+ *
+ * Every node computes its whole column in one call: a switch per node per
+ * batch, then tight loops over the rows. Loops compute values for null rows
+ * too (they are masked by validity afterwards) as long as that cannot
+ * fault, which keeps them branch-free; where a null row's value could do
+ * harm (a division, an offset) the loop checks validity first. */
+#include "expr_priv.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "arena.h"
+
+/* ---- scratch ---------------------------------------------------------------- */
+
+void *ectx_alloc(struct ectx *c, size_t bytes)
+{
+    return sluice_arena_alloc(c->scratch, bytes ? bytes : 1);
+}
+
+struct evec *ectx_vec(struct ectx *c)
+{
+    return sluice_arena_calloc(c->scratch, sizeof(struct evec));
+}
+
+uint8_t *ectx_valid_and(struct ectx *c, const struct evec *const *vs, int k)
+{
+    uint8_t *out = NULL;
+    for (int j = 0; j < k; j++) {
+        const uint8_t *v = vs[j]->valid;
+        if (!v) continue;
+        if (!out) {
+            out = ectx_alloc(c, (size_t)c->n);
+            memcpy(out, v, (size_t)c->n);
+        } else {
+            for (int64_t i = 0; i < c->n; i++) out[i] &= v[i];
+        }
+    }
+    return out;
+}
+
+void ectx_own(struct ectx *c, struct ArrowArray *a)
+{
+    if (c->n_owned == c->cap_owned) {
+        int cap = c->cap_owned ? 2 * c->cap_owned : 4;
+        struct ArrowArray **v = ectx_alloc(c, (size_t)cap * sizeof *v);
+        if (c->n_owned) memcpy(v, c->owned, (size_t)c->n_owned * sizeof *v);
+        c->owned = v;
+        c->cap_owned = cap;
+    }
+    c->owned[c->n_owned++] = a;
+}
+
+void ectx_finish(struct ectx *c)
+{
+    for (int i = 0; i < c->n_owned; i++)
+        if (c->owned[i]->release) c->owned[i]->release(c->owned[i]);
+    if (c->match_data) sluice_expr_match_data_free(c->match_data);
+    sluice_arena_unref(c->scratch);
+    c->scratch = NULL;
+}
+
+void sbuild_init(struct ectx *c, struct sbuild *b, size_t cap)
+{
+    b->offs = ectx_alloc(c, ((size_t)c->n + 1) * sizeof(int32_t));
+    b->offs[0] = 0;
+    b->data = ectx_alloc(c, cap);
+    b->len = 0;
+    b->cap = cap;
+}
+
+void sbuild_to_vec(struct sbuild *b, struct evec *v)
+{
+    v->offs = b->offs;
+    v->data = b->data;
+}
+
+/* ---- literals ---------------------------------------------------------------- */
+
+struct evec *ectx_null(struct ectx *c)
+{
+    int64_t n = c->n;
+    struct evec *v = ectx_vec(c);
+    /* One zeroed block serves as validity and values of any type; nested nulls need -1 slots. */
+    void *zeros = sluice_arena_calloc(c->scratch, (size_t)n * 8 + 8);
+    v->valid = zeros;
+    v->l = zeros;
+    v->d = zeros;
+    v->b = zeros;
+    v->offs = zeros;
+    v->data = "";
+    v->konst = true;
+    int64_t *slots = ectx_alloc(c, (size_t)n * sizeof *slots);
+    for (int64_t i = 0; i < n; i++) slots[i] = -1;
+    v->slots = slots;
+    return v;
+}
+
+static const struct evec *eval_lit(struct ectx *c, const struct expr_node *nd)
+{
+    int64_t n = c->n;
+    const struct expr_value *x = &nd->lit;
+    if (x->is_null || nd->type == SLUICE_TYPE_INVALID) return ectx_null(c);
+    struct evec *v = ectx_vec(c);
+    switch (nd->type) {
+    case SLUICE_TYPE_BOOLEAN:
+        v->b = ectx_alloc(c, (size_t)n);
+        memset(v->b, x->b, (size_t)n);
+        break;
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_TIMESTAMP:
+        v->l = ectx_alloc(c, (size_t)n * 8);
+        for (int64_t i = 0; i < n; i++) v->l[i] = x->l;
+        break;
+    case SLUICE_TYPE_DOUBLE:
+        v->d = ectx_alloc(c, (size_t)n * 8);
+        for (int64_t i = 0; i < n; i++) v->d[i] = x->d;
+        break;
+    case SLUICE_TYPE_STRING: {
+        int32_t *offs = ectx_alloc(c, 2 * sizeof *offs);
+        offs[0] = 0;
+        offs[1] = x->s_len;
+        v->offs = offs;
+        v->data = x->s ? x->s : "";
+        v->konst = true;
+        break;
+    }
+    default:
+        break;
+    }
+    return v;
+}
+
+static bool bit(const void *bits, int64_t i)
+{
+    return (((const uint8_t *)bits)[i >> 3] >> (i & 7)) & 1;
+}
+
+static bool has_nulls(const struct ArrowArray *a)
+{
+    return a->null_count != 0 && a->buffers[0];
+}
+
+const struct evec *sluice_expr_gather(struct ectx *c, enum sluice_type t, const struct ArrowArray *a,
+                                      int64_t *slots)
+{
+    int64_t n = c->n;
+    struct evec *v = ectx_vec(c);
+    if (has_nulls(a))
+        for (int64_t i = 0; i < n; i++)
+            if (slots[i] >= 0 && !bit(a->buffers[0], slots[i])) slots[i] = -1;
+    bool any_null = false;
+    for (int64_t i = 0; i < n && !any_null; i++) any_null = slots[i] < 0;
+    if (any_null) {
+        v->valid = ectx_alloc(c, (size_t)n);
+        for (int64_t i = 0; i < n; i++) v->valid[i] = slots[i] >= 0;
+    }
+    switch (t) {
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_TIMESTAMP:
+    case SLUICE_TYPE_DOUBLE: {
+        const int64_t *src = a->buffers[1];
+        int64_t *dst = ectx_alloc(c, (size_t)n * 8);
+        for (int64_t i = 0; i < n; i++) {
+            if (slots[i] >= 0) memcpy(&dst[i], &src[slots[i]], 8);
+            else dst[i] = 0;
+        }
+        if (t == SLUICE_TYPE_DOUBLE) v->d = (double *)(void *)dst;
+        else v->l = dst;
+        break;
+    }
+    case SLUICE_TYPE_BOOLEAN:
+        v->b = ectx_alloc(c, (size_t)n);
+        for (int64_t i = 0; i < n; i++) v->b[i] = slots[i] >= 0 && bit(a->buffers[1], slots[i]);
+        break;
+    case SLUICE_TYPE_STRING: {
+        const int32_t *so = a->buffers[1];
+        const char *sd = a->buffers[2];
+        size_t total = 0;
+        for (int64_t i = 0; i < n; i++)
+            if (slots[i] >= 0) total += (size_t)(so[slots[i] + 1] - so[slots[i]]);
+        struct sbuild b;
+        sbuild_init(c, &b, total);
+        for (int64_t i = 0; i < n; i++) {
+            size_t len = 0;
+            if (slots[i] >= 0) {
+                len = (size_t)(so[slots[i] + 1] - so[slots[i]]);
+                memcpy(sbuild_room(&b), sd + so[slots[i]], len);
+            }
+            sbuild_end_row(&b, i, len);
+        }
+        sbuild_to_vec(&b, v);
+        break;
+    }
+    default:
+        v->arr = a;
+        v->slots = slots;
+        break;
+    }
+    return v;
+}
+
+/* ---- column paths ---------------------------------------------------------------- */
+
+/* Walk the path for every row at once. While no list index was crossed the
+ * rows stay contiguous (row i is physical slot base + i of the current
+ * node) and the leaf is read in place; after an index, each row carries
+ * its own physical slot (-1 once anything on the way was null or out of
+ * range) and the leaf is gathered. */
+static const struct evec *eval_path(struct ectx *c, const struct expr_node *nd)
+{
+    int64_t n = c->n;
+    const struct ArrowArray *a = c->root;
+    int64_t base = a->offset;
+    uint8_t *valid = NULL;
+    int64_t *slots = NULL;
+    if (has_nulls(a)) {
+        valid = ectx_alloc(c, (size_t)n);
+        for (int64_t i = 0; i < n; i++) valid[i] = bit(a->buffers[0], base + i);
+    }
+    for (int32_t d = 0; d < nd->col.depth; d++) {
+        const struct sluice_path_step *st = &nd->col.steps[d];
+        if (st->child >= 0) {
+            a = a->children[st->child];
+            if (slots) {
+                for (int64_t i = 0; i < n; i++)
+                    if (slots[i] >= 0) slots[i] += a->offset;
+            } else {
+                base += a->offset;
+            }
+        } else {
+            const int32_t *lo = a->buffers[1];
+            const struct ArrowArray *child = a->children[0];
+            if (!slots) {
+                slots = ectx_alloc(c, (size_t)n * sizeof *slots);
+                for (int64_t i = 0; i < n; i++) slots[i] = valid && !valid[i] ? -1 : base + i;
+                valid = NULL;
+            }
+            int64_t idx = st->index;
+            for (int64_t i = 0; i < n; i++) {
+                int64_t p = slots[i];
+                if (p < 0) continue;
+                int64_t s = lo[p], e = lo[p + 1];
+                slots[i] = idx < e - s ? child->offset + s + idx : -1;
+            }
+            a = child;
+        }
+        if (has_nulls(a)) {
+            const void *bits = a->buffers[0];
+            if (slots) {
+                for (int64_t i = 0; i < n; i++)
+                    if (slots[i] >= 0 && !bit(bits, slots[i])) slots[i] = -1;
+            } else {
+                if (!valid) {
+                    valid = ectx_alloc(c, (size_t)n);
+                    memset(valid, 1, (size_t)n);
+                }
+                for (int64_t i = 0; i < n; i++) valid[i] &= bit(bits, base + i);
+            }
+        }
+    }
+
+    struct evec *v = ectx_vec(c);
+    enum sluice_type t = nd->type;
+    if (!slots) {
+        v->valid = valid;
+        switch (t) {
+        case SLUICE_TYPE_LONG:
+        case SLUICE_TYPE_TIMESTAMP:
+            v->l = (int64_t *)a->buffers[1] + base;
+            break;
+        case SLUICE_TYPE_DOUBLE:
+            v->d = (double *)a->buffers[1] + base;
+            break;
+        case SLUICE_TYPE_BOOLEAN:
+            v->b = ectx_alloc(c, (size_t)n);
+            for (int64_t i = 0; i < n; i++) v->b[i] = bit(a->buffers[1], base + i);
+            break;
+        case SLUICE_TYPE_STRING:
+            v->offs = (const int32_t *)a->buffers[1] + base;
+            v->data = a->buffers[2];
+            break;
+        default: {
+            int64_t *s = ectx_alloc(c, (size_t)n * sizeof *s);
+            for (int64_t i = 0; i < n; i++) s[i] = valid && !valid[i] ? -1 : base + i;
+            v->arr = a;
+            v->slots = s;
+            break;
+        }
+        }
+        return v;
+    }
+
+    return sluice_expr_gather(c, t, a, slots);
+}
+
+/* ---- arithmetic ---------------------------------------------------------------- */
+
+static const struct evec *eval_arith(struct ectx *c, const struct expr_node *nd)
+{
+    int64_t n = c->n;
+    const struct evec *a = sluice_expr_eval_node(c, nd->args[0]);
+    const struct evec *b = sluice_expr_eval_node(c, nd->args[1]);
+    const struct evec *both[2] = { a, b };
+    struct evec *v = ectx_vec(c);
+    v->valid = ectx_valid_and(c, both, 2);
+    bool dbl = nd->type == SLUICE_TYPE_DOUBLE;
+    if (dbl) v->d = ectx_alloc(c, (size_t)n * 8);
+    else v->l = ectx_alloc(c, (size_t)n * 8);
+    /* Division and remainder by zero are null (Spark without ANSI mode). */
+    if (nd->kind == EX_DIV || nd->kind == EX_MOD) {
+        if (!v->valid) {
+            v->valid = ectx_alloc(c, (size_t)n);
+            memset(v->valid, 1, (size_t)n);
+        }
+    }
+    switch (nd->kind) {
+    case EX_ADD:
+        if (dbl) for (int64_t i = 0; i < n; i++) v->d[i] = a->d[i] + b->d[i];
+        else for (int64_t i = 0; i < n; i++) v->l[i] = (int64_t)((uint64_t)a->l[i] + (uint64_t)b->l[i]);
+        break;
+    case EX_SUB:
+        if (dbl) for (int64_t i = 0; i < n; i++) v->d[i] = a->d[i] - b->d[i];
+        else for (int64_t i = 0; i < n; i++) v->l[i] = (int64_t)((uint64_t)a->l[i] - (uint64_t)b->l[i]);
+        break;
+    case EX_MUL:
+        if (dbl) for (int64_t i = 0; i < n; i++) v->d[i] = a->d[i] * b->d[i];
+        else for (int64_t i = 0; i < n; i++) v->l[i] = (int64_t)((uint64_t)a->l[i] * (uint64_t)b->l[i]);
+        break;
+    case EX_DIV:
+        for (int64_t i = 0; i < n; i++) {
+            double y = b->d[i];
+            v->valid[i] &= y != 0;
+            v->d[i] = y != 0 ? a->d[i] / y : 0;
+        }
+        break;
+    case EX_MOD:
+        if (dbl) {
+            for (int64_t i = 0; i < n; i++) {
+                double y = b->d[i];
+                v->valid[i] &= y != 0;
+                v->d[i] = y != 0 ? fmod(a->d[i], y) : 0;
+            }
+        } else {
+            for (int64_t i = 0; i < n; i++) {
+                int64_t y = b->l[i];
+                v->valid[i] &= y != 0;
+                /* INT64_MIN % -1 traps in C; Java (and so Spark) gives 0. */
+                v->l[i] = y == 0 || y == -1 ? 0 : a->l[i] % y;
+            }
+        }
+        break;
+    default:
+        break;
+    }
+    return v;
+}
+
+static const struct evec *eval_neg(struct ectx *c, const struct expr_node *nd)
+{
+    const struct evec *a = sluice_expr_eval_node(c, nd->args[0]);
+    if (nd->kind == EX_POS) return a;
+    int64_t n = c->n;
+    struct evec *v = ectx_vec(c);
+    v->valid = a->valid;
+    if (nd->type == SLUICE_TYPE_DOUBLE) {
+        v->d = ectx_alloc(c, (size_t)n * 8);
+        for (int64_t i = 0; i < n; i++) v->d[i] = -a->d[i];
+    } else {
+        v->l = ectx_alloc(c, (size_t)n * 8);
+        for (int64_t i = 0; i < n; i++) v->l[i] = (int64_t)(0 - (uint64_t)a->l[i]);
+    }
+    return v;
+}
+
+/* ---- comparisons ------------------------------------------------------------------ */
+
+/* Spark orders NaN above every other double and equal to itself. */
+static inline int cmp_double(double x, double y)
+{
+    if (isnan(x)) return isnan(y) ? 0 : 1;
+    if (isnan(y)) return -1;
+    return (x > y) - (x < y);
+}
+
+/* -1, 0 or 1 per row in `out` for the operands' (shared) type. */
+void sluice_expr_compare(struct ectx *c, enum sluice_type t, const struct evec *a, const struct evec *b,
+                         int8_t *out)
+{
+    int64_t n = c->n;
+    switch (t) {
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_TIMESTAMP:
+        for (int64_t i = 0; i < n; i++) out[i] = (int8_t)((a->l[i] > b->l[i]) - (a->l[i] < b->l[i]));
+        break;
+    case SLUICE_TYPE_DOUBLE:
+        for (int64_t i = 0; i < n; i++) out[i] = (int8_t)cmp_double(a->d[i], b->d[i]);
+        break;
+    case SLUICE_TYPE_BOOLEAN:
+        for (int64_t i = 0; i < n; i++) out[i] = (int8_t)((a->b[i] > b->b[i]) - (a->b[i] < b->b[i]));
+        break;
+    case SLUICE_TYPE_STRING:
+        for (int64_t i = 0; i < n; i++) {
+            int32_t la, lb;
+            const char *pa = evec_str(a, i, &la), *pb = evec_str(b, i, &lb);
+            int r = memcmp(pa, pb, (size_t)(la < lb ? la : lb));
+            if (r == 0) r = (la > lb) - (la < lb);
+            out[i] = (int8_t)((r > 0) - (r < 0));
+        }
+        break;
+    default:
+        memset(out, 0, (size_t)n);
+        break;
+    }
+}
+
+static const struct evec *eval_compare(struct ectx *c, const struct expr_node *nd)
+{
+    int64_t n = c->n;
+    const struct evec *a = sluice_expr_eval_node(c, nd->args[0]);
+    const struct evec *b = sluice_expr_eval_node(c, nd->args[1]);
+    int8_t *r = ectx_alloc(c, (size_t)n);
+    sluice_expr_compare(c, nd->args[0]->type, a, b, r);
+    struct evec *v = ectx_vec(c);
+    v->b = ectx_alloc(c, (size_t)n);
+    uint8_t *o = v->b;
+    switch (nd->kind) {
+    case EX_EQ: for (int64_t i = 0; i < n; i++) o[i] = r[i] == 0; break;
+    case EX_LT: for (int64_t i = 0; i < n; i++) o[i] = r[i] < 0; break;
+    case EX_LE: for (int64_t i = 0; i < n; i++) o[i] = r[i] <= 0; break;
+    case EX_GT: for (int64_t i = 0; i < n; i++) o[i] = r[i] > 0; break;
+    case EX_GE: for (int64_t i = 0; i < n; i++) o[i] = r[i] >= 0; break;
+    case EX_NSEQ:
+        /* Null-safe: never null; two nulls are equal. */
+        for (int64_t i = 0; i < n; i++) {
+            bool va = evec_valid(a, i), vb = evec_valid(b, i);
+            o[i] = va && vb ? r[i] == 0 : va == vb;
+        }
+        return v;
+    default: break;
+    }
+    const struct evec *both[2] = { a, b };
+    v->valid = ectx_valid_and(c, both, 2);
+    return v;
+}
+
+/* ---- logic ------------------------------------------------------------------------- */
+
+/* SQL's three-valued AND/OR: false AND null is false, true OR null is true. */
+static const struct evec *eval_logic(struct ectx *c, const struct expr_node *nd)
+{
+    int64_t n = c->n;
+    const struct evec *a = sluice_expr_eval_node(c, nd->args[0]);
+    struct evec *v = ectx_vec(c);
+    v->b = ectx_alloc(c, (size_t)n);
+    if (nd->kind == EX_NOT) {
+        v->valid = a->valid;
+        for (int64_t i = 0; i < n; i++) v->b[i] = !a->b[i];
+        return v;
+    }
+    const struct evec *b = sluice_expr_eval_node(c, nd->args[1]);
+    if (!a->valid && !b->valid) {
+        if (nd->kind == EX_AND) for (int64_t i = 0; i < n; i++) v->b[i] = a->b[i] & b->b[i];
+        else for (int64_t i = 0; i < n; i++) v->b[i] = a->b[i] | b->b[i];
+        return v;
+    }
+    v->valid = ectx_alloc(c, (size_t)n);
+    for (int64_t i = 0; i < n; i++) {
+        uint8_t va = evec_valid(a, i), vb = evec_valid(b, i);
+        uint8_t xa = a->b[i] & va, xb = b->b[i] & vb;
+        if (nd->kind == EX_AND) {
+            uint8_t fa = va & !xa, fb = vb & !xb; /* known false */
+            v->valid[i] = fa | fb | (va & vb);
+            v->b[i] = xa & xb;
+        } else {
+            v->valid[i] = xa | xb | (va & vb);
+            v->b[i] = xa | xb;
+        }
+    }
+    return v;
+}
+
+static const struct evec *eval_is_null(struct ectx *c, const struct expr_node *nd)
+{
+    int64_t n = c->n;
+    const struct evec *a = sluice_expr_eval_node(c, nd->args[0]);
+    struct evec *v = ectx_vec(c);
+    v->b = ectx_alloc(c, (size_t)n);
+    uint8_t want = nd->negated; /* IS NOT NULL is true where valid */
+    if (!a->valid) memset(v->b, want, (size_t)n);
+    else for (int64_t i = 0; i < n; i++) v->b[i] = a->valid[i] == want;
+    return v;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------ */
+
+static const struct evec *eval_call(struct ectx *c, const struct expr_node *nd)
+{
+    switch (nd->fn) {
+    case FN_LOWER:
+    case FN_UPPER:
+    case FN_LENGTH:
+    case FN_TRIM:
+    case FN_CONCAT:
+    case FN_SUBSTRING:
+    case FN_CONTAINS:
+    case FN_STARTSWITH:
+    case FN_ENDSWITH:
+        return sluice_expr_eval_string(c, nd);
+    case FN_RLIKE:
+        return sluice_expr_eval_like(c, nd);
+    case FN_SIZE:
+    case FN_ELEMENT_AT:
+    case FN_ARRAY_CONTAINS:
+        return sluice_expr_eval_array(c, nd);
+    case FN_COALESCE:
+    case FN_IF:
+        return sluice_expr_eval_cond(c, nd);
+    case FN_ABS:
+    case FN_ROUND:
+    case FN_FLOOR:
+    case FN_CEIL:
+        return sluice_expr_eval_math(c, nd);
+    case FN_TO_TIMESTAMP:
+    case FN_YEAR:
+    case FN_MONTH:
+    case FN_DAYOFMONTH:
+    case FN_HOUR:
+    case FN_MINUTE:
+    case FN_SECOND:
+        return sluice_expr_eval_time(c, nd);
+    case FN_NONE:
+        break;
+    }
+    return ectx_null(c);
+}
+
+const struct evec *sluice_expr_eval_node(struct ectx *c, const struct expr_node *nd)
+{
+    if (c->memo[nd->id]) return c->memo[nd->id];
+    const struct evec *v = NULL;
+    switch (nd->kind) {
+    case EX_LIT: v = eval_lit(c, nd); break;
+    case EX_PATH: v = eval_path(c, nd); break;
+    case EX_CAST: v = sluice_expr_eval_cast(c, nd); break;
+    case EX_NEG:
+    case EX_POS: v = eval_neg(c, nd); break;
+    case EX_ADD:
+    case EX_SUB:
+    case EX_MUL:
+    case EX_DIV:
+    case EX_MOD: v = eval_arith(c, nd); break;
+    case EX_EQ:
+    case EX_LT:
+    case EX_LE:
+    case EX_GT:
+    case EX_GE:
+    case EX_NSEQ: v = eval_compare(c, nd); break;
+    case EX_NOT:
+    case EX_AND:
+    case EX_OR: v = eval_logic(c, nd); break;
+    case EX_IS_NULL: v = eval_is_null(c, nd); break;
+    case EX_LIKE:
+    case EX_RLIKE: v = sluice_expr_eval_like(c, nd); break;
+    case EX_IN:
+    case EX_CASE: v = sluice_expr_eval_cond(c, nd); break;
+    case EX_CALL: v = eval_call(c, nd); break;
+    }
+    c->memo[nd->id] = (struct evec *)v;
+    return v;
+}

@@ -1,0 +1,345 @@
+/* CAST between the scalar types, explicit or inserted by the checker, with
+ * Spark's non-ANSI rules: a string that does not parse gives null, numbers
+ * narrow the way Java casts do (saturating, NaN to 0), a long is seconds
+ * when it becomes a timestamp, and a double prints as Java's
+ * Double.toString (`1.0E10`, `0.001`). */
+#define _GNU_SOURCE /* strtod_l: numbers must not follow LC_NUMERIC */
+#include "expr_priv.h"
+
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "timefmt.h"
+
+/* ---- one value ----------------------------------------------------------------- */
+
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void)
+{
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+double sluice_expr_strtod(const char *s)
+{
+    pthread_once(&c_locale_once, make_c_locale);
+    return c_locale ? strtod_l(s, NULL, c_locale) : strtod(s, NULL);
+}
+
+/* Java's trim for numbers: every byte up to space, and DEL. */
+static void trim_ws(const char **s, size_t *n)
+{
+    while (*n && ((unsigned char)**s <= ' ' || **s == 0x7F)) (*s)++, (*n)--;
+    while (*n && ((unsigned char)(*s)[*n - 1] <= ' ' || (*s)[*n - 1] == 0x7F)) (*n)--;
+}
+
+/* UTF8String.toLong: optional sign, digits, and a fraction that is checked
+ * for digits but dropped; overflow is not a number. */
+bool sluice_expr_parse_long(const char *s, size_t n, int64_t *out)
+{
+    trim_ws(&s, &n);
+    if (!n) return false;
+    size_t i = 0;
+    bool neg = s[0] == '-';
+    if (neg || s[0] == '+') {
+        if (n == 1) return false;
+        i++;
+    }
+    uint64_t v = 0, limit = neg ? (uint64_t)1 << 63 : ((uint64_t)1 << 63) - 1;
+    for (; i < n; i++) {
+        char ch = s[i];
+        if (ch == '.') {
+            for (i++; i < n; i++)
+                if (s[i] < '0' || s[i] > '9') return false;
+            break;
+        }
+        if (ch < '0' || ch > '9') return false;
+        unsigned d = (unsigned)(ch - '0');
+        if (v > (limit - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return true;
+}
+
+/* Java's Double.parseDouble (decimal forms) plus Spark's special literals
+ * inf, +inf, -inf, infinity, nan in any case. */
+bool sluice_expr_parse_double(const char *s, size_t n, double *out)
+{
+    trim_ws(&s, &n);
+    if (!n || n > 400) return false;
+    static const struct { const char *text; double value; } special[] = {
+        { "nan", NAN }, { "inf", INFINITY }, { "+inf", INFINITY }, { "infinity", INFINITY },
+        { "+infinity", INFINITY }, { "-inf", -INFINITY }, { "-infinity", -INFINITY },
+    };
+    for (size_t k = 0; k < sizeof special / sizeof special[0]; k++)
+        if (strlen(special[k].text) == n && strncasecmp(s, special[k].text, n) == 0) {
+            *out = special[k].value;
+            return true;
+        }
+    size_t i = 0, digits = 0;
+    if (s[i] == '+' || s[i] == '-') i++;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++, digits++;
+    if (i < n && s[i] == '.') {
+        i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++, digits++;
+    }
+    if (!digits) return false;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+        size_t e = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        if (i == e) return false;
+    }
+    size_t end = i;
+    if (i < n && (s[i] == 'd' || s[i] == 'D' || s[i] == 'f' || s[i] == 'F')) i++;
+    if (i != n) return false;
+    char buf[404];
+    memcpy(buf, s, end);
+    buf[end] = '\0';
+    *out = sluice_expr_strtod(buf);
+    return true;
+}
+
+bool sluice_expr_parse_bool(const char *s, size_t n, bool *out)
+{
+    trim_ws(&s, &n);
+    static const char *const yes[] = { "t", "true", "y", "yes", "1" };
+    static const char *const no[] = { "f", "false", "n", "no", "0" };
+    for (size_t k = 0; k < 5; k++) {
+        if (strlen(yes[k]) == n && strncasecmp(s, yes[k], n) == 0) return *out = true, true;
+        if (strlen(no[k]) == n && strncasecmp(s, no[k], n) == 0) return *out = false, true;
+    }
+    return false;
+}
+
+bool sluice_expr_parse_timestamp(const char *s, size_t n, int64_t *out)
+{
+    trim_ws(&s, &n);
+    return sluice_time_parse(s, n, out) == 0;
+}
+
+size_t sluice_expr_format_double(double d, char out[32])
+{
+    if (isnan(d)) return (size_t)snprintf(out, 32, "NaN");
+    if (isinf(d)) return (size_t)snprintf(out, 32, d > 0 ? "Infinity" : "-Infinity");
+    if (d == 0) return (size_t)snprintf(out, 32, signbit(d) ? "-0.0" : "0.0");
+    /* The shortest digits that read back as d: 15 significant digits with
+     * trailing zeros dropped are the shortest whenever they round-trip. */
+    char buf[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+        if (sluice_expr_strtod(buf) == d) break;
+    }
+    const char *p = buf;
+    bool neg = *p == '-';
+    if (neg) p++;
+    char digits[20];
+    int nd = 0;
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9') digits[nd++] = *p;
+    int exp = atoi(p + 1);
+    while (nd > 1 && digits[nd - 1] == '0') nd--;
+    char *w = out;
+    if (neg) *w++ = '-';
+    double a = fabs(d);
+    if (a >= 1e-3 && a < 1e7) {
+        if (exp >= 0) {
+            for (int i = 0; i <= exp; i++) *w++ = i < nd ? digits[i] : '0';
+            *w++ = '.';
+            if (exp + 1 < nd) for (int i = exp + 1; i < nd; i++) *w++ = digits[i];
+            else *w++ = '0';
+        } else {
+            *w++ = '0';
+            *w++ = '.';
+            for (int i = 0; i < -exp - 1; i++) *w++ = '0';
+            for (int i = 0; i < nd; i++) *w++ = digits[i];
+        }
+        *w = '\0';
+    } else {
+        *w++ = digits[0];
+        *w++ = '.';
+        if (nd > 1) for (int i = 1; i < nd; i++) *w++ = digits[i];
+        else *w++ = '0';
+        w += snprintf(w, 8, "E%d", exp);
+    }
+    return (size_t)(w - out);
+}
+
+static size_t format_long(int64_t v, char *out)
+{
+    char tmp[24];
+    int k = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[k++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t n = 0;
+    if (v < 0) out[n++] = '-';
+    while (k) out[n++] = tmp[--k];
+    return n;
+}
+
+/* Java's (long) of a double: truncation, saturating, NaN to 0. */
+static int64_t double_to_long(double x)
+{
+    if (isnan(x)) return 0;
+    if (x >= 9223372036854775808.0) return INT64_MAX;
+    if (x <= -9223372036854775808.0) return INT64_MIN;
+    return (int64_t)x;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* ---- whole columns ----------------------------------------------------------------- */
+
+/* A validity array the kernel can clear bits in (copied from the input's). */
+static uint8_t *own_valid(struct ectx *c, const struct evec *a)
+{
+    uint8_t *v = ectx_alloc(c, (size_t)c->n);
+    if (a->valid) memcpy(v, a->valid, (size_t)c->n);
+    else memset(v, 1, (size_t)c->n);
+    return v;
+}
+
+static const struct evec *to_string(struct ectx *c, enum sluice_type from, const struct evec *a)
+{
+    int64_t n = c->n;
+    struct evec *v = ectx_vec(c);
+    v->valid = a->valid;
+    struct sbuild b;
+    sbuild_init(c, &b, (size_t)n * 40);
+    for (int64_t i = 0; i < n; i++) {
+        size_t len = 0;
+        char *w = sbuild_room(&b);
+        if (evec_valid(a, i)) {
+            switch (from) {
+            case SLUICE_TYPE_BOOLEAN:
+                len = a->b[i] ? 4 : 5;
+                memcpy(w, a->b[i] ? "true" : "false", len);
+                break;
+            case SLUICE_TYPE_LONG: len = format_long(a->l[i], w); break;
+            case SLUICE_TYPE_DOUBLE: {
+                char tmp[32];
+                len = sluice_expr_format_double(a->d[i], tmp);
+                memcpy(w, tmp, len);
+                break;
+            }
+            case SLUICE_TYPE_TIMESTAMP: {
+                char tmp[40];
+                len = sluice_time_format_show(a->l[i], tmp);
+                memcpy(w, tmp, len);
+                break;
+            }
+            default: break;
+            }
+        }
+        sbuild_end_row(&b, i, len);
+    }
+    sbuild_to_vec(&b, v);
+    return v;
+}
+
+static const struct evec *from_string(struct ectx *c, enum sluice_type to, const struct evec *a)
+{
+    int64_t n = c->n;
+    struct evec *v = ectx_vec(c);
+    uint8_t *valid = own_valid(c, a);
+    if (to == SLUICE_TYPE_BOOLEAN) v->b = ectx_alloc(c, (size_t)n);
+    else if (to == SLUICE_TYPE_DOUBLE) v->d = ectx_alloc(c, (size_t)n * 8);
+    else v->l = ectx_alloc(c, (size_t)n * 8);
+    for (int64_t i = 0; i < n; i++) {
+        int32_t len;
+        const char *s = evec_str(a, i, &len);
+        bool ok = false;
+        if (valid[i]) {
+            switch (to) {
+            case SLUICE_TYPE_BOOLEAN: {
+                bool x = false;
+                ok = sluice_expr_parse_bool(s, (size_t)len, &x);
+                v->b[i] = x;
+                break;
+            }
+            case SLUICE_TYPE_LONG: ok = sluice_expr_parse_long(s, (size_t)len, &v->l[i]); break;
+            case SLUICE_TYPE_DOUBLE: ok = sluice_expr_parse_double(s, (size_t)len, &v->d[i]); break;
+            case SLUICE_TYPE_TIMESTAMP: ok = sluice_expr_parse_timestamp(s, (size_t)len, &v->l[i]); break;
+            default: break;
+            }
+        }
+        if (!ok) {
+            valid[i] = 0;
+            if (to == SLUICE_TYPE_BOOLEAN) v->b[i] = 0;
+            else if (to == SLUICE_TYPE_DOUBLE) v->d[i] = 0;
+            else v->l[i] = 0;
+        }
+    }
+    v->valid = valid;
+    return v;
+}
+
+const struct evec *sluice_expr_eval_cast(struct ectx *c, const struct expr_node *nd)
+{
+    int64_t n = c->n;
+    const struct expr_node *x = nd->args[0];
+    enum sluice_type from = x->type, to = nd->type;
+    const struct evec *a = sluice_expr_eval_node(c, x);
+    if (from == to) return a;
+    if (from == SLUICE_TYPE_INVALID) return ectx_null(c);
+    if (to == SLUICE_TYPE_STRING) return to_string(c, from, a);
+    if (from == SLUICE_TYPE_STRING) return from_string(c, to, a);
+    struct evec *v = ectx_vec(c);
+    v->valid = a->valid;
+    switch (to) {
+    case SLUICE_TYPE_BOOLEAN:
+        v->b = ectx_alloc(c, (size_t)n);
+        if (from == SLUICE_TYPE_DOUBLE) for (int64_t i = 0; i < n; i++) v->b[i] = a->d[i] != 0;
+        else for (int64_t i = 0; i < n; i++) v->b[i] = a->l[i] != 0;
+        return v;
+    case SLUICE_TYPE_LONG:
+        v->l = ectx_alloc(c, (size_t)n * 8);
+        if (from == SLUICE_TYPE_BOOLEAN) for (int64_t i = 0; i < n; i++) v->l[i] = a->b[i];
+        else if (from == SLUICE_TYPE_DOUBLE) for (int64_t i = 0; i < n; i++) v->l[i] = double_to_long(a->d[i]);
+        else for (int64_t i = 0; i < n; i++) v->l[i] = floor_div(a->l[i], 1000000);
+        return v;
+    case SLUICE_TYPE_DOUBLE:
+        v->d = ectx_alloc(c, (size_t)n * 8);
+        if (from == SLUICE_TYPE_BOOLEAN) for (int64_t i = 0; i < n; i++) v->d[i] = a->b[i];
+        else if (from == SLUICE_TYPE_LONG) for (int64_t i = 0; i < n; i++) v->d[i] = (double)a->l[i];
+        else for (int64_t i = 0; i < n; i++) v->d[i] = (double)a->l[i] / 1e6;
+        return v;
+    case SLUICE_TYPE_TIMESTAMP:
+        v->l = ectx_alloc(c, (size_t)n * 8);
+        if (from == SLUICE_TYPE_BOOLEAN) {
+            for (int64_t i = 0; i < n; i++) v->l[i] = a->b[i];
+        } else if (from == SLUICE_TYPE_LONG) {
+            /* Seconds, saturating like Java's TimeUnit.SECONDS.toMicros. */
+            for (int64_t i = 0; i < n; i++) {
+                int64_t s = a->l[i];
+                v->l[i] = s > INT64_MAX / 1000000 ? INT64_MAX : s < INT64_MIN / 1000000 ? INT64_MIN : s * 1000000;
+            }
+        } else {
+            uint8_t *valid = own_valid(c, a);
+            for (int64_t i = 0; i < n; i++) {
+                double s = a->d[i];
+                if (!isfinite(s)) valid[i] = 0;
+                v->l[i] = isfinite(s) ? double_to_long(s * 1e6) : 0;
+            }
+            v->valid = valid;
+        }
+        return v;
+    default:
+        return v;
+    }
+}

@@ -1,0 +1,323 @@
+/* String functions: lower upper length trim concat substring contains
+ * startswith endswith. Each writes its result into one buffer sized up
+ * front from the input's byte count, so no row ever allocates.
+ *
+ * Case mapping covers ASCII (16 bytes at a time) and, for the rare rows
+ * with other characters, Latin-1, Latin Extended-A and Additional, Greek,
+ * Cyrillic, Armenian and fullwidth Latin: every mapping there keeps the
+ * UTF-8 length, so lower() and upper() keep the input's offsets. Other
+ * scripts pass through unchanged, as do the few characters whose case
+ * forms differ in length (ß, İ, ı, ſ). Greek capital sigma always lowers
+ * to σ; Java would pick ς at a word's end. */
+#define _GNU_SOURCE /* memmem */
+#include "expr_priv.h"
+
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* ---- case mapping -------------------------------------------------------------- */
+
+static uint32_t lower_cp(uint32_t c)
+{
+    if (c < 0x100) return (c >= 0xC0 && c <= 0xDE && c != 0xD7) ? c + 0x20 : c;
+    if (c < 0x180) {
+        if ((c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177)) return c | 1;
+        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return (c & 1) ? c + 1 : c;
+        return c == 0x178 ? 0xFF : c;
+    }
+    if (c >= 0x386 && c <= 0x3AB) {
+        if (c >= 0x391 && c != 0x3A2) return c + 0x20;
+        if (c == 0x386) return 0x3AC;
+        if (c >= 0x388 && c <= 0x38A) return c + 0x25;
+        if (c == 0x38C) return 0x3CC;
+        if (c == 0x38E || c == 0x38F) return c + 0x3F;
+        return c;
+    }
+    if (c >= 0x400 && c <= 0x52F) {
+        if (c <= 0x40F) return c + 0x50;
+        if (c <= 0x42F) return c + 0x20;
+        if ((c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF) || (c >= 0x4D0)) return c | 1;
+        if (c == 0x4C0) return 0x4CF;
+        if (c >= 0x4C1 && c <= 0x4CE) return (c & 1) ? c + 1 : c;
+        return c;
+    }
+    if (c >= 0x531 && c <= 0x556) return c + 0x30;
+    if ((c >= 0x1E00 && c <= 0x1E95) || (c >= 0x1EA0 && c <= 0x1EFF)) return c | 1;
+    if (c >= 0xFF21 && c <= 0xFF3A) return c + 0x20;
+    return c;
+}
+
+static uint32_t upper_cp(uint32_t c)
+{
+    if (c < 0x100) {
+        if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 0x20;
+        return c == 0xFF ? 0x178 : c;
+    }
+    if (c < 0x180) {
+        if ((c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177)) return c & ~1u;
+        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return (c & 1) ? c : c - 1;
+        return c;
+    }
+    if (c >= 0x3AC && c <= 0x3CE) {
+        if (c >= 0x3B1 && c <= 0x3CB) return c == 0x3C2 ? 0x3A3 : c - 0x20;
+        if (c == 0x3AC) return 0x386;
+        if (c >= 0x3AD && c <= 0x3AF) return c - 0x25;
+        if (c == 0x3CC) return 0x38C;
+        if (c == 0x3CD || c == 0x3CE) return c - 0x3F;
+        return c;
+    }
+    if (c >= 0x430 && c <= 0x52F) {
+        if (c <= 0x44F) return c - 0x20;
+        if (c <= 0x45F) return c - 0x50;
+        if ((c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF) || (c >= 0x4D0)) return c & ~1u;
+        if (c == 0x4CF) return 0x4C0;
+        if (c >= 0x4C1 && c <= 0x4CE) return (c & 1) ? c : c - 1;
+        return c;
+    }
+    if (c >= 0x561 && c <= 0x586) return c - 0x30;
+    if ((c >= 0x1E00 && c <= 0x1E95) || (c >= 0x1EA0 && c <= 0x1EFF)) return c & ~1u;
+    if (c >= 0xFF41 && c <= 0xFF5A) return c - 0x20;
+    return c;
+}
+
+static bool cont(unsigned char b)
+{
+    return (b & 0xC0) == 0x80;
+}
+
+/* Map the multi-byte characters of s[0, n) in place (ASCII is done already). */
+static void case_fixup(unsigned char *s, size_t n, bool upper)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char b = s[i];
+        if (b < 0x80) {
+            i++;
+        } else if ((b & 0xE0) == 0xC0 && i + 1 < n && cont(s[i + 1])) {
+            uint32_t cp = ((uint32_t)(b & 0x1F) << 6) | (s[i + 1] & 0x3F);
+            uint32_t m = upper ? upper_cp(cp) : lower_cp(cp);
+            if (m != cp && m >= 0x80 && m < 0x800) {
+                s[i] = (unsigned char)(0xC0 | (m >> 6));
+                s[i + 1] = (unsigned char)(0x80 | (m & 0x3F));
+            }
+            i += 2;
+        } else if ((b & 0xF0) == 0xE0 && i + 2 < n && cont(s[i + 1]) && cont(s[i + 2])) {
+            uint32_t cp = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+            uint32_t m = upper ? upper_cp(cp) : lower_cp(cp);
+            if (m != cp && m >= 0x800 && m < 0x10000) {
+                s[i] = (unsigned char)(0xE0 | (m >> 12));
+                s[i + 1] = (unsigned char)(0x80 | ((m >> 6) & 0x3F));
+                s[i + 2] = (unsigned char)(0x80 | (m & 0x3F));
+            }
+            i += 3;
+        } else {
+            i++;
+        }
+    }
+}
+
+/* Case-map n bytes from src to dst; returns whether any byte was >= 0x80. */
+static bool ascii_case(const unsigned char *src, unsigned char *dst, size_t n, bool upper)
+{
+    unsigned char lo = upper ? 'a' : 'A';
+    unsigned hi = 0;
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* x + (0x80 - lo) is below -128 + 26 (signed) exactly for lo..lo+25. */
+    const __m128i bias = _mm_set1_epi8((char)(0x80 - lo)), limit = _mm_set1_epi8((char)(0x80 + 26));
+    const __m128i flip = _mm_set1_epi8(0x20);
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
+        __m128i in = _mm_cmplt_epi8(_mm_add_epi8(x, bias), limit);
+        hi |= (unsigned)_mm_movemask_epi8(x);
+        _mm_storeu_si128((__m128i *)(void *)(dst + i), _mm_xor_si128(x, _mm_and_si128(in, flip)));
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char c = src[i];
+        hi |= c & 0x80;
+        dst[i] = (unsigned char)(c ^ (((unsigned char)(c - lo) < 26) << 5));
+    }
+    return hi != 0;
+}
+
+static const struct evec *case_map(struct ectx *c, const struct evec *a, bool upper)
+{
+    int64_t n = c->n;
+    struct evec *v = ectx_vec(c);
+    v->valid = a->valid;
+    int32_t base = a->offs[0], end = a->offs[n];
+    int32_t *offs = ectx_alloc(c, ((size_t)n + 1) * sizeof *offs);
+    for (int64_t i = 0; i <= n; i++) offs[i] = a->offs[i] - base;
+    unsigned char *dst = ectx_alloc(c, (size_t)(end - base));
+    const unsigned char *src = (const unsigned char *)a->data + base;
+    /* Row by row, so a broken character at a row's end never meets the next row. */
+    for (int64_t i = 0; i < n; i++) {
+        size_t len = (size_t)(offs[i + 1] - offs[i]);
+        if (ascii_case(src + offs[i], dst + offs[i], len, upper)) case_fixup(dst + offs[i], len, upper);
+    }
+    v->offs = offs;
+    v->data = (const char *)dst;
+    return v;
+}
+
+/* ---- the rest -------------------------------------------------------------------- */
+
+static size_t char_count(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += !cont((unsigned char)s[i]);
+    return k;
+}
+
+/* Byte offset of character `chars` of s (n bytes), clamped to n. */
+static size_t char_offset(const char *s, size_t n, int64_t chars)
+{
+    size_t i = 0;
+    for (int64_t k = 0; k < chars && i < n; k++) {
+        i++;
+        while (i < n && cont((unsigned char)s[i])) i++;
+    }
+    return i;
+}
+
+/* Spark's substringSQL: 1-based; 0 is 1; a negative start counts from the
+ * end; the end is start + len, clamped to the string. Positions are ints in
+ * Spark, so longs are narrowed the way Java's (int) cast does. */
+static void substring_bounds(const char *s, size_t n, int64_t pos_l, int64_t len_l, size_t *from, size_t *to)
+{
+    int64_t pos = (int32_t)(uint32_t)(uint64_t)pos_l, len = (int32_t)(uint32_t)(uint64_t)len_l;
+    int64_t start = pos > 0 ? pos - 1 : pos < 0 ? (int64_t)char_count(s, n) + pos : 0;
+    int64_t end = start + len;
+    if (end > INT32_MAX) end = INT32_MAX;
+    if (start < 0) start = 0;
+    if (start >= end) {
+        *from = *to = 0;
+        return;
+    }
+    *from = char_offset(s, n, start);
+    *to = *from + char_offset(s + *from, n - *from, end - start);
+}
+
+static size_t total_bytes(struct ectx *c, const struct evec *a)
+{
+    if (a->konst) return (size_t)(a->offs[1] - a->offs[0]) * (size_t)c->n;
+    return (size_t)(a->offs[c->n] - a->offs[0]);
+}
+
+static const struct evec *eval_concat(struct ectx *c, const struct expr_node *nd, const struct evec **as)
+{
+    int64_t n = c->n;
+    struct evec *v = ectx_vec(c);
+    v->valid = ectx_valid_and(c, as, nd->n_args);
+    size_t total = 0;
+    for (int j = 0; j < nd->n_args; j++) total += total_bytes(c, as[j]);
+    if (total > INT32_MAX) total = INT32_MAX; /* the output cannot hold more; rows are cut below */
+    struct sbuild b;
+    sbuild_init(c, &b, total);
+    for (int64_t i = 0; i < n; i++) {
+        size_t len = 0;
+        if (evec_valid(v, i)) {
+            for (int j = 0; j < nd->n_args; j++) {
+                int32_t l;
+                const char *s = evec_str(as[j], i, &l);
+                size_t take = (size_t)l <= b.cap - b.len - len ? (size_t)l : b.cap - b.len - len;
+                memcpy(sbuild_room(&b) + len, s, take);
+                len += take;
+            }
+        }
+        sbuild_end_row(&b, i, len);
+    }
+    sbuild_to_vec(&b, v);
+    return v;
+}
+
+static const struct evec *eval_search(struct ectx *c, const struct expr_node *nd, const struct evec *a,
+                                      const struct evec *b)
+{
+    int64_t n = c->n;
+    struct evec *v = ectx_vec(c);
+    const struct evec *both[2] = { a, b };
+    v->valid = ectx_valid_and(c, both, 2);
+    v->b = ectx_alloc(c, (size_t)n);
+    if (nd->fn == FN_CONTAINS && b->konst && !a->konst) {
+        int32_t m;
+        const char *needle = evec_str(b, 0, &m);
+        sluice_like_contains_column(needle, (size_t)m, a->offs, a->data, n, v->b);
+        return v;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        int32_t la, lb;
+        const char *pa = evec_str(a, i, &la), *pb = evec_str(b, i, &lb);
+        bool r;
+        if (lb > la) r = false;
+        else if (nd->fn == FN_STARTSWITH) r = memcmp(pa, pb, (size_t)lb) == 0;
+        else if (nd->fn == FN_ENDSWITH) r = memcmp(pa + la - lb, pb, (size_t)lb) == 0;
+        else r = lb == 0 || memmem(pa, (size_t)la, pb, (size_t)lb) != NULL;
+        v->b[i] = r;
+    }
+    return v;
+}
+
+const struct evec *sluice_expr_eval_string(struct ectx *c, const struct expr_node *nd)
+{
+    int64_t n = c->n;
+    const struct evec *as[nd->n_args + 1];
+    for (int j = 0; j < nd->n_args; j++) as[j] = sluice_expr_eval_node(c, nd->args[j]);
+    const struct evec *a = as[0];
+    struct evec *v;
+    switch (nd->fn) {
+    case FN_LOWER:
+    case FN_UPPER:
+        if (a->konst) break;
+        return case_map(c, a, nd->fn == FN_UPPER);
+    case FN_LENGTH:
+        v = ectx_vec(c);
+        v->valid = a->valid;
+        v->l = ectx_alloc(c, (size_t)n * 8);
+        for (int64_t i = 0; i < n; i++) {
+            int32_t len;
+            const char *s = evec_str(a, i, &len);
+            v->l[i] = (int64_t)char_count(s, (size_t)len);
+        }
+        return v;
+    case FN_CONCAT:
+        return eval_concat(c, nd, as);
+    case FN_CONTAINS:
+    case FN_STARTSWITH:
+    case FN_ENDSWITH:
+        return eval_search(c, nd, a, as[1]);
+    default:
+        break;
+    }
+    /* trim, substring, and case mapping of a constant: results no longer than the input. */
+    v = ectx_vec(c);
+    v->valid = ectx_valid_and(c, as, nd->n_args);
+    struct sbuild b;
+    sbuild_init(c, &b, total_bytes(c, a));
+    for (int64_t i = 0; i < n; i++) {
+        int32_t len;
+        const char *s = evec_str(a, i, &len);
+        size_t from = 0, to = (size_t)len;
+        if (!evec_valid(v, i)) {
+            to = 0;
+        } else if (nd->fn == FN_TRIM) {
+            /* Spark's trim removes spaces (0x20) only. */
+            while (from < to && s[from] == ' ') from++;
+            while (to > from && s[to - 1] == ' ') to--;
+        } else if (nd->fn == FN_SUBSTRING) {
+            int64_t sublen = nd->n_args > 2 ? as[2]->l[i] : INT32_MAX;
+            substring_bounds(s, (size_t)len, as[1]->l[i], sublen, &from, &to);
+        }
+        memcpy(sbuild_room(&b), s + from, to - from);
+        if (nd->fn == FN_LOWER || nd->fn == FN_UPPER) {
+            unsigned char *d = (unsigned char *)sbuild_room(&b);
+            if (ascii_case(d, d, to - from, nd->fn == FN_UPPER)) case_fixup(d, to - from, nd->fn == FN_UPPER);
+        }
+        sbuild_end_row(&b, i, to - from);
+    }
+    sbuild_to_vec(&b, v);
+    return v;
+}

@@ -1,0 +1,306 @@
+/* Date parts of timestamps (year month dayofmonth hour minute second, in
+ * UTC) and to_timestamp, with an optional Spark datetime pattern compiled
+ * once per stage.
+ *
+ * Pattern letters understood: y (yy is 2000-2099), M/MM (number), MMM/MMMM
+ * (English month name), d, H, h with a (AM/PM), m, s, S... (fraction, up to
+ * the letter count), E... (day name: read and checked, not used), X/x/Z
+ * (offset: `Z`, +HH, +HHMM or +HH:MM), text in single quotes, and any other
+ * non-letter as itself. A row that does not match gives null. */
+#include "expr_priv.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arena.h"
+#include "timefmt.h"
+
+#define US_PER_SEC 1000000LL
+#define US_PER_DAY 86400000000LL
+
+enum tp_kind { TP_LIT, TP_YEAR, TP_MONTH, TP_MONTH_NAME, TP_DAY, TP_HOUR, TP_HOUR12, TP_AMPM, TP_MINUTE,
+               TP_SECOND, TP_FRACTION, TP_DAY_NAME, TP_OFFSET };
+
+struct tp_item {
+    enum tp_kind kind;
+    int count;        /* letters in the run */
+    const char *lit;  /* TP_LIT */
+    size_t lit_len;
+};
+
+struct time_pattern {
+    int n;
+    struct tp_item *items;
+};
+
+static bool is_letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+int sluice_time_pattern_compile(const char *fmt, size_t len, struct sluice_arena *arena,
+                                const struct time_pattern **out, char *why)
+{
+    struct time_pattern *p = sluice_arena_calloc(arena, sizeof *p);
+    p->items = sluice_arena_calloc(arena, (len + 1) * sizeof *p->items);
+    char *lits = sluice_arena_alloc(arena, len + 1);
+    size_t w = 0;
+    for (size_t i = 0; i < len;) {
+        char c = fmt[i];
+        struct tp_item *it = &p->items[p->n];
+        if (c == '\'') {
+            size_t start = w;
+            for (i++;; i++) {
+                if (i >= len) {
+                    snprintf(why, 128, "unterminated quote");
+                    return -1;
+                }
+                if (fmt[i] == '\'') {
+                    if (i + 1 < len && fmt[i + 1] == '\'') {
+                        lits[w++] = '\'';
+                        i++;
+                        continue;
+                    }
+                    i++;
+                    break;
+                }
+                lits[w++] = fmt[i];
+            }
+            if (w == start) lits[w++] = '\''; /* '' is a quote */
+            *it = (struct tp_item){ .kind = TP_LIT, .lit = lits + start, .lit_len = w - start };
+            p->n++;
+            continue;
+        }
+        if (!is_letter(c)) {
+            *it = (struct tp_item){ .kind = TP_LIT, .lit = lits + w, .lit_len = 1 };
+            lits[w++] = c;
+            p->n++;
+            i++;
+            continue;
+        }
+        int count = 0;
+        while (i < len && fmt[i] == c) i++, count++;
+        enum tp_kind k;
+        switch (c) {
+        case 'y': case 'u': k = TP_YEAR; break;
+        case 'M': case 'L': k = count >= 3 ? TP_MONTH_NAME : TP_MONTH; break;
+        case 'd': k = TP_DAY; break;
+        case 'H': k = TP_HOUR; break;
+        case 'h': k = TP_HOUR12; break;
+        case 'a': k = TP_AMPM; break;
+        case 'm': k = TP_MINUTE; break;
+        case 's': k = TP_SECOND; break;
+        case 'S': k = TP_FRACTION; break;
+        case 'E': k = TP_DAY_NAME; break;
+        case 'X': case 'x': case 'Z': k = TP_OFFSET; break;
+        default:
+            snprintf(why, 128, "unsupported pattern letter '%c'", c);
+            return -1;
+        }
+        if ((k == TP_FRACTION && count > 9) || (k != TP_FRACTION && k != TP_YEAR && k != TP_MONTH_NAME &&
+                                                k != TP_DAY_NAME && k != TP_OFFSET && count > 2)) {
+            snprintf(why, 128, "too many pattern letters '%c'", c);
+            return -1;
+        }
+        *it = (struct tp_item){ .kind = k, .count = count };
+        p->n++;
+    }
+    *out = p;
+    return 0;
+}
+
+/* A number of `min`..`max` digits at s[*i]. */
+static bool number(const char *s, size_t n, size_t *i, int min, int max, int64_t *out)
+{
+    int64_t v = 0;
+    int k = 0;
+    while (k < max && *i < n && s[*i] >= '0' && s[*i] <= '9') {
+        v = v * 10 + (s[*i] - '0');
+        (*i)++;
+        k++;
+    }
+    *out = v;
+    return k >= min;
+}
+
+/* One of `names` (case-insensitive, full or 3-letter) at s[*i]; its index. */
+static bool name(const char *s, size_t n, size_t *i, const char *const *names, int count, int *out)
+{
+    for (int j = 0; j < count; j++) {
+        size_t full = strlen(names[j]);
+        if (n - *i >= full && strncasecmp(s + *i, names[j], full) == 0) {
+            *i += full;
+            *out = j;
+            return true;
+        }
+    }
+    for (int j = 0; j < count; j++)
+        if (n - *i >= 3 && strncasecmp(s + *i, names[j], 3) == 0) {
+            *i += 3;
+            *out = j;
+            return true;
+        }
+    return false;
+}
+
+static const char *const months[] = { "January", "February", "March", "April", "May", "June", "July",
+                                      "August", "September", "October", "November", "December" };
+static const char *const days[] = { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday" };
+
+static bool offset(const char *s, size_t n, size_t *i, int64_t *secs)
+{
+    if (*i < n && s[*i] == 'Z') {
+        (*i)++;
+        *secs = 0;
+        return true;
+    }
+    if (*i >= n || (s[*i] != '+' && s[*i] != '-')) return false;
+    int sign = s[*i] == '-' ? -1 : 1;
+    (*i)++;
+    int64_t hh, mm = 0;
+    if (!number(s, n, i, 2, 2, &hh)) return false;
+    if (*i < n && s[*i] == ':') (*i)++;
+    if (*i < n && s[*i] >= '0' && s[*i] <= '9' && !number(s, n, i, 2, 2, &mm)) return false;
+    if (hh > 18 || mm > 59) return false;
+    *secs = sign * (hh * 3600 + mm * 60);
+    return true;
+}
+
+static bool leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+bool sluice_time_pattern_parse(const struct time_pattern *p, const char *s, size_t n, int64_t *us)
+{
+    int64_t year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, frac = 0, off = 0;
+    int64_t h12 = -1;
+    int pm = -1, idx;
+    size_t i = 0;
+    for (int k = 0; k < p->n; k++) {
+        const struct tp_item *it = &p->items[k];
+        bool fixed = it->count == 2;
+        switch (it->kind) {
+        case TP_LIT:
+            if (n - i < it->lit_len || memcmp(s + i, it->lit, it->lit_len) != 0) return false;
+            i += it->lit_len;
+            break;
+        case TP_YEAR:
+            if (it->count == 2) {
+                if (!number(s, n, &i, 2, 2, &year)) return false;
+                year += 2000;
+            } else if (!number(s, n, &i, it->count, 6, &year)) {
+                return false;
+            }
+            break;
+        case TP_MONTH:
+            if (!number(s, n, &i, fixed ? 2 : 1, 2, &month)) return false;
+            break;
+        case TP_MONTH_NAME:
+            if (!name(s, n, &i, months, 12, &idx)) return false;
+            month = idx + 1;
+            break;
+        case TP_DAY:
+            if (!number(s, n, &i, fixed ? 2 : 1, 2, &day)) return false;
+            break;
+        case TP_HOUR:
+            if (!number(s, n, &i, fixed ? 2 : 1, 2, &hour)) return false;
+            break;
+        case TP_HOUR12:
+            if (!number(s, n, &i, fixed ? 2 : 1, 2, &h12) || h12 < 1 || h12 > 12) return false;
+            break;
+        case TP_AMPM:
+            if (n - i >= 2 && strncasecmp(s + i, "AM", 2) == 0) pm = 0;
+            else if (n - i >= 2 && strncasecmp(s + i, "PM", 2) == 0) pm = 1;
+            else return false;
+            i += 2;
+            break;
+        case TP_MINUTE:
+            if (!number(s, n, &i, fixed ? 2 : 1, 2, &minute)) return false;
+            break;
+        case TP_SECOND:
+            if (!number(s, n, &i, fixed ? 2 : 1, 2, &second)) return false;
+            break;
+        case TP_FRACTION: {
+            size_t start = i;
+            if (!number(s, n, &i, 1, it->count, &frac)) return false;
+            for (size_t d = i - start; d < 6; d++) frac *= 10;
+            for (size_t d = i - start; d > 6; d--) frac /= 10;
+            break;
+        }
+        case TP_DAY_NAME:
+            if (!name(s, n, &i, days, 7, &idx)) return false;
+            break;
+        case TP_OFFSET:
+            if (!offset(s, n, &i, &off)) return false;
+            break;
+        }
+    }
+    if (i != n) return false;
+    if (h12 >= 0) hour = h12 % 12 + (pm == 1 ? 12 : 0);
+    else if (pm == 1 && hour < 12) hour += 12;
+    static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    /* Microseconds in an int64 reach about 292,000 years either way. */
+    if (year > 290000 || month < 1 || month > 12 || day < 1 || day > dm[month - 1] + (month == 2 && leap(year)) || hour > 23 ||
+        minute > 59 || second > 59)
+        return false;
+    int64_t days_since = sluice_days_from_civil(year, (unsigned)month, (unsigned)day);
+    *us = ((days_since * 86400 + hour * 3600 + minute * 60 + second) - off) * US_PER_SEC + frac;
+    return true;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node *nd)
+{
+    int64_t n = c->n;
+    const struct evec *a = sluice_expr_eval_node(c, nd->args[0]);
+    struct evec *v = ectx_vec(c);
+    v->l = ectx_alloc(c, (size_t)n * 8);
+    if (nd->fn == FN_TO_TIMESTAMP) {
+        if (nd->n_args == 1) return a; /* the checker cast the argument */
+        if (!nd->tfmt) return ectx_null(c);
+        const struct evec *f = sluice_expr_eval_node(c, nd->args[1]);
+        const struct evec *both[2] = { a, f };
+        uint8_t *valid = ectx_alloc(c, (size_t)n);
+        const uint8_t *in = ectx_valid_and(c, both, 2);
+        for (int64_t i = 0; i < n; i++) {
+            int32_t len;
+            const char *s = evec_str(a, i, &len);
+            valid[i] = (!in || in[i]) && sluice_time_pattern_parse(nd->tfmt, s, (size_t)len, &v->l[i]);
+            if (!valid[i]) v->l[i] = 0;
+        }
+        v->valid = valid;
+        return v;
+    }
+    v->valid = a->valid;
+    for (int64_t i = 0; i < n; i++) {
+        if (!evec_valid(a, i)) {
+            v->l[i] = 0;
+            continue;
+        }
+        int64_t us = a->l[i];
+        int64_t day = floor_div(us, US_PER_DAY), in_day = us - day * US_PER_DAY;
+        switch (nd->fn) {
+        case FN_YEAR:
+        case FN_MONTH:
+        case FN_DAYOFMONTH: {
+            int64_t y;
+            unsigned m, d;
+            sluice_civil_from_days(day, &y, &m, &d);
+            v->l[i] = nd->fn == FN_YEAR ? y : nd->fn == FN_MONTH ? (int64_t)m : (int64_t)d;
+            break;
+        }
+        case FN_HOUR: v->l[i] = in_day / (3600 * US_PER_SEC); break;
+        case FN_MINUTE: v->l[i] = in_day / (60 * US_PER_SEC) % 60; break;
+        case FN_SECOND: v->l[i] = in_day / US_PER_SEC % 60; break;
+        default: break;
+        }
+    }
+    return v;
+}

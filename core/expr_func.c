@@ -1,0 +1,346 @@
+/* The function table: names (case-insensitive, with Spark's aliases),
+ * argument counts, and each function's typing rule. Arguments are coerced
+ * the way Spark's ImplicitTypeCasts would: atomic values become strings
+ * for string functions, strings become doubles for math and timestamps
+ * for date parts, numbers become integers for positions. */
+#include "expr_priv.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arena.h"
+#include "error.h"
+#include "suggest.h"
+
+struct fn_def {
+    const char *name; /* as Spark names the result column */
+    enum expr_fn fn;
+    int min, max;     /* argument count; max -1 = any */
+};
+
+static const struct fn_def fns[] = {
+    { "lower", FN_LOWER, 1, 1 },
+    { "lcase", FN_LOWER, 1, 1 },
+    { "upper", FN_UPPER, 1, 1 },
+    { "ucase", FN_UPPER, 1, 1 },
+    { "length", FN_LENGTH, 1, 1 },
+    { "char_length", FN_LENGTH, 1, 1 },
+    { "character_length", FN_LENGTH, 1, 1 },
+    { "trim", FN_TRIM, 1, 1 },
+    { "concat", FN_CONCAT, 0, -1 },
+    { "substring", FN_SUBSTRING, 2, 3 },
+    { "substr", FN_SUBSTRING, 2, 3 },
+    { "contains", FN_CONTAINS, 2, 2 },
+    { "startswith", FN_STARTSWITH, 2, 2 },
+    { "endswith", FN_ENDSWITH, 2, 2 },
+    { "rlike", FN_RLIKE, 2, 2 },
+    { "regexp", FN_RLIKE, 2, 2 },
+    { "regexp_like", FN_RLIKE, 2, 2 },
+    { "size", FN_SIZE, 1, 1 },
+    { "cardinality", FN_SIZE, 1, 1 },
+    { "element_at", FN_ELEMENT_AT, 2, 2 },
+    { "array_contains", FN_ARRAY_CONTAINS, 2, 2 },
+    { "coalesce", FN_COALESCE, 1, -1 },
+    { "nvl", FN_COALESCE, 2, 2 },
+    { "ifnull", FN_COALESCE, 2, 2 },
+    { "if", FN_IF, 3, 3 },
+    { "abs", FN_ABS, 1, 1 },
+    { "round", FN_ROUND, 1, 2 },
+    { "floor", FN_FLOOR, 1, 1 },
+    { "ceil", FN_CEIL, 1, 1 },
+    { "ceiling", FN_CEIL, 1, 1 },
+    { "to_timestamp", FN_TO_TIMESTAMP, 1, 2 },
+    { "year", FN_YEAR, 1, 1 },
+    { "month", FN_MONTH, 1, 1 },
+    { "dayofmonth", FN_DAYOFMONTH, 1, 1 },
+    { "day", FN_DAYOFMONTH, 1, 1 },
+    { "hour", FN_HOUR, 1, 1 },
+    { "minute", FN_MINUTE, 1, 1 },
+    { "second", FN_SECOND, 1, 1 },
+};
+
+#define N_FNS (sizeof fns / sizeof fns[0])
+
+enum expr_fn sluice_expr_fn_lookup(const char *name, const char **canonical)
+{
+    for (size_t i = 0; i < N_FNS; i++)
+        if (strcasecmp(name, fns[i].name) == 0) {
+            if (canonical) *canonical = fns[i].name;
+            return fns[i].fn;
+        }
+    return FN_NONE;
+}
+
+const char *sluice_expr_fn_suggest(const char *name)
+{
+    const char *names[N_FNS];
+    for (size_t i = 0; i < N_FNS; i++) names[i] = fns[i].name;
+    return sluice_suggest(name, names, N_FNS);
+}
+
+static const struct fn_def *def_of(const char *name)
+{
+    for (size_t i = 0; i < N_FNS; i++)
+        if (strcasecmp(name, fns[i].name) == 0) return &fns[i];
+    return NULL;
+}
+
+static const char *tname(enum sluice_type t)
+{
+    return t == SLUICE_TYPE_INVALID ? "null" : sluice_type_name(t);
+}
+
+static bool is_nested(enum sluice_type t)
+{
+    return t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY;
+}
+
+struct call {
+    struct sluice_expr *e;
+    struct expr_node *n;
+    const char *text;
+    struct sluice_error *err;
+};
+
+static int bad_arg(struct call *c, int i, const char *want)
+{
+    const struct expr_node *a = c->n->args[i];
+    return sluice_expr_fail(c->err, c->text, a->pos, "function '%s' expects %s, got %s", c->n->fn_name, want,
+                            tname(a->type));
+}
+
+static int want_string(struct call *c, int i)
+{
+    if (is_nested(c->n->args[i]->type)) return bad_arg(c, i, "a string");
+    sluice_expr_coerce(c->e, &c->n->args[i], SLUICE_TYPE_STRING);
+    return SLUICE_OK;
+}
+
+/* Math takes numbers; Spark casts a string to double. NULL becomes `null_as`. */
+static int want_number(struct call *c, int i, enum sluice_type null_as)
+{
+    enum sluice_type t = c->n->args[i]->type;
+    if (t == SLUICE_TYPE_STRING) sluice_expr_coerce(c->e, &c->n->args[i], SLUICE_TYPE_DOUBLE);
+    else if (t == SLUICE_TYPE_INVALID) sluice_expr_coerce(c->e, &c->n->args[i], null_as);
+    else if (t != SLUICE_TYPE_LONG && t != SLUICE_TYPE_DOUBLE) return bad_arg(c, i, "a number");
+    return SLUICE_OK;
+}
+
+/* Positions and indexes: Spark's int arguments accept any number or numeric string. */
+static int want_integer(struct call *c, int i)
+{
+    enum sluice_type t = c->n->args[i]->type;
+    if (t == SLUICE_TYPE_BOOLEAN || t == SLUICE_TYPE_TIMESTAMP || is_nested(t)) return bad_arg(c, i, "an integer");
+    sluice_expr_coerce(c->e, &c->n->args[i], SLUICE_TYPE_LONG);
+    return SLUICE_OK;
+}
+
+static int want_timestamp(struct call *c, int i)
+{
+    enum sluice_type t = c->n->args[i]->type;
+    if (t != SLUICE_TYPE_TIMESTAMP && t != SLUICE_TYPE_STRING && t != SLUICE_TYPE_INVALID)
+        return bad_arg(c, i, "a timestamp");
+    sluice_expr_coerce(c->e, &c->n->args[i], SLUICE_TYPE_TIMESTAMP);
+    return SLUICE_OK;
+}
+
+static int want_boolean(struct call *c, int i)
+{
+    enum sluice_type t = c->n->args[i]->type;
+    if (t != SLUICE_TYPE_BOOLEAN && t != SLUICE_TYPE_INVALID) return bad_arg(c, i, "a boolean");
+    sluice_expr_coerce(c->e, &c->n->args[i], SLUICE_TYPE_BOOLEAN);
+    return SLUICE_OK;
+}
+
+static int want_array(struct call *c, int i)
+{
+    if (c->n->args[i]->type != SLUICE_TYPE_ARRAY) return bad_arg(c, i, "an array");
+    return SLUICE_OK;
+}
+
+/* coalesce and if: every value argument shares the wider type. */
+static int unify_values(struct call *c, int from)
+{
+    struct expr_node *n = c->n;
+    struct expr_node acc = { .type = SLUICE_TYPE_INVALID };
+    enum sluice_type t = SLUICE_TYPE_INVALID;
+    const struct ArrowSchema *schema = NULL;
+    for (int i = from; i < n->n_args; i++) {
+        if (!sluice_expr_wider(&acc, n->args[i], &t, &schema))
+            return sluice_expr_fail(c->err, c->text, n->args[i]->pos, "function '%s' cannot mix %s and %s",
+                                    n->fn_name, tname(acc.type), tname(n->args[i]->type));
+        acc.type = t;
+        acc.schema = schema;
+    }
+    if (!is_nested(t) && t != SLUICE_TYPE_INVALID)
+        for (int i = from; i < n->n_args; i++) sluice_expr_coerce(c->e, &n->args[i], t);
+    n->type = t;
+    n->schema = schema;
+    return SLUICE_OK;
+}
+
+static int check_element_at(struct call *c)
+{
+    struct expr_node *n = c->n;
+    if (want_array(c, 0) || want_integer(c, 1)) return SLUICE_ECONFIG;
+    const struct ArrowSchema *elem = n->args[0]->schema->children[0];
+    n->schema = elem;
+    n->type = sluice_type_of(elem);
+    struct expr_value v;
+    if (sluice_expr_const_value(c->e, n->args[1], &v) && !v.is_null && v.l == 0)
+        return sluice_expr_fail(c->err, c->text, n->args[1]->pos,
+                                "function 'element_at' index 0 is invalid: array indexes start at 1");
+    return SLUICE_OK;
+}
+
+static int check_array_contains(struct call *c)
+{
+    struct expr_node *n = c->n;
+    if (want_array(c, 0)) return SLUICE_ECONFIG;
+    n->type = SLUICE_TYPE_BOOLEAN;
+    enum sluice_type et = sluice_type_of(n->args[0]->schema->children[0]), vt = n->args[1]->type;
+    if (is_nested(et))
+        return sluice_expr_fail(c->err, c->text, n->args[0]->pos,
+                                "function 'array_contains' needs an array of scalars, got an array of %s",
+                                tname(et));
+    /* Spark widens without string promotion here: only numbers mix. */
+    if (vt == SLUICE_TYPE_INVALID || vt == et) {
+        sluice_expr_coerce(c->e, &n->args[1], et);
+    } else if ((et == SLUICE_TYPE_LONG || et == SLUICE_TYPE_DOUBLE) &&
+               (vt == SLUICE_TYPE_LONG || vt == SLUICE_TYPE_DOUBLE)) {
+        sluice_expr_coerce(c->e, &n->args[1], SLUICE_TYPE_DOUBLE);
+        n->iarg = 1; /* compare elements as doubles */
+    } else {
+        return sluice_expr_fail(c->err, c->text, n->args[1]->pos,
+                                "function 'array_contains' cannot look for a %s in an array of %s", tname(vt),
+                                tname(et));
+    }
+    return SLUICE_OK;
+}
+
+static int check_round(struct call *c)
+{
+    struct expr_node *n = c->n;
+    if (want_number(c, 0, SLUICE_TYPE_DOUBLE)) return SLUICE_ECONFIG;
+    n->type = n->args[0]->type;
+    if (n->n_args == 2) {
+        struct expr_value v;
+        if (n->args[1]->type != SLUICE_TYPE_LONG || !sluice_expr_const_value(c->e, n->args[1], &v) || v.is_null)
+            return sluice_expr_fail(c->err, c->text, n->args[1]->pos,
+                                    "function 'round' expects a constant integer scale");
+        n->iarg = v.l < -400 ? -400 : v.l > 400 ? 400 : v.l;
+    }
+    return SLUICE_OK;
+}
+
+static int check_to_timestamp(struct call *c)
+{
+    struct expr_node *n = c->n;
+    enum sluice_type t = n->args[0]->type;
+    n->type = SLUICE_TYPE_TIMESTAMP;
+    if (n->n_args == 1) {
+        if (t == SLUICE_TYPE_BOOLEAN || is_nested(t)) return bad_arg(c, 0, "a string or a timestamp");
+        sluice_expr_coerce(c->e, &n->args[0], SLUICE_TYPE_TIMESTAMP);
+        return SLUICE_OK;
+    }
+    if (want_string(c, 0) || want_string(c, 1)) return SLUICE_ECONFIG;
+    struct expr_value v;
+    if (!sluice_expr_const_value(c->e, n->args[1], &v))
+        return sluice_expr_fail(c->err, c->text, n->args[1]->pos,
+                                "function 'to_timestamp' expects a constant format");
+    if (v.is_null) return SLUICE_OK; /* a NULL format gives NULL */
+    char why[160];
+    if (sluice_time_pattern_compile(v.s, (size_t)v.s_len, c->e->arena, &n->tfmt, why))
+        return sluice_expr_fail(c->err, c->text, n->args[1]->pos, "function 'to_timestamp': format '%s': %s",
+                                v.s, why);
+    return SLUICE_OK;
+}
+
+static int check_args(struct call *c)
+{
+    struct expr_node *n = c->n;
+    switch (n->fn) {
+    case FN_LOWER:
+    case FN_UPPER:
+    case FN_TRIM:
+        n->type = SLUICE_TYPE_STRING;
+        return want_string(c, 0);
+    case FN_LENGTH:
+        n->type = SLUICE_TYPE_LONG;
+        return want_string(c, 0);
+    case FN_CONCAT:
+        n->type = SLUICE_TYPE_STRING;
+        for (int i = 0; i < n->n_args; i++)
+            if (want_string(c, i)) return SLUICE_ECONFIG;
+        return SLUICE_OK;
+    case FN_SUBSTRING:
+        n->type = SLUICE_TYPE_STRING;
+        if (want_string(c, 0)) return SLUICE_ECONFIG;
+        for (int i = 1; i < n->n_args; i++)
+            if (want_integer(c, i)) return SLUICE_ECONFIG;
+        return SLUICE_OK;
+    case FN_CONTAINS:
+    case FN_STARTSWITH:
+    case FN_ENDSWITH:
+        n->type = SLUICE_TYPE_BOOLEAN;
+        return want_string(c, 0) || want_string(c, 1) ? SLUICE_ECONFIG : SLUICE_OK;
+    case FN_RLIKE:
+        n->type = SLUICE_TYPE_BOOLEAN;
+        if (want_string(c, 0) || want_string(c, 1)) return SLUICE_ECONFIG;
+        return sluice_expr_regex_compile(c->e, n, n->args[1], c->text, c->err);
+    case FN_SIZE:
+        n->type = SLUICE_TYPE_LONG;
+        if (n->args[0]->type == SLUICE_TYPE_INVALID) return SLUICE_OK; /* size(NULL) is -1 */
+        return want_array(c, 0);
+    case FN_ELEMENT_AT: return check_element_at(c);
+    case FN_ARRAY_CONTAINS: return check_array_contains(c);
+    case FN_COALESCE: return unify_values(c, 0);
+    case FN_IF:
+        if (want_boolean(c, 0)) return SLUICE_ECONFIG;
+        return unify_values(c, 1);
+    case FN_ABS:
+        if (want_number(c, 0, SLUICE_TYPE_DOUBLE)) return SLUICE_ECONFIG;
+        n->type = n->args[0]->type;
+        return SLUICE_OK;
+    case FN_ROUND: return check_round(c);
+    case FN_FLOOR:
+    case FN_CEIL:
+        n->type = SLUICE_TYPE_LONG;
+        return want_number(c, 0, SLUICE_TYPE_DOUBLE);
+    case FN_TO_TIMESTAMP: return check_to_timestamp(c);
+    case FN_YEAR:
+    case FN_MONTH:
+    case FN_DAYOFMONTH:
+    case FN_HOUR:
+    case FN_MINUTE:
+    case FN_SECOND:
+        n->type = SLUICE_TYPE_LONG;
+        return want_timestamp(c, 0);
+    case FN_NONE: break;
+    }
+    return SLUICE_EINTERNAL;
+}
+
+int sluice_expr_check_call(struct sluice_expr *e, struct expr_node *n, const char *text,
+                           struct sluice_error *err)
+{
+    const struct fn_def *d = def_of(n->text);
+    if (!d) {
+        sluice_expr_fail(err, text, n->pos, "unknown function '%s'", n->text);
+        const char *best = sluice_expr_fn_suggest(n->text);
+        if (best) sluice_error_hint(err, "did you mean '%s'?", best);
+        return SLUICE_ECONFIG;
+    }
+    n->fn = d->fn;
+    n->fn_name = d->name;
+    if (n->n_args < d->min || (d->max >= 0 && n->n_args > d->max)) {
+        char want[64];
+        if (d->min == d->max) snprintf(want, sizeof want, "%d argument%s", d->min, d->min == 1 ? "" : "s");
+        else if (d->max < 0) snprintf(want, sizeof want, "at least %d argument%s", d->min, d->min == 1 ? "" : "s");
+        else snprintf(want, sizeof want, "%d to %d arguments", d->min, d->max);
+        return sluice_expr_fail(err, text, n->pos, "function '%s' takes %s, got %d", d->name, want, n->n_args);
+    }
+    struct call c = { .e = e, .n = n, .text = text, .err = err };
+    return check_args(&c);
+}

@@ -1,0 +1,227 @@
+/* Helpers shared by the expression tests: a batch schema with every type,
+ * rows built with the builder (optionally sliced so every level has an
+ * offset), and results rendered as short strings so each assertion states
+ * the exact values: "1, null, 3". Header-only: each test is its own binary. */
+#ifndef SLUICE_TESTS_EXPR_TESTUTIL_H
+#define SLUICE_TESTS_EXPR_TESTUTIL_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "builder.h"
+#include "expr.h"
+#include "schema.h"
+#include "timefmt.h"
+
+/* Columns: 0 a, 1 b, 2 d, 3 s, 4 t, 5 f, 6 ts, 7 arr, 8 sarr, 9 st, 10 lst, 11 `odd name` */
+#define TU_DDL                                                                                              \
+    "a BIGINT, b BIGINT, d DOUBLE, s STRING, t STRING, f BOOLEAN, ts TIMESTAMP, arr ARRAY<BIGINT>, "       \
+    "sarr ARRAY<STRING>, st STRUCT<x: BIGINT, y: STRING, inner: STRUCT<z: STRING>>, "                      \
+    "lst ARRAY<STRUCT<v: BIGINT, w: STRING>>, `odd name` STRING"
+
+enum { C_A, C_B, C_D, C_S, C_T, C_F, C_TS, C_ARR, C_SARR, C_ST, C_LST, C_ODD, C_COUNT };
+
+static inline struct ArrowSchema *tu_schema(void)
+{
+    struct ArrowSchema *s = calloc(1, sizeof *s);
+    struct sluice_error err = { 0 };
+    if (sluice_schema_parse(TU_DDL, s, &err)) {
+        fprintf(stderr, "schema: %s\n", err.message);
+        abort();
+    }
+    return s;
+}
+
+static inline void tu_schema_free(struct ArrowSchema *s)
+{
+    sluice_schema_release(s);
+    free(s);
+}
+
+/* ---- building rows ---------------------------------------------------------------- */
+
+static inline struct sluice_builder *tu_col(struct sluice_builder *row, int i)
+{
+    return &row->children[i];
+}
+
+static inline void tu_long(struct sluice_builder *b, int64_t v) { sluice_builder_append_long(b, v); }
+static inline void tu_double(struct sluice_builder *b, double v) { sluice_builder_append_double(b, v); }
+static inline void tu_bool(struct sluice_builder *b, bool v) { sluice_builder_append_bool(b, v); }
+static inline void tu_str(struct sluice_builder *b, const char *s) { sluice_builder_append_string(b, s, strlen(s)); }
+static inline void tu_null(struct sluice_builder *b) { sluice_builder_append_null(b); }
+static inline void tu_ts(struct sluice_builder *b, const char *iso)
+{
+    int64_t us;
+    if (sluice_time_parse(iso, strlen(iso), &us)) abort();
+    sluice_builder_append_timestamp(b, us);
+}
+
+/* ---- slicing: the same rows seen through offsets at every level ---------------------- */
+
+static uint8_t *tu_bitmaps[64];
+static int tu_n_bitmaps;
+
+static inline void tu_free_bitmaps(void)
+{
+    for (int i = 0; i < tu_n_bitmaps; i++) free(tu_bitmaps[i]);
+    tu_n_bitmaps = 0;
+}
+
+/* Move a struct's offset into its children: the struct gets offset 0 and a
+ * shifted bitmap, each child's offset grows. Same logical values. */
+static inline void tu_push_struct_offset(struct ArrowArray *s)
+{
+    int64_t o = s->offset;
+    if (!o) return;
+    if (s->buffers[0]) {
+        uint8_t *bits = calloc((size_t)(s->length + 8) / 8 + 1, 1);
+        const uint8_t *old = s->buffers[0];
+        for (int64_t i = 0; i < s->length; i++)
+            if ((old[(o + i) >> 3] >> ((o + i) & 7)) & 1) bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+        tu_bitmaps[tu_n_bitmaps++] = bits;
+        s->buffers[0] = bits;
+    }
+    s->null_count = -1;
+    s->offset = 0;
+    for (int64_t k = 0; k < s->n_children; k++) {
+        s->children[k]->offset += o;
+        s->children[k]->null_count = -1;
+    }
+}
+
+/* Move part of a list's offsets into its element array's offset. */
+static inline void tu_push_list_offset(struct ArrowArray *l)
+{
+    int32_t *offs = (int32_t *)l->buffers[1];
+    int32_t k = offs[l->offset];
+    if (k <= 0) return;
+    for (int64_t i = 0; i <= l->offset + l->length; i++) offs[i] -= k < offs[i] ? k : offs[i];
+    l->children[0]->offset += k;
+    l->children[0]->null_count = -1;
+}
+
+/* Drop the first `skip` rows by column offsets, then push offsets down
+ * into the struct and list columns. Only for batches built by tu_finish. */
+static inline void tu_slice(struct sluice_batch *b, int64_t skip)
+{
+    struct ArrowArray *root = &b->array;
+    root->length -= skip;
+    for (int64_t k = 0; k < root->n_children; k++) {
+        struct ArrowArray *c = root->children[k];
+        c->offset += skip;
+        c->length -= skip;
+        c->null_count = -1;
+    }
+    tu_push_struct_offset(root->children[C_ST]);
+    tu_push_struct_offset(root->children[C_ST]->children[2]);
+}
+
+/* ---- evaluating and rendering --------------------------------------------------------- */
+
+static inline void tu_render(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t i, char *out,
+                             size_t cap)
+{
+    int64_t p = a->offset + i;
+    if (!sluice_array_valid(a, p)) {
+        snprintf(out, cap, "null");
+        return;
+    }
+    switch (sluice_type_of(s)) {
+    case SLUICE_TYPE_BOOLEAN: snprintf(out, cap, "%s", sluice_get_bool(a, p) ? "true" : "false"); break;
+    case SLUICE_TYPE_LONG: snprintf(out, cap, "%lld", (long long)sluice_get_long(a, p)); break;
+    case SLUICE_TYPE_DOUBLE: {
+        double d = sluice_get_double(a, p);
+        int prec = 1;
+        char buf[64];
+        for (; prec < 17; prec++) {
+            snprintf(buf, sizeof buf, "%.*g", prec, d);
+            if (strtod(buf, NULL) == d) break;
+        }
+        snprintf(out, cap, "%.*g", prec, d);
+        if (isfinite(d) && !strpbrk(out, ".en")) strncat(out, ".0", cap - strlen(out) - 1);
+        break;
+    }
+    case SLUICE_TYPE_STRING: {
+        const char *str;
+        int32_t n = sluice_get_string(a, p, &str);
+        snprintf(out, cap, "'%.*s'", (int)n, str);
+        break;
+    }
+    case SLUICE_TYPE_TIMESTAMP: {
+        char buf[40];
+        sluice_time_format_iso(sluice_get_timestamp(a, p), buf);
+        snprintf(out, cap, "%s", buf);
+        break;
+    }
+    case SLUICE_TYPE_ARRAY: {
+        int64_t first;
+        int32_t n = sluice_get_list(a, p, &first);
+        size_t w = (size_t)snprintf(out, cap, "[");
+        const struct ArrowArray *c = a->children[0];
+        for (int32_t k = 0; k < n && w < cap; k++) {
+            if (k) w += (size_t)snprintf(out + w, cap - w, ", ");
+            tu_render(s->children[0], c, first + k, out + w, cap - w);
+            w = strlen(out);
+        }
+        snprintf(out + w, cap - w, "]");
+        break;
+    }
+    case SLUICE_TYPE_STRUCT: {
+        size_t w = (size_t)snprintf(out, cap, "{");
+        for (int64_t k = 0; k < s->n_children && w < cap; k++) {
+            if (k) w += (size_t)snprintf(out + w, cap - w, ", ");
+            tu_render(s->children[k], a->children[k], p, out + w, cap - w);
+            w = strlen(out);
+        }
+        snprintf(out + w, cap - w, "}");
+        break;
+    }
+    default: snprintf(out, cap, "?"); break;
+    }
+}
+
+/* Every row of `a` rendered, joined by ", ". */
+static inline void tu_render_all(const struct ArrowSchema *s, const struct ArrowArray *a, char *out, size_t cap)
+{
+    size_t w = 0;
+    out[0] = '\0';
+    for (int64_t i = 0; i < a->length && w < cap; i++) {
+        if (i) w += (size_t)snprintf(out + w, cap - w, ", ");
+        if (w >= cap) break;
+        tu_render(s, a, i, out + w, cap - w);
+        w = strlen(out);
+    }
+}
+
+/* Compile `text` against `schema`, evaluate over `batch`, validate the
+ * result's Arrow layout, and render it; fails the test on any error. */
+static char tu_out[8192];
+
+static inline const char *tu_eval(const struct ArrowSchema *schema, const struct sluice_batch *batch, const char *text)
+{
+    struct sluice_expr *e;
+    struct sluice_error err = { 0 };
+    if (sluice_expr_compile(schema, text, &e, &err)) {
+        snprintf(tu_out, sizeof tu_out, "error: %s", err.message);
+        return tu_out;
+    }
+    struct ArrowArray out;
+    if (sluice_expr_eval(e, batch, &out, &err)) {
+        snprintf(tu_out, sizeof tu_out, "eval error: %s", err.message);
+        sluice_expr_free(e);
+        return tu_out;
+    }
+    char why[256];
+    if (out.length != batch->array.length) snprintf(tu_out, sizeof tu_out, "wrong length %lld", (long long)out.length);
+    else if (sluice_array_validate(sluice_expr_result(e), &out, why)) snprintf(tu_out, sizeof tu_out, "invalid: %s", why);
+    else tu_render_all(sluice_expr_result(e), &out, tu_out, sizeof tu_out);
+    out.release(&out);
+    sluice_expr_free(e);
+    return tu_out;
+}
+
+#endif
