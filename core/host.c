@@ -10,6 +10,7 @@
 #include "colpath.h"
 #include "decode.h"
 #include "error.h"
+#include "expr.h"
 #include "log.h"
 #include "render.h"
 #include "schema.h"
@@ -110,6 +111,14 @@ static const struct sluice_host host = {
 
     .render_row_json = sluice_render_row_json,
     .render_cell_text = sluice_render_cell_text,
+
+    .expr_compile = sluice_expr_compile,
+    .expr_result = sluice_expr_result,
+    .expr_input_column = sluice_expr_input_column,
+    .expr_columns = sluice_expr_columns,
+    .expr_eval = sluice_expr_eval,
+    .expr_free = sluice_expr_free,
+    .array_take = sluice_array_take,
 };
 
 const struct sluice_host *sluice_host(void)
