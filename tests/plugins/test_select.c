@@ -52,6 +52,20 @@ static void test_select_names_a_nested_field_by_its_last_segment_as_spark_does(v
     assert_string_equal(tx_used(t, buf, sizeof buf), "data.text,data.m.likes");
 }
 
+static void test_select_declares_paths_through_arrays_for_the_source_to_parse(void **state)
+{
+    struct tx *t = *state;
+    tx_open_ok(t, "select", "id LONG, users ARRAY<STRUCT<name: STRING, verified: BOOLEAN>>, `odd name` ARRAY<STRUCT<`a.b`: LONG>>",
+               "columns = [\"users[1].verified AS v\", \"`odd name`[0].`a.b` AS x\"];");
+    char buf[256];
+    /* What the source must parse: the field of every element, nothing more. */
+    assert_string_equal(tx_used(t, buf, sizeof buf), "users.verified,`odd name`.`a.b`");
+    tx_expect(t,
+              "{\"id\":1,\"users\":[{\"verified\":false},{\"name\":\"b\",\"verified\":true}],\"odd name\":[{\"a.b\":5}]}\n"
+              "{\"id\":2,\"users\":[{\"verified\":true}]}\n",
+              "{\"v\":true,\"x\":5}\n{\"v\":null,\"x\":null}\n");
+}
+
 static void test_select_star_stands_for_every_input_column(void **state)
 {
     struct tx *t = *state;
@@ -161,6 +175,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, tx_setup, tx_teardown)
         T(test_select_moves_bare_columns_and_evaluates_nested_paths),
         T(test_select_names_a_nested_field_by_its_last_segment_as_spark_does),
+        T(test_select_declares_paths_through_arrays_for_the_source_to_parse),
         T(test_select_star_stands_for_every_input_column),
         T(test_select_struct_star_expands_its_fields_named_by_field_name),
         T(test_select_keeps_duplicate_names_as_spark_does),
