@@ -8,11 +8,11 @@
  * (each named by its field name), as in Spark. Duplicate output names are
  * kept, as Spark keeps them.
  *
- * A bare top-level column (`lang`, or one that `*` stands for) is moved from the input
- * batch to the output untouched, buffers and all; only computed columns,
- * nested paths included, are evaluated. A column selected twice is moved
- * once and evaluated for its other places, since one Arrow node cannot sit
- * in two places of a batch. */
+ * A bare top-level column (`lang`, or one that `*` stands for) is moved
+ * from the input batch to the output untouched, buffers and all; only
+ * computed columns, nested paths included, are evaluated. A column selected
+ * twice is moved once and evaluated for its other places, since one Arrow
+ * node cannot sit in two places of a batch. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
