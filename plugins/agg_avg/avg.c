@@ -143,7 +143,7 @@ SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
         .size = sizeof(struct sluice_plugin),
         .kind = SLUICE_KIND_AGGREGATOR,
         .name = "avg",
-        .summary = "avg(x) of a long or double column, as a double; null when no values",
+        .summary = "avg(x): the mean of a long or double column (double); null when no values",
         .bind = avg_bind,
         .unbind = avg_unbind,
         .init = avg_init,

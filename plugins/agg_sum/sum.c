@@ -154,7 +154,7 @@ SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
         .size = sizeof(struct sluice_plugin),
         .kind = SLUICE_KIND_AGGREGATOR,
         .name = "sum",
-        .summary = "sum(x) of a long (long, wrapping on overflow) or double column; null when no values",
+        .summary = "sum(x): the total of a long (long, wrapping on overflow) or double column; null when no values",
         .bind = sum_bind,
         .unbind = sum_unbind,
         .init = sum_init,

@@ -63,10 +63,13 @@ static inline void agg_load(struct agg *a, const char *name)
     assert_string_equal(a->p->name, name);
 }
 
-/* Bind to an argument of Arrow `format` (NULL: f(*)) with literal `params`.
- * Returns bind's status; a->err holds its error. */
+/* Bind to an argument of Arrow `format` (NULL: f(*)) with literal `params`,
+ * unbinding a previous use first. Returns bind's status; a->err holds its
+ * error. */
 static inline int agg_bind(struct agg *a, const char *format, const char *const *params, size_t n_params)
 {
+    if (a->bound_ok) a->p->unbind(a->bound);
+    a->bound_ok = false;
     if (a->arg_schema.release) a->arg_schema.release(&a->arg_schema);
     memset(&a->arg_schema, 0, sizeof a->arg_schema);
     if (format) sluice_host()->schema_init(&a->arg_schema, format, "x", true, 0);

@@ -6,8 +6,6 @@
 
 static void rebind(struct agg *a, const char *format)
 {
-    if (a->bound_ok) a->p->unbind(a->bound);
-    a->bound_ok = false;
     if (agg_bind(a, format, NULL, 0)) fail_msg("bind: %s", a->err.message);
 }
 

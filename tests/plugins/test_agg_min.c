@@ -8,8 +8,6 @@
 /* min over every value of vals[0..n) in one group. */
 static void expect_min(struct agg *a, const char *format, const char *const *vals, size_t n, const char *want)
 {
-    if (a->bound_ok) a->p->unbind(a->bound);
-    a->bound_ok = false;
     if (agg_bind(a, format, NULL, 0)) fail_msg("bind: %s", a->err.message);
     struct ArrowArray col;
     agg_col(format, vals, n, &col);
@@ -132,8 +130,6 @@ static void test_min_merged_partials_equal_a_single_pass_for_every_type(void **s
         { SLUICE_FORMAT_BOOLEAN, { "true", "true", NULL, "true", "false", NULL } },
     };
     for (size_t c = 0; c < N(cases); c++) {
-        if (a->bound_ok) a->p->unbind(a->bound);
-        a->bound_ok = false;
         assert_int_equal(agg_bind(a, cases[c].format, NULL, 0), SLUICE_OK);
         struct ArrowArray col;
         agg_col(cases[c].format, cases[c].vals, 6, &col);
@@ -182,8 +178,6 @@ static void test_min_survives_a_serialize_round_trip_for_every_type(void **state
         { SLUICE_FORMAT_BOOLEAN, { NULL, NULL, NULL }, "null" },
     };
     for (size_t c = 0; c < N(cases); c++) {
-        if (a->bound_ok) a->p->unbind(a->bound);
-        a->bound_ok = false;
         assert_int_equal(agg_bind(a, cases[c].format, NULL, 0), SLUICE_OK);
         struct ArrowArray col;
         agg_col(cases[c].format, cases[c].vals, 3, &col);

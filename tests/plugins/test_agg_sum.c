@@ -115,8 +115,6 @@ static void test_sum_merged_partial_sums_equal_a_single_pass(void **state)
     agg_expect_merge_equals_single_pass(a, &col, three, N(three));
     agg_expect_merge_equals_single_pass(a, &col, nulls_alone, N(nulls_alone));
     col.release(&col);
-    a->p->unbind(a->bound);
-    a->bound_ok = false;
 
     assert_int_equal(agg_bind(a, SLUICE_FORMAT_DOUBLE, NULL, 0), SLUICE_OK);
     static const char *const d[] = { "0.5", "0.25", NULL, "-4", "1024" }; /* exact in any order */
@@ -165,8 +163,6 @@ static void test_sum_refuses_a_state_saved_for_another_type(void **state)
     struct sluice_buf saved;
     agg_save(a, s, &saved);
     agg_state_free(a, s);
-    a->p->unbind(a->bound);
-    a->bound_ok = false;
     assert_int_equal(agg_bind(a, SLUICE_FORMAT_LONG, NULL, 0), SLUICE_OK);
     assert_int_equal(agg_load_state(a, saved.data, saved.len, &s), SLUICE_EDATA);
     assert_string_equal(a->err.message, "saved sum state is for double values, not long");
