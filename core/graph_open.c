@@ -59,6 +59,8 @@ static int stage_error(const struct sluice_stage *st, const config_setting_t *wh
     if (!e->message[0])
         snprintf(e->message, sizeof e->message, "%s plugin '%s' failed with status %d",
                  sluice_kind_name(st->plugin->kind), st->plugin->name, rc);
+    /* A plugin names the option its error is about in e->key: point at it. */
+    if (!where && e->key[0]) where = config_setting_get_member(st->setting, e->key);
     sluice_config_error_locate(e, rc, where ? where : st->setting);
     sluice_error_stage(e, st->name);
     if (err) *err = *e;

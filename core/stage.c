@@ -47,6 +47,34 @@ const struct ArrowSchema *sluice_ctx_output_schema(const struct sluice_ctx *ctx)
     return ctx->output_schema.release ? &ctx->output_schema : NULL;
 }
 
+/* A path already in projection form (what host->expr_columns returns, e.g.
+ * `includes.users.verified`: arrays stepped through without an index) is
+ * recorded as it names the schema. Returns false when `path` is not one, so
+ * the caller resolves it as a column path with indexes and reports errors. */
+static bool projection_path_of(const struct ArrowSchema *schema, const char *path, struct sluice_buf *out)
+{
+    size_t len = strlen(path);
+    char *storage = sluice_xmalloc(len + 1);
+    const char *segs[SLUICE_PATH_MAX_DEPTH];
+    int n = sluice_projection_path_split(path, storage, segs, SLUICE_PATH_MAX_DEPTH);
+    const struct ArrowSchema *node = schema;
+    bool ok = n > 0;
+    for (int i = 0; ok && i < n; i++) {
+        while (sluice_type_of(node) == SLUICE_TYPE_ARRAY) node = node->children[0];
+        int64_t k = sluice_type_of(node) == SLUICE_TYPE_STRUCT ? sluice_schema_child_index(node, segs[i]) : -1;
+        if (k < 0) {
+            ok = false;
+            break;
+        }
+        node = node->children[k];
+        if (i) sluice_buf_putc(out, '.');
+        sluice_col_append_name(out, node->name);
+    }
+    free(storage);
+    if (!ok) sluice_buf_free(out);
+    return ok;
+}
+
 int sluice_ctx_use_column(struct sluice_ctx *ctx, const char *path, struct sluice_error *err)
 {
     const char *name = sluice_ctx_stage_name(ctx);
@@ -56,14 +84,16 @@ int sluice_ctx_use_column(struct sluice_ctx *ctx, const char *path, struct sluic
         sluice_error_stage(err, name);
         return SLUICE_EPLUGIN;
     }
-    struct sluice_col col;
-    int rc = sluice_col_resolve(ctx->input_schema, path, &col, err);
-    if (rc != SLUICE_OK) {
-        sluice_error_stage(err, name);
-        return rc;
-    }
     struct sluice_buf b = { 0 };
-    sluice_col_projection_path(ctx->input_schema, &col, &b);
+    if (!projection_path_of(ctx->input_schema, path, &b)) {
+        struct sluice_col col;
+        int rc = sluice_col_resolve(ctx->input_schema, path, &col, err);
+        if (rc != SLUICE_OK) {
+            sluice_error_stage(err, name);
+            return rc;
+        }
+        sluice_col_projection_path(ctx->input_schema, &col, &b);
+    }
     if (!b.data) return SLUICE_OK; /* the whole row: nothing narrower to record */
     for (size_t i = 0; i < ctx->n_used; i++) {
         if (strcmp(ctx->used[i], b.data) == 0) {
