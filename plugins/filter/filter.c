@@ -42,52 +42,14 @@ static int on_condition(struct sluice_error *err, int rc)
     return rc;
 }
 
-/* Declare every input path `e` reads, so the source parses it. expr_columns
- * gives projection paths, which step through arrays without an index
- * (`includes.users.verified`), but use_column resolves paths as users write
- * them; so an index goes back in after each array on the way (any index
- * records the same projection). */
+/* Declare every input path `e` reads, so the source parses it. */
 static int use_expr_columns(const struct sluice_host *host, struct sluice_ctx *ctx, const struct sluice_expr *e,
                             struct sluice_error *err)
 {
     const char *const *paths;
     size_t n = host->expr_columns(e, &paths);
     for (size_t i = 0; i < n; i++) {
-        struct sluice_buf indexed = { 0 }, name = { 0 };
-        const struct ArrowSchema *node = host->input_schema(ctx);
-        bool crossed = false;
-        for (const char *p = paths[i]; *p && node;) {
-            /* One segment: a plain name, or back-quoted. */
-            const char *seg = p;
-            sluice_buf_clear(&name);
-            sluice_buf_puts(&name, "");
-            if (*p == '`') {
-                for (p++; *p && (*p != '`' || p[1] == '`'); p++) {
-                    if (*p == '`') p++; /* `` is one back-quote */
-                    sluice_buf_putc(&name, *p);
-                }
-                if (*p) p++;
-            } else {
-                while (*p && *p != '.') sluice_buf_putc(&name, *p++);
-            }
-            const struct ArrowSchema *child = NULL;
-            for (int64_t c = 0; c < node->n_children && !child; c++)
-                if (node->children[c]->name && strcmp(node->children[c]->name, name.data) == 0)
-                    child = node->children[c];
-            node = child;
-            sluice_buf_append(&indexed, seg, (size_t)(p - seg));
-            if (*p != '.') break;
-            while (node && sluice_type_of(node) == SLUICE_TYPE_ARRAY && node->n_children == 1) {
-                sluice_buf_puts(&indexed, "[0]");
-                node = node->children[0];
-                crossed = true;
-            }
-            sluice_buf_putc(&indexed, *p++);
-        }
-        /* A path that did not walk goes as it came, for use_column's error. */
-        int rc = host->use_column(ctx, crossed && node ? indexed.data : paths[i], err);
-        sluice_buf_free(&indexed);
-        sluice_buf_free(&name);
+        int rc = host->use_column(ctx, paths[i], err);
         if (rc != SLUICE_OK) return rc;
     }
     return SLUICE_OK;
