@@ -1,0 +1,196 @@
+/* Aggregation at run time: folding batches into groups, merging partial
+ * states by shuffle partition, emitting groups as rows. See agg_stage.h. */
+#include "agg_stage.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg_key.h"
+#include "agg_table.h"
+#include "arena.h"
+#include "builder.h"
+#include "error.h"
+#include "expr.h"
+#include "mem.h"
+
+struct sluice_agg_groups {
+    const struct sluice_agg_plan *plan;
+    size_t n_parts;
+    struct sluice_agg_table *parts;
+    struct sluice_arena *scratch; /* one update's keys and state pointers */
+};
+
+struct sluice_agg_groups *sluice_agg_groups_new(const struct sluice_agg_plan *plan, size_t n_partitions)
+{
+    struct sluice_agg_groups *g = sluice_xcalloc(1, sizeof *g);
+    g->plan = plan;
+    g->n_parts = n_partitions ? n_partitions : 1;
+    g->parts = sluice_xcalloc(g->n_parts, sizeof *g->parts);
+    for (size_t i = 0; i < g->n_parts; i++) sluice_agg_table_init(&g->parts[i], plan->state_size);
+    g->scratch = sluice_arena_new(0);
+    return g;
+}
+
+static void destroy_states(struct sluice_agg_groups *g)
+{
+    const struct sluice_agg_plan *p = g->plan;
+    if (!p->has_destroy) return;
+    for (size_t t = 0; t < g->n_parts; t++) {
+        struct sluice_agg_table *tab = &g->parts[t];
+        for (size_t i = 0; i < tab->n_groups; i++) {
+            uint8_t *st = sluice_agg_table_state(tab, i);
+            for (size_t c = 0; c < p->n_calls; c++)
+                if (p->calls[c].info.has_destroy) p->calls[c].fn->destroy(p->calls[c].bound, st + p->calls[c].offset);
+        }
+    }
+}
+
+void sluice_agg_groups_free(struct sluice_agg_groups *g)
+{
+    if (!g) return;
+    destroy_states(g);
+    for (size_t i = 0; i < g->n_parts; i++) sluice_agg_table_free(&g->parts[i]);
+    free(g->parts);
+    sluice_arena_unref(g->scratch);
+    free(g);
+}
+
+static void init_state(const struct sluice_agg_plan *p, uint8_t *st)
+{
+    for (size_t c = 0; c < p->n_calls; c++) p->calls[c].fn->init(p->calls[c].bound, st + p->calls[c].offset);
+}
+
+static inline size_t partition_of(const struct sluice_agg_groups *g, uint64_t hash)
+{
+    return g->n_parts == 1 ? 0 : (size_t)(hash % g->n_parts);
+}
+
+/* The group of one key, made (and its state initialised) when new. */
+static uint8_t *find_group(struct sluice_agg_groups *g, uint64_t hash, const uint8_t *key, uint32_t len,
+                           int64_t batch_id)
+{
+    struct sluice_agg_table *t = &g->parts[partition_of(g, hash)];
+    bool inserted;
+    size_t gi = sluice_agg_table_upsert(t, hash, key, len, &inserted);
+    uint8_t *st = sluice_agg_table_state(t, gi);
+    if (inserted) init_state(g->plan, st);
+    t->groups[gi].updated = batch_id;
+    return st;
+}
+
+int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_batch *in,
+                             int64_t batch_id, struct sluice_error *err)
+{
+    const struct sluice_agg_plan *p = g->plan;
+    int64_t n = in->array.length;
+    if (n <= 0) return SLUICE_OK;
+    struct ArrowArray *keys = sluice_xcalloc(p->n_keys + p->n_args + 1, sizeof *keys);
+    struct ArrowArray *args = keys + p->n_keys;
+    int rc = SLUICE_OK;
+    for (size_t i = 0; i < p->n_keys && !rc; i++) rc = sluice_expr_eval(p->keys[i], in, &keys[i], err);
+    for (size_t i = 0; i < p->n_args && !rc; i++) rc = sluice_expr_eval(p->args[i], in, &args[i], err);
+
+    size_t rows = (size_t)n;
+    struct sluice_agg_keycol *cols = sluice_arena_alloc(g->scratch, (p->n_keys + 1) * sizeof *cols);
+    uint8_t **base = sluice_arena_alloc(g->scratch, rows * sizeof *base);
+    void **states = sluice_arena_alloc(g->scratch, rows * sizeof *states);
+    /* One pass per grouping set: every row joins one group of each set, and
+     * each aggregator folds the whole batch into those groups in one call. */
+    for (size_t s = 0; s < p->n_sets && !rc; s++) {
+        size_t n_cols = 0;
+        for (size_t k = 0; k < p->n_keys; k++)
+            if (p->sets[s] & ((uint32_t)1 << k))
+                cols[n_cols++] = (struct sluice_agg_keycol){ sluice_expr_result(p->keys[k]), &keys[k] };
+        struct sluice_agg_keys ek;
+        sluice_agg_key_encode(cols, n_cols, p->n_sets > 1 ? (int32_t)s : -1, n, g->scratch, &ek);
+        for (size_t i = 0; i < rows; i++)
+            base[i] = find_group(g, ek.hash[i], ek.data + ek.offs[i], (uint32_t)(ek.offs[i + 1] - ek.offs[i]),
+                                 batch_id);
+        for (size_t c = 0; c < p->n_calls; c++) {
+            const struct sluice_agg_call *call = &p->calls[c];
+            for (size_t i = 0; i < rows; i++) states[i] = base[i] + call->offset;
+            call->fn->update(call->bound, states, call->arg >= 0 ? &args[call->arg] : NULL, n);
+        }
+    }
+    for (size_t i = 0; i < p->n_keys + p->n_args; i++)
+        if (keys[i].release) keys[i].release(&keys[i]);
+    free(keys);
+    sluice_arena_reset(g->scratch);
+    return rc;
+}
+
+void sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_groups *from, int64_t batch_id)
+{
+    const struct sluice_agg_plan *p = into->plan;
+    for (size_t t = 0; t < from->n_parts; t++) {
+        struct sluice_agg_table *src = &from->parts[t];
+        for (size_t i = 0; i < src->n_groups; i++) {
+            const struct sluice_agg_group *sg = &src->groups[i];
+            uint8_t *ss = sluice_agg_table_state(src, i);
+            struct sluice_agg_table *dst = &into->parts[partition_of(into, sg->hash)];
+            bool inserted;
+            size_t gi = sluice_agg_table_upsert(dst, sg->hash, sg->key, sg->key_len, &inserted);
+            uint8_t *ds = sluice_agg_table_state(dst, gi);
+            dst->groups[gi].updated = batch_id;
+            if (inserted) {
+                /* States are position-independent (plugin.h): a new key's
+                 * state moves over, whatever it owns with it. */
+                memcpy(ds, ss, p->state_size);
+                continue;
+            }
+            for (size_t c = 0; c < p->n_calls; c++) {
+                const struct sluice_agg_call *call = &p->calls[c];
+                call->fn->merge(call->bound, ds + call->offset, ss + call->offset);
+                if (call->info.has_destroy) call->fn->destroy(call->bound, ss + call->offset);
+            }
+        }
+        sluice_agg_table_free(src);
+        sluice_agg_table_init(src, p->state_size);
+    }
+}
+
+void sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
+                            struct sluice_batch *out)
+{
+    const struct sluice_agg_plan *p = g->plan;
+    /* Spark's global aggregate answers every batch, even an empty one. */
+    bool global = p->n_keys == 0;
+    if (global) find_group(g, sluice_hash64("", 0, 0), (const uint8_t *)"", 0, batch_id);
+    struct sluice_builder *b = sluice_builder_new(&p->output);
+    for (size_t t = 0; t < g->n_parts; t++) {
+        const struct sluice_agg_table *tab = &g->parts[t];
+        for (size_t i = 0; i < tab->n_groups; i++) {
+            const struct sluice_agg_group *gr = &tab->groups[i];
+            if (which == SLUICE_AGG_EMIT_UPDATED && gr->updated != batch_id) continue;
+            sluice_builder_append_struct(b);
+            const uint8_t *k = gr->key;
+            uint32_t set = p->sets[0];
+            if (p->n_sets > 1) {
+                set = p->sets[sluice_agg_key_set_id(k)];
+                k += 2;
+            }
+            for (size_t c = 0; c < p->n_keys; c++) {
+                if (set & ((uint32_t)1 << c))
+                    k = sluice_agg_key_decode(p->output.children[c], k, &b->children[c]);
+                else
+                    sluice_builder_append_null(&b->children[c]); /* rolled up */
+            }
+            const uint8_t *st = sluice_agg_table_state(tab, i);
+            for (size_t c = 0; c < p->n_calls; c++)
+                p->calls[c].fn->finalize(p->calls[c].bound, st + p->calls[c].offset, &b->children[p->n_keys + c]);
+        }
+    }
+    sluice_builder_finish(b, out);
+    out->schema = &p->output;
+    sluice_builder_free(b);
+}
+
+void sluice_agg_groups_stats(const struct sluice_agg_groups *g, struct sluice_agg_stats *out)
+{
+    out->groups = 0;
+    out->bytes = 0;
+    for (size_t t = 0; t < g->n_parts; t++) {
+        out->groups += (int64_t)g->parts[t].n_groups;
+        out->bytes += sluice_agg_table_bytes(&g->parts[t]);
+    }
+}
