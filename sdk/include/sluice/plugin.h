@@ -167,6 +167,8 @@ struct sluice_plugin {
     /* Append the group's result to `out`, a builder of result_format. */
     void (*finalize)(const void *bound, const void *state, struct sluice_builder *out);
     int (*serialize)(const void *bound, const void *state, struct sluice_buf *out, struct sluice_error *err);
+    /* Restore a state from serialize()'s bytes into uninitialised `state`
+     * (the core does not call init first). */
     int (*deserialize)(const void *bound, void *state, const char *data, size_t len,
                        struct sluice_error *err);
     /* Free what the state owns (only when info.has_destroy). */
@@ -174,5 +176,9 @@ struct sluice_plugin {
 };
 
 typedef const struct sluice_plugin *(*sluice_plugin_entry_fn)(void);
+
+/* The one symbol a plugin exports; declared here so every definition is
+ * checked against it. */
+SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void);
 
 #endif /* SLUICE_PLUGIN_H */
