@@ -25,6 +25,7 @@
 
 #include <libconfig.h>
 #include <sluice/batch.h>
+#include <sluice/buf.h>
 #include <sluice/error.h>
 #include <sluice/plugin.h>
 
@@ -92,5 +93,7 @@ int sluice_agg_stage_check(const config_setting_t *group, struct sluice_error *e
 int sluice_agg_stage_open(struct sluice_stage *st, struct sluice_registry *reg, int64_t partitions,
                           enum sluice_output_mode mode, struct sluice_error *err);
 void sluice_agg_stage_free(struct sluice_agg_stage *a);
+/* `sluice check`'s lines for the stage: its keys and aggregates as written. */
+void sluice_agg_stage_describe(const struct sluice_stage *st, struct sluice_buf *out);
 
 #endif

@@ -1,7 +1,12 @@
 /* The micro-batch loop. Data path, top to bottom:
  *   source.latest_offset -> source.plan_read -> units on worker threads:
  *   source.read -> emit -> transforms -> (per sink) result lists
- *   -> main thread, in unit order: sink.write -> sink.end -> source.commit
+ *                                     -> (per aggregate stage) a partial state
+ *   -> main thread, in unit order: sink.write, partial merged into the
+ *      aggregate stage's state
+ *   -> main thread, after the last unit: each aggregate stage emits its
+ *      groups, which run through the stages below it to their sinks
+ *   -> sink.end -> source.commit
  * Workers run ahead of the sinks by a bounded window of units, so memory
  * stays bounded and sinks see rows in the order the source planned them. */
 #include "engine.h"
@@ -14,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agg_stage.h"
 #include "batch.h"
 #include "error.h"
 #include "log.h"
@@ -45,9 +51,17 @@ struct sink_item {
     struct sluice_batch batch;
 };
 
+/* What a unit folded into one aggregate stage, merged on the main thread. */
+struct agg_item {
+    struct sluice_stage *stage;
+    struct sluice_agg_groups *partial;
+};
+
 struct unit_slot {
     struct sink_item *items;
     size_t n_items, cap;
+    struct agg_item *aggs;
+    size_t n_aggs;
     int status;
     struct sluice_error err;
     bool done;
@@ -64,10 +78,23 @@ static void slot_push(struct unit_slot *s, struct sluice_stage *sink, struct slu
     s->n_items++;
 }
 
+/* The unit's partial state for aggregate stage `stage`, made on first use:
+ * a unit may emit several batches into one aggregation. */
+static struct sluice_agg_groups *slot_partial(struct unit_slot *s, struct sluice_stage *stage)
+{
+    for (size_t i = 0; i < s->n_aggs; i++)
+        if (s->aggs[i].stage == stage) return s->aggs[i].partial;
+    s->aggs = sluice_xrealloc(s->aggs, (s->n_aggs + 1) * sizeof *s->aggs);
+    s->aggs[s->n_aggs] = (struct agg_item){ stage, sluice_agg_groups_new(stage->agg->plan, 1) };
+    return s->aggs[s->n_aggs++].partial;
+}
+
 static void slot_clear(struct unit_slot *s)
 {
     for (size_t i = 0; i < s->n_items; i++) sluice_batch_release(&s->items[i].batch);
     free(s->items);
+    for (size_t i = 0; i < s->n_aggs; i++) sluice_agg_groups_free(s->aggs[i].partial);
+    free(s->aggs);
     memset(s, 0, sizeof *s);
 }
 
@@ -124,6 +151,15 @@ static int push_to(struct unit_slot *slot, struct sluice_stage *stage, struct sl
     case SLUICE_STAGE_SINK:
         slot_push(slot, stage, b);
         return SLUICE_OK;
+    case SLUICE_STAGE_AGGREGATE: {
+        /* A barrier: rows stop here, folded into the unit's partial state.
+         * Groups are marked changed when the partial is merged, so no
+         * batch id is needed yet. */
+        int rc = sluice_agg_groups_update(slot_partial(slot, stage), b, -1, err);
+        sluice_batch_release(b);
+        if (rc) sluice_error_stage(err, stage->name);
+        return rc;
+    }
     default:
         sluice_batch_release(b);
         return sluice_error_set(err, SLUICE_EINTERNAL, "stage '%s' cannot run yet", stage->name);
@@ -190,6 +226,8 @@ struct query {
     struct sluice_stage *source;
     struct sluice_stage **sinks; /* every sink below the source */
     size_t n_sinks;
+    struct sluice_stage **aggs;  /* every aggregate stage below it that feeds a sink */
+    size_t n_aggs;
     char *committed;             /* offset JSON, NULL before the first batch */
     char *target;                /* available_now: where to stop */
     int64_t next_batch_id;
@@ -202,11 +240,19 @@ static void collect_sinks(struct query *q, struct sluice_stage *s)
         q->sinks = sluice_xrealloc(q->sinks, (q->n_sinks + 1) * sizeof *q->sinks);
         q->sinks[q->n_sinks++] = s;
     }
+    if (s->kind == SLUICE_STAGE_AGGREGATE && s->feeds_sink) {
+        q->aggs = sluice_xrealloc(q->aggs, (q->n_aggs + 1) * sizeof *q->aggs);
+        q->aggs[q->n_aggs++] = s;
+    }
     for (size_t i = 0; i < s->n_outputs; i++) collect_sinks(q, s->outputs[i]);
 }
 
-static int write_slot(struct unit_slot *slot, int64_t *rows, struct sluice_error *err)
+static int write_slot(struct unit_slot *slot, int64_t batch_id, int64_t *rows, struct sluice_error *err)
 {
+    /* Merging in unit order keeps each partition's groups in the order
+     * they first appeared, whatever the number of threads. */
+    for (size_t i = 0; i < slot->n_aggs; i++)
+        sluice_agg_groups_merge(slot->aggs[i].stage->agg->state, slot->aggs[i].partial, batch_id);
     for (size_t i = 0; i < slot->n_items; i++) {
         struct sink_item *it = &slot->items[i];
         *rows += sluice_batch_rows(&it->batch);
@@ -216,6 +262,26 @@ static int write_slot(struct unit_slot *slot, int64_t *rows, struct sluice_error
             sluice_error_stage(err, it->sink->name);
             return rc;
         }
+    }
+    return SLUICE_OK;
+}
+
+/* After every unit is merged: each aggregate stage's result for this batch
+ * (Spark's complete or update mode) goes down the stages below it, here on
+ * the main thread, through a slot of its own. */
+static int emit_aggregations(struct query *q, int64_t batch_id, int64_t *rows, struct sluice_error *err)
+{
+    for (size_t i = 0; i < q->n_aggs; i++) {
+        struct sluice_stage *a = q->aggs[i];
+        struct sluice_batch out;
+        sluice_agg_groups_emit(a->agg->state,
+                               a->agg->mode == SLUICE_MODE_UPDATE ? SLUICE_AGG_EMIT_UPDATED : SLUICE_AGG_EMIT_ALL,
+                               batch_id, &out);
+        struct unit_slot slot = { 0 };
+        int rc = fan_out(&slot, a, &out, err);
+        if (!rc) rc = write_slot(&slot, batch_id, rows, err);
+        slot_clear(&slot);
+        if (rc) return rc;
     }
     return SLUICE_OK;
 }
@@ -276,7 +342,7 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, s
             rc = slot->status;
             *err = slot->err;
         } else {
-            rc = write_slot(slot, &rows, err);
+            rc = write_slot(slot, batch_id, &rows, err);
         }
         slot_clear(slot);
         pthread_mutex_lock(&run.lock);
@@ -291,6 +357,8 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, s
     free(run.slots);
     pthread_mutex_destroy(&run.lock);
     pthread_cond_destroy(&run.changed);
+    if (rc) return rc;
+    rc = emit_aggregations(q, batch_id, &rows, err);
     if (rc) return rc;
 
     for (size_t i = 0; i < q->n_sinks; i++) {
@@ -316,6 +384,12 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, s
     sluice_log(SLUICE_LOG_DEBUG, src->name,
                "batch %lld: %zu units, %lld rows to sinks, %lld malformed, %.1f ms, offset %s",
                (long long)batch_id, n_units, (long long)rows, (long long)malformed, us / 1000.0, end);
+    for (size_t i = 0; i < q->n_aggs; i++) {
+        struct sluice_agg_stats st;
+        sluice_agg_groups_stats(q->aggs[i]->agg->state, &st);
+        sluice_log(SLUICE_LOG_DEBUG, q->aggs[i]->name, "batch %lld: %lld groups in state, %zu bytes",
+                   (long long)batch_id, (long long)st.groups, st.bytes);
+    }
     return SLUICE_OK;
 }
 
@@ -420,6 +494,7 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
         free(queries[i].committed);
         free(queries[i].target);
         free(queries[i].sinks);
+        free(queries[i].aggs);
     }
     if (malformed)
         sluice_log(SLUICE_LOG_WARN, NULL, "%lld malformed input lines were read", (long long)malformed);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "agg_stage.h"
 #include "duration.h"
 #include "schema.h"
 
@@ -77,10 +78,12 @@ static void describe_stage(const struct sluice_graph *g, const struct sluice_sta
                            struct sluice_buf *out)
 {
     sluice_buf_printf(out, "  %s\n", st->name);
-    sluice_buf_printf(out, "    %s %s", stage_kind_name(st->kind), st->plugin_name ? st->plugin_name : "");
+    sluice_buf_printf(out, "    %s", stage_kind_name(st->kind));
+    if (st->plugin_name) sluice_buf_printf(out, " %s", st->plugin_name);
     if (st->plugin_file) sluice_buf_printf(out, " (%s)", st->plugin_file);
     sluice_buf_putc(out, '\n');
     if (st->input) sluice_buf_printf(out, "    input: %s\n", st->input->name);
+    if (st->kind == SLUICE_STAGE_AGGREGATE) sluice_agg_stage_describe(st, out);
     if (st->kind == SLUICE_STAGE_SINK) sluice_buf_printf(out, "    output mode: %s\n", mode_name(st->mode));
     if (!st->feeds_sink) sluice_buf_puts(out, "    not read by any sink: will not run\n");
     if (st->kind == SLUICE_STAGE_SOURCE && st->feeds_sink)

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "agg_stage.h"
 #include "config.h"
 #include "duration.h"
 #include "error.h"
@@ -269,11 +270,15 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
         sluice_error_hint(err, "e.g. source = \"file\"; or sink = \"console\";");
         return SLUICE_ECONFIG;
     }
-    if (st->kind == SLUICE_STAGE_AGGREGATE)
-        return sluice_error_at(err, SLUICE_ECONFIG, group, "aggregate stages are not supported yet");
-    if (config_setting_type(kind_setting) != CONFIG_TYPE_STRING || !config_setting_get_string(kind_setting)[0])
-        return expected(err, kind_setting, "a plugin name such as \"file\"");
-    st->plugin_name = config_setting_get_string(kind_setting);
+    if (st->kind == SLUICE_STAGE_AGGREGATE) {
+        /* The core's own stage: its keys are checked here, compiled at open. */
+        rc = sluice_agg_stage_check(group, err);
+        if (rc != SLUICE_OK) return rc;
+    } else {
+        if (config_setting_type(kind_setting) != CONFIG_TYPE_STRING || !config_setting_get_string(kind_setting)[0])
+            return expected(err, kind_setting, "a plugin name such as \"file\"");
+        st->plugin_name = config_setting_get_string(kind_setting);
+    }
 
     const config_setting_t *input = config_setting_get_member(group, "input");
     if (st->kind == SLUICE_STAGE_SOURCE && input) {
@@ -369,6 +374,7 @@ static int find_cycle(const struct sluice_stage *stages, const struct pending *p
 
 static int load_plugin(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
 {
+    if (st->kind == SLUICE_STAGE_AGGREGATE) return SLUICE_OK; /* aggregators are found at open */
     const config_setting_t *kind_setting =
         config_setting_get_member(st->setting, kind_keys[st->kind]);
     const struct sluice_loaded *l;
@@ -523,8 +529,11 @@ void sluice_graph_free(struct sluice_graph *g)
     /* Readers first, so no plugin outlives what it reads from. */
     for (size_t k = g->n_stages; k-- > 0;) {
         struct sluice_stage *st = &g->stages[k];
-        if (st->opened && st->plugin->close) st->plugin->close(st->state);
+        if (st->opened && st->plugin && st->plugin->close) st->plugin->close(st->state);
         st->opened = false;
+        /* An aggregate stage's plan holds bound aggregators from the registry. */
+        sluice_agg_stage_free(st->agg);
+        st->agg = NULL;
     }
     /* Schemas a plugin declared may have release callbacks in its .so:
      * release them before the registry unloads it. */

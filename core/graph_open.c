@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agg_stage.h"
 #include "colpath.h"
 #include "config.h"
 #include "error.h"
@@ -19,37 +20,107 @@ static const char *spark_mode_name(enum sluice_output_mode m)
     return m == SLUICE_MODE_COMPLETE ? "Complete" : m == SLUICE_MODE_UPDATE ? "Update" : "Append";
 }
 
-static bool has_aggregation_upstream(const struct sluice_stage *st)
+/* The aggregate stage nearest above `st`, or NULL; *more is set when
+ * another one is above that. */
+static const struct sluice_stage *aggregation_above(const struct sluice_stage *st,
+                                                    const struct sluice_stage **more)
 {
-    for (const struct sluice_stage *s = st->input; s; s = s->input)
-        if (s->kind == SLUICE_STAGE_AGGREGATE) return true;
+    const struct sluice_stage *found = NULL;
+    *more = NULL;
+    for (const struct sluice_stage *s = st->input; s; s = s->input) {
+        if (s->kind != SLUICE_STAGE_AGGREGATE) continue;
+        if (found) {
+            *more = s;
+            break;
+        }
+        found = s;
+    }
+    return found;
+}
+
+/* A watermark on the aggregation's input or earlier: what Spark asks of
+ * append mode (issue 6 narrows it to the grouping keys). */
+static bool watermark_above(const struct sluice_stage *agg)
+{
+    for (const struct sluice_stage *s = agg->input; s; s = s->input)
+        if (s->has_watermark) return true;
     return false;
 }
 
-/* Spark's UnsupportedOperationChecker, then the sink's own check, with
- * Spark's wording so users can search for it. */
-static int check_output_modes(const struct sluice_graph *g, struct sluice_error *err)
+/* The output mode of the sinks an aggregate stage feeds (they agree once
+ * check_output_modes passed); complete when none reads it. */
+static enum sluice_output_mode aggregation_mode(const struct sluice_graph *g, const struct sluice_stage *agg)
 {
     for (size_t k = 0; k < g->n_stages; k++) {
+        const struct sluice_stage *st = &g->stages[k], *more;
+        if (st->kind == SLUICE_STAGE_SINK && aggregation_above(st, &more) == agg) return st->mode;
+    }
+    return SLUICE_MODE_COMPLETE;
+}
+
+/* Every output-mode rule in one place: Spark's UnsupportedOperationChecker
+ * in its order, with its wording so users can search for it, then the
+ * sink's own modes, then one mode per aggregation. */
+static int check_output_modes(const struct sluice_graph *g, struct sluice_error *err)
+{
+    /* Per aggregate stage: the first sink reading it. */
+    const struct sluice_stage **reader = sluice_xcalloc(g->n_stages, sizeof *reader);
+    int rc = SLUICE_OK;
+    for (size_t k = 0; k < g->n_stages && !rc; k++) {
         const struct sluice_stage *st = &g->stages[k];
         if (st->kind != SLUICE_STAGE_SINK) continue;
         const config_setting_t *where = st->mode_setting ? st->mode_setting : st->setting;
-        bool agg = has_aggregation_upstream(st);
-        if (st->mode == SLUICE_MODE_COMPLETE && !agg)
-            return sluice_error_at(err, SLUICE_ECONFIG, where,
-                                   "Complete output mode not supported when there are no streaming "
-                                   "aggregations on streaming DataFrames/Datasets");
+        const struct sluice_stage *more;
+        const struct sluice_stage *agg = aggregation_above(st, &more);
+        if (more) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, agg->setting,
+                                 "Multiple streaming aggregations are not supported with streaming "
+                                 "DataFrames/Datasets");
+            sluice_error_hint(err, "stage '%s' aggregates the output of aggregate stage '%s'", agg->name,
+                              more->name);
+            break;
+        }
+        if (st->mode == SLUICE_MODE_APPEND && agg && !watermark_above(agg)) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, where,
+                                 "Append output mode not supported when there are streaming aggregations on "
+                                 "streaming DataFrames/DataSets without watermark");
+            sluice_error_hint(err, "use output_mode = \"complete\" or \"update\" to see the running result of '%s'",
+                              agg->name);
+            break;
+        }
+        if (st->mode == SLUICE_MODE_COMPLETE && !agg) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, where,
+                                 "Complete output mode not supported when there are no streaming "
+                                 "aggregations on streaming DataFrames/Datasets");
+            break;
+        }
         /* A sink that names no modes takes append, which every sink can serve. */
         unsigned accepted = st->plugin->modes ? st->plugin->modes : SLUICE_MODE_APPEND;
         /* Update without aggregation is allowed and acts as append, as in
          * Spark, but only on a sink that accepts update: Spark's file sink
          * refuses it whatever the query. */
-        if (!(accepted & st->mode))
-            return sluice_error_at(err, SLUICE_ECONFIG, where,
-                                   "Data source %s does not support %s output mode",
-                                   st->plugin->name, spark_mode_name(st->mode));
+        if (!(accepted & st->mode)) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, where, "Data source %s does not support %s output mode",
+                                 st->plugin->name, spark_mode_name(st->mode));
+            break;
+        }
+        if (!agg) continue;
+        /* Spark runs each sink as its own query with its own state; here
+         * sinks share the aggregate stage's state, and what it keeps (and
+         * later evicts) depends on the mode. */
+        const struct sluice_stage **first = &reader[agg - g->stages];
+        if (*first && (*first)->mode != st->mode) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, where,
+                                 "sinks '%s' (%s) and '%s' (%s) read aggregate stage '%s' in different output modes",
+                                 (*first)->name, spark_mode_name((*first)->mode), st->name,
+                                 spark_mode_name(st->mode), agg->name);
+            sluice_error_hint(err, "give each output mode its own aggregate stage");
+            break;
+        }
+        if (!*first) *first = st;
     }
-    return SLUICE_OK;
+    free((void *)reader);
+    return rc;
 }
 
 /* An error from a plugin or the host carries no config location: give it the stage's. */
@@ -81,11 +152,17 @@ static int check_watermark(const struct sluice_stage *st, struct sluice_error *e
     return SLUICE_OK;
 }
 
-static int open_stage(struct sluice_stage *st, struct sluice_error *err)
+static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
 {
     st->ctx.stage = st;
     st->ctx.host = sluice_host();
     st->ctx.input_schema = st->input ? &st->input->ctx.output_schema : NULL;
+    if (st->kind == SLUICE_STAGE_AGGREGATE) {
+        int rc = sluice_agg_stage_open(st, g->registry, g->runtime.shuffle_partitions,
+                                       aggregation_mode(g, st), err);
+        if (rc == SLUICE_OK && st->has_watermark) rc = check_watermark(st, err);
+        return rc;
+    }
     struct sluice_error e = { 0 };
     int rc = st->plugin->open(st->ctx.host, st->conf, &st->ctx, &st->state, &e);
     if (rc != SLUICE_OK) return stage_error(st, NULL, rc, &e, err);
@@ -270,7 +347,7 @@ int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
 {
     if (g->opened) return SLUICE_OK;
     int rc = check_output_modes(g, err);
-    for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) rc = open_stage(&g->stages[k], err);
+    for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) rc = open_stage(g, &g->stages[k], err);
     if (rc == SLUICE_OK) compute_projections(g);
     for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) {
         struct sluice_stage *st = &g->stages[k];

@@ -30,6 +30,7 @@ enum sluice_stage_kind {
 };
 
 struct sluice_stage;
+struct sluice_agg_stage;
 
 /* `watermark = { column = "data.created_at"; delay = "5 seconds"; }` on a
  * non-sink stage. Validated for shape at load, the column resolved against
@@ -66,6 +67,7 @@ struct sluice_stage {
     void *conf;                       /* conf_size bytes filled from the option table */
     struct sluice_ctx ctx;
     void *state;                      /* from the plugin's open */
+    struct sluice_agg_stage *agg;     /* aggregate stages: plan and state (agg_stage.h) */
     bool opened;
     enum sluice_output_mode mode;     /* sinks: output_mode (default append) */
     const config_setting_t *mode_setting; /* sinks: output_mode as written, or NULL */

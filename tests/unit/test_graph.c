@@ -247,16 +247,32 @@ static void test_graph_needs_exactly_one_stage_kind(void **state)
                SLUICE_ECONFIG, 4, "both 'source' and 'sink' given");
 }
 
-static void test_graph_aggregate_stages_are_not_supported_yet(void **state)
+static void test_graph_checks_the_keys_of_an_aggregate_stage_at_load(void **state)
 {
     load_fails(RUNTIME
                "stages = (\n"
                "  { name = \"src\"; source = \"good\"; },\n"
-               "  { name = \"by_lang\"; input = \"src\";\n"
-               "    group_by = [\"data.lang AS lang\"]; aggregate = [\"count(*) AS count\"]; },\n"
+               "  { name = \"by_lang\"; input = \"src\"; aggregate = [\"count(*)\"];\n"
+               "    group_by = [\"data.lang AS lang\"]; rollup = [\"id\"]; },\n"
                "  { name = \"out\"; input = \"by_lang\"; sink = \"collect\"; }\n"
                ");\n",
-               SLUICE_ECONFIG, 4, "aggregate stages are not supported yet");
+               SLUICE_ECONFIG, 5, "both 'group_by' and 'rollup' given");
+    load_fails(RUNTIME
+               "stages = (\n"
+               "  { name = \"src\"; source = \"good\"; },\n"
+               "  { name = \"by_lang\"; input = \"src\"; aggregate = [];\n"
+               "    group_by = [\"data.lang AS lang\"]; },\n"
+               "  { name = \"out\"; input = \"by_lang\"; sink = \"collect\"; }\n"
+               ");\n",
+               SLUICE_ECONFIG, 4, "expected a non-empty list of strings such as [\"count(*) AS count\"], got an empty list");
+    load_fails(RUNTIME
+               "stages = (\n"
+               "  { name = \"src\"; source = \"good\"; },\n"
+               "  { name = \"by_lang\"; input = \"src\"; aggregate = [\"count(*)\"];\n"
+               "    groupby = [\"data.lang\"]; },\n"
+               "  { name = \"out\"; input = \"by_lang\"; sink = \"collect\"; }\n"
+               ");\n",
+               SLUICE_ECONFIG, 5, "unknown key 'groupby'");
 }
 
 static void test_graph_needs_a_sink(void **state)
@@ -708,7 +724,7 @@ int main(void)
         cmocka_unit_test(test_graph_unknown_input_suggests_a_stage),
         cmocka_unit_test(test_graph_rejects_inputs_on_sources_and_missing_inputs),
         cmocka_unit_test(test_graph_needs_exactly_one_stage_kind),
-        cmocka_unit_test(test_graph_aggregate_stages_are_not_supported_yet),
+        cmocka_unit_test(test_graph_checks_the_keys_of_an_aggregate_stage_at_load),
         cmocka_unit_test(test_graph_needs_a_sink),
         cmocka_unit_test(test_graph_stage_names_stay_addressable_by_set),
         cmocka_unit_test(test_graph_unknown_top_level_and_runtime_keys_get_suggestions),
