@@ -411,7 +411,10 @@ static int parse_primary(struct parser *p, struct expr_node **out)
             *out = n;
             return SLUICE_OK;
         }
-        if (next->kind == TOK_OP && next->op == OP_LPAREN && !is_reserved(t->str)) return parse_call(p, out);
+        /* RLIKE and REGEXP are operators and, before a parenthesis, functions. */
+        if (next->kind == TOK_OP && next->op == OP_LPAREN &&
+            (!is_reserved(t->str) || strcasecmp(t->str, "rlike") == 0 || strcasecmp(t->str, "regexp") == 0))
+            return parse_call(p, out);
         if (!is_reserved(t->str)) return parse_path(p, out);
         break;
     }

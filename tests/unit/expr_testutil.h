@@ -89,6 +89,7 @@ static inline void tu_push_struct_offset(struct ArrowArray *s)
     s->offset = 0;
     for (int64_t k = 0; k < s->n_children; k++) {
         s->children[k]->offset += o;
+        s->children[k]->length -= o;
         s->children[k]->null_count = -1;
     }
 }
@@ -101,6 +102,7 @@ static inline void tu_push_list_offset(struct ArrowArray *l)
     if (k <= 0) return;
     for (int64_t i = 0; i <= l->offset + l->length; i++) offs[i] -= k < offs[i] ? k : offs[i];
     l->children[0]->offset += k;
+    l->children[0]->length -= k;
     l->children[0]->null_count = -1;
 }
 
@@ -134,15 +136,24 @@ static inline void tu_render(const struct ArrowSchema *s, const struct ArrowArra
     case SLUICE_TYPE_BOOLEAN: snprintf(out, cap, "%s", sluice_get_bool(a, p) ? "true" : "false"); break;
     case SLUICE_TYPE_LONG: snprintf(out, cap, "%lld", (long long)sluice_get_long(a, p)); break;
     case SLUICE_TYPE_DOUBLE: {
-        double d = sluice_get_double(a, p);
-        int prec = 1;
+        /* Plain decimals in a familiar range, shortest %g beyond it. */
+        double d = sluice_get_double(a, p), m = fabs(d);
         char buf[64];
+        if (isfinite(d) && (m == 0 || (m >= 1e-4 && m < 1e15))) {
+            int dec = 1;
+            for (; dec < 20; dec++) {
+                snprintf(buf, sizeof buf, "%.*f", dec, d);
+                if (strtod(buf, NULL) == d) break;
+            }
+            snprintf(out, cap, "%.*f", dec, d);
+            break;
+        }
+        int prec = 1;
         for (; prec < 17; prec++) {
             snprintf(buf, sizeof buf, "%.*g", prec, d);
             if (strtod(buf, NULL) == d) break;
         }
         snprintf(out, cap, "%.*g", prec, d);
-        if (isfinite(d) && !strpbrk(out, ".en")) strncat(out, ".0", cap - strlen(out) - 1);
         break;
     }
     case SLUICE_TYPE_STRING: {
@@ -224,4 +235,170 @@ static inline const char *tu_eval(const struct ArrowSchema *schema, const struct
     return tu_out;
 }
 
+#endif
+
+#ifndef TU_NO_ROWS
+/* ---- the standard rows --------------------------------------------------------------------
+ * After tu_rows(…, true) slices off two garbage rows, the batch holds:
+ *  row 0: a=1 b=10 d=1.5 s='Hello COVID' t='x' f=true ts=2021-05-03T07:55:40Z arr=[1, 2, 3]
+ *         sarr=['a', 'b'] st={7, 'p', {'q'}} lst=[{1, 'w1'}, {2, null}] odd='o1'
+ *  row 1: a=null b=0 d=null s=null t='' f=false ts=null arr=null sarr=[] st=null lst=null odd=null
+ *  row 2: a=-7 b=2 d=-2.5 s='Ünïcode ÀÉ covid' t='abc' f=null ts=1999-12-31T23:59:59.5Z
+ *         arr=[null, 5] sarr=[null, 'c'] st={null, null, null} lst=[] odd='o3'
+ *  row 3: a=9223372036854775807 b=-1 d=0.0 s='  pad  ' t='pad' f=true ts=1970-01-01T00:00:00Z
+ *         arr=[] sarr=null st={-1, '', {null}} lst=[null, {null, 'w4'}] odd='' */
+
+static inline void tu_list_longs(struct sluice_builder *b, int n, const int64_t *v, const bool *null)
+{
+    sluice_builder_begin_list(b);
+    for (int i = 0; i < n; i++) {
+        if (null && null[i]) tu_null(&b->children[0]);
+        else tu_long(&b->children[0], v[i]);
+    }
+    sluice_builder_end_list(b);
+}
+
+static inline void tu_list_strs(struct sluice_builder *b, int n, const char *const *v)
+{
+    sluice_builder_begin_list(b);
+    for (int i = 0; i < n; i++) {
+        if (!v[i]) tu_null(&b->children[0]);
+        else tu_str(&b->children[0], v[i]);
+    }
+    sluice_builder_end_list(b);
+}
+
+static inline void tu_st(struct sluice_builder *st, const int64_t *x, const char *y, bool inner, const char *z)
+{
+    sluice_builder_append_struct(st);
+    if (x) tu_long(&st->children[0], *x);
+    else tu_null(&st->children[0]);
+    if (y) tu_str(&st->children[1], y);
+    else tu_null(&st->children[1]);
+    if (!inner) {
+        tu_null(&st->children[2]);
+        return;
+    }
+    sluice_builder_append_struct(&st->children[2]);
+    if (z) tu_str(&st->children[2].children[0], z);
+    else tu_null(&st->children[2].children[0]);
+}
+
+static inline void tu_lst_item(struct sluice_builder *lst, const int64_t *v, const char *w)
+{
+    struct sluice_builder *e = &lst->children[0];
+    sluice_builder_append_struct(e);
+    if (v) tu_long(&e->children[0], *v);
+    else tu_null(&e->children[0]);
+    if (w) tu_str(&e->children[1], w);
+    else tu_null(&e->children[1]);
+}
+
+static inline void tu_garbage_row(struct sluice_builder *b, int k)
+{
+    sluice_builder_append_struct(b);
+    tu_long(tu_col(b, C_A), 100 + k);
+    tu_long(tu_col(b, C_B), 200 + k);
+    tu_double(tu_col(b, C_D), 300.5);
+    tu_str(tu_col(b, C_S), "garbage covid garbage");
+    tu_str(tu_col(b, C_T), "garbage");
+    tu_bool(tu_col(b, C_F), true);
+    tu_ts(tu_col(b, C_TS), "2000-01-01T00:00:00Z");
+    int64_t nines[] = { 9, 9 };
+    tu_list_longs(tu_col(b, C_ARR), 2, nines, NULL);
+    const char *g[] = { "g", "g" };
+    tu_list_strs(tu_col(b, C_SARR), 2, g);
+    int64_t x = 99;
+    tu_st(tu_col(b, C_ST), &x, "g", true, "g");
+    sluice_builder_begin_list(tu_col(b, C_LST));
+    tu_lst_item(tu_col(b, C_LST), &x, "g");
+    sluice_builder_end_list(tu_col(b, C_LST));
+    tu_str(tu_col(b, C_ODD), "g");
+}
+
+/* The standard rows; with `sliced`, behind two garbage rows and offsets at every level. */
+static inline void tu_rows(const struct ArrowSchema *schema, struct sluice_batch *out, bool sliced)
+{
+    struct sluice_builder *b = sluice_builder_new(schema);
+    if (sliced) {
+        tu_garbage_row(b, 0);
+        tu_garbage_row(b, 1);
+    }
+    /* row 0 */
+    sluice_builder_append_struct(b);
+    tu_long(tu_col(b, C_A), 1);
+    tu_long(tu_col(b, C_B), 10);
+    tu_double(tu_col(b, C_D), 1.5);
+    tu_str(tu_col(b, C_S), "Hello COVID");
+    tu_str(tu_col(b, C_T), "x");
+    tu_bool(tu_col(b, C_F), true);
+    tu_ts(tu_col(b, C_TS), "2021-05-03T07:55:40Z");
+    int64_t a123[] = { 1, 2, 3 };
+    tu_list_longs(tu_col(b, C_ARR), 3, a123, NULL);
+    const char *ab[] = { "a", "b" };
+    tu_list_strs(tu_col(b, C_SARR), 2, ab);
+    int64_t seven = 7, one = 1, two = 2, minus1 = -1;
+    tu_st(tu_col(b, C_ST), &seven, "p", true, "q");
+    sluice_builder_begin_list(tu_col(b, C_LST));
+    tu_lst_item(tu_col(b, C_LST), &one, "w1");
+    tu_lst_item(tu_col(b, C_LST), &two, NULL);
+    sluice_builder_end_list(tu_col(b, C_LST));
+    tu_str(tu_col(b, C_ODD), "o1");
+    /* row 1 */
+    sluice_builder_append_struct(b);
+    tu_null(tu_col(b, C_A));
+    tu_long(tu_col(b, C_B), 0);
+    tu_null(tu_col(b, C_D));
+    tu_null(tu_col(b, C_S));
+    tu_str(tu_col(b, C_T), "");
+    tu_bool(tu_col(b, C_F), false);
+    tu_null(tu_col(b, C_TS));
+    tu_null(tu_col(b, C_ARR));
+    tu_list_strs(tu_col(b, C_SARR), 0, NULL);
+    tu_null(tu_col(b, C_ST));
+    tu_null(tu_col(b, C_LST));
+    tu_null(tu_col(b, C_ODD));
+    /* row 2 */
+    sluice_builder_append_struct(b);
+    tu_long(tu_col(b, C_A), -7);
+    tu_long(tu_col(b, C_B), 2);
+    tu_double(tu_col(b, C_D), -2.5);
+    tu_str(tu_col(b, C_S), "Ünïcode ÀÉ covid");
+    tu_str(tu_col(b, C_T), "abc");
+    tu_null(tu_col(b, C_F));
+    tu_ts(tu_col(b, C_TS), "1999-12-31T23:59:59.5Z");
+    int64_t n5[] = { 0, 5 };
+    bool n5null[] = { true, false };
+    tu_list_longs(tu_col(b, C_ARR), 2, n5, n5null);
+    const char *nc[] = { NULL, "c" };
+    tu_list_strs(tu_col(b, C_SARR), 2, nc);
+    tu_st(tu_col(b, C_ST), NULL, NULL, false, NULL);
+    sluice_builder_begin_list(tu_col(b, C_LST));
+    sluice_builder_end_list(tu_col(b, C_LST));
+    tu_str(tu_col(b, C_ODD), "o3");
+    /* row 3 */
+    sluice_builder_append_struct(b);
+    tu_long(tu_col(b, C_A), INT64_MAX);
+    tu_long(tu_col(b, C_B), -1);
+    tu_double(tu_col(b, C_D), 0.0);
+    tu_str(tu_col(b, C_S), "  pad  ");
+    tu_str(tu_col(b, C_T), "pad");
+    tu_bool(tu_col(b, C_F), true);
+    tu_ts(tu_col(b, C_TS), "1970-01-01T00:00:00Z");
+    tu_list_longs(tu_col(b, C_ARR), 0, NULL, NULL);
+    tu_null(tu_col(b, C_SARR));
+    tu_st(tu_col(b, C_ST), &minus1, "", true, NULL);
+    sluice_builder_begin_list(tu_col(b, C_LST));
+    tu_null(&tu_col(b, C_LST)->children[0]);
+    tu_lst_item(tu_col(b, C_LST), NULL, "w4");
+    sluice_builder_end_list(tu_col(b, C_LST));
+    tu_str(tu_col(b, C_ODD), "");
+    sluice_builder_finish(b, out);
+    sluice_builder_free(b);
+    if (sliced) {
+        tu_slice(out, 2);
+        tu_push_list_offset(out->array.children[C_ARR]);
+        tu_push_list_offset(out->array.children[C_LST]);
+    }
+}
 #endif
