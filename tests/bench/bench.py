@@ -19,6 +19,8 @@ QUERIES = {
     "read_1_column": "read_1_column.conf",
     "read_8_columns": "read_8_columns.conf",
     "read_all_columns": "read_all_columns.conf",
+    "lang_count": "lang_count.conf",
+    "hashtag_count": "hashtag_count.conf",
 }
 
 
