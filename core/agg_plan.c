@@ -63,7 +63,8 @@ static int parse_alias(const char *t, size_t i, struct entry *e, struct sluice_e
 {
     i = skip_ws(t, i);
     if (!t[i]) return SLUICE_OK;
-    if (strncasecmp(t + i, "AS", 2) == 0 && !word_char(t[i + 2])) i = skip_ws(t, i + 2);
+    bool as = strncasecmp(t + i, "AS", 2) == 0 && !word_char(t[i + 2]);
+    if (as) i = skip_ws(t, i + 2);
     size_t from = i, n = 0;
     if (t[i] == '`') {
         for (i++; t[i] && !(t[i] == '`' && t[i + 1] != '`'); i++) {
@@ -75,6 +76,8 @@ static int parse_alias(const char *t, size_t i, struct entry *e, struct sluice_e
     } else if (word_start(t[i])) {
         for (; word_char(t[i]); i++)
             if (n + 1 < sizeof e->alias) e->alias[n++] = t[i];
+    } else if (as) {
+        return fail(err, t, i, "expected a name after AS%s", "");
     } else {
         return fail(err, t, i, "expected 'AS name' or the end of the aggregate, got '%s'", t + i);
     }

@@ -173,8 +173,9 @@ static void test_plan_reports_bad_entries_with_a_caret(void **state)
     fails(SLUICE_AGG_GROUP_BY, NULL, 0, LIST("sum(s = ')'"), 1, false, 0, "missing ')' to close this '('", 4);
     fails(SLUICE_AGG_GROUP_BY, NULL, 0, LIST("sum(s = ')')"), 1, false, 0,
           "expected a long argument, got boolean", 1);
-    fails(SLUICE_AGG_GROUP_BY, NULL, 0, LIST("sum(n) AS"), 1, false, 0,
-          "expected 'AS name' or the end of the aggregate, got ''", 10);
+    fails(SLUICE_AGG_GROUP_BY, NULL, 0, LIST("sum(n) AS"), 1, false, 0, "expected a name after AS", 10);
+    fails(SLUICE_AGG_GROUP_BY, NULL, 0, LIST("sum(n) + 1"), 1, false, 0,
+          "expected 'AS name' or the end of the aggregate, got '+ 1'", 8);
     fails(SLUICE_AGG_GROUP_BY, NULL, 0, LIST("sum(n) AS a b"), 1, false, 0, "unexpected 'b' after the alias", 13);
     fails(SLUICE_AGG_GROUP_BY, NULL, 0, LIST("sum(*)"), 1, false, 0, "'*' is an argument of count only", 5);
     fails(SLUICE_AGG_GROUP_BY, NULL, 0, LIST("count()"), 1, false, 0,
