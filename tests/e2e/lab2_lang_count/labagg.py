@@ -1,8 +1,8 @@
 """Independent recomputation of the lab's aggregations (hands-on 1, 2, 4)
 from the input files, in plain Python, to check what sluice printed.
 
-Each input file is one micro-batch (max_files_per_trigger = 1, files in
-name order). A line that is not JSON is a row of nulls (permissive mode).
+Files are read in name order, `files_per_batch` of them per micro-batch
+(max_files_per_trigger; 1 unless a case says otherwise). A line that is not JSON is a row of nulls (permissive mode).
 Complete mode prints every group after each batch, update mode only the
 groups that got rows in that batch, each with its running totals. Rows
 are compared per batch as sets: the order sluice prints them in is checked
@@ -30,10 +30,11 @@ def obj(v):
     return v if isinstance(v, dict) else {}
 
 
-def tweets():
+def tweets(files_per_batch=1):
     """(batch, tweet) for every line, a malformed line as {}."""
     files = sorted(f for f in glob.glob("input/*") if os.path.basename(f)[0] not in "._")
-    for batch, path in enumerate(files):
+    for i, path in enumerate(files):
+        batch = i // files_per_batch
         for line in open(path, encoding="utf-8"):
             if not line.strip():
                 continue
@@ -132,11 +133,11 @@ def queries():
     }
 
 
-def expected(query, mode):
+def expected(query, mode, files_per_batch=1):
     """The rows sluice must print, per batch."""
     keys, aggs, rows_of, sets, always = queries()[query]
     batches = []
-    for batch, t in tweets():
+    for batch, t in tweets(files_per_batch):
         while len(batches) <= batch:
             batches.append([])
         batches[batch].append(t)
@@ -170,8 +171,8 @@ def canon(row):
     return json.dumps(row, sort_keys=True)
 
 
-def check(query, mode, stdout_path):
-    want = expected(query, mode)
+def check(query, mode, stdout_path, files_per_batch=1):
+    want = expected(query, mode, files_per_batch)
     got = {}
     for line in open(stdout_path, encoding="utf-8"):
         if line.strip():
@@ -204,4 +205,4 @@ def check(query, mode, stdout_path):
 
 
 if __name__ == "__main__":
-    sys.exit(0 if check(sys.argv[1], sys.argv[2], sys.argv[3]) else 1)
+    sys.exit(0 if check(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 1) else 1)
