@@ -1,0 +1,348 @@
+/* Every function and cast over the standard rows (offsets and nulls at
+ * every level) and on constants, with Spark's edge cases: substring's
+ * position rules, HALF_UP rounding on Double.toString digits, size(NULL)
+ * = -1, element_at from the end, array_contains with nulls, string casts
+ * that fail to null, Java's Double.toString, UTC date parts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "expr_testutil.h"
+
+static struct ArrowSchema *schema, *single_schema;
+static struct sluice_batch sliced, single;
+
+static int setup(void **state)
+{
+    schema = tu_schema();
+    tu_rows(schema, &sliced, true);
+    single_schema = calloc(1, sizeof *single_schema);
+    struct sluice_error err = { 0 };
+    if (sluice_schema_parse("x BIGINT", single_schema, &err)) fail_msg("%s", err.message);
+    struct sluice_builder *b = sluice_builder_new(single_schema);
+    sluice_builder_append_struct(b);
+    tu_long(&b->children[0], 1);
+    sluice_builder_finish(b, &single);
+    sluice_builder_free(b);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    sluice_batch_release(&sliced);
+    sluice_batch_release(&single);
+    tu_schema_free(schema);
+    tu_schema_free(single_schema);
+    tu_free_bitmaps();
+    return 0;
+}
+
+static const char *rows(const char *text)
+{
+    return tu_eval(schema, &sliced, text);
+}
+
+static const char *one(const char *text)
+{
+    return tu_eval(single_schema, &single, text);
+}
+
+/* ---- strings ---------------------------------------------------------------------------------- */
+
+static void test_expr_func_maps_case_for_ascii_and_other_scripts(void **state)
+{
+    assert_string_equal(rows("lower(s)"), "'hello covid', null, 'ünïcode àé covid', '  pad  '");
+    assert_string_equal(rows("upper(s)"), "'HELLO COVID', null, 'ÜNÏCODE ÀÉ COVID', '  PAD  '");
+    assert_string_equal(one("lower('ÀÉÎ ΣΑΣ ЖЁ Ａ Ẁ Ŵ')"), "'àéî σασ жё ａ ẁ ŵ'");
+    assert_string_equal(one("upper('ÿ ς ж ß ı')"), "'Ÿ Σ Ж ß ı'");
+    assert_string_equal(one("lower(NULL)"), "null");
+    /* Long enough for the 16-byte path, with letters on both sides of every block edge. */
+    assert_string_equal(one("lower('ABCDEFGHIJKLMNOPQRSTUVWXYZ@[`{ÀZ')"), "'abcdefghijklmnopqrstuvwxyz@[`{àz'");
+    assert_string_equal(one("upper('abcdefghijklmnopqrstuvwxyz@[`{àz')"), "'ABCDEFGHIJKLMNOPQRSTUVWXYZ@[`{ÀZ'");
+}
+
+static void test_expr_func_counts_length_in_characters(void **state)
+{
+    assert_string_equal(rows("length(s)"), "11, null, 16, 7");
+    assert_string_equal(one("length('')"), "0");
+    assert_string_equal(one("length(12345)"), "5");
+}
+
+static void test_expr_func_trims_only_spaces(void **state)
+{
+    assert_string_equal(rows("trim(s)"), "'Hello COVID', null, 'Ünïcode ÀÉ covid', 'pad'");
+    assert_string_equal(one("trim('\\t x ')"), "'\t x'");
+    assert_string_equal(one("trim('   ')"), "''");
+}
+
+static void test_expr_func_concatenates_with_null_if_any_part_is_null(void **state)
+{
+    assert_string_equal(rows("concat(s, '-', a)"),
+                        "'Hello COVID-1', null, 'Ünïcode ÀÉ covid--7', '  pad  -9223372036854775807'");
+    assert_string_equal(rows("t || f"), "'xtrue', 'false', null, 'padtrue'");
+    assert_string_equal(one("concat('a', NULL)"), "null");
+    assert_string_equal(one("concat()"), "''");
+    assert_string_equal(one("concat(1.5, true, TIMESTAMP '2021-05-03 07:55:40')"), "'1.5true2021-05-03 07:55:40'");
+}
+
+static void test_expr_func_takes_substrings_with_sparks_position_rules(void **state)
+{
+    assert_string_equal(rows("substring(s, 2, 3)"), "'ell', null, 'nïc', ' pa'");
+    assert_string_equal(rows("substring(s, -5)"), "'COVID', null, 'covid', 'pad  '");
+    assert_string_equal(rows("substr(t, b)"), "'', '', 'bc', 'd'");
+    assert_string_equal(one("substring('hello', -3, 2)"), "'ll'");
+    assert_string_equal(one("substring('hello', 0, 2)"), "'he'");
+    assert_string_equal(one("substring('hello', 2)"), "'ello'");
+    assert_string_equal(one("substring('hello', 10)"), "''");
+    assert_string_equal(one("substring('hello', -10, 3)"), "''");
+    assert_string_equal(one("substring('hello', -10, 7)"), "'he'");
+    assert_string_equal(one("substring('hello', 2, -1)"), "''");
+    assert_string_equal(one("substring('hello', NULL, 1)"), "null");
+}
+
+static void test_expr_func_searches_substrings(void **state)
+{
+    assert_string_equal(rows("contains(s, 'COVID')"), "true, null, false, false");
+    assert_string_equal(rows("contains(s, t)"), "false, null, false, true");
+    assert_string_equal(rows("startswith(s, 'Hel')"), "true, null, false, false");
+    assert_string_equal(rows("endswith(s, 'covid')"), "false, null, true, false");
+    assert_string_equal(one("contains('abc', '')"), "true");
+    assert_string_equal(one("startswith('abc', '')"), "true");
+    assert_string_equal(one("endswith('', 'a')"), "false");
+    assert_string_equal(one("contains('abc', NULL)"), "null");
+}
+
+static void test_expr_func_matches_like_patterns(void **state)
+{
+    assert_string_equal(rows("lower(s) LIKE '%covid%'"), "true, null, true, false");
+    assert_string_equal(rows("s LIKE 'H_llo%'"), "true, null, false, false");
+    assert_string_equal(rows("s NOT LIKE '%covid'"), "true, null, false, true");
+    assert_string_equal(rows("s LIKE '%'"), "true, null, true, true");
+    assert_string_equal(rows("t LIKE ''"), "false, true, false, false");
+    assert_string_equal(rows("s LIKE NULL"), "null, null, null, null");
+    assert_string_equal(one("'a' LIKE 'a\\_'"), "false");
+    assert_string_equal(one("'a_' LIKE 'a\\_'"), "true");
+    assert_string_equal(one("'a%' LIKE 'a\\%'"), "true");
+    assert_string_equal(one("'ab' LIKE 'a\\%'"), "false");
+    assert_string_equal(one("'a\\\\b' LIKE 'a\\\\\\\\b'"), "true");
+    assert_string_equal(one("'aéb' LIKE 'a_b'"), "true");
+    assert_string_equal(one("'a%b' LIKE 'a!%b' ESCAPE '!'"), "true");
+    assert_string_equal(one("'axb' LIKE 'a!%b' ESCAPE '!'"), "false");
+    assert_string_equal(one("'line1\nline2' LIKE 'line1%line2'"), "true");
+    assert_string_equal(one("12 LIKE '1%'"), "true");
+}
+
+static void test_expr_func_finds_regular_expressions_anywhere_in_the_string(void **state)
+{
+    assert_string_equal(rows("s RLIKE '^[A-Z]'"), "true, null, false, false");
+    assert_string_equal(rows("s RLIKE 'c.v'"), "false, null, true, false");
+    assert_string_equal(rows("rlike(s, '\\\\s{2}')"), "false, null, false, true");
+    assert_string_equal(rows("s NOT RLIKE 'O'"), "false, null, true, true");
+    assert_string_equal(one("'Ünï' RLIKE '^.n.$'"), "true"); /* . is one character, not one byte */
+    assert_string_equal(one("'x' RLIKE NULL"), "null");
+}
+
+/* ---- arrays -------------------------------------------------------------------------------------- */
+
+static void test_expr_func_sizes_arrays_with_minus_one_for_null(void **state)
+{
+    assert_string_equal(rows("size(arr)"), "3, -1, 2, 0");
+    assert_string_equal(rows("size(sarr)"), "2, 0, 2, -1");
+    assert_string_equal(rows("size(lst) > 0"), "true, false, false, true");
+    assert_string_equal(one("size(NULL)"), "-1");
+}
+
+static void test_expr_func_picks_elements_one_based_and_from_the_end(void **state)
+{
+    assert_string_equal(rows("element_at(arr, 1)"), "1, null, null, null");
+    assert_string_equal(rows("element_at(arr, -1)"), "3, null, 5, null");
+    assert_string_equal(rows("element_at(arr, 4)"), "null, null, null, null");
+    assert_string_equal(rows("element_at(arr, -4)"), "null, null, null, null");
+    assert_string_equal(rows("element_at(sarr, -2)"), "'a', null, null, null");
+    assert_string_equal(rows("element_at(lst, 1)"), "{1, 'w1'}, null, null, null");
+    assert_string_equal(rows("element_at(lst, -1)"), "{2, null}, null, null, {null, 'w4'}");
+    assert_string_equal(rows("element_at(arr, b)"), "null, null, 5, null"); /* b = 0 at row 1 gives null */
+}
+
+static void test_expr_func_looks_for_values_in_arrays_with_null_rules(void **state)
+{
+    assert_string_equal(rows("array_contains(arr, 2)"), "true, null, null, false");
+    assert_string_equal(rows("array_contains(arr, 5)"), "false, null, true, false");
+    assert_string_equal(rows("array_contains(arr, 2.0)"), "true, null, null, false");
+    assert_string_equal(rows("array_contains(sarr, 'b')"), "true, false, null, null");
+    assert_string_equal(rows("array_contains(sarr, t)"), "false, false, null, null");
+    assert_string_equal(rows("array_contains(arr, NULL)"), "null, null, null, null");
+}
+
+/* ---- math ------------------------------------------------------------------------------------------ */
+
+static void test_expr_func_takes_absolute_values(void **state)
+{
+    assert_string_equal(rows("abs(a)"), "1, null, 7, 9223372036854775807");
+    assert_string_equal(rows("abs(d)"), "1.5, null, 2.5, 0.0");
+    assert_string_equal(one("abs(-9223372036854775808)"), "-9223372036854775808");
+    assert_string_equal(one("abs('-2')"), "2.0");
+}
+
+static void test_expr_func_rounds_half_up_like_spark(void **state)
+{
+    assert_string_equal(rows("round(d)"), "2.0, null, -3.0, 0.0");
+    assert_string_equal(rows("round(b, -1)"), "10, 0, 0, 0");
+    assert_string_equal(one("round(2.5)"), "3.0");
+    assert_string_equal(one("round(-2.5)"), "-3.0");
+    assert_string_equal(one("round(0.49999999999999994)"), "0.0");
+    assert_string_equal(one("round(2.675, 2)"), "2.68");
+    assert_string_equal(one("round(1.005, 2)"), "1.01");
+    assert_string_equal(one("round(-1.005, 2)"), "-1.01");
+    assert_string_equal(one("round(9.995, 2)"), "10.0");
+    assert_string_equal(one("round(123.456, -1)"), "120.0");
+    assert_string_equal(one("round(0.004, 2)"), "0.0");
+    assert_string_equal(one("round(0.005, 2)"), "0.01");
+    assert_string_equal(one("round(15, -1)"), "20");
+    assert_string_equal(one("round(-15, -1)"), "-20");
+    assert_string_equal(one("round(7, 2)"), "7");
+}
+
+static void test_expr_func_floors_and_ceils_to_longs(void **state)
+{
+    assert_string_equal(rows("floor(d)"), "1, null, -3, 0");
+    assert_string_equal(rows("ceil(d)"), "2, null, -2, 0");
+    assert_string_equal(rows("floor(a)"), "1, null, -7, 9223372036854775807");
+    assert_string_equal(one("ceil(1e30)"), "9223372036854775807");
+    assert_string_equal(one("floor(-0.5)"), "-1");
+}
+
+/* ---- time -------------------------------------------------------------------------------------------- */
+
+static void test_expr_func_extracts_date_parts_in_utc(void **state)
+{
+    assert_string_equal(rows("year(ts)"), "2021, null, 1999, 1970");
+    assert_string_equal(rows("month(ts)"), "5, null, 12, 1");
+    assert_string_equal(rows("dayofmonth(ts)"), "3, null, 31, 1");
+    assert_string_equal(rows("hour(ts)"), "7, null, 23, 0");
+    assert_string_equal(rows("minute(ts)"), "55, null, 59, 0");
+    assert_string_equal(rows("second(ts)"), "40, null, 59, 0");
+    assert_string_equal(one("year('2021-05-03')"), "2021");
+    assert_string_equal(one("hour(TIMESTAMP '1969-12-31 23:30:00')"), "23");
+    assert_string_equal(one("day(TIMESTAMP '1969-12-31 23:30:00')"), "31");
+}
+
+static void test_expr_func_parses_timestamps_with_and_without_a_pattern(void **state)
+{
+    assert_string_equal(one("to_timestamp('2021-05-03 07:55:40')"), "2021-05-03T07:55:40.000Z");
+    assert_string_equal(one("to_timestamp('nope')"), "null");
+    assert_string_equal(one("to_timestamp('03/05/2021 07:55:40.123', 'dd/MM/yyyy HH:mm:ss.SSS')"),
+                        "2021-05-03T07:55:40.123Z");
+    assert_string_equal(one("to_timestamp('Mon May 03 07:55:40 +0000 2021', 'EEE MMM dd HH:mm:ss Z yyyy')"),
+                        "2021-05-03T07:55:40.000Z");
+    assert_string_equal(one("to_timestamp('2021-05-03T09:55:40+02:00', 'yyyy-MM-dd''T''HH:mm:ssXXX')"),
+                        "2021-05-03T07:55:40.000Z");
+    assert_string_equal(one("to_timestamp('5/3/21 7:55 PM', 'M/d/yy h:mm a')"), "2021-05-03T19:55:00.000Z");
+    assert_string_equal(one("to_timestamp('2021-02-30', 'yyyy-MM-dd')"), "null");
+    assert_string_equal(one("to_timestamp('2021-05-03 extra', 'yyyy-MM-dd')"), "null");
+    assert_string_equal(one("to_timestamp('2021-05-03', NULL)"), "null");
+    assert_string_equal(rows("to_timestamp(t, 'yyyy')"), "null, null, null, null");
+}
+
+/* ---- casts ------------------------------------------------------------------------------------------- */
+
+static void test_expr_func_casts_strings_to_numbers_or_null(void **state)
+{
+    assert_string_equal(one("CAST('x' AS long)"), "null");
+    assert_string_equal(one("CAST(' 12 ' AS long)"), "12");
+    assert_string_equal(one("CAST('1.9' AS long)"), "1");
+    assert_string_equal(one("CAST('-1.9' AS bigint)"), "-1");
+    assert_string_equal(one("CAST('1.x' AS long)"), "null");
+    assert_string_equal(one("CAST('9223372036854775807' AS long)"), "9223372036854775807");
+    assert_string_equal(one("CAST('9223372036854775808' AS long)"), "null");
+    assert_string_equal(one("CAST('-9223372036854775808' AS long)"), "-9223372036854775808");
+    assert_string_equal(one("CAST('1e3' AS long)"), "null");
+    assert_string_equal(one("CAST('1e3' AS double)"), "1000.0");
+    assert_string_equal(one("CAST('  -2.5d ' AS double)"), "-2.5");
+    assert_string_equal(one("CAST('Infinity' AS double)"), "inf");
+    assert_string_equal(one("CAST('1.2.3' AS double)"), "null");
+    assert_string_equal(one("CAST('' AS double)"), "null");
+}
+
+static void test_expr_func_casts_strings_to_booleans_and_timestamps(void **state)
+{
+    assert_string_equal(one("CAST('yes' AS boolean)"), "true");
+    assert_string_equal(one("CAST(' T ' AS boolean)"), "true");
+    assert_string_equal(one("CAST('0' AS boolean)"), "false");
+    assert_string_equal(one("CAST('maybe' AS boolean)"), "null");
+    assert_string_equal(one("CAST('2021-05-03T07:55:40Z' AS timestamp)"), "2021-05-03T07:55:40.000Z");
+    assert_string_equal(one("CAST('2021-05-03T09:55:40+02:00' AS timestamp)"), "2021-05-03T07:55:40.000Z");
+    assert_string_equal(one("CAST('2021-05-03' AS timestamp)"), "2021-05-03T00:00:00.000Z");
+    assert_string_equal(one("CAST('2021-13-03' AS timestamp)"), "null");
+    assert_string_equal(rows("CAST(s AS timestamp)"), "null, null, null, null");
+}
+
+static void test_expr_func_casts_values_to_strings_as_spark_prints_them(void **state)
+{
+    assert_string_equal(rows("CAST(a AS string)"), "'1', null, '-7', '9223372036854775807'");
+    assert_string_equal(rows("CAST(d AS string)"), "'1.5', null, '-2.5', '0.0'");
+    assert_string_equal(rows("CAST(f AS string)"), "'true', 'false', null, 'true'");
+    assert_string_equal(rows("CAST(ts AS string)"),
+                        "'2021-05-03 07:55:40', null, '1999-12-31 23:59:59.5', '1970-01-01 00:00:00'");
+    assert_string_equal(one("CAST(1e10 AS string)"), "'1.0E10'");
+    assert_string_equal(one("CAST(1e7 AS string)"), "'1.0E7'");
+    assert_string_equal(one("CAST(9999999.5 AS string)"), "'9999999.5'");
+    assert_string_equal(one("CAST(0.001 AS string)"), "'0.001'");
+    assert_string_equal(one("CAST(0.0001 AS string)"), "'1.0E-4'");
+    assert_string_equal(one("CAST(123456789.125 AS string)"), "'1.23456789125E8'");
+    assert_string_equal(one("CAST(100.0 AS string)"), "'100.0'");
+    assert_string_equal(one("CAST(0.1 + 0.2 AS string)"), "'0.30000000000000004'");
+    assert_string_equal(one("CAST(-0.0 AS string)"), "'-0.0'");
+    assert_string_equal(one("CAST(CAST('nan' AS double) AS string)"), "'NaN'");
+    assert_string_equal(one("CAST(-9223372036854775808 AS string)"), "'-9223372036854775808'");
+}
+
+static void test_expr_func_casts_between_numbers_booleans_and_timestamps(void **state)
+{
+    assert_string_equal(rows("CAST(d AS long)"), "1, null, -2, 0");
+    assert_string_equal(rows("CAST(a AS double)"), "1.0, null, -7.0, 9.223372036854776e+18");
+    assert_string_equal(rows("CAST(a AS boolean)"), "true, null, true, true");
+    assert_string_equal(rows("CAST(f AS long)"), "1, 0, null, 1");
+    assert_string_equal(rows("CAST(ts AS long)"), "1620028540, null, 946684799, 0");
+    assert_string_equal(rows("CAST(ts AS double)"), "1620028540.0, null, 946684799.5, 0.0");
+    assert_string_equal(one("CAST(1e30 AS long)"), "9223372036854775807");
+    assert_string_equal(one("CAST(-1.5 AS long)"), "-1");
+    assert_string_equal(one("CAST(CAST('nan' AS double) AS long)"), "0");
+    assert_string_equal(one("CAST(1620028540 AS timestamp)"), "2021-05-03T07:55:40.000Z");
+    assert_string_equal(one("CAST(1620028540.5 AS timestamp)"), "2021-05-03T07:55:40.500Z");
+    assert_string_equal(one("CAST(CAST('inf' AS double) AS timestamp)"), "null");
+    assert_string_equal(one("CAST(NULL AS string)"), "null");
+    assert_string_equal(one("CAST(0.0 AS boolean)"), "false");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_expr_func_maps_case_for_ascii_and_other_scripts),
+        cmocka_unit_test(test_expr_func_counts_length_in_characters),
+        cmocka_unit_test(test_expr_func_trims_only_spaces),
+        cmocka_unit_test(test_expr_func_concatenates_with_null_if_any_part_is_null),
+        cmocka_unit_test(test_expr_func_takes_substrings_with_sparks_position_rules),
+        cmocka_unit_test(test_expr_func_searches_substrings),
+        cmocka_unit_test(test_expr_func_matches_like_patterns),
+        cmocka_unit_test(test_expr_func_finds_regular_expressions_anywhere_in_the_string),
+        cmocka_unit_test(test_expr_func_sizes_arrays_with_minus_one_for_null),
+        cmocka_unit_test(test_expr_func_picks_elements_one_based_and_from_the_end),
+        cmocka_unit_test(test_expr_func_looks_for_values_in_arrays_with_null_rules),
+        cmocka_unit_test(test_expr_func_takes_absolute_values),
+        cmocka_unit_test(test_expr_func_rounds_half_up_like_spark),
+        cmocka_unit_test(test_expr_func_floors_and_ceils_to_longs),
+        cmocka_unit_test(test_expr_func_extracts_date_parts_in_utc),
+        cmocka_unit_test(test_expr_func_parses_timestamps_with_and_without_a_pattern),
+        cmocka_unit_test(test_expr_func_casts_strings_to_numbers_or_null),
+        cmocka_unit_test(test_expr_func_casts_strings_to_booleans_and_timestamps),
+        cmocka_unit_test(test_expr_func_casts_values_to_strings_as_spark_prints_them),
+        cmocka_unit_test(test_expr_func_casts_between_numbers_booleans_and_timestamps),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
