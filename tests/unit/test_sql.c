@@ -1,0 +1,338 @@
+/* SQL over memory tables (core/sql*.c): parse errors with their positions,
+ * WHERE, GROUP BY (expressions, ordinals, aliases), HAVING, ORDER BY with
+ * Spark's null ordering and NaN, LIMIT, DISTINCT, `*`, global aggregates
+ * and Spark's result names, over a hand-built table of two batches, with
+ * the real aggregator plugins (SLUICE_PLUGIN_PATH, as ctest sets it). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "builder.h"
+#include "error.h"
+#include "loader.h"
+#include "render.h"
+#include "schema.h"
+#include "sql.h"
+#include "tables.h"
+
+static struct ArrowSchema schema;
+static struct sluice_batch batches[2];
+static struct sluice_registry *reg;
+static struct sluice_agg_catalog catalog;
+
+struct row {
+    const char *lang; /* NULL: null */
+    int64_t n;
+    bool n_null;
+    double x;
+    bool x_null;
+};
+
+static void build(struct sluice_batch *out, const struct row *rows, size_t n)
+{
+    struct sluice_builder *b = sluice_builder_new(&schema);
+    for (size_t i = 0; i < n; i++) {
+        sluice_builder_append_struct(b);
+        if (rows[i].lang) sluice_builder_append_string(&b->children[0], rows[i].lang, strlen(rows[i].lang));
+        else sluice_builder_append_null(&b->children[0]);
+        if (rows[i].n_null) sluice_builder_append_null(&b->children[1]);
+        else sluice_builder_append_long(&b->children[1], rows[i].n);
+        if (rows[i].x_null) sluice_builder_append_null(&b->children[2]);
+        else sluice_builder_append_double(&b->children[2], rows[i].x);
+    }
+    sluice_builder_finish(b, out);
+    out->schema = &schema;
+    sluice_builder_free(b);
+}
+
+static int setup(void **state)
+{
+    struct sluice_error err;
+    if (sluice_schema_parse("lang STRING, n LONG, x DOUBLE", &schema, &err)) fail_msg("%s", err.message);
+    static const struct row first[] = {
+        { "en", 3, false, 1.5, false },
+        { "fr", 1, false, 0, true },
+        { NULL, 2, false, 2.5, false },
+    };
+    static const struct row second[] = {
+        { "en", 5, false, NAN, false },
+        { "de", 0, true, 0.5, false },
+        { "fr", 4, false, -1.0, false },
+    };
+    build(&batches[0], first, 3);
+    build(&batches[1], second, 3);
+    reg = sluice_registry_new(NULL, 0);
+    sluice_sql_registry_catalog(reg, &catalog);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    sluice_batch_release(&batches[0]);
+    sluice_batch_release(&batches[1]);
+    sluice_schema_release(&schema);
+    sluice_registry_free(reg);
+    return 0;
+}
+
+/* The result as "name,name\n" then one JSON row per line. */
+static char *run_n(const char *text, size_t n_batches, int64_t max_rows)
+{
+    struct sluice_sql *q;
+    struct sluice_error err = { 0 };
+    if (sluice_sql_parse(text, &q, &err)) fail_msg("parse '%s': %s (at %d)", text, err.message, err.position);
+    const struct sluice_batch *in[2] = { &batches[0], &batches[1] };
+    struct sluice_sql_result *res;
+    if (sluice_sql_eval(q, &schema, in, n_batches, &catalog, max_rows, &res, &err))
+        fail_msg("eval '%s': %s (%s at %d; %s)", text, err.message, err.excerpt, err.position, err.hint);
+    struct sluice_buf out = { 0 };
+    for (int64_t c = 0; c < res->schema.n_children; c++)
+        sluice_buf_printf(&out, "%s%s", c ? "," : "", res->schema.children[c]->name);
+    sluice_buf_putc(&out, '\n');
+    for (int64_t r = 0; r < sluice_batch_rows(&res->batch); r++) {
+        sluice_render_row_json(&res->batch, r, &out);
+        sluice_buf_putc(&out, '\n');
+    }
+    sluice_sql_result_free(res);
+    sluice_sql_free(q);
+    return out.data;
+}
+
+static char *run(const char *text)
+{
+    return run_n(text, 2, -1);
+}
+
+#define ASSERT_RESULT(text, expected)         \
+    do {                                      \
+        char *got_ = run(text);               \
+        assert_string_equal(got_, expected);  \
+        free(got_);                           \
+    } while (0)
+
+/* The error of a statement that fails (parse or evaluation). */
+static struct sluice_error fails(const char *text)
+{
+    struct sluice_error err = { 0 };
+    struct sluice_sql *q;
+    int rc = sluice_sql_parse(text, &q, &err);
+    if (rc == SLUICE_OK) {
+        const struct sluice_batch *in[2] = { &batches[0], &batches[1] };
+        struct sluice_sql_result *res;
+        rc = sluice_sql_eval(q, &schema, in, 2, &catalog, -1, &res, &err);
+        sluice_sql_free(q);
+        if (rc == SLUICE_OK) {
+            sluice_sql_result_free(res);
+            fail_msg("'%s' should fail", text);
+        }
+    }
+    assert_int_equal(rc, SLUICE_ECONFIG);
+    return err;
+}
+
+#define ASSERT_FAILS(text, msg, pos)                       \
+    do {                                                  \
+        struct sluice_error e_ = fails(text);             \
+        assert_string_equal(e_.message, msg);             \
+        assert_int_equal(e_.position, pos);               \
+    } while (0)
+
+/* ---- parsing -------------------------------------------------------------------- */
+
+static void test_sql_parse_errors_name_the_character(void **state)
+{
+    ASSERT_FAILS("SELEC lang FROM t", "expected SELECT at character 1", 1);
+    ASSERT_FAILS("SELECT lang t", "expected FROM and a table at character 14", 14);
+    ASSERT_FAILS("SELECT lang FROM", "expected a table name after FROM at character 17", 17);
+    ASSERT_FAILS("SELECT lang FROM t u", "expected WHERE, GROUP BY, HAVING, ORDER BY or LIMIT after the table "
+                 "at character 20", 20);
+    ASSERT_FAILS("SELECT lang FROM t GROUP lang", "expected BY after GROUP at character 26", 26);
+    ASSERT_FAILS("SELECT lang FROM t LIMIT x", "expected a number of rows after LIMIT at character 26", 26);
+    ASSERT_FAILS("SELECT lang FROM t LIMIT 1 2", "unexpected '2' after LIMIT 1 at character 28", 28);
+    ASSERT_FAILS("SELECT n FROM t ORDER BY n LIMIT 2 WHERE n > 1", "unexpected WHERE at character 36", 36);
+    ASSERT_FAILS("SELECT n FROM t WHERE n > 1 WHERE n < 3", "unexpected WHERE at character 29", 29);
+    ASSERT_FAILS("SELECT (lang FROM t", "'(' at character 8 is not closed", 8);
+    ASSERT_FAILS("SELECT lang) FROM t", "')' at character 12 closes nothing", 12);
+    ASSERT_FAILS("SELECT 'abc FROM t", "string starting at character 8 is not closed", 8);
+    ASSERT_FAILS("SELECT lang, FROM t", "expected an expression or * at character 14", 14);
+    ASSERT_FAILS("SELECT lang FROM t WHERE", "expected a condition after WHERE at character 25", 25);
+    ASSERT_FAILS("SELECT n FROM t ORDER BY n NULLS", "expected FIRST or LAST after NULLS at character 33", 33);
+    ASSERT_FAILS("SELECT n FROM t; SELECT 1 FROM t", "one statement only: unexpected ';' at character 16", 16);
+    ASSERT_FAILS("SELECT lang WHERE n > 1", "expected FROM before WHERE at character 13", 13);
+}
+
+static void test_sql_parse_finds_clauses_aliases_and_table(void **state)
+{
+    struct sluice_sql *q;
+    struct sluice_error err;
+    assert_int_equal(sluice_sql_parse("select `from`.x AS `a b`, n m from `my table` where x.from > 1 "
+                                      "group by 1 order by n desc nulls first limit 3;", &q, &err), SLUICE_OK);
+    assert_string_equal(sluice_sql_table(q), "my table");
+    sluice_sql_free(q);
+}
+
+/* ---- evaluation ------------------------------------------------------------------- */
+
+static void test_sql_expression_errors_point_into_the_statement(void **state)
+{
+    struct sluice_error e = fails("SELECT lang FROM t WHERE lng = 'en'");
+    assert_string_equal(e.message, "no column 'lng' in the input");
+    assert_string_equal(e.excerpt, "SELECT lang FROM t WHERE lng = 'en'");
+    assert_int_equal(e.position, 26);
+    /* The compiler's own "at character N" is moved too. */
+    e = fails("SELECT lang FROM t WHERE n > > 1");
+    assert_int_equal(e.position, 30);
+    assert_non_null(strstr(e.message, "at character 30"));
+    ASSERT_FAILS("SELECT lang FROM t WHERE n + 1", "WHERE needs a boolean condition, got long at character 26", 26);
+    ASSERT_FAILS("SELECT lang FROM t WHERE count(1) > 1",
+                 "aggregate functions are not allowed in WHERE at character 26: use HAVING", 26);
+}
+
+static void test_sql_rejects_a_column_neither_grouped_nor_aggregated(void **state)
+{
+    struct sluice_error e = fails("SELECT lang, n + 1 FROM t GROUP BY lang");
+    assert_string_equal(e.message, "column 'n' is neither in GROUP BY nor inside an aggregate function");
+    assert_int_equal(e.position, 14);
+    e = fails("SELECT lang, count(1) FROM t GROUP BY lang ORDER BY nope");
+    assert_string_equal(e.message, "no column 'nope' in the input");
+    assert_int_equal(e.position, 53);
+    ASSERT_FAILS("SELECT *, count(1) FROM t", "SELECT * cannot be used with GROUP BY or aggregates at character 8", 8);
+    ASSERT_FAILS("SELECT lang FROM t GROUP BY 3",
+                 "GROUP BY position 3 is not an expression of the select list (1 to 1) at character 29", 29);
+    ASSERT_FAILS("SELECT lang FROM t ORDER BY 2", "ORDER BY position 2 is not in the select list (1 to 1) at "
+                 "character 29", 29);
+}
+
+static void test_sql_where_filters_and_select_names_columns(void **state)
+{
+    ASSERT_RESULT("SELECT lang, n * 2 AS n2, n + 1 FROM t WHERE n > 2",
+                  "lang,n2,(n + 1)\n"
+                  "{\"lang\":\"en\",\"n2\":6,\"(n + 1)\":4}\n"
+                  "{\"lang\":\"en\",\"n2\":10,\"(n + 1)\":6}\n"
+                  "{\"lang\":\"fr\",\"n2\":8,\"(n + 1)\":5}\n");
+    ASSERT_RESULT("SELECT * FROM t WHERE lang = 'fr'",
+                  "lang,n,x\n"
+                  "{\"lang\":\"fr\",\"n\":1,\"x\":null}\n"
+                  "{\"lang\":\"fr\",\"n\":4,\"x\":-1.0}\n");
+}
+
+static void test_sql_group_by_having_order_by(void **state)
+{
+    ASSERT_RESULT("SELECT lang, count(1), sum(n) AS total FROM t GROUP BY lang HAVING count(1) >= 1 "
+                  "ORDER BY total DESC",
+                  "lang,count(1),total\n"
+                  "{\"lang\":\"en\",\"count(1)\":2,\"total\":8}\n"
+                  "{\"lang\":\"fr\",\"count(1)\":2,\"total\":5}\n"
+                  "{\"lang\":null,\"count(1)\":1,\"total\":2}\n"
+                  "{\"lang\":\"de\",\"count(1)\":1,\"total\":null}\n");
+    /* HAVING on an aggregate absent from SELECT, and on an alias. */
+    ASSERT_RESULT("SELECT lang FROM t GROUP BY lang HAVING max(n) > 3 ORDER BY lang",
+                  "lang\n{\"lang\":\"en\"}\n{\"lang\":\"fr\"}\n");
+    ASSERT_RESULT("SELECT lang, count(*) AS c FROM t WHERE n IS NOT NULL GROUP BY lang HAVING c > 1 ORDER BY lang",
+                  "lang,c\n{\"lang\":\"en\",\"c\":2}\n{\"lang\":\"fr\",\"c\":2}\n");
+    /* Ordinal and alias keys, an expression over an aggregate, ORDER BY an aggregate. */
+    ASSERT_RESULT("SELECT upper(lang) AS L, count(1) * 10 FROM t GROUP BY 1 ORDER BY count(1) DESC, L",
+                  "L,(count(1) * 10)\n"
+                  "{\"L\":\"EN\",\"(count(1) * 10)\":20}\n"
+                  "{\"L\":\"FR\",\"(count(1) * 10)\":20}\n"
+                  "{\"L\":null,\"(count(1) * 10)\":10}\n"
+                  "{\"L\":\"DE\",\"(count(1) * 10)\":10}\n");
+    ASSERT_RESULT("SELECT upper(lang) AS L FROM t GROUP BY L ORDER BY L DESC LIMIT 2",
+                  "L\n{\"L\":\"FR\"}\n{\"L\":\"EN\"}\n");
+    ASSERT_RESULT("SELECT DISTINCT lang FROM t ORDER BY lang",
+                  "lang\n{\"lang\":null}\n{\"lang\":\"de\"}\n{\"lang\":\"en\"}\n{\"lang\":\"fr\"}\n");
+}
+
+static void test_sql_count_without_group_by_is_one_global_row(void **state)
+{
+    ASSERT_RESULT("SELECT count(1) FROM stream_size", "count(1)\n{\"count(1)\":6}\n");
+    ASSERT_RESULT("select COUNT(*), avg(n), min(lang) from t where false",
+                  "count(1),avg(n),min(lang)\n{\"count(1)\":0,\"avg(n)\":null,\"min(lang)\":null}\n");
+    char *got = run_n("SELECT count(1) AS rows FROM t", 0, -1);
+    assert_string_equal(got, "rows\n{\"rows\":0}\n");
+    free(got);
+}
+
+static void test_sql_order_by_puts_nulls_first_ascending_and_last_descending(void **state)
+{
+    ASSERT_RESULT("SELECT lang, n FROM t ORDER BY lang",
+                  "lang,n\n"
+                  "{\"lang\":null,\"n\":2}\n"
+                  "{\"lang\":\"de\",\"n\":null}\n"
+                  "{\"lang\":\"en\",\"n\":3}\n" /* stable: table order among equals */
+                  "{\"lang\":\"en\",\"n\":5}\n"
+                  "{\"lang\":\"fr\",\"n\":1}\n"
+                  "{\"lang\":\"fr\",\"n\":4}\n");
+    ASSERT_RESULT("SELECT x FROM t ORDER BY x DESC",
+                  "x\n{\"x\":\"NaN\"}\n{\"x\":2.5}\n{\"x\":1.5}\n{\"x\":0.5}\n{\"x\":-1.0}\n{\"x\":null}\n");
+    ASSERT_RESULT("SELECT n FROM t ORDER BY n ASC NULLS LAST LIMIT 3", "n\n{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
+    ASSERT_RESULT("SELECT n FROM t ORDER BY n DESC NULLS FIRST LIMIT 2", "n\n{\"n\":null}\n{\"n\":5}\n");
+    /* By an input column not selected, and by position. */
+    ASSERT_RESULT("SELECT lang FROM t WHERE lang IS NOT NULL ORDER BY n DESC LIMIT 2",
+                  "lang\n{\"lang\":\"en\"}\n{\"lang\":\"fr\"}\n");
+    ASSERT_RESULT("SELECT lang, n FROM t ORDER BY 2 DESC LIMIT 1", "lang,n\n{\"lang\":\"en\",\"n\":5}\n");
+}
+
+static void test_sql_limit_and_max_rows_cut_the_result(void **state)
+{
+    ASSERT_RESULT("SELECT n FROM t LIMIT 0", "n\n");
+    ASSERT_RESULT("SELECT n FROM t LIMIT 2", "n\n{\"n\":3}\n{\"n\":1}\n");
+    char *got = run_n("SELECT n FROM t", 2, 1);
+    assert_string_equal(got, "n\n{\"n\":3}\n");
+    free(got);
+    got = run_n("SELECT n FROM t", 1, -1); /* one batch: no copy, same rows */
+    assert_string_equal(got, "n\n{\"n\":3}\n{\"n\":1}\n{\"n\":2}\n");
+    free(got);
+}
+
+static void test_sql_run_reads_a_snapshot_and_names_missing_tables(void **state)
+{
+    struct sluice_tables *tables = sluice_tables_new();
+    struct sluice_table *t;
+    struct sluice_error err;
+    assert_int_equal(sluice_tables_open(tables, "Tweets", &schema, &t, &err), SLUICE_OK);
+    sluice_table_begin(t, 0, false);
+    struct sluice_batch copy;
+    static const struct row rows[] = { { "en", 7, false, 1, false } };
+    build(&copy, rows, 1);
+    sluice_table_add(t, &copy);
+    sluice_table_commit(t);
+
+    struct sluice_sql_result *res;
+    assert_int_equal(sluice_sql_run("SELECT sum(n) FROM tweets", tables, &catalog, -1, &res, &err), SLUICE_OK);
+    assert_int_equal(sluice_batch_rows(&res->batch), 1);
+    struct sluice_buf out = { 0 };
+    sluice_render_row_json(&res->batch, 0, &out);
+    assert_string_equal(out.data, "{\"sum(n)\":7}");
+    sluice_buf_free(&out);
+    sluice_sql_result_free(res);
+
+    assert_int_equal(sluice_sql_run("SELECT * FROM nope", tables, &catalog, -1, &res, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "no memory table 'nope' at character 15");
+    assert_string_equal(err.hint, "the tables are: Tweets");
+    sluice_table_close(t);
+    sluice_tables_free(tables);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sql_parse_errors_name_the_character),
+        cmocka_unit_test(test_sql_parse_finds_clauses_aliases_and_table),
+        cmocka_unit_test(test_sql_expression_errors_point_into_the_statement),
+        cmocka_unit_test(test_sql_rejects_a_column_neither_grouped_nor_aggregated),
+        cmocka_unit_test(test_sql_where_filters_and_select_names_columns),
+        cmocka_unit_test(test_sql_group_by_having_order_by),
+        cmocka_unit_test(test_sql_count_without_group_by_is_one_global_row),
+        cmocka_unit_test(test_sql_order_by_puts_nulls_first_ascending_and_last_descending),
+        cmocka_unit_test(test_sql_limit_and_max_rows_cut_the_result),
+        cmocka_unit_test(test_sql_run_reads_a_snapshot_and_names_missing_tables),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
