@@ -15,6 +15,7 @@
 #include "render.h"
 #include "schema.h"
 #include "stage.h"
+#include "tables.h"
 #include "timefmt.h"
 
 #include <sluice/plugin.h>
@@ -59,6 +60,12 @@ static int64_t host_builder_rows(const struct sluice_builder *b) { return b->len
 static int host_parse_timestamp(const char *s, size_t n, int64_t *us)
 {
     return sluice_time_parse(s, n, us) == 0 ? SLUICE_OK : SLUICE_EDATA;
+}
+
+static int host_table_open(struct sluice_ctx *ctx, const char *name, struct sluice_table **out,
+                           struct sluice_error *err)
+{
+    return sluice_tables_open(sluice_tables_global(), name, sluice_ctx_input_schema(ctx), out, err);
 }
 
 static const struct sluice_host host = {
@@ -119,6 +126,12 @@ static const struct sluice_host host = {
     .expr_eval = sluice_expr_eval,
     .expr_free = sluice_expr_free,
     .array_take = sluice_array_take,
+
+    .table_open = host_table_open,
+    .table_begin = sluice_table_begin,
+    .table_add = sluice_table_add,
+    .table_commit = sluice_table_commit,
+    .table_close = sluice_table_close,
 };
 
 const struct sluice_host *sluice_host(void)

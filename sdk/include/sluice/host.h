@@ -35,6 +35,7 @@ struct sluice_ctx;      /* one stage, as the core sees it (opaque) */
 struct sluice_builder;  /* builds Arrow arrays (opaque) */
 struct sluice_decoder;  /* turns JSON-lines or CSV text into batches (opaque) */
 struct sluice_expr;     /* a compiled expression (opaque) */
+struct sluice_table;    /* an in-memory table (opaque) */
 
 enum sluice_log_level {
     SLUICE_LOG_ERROR = 0,
@@ -217,6 +218,25 @@ struct sluice_host {
      * deep; an index of -1 gives a null slot. For filter and explode. */
     void (*array_take)(const struct ArrowSchema *schema, const struct ArrowArray *a, const int64_t *indices,
                        int64_t n, struct ArrowArray *out);
+
+    /* ---- in-memory tables (the memory sink), read over runtime.http and by `sluice query` ---- */
+    /* open(): create the table `name` holding rows of the stage's input
+     * schema. SLUICE_ECONFIG when a table of that name exists (names compare
+     * case-insensitively, as Spark's query names do). *out is the stage's
+     * until table_close. Readers take snapshots and never block the writer. */
+    int (*table_open)(struct sluice_ctx *ctx, const char *name, struct sluice_table **out,
+                      struct sluice_error *err);
+    /* begin(): start micro-batch `batch_id`, whose rows will replace the
+     * table (`replace`: complete mode) or be appended to it. Returns false
+     * when the id was already committed (a replay after a crash): the
+     * micro-batch's rows are then dropped, so a replay never duplicates them. */
+    bool (*table_begin)(struct sluice_table *t, int64_t batch_id, bool replace);
+    /* write(): add rows to the micro-batch; *batch is moved in (left empty). */
+    void (*table_add)(struct sluice_table *t, struct sluice_batch *batch);
+    /* end(): publish the micro-batch; readers see all of it from now on, at once. */
+    void (*table_commit)(struct sluice_table *t);
+    /* close(): drop the table (readers holding a snapshot keep it). */
+    void (*table_close)(struct sluice_table *t);
 };
 
 #endif /* SLUICE_HOST_H */
