@@ -14,6 +14,7 @@ static const char usage[] =
     "  schema infer FILE                 print a schema inferred from JSON lines (Spark JSON)\n"
     "  schema show SCHEMA                print a schema (JSON, DDL or @file) as a tree\n"
     "  gen tweets DIR [options]          write synthetic lab-shaped tweet files\n"
+    "  cat PATH [--batch N]              print the rows a file sink committed, as JSON lines\n"
     "\n"
     "Options:\n"
     "  -h, --help     show help (also after any command)\n"
@@ -29,7 +30,7 @@ struct command {
 static const struct command commands[] = {
     { "run", sluice_cmd_run },         { "check", sluice_cmd_check },
     { "plugins", sluice_cmd_plugins }, { "schema", sluice_cmd_schema },
-    { "gen", sluice_cmd_gen },
+    { "gen", sluice_cmd_gen },         { "cat", sluice_cmd_cat },
 };
 
 int main(int argc, char **argv)
