@@ -1,0 +1,1 @@
+"$SLUICE" run pipeline.conf
