@@ -2,6 +2,7 @@
  * an Arrow column, and the accessors plugins use to plan around it. */
 #include "expr.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,70 @@ void sluice_expr_free(struct sluice_expr *e)
     free(e->regexes);
     sluice_arena_unref(e->arena);
     free(e);
+}
+
+/* ---- scratch memory ---------------------------------------------------------------------- */
+
+/* Each evaluating thread keeps one scratch arena whose first chunk is sized
+ * to the largest batch it has seen, so steady-state evaluation allocates
+ * nothing and touches no fresh pages; it is reset after every call and
+ * freed when the thread exits. */
+struct scratch_slot {
+    struct sluice_arena *arena;
+    size_t cap;   /* first chunk of the arena */
+    size_t base;  /* sluice_arena_bytes of the fresh arena: more means it outgrew its chunk */
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_slot_free(void *p)
+{
+    struct scratch_slot *slot = p;
+    sluice_arena_unref(slot->arena);
+    free(slot);
+}
+
+static void scratch_key_make(void)
+{
+    if (pthread_key_create(&scratch_key, scratch_slot_free) != 0) abort();
+}
+
+static struct scratch_slot *scratch_slot(void)
+{
+    pthread_once(&scratch_once, scratch_key_make);
+    struct scratch_slot *slot = pthread_getspecific(scratch_key);
+    if (!slot) {
+        slot = sluice_xcalloc(1, sizeof *slot);
+        pthread_setspecific(scratch_key, slot);
+    }
+    return slot;
+}
+
+static struct sluice_arena *scratch_get(size_t want)
+{
+    struct scratch_slot *slot = scratch_slot();
+    if (!slot->arena || slot->cap < want) {
+        sluice_arena_unref(slot->arena);
+        slot->cap = want > slot->cap ? want : slot->cap;
+        slot->arena = sluice_arena_new(slot->cap);
+        slot->base = sluice_arena_bytes(slot->arena);
+    }
+    return slot->arena;
+}
+
+/* After a call: keep the arena for the next one, larger if this call outgrew it. */
+static void scratch_put(struct sluice_arena *a)
+{
+    struct scratch_slot *slot = scratch_slot();
+    size_t used = sluice_arena_bytes(a);
+    if (used > slot->base) {
+        sluice_arena_unref(a);
+        slot->arena = NULL;
+        slot->cap = used + used / 4;
+        return;
+    }
+    sluice_arena_reset(a);
 }
 
 /* ---- the result as an Arrow column ---------------------------------------------------- */
@@ -164,7 +229,7 @@ int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in,
                                 (long long)e->input_children);
     struct ectx c = { .n = root->length, .root = root };
     /* Most vectors are a few bytes per row; start the scratch near that. */
-    c.scratch = sluice_arena_new((size_t)(root->length > 0 ? root->length : 1) * 32 + 4096);
+    c.scratch = scratch_get((size_t)(root->length > 0 ? root->length : 1) * 32 + 4096);
     c.memo = sluice_arena_calloc(c.scratch, (size_t)e->n_nodes * sizeof *c.memo + 1);
     const struct evec *v = sluice_expr_eval_node(&c, e->root);
     enum sluice_type t = e->root->type;
@@ -179,6 +244,9 @@ int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in,
     } else {
         scalar_out(&c, t, v, out);
     }
-    ectx_finish(&c);
+    struct sluice_arena *scratch = c.scratch;
+    c.scratch = NULL;
+    ectx_release(&c);
+    scratch_put(scratch);
     return SLUICE_OK;
 }

@@ -53,11 +53,18 @@ void ectx_own(struct ectx *c, struct ArrowArray *a)
     c->owned[c->n_owned++] = a;
 }
 
-void ectx_finish(struct ectx *c)
+void ectx_release(struct ectx *c)
 {
     for (int i = 0; i < c->n_owned; i++)
         if (c->owned[i]->release) c->owned[i]->release(c->owned[i]);
+    c->n_owned = 0;
     if (c->match_data) sluice_expr_match_data_free(c->match_data);
+    c->match_data = NULL;
+}
+
+void ectx_finish(struct ectx *c)
+{
+    ectx_release(c);
     sluice_arena_unref(c->scratch);
     c->scratch = NULL;
 }

@@ -88,34 +88,76 @@ static bool cont(unsigned char b)
     return (b & 0xC0) == 0x80;
 }
 
-/* Map the multi-byte characters of s[0, n) in place (ASCII is done already). */
-static void case_fixup(unsigned char *s, size_t n, bool upper)
+/* Only these lead bytes can start a character the tables map: C3..D6
+ * (U+00C0..U+05BF) and E1, EF (Latin Extended Additional, fullwidth).
+ * Continuation bytes, Arabic, CJK and emoji never match, so text in other
+ * scripts costs one vector compare per 16 bytes. */
+static inline bool mapped_lead(unsigned char b)
 {
-    for (size_t i = 0; i < n;) {
-        unsigned char b = s[i];
-        if (b < 0x80) {
-            i++;
-        } else if ((b & 0xE0) == 0xC0 && i + 1 < n && cont(s[i + 1])) {
-            uint32_t cp = ((uint32_t)(b & 0x1F) << 6) | (s[i + 1] & 0x3F);
-            uint32_t m = upper ? upper_cp(cp) : lower_cp(cp);
-            if (m != cp && m >= 0x80 && m < 0x800) {
-                s[i] = (unsigned char)(0xC0 | (m >> 6));
-                s[i + 1] = (unsigned char)(0x80 | (m & 0x3F));
-            }
-            i += 2;
-        } else if ((b & 0xF0) == 0xE0 && i + 2 < n && cont(s[i + 1]) && cont(s[i + 2])) {
-            uint32_t cp = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
-            uint32_t m = upper ? upper_cp(cp) : lower_cp(cp);
-            if (m != cp && m >= 0x800 && m < 0x10000) {
-                s[i] = (unsigned char)(0xE0 | (m >> 12));
-                s[i + 1] = (unsigned char)(0x80 | ((m >> 6) & 0x3F));
-                s[i + 2] = (unsigned char)(0x80 | (m & 0x3F));
-            }
-            i += 3;
-        } else {
-            i++;
+    return (b >= 0xC3 && b <= 0xD6) || b == 0xE1 || b == 0xEF;
+}
+
+/* Map the character starting at s[q] in place if it ends by `end`. */
+static inline void map_char(unsigned char *s, size_t q, size_t end, bool upper)
+{
+    unsigned char b = s[q];
+    if (b < 0xE0) {
+        if (q + 1 >= end || !cont(s[q + 1])) return;
+        uint32_t cp = ((uint32_t)(b & 0x1F) << 6) | (s[q + 1] & 0x3F);
+        uint32_t m = upper ? upper_cp(cp) : lower_cp(cp);
+        if (m != cp && m >= 0x80 && m < 0x800) {
+            s[q] = (unsigned char)(0xC0 | (m >> 6));
+            s[q + 1] = (unsigned char)(0x80 | (m & 0x3F));
+        }
+    } else {
+        if (q + 2 >= end || !cont(s[q + 1]) || !cont(s[q + 2])) return;
+        uint32_t cp = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(s[q + 1] & 0x3F) << 6) | (s[q + 2] & 0x3F);
+        uint32_t m = upper ? upper_cp(cp) : lower_cp(cp);
+        if (m != cp && m >= 0x800 && m < 0x10000) {
+            s[q] = (unsigned char)(0xE0 | (m >> 12));
+            s[q + 1] = (unsigned char)(0x80 | ((m >> 6) & 0x3F));
+            s[q + 2] = (unsigned char)(0x80 | (m & 0x3F));
         }
     }
+}
+
+/* Map the multi-byte characters of rows data[offs[i], offs[i+1]) in place
+ * (their ASCII is done already): find mapped lead bytes across the whole
+ * column, then map each one whose character lies inside its row, so a
+ * broken character at a row's end never reaches into the next row. */
+static void case_fixup_column(unsigned char *data, const int32_t *offs, int64_t n, bool upper)
+{
+    size_t len = (size_t)offs[n];
+    int64_t r = 0;
+    size_t i = (size_t)offs[0];
+#if defined(__SSE2__)
+    const __m128i bias = _mm_set1_epi8((char)(0x80 - 0xC3)), limit = _mm_set1_epi8((char)(0x80 + 20));
+    const __m128i e1 = _mm_set1_epi8((char)0xE1), ef = _mm_set1_epi8((char)0xEF);
+    for (; i + 16 <= len; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(data + i));
+        __m128i hit = _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(x, bias), limit),
+                                   _mm_or_si128(_mm_cmpeq_epi8(x, e1), _mm_cmpeq_epi8(x, ef)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        while (mask) {
+            size_t q = i + (size_t)__builtin_ctz(mask);
+            mask &= mask - 1;
+            while ((size_t)offs[r + 1] <= q) r++;
+            map_char(data, q, (size_t)offs[r + 1], upper);
+        }
+    }
+#endif
+    for (; i < len; i++) {
+        if (!mapped_lead(data[i])) continue;
+        while ((size_t)offs[r + 1] <= i) r++;
+        map_char(data, i, (size_t)offs[r + 1], upper);
+    }
+}
+
+/* The same for one string. */
+static void case_fixup(unsigned char *s, size_t n, bool upper)
+{
+    for (size_t i = 0; i < n; i++)
+        if (mapped_lead(s[i])) map_char(s, i, n, upper);
 }
 
 /* Case-map n bytes from src to dst; returns whether any byte was >= 0x80. */
@@ -152,12 +194,10 @@ static const struct evec *case_map(struct ectx *c, const struct evec *a, bool up
     int32_t *offs = ectx_alloc(c, ((size_t)n + 1) * sizeof *offs);
     for (int64_t i = 0; i <= n; i++) offs[i] = a->offs[i] - base;
     unsigned char *dst = ectx_alloc(c, (size_t)(end - base));
-    const unsigned char *src = (const unsigned char *)a->data + base;
-    /* Row by row, so a broken character at a row's end never meets the next row. */
-    for (int64_t i = 0; i < n; i++) {
-        size_t len = (size_t)(offs[i + 1] - offs[i]);
-        if (ascii_case(src + offs[i], dst + offs[i], len, upper)) case_fixup(dst + offs[i], len, upper);
-    }
+    /* ASCII for the whole column in one pass (rows are contiguous, and no
+     * ASCII byte belongs to a longer character), then the other letters. */
+    if (ascii_case((const unsigned char *)a->data + base, dst, (size_t)(end - base), upper))
+        case_fixup_column(dst, offs, n, upper);
     v->offs = offs;
     v->data = (const char *)dst;
     return v;
@@ -165,11 +205,19 @@ static const struct evec *case_map(struct ectx *c, const struct evec *a, bool up
 
 /* ---- the rest -------------------------------------------------------------------- */
 
+/* Characters are bytes minus continuation bytes (10xxxxxx), counted eight at a time. */
 static size_t char_count(const char *s, size_t n)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) k += !cont((unsigned char)s[i]);
-    return k;
+    size_t conts = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        /* One bit per continuation byte, summed by a multiply (no popcount instruction needed). */
+        uint64_t m = (w & ~(w << 1) & 0x8080808080808080ULL) >> 7;
+        conts += (size_t)((m * 0x0101010101010101ULL) >> 56);
+    }
+    for (; i < n; i++) conts += cont((unsigned char)s[i]);
+    return n - conts;
 }
 
 /* Byte offset of character `chars` of s (n bytes), clamped to n. */

@@ -226,7 +226,9 @@ struct ectx {
 
 /* Release `a` when the call ends. */
 void ectx_own(struct ectx *c, struct ArrowArray *a);
-/* Free what a call made (owned arrays, match data) and the scratch arena. */
+/* Free what a call made (owned arrays, match data) but not the scratch arena. */
+void ectx_release(struct ectx *c);
+/* ectx_release, then drop the scratch arena. */
 void ectx_finish(struct ectx *c);
 /* -1, 0 or 1 per row comparing a and b, both of type t (Spark's order: NaN largest). */
 void sluice_expr_compare(struct ectx *c, enum sluice_type t, const struct evec *a, const struct evec *b,

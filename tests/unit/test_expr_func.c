@@ -66,6 +66,27 @@ static void test_expr_func_maps_case_for_ascii_and_other_scripts(void **state)
     assert_string_equal(one("upper('abcdefghijklmnopqrstuvwxyz@[`{àz')"), "'ABCDEFGHIJKLMNOPQRSTUVWXYZ@[`{ÀZ'");
 }
 
+static void test_expr_func_never_maps_a_broken_character_across_rows(void **state)
+{
+    /* Row 0 ends with a lone lead byte, row 1 starts with a lone continuation byte. */
+    struct ArrowSchema one_col;
+    struct sluice_error err = { 0 };
+    if (sluice_schema_parse("s STRING", &one_col, &err)) fail_msg("%s", err.message);
+    struct sluice_builder *b = sluice_builder_new(&one_col);
+    const char *rows_in[] = { "\xc3\x89\xc3", "\x80\xc3\x89Z", "\xd0\x96\xe1\xba\x80\xef\xbc\xa1" };
+    for (int i = 0; i < 3; i++) {
+        sluice_builder_append_struct(b);
+        tu_str(&b->children[0], rows_in[i]);
+    }
+    struct sluice_batch batch;
+    sluice_builder_finish(b, &batch);
+    sluice_builder_free(b);
+    assert_string_equal(tu_eval(&one_col, &batch, "lower(s)"), "'\xc3\xa9\xc3', '\x80\xc3\xa9z', 'жẁａ'");
+    assert_string_equal(tu_eval(&one_col, &batch, "upper(lower(s))"), "'\xc3\x89\xc3', '\x80\xc3\x89Z', 'ЖẀＡ'");
+    sluice_batch_release(&batch);
+    sluice_schema_release(&one_col);
+}
+
 static void test_expr_func_counts_length_in_characters(void **state)
 {
     assert_string_equal(rows("length(s)"), "11, null, 16, 7");
@@ -324,6 +345,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_expr_func_maps_case_for_ascii_and_other_scripts),
+        cmocka_unit_test(test_expr_func_never_maps_a_broken_character_across_rows),
         cmocka_unit_test(test_expr_func_counts_length_in_characters),
         cmocka_unit_test(test_expr_func_trims_only_spaces),
         cmocka_unit_test(test_expr_func_concatenates_with_null_if_any_part_is_null),
