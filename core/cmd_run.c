@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "engine.h"
 #include "graph.h"
+#include "http.h"
 
 static const char help[] =
     "Usage: sluice run CONFIG [--set key=value]... [options]\n"
@@ -33,7 +34,9 @@ int sluice_cmd_run(int argc, char **argv)
 
     struct sluice_error err = { 0 };
     struct sluice_graph *g = NULL;
+    struct sluice_http *http = NULL;
     rc = sluice_graph_load(args.config, args.sets, args.n_sets, &g, &err);
+    if (!rc) rc = sluice_http_start_graph(g, &http, &err); /* runtime.http: before any batch */
     if (!rc) rc = sluice_graph_open(g, &err);
     if (!rc) {
         struct sluice_run_opts opts = { .max_batches = args.max_batches };
@@ -41,6 +44,7 @@ int sluice_cmd_run(int argc, char **argv)
     }
     int status = rc ? sluice_cli_fail(&err) : 0;
     fflush(stdout);
+    sluice_http_stop(http);
     sluice_graph_free(g);
     free(args.sets);
     return status;

@@ -24,6 +24,7 @@
 #include "error.h"
 #include "log.h"
 #include "mem.h"
+#include "progress.h"
 #include "timefmt.h"
 
 /* How long an idle "0 seconds" trigger waits before asking the sources
@@ -390,6 +391,8 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, s
         sluice_log(SLUICE_LOG_DEBUG, q->aggs[i]->name, "batch %lld: %lld groups in state, %zu bytes",
                    (long long)batch_id, (long long)st.groups, st.bytes);
     }
+    sluice_progress_record(&(struct sluice_progress_batch){ .query = g->name, .source = src->name,
+        .batch_id = batch_id, .duration_us = us, .sink_rows = rows, .malformed = malformed, .end_offset = end });
     return SLUICE_OK;
 }
 

@@ -385,7 +385,10 @@ static int project(struct run *r)
         const struct sluice_batch *base = held_get(&r->base);
         struct ArrowArray *cols = sluice_xcalloc(r->n_cols + 1, sizeof *cols);
         for (size_t i = 0; i < r->n_cols && !rc; i++) {
-            sluice_schema_copy(sluice_expr_result(r->cols[i]), res->schema.children[i]);
+            /* A bare column keeps its field as it is (count(1) stays not null, as in Spark). */
+            int64_t in = sluice_expr_input_column(r->cols[i]);
+            sluice_schema_copy(in >= 0 ? r->base_schema->children[in] : sluice_expr_result(r->cols[i]),
+                               res->schema.children[i]);
             sluice_schema_set_name(res->schema.children[i], names[i]);
             rc = sluice_expr_eval(r->cols[i], base, &cols[i], ev->err);
         }
