@@ -18,6 +18,7 @@ int sluice_cmd_plugins(int argc, char **argv);
 int sluice_cmd_schema(int argc, char **argv);
 int sluice_cmd_gen(int argc, char **argv);
 int sluice_cmd_cat(int argc, char **argv);
+int sluice_cmd_query(int argc, char **argv);
 
 /* ---- shared by the subcommands (cmd_args.c) ---- */
 

@@ -15,6 +15,7 @@ static const char usage[] =
     "  schema show SCHEMA                print a schema (JSON, DDL or @file) as a tree\n"
     "  gen tweets DIR [options]          write synthetic lab-shaped tweet files\n"
     "  cat PATH [--batch N]              print the rows a file sink committed, as JSON lines\n"
+    "  query NAME|STATEMENT [options]    print a running pipeline's memory table, or SQL over it\n"
     "\n"
     "Options:\n"
     "  -h, --help     show help (also after any command)\n"
@@ -31,6 +32,7 @@ static const struct command commands[] = {
     { "run", sluice_cmd_run },         { "check", sluice_cmd_check },
     { "plugins", sluice_cmd_plugins }, { "schema", sluice_cmd_schema },
     { "gen", sluice_cmd_gen },         { "cat", sluice_cmd_cat },
+    { "query", sluice_cmd_query },
 };
 
 int main(int argc, char **argv)
