@@ -61,7 +61,9 @@
  * ("expected ')' at character 17").
  *
  * Threads: a compiled expression is read-only; sluice_expr_eval may run on
- * many threads at once. These functions are the host table's expr_* entries. */
+ * many threads at once. Each evaluating thread keeps one scratch arena,
+ * sized to the largest batch it has evaluated, until it exits. These
+ * functions are the host table's expr_* entries. */
 #ifndef SLUICE_CORE_EXPR_H
 #define SLUICE_CORE_EXPR_H
 

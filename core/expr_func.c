@@ -62,17 +62,7 @@ static const struct fn_def fns[] = {
 
 #define N_FNS (sizeof fns / sizeof fns[0])
 
-enum expr_fn sluice_expr_fn_lookup(const char *name, const char **canonical)
-{
-    for (size_t i = 0; i < N_FNS; i++)
-        if (strcasecmp(name, fns[i].name) == 0) {
-            if (canonical) *canonical = fns[i].name;
-            return fns[i].fn;
-        }
-    return FN_NONE;
-}
-
-const char *sluice_expr_fn_suggest(const char *name)
+static const char *suggest_fn(const char *name)
 {
     const char *names[N_FNS];
     for (size_t i = 0; i < N_FNS; i++) names[i] = fns[i].name;
@@ -328,7 +318,7 @@ int sluice_expr_check_call(struct sluice_expr *e, struct expr_node *n, const cha
     const struct fn_def *d = def_of(n->text);
     if (!d) {
         sluice_expr_fail(err, text, n->pos, "unknown function '%s'", n->text);
-        const char *best = sluice_expr_fn_suggest(n->text);
+        const char *best = suggest_fn(n->text);
         if (best) sluice_error_hint(err, "did you mean '%s'?", best);
         return SLUICE_ECONFIG;
     }

@@ -24,6 +24,7 @@
 #include "expr.h"
 
 struct sluice_arena;
+struct sluice_buf;
 
 /* ---- tokens ------------------------------------------------------------- */
 
@@ -105,7 +106,7 @@ struct expr_node {
     bool negated;
     bool implicit;              /* EX_CAST inserted by the checker: invisible in names */
     bool checked;
-    int id;                     /* index into the evaluator's per-call memo (set by the checker) */
+    int id;                     /* index into the evaluator's per-call memo, unique per node */
     int n_args;
     struct expr_node **args;
 
@@ -150,11 +151,7 @@ int sluice_expr_parse(struct sluice_expr *e, const char *text, struct sluice_err
 int sluice_expr_check(struct sluice_expr *e, const struct ArrowSchema *input, const char *text,
                       struct sluice_error *err);
 /* Spark's auto-generated name of `n` appended to `out` (implicit casts are invisible). */
-struct sluice_buf;
 void sluice_expr_name(const struct expr_node *n, struct sluice_buf *out);
-/* The function table's lookups (expr_func.c). */
-enum expr_fn sluice_expr_fn_lookup(const char *name, const char **canonical);
-const char *sluice_expr_fn_suggest(const char *name);
 /* Type one EX_CALL node whose arguments are already checked (expr_func.c). */
 int sluice_expr_check_call(struct sluice_expr *e, struct expr_node *n, const char *text,
                            struct sluice_error *err);

@@ -21,6 +21,7 @@ QUERIES = {
     "read_all_columns": "read_all_columns.conf",
     "lang_count": "lang_count.conf",
     "hashtag_count": "hashtag_count.conf",
+    "covid_filter": "filter_select.conf",
 }
 
 
