@@ -245,6 +245,8 @@ static void test_sql_group_by_having_order_by(void **state)
                   "{\"L\":\"DE\",\"(count(1) * 10)\":10}\n");
     ASSERT_RESULT("SELECT upper(lang) AS L FROM t GROUP BY L ORDER BY L DESC LIMIT 2",
                   "L\n{\"L\":\"FR\"}\n{\"L\":\"EN\"}\n");
+    ASSERT_RESULT("SELECT lang FROM t GROUP BY lang ORDER BY lang DESC", /* grouping without an aggregate */
+                  "lang\n{\"lang\":\"fr\"}\n{\"lang\":\"en\"}\n{\"lang\":\"de\"}\n{\"lang\":null}\n");
     ASSERT_RESULT("SELECT DISTINCT lang FROM t ORDER BY lang",
                   "lang\n{\"lang\":null}\n{\"lang\":\"de\"}\n{\"lang\":\"en\"}\n{\"lang\":\"fr\"}\n");
 }
@@ -257,6 +259,22 @@ static void test_sql_count_without_group_by_is_one_global_row(void **state)
     char *got = run_n("SELECT count(1) AS rows FROM t", 0, -1);
     assert_string_equal(got, "rows\n{\"rows\":0}\n");
     free(got);
+}
+
+static void test_sql_result_keeps_count_not_null_as_spark_does(void **state)
+{
+    struct sluice_sql *q;
+    struct sluice_error err;
+    assert_int_equal(sluice_sql_parse("SELECT count(1), lang, count(1) + 1 FROM t GROUP BY lang", &q, &err), SLUICE_OK);
+    const struct sluice_batch *in[2] = { &batches[0], &batches[1] };
+    struct sluice_sql_result *res;
+    assert_int_equal(sluice_sql_eval(q, &schema, in, 2, &catalog, -1, &res, &err), SLUICE_OK);
+    assert_false(res->schema.children[0]->flags & ARROW_FLAG_NULLABLE);
+    assert_true(res->schema.children[1]->flags & ARROW_FLAG_NULLABLE);
+    assert_string_equal(res->schema.children[2]->name, "(count(1) + 1)");
+    assert_ptr_equal(res->batch.schema, &res->schema);
+    sluice_sql_result_free(res);
+    sluice_sql_free(q);
 }
 
 static void test_sql_order_by_puts_nulls_first_ascending_and_last_descending(void **state)
@@ -330,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_sql_where_filters_and_select_names_columns),
         cmocka_unit_test(test_sql_group_by_having_order_by),
         cmocka_unit_test(test_sql_count_without_group_by_is_one_global_row),
+        cmocka_unit_test(test_sql_result_keeps_count_not_null_as_spark_does),
         cmocka_unit_test(test_sql_order_by_puts_nulls_first_ascending_and_last_descending),
         cmocka_unit_test(test_sql_limit_and_max_rows_cut_the_result),
         cmocka_unit_test(test_sql_run_reads_a_snapshot_and_names_missing_tables),
