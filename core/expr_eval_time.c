@@ -285,7 +285,10 @@ const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node 
             continue;
         }
         int64_t us = a->l[i];
-        int64_t day = floor_div(us, US_PER_DAY), in_day = us - day * US_PER_DAY;
+        /* The remainder, not us - day * US_PER_DAY: near INT64_MIN (a
+         * saturated cast) that product leaves the int64 range. */
+        int64_t day = floor_div(us, US_PER_DAY), in_day = us % US_PER_DAY;
+        if (in_day < 0) in_day += US_PER_DAY;
         switch (nd->fn) {
         case FN_YEAR:
         case FN_MONTH:

@@ -253,6 +253,16 @@ static void test_expr_func_extracts_date_parts_in_utc(void **state)
     assert_string_equal(one("day(TIMESTAMP '1969-12-31 23:30:00')"), "31");
 }
 
+static void test_expr_func_extracts_time_of_day_at_the_ends_of_the_timestamp_range(void **state)
+{
+    /* A long cast to a timestamp saturates, so both ends are reachable from data. */
+    assert_string_equal(one("hour(cast(-9223372036854775808 AS timestamp))"), "19");
+    assert_string_equal(one("minute(cast(-9223372036854775808 AS timestamp))"), "59");
+    assert_string_equal(one("second(cast(-9223372036854775808 AS timestamp))"), "5");
+    assert_string_equal(one("hour(cast(9223372036854775807 AS timestamp))"), "4");
+    assert_string_equal(one("second(cast(9223372036854775807 AS timestamp))"), "54");
+}
+
 static void test_expr_func_parses_timestamps_with_and_without_a_pattern(void **state)
 {
     assert_string_equal(one("to_timestamp('2021-05-03 07:55:40')"), "2021-05-03T07:55:40.000Z");
@@ -360,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_expr_func_rounds_half_up_like_spark),
         cmocka_unit_test(test_expr_func_floors_and_ceils_to_longs),
         cmocka_unit_test(test_expr_func_extracts_date_parts_in_utc),
+        cmocka_unit_test(test_expr_func_extracts_time_of_day_at_the_ends_of_the_timestamp_range),
         cmocka_unit_test(test_expr_func_parses_timestamps_with_and_without_a_pattern),
         cmocka_unit_test(test_expr_func_casts_strings_to_numbers_or_null),
         cmocka_unit_test(test_expr_func_casts_strings_to_booleans_and_timestamps),
