@@ -9,15 +9,19 @@
  *   -> sink.end -> source.commit
  * Workers run ahead of the sinks by a bounded window of units, so memory
  * stays bounded and sinks see rows in the order the source planned them. */
+#define _GNU_SOURCE /* pipe2 */
 #include "engine.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agg_stage.h"
 #include "batch.h"
@@ -30,17 +34,36 @@
 /* How long an idle "0 seconds" trigger waits before asking the sources
  * again; Spark's spark.sql.streaming.pollingDelay has the same default. */
 #define IDLE_POLL_US 10000
+/* The longest a source's wait() blocks before the loop looks again; the
+ * source wakes it sooner when data may have arrived. */
+#define IDLE_WAIT_US 1000000
 
 static atomic_int stop_requested;
+/* Self-pipe: a stop request writes a byte, so a sleeping trigger loop or a
+ * source's wait() (which polls the read end) returns at once, whichever
+ * thread the signal landed on. */
+static int wake_pipe[2] = { -1, -1 };
+
+static void wake(void)
+{
+    int saved = errno;
+    if (wake_pipe[1] >= 0) {
+        ssize_t n = write(wake_pipe[1], "x", 1);
+        (void)n; /* full pipe: a wake-up is already pending */
+    }
+    errno = saved;
+}
 
 void sluice_engine_request_stop(void)
 {
     atomic_store(&stop_requested, 1);
+    wake();
 }
 
 static void on_signal(int sig)
 {
     atomic_store(&stop_requested, 1);
+    wake();
     /* A second Ctrl-C should not wait for the batch: restore the default. */
     signal(sig, SIG_DFL);
 }
@@ -398,17 +421,36 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, s
 
 /* ---- the trigger loop --------------------------------------------------- */
 
-/* Sleep until `deadline` (monotonic µs) in short slices, so a stop request
- * is noticed promptly. */
+/* Sleep until `deadline` (monotonic µs); a stop request ends it at once
+ * through the wake pipe (slices of 50 ms cover a run without one). */
 static void sleep_until(int64_t deadline)
 {
     for (;;) {
         int64_t left = deadline - sluice_monotonic_us();
         if (left <= 0 || atomic_load(&stop_requested)) return;
         if (left > 50000) left = 50000;
-        struct timespec ts = { left / 1000000, (left % 1000000) * 1000 };
-        nanosleep(&ts, NULL);
+        if (wake_pipe[0] >= 0) {
+            struct pollfd pfd = { wake_pipe[0], POLLIN, 0 };
+            poll(&pfd, 1, (int)((left + 999) / 1000));
+        } else {
+            struct timespec ts = { left / 1000000, (left % 1000000) * 1000 };
+            nanosleep(&ts, NULL);
+        }
     }
+}
+
+/* Nothing new on a "0 seconds" trigger: block in the source's wait() when
+ * there is one source that has it, else look again after IDLE_POLL_US. */
+static int idle(struct query *queries, size_t n_queries, int64_t started, struct sluice_error *err)
+{
+    const struct sluice_plugin *p = n_queries == 1 ? queries[0].source->plugin : NULL;
+    if (!p || p->size < offsetof(struct sluice_plugin, wait) + sizeof p->wait || !p->wait) {
+        sleep_until(started + IDLE_POLL_US);
+        return SLUICE_OK;
+    }
+    int rc = p->wait(queries[0].source->state, IDLE_WAIT_US, wake_pipe[0], err);
+    if (rc) sluice_error_stage(err, queries[0].source->name);
+    return rc;
 }
 
 /* Ask the source for its next end offset; true when there is new data. */
@@ -435,6 +477,9 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     atomic_store(&stop_requested, 0);
+    if (wake_pipe[0] < 0 && pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0) wake_pipe[0] = wake_pipe[1] = -1;
+    for (char drain[64]; wake_pipe[0] >= 0 && read(wake_pipe[0], drain, sizeof drain) > 0;) {
+    }
 
     size_t n_queries = 0;
     struct query *queries = sluice_xcalloc(g->n_stages, sizeof *queries);
@@ -487,7 +532,7 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
             if (trig->interval_us > 0)
                 sleep_until(started + trig->interval_us);
             else if (!ran)
-                sleep_until(started + IDLE_POLL_US);
+                rc = idle(queries, n_queries, started, err);
         }
     }
 

@@ -11,15 +11,34 @@
  * complete (written elsewhere and renamed in, as Spark also assumes); names
  * starting with '.' or '_' are skipped, so writers can use them meanwhile.
  *
- * Threads: latest_offset, plan_read and commit run on the main thread and
- * own the log; read() runs on workers, concurrently, and reads only the plan
- * (immutable until the next plan_read) and the decoder pool (locked). */
+ * Units: a batch's files are read as independent units, so `threads`
+ * workers share them. A file larger than max_partition_bytes is cut into
+ * units of about that size, as Hadoop's line reader splits (and Spark's
+ * maxPartitionBytes sizes) them: a unit at byte range [begin, end) reads
+ * the lines that start in it, so a line crossing a cut belongs to the unit
+ * where it starts and every line is read exactly once. Only a unit's
+ * bytes are known, not how many lines come before it, so line numbers are
+ * worked out on the error path alone: a fail_fast error is decoded again
+ * after counting the newlines before the failing piece.
+ *
+ * Waiting: with a "0 seconds" trigger and nothing new, the core calls
+ * wait(), which sleeps on inotify until a file is created, written or
+ * renamed into the directory (polling every few milliseconds where inotify
+ * is unavailable), so an idle stream costs no CPU yet sees a file at once.
+ *
+ * Threads: latest_offset, plan_read, commit and wait run on the main thread
+ * and own the log; read() runs on workers, concurrently, and reads only the
+ * plan (immutable until the next plan_read) and the decoder pool, whose
+ * lock is taken twice per unit, never per line. */
+#define _GNU_SOURCE /* memrchr */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +56,7 @@ struct file_conf {
     const char *column_name_of_corrupt_record;
     bool header;
     const char *sep;
+    int64_t max_partition_bytes;
 };
 
 /* ---- the option table ---- */
@@ -64,16 +84,22 @@ static const struct sluice_option file_options[] = {
       "csv: the first line of each file names the columns", NULL },
     { "sep", SLUICE_OPT_STRING, ",", SLUICE_OPT_OPTIONAL, offsetof(struct file_conf, sep),
       "csv: the field separator (one character)", NULL },
+    { "max_partition_bytes", SLUICE_OPT_LONG, "8388608", SLUICE_OPT_OPTIONAL,
+      offsetof(struct file_conf, max_partition_bytes),
+      "files larger than this are read as several units of about this size, cut at line "
+      "boundaries, so one big file uses every thread (0: one unit per file)", NULL },
     { 0 }
 };
 
 /* ---- state ---- */
 
-/* A decode call gets at most this many lines, so a batch stays near 64k
- * rows whatever the file size. */
-#define MAX_BATCH_LINES 65536
-/* Files are read in pieces of this size: memory per read() stays bounded. */
-#define READ_CHUNK (16u << 20)
+/* Files are read, decoded and emitted in pieces of about this size: a
+ * piece is parsed while it is still in the core's L2 cache (measured: 18%
+ * less CPU than 16 MB pieces on the lang count), memory per read() stays
+ * bounded, and so does a batch, whatever its number of lines. */
+#define READ_PIECE (1u << 20)
+/* How often wait() looks at the directory when inotify is unavailable. */
+#define POLL_FALLBACK_US 10000
 /* Decoders kept for reuse; more concurrent reads simply make more. */
 #define POOL_MAX 64
 
@@ -86,6 +112,14 @@ struct file_log {
     size_t n_slots;
 };
 
+/* One unit of the current plan: the lines of `path` that start in
+ * [begin, end); end is INT64_MAX for a file's last unit, which reads to
+ * the end of the file. */
+struct file_unit {
+    const char *path;
+    int64_t begin, end;
+};
+
 struct file_source {
     const struct sluice_host *host;
     const struct file_conf *conf;
@@ -93,9 +127,12 @@ struct file_source {
     size_t dir_len;
     enum sluice_parse_mode mode;
     struct file_log log;
-    /* The current plan: files [plan_start, plan_start + plan_n) of the log. */
-    const char **plan;
+    /* The current plan. */
+    struct file_unit *plan;
     size_t plan_n, plan_cap;
+    /* wait(): an inotify descriptor watching the directory, -1 before the
+     * first wait, -2 once inotify proved unavailable (poll instead). */
+    int inotify_fd;
     /* What prepare() said to produce. */
     struct sluice_projection projection;
     char **projection_paths;
@@ -304,6 +341,9 @@ static int file_open(const struct sluice_host *host, const void *conf_ptr, struc
     if (conf->max_files_per_trigger < 0)
         return host->error(err, SLUICE_ECONFIG, "max_files_per_trigger must be positive, got %lld",
                            (long long)conf->max_files_per_trigger);
+    if (conf->max_partition_bytes < 0)
+        return host->error(err, SLUICE_ECONFIG, "max_partition_bytes must not be negative, got %lld",
+                           (long long)conf->max_partition_bytes);
     if (!conf->sep || strlen(conf->sep) != 1)
         return host->error(err, SLUICE_ECONFIG, "sep must be one character, got '%s'",
                            conf->sep ? conf->sep : "");
@@ -336,6 +376,7 @@ static int file_open(const struct sluice_host *host, const void *conf_ptr, struc
     fs->mode = strcmp(conf->mode, "fail_fast") == 0        ? SLUICE_PARSE_FAIL_FAST
                : strcmp(conf->mode, "drop_malformed") == 0 ? SLUICE_PARSE_DROP_MALFORMED
                                                            : SLUICE_PARSE_PERMISSIVE;
+    fs->inotify_fd = -1;
     pthread_mutex_init(&fs->pool_lock, NULL);
 
     struct ArrowSchema out;
@@ -354,6 +395,7 @@ static void file_close(void *state)
     struct file_source *fs = state;
     for (size_t i = 0; i < fs->pool_n; i++) fs->host->decoder_free(fs->pool[i]);
     pthread_mutex_destroy(&fs->pool_lock);
+    if (fs->inotify_fd >= 0) close(fs->inotify_fd);
     for (size_t i = 0; i < fs->log.n; i++) free(fs->log.paths[i]);
     free(fs->log.paths);
     free(fs->log.slots);
@@ -448,16 +490,35 @@ static int file_plan_read(void *state, const char *start, const char *end, size_
     if (to > fs->log.n)
         return fs->host->error(err, SLUICE_EIO, "offset %zu is past the %zu files in '%s'", to,
                                fs->log.n, fs->conf->path);
-    size_t n = to - from;
-    if (n > fs->plan_cap) {
-        const char **p = realloc(fs->plan, n * sizeof *p);
-        if (!p) return fs->host->error(err, SLUICE_ENOMEM, "out of memory");
-        fs->plan = p;
-        fs->plan_cap = n;
+    fs->plan_n = 0;
+    for (size_t i = from; i < to; i++) {
+        const char *path = fs->log.paths[i];
+        /* A CSV header is read from a file's first line and applies to all
+         * of it, so such files stay whole. A file that cannot be stat'ed is
+         * one unit, whose read() reports why. */
+        int64_t split = fs->conf->max_partition_bytes;
+        if (fs->conf->header && strcmp(fs->conf->format, "csv") == 0) split = 0;
+        struct stat st;
+        int64_t size = stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
+        int64_t parts = split > 0 && size > split ? (size - 1) / split + 1 : 1;
+        if (fs->plan_n + (size_t)parts > fs->plan_cap) {
+            size_t cap = 2 * (fs->plan_n + (size_t)parts);
+            struct file_unit *p = realloc(fs->plan, cap * sizeof *p);
+            if (!p) return fs->host->error(err, SLUICE_ENOMEM, "out of memory");
+            fs->plan = p;
+            fs->plan_cap = cap;
+        }
+        /* Even cuts: the same size always gives the same units, so a
+         * replayed batch reads the same rows. */
+        for (int64_t k = 0; k < parts; k++) {
+            struct file_unit *u = &fs->plan[fs->plan_n++];
+            u->path = path;
+            u->begin = size / parts * k + (k < size % parts ? k : size % parts);
+            u->end = k == parts - 1 ? INT64_MAX
+                                    : size / parts * (k + 1) + (k + 1 < size % parts ? k + 1 : size % parts);
+        }
     }
-    for (size_t i = 0; i < n; i++) fs->plan[i] = fs->log.paths[from + i];
-    fs->plan_n = n;
-    *n_units = n;
+    *n_units = fs->plan_n;
     return SLUICE_OK;
 }
 
@@ -482,39 +543,131 @@ static void pool_give(struct file_source *fs, struct sluice_decoder *d)
     if (d) fs->host->decoder_free(d);
 }
 
-/* Decode [p, p + n), which holds whole lines, in pieces of at most
- * MAX_BATCH_LINES lines, emitting one batch per piece. */
-static int decode_lines(struct file_source *fs, struct sluice_decoder *d, const char *path,
-                        const char *p, size_t n, int64_t *line, bool *file_start,
-                        sluice_emit_fn emit, void *emit_arg, struct sluice_error *err)
+/* Newlines in the first `upto` bytes of the file: the error path's way to
+ * a line number, since units and pieces know only their byte offsets. */
+static int count_lines_before(int fd, int64_t upto, int64_t *lines)
+{
+    char buf[1 << 16];
+    int64_t off = 0, n = 0;
+    while (off < upto) {
+        size_t want = upto - off < (int64_t)sizeof buf ? (size_t)(upto - off) : sizeof buf;
+        ssize_t got = pread(fd, buf, want, off);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return -1;
+        for (const char *p = buf, *end = buf + got; (p = memchr(p, '\n', (size_t)(end - p))); p++) n++;
+        off += got;
+    }
+    *lines = n;
+    return 0;
+}
+
+/* Decode one piece of whole lines that starts at byte `off` of the file
+ * and emit its batch. */
+static int decode_piece(struct file_source *fs, struct sluice_decoder *d, int fd, const char *path,
+                        const char *p, size_t n, int64_t off, sluice_emit_fn emit, void *emit_arg,
+                        struct sluice_error *err)
 {
     const struct sluice_host *host = fs->host;
-    const char *end = p + n;
-    while (p < end) {
-        const char *cut = p;
-        int64_t lines = 0;
-        while (cut < end && lines < MAX_BATCH_LINES) {
-            const char *nl = memchr(cut, '\n', (size_t)(end - cut));
-            cut = nl ? nl + 1 : end;
-            lines++;
+    struct sluice_decode_input in = { p, n, path, 1, off == 0 };
+    struct sluice_decode_stats stats = { 0 };
+    struct sluice_batch batch;
+    int rc = host->decode(d, &in, &batch, &stats, err);
+    if (stats.malformed) host->count_malformed(fs->ctx, stats.malformed);
+    if (rc == SLUICE_EDATA && off > 0) {
+        /* fail_fast named a line counted from the piece's start: count the
+         * lines before it and decode again, which fails on the same line,
+         * now with its number in the file. */
+        struct sluice_error first = *err;
+        int64_t before;
+        if (count_lines_before(fd, off, &before) == 0) {
+            struct sluice_decode_stats again = { 0 };
+            in.first_line = before + 1;
+            if (host->decode(d, &in, &batch, &again, err) == SLUICE_OK) {
+                sluice_batch_release(&batch);
+                *err = first;
+            }
         }
-        struct sluice_decode_input in = { p, (size_t)(cut - p), path, *line, *file_start };
-        struct sluice_decode_stats stats = { 0 };
-        struct sluice_batch batch;
-        int rc = host->decode(d, &in, &batch, &stats, err);
-        if (stats.malformed) host->count_malformed(fs->ctx, stats.malformed);
-        if (rc) return rc;
-        if (sluice_batch_rows(&batch) > 0) {
-            rc = emit(emit_arg, &batch, err);
-            if (rc) return rc;
-        } else {
-            sluice_batch_release(&batch);
+    }
+    if (rc) return rc;
+    if (sluice_batch_rows(&batch) > 0) return emit(emit_arg, &batch, err);
+    sluice_batch_release(&batch);
+    return SLUICE_OK;
+}
+
+/* Fill buf[*have, cap) from byte off + *have of the file; *eof at its end. */
+static int fill(struct file_source *fs, int fd, const char *path, char *buf, size_t cap, int64_t off,
+                size_t *have, bool *eof, struct sluice_error *err)
+{
+    while (*have < cap) {
+        ssize_t got = pread(fd, buf + *have, cap - *have, off + (int64_t)*have);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return fs->host->error(err, SLUICE_EIO, "cannot read '%s': %s", path, strerror(errno));
+        if (got == 0) {
+            *eof = true;
+            break;
         }
-        *line += lines;
-        *file_start = false;
-        p = cut;
+        *have += (size_t)got;
     }
     return SLUICE_OK;
+}
+
+/* Read the lines of one unit: those starting in [u->begin, u->end). */
+static int read_unit(struct file_source *fs, const struct file_unit *u, int fd, char **bufp,
+                     size_t *capp, struct sluice_decoder *d, sluice_emit_fn emit, void *emit_arg,
+                     struct sluice_error *err)
+{
+    const char *path = u->path;
+    /* A unit that does not start the file starts after the first newline
+     * at or after begin - 1: the line under way belongs to the unit before. */
+    int64_t off = u->begin > 0 ? u->begin - 1 : 0; /* file offset of buf[0] */
+    bool skip_partial = u->begin > 0, eof = false;
+    size_t have = 0;
+    int rc = SLUICE_OK;
+    while (!rc) {
+        char *buf = *bufp;
+        if ((rc = fill(fs, fd, path, buf, *capp, off, &have, &eof, err))) break;
+        if (skip_partial) {
+            const char *nl = memchr(buf, '\n', have);
+            size_t drop = nl ? (size_t)(nl + 1 - buf) : have;
+            off += (int64_t)drop;
+            memmove(buf, buf + drop, have - drop);
+            have -= drop;
+            skip_partial = !nl;
+            if (off >= u->end || (eof && !have)) break;
+            if (!eof) continue;
+        }
+        size_t whole = have;
+        if (!eof) {
+            /* Decode whole lines only; the partial last line waits for more. */
+            const char *nl = memrchr(buf, '\n', have);
+            if (!nl) {
+                /* One line longer than the buffer: grow until it fits. */
+                char *p = realloc(buf, *capp * 2);
+                if (!p) {
+                    rc = fs->host->error(err, SLUICE_ENOMEM, "out of memory");
+                    break;
+                }
+                *bufp = p;
+                *capp *= 2;
+                continue;
+            }
+            whole = (size_t)(nl + 1 - buf);
+        }
+        bool last = eof && whole == have;
+        if (off + (int64_t)whole >= u->end) {
+            /* The unit's last line is the one holding byte end - 1. */
+            size_t e = (size_t)(u->end - 1 - off);
+            const char *nl = memchr(buf + e, '\n', whole - e);
+            if (nl) whole = (size_t)(nl + 1 - buf);
+            last = true;
+        }
+        if (whole) rc = decode_piece(fs, d, fd, path, buf, whole, off, emit, emit_arg, err);
+        if (rc || last) break;
+        off += (int64_t)whole;
+        memmove(buf, buf + whole, have - whole);
+        have -= whole;
+    }
+    return rc;
 }
 
 static int file_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_arg,
@@ -525,22 +678,25 @@ static int file_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_a
     if (unit >= fs->plan_n)
         return host->error(err, SLUICE_EINTERNAL, "file source asked for unit %zu of %zu", unit,
                            fs->plan_n);
-    const char *path = fs->plan[unit];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return host->error(err, SLUICE_EIO, "cannot open '%s': %s", path, strerror(errno));
+    const struct file_unit *u = &fs->plan[unit];
+    /* Read rather than mmap: a file truncated under us is then an error to
+     * report, not a SIGBUS. */
+    int fd = open(u->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return host->error(err, SLUICE_EIO, "cannot open '%s': %s", u->path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        return host->error(err, SLUICE_EIO, "cannot read '%s': %s", path, strerror(e));
+        return host->error(err, SLUICE_EIO, "cannot read '%s': %s", u->path, strerror(e));
     }
-    if (st.st_size == 0) {
+    int64_t span = (u->end == INT64_MAX ? (int64_t)st.st_size : u->end) - u->begin + 1;
+    if (st.st_size == 0 || span <= 1) {
         close(fd);
         return SLUICE_OK;
     }
-    /* Read in chunks rather than mmap: a file truncated under us is then an
-     * error to report, not a SIGBUS. */
-    size_t cap = (size_t)st.st_size < READ_CHUNK ? (size_t)st.st_size + 1 : READ_CHUNK;
+    /* A small file is one read, so its end is known before decoding (a
+     * last line without newline joins the batch). */
+    size_t cap = span < (int64_t)READ_PIECE ? (size_t)span + 1 : READ_PIECE;
     char *buf = malloc(cap);
     if (!buf) {
         close(fd);
@@ -548,56 +704,12 @@ static int file_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_a
     }
     struct sluice_decoder *d;
     int rc = pool_take(fs, &d, err);
-    if (rc) {
-        free(buf);
-        close(fd);
-        return rc;
+    if (!rc) {
+        rc = read_unit(fs, u, fd, &buf, &cap, d, emit, emit_arg, err);
+        /* A failed decoder may hold rows of the failed batch: don't reuse it. */
+        if (rc) host->decoder_free(d);
+        else pool_give(fs, d);
     }
-    size_t have = 0;
-    int64_t line = 1;
-    bool file_start = true;
-    bool eof = false;
-    while (!rc) {
-        /* Fill the buffer, so a small file is one read and its end is known
-         * before decoding (a last line without newline joins the batch). */
-        while (have < cap) {
-            ssize_t got = read(fd, buf + have, cap - have);
-            if (got < 0 && errno == EINTR) continue;
-            if (got < 0) {
-                rc = host->error(err, SLUICE_EIO, "cannot read '%s': %s", path, strerror(errno));
-                break;
-            }
-            if (got == 0) {
-                eof = true;
-                break;
-            }
-            have += (size_t)got;
-        }
-        if (rc) break;
-        size_t whole = have;
-        if (!eof) {
-            /* Decode whole lines only; the partial last line waits for more. */
-            while (whole > 0 && buf[whole - 1] != '\n') whole--;
-            if (whole == 0) {
-                /* One line longer than the buffer: grow until it fits. */
-                char *p = realloc(buf, cap * 2);
-                if (!p) {
-                    rc = host->error(err, SLUICE_ENOMEM, "out of memory");
-                    break;
-                }
-                buf = p;
-                cap *= 2;
-                continue;
-            }
-        }
-        rc = decode_lines(fs, d, path, buf, whole, &line, &file_start, emit, emit_arg, err);
-        if (rc || eof) break;
-        memmove(buf, buf + whole, have - whole);
-        have -= whole;
-    }
-    /* A failed decoder may hold rows of the failed batch: don't reuse it. */
-    if (rc) host->decoder_free(d);
-    else pool_give(fs, d);
     free(buf);
     close(fd);
     return rc;
@@ -610,6 +722,52 @@ static int file_commit(void *state, const char *end, struct sluice_error *err)
     struct file_source *fs = state;
     size_t n;
     return parse_offset(fs, end, &n, err);
+}
+
+/* Block until the directory may hold a new file, `timeout_us` passes or
+ * wake_fd turns readable. Events queued since the last wait end it at
+ * once: latest_offset lists the directory after they were drained, so a
+ * file that lands between a listing and this call is never missed. */
+static int file_wait(void *state, int64_t timeout_us, int wake_fd, struct sluice_error *err)
+{
+    struct file_source *fs = state;
+    if (fs->inotify_fd == -1) {
+        fs->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fs->inotify_fd >= 0 &&
+            inotify_add_watch(fs->inotify_fd, fs->conf->path, IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+            close(fs->inotify_fd);
+            fs->inotify_fd = -1;
+        }
+        if (fs->inotify_fd < 0) {
+            fs->host->log(fs->ctx, SLUICE_LOG_DEBUG, "inotify unavailable for '%s' (%s): polling",
+                          fs->conf->path, strerror(errno));
+            fs->inotify_fd = -2;
+        }
+        /* A file may have landed after the listing that found nothing and
+         * before the watch began: list once more before sleeping. */
+        if (fs->inotify_fd >= 0) return SLUICE_OK;
+    }
+    bool polling = fs->inotify_fd < 0;
+    if (polling && timeout_us > POLL_FALLBACK_US) timeout_us = POLL_FALLBACK_US;
+    struct pollfd pfd[2] = { { fs->inotify_fd, POLLIN, 0 }, { wake_fd, POLLIN, 0 } };
+    int64_t deadline = fs->host->monotonic_us() + (timeout_us > 0 ? timeout_us : 0);
+    for (;;) {
+        int64_t left = deadline - fs->host->monotonic_us();
+        int ms = left <= 0 ? 0 : (int)((left + 999) / 1000);
+        int n = polling ? poll(&pfd[1], wake_fd >= 0 ? 1 : 0, ms) : poll(pfd, wake_fd >= 0 ? 2 : 1, ms);
+        if (n < 0 && errno == EINTR) return SLUICE_OK; /* a signal: let the core look */
+        if (n < 0) return fs->host->error(err, SLUICE_EIO, "cannot wait for '%s': %s", fs->conf->path,
+                                          strerror(errno));
+        if (n == 0 && left > 0) continue; /* poll rounds to ms: sleep the rest */
+        break;
+    }
+    if (!polling && (pfd[0].revents & POLLIN)) {
+        /* Drain: one wake-up stands for every event queued so far. */
+        char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        while (read(fs->inotify_fd, ev, sizeof ev) > 0) {
+        }
+    }
+    return SLUICE_OK;
 }
 
 /* ---- the descriptor ---- */
@@ -631,6 +789,7 @@ SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
         .plan_read = file_plan_read,
         .read = file_read,
         .commit = file_commit,
+        .wait = file_wait,
     };
     return &p;
 }

@@ -173,6 +173,15 @@ struct sluice_plugin {
                        struct sluice_error *err);
     /* Free what the state owns (only when info.has_destroy). */
     void (*destroy)(const void *bound, void *state);
+
+    /* ---- sources, optional ---- */
+    /* Main thread, when a trigger of "0 seconds" found no new data: block
+     * until the source may have new data, `timeout_us` passes, or `wake_fd`
+     * (when >= 0; never read it) turns readable because the run is stopping.
+     * Returning early is always allowed: the core then asks latest_offset
+     * again. NULL: the core polls latest_offset every 10 ms. A non-zero
+     * status fails the run. */
+    int (*wait)(void *state, int64_t timeout_us, int wake_fd, struct sluice_error *err);
 };
 
 typedef const struct sluice_plugin *(*sluice_plugin_entry_fn)(void);
