@@ -244,6 +244,15 @@ static bool looks_structured(const char *v)
     return *v == '[' || *v == '(' || *v == '{';
 }
 
+/* libconfig refuses names that do not start with a letter or hold other
+ * than letters, digits, '-', '_' and '*'. */
+static int invalid_key(const char *assignment, const char *name, struct sluice_error *err)
+{
+    sluice_error_clear(err);
+    return sluice_error_set(err, SLUICE_ECONFIG, "--set %s: '%s' is not a valid key name", assignment,
+                            name);
+}
+
 static int set_structured(config_setting_t *parent, const char *name, const char *value,
                           const char *assignment, struct sluice_error *err)
 {
@@ -260,9 +269,9 @@ static int set_structured(config_setting_t *parent, const char *name, const char
                               assignment, reason);
     } else {
         if (config_setting_get_member(parent, name)) config_setting_remove(parent, name);
+        /* The value's own names were parsed by libconfig, so only `name` can be refused. */
         if (copy_setting(parent, name, config_lookup(&tmp, "v"), parent) != 0)
-            rc = sluice_error_set(err, SLUICE_ECONFIG, "--set %s: cannot store the value",
-                                  assignment);
+            rc = invalid_key(assignment, name, err);
     }
     free(text);
     config_destroy(&tmp);
@@ -339,6 +348,10 @@ int sluice_config_override(config_t *cfg, const char *assignment, struct sluice_
         config_setting_t *m = config_setting_get_member(group, segs[i]);
         if (!m) {
             m = config_setting_add(group, segs[i], CONFIG_TYPE_GROUP);
+            if (!m) {
+                rc = invalid_key(assignment, segs[i], err);
+                goto out;
+            }
             mark(m, group);
         } else if (!config_setting_is_group(m)) {
             rc = sluice_error_at(err, SLUICE_ECONFIG, m, "--set %s: '%s' is not a group",
@@ -357,8 +370,7 @@ int sluice_config_override(config_t *cfg, const char *assignment, struct sluice_
     } else {
         target = config_setting_add(group, last, CONFIG_TYPE_STRING);
         if (!target) {
-            rc = sluice_error_set(err, SLUICE_ECONFIG, "--set %s: '%s' is not a valid key name",
-                                  assignment, last);
+            rc = invalid_key(assignment, last, err);
             goto out;
         }
         config_setting_set_string(target, value);

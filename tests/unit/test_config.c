@@ -288,6 +288,22 @@ static void test_config_override_without_equals_is_refused(void **state)
     config_destroy(&cfg);
 }
 
+static void test_config_override_refuses_a_key_libconfig_cannot_name(void **state)
+{
+    config_t cfg;
+    read_pipeline(&cfg);
+    struct sluice_error err = { 0 };
+    /* A new group on the way, the key itself, and a structured value's key. */
+    assert_int_equal(sluice_config_override(&cfg, "runtime.1x.y=3", &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "--set runtime.1x.y=3: '1x' is not a valid key name");
+    assert_int_equal(sluice_config_override(&cfg, "tweets.1x=3", &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "--set tweets.1x=3: '1x' is not a valid key name");
+    assert_int_equal(sluice_config_override(&cfg, "tweets.1x=[1]", &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "--set tweets.1x=[1]: '1x' is not a valid key name");
+    assert_null(config_setting_get_member(config_lookup(&cfg, "runtime"), "1x"));
+    config_destroy(&cfg);
+}
+
 static void test_config_override_value_may_hold_dots_and_equals(void **state)
 {
     config_t cfg;
@@ -344,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_config_override_takes_a_list_in_config_syntax),
         cmocka_unit_test(test_config_override_of_an_unknown_stage_suggests_the_closest),
         cmocka_unit_test(test_config_override_without_equals_is_refused),
+        cmocka_unit_test(test_config_override_refuses_a_key_libconfig_cannot_name),
         cmocka_unit_test(test_config_override_value_may_hold_dots_and_equals),
         cmocka_unit_test(test_config_error_locate_keeps_the_message_and_adds_the_setting),
     };
