@@ -11,11 +11,12 @@
  * on the way to it is null. Kept rows are taken column by column; a batch
  * that keeps every row is handed on untouched. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sluice/plugin.h>
+
+#include "../common/transform_util.h"
 
 /* ---- configuration ---- */
 
@@ -42,12 +43,6 @@ struct drop_nulls_state {
     struct sluice_col *cols; /* the subset, resolved */
     size_t n_cols;
 };
-
-static int on_subset(struct sluice_error *err, int rc)
-{
-    if (err && rc != SLUICE_OK) snprintf(err->key, sizeof err->key, "%s", "subset");
-    return rc;
-}
 
 /* A top-level column's name as a path: back-quoted unless a plain word,
  * so any name resolves to itself. The caller frees it. */
@@ -110,7 +105,7 @@ static int drop_nulls_open(const struct sluice_host *host, const void *conf_ptr,
     if (rc != SLUICE_OK) {
         free(s->cols);
         free(s);
-        return on_subset(err, rc);
+        return transform_keyed(err, "subset", rc);
     }
 
     struct ArrowSchema out;
@@ -167,19 +162,10 @@ static int drop_nulls_process(void *state, struct sluice_batch *in, struct sluic
         out->schema = host->output_schema(s->ctx);
         return SLUICE_OK;
     }
-    struct ArrowArray *columns = calloc((size_t)in->array.n_children + 1, sizeof *columns);
-    if (!columns) {
-        free(kept);
-        sluice_batch_release(in);
-        return host->error(err, SLUICE_ENOMEM, "out of memory");
-    }
-    for (int64_t i = 0; i < in->array.n_children; i++)
-        host->array_take(s->in_schema->children[i], in->array.children[i], kept, n_kept, &columns[i]);
-    host->batch_assemble(out, host->output_schema(s->ctx), n_kept, columns, in->array.n_children);
-    free(columns);
+    int rc = transform_take_rows(host, s->in_schema, in, kept, n_kept, host->output_schema(s->ctx), out, err);
     free(kept);
     sluice_batch_release(in);
-    return SLUICE_OK;
+    return rc;
 }
 
 static void drop_nulls_close(void *state)

@@ -13,11 +13,12 @@
  * The row numbers to repeat and the element slots are gathered once per
  * batch, then every column is taken at them; when each row has exactly one
  * element the input columns are moved through untouched. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sluice/plugin.h>
+
+#include "../common/transform_util.h"
 
 /* ---- configuration ---- */
 
@@ -48,29 +49,10 @@ struct explode_state {
     bool outer;
 };
 
-static int keyed(struct sluice_error *err, const char *key, int rc)
-{
-    if (err && rc != SLUICE_OK) snprintf(err->key, sizeof err->key, "%s", key);
-    return rc;
-}
-
 static void free_state(struct explode_state *s)
 {
     if (s->array) s->host->expr_free(s->array);
     free(s);
-}
-
-/* Declare every input path `e` reads, so the source parses it. */
-static int use_expr_columns(const struct sluice_host *host, struct sluice_ctx *ctx, const struct sluice_expr *e,
-                            struct sluice_error *err)
-{
-    const char *const *paths;
-    size_t n = host->expr_columns(e, &paths);
-    for (size_t i = 0; i < n; i++) {
-        int rc = host->use_column(ctx, paths[i], err);
-        if (rc != SLUICE_OK) return rc;
-    }
-    return SLUICE_OK;
 }
 
 /* ---- callbacks ---- */
@@ -82,7 +64,7 @@ static int explode_open(const struct sluice_host *host, const void *conf_ptr, st
     const struct explode_conf *conf = conf_ptr;
     const struct ArrowSchema *in = host->input_schema(ctx);
     if (!conf->alias[0])
-        return keyed(err, "alias", host->error(err, SLUICE_ECONFIG, "alias is empty: name the element column"));
+        return transform_keyed(err, "alias", host->error(err, SLUICE_ECONFIG, "alias is empty: name the element column"));
     struct explode_state *s = calloc(1, sizeof *s);
     if (!s) return host->error(err, SLUICE_ENOMEM, "out of memory");
     s->host = host;
@@ -100,10 +82,10 @@ static int explode_open(const struct sluice_host *host, const void *conf_ptr, st
         else
             s->element = r->children[0];
     }
-    if (rc == SLUICE_OK) rc = use_expr_columns(host, ctx, s->array, err);
+    if (rc == SLUICE_OK) rc = transform_use_expr_columns(host, ctx, s->array, err);
     if (rc != SLUICE_OK) {
         free_state(s);
-        return keyed(err, "column", rc);
+        return transform_keyed(err, "column", rc);
     }
 
     struct ArrowSchema out;

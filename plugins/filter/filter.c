@@ -9,11 +9,12 @@
  * rows. A batch whose every row passes is handed on as it came, without
  * touching a buffer; one where no row passes becomes an empty batch of the
  * same columns. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sluice/plugin.h>
+
+#include "../common/transform_util.h"
 
 /* ---- configuration ---- */
 
@@ -35,25 +36,6 @@ struct filter_state {
     const struct ArrowSchema *in_schema;
     struct sluice_expr *cond;
 };
-
-static int on_condition(struct sluice_error *err, int rc)
-{
-    if (err && rc != SLUICE_OK) snprintf(err->key, sizeof err->key, "%s", "condition");
-    return rc;
-}
-
-/* Declare every input path `e` reads, so the source parses it. */
-static int use_expr_columns(const struct sluice_host *host, struct sluice_ctx *ctx, const struct sluice_expr *e,
-                            struct sluice_error *err)
-{
-    const char *const *paths;
-    size_t n = host->expr_columns(e, &paths);
-    for (size_t i = 0; i < n; i++) {
-        int rc = host->use_column(ctx, paths[i], err);
-        if (rc != SLUICE_OK) return rc;
-    }
-    return SLUICE_OK;
-}
 
 /* ---- callbacks ---- */
 
@@ -78,11 +60,11 @@ static int filter_open(const struct sluice_host *host, const void *conf_ptr, str
             rc = host->error(err, SLUICE_ECONFIG, "filter expression '%s' of type %s is not a boolean",
                              conf->condition, sluice_type_name(t));
     }
-    if (rc == SLUICE_OK) rc = use_expr_columns(host, ctx, s->cond, err);
+    if (rc == SLUICE_OK) rc = transform_use_expr_columns(host, ctx, s->cond, err);
     if (rc != SLUICE_OK) {
         if (s->cond) host->expr_free(s->cond);
         free(s);
-        return on_condition(err, rc);
+        return transform_keyed(err, "condition", rc);
     }
 
     struct ArrowSchema out;
@@ -136,23 +118,17 @@ static int filter_process(void *state, struct sluice_batch *in, struct sluice_ba
     }
     int64_t none = 0; /* a valid pointer for an empty take */
     int64_t *kept = n_kept ? malloc((size_t)n_kept * sizeof *kept) : &none;
-    struct ArrowArray *columns = calloc((size_t)in->array.n_children + 1, sizeof *columns);
-    if (!kept || !columns) {
-        if (kept != &none) free(kept);
-        free(columns);
+    if (!kept) {
         mask.release(&mask);
         sluice_batch_release(in);
         return host->error(err, SLUICE_ENOMEM, "out of memory");
     }
     true_rows(&mask, rows, kept);
     mask.release(&mask);
-    for (int64_t i = 0; i < in->array.n_children; i++)
-        host->array_take(s->in_schema->children[i], in->array.children[i], kept, n_kept, &columns[i]);
-    host->batch_assemble(out, host->output_schema(s->ctx), n_kept, columns, in->array.n_children);
+    rc = transform_take_rows(host, s->in_schema, in, kept, n_kept, host->output_schema(s->ctx), out, err);
     if (kept != &none) free(kept);
-    free(columns);
     sluice_batch_release(in);
-    return SLUICE_OK;
+    return rc;
 }
 
 static void filter_close(void *state)

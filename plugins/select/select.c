@@ -13,11 +13,12 @@
  * computed columns, nested paths included, are evaluated. A column selected
  * twice is moved once and evaluated for its other places, since one Arrow
  * node cannot sit in two places of a batch. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sluice/plugin.h>
+
+#include "../common/transform_util.h"
 
 /* ---- configuration ---- */
 
@@ -58,14 +59,6 @@ static void free_cols(struct select_state *s)
     free(s->cols);
     s->cols = NULL;
     s->n_cols = s->cap_cols = 0;
-}
-
-/* Errors in open() are about `columns`: naming the key lets the core point
- * at its line in the config. */
-static int on_columns(struct sluice_error *err, int rc)
-{
-    if (err && rc != SLUICE_OK) snprintf(err->key, sizeof err->key, "%s", "columns");
-    return rc;
 }
 
 static struct select_col *add_col(struct select_state *s)
@@ -124,19 +117,6 @@ static int compile_field(const struct sluice_host *host, const struct ArrowSchem
     return rc;
 }
 
-/* Declare every input path `e` reads, so the source parses it. */
-static int use_expr_columns(const struct sluice_host *host, struct sluice_ctx *ctx, const struct sluice_expr *e,
-                            struct sluice_error *err)
-{
-    const char *const *paths;
-    size_t n = host->expr_columns(e, &paths);
-    for (size_t i = 0; i < n; i++) {
-        int rc = host->use_column(ctx, paths[i], err);
-        if (rc != SLUICE_OK) return rc;
-    }
-    return SLUICE_OK;
-}
-
 /* The column for input column `i`: moved if no earlier output took it,
  * else computed from its name. */
 static int add_input_column(struct select_state *s, const struct ArrowSchema *in, int64_t i, bool *moved,
@@ -150,7 +130,7 @@ static int add_input_column(struct select_state *s, const struct ArrowSchema *in
         return SLUICE_OK;
     }
     int rc = compile_field(s->host, in, NULL, 0, in->children[i]->name, &c->expr, err);
-    if (rc == SLUICE_OK) rc = use_expr_columns(s->host, s->ctx, c->expr, err);
+    if (rc == SLUICE_OK) rc = transform_use_expr_columns(s->host, s->ctx, c->expr, err);
     return rc;
 }
 
@@ -194,7 +174,7 @@ static int add_entry(struct select_state *s, const struct ArrowSchema *in, const
                 break;
             }
             rc = compile_field(host, in, prefix, plen, col.schema->children[f]->name, &c->expr, err);
-            if (rc == SLUICE_OK) rc = use_expr_columns(s->host, s->ctx, c->expr, err);
+            if (rc == SLUICE_OK) rc = transform_use_expr_columns(s->host, s->ctx, c->expr, err);
         }
         free(prefix);
         return rc;
@@ -210,15 +190,7 @@ static int add_entry(struct select_state *s, const struct ArrowSchema *in, const
         c->move_from = from;
         return SLUICE_OK;
     }
-    return use_expr_columns(s->host, s->ctx, c->expr, err);
-}
-
-/* A deep copy of `src` under another name. */
-static void copy_named(const struct sluice_host *host, const struct ArrowSchema *src, const char *name,
-                       struct ArrowSchema *dst)
-{
-    host->schema_init(dst, src->format, name, (src->flags & ARROW_FLAG_NULLABLE) != 0, src->n_children);
-    for (int64_t i = 0; i < src->n_children; i++) host->schema_copy(src->children[i], dst->children[i]);
+    return transform_use_expr_columns(s->host, s->ctx, c->expr, err);
 }
 
 /* ---- callbacks ---- */
@@ -230,7 +202,7 @@ static int select_open(const struct sluice_host *host, const void *conf_ptr, str
     const struct select_conf *conf = conf_ptr;
     const struct ArrowSchema *in = host->input_schema(ctx);
     if (conf->columns.n == 0)
-        return on_columns(err, host->error(err, SLUICE_ECONFIG, "columns is empty: select at least one column"));
+        return transform_keyed(err, "columns", host->error(err, SLUICE_ECONFIG, "columns is empty: select at least one column"));
 
     struct select_state *s = calloc(1, sizeof *s);
     bool *moved = calloc((size_t)in->n_children + 1, sizeof *moved);
@@ -249,7 +221,7 @@ static int select_open(const struct sluice_host *host, const void *conf_ptr, str
     if (rc != SLUICE_OK) {
         free_cols(s);
         free(s);
-        return on_columns(err, rc);
+        return transform_keyed(err, "columns", rc);
     }
 
     struct ArrowSchema out;
@@ -260,11 +232,11 @@ static int select_open(const struct sluice_host *host, const void *conf_ptr, str
             const struct ArrowSchema *field = in->children[c->move_from];
             /* An alias renames a moved column; `*` keeps the input's name. */
             const char *name = c->expr ? host->expr_result(c->expr)->name : NULL;
-            copy_named(host, field, name ? name : field->name, out.children[j]);
+            transform_copy_named(host, field, name ? name : field->name, out.children[j]);
             host->pass_column(ctx, j, c->move_from);
         } else {
             const struct ArrowSchema *r = host->expr_result(c->expr);
-            copy_named(host, r, r->name ? r->name : "", out.children[j]);
+            transform_copy_named(host, r, r->name ? r->name : "", out.children[j]);
         }
     }
     rc = host->set_output_schema(ctx, &out, err);

@@ -8,12 +8,13 @@
  * columns ignoring case; a match keeps its position and takes the new
  * spelling, no match appends the column at the end. Every other column is
  * moved from the input batch untouched. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <sluice/plugin.h>
+
+#include "../common/transform_util.h"
 
 /* ---- configuration ---- */
 
@@ -42,37 +43,11 @@ struct with_column_state {
     int64_t n_cols;
 };
 
-static int keyed(struct sluice_error *err, const char *key, int rc)
-{
-    if (err && rc != SLUICE_OK) snprintf(err->key, sizeof err->key, "%s", key);
-    return rc;
-}
-
-static void copy_named(const struct sluice_host *host, const struct ArrowSchema *src, const char *name,
-                       struct ArrowSchema *dst)
-{
-    host->schema_init(dst, src->format, name, (src->flags & ARROW_FLAG_NULLABLE) != 0, src->n_children);
-    for (int64_t i = 0; i < src->n_children; i++) host->schema_copy(src->children[i], dst->children[i]);
-}
-
 static void free_state(struct with_column_state *s)
 {
     if (s->expr) s->host->expr_free(s->expr);
     free(s->move_from);
     free(s);
-}
-
-/* Declare every input path `e` reads, so the source parses it. */
-static int use_expr_columns(const struct sluice_host *host, struct sluice_ctx *ctx, const struct sluice_expr *e,
-                            struct sluice_error *err)
-{
-    const char *const *paths;
-    size_t n = host->expr_columns(e, &paths);
-    for (size_t i = 0; i < n; i++) {
-        int rc = host->use_column(ctx, paths[i], err);
-        if (rc != SLUICE_OK) return rc;
-    }
-    return SLUICE_OK;
 }
 
 /* ---- callbacks ---- */
@@ -84,7 +59,7 @@ static int with_column_open(const struct sluice_host *host, const void *conf_ptr
     const struct with_column_conf *conf = conf_ptr;
     const struct ArrowSchema *in = host->input_schema(ctx);
     if (!conf->column[0])
-        return keyed(err, "column", host->error(err, SLUICE_ECONFIG, "column is empty: name the column to add"));
+        return transform_keyed(err, "column", host->error(err, SLUICE_ECONFIG, "column is empty: name the column to add"));
 
     struct with_column_state *s = calloc(1, sizeof *s);
     if (!s) return host->error(err, SLUICE_ENOMEM, "out of memory");
@@ -93,7 +68,7 @@ static int with_column_open(const struct sluice_host *host, const void *conf_ptr
     int rc = host->expr_compile(in, conf->expr, &s->expr, err);
     if (rc != SLUICE_OK) {
         free_state(s);
-        return keyed(err, "expr", rc);
+        return transform_keyed(err, "expr", rc);
     }
 
     bool replaces = false;
@@ -123,10 +98,10 @@ static int with_column_open(const struct sluice_host *host, const void *conf_ptr
         }
     }
     if (evaluated) {
-        rc = use_expr_columns(host, ctx, s->expr, err);
+        rc = transform_use_expr_columns(host, ctx, s->expr, err);
         if (rc != SLUICE_OK) {
             free_state(s);
-            return keyed(err, "expr", rc);
+            return transform_keyed(err, "expr", rc);
         }
     }
 
@@ -135,7 +110,7 @@ static int with_column_open(const struct sluice_host *host, const void *conf_ptr
     const struct ArrowSchema *result = host->expr_result(s->expr);
     for (int64_t j = 0; j < s->n_cols; j++) {
         bool computed = j == in->n_children || strcasecmp(in->children[j]->name, conf->column) == 0;
-        if (computed) copy_named(host, result, conf->column, out.children[j]);
+        if (computed) transform_copy_named(host, result, conf->column, out.children[j]);
         else host->schema_copy(in->children[j], out.children[j]);
         if (s->move_from[j] >= 0) host->pass_column(ctx, j, s->move_from[j]);
     }
