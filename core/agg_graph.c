@@ -13,12 +13,14 @@
 #include "schema.h"
 #include "stage.h"
 #include "suggest.h"
+#include "watermark.h"
+#include "window.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* output_mode is refused later, with the message every non-sink stage gets. */
-static const char *const agg_keys[] = { "name", "input", "aggregate", "group_by", "cube", "rollup", "watermark",
-                                        "output_mode" };
+static const char *const agg_keys[] = { "name", "input", "aggregate", "group_by", "cube", "rollup", "window",
+                                        "watermark", "output_mode" };
 /* Indexed by enum sluice_agg_grouping. */
 static const char *const grouping_keys[] = { "group_by", "cube", "rollup" };
 
@@ -71,6 +73,11 @@ int sluice_agg_stage_check(const config_setting_t *group, struct sluice_error *e
             if (rc) return rc;
         } else if (strcmp(key, "aggregate") == 0) {
             int rc = check_strings(s, true, err);
+            if (rc) return rc;
+        } else if (strcmp(key, "window") == 0) {
+            struct sluice_window w;
+            const char *column;
+            int rc = sluice_window_load(s, &w, &column, err);
             if (rc) return rc;
         }
     }
@@ -159,18 +166,16 @@ static int plan_error(const struct sluice_stage *st, const config_setting_t *lis
 int sluice_agg_stage_open(struct sluice_stage *st, struct sluice_registry *reg, int64_t partitions,
                           enum sluice_output_mode mode, struct sluice_error *err)
 {
-    if (mode == SLUICE_MODE_APPEND) {
-        /* The checker let append through because a watermark is declared;
-         * emitting closed windows once is event-time work still to come. */
-        sluice_error_at(err, SLUICE_ECONFIG, st->setting,
-                        "append output mode for aggregations is not supported yet");
-        sluice_error_hint(err, "use output_mode = \"update\" or \"complete\" on the sinks reading this stage");
-        return SLUICE_ECONFIG;
-    }
     enum sluice_agg_grouping grouping;
     const config_setting_t *keys = grouping_setting(st->setting, &grouping);
     const config_setting_t *aggs = config_setting_get_member(st->setting, "aggregate");
     struct sluice_agg_spec spec = { .grouping = grouping };
+    const config_setting_t *window = config_setting_get_member(st->setting, "window");
+    if (window) {
+        /* Checked at load already: this cannot fail. */
+        int wrc = sluice_window_load(window, &spec.window, &spec.window_column, err);
+        if (wrc) return wrc;
+    }
     spec.keys = strings_of(keys, &spec.n_keys);
     spec.aggs = strings_of(aggs, &spec.n_aggs);
     struct catalog_arg carg = { .reg = reg };
@@ -189,6 +194,8 @@ int sluice_agg_stage_open(struct sluice_stage *st, struct sluice_registry *reg, 
             rc = e.code;
         }
         if (err) *err = e;
+        if (where.in_window)
+            return plan_error(st, config_setting_get_member(window, "column"), 0, rc, err);
         return plan_error(st, where.in_keys ? keys : aggs, where.index, rc, err);
     }
     struct ArrowSchema schema;
@@ -207,6 +214,8 @@ int sluice_agg_stage_open(struct sluice_stage *st, struct sluice_registry *reg, 
     a->plan = plan;
     a->mode = mode;
     a->state = sluice_agg_groups_new(plan, (size_t)partitions);
+    a->event_key = -1;
+    a->watermark = SLUICE_WATERMARK_NONE;
     st->agg = a;
     return SLUICE_OK;
 }
@@ -216,16 +225,47 @@ void sluice_agg_stage_free(struct sluice_agg_stage *a)
     if (!a) return;
     sluice_agg_groups_free(a->state);
     sluice_agg_plan_free(a->plan);
+    free(a->trackers);
     free(a);
 }
 
-static void describe_list(const char *label, const config_setting_t *s, struct sluice_buf *out)
+/* ---- running ------------------------------------------------------------ */
+
+struct sluice_agg_groups *sluice_agg_stage_partial(const struct sluice_agg_stage *a)
+{
+    struct sluice_agg_groups *g = sluice_agg_groups_new(a->plan, 1);
+    sluice_agg_groups_set_watermark(g, a->event_key, a->watermark);
+    return g;
+}
+
+void sluice_agg_stage_emit(struct sluice_agg_stage *a, int64_t batch_id, struct sluice_batch *out)
+{
+    sluice_agg_groups_set_watermark(a->state, a->event_key, a->watermark);
+    enum sluice_agg_emit which = a->mode == SLUICE_MODE_UPDATE   ? SLUICE_AGG_EMIT_UPDATED
+                                 : a->mode == SLUICE_MODE_APPEND ? SLUICE_AGG_EMIT_CLOSED
+                                                                 : SLUICE_AGG_EMIT_ALL;
+    sluice_agg_groups_emit(a->state, which, batch_id, out);
+    /* Spark's StateStoreSaveExec: append outputs the groups it evicts;
+     * update evicts them without output, having emitted their last change
+     * in the batch that made it. event_key is -1 in complete mode. */
+    sluice_agg_groups_evict(a->state);
+}
+
+bool sluice_agg_stage_advance(struct sluice_agg_stage *a)
+{
+    int64_t next = sluice_watermark_next(a->watermark, sluice_watermark_min(a->trackers, a->n_trackers));
+    bool moved = next != a->watermark;
+    a->watermark = next;
+    return moved && a->mode != SLUICE_MODE_COMPLETE;
+}
+
+static void describe_list(const char *label, const config_setting_t *s, const char *none, struct sluice_buf *out)
 {
     size_t n;
     const char **v = strings_of(s, &n);
     sluice_buf_printf(out, "    %s: ", label);
     for (size_t i = 0; i < n; i++) sluice_buf_printf(out, "%s%s", i ? ", " : "", v[i]);
-    if (!n) sluice_buf_puts(out, "(none: one global group)");
+    if (!n) sluice_buf_puts(out, none);
     sluice_buf_putc(out, '\n');
     free(v);
 }
@@ -235,6 +275,14 @@ void sluice_agg_stage_describe(const struct sluice_stage *st, struct sluice_buf 
     static const char *const labels[] = { "group by", "cube", "rollup" };
     enum sluice_agg_grouping g;
     const config_setting_t *keys = grouping_setting(st->setting, &g);
-    describe_list(labels[g], keys, out);
-    describe_list("aggregates", config_setting_get_member(st->setting, "aggregate"), out);
+    const config_setting_t *window = config_setting_get_member(st->setting, "window");
+    struct sluice_window w;
+    const char *column;
+    if (window && sluice_window_load(window, &w, &column, NULL) == SLUICE_OK) {
+        sluice_buf_printf(out, "    window: %s, ", column);
+        sluice_window_describe(&w, out);
+        sluice_buf_putc(out, '\n');
+    }
+    describe_list(labels[g], keys, window ? "(the window only)" : "(none: one global group)", out);
+    describe_list("aggregates", config_setting_get_member(st->setting, "aggregate"), "", out);
 }

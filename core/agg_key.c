@@ -393,6 +393,11 @@ const uint8_t *sluice_agg_key_skip(const struct ArrowSchema *s, const uint8_t *p
     }
 }
 
+int64_t sluice_agg_key_long(const uint8_t *p)
+{
+    return (int64_t)read64(p);
+}
+
 uint16_t sluice_agg_key_set_id(const uint8_t *key)
 {
     return (uint16_t)(key[0] | (unsigned)key[1] << 8);

@@ -60,6 +60,8 @@ const uint8_t *sluice_agg_key_decode(const struct ArrowSchema *schema, const uin
                                      struct sluice_builder *b);
 /* The byte after the value encoded at `p`. */
 const uint8_t *sluice_agg_key_skip(const struct ArrowSchema *schema, const uint8_t *p);
+/* The 8 bytes of a long or timestamp value at `p` (after its tag byte). */
+int64_t sluice_agg_key_long(const uint8_t *p);
 /* The grouping set id a key starts with (for plans with several sets). */
 uint16_t sluice_agg_key_set_id(const uint8_t *key);
 

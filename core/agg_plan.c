@@ -183,6 +183,59 @@ static bool is_bare_path(const char *t, size_t len)
     }
 }
 
+/* The length of the column path `t` starts with (`data.created_at`,
+ * back-quoted segments, no indexes), or 0. */
+static size_t path_prefix(const char *t)
+{
+    size_t i = 0;
+    for (;;) {
+        if (t[i] == '`') {
+            for (i++; t[i] && !(t[i] == '`' && t[i + 1] != '`'); i++)
+                if (t[i] == '`') i++;
+            if (!t[i]) return 0;
+            i++;
+        } else if (word_start(t[i])) {
+            while (word_char(t[i])) i++;
+        } else {
+            return 0;
+        }
+        if (t[i] != '.') return i;
+        i++;
+    }
+}
+
+/* True when key text is a column and nothing else, with an optional
+ * `AS alias`: only such a key carries its column's event time, as only
+ * an attribute carries Spark's watermark metadata. */
+static bool is_bare_key(const char *t)
+{
+    size_t i = skip_ws(t, 0);
+    size_t n = path_prefix(t + i);
+    if (!n) return false;
+    i = skip_ws(t, i + n);
+    if (!t[i]) return true;
+    if (strncasecmp(t + i, "AS", 2) != 0 || !isspace((unsigned char)t[i + 2])) return false;
+    i = skip_ws(t, i + 2);
+    if (t[i] == '`') {
+        for (i++; t[i] && !(t[i] == '`' && t[i + 1] != '`'); i++)
+            if (t[i] == '`') i++;
+        if (!t[i]) return false;
+        i++;
+    } else if (word_start(t[i])) {
+        while (word_char(t[i])) i++;
+    } else {
+        return false;
+    }
+    return !t[skip_ws(t, i)];
+}
+
+/* Record key k's column path when the key is a bare column. */
+static void note_key_path(struct sluice_agg_plan *p, size_t k, const char *text)
+{
+    const char *const *paths;
+    if (is_bare_key(text) && sluice_expr_columns(p->keys[k], &paths) == 1) p->key_paths[k] = sluice_xstrdup(paths[0]);
+}
+
 /* Spark's name for an argument: a path inside a function keeps every field
  * as the schema spells it (`avg(data.public_metrics.like_count)`, Spark 3
  * trims the `AS like_count` Spark 2 printed); anything else is named as
@@ -216,6 +269,8 @@ void sluice_agg_plan_free(struct sluice_agg_plan *p)
 {
     if (!p) return;
     for (size_t i = 0; i < p->n_keys; i++) sluice_expr_free(p->keys[i]);
+    for (size_t i = 0; p->key_paths && i < p->n_keys; i++) free(p->key_paths[i]);
+    free(p->key_paths);
     for (size_t i = 0; i < p->n_args; i++) sluice_expr_free(p->args[i]);
     for (size_t i = 0; i < p->n_calls; i++)
         if (p->calls[i].fn->unbind) p->calls[i].fn->unbind(p->calls[i].bound);
@@ -229,7 +284,10 @@ void sluice_agg_plan_free(struct sluice_agg_plan *p)
 
 static void make_sets(struct sluice_agg_plan *p, enum sluice_agg_grouping g)
 {
-    size_t n = p->n_keys;
+    /* The window is key 0 of every set: sets are made over the other keys
+     * and shifted past it. */
+    size_t lead = p->windowed ? 1 : 0;
+    size_t n = p->n_keys - lead;
     uint32_t all = n ? (uint32_t)((UINT64_C(1) << n) - 1) : 0;
     if (g == SLUICE_AGG_GROUP_BY) {
         p->sets = sluice_xcalloc(1, sizeof *p->sets);
@@ -254,6 +312,7 @@ static void make_sets(struct sluice_agg_plan *p, enum sluice_agg_grouping g)
         }
         p->n_sets = total;
     }
+    for (size_t s = 0; lead && s < p->n_sets; s++) p->sets[s] = p->sets[s] << 1 | 1;
 }
 
 /* Aggregates whose result is never null (Spark: Count and
@@ -393,7 +452,30 @@ static int add_call(struct sluice_agg_plan *p, const char *text, const struct Ar
 
 static void set_where(struct sluice_agg_where *w, bool in_keys, size_t index)
 {
-    if (w) *w = (struct sluice_agg_where){ in_keys, index };
+    if (w) *w = (struct sluice_agg_where){ in_keys, index, false };
+}
+
+/* Key 0 of a windowed plan: the window's time column, a timestamp. */
+static int add_window(struct sluice_agg_plan *p, const struct sluice_agg_spec *spec, const struct ArrowSchema *input,
+                      struct sluice_error *err)
+{
+    int rc = sluice_window_check(&spec->window, err);
+    if (rc) return rc;
+    rc = sluice_expr_compile(input, spec->window_column, &p->keys[0], err);
+    if (rc) return rc;
+    p->n_keys = 1;
+    const struct ArrowSchema *r = sluice_expr_result(p->keys[0]);
+    if (sluice_type_of(r) != SLUICE_TYPE_TIMESTAMP) {
+        rc = sluice_error_set(err, SLUICE_ECONFIG, "the window column '%s' is a %s, not a timestamp", spec->window_column,
+                              sluice_type_name(sluice_type_of(r)));
+        sluice_error_hint(err, "window over a timestamp column, or convert it: to_timestamp(%s)", spec->window_column);
+        return rc;
+    }
+    p->windowed = true;
+    p->window = spec->window;
+    p->n_passes = sluice_window_passes(&spec->window);
+    note_key_path(p, 0, spec->window_column);
+    return SLUICE_OK;
 }
 
 int sluice_agg_plan_new(const struct sluice_agg_spec *spec, const struct ArrowSchema *input,
@@ -413,14 +495,26 @@ int sluice_agg_plan_new(const struct sluice_agg_spec *spec, const struct ArrowSc
         set_where(where, false, 0);
         return sluice_error_set(err, SLUICE_ECONFIG, "no aggregate given");
     }
+    size_t lead = spec->window_column ? 1 : 0;
+    if (lead && spec->n_keys + lead > SLUICE_AGG_MAX_KEYS) {
+        set_where(where, true, SLUICE_AGG_MAX_KEYS - lead);
+        return sluice_error_set(err, SLUICE_ECONFIG, "a windowed aggregation takes at most %zu keys besides the "
+                                "window, got %zu", (size_t)SLUICE_AGG_MAX_KEYS - lead, spec->n_keys);
+    }
     struct sluice_agg_plan *p = sluice_xcalloc(1, sizeof *p);
-    p->keys = sluice_xcalloc(spec->n_keys ? spec->n_keys : 1, sizeof *p->keys);
+    p->keys = sluice_xcalloc(spec->n_keys + lead ? spec->n_keys + lead : 1, sizeof *p->keys);
+    p->key_paths = sluice_xcalloc(spec->n_keys + lead ? spec->n_keys + lead : 1, sizeof *p->key_paths);
     p->args = sluice_xcalloc(spec->n_aggs, sizeof *p->args);
     p->calls = sluice_xcalloc(spec->n_aggs, sizeof *p->calls);
+    p->n_passes = 1;
     int rc = SLUICE_OK;
+    if (lead) {
+        rc = add_window(p, spec, input, err);
+        if (rc && where) *where = (struct sluice_agg_where){ .in_window = true };
+    }
     for (size_t i = 0; i < spec->n_keys && !rc; i++) {
-        rc = sluice_expr_compile(input, spec->keys[i], &p->keys[i], err);
-        if (!rc) p->n_keys++;
+        rc = sluice_expr_compile(input, spec->keys[i], &p->keys[lead + i], err);
+        if (!rc) note_key_path(p, p->n_keys++, spec->keys[i]);
         else set_where(where, true, i);
     }
     char **arg_texts = NULL;
@@ -433,7 +527,10 @@ int sluice_agg_plan_new(const struct sluice_agg_spec *spec, const struct ArrowSc
     if (!rc) {
         make_sets(p, spec->grouping);
         sluice_schema_init(&p->output, SLUICE_FORMAT_STRUCT, "", false, (int64_t)(p->n_keys + p->n_calls));
-        for (size_t i = 0; i < p->n_keys; i++) sluice_schema_copy(sluice_expr_result(p->keys[i]), p->output.children[i]);
+        for (size_t i = 0; i < p->n_keys; i++) {
+            if (i == 0 && p->windowed) sluice_window_schema(p->output.children[0]);
+            else sluice_schema_copy(sluice_expr_result(p->keys[i]), p->output.children[i]);
+        }
         for (size_t i = 0; i < p->n_calls; i++)
             sluice_schema_init(p->output.children[p->n_keys + i], p->calls[i].info.result_format, names[i].data,
                                !nonnull[i], 0);
@@ -442,7 +539,7 @@ int sluice_agg_plan_new(const struct sluice_agg_spec *spec, const struct ArrowSc
             size_t second = 0;
             for (int64_t i = 0, seen = 0; i < p->output.n_children; i++)
                 if (strcmp(p->output.children[i]->name, dup) == 0 && seen++) second = (size_t)i;
-            set_where(where, second < p->n_keys, second < p->n_keys ? second : second - p->n_keys);
+            set_where(where, second < p->n_keys, second < p->n_keys ? second - lead : second - p->n_keys);
             rc = sluice_error_set(err, SLUICE_ECONFIG, "duplicate output column '%s'", dup);
             sluice_error_hint(err, "name one of them with AS");
         }

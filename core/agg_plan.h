@@ -11,6 +11,11 @@
  * Spark's name (`count(1)` for count(*), `avg(data.public_metrics.like_count)`,
  * `count(DISTINCT hashtag)`).
  *
+ * With a window (window.h) the plan's first key is the window: keys[0] is
+ * its time column, a timestamp, and output column 0 is `window`, a struct
+ * {start, end} that every grouping set holds (cube and rollup roll up the
+ * other keys, within each window).
+ *
  * Used by the aggregate stage and by anything else that groups a batch
  * (`sluice query`'s GROUP BY): nothing here knows about configs or graphs.
  *
@@ -30,6 +35,8 @@
 #include <stdint.h>
 
 #include <sluice/plugin.h>
+
+#include "window.h"
 
 struct sluice_expr;
 
@@ -61,11 +68,14 @@ struct sluice_agg_spec {
     size_t n_keys;
     const char *const *aggs; /* `func(arg [, literal]...) [AS alias]`, `func(*)`, `count(DISTINCT x)` */
     size_t n_aggs;
+    const char *window_column; /* a timestamp expression, or NULL: no window */
+    struct sluice_window window;
 };
 
 struct sluice_agg_where {
-    bool in_keys; /* the entry was a key (else an aggregate) */
-    size_t index; /* its index in that list */
+    bool in_keys;   /* the entry was a key (else an aggregate) */
+    size_t index;   /* its index in that list */
+    bool in_window; /* it was the window (in_keys and index then mean nothing) */
 };
 
 struct sluice_agg_call {
@@ -77,8 +87,15 @@ struct sluice_agg_call {
 };
 
 struct sluice_agg_plan {
-    struct sluice_expr **keys;  /* key expressions; each names its output column */
+    struct sluice_expr **keys;  /* key expressions; each names its output column, but
+                                 * keys[0] of a windowed plan is the window's time column */
     size_t n_keys;
+    char **key_paths;           /* per key: the column a bare `path [AS alias]` names, in
+                                 * projection form, else NULL (event time must be such a
+                                 * column for a watermark to close its groups, as in Spark) */
+    bool windowed;
+    struct sluice_window window;
+    size_t n_passes;            /* windows a row may fall in (1 without a window) */
     struct sluice_expr **args;  /* distinct argument expressions (avg(x), max(x) share x) */
     size_t n_args;
     struct sluice_agg_call *calls;

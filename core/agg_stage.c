@@ -12,12 +12,17 @@
 #include "error.h"
 #include "expr.h"
 #include "mem.h"
+#include "watermark.h"
+#include "window.h"
 
 struct sluice_agg_groups {
     const struct sluice_agg_plan *plan;
     size_t n_parts;
     struct sluice_agg_table *parts;
     struct sluice_arena *scratch; /* one update's keys and state pointers */
+    int32_t event_key;            /* the key a watermark closes, or -1 */
+    int64_t watermark;
+    int64_t dropped, evicted;
 };
 
 struct sluice_agg_groups *sluice_agg_groups_new(const struct sluice_agg_plan *plan, size_t n_partitions)
@@ -28,7 +33,21 @@ struct sluice_agg_groups *sluice_agg_groups_new(const struct sluice_agg_plan *pl
     g->parts = sluice_xcalloc(g->n_parts, sizeof *g->parts);
     for (size_t i = 0; i < g->n_parts; i++) sluice_agg_table_init(&g->parts[i], plan->state_size);
     g->scratch = sluice_arena_new(0);
+    g->event_key = -1;
+    g->watermark = SLUICE_WATERMARK_NONE;
     return g;
+}
+
+void sluice_agg_groups_set_watermark(struct sluice_agg_groups *g, int32_t key, int64_t watermark)
+{
+    g->event_key = key >= 0 && (size_t)key < g->plan->n_keys ? key : -1;
+    g->watermark = watermark;
+}
+
+/* Whether the watermark closes anything yet. */
+static bool closing(const struct sluice_agg_groups *g)
+{
+    return g->event_key >= 0 && g->watermark != SLUICE_WATERMARK_NONE;
 }
 
 static void destroy_states(struct sluice_agg_groups *g)
@@ -78,6 +97,20 @@ static uint8_t *find_group(struct sluice_agg_groups *g, uint64_t hash, const uin
     return st;
 }
 
+/* Rows of a timestamp key whose value the watermark has closed leave
+ * has[]; a null key closes nothing (Spark's predicate is then null). */
+static void drop_closed_keys(const struct ArrowArray *key, int64_t n, int64_t watermark, uint8_t *has,
+                             int64_t *dropped)
+{
+    const int64_t *v = (const int64_t *)key->buffers[1] + key->offset;
+    const uint8_t *valid = key->null_count != 0 ? key->buffers[0] : NULL;
+    for (int64_t i = 0; i < n; i++) {
+        bool late = has[i] && (!valid || sluice_bit_get(valid, key->offset + i)) && v[i] <= watermark;
+        *dropped += late;
+        has[i] = has[i] && !late;
+    }
+}
+
 int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_batch *in,
                              int64_t batch_id, struct sluice_error *err)
 {
@@ -94,22 +127,49 @@ int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_ba
     struct sluice_agg_keycol *cols = sluice_arena_alloc(g->scratch, (p->n_keys + 1) * sizeof *cols);
     uint8_t **base = sluice_arena_alloc(g->scratch, rows * sizeof *base);
     void **states = sluice_arena_alloc(g->scratch, rows * sizeof *states);
-    /* One pass per grouping set: every row joins one group of each set, and
-     * each aggregator folds the whole batch into those groups in one call. */
+    /* has[i]: row i joins a group in this pass. Windows are built into
+     * start/end once per pass, a column at a time, never per row. */
+    bool window_closes = p->windowed && g->event_key == 0;
+    bool key_closes = closing(g) && !window_closes;
+    uint8_t *has = p->windowed || key_closes ? sluice_arena_alloc(g->scratch, rows) : NULL;
+    int64_t *wstart = p->windowed ? sluice_arena_alloc(g->scratch, rows * sizeof *wstart) : NULL;
+    int64_t *wend = p->windowed ? sluice_arena_alloc(g->scratch, rows * sizeof *wend) : NULL;
+    struct sluice_window_column wcol;
+    /* One pass per grouping set and window a row may fall in: every row
+     * joins one group of each set per window holding it, and each
+     * aggregator folds the whole batch into those groups in one call. */
     for (size_t s = 0; s < p->n_sets && !rc; s++) {
-        size_t n_cols = 0;
-        for (size_t k = 0; k < p->n_keys; k++)
-            if (p->sets[s] & ((uint32_t)1 << k))
-                cols[n_cols++] = (struct sluice_agg_keycol){ sluice_expr_result(p->keys[k]), &keys[k] };
-        struct sluice_agg_keys ek;
-        sluice_agg_key_encode(cols, n_cols, p->n_sets > 1 ? (int32_t)s : -1, n, g->scratch, &ek);
-        for (size_t i = 0; i < rows; i++)
-            base[i] = find_group(g, ek.hash[i], ek.data + ek.offs[i], (uint32_t)(ek.offs[i + 1] - ek.offs[i]),
-                                 batch_id);
-        for (size_t c = 0; c < p->n_calls; c++) {
-            const struct sluice_agg_call *call = &p->calls[c];
-            for (size_t i = 0; i < rows; i++) states[i] = base[i] + call->offset;
-            call->fn->update(call->bound, states, call->arg >= 0 ? &args[call->arg] : NULL, n);
+        bool drop_keys = key_closes && (p->sets[s] & ((uint32_t)1 << g->event_key));
+        for (size_t w = 0; w < p->n_passes; w++) {
+            if (p->windowed) {
+                if (!sluice_window_assign(&p->window, &keys[0], n, w,
+                                          window_closes ? g->watermark : SLUICE_WATERMARK_NONE, wstart, wend, has,
+                                          &g->dropped))
+                    continue;
+                sluice_window_column_init(&wcol, wstart, wend, n);
+            } else if (has) {
+                memset(has, 1, rows);
+            }
+            if (drop_keys) drop_closed_keys(&keys[g->event_key], n, g->watermark, has, &g->dropped);
+            size_t n_cols = 0;
+            for (size_t k = 0; k < p->n_keys; k++) {
+                if (!(p->sets[s] & ((uint32_t)1 << k))) continue;
+                if (k == 0 && p->windowed)
+                    cols[n_cols++] = (struct sluice_agg_keycol){ p->output.children[0], &wcol.array };
+                else
+                    cols[n_cols++] = (struct sluice_agg_keycol){ sluice_expr_result(p->keys[k]), &keys[k] };
+            }
+            struct sluice_agg_keys ek;
+            sluice_agg_key_encode(cols, n_cols, p->n_sets > 1 ? (int32_t)s : -1, n, g->scratch, &ek);
+            for (size_t i = 0; i < rows; i++)
+                base[i] = has && !has[i] ? NULL
+                                         : find_group(g, ek.hash[i], ek.data + ek.offs[i],
+                                                      (uint32_t)(ek.offs[i + 1] - ek.offs[i]), batch_id);
+            for (size_t c = 0; c < p->n_calls; c++) {
+                const struct sluice_agg_call *call = &p->calls[c];
+                for (size_t i = 0; i < rows; i++) states[i] = base[i] ? base[i] + call->offset : NULL;
+                call->fn->update(call->bound, states, call->arg >= 0 ? &args[call->arg] : NULL, n);
+            }
         }
     }
     for (size_t i = 0; i < p->n_keys + p->n_args; i++)
@@ -147,14 +207,69 @@ void sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_g
         sluice_agg_table_free(src);
         sluice_agg_table_init(src, p->state_size);
     }
+    into->dropped += from->dropped;
+    from->dropped = 0;
+}
+
+/* The event time of a group's key (the window's end, or the key's value);
+ * false when the group has none: the key rolled up by its grouping set,
+ * or null. */
+static bool group_time(const struct sluice_agg_plan *p, int32_t key, const uint8_t *k, int64_t *out)
+{
+    uint32_t set = p->sets[0];
+    if (p->n_sets > 1) {
+        set = p->sets[sluice_agg_key_set_id(k)];
+        k += 2;
+    }
+    if (!(set & ((uint32_t)1 << key))) return false;
+    for (int32_t c = 0; c < key; c++)
+        if (set & ((uint32_t)1 << c)) k = sluice_agg_key_skip(p->output.children[c], k);
+    if (*k++ == 0) return false;
+    if (key == 0 && p->windowed) {
+        k = sluice_agg_key_skip(p->output.children[0]->children[0], k); /* start */
+        if (*k++ == 0) return false;
+    }
+    *out = sluice_agg_key_long(k);
+    return true;
+}
+
+static bool is_closed(const struct sluice_agg_groups *g, const struct sluice_agg_group *gr)
+{
+    int64_t t;
+    return closing(g) && group_time(g->plan, g->event_key, gr->key, &t) && t <= g->watermark;
+}
+
+int64_t sluice_agg_groups_evict(struct sluice_agg_groups *g)
+{
+    if (!closing(g)) return 0;
+    const struct sluice_agg_plan *p = g->plan;
+    int64_t removed = 0;
+    for (size_t t = 0; t < g->n_parts; t++) {
+        struct sluice_agg_table *tab = &g->parts[t];
+        bool *keep = sluice_arena_alloc(g->scratch, (tab->n_groups ? tab->n_groups : 1) * sizeof *keep);
+        size_t closed = 0;
+        for (size_t i = 0; i < tab->n_groups; i++) {
+            keep[i] = !is_closed(g, &tab->groups[i]);
+            if (keep[i]) continue;
+            closed++;
+            uint8_t *st = sluice_agg_table_state(tab, i);
+            for (size_t c = 0; c < p->n_calls && p->has_destroy; c++)
+                if (p->calls[c].info.has_destroy) p->calls[c].fn->destroy(p->calls[c].bound, st + p->calls[c].offset);
+        }
+        if (closed) removed += (int64_t)sluice_agg_table_retain(tab, keep);
+        sluice_arena_reset(g->scratch);
+    }
+    g->evicted += removed;
+    return removed;
 }
 
 void sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
                             struct sluice_batch *out)
 {
     const struct sluice_agg_plan *p = g->plan;
-    /* Spark's global aggregate answers every batch, even an empty one. */
-    bool global = p->n_keys == 0;
+    /* Spark's global aggregate answers every batch, even an empty one
+     * (a plan without keys has no event time, so append never gets here). */
+    bool global = p->n_keys == 0 && which != SLUICE_AGG_EMIT_CLOSED;
     if (global) find_group(g, sluice_hash64("", 0, 0), (const uint8_t *)"", 0, batch_id);
     struct sluice_builder *b = sluice_builder_new(&p->output);
     for (size_t t = 0; t < g->n_parts; t++) {
@@ -162,6 +277,7 @@ void sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit wh
         for (size_t i = 0; i < tab->n_groups; i++) {
             const struct sluice_agg_group *gr = &tab->groups[i];
             if (which == SLUICE_AGG_EMIT_UPDATED && gr->updated != batch_id) continue;
+            if (which == SLUICE_AGG_EMIT_CLOSED && !is_closed(g, gr)) continue;
             sluice_builder_append_struct(b);
             const uint8_t *k = gr->key;
             uint32_t set = p->sets[0];
@@ -189,6 +305,8 @@ void sluice_agg_groups_stats(const struct sluice_agg_groups *g, struct sluice_ag
 {
     out->groups = 0;
     out->bytes = 0;
+    out->dropped = g->dropped;
+    out->evicted = g->evicted;
     for (size_t t = 0; t < g->n_parts; t++) {
         out->groups += (int64_t)g->parts[t].n_groups;
         out->bytes += sluice_agg_table_bytes(&g->parts[t]);

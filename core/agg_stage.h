@@ -8,10 +8,13 @@
  *   - a worker folds the batches of one unit into a partial (1 partition);
  *   - the main thread merges each partial, in unit order, into the stage's
  *     state kept across batches (runtime.shuffle_partitions partitions);
- *   - the state emits its groups as a batch: all of them (complete mode) or
- *     those a given batch changed (update mode), partition 0 first and in
- *     insertion order within a partition, so output does not depend on the
- *     number of threads.
+ *   - the state emits its groups as a batch: all of them (complete mode),
+ *     those a given batch changed (update mode) or those the watermark has
+ *     closed (append mode), partition 0 first and in insertion order within
+ *     a partition, so output does not depend on the number of threads.
+ * With a watermark (sluice_agg_groups_set_watermark), rows whose group it
+ * has already closed are dropped before they touch any state, and closed
+ * groups are evicted, so state holds only what can still change.
  * `sluice query` groups a batch with the same calls: new, update, emit.
  *
  * Ownership: a groups object borrows its plan (which must outlive it) and
@@ -52,11 +55,25 @@ int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_ba
 void sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_groups *from,
                              int64_t batch_id);
 
+/* Event time (DESIGN §5): plan key `key` is what the watermark closes, the
+ * window by its end when it is a windowed plan's key 0, else a timestamp
+ * key by its value; -1 (or SLUICE_WATERMARK_NONE) closes nothing. From
+ * here on, update drops and counts each row, per grouping set and window,
+ * whose group is closed (end or value <= watermark; a null closes
+ * nothing), and EMIT_CLOSED and evict take the closed groups. Set on a
+ * worker's partial before it folds rows, and on the kept state. */
+void sluice_agg_groups_set_watermark(struct sluice_agg_groups *g, int32_t key, int64_t watermark);
+
 /* Which groups an emission holds. */
 enum sluice_agg_emit {
     SLUICE_AGG_EMIT_ALL,     /* complete mode */
     SLUICE_AGG_EMIT_UPDATED, /* update mode: groups changed in the batch given */
+    SLUICE_AGG_EMIT_CLOSED,  /* append mode: groups the watermark has closed */
 };
+/* Destroy and remove the groups the watermark has closed (Spark's state
+ * eviction), keeping the others in their order; returns how many. */
+int64_t sluice_agg_groups_evict(struct sluice_agg_groups *g);
+
 /* The groups as rows of plan->output into *out (the caller's to release;
  * its schema is &plan->output). A plan without keys always has its one
  * group, as Spark's global aggregate answers an empty input with one row
@@ -70,16 +87,32 @@ void sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit wh
 struct sluice_agg_stats {
     int64_t groups;
     size_t bytes;
+    int64_t dropped; /* rows dropped as late since the state was made (merges add the partials') */
+    int64_t evicted; /* groups evicted since the state was made */
 };
 void sluice_agg_groups_stats(const struct sluice_agg_groups *g, struct sluice_agg_stats *out);
 
 /* ---- the aggregate stage of a pipeline (agg_graph.c) -------------------- */
+
+struct sluice_watermark_tracker;
 
 /* What the engine keeps for an aggregate stage (struct sluice_stage.agg). */
 struct sluice_agg_stage {
     struct sluice_agg_plan *plan;
     struct sluice_agg_groups *state;   /* kept across batches, by shuffle partition */
     enum sluice_output_mode mode;      /* of every sink below the stage */
+    /* Event time, set when the graph opens (graph_open.c): the watermark
+     * declarations above the stage, the key they close (-1: none, so in
+     * update mode nothing is dropped or evicted, as in Spark when the
+     * watermarked column is not a grouping key; complete mode always -1),
+     * and the watermark this batch runs with, kept by the engine: what a
+     * checkpoint saves per batch. */
+    struct sluice_watermark_tracker **trackers;
+    size_t n_trackers;
+    int32_t event_key;
+    int64_t watermark;
+    /* What the engine last reported, for per-batch differences. */
+    int64_t dropped_reported;
 };
 
 /* Load time: check the stage group's keys and their shapes (`aggregate`
@@ -93,6 +126,23 @@ int sluice_agg_stage_check(const config_setting_t *group, struct sluice_error *e
 int sluice_agg_stage_open(struct sluice_stage *st, struct sluice_registry *reg, int64_t partitions,
                           enum sluice_output_mode mode, struct sluice_error *err);
 void sluice_agg_stage_free(struct sluice_agg_stage *a);
+
+/* The engine's side of a batch, main thread unless said otherwise. */
+/* A worker's partial for this batch (any thread; the caller frees it): it
+ * drops rows whose group the batch's watermark has closed. */
+struct sluice_agg_groups *sluice_agg_stage_partial(const struct sluice_agg_stage *a);
+/* After every partial is merged: the batch's rows by the output mode
+ * (complete: every group; update: the groups this batch changed; append:
+ * the groups the watermark has closed), into *out as sluice_agg_groups_emit
+ * says, then closed groups are evicted in append and update modes. State
+ * changes here are not undone if a sink fails later in the batch: a
+ * checkpointed replay (issue 7) must restore the state of the batch before. */
+void sluice_agg_stage_emit(struct sluice_agg_stage *a, int64_t batch_id, struct sluice_batch *out);
+/* After the batch commits and the trackers above have advanced: the
+ * watermark the next batch runs with. True when it moved and the mode is
+ * append or update: Spark then runs a batch without new data, so what the
+ * new watermark closes comes out without waiting for more rows. */
+bool sluice_agg_stage_advance(struct sluice_agg_stage *a);
 /* `sluice check`'s lines for the stage: its keys and aggregates as written. */
 void sluice_agg_stage_describe(const struct sluice_stage *st, struct sluice_buf *out);
 

@@ -44,14 +44,16 @@ static inline size_t home(const struct sluice_agg_table *t, uint64_t hash)
     return (size_t)(hash >> t->shift);
 }
 
-static void grow(struct sluice_agg_table *t)
+/* A fresh slot array of `n` (a power of two) with every group placed. */
+static void place_all(struct sluice_agg_table *t, size_t n)
 {
-    size_t n = (t->mask + 1) * 2;
     struct sluice_agg_slot *slots = sluice_xcalloc(n, sizeof *slots);
     free(t->slots);
     t->slots = slots;
     t->mask = n - 1;
-    t->shift--;
+    unsigned log2 = 0;
+    while (((size_t)1 << log2) < n) log2++;
+    t->shift = 64 - log2;
     for (size_t g = 0; g < t->n_groups; g++) {
         uint64_t h = t->groups[g].hash;
         size_t i = home(t, h);
@@ -59,6 +61,11 @@ static void grow(struct sluice_agg_table *t)
         t->slots[i].tag = (uint32_t)h;
         t->slots[i].group = (uint32_t)(g + 1);
     }
+}
+
+static void grow(struct sluice_agg_table *t)
+{
+    place_all(t, (t->mask + 1) * 2);
 }
 
 static inline bool same_key(const struct sluice_agg_group *g, const uint8_t *key, uint32_t len)
@@ -131,6 +138,7 @@ size_t sluice_agg_table_upsert(struct sluice_agg_table *t, uint64_t hash, const 
         copy = key_room(t, len);
         memcpy(copy, key, len);
     }
+    t->key_bytes += len;
     t->groups[gi] = (struct sluice_agg_group){ .hash = hash, .key = copy, .key_len = len, .updated = -1 };
     t->n_groups++;
     t->slots[i].tag = tag;
@@ -139,6 +147,71 @@ size_t sluice_agg_table_upsert(struct sluice_agg_table *t, uint64_t hash, const 
     if (t->n_groups * 10 > (t->mask + 1) * 7) grow(t);
     *inserted = true;
     return gi;
+}
+
+/* Copy every live key and state block into a fresh arena and drop the old
+ * one, with what removed groups left in it. */
+static void repack(struct sluice_agg_table *t)
+{
+    struct sluice_agg_table old = *t;
+    t->arena = sluice_arena_new(ARENA_CHUNK);
+    t->key_cur = t->key_end = NULL;
+    t->dead_key_bytes = 0;
+    size_t need = (t->n_groups + ((size_t)1 << SLUICE_AGG_CHUNK_SHIFT) - 1) >> SLUICE_AGG_CHUNK_SHIFT;
+    t->chunks = sluice_xcalloc(old.cap_chunks ? old.cap_chunks : 1, sizeof *t->chunks);
+    t->n_chunks = 0;
+    while (t->n_chunks < need) add_state_chunk(t);
+    for (size_t c = 0; c < need; c++) {
+        size_t in_chunk = t->n_groups - (c << SLUICE_AGG_CHUNK_SHIFT);
+        if (in_chunk > ((size_t)1 << SLUICE_AGG_CHUNK_SHIFT)) in_chunk = (size_t)1 << SLUICE_AGG_CHUNK_SHIFT;
+        memcpy(t->chunks[c], old.chunks[c], in_chunk * t->state_size);
+    }
+    for (size_t g = 0; g < t->n_groups; g++) {
+        uint32_t len = t->groups[g].key_len;
+        if (!len) continue;
+        uint8_t *copy = key_room(t, len);
+        memcpy(copy, t->groups[g].key, len);
+        t->groups[g].key = copy;
+    }
+    free(old.chunks);
+    sluice_arena_unref(old.arena);
+}
+
+size_t sluice_agg_table_retain(struct sluice_agg_table *t, const bool *keep)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < t->n_groups; i++) {
+        if (!keep[i]) {
+            t->key_bytes -= t->groups[i].key_len;
+            t->dead_key_bytes += t->groups[i].key_len;
+            continue;
+        }
+        if (i != kept) {
+            t->groups[kept] = t->groups[i];
+            memcpy(sluice_agg_table_state(t, kept), sluice_agg_table_state(t, i), t->state_size);
+        }
+        kept++;
+    }
+    size_t removed = t->n_groups - kept;
+    if (!removed) return 0;
+    t->n_groups = kept;
+    /* Repack when the garbage outweighs what is live, so the cost is paid
+     * once per doubling of garbage and memory stays within twice the live
+     * state; state chunks beyond the live groups go at the same time. */
+    size_t live = kept * t->state_size + t->key_bytes;
+    if (t->dead_key_bytes > live || t->n_chunks > 2 * ((kept >> SLUICE_AGG_CHUNK_SHIFT) + 1)) repack(t);
+    if (t->cap_groups > 64 && t->cap_groups > 4 * kept) {
+        t->cap_groups = kept * 2 > 64 ? kept * 2 : 64;
+        t->groups = sluice_xrealloc(t->groups, t->cap_groups * sizeof *t->groups);
+    }
+    /* Slots for the groups left: the smallest table under 70% load, with
+     * room to double before the next growth. */
+    size_t n = (size_t)1 << MIN_SLOTS_LOG2;
+    while (kept * 10 > n * 7) n *= 2;
+    if (n > ((size_t)1 << MIN_SLOTS_LOG2)) n *= 2;
+    if (n > t->mask + 1) n = t->mask + 1;
+    place_all(t, n);
+    return removed;
 }
 
 size_t sluice_agg_table_bytes(const struct sluice_agg_table *t)

@@ -5,8 +5,9 @@
  * load. Groups are numbered in insertion order; each has a record (full
  * hash, key, last batch that updated it) and a fixed-size state block. Key
  * bytes and state blocks are carved from the table's arena in chunks, so
- * nothing is malloc'd per key and state blocks never move: a pointer to one
- * stays valid while the table grows.
+ * nothing is malloc'd per key and state blocks never move while the table
+ * grows: a pointer to one stays valid until sluice_agg_table_retain, which
+ * removes groups (evicted windows) and moves the rest down over them.
  *
  * The table does not know what the state means: initialising, merging and
  * destroying it is the caller's (agg_stage.c). The caller supplies the hash
@@ -50,6 +51,8 @@ struct sluice_agg_table {
     size_t state_size;              /* bytes per group, a multiple of 8 */
     struct sluice_arena *arena;     /* key bytes and state chunks */
     uint8_t *key_cur, *key_end;     /* room left in the current key block */
+    size_t key_bytes;               /* bytes of the keys held */
+    size_t dead_key_bytes;          /* bytes of removed keys still in the arena */
 };
 
 /* An empty table whose groups carry `state_size` bytes of state (rounded up to 8). */
@@ -70,6 +73,15 @@ static inline uint8_t *sluice_agg_table_state(const struct sluice_agg_table *t, 
     size_t mask = ((size_t)1 << SLUICE_AGG_CHUNK_SHIFT) - 1;
     return t->chunks[group >> SLUICE_AGG_CHUNK_SHIFT] + (group & mask) * t->state_size;
 }
+
+/* Keep the groups whose keep[i] is true, in their order, and drop the
+ * others, whose states the caller has destroyed (or moved out). Surviving
+ * groups get new, smaller indexes and their state blocks move down (states
+ * are position-independent, sluice/plugin.h), so earlier state pointers
+ * and group indexes are void. Memory stays proportional to what is kept:
+ * the slot array shrinks with the groups, and the arena is repacked once
+ * removed keys outweigh the live ones. Returns how many groups went. */
+size_t sluice_agg_table_retain(struct sluice_agg_table *t, const bool *keep);
 
 /* Bytes held: slots, records, keys and state blocks (not what states own). */
 size_t sluice_agg_table_bytes(const struct sluice_agg_table *t);

@@ -6,7 +6,10 @@
  *      aggregate stage's state
  *   -> main thread, after the last unit: each aggregate stage emits its
  *      groups, which run through the stages below it to their sinks
- *   -> sink.end -> source.commit
+ *   -> sink.end -> source.commit -> watermarks move forward
+ * A batch whose watermark moved in append or update mode is followed, when
+ * no new data waits, by a batch without input (Spark's no-data batch), so
+ * the windows it closed come out without waiting for more rows.
  * Workers run ahead of the sinks by a bounded window of units, so memory
  * stays bounded and sinks see rows in the order the source planned them. */
 #define _GNU_SOURCE /* pipe2 */
@@ -26,10 +29,12 @@
 #include "agg_stage.h"
 #include "batch.h"
 #include "error.h"
+#include "expr.h"
 #include "log.h"
 #include "mem.h"
 #include "progress.h"
 #include "timefmt.h"
+#include "watermark.h"
 
 /* How long an idle "0 seconds" trigger waits before asking the sources
  * again; Spark's spark.sql.streaming.pollingDelay has the same default. */
@@ -109,7 +114,8 @@ static struct sluice_agg_groups *slot_partial(struct unit_slot *s, struct sluice
     for (size_t i = 0; i < s->n_aggs; i++)
         if (s->aggs[i].stage == stage) return s->aggs[i].partial;
     s->aggs = sluice_xrealloc(s->aggs, (s->n_aggs + 1) * sizeof *s->aggs);
-    s->aggs[s->n_aggs] = (struct agg_item){ stage, sluice_agg_groups_new(stage->agg->plan, 1) };
+    /* The partial drops rows whose window the batch's watermark closed. */
+    s->aggs[s->n_aggs] = (struct agg_item){ stage, sluice_agg_stage_partial(stage->agg) };
     return s->aggs[s->n_aggs++].partial;
 }
 
@@ -127,12 +133,31 @@ static void slot_clear(struct unit_slot *s)
 static int push_to(struct unit_slot *slot, struct sluice_stage *stage, struct sluice_batch *b,
                    struct sluice_error *err);
 
+/* A stage that declares a watermark: its rows' largest event time, for the
+ * watermark of the next batch (Spark's EventTimeWatermarkExec). */
+static int observe_event_time(struct sluice_stage *st, const struct sluice_batch *b, struct sluice_error *err)
+{
+    if (!st->has_watermark || !st->watermark.time || b->array.length <= 0) return SLUICE_OK;
+    struct ArrowArray t;
+    int rc = sluice_expr_eval(st->watermark.time, b, &t, err);
+    if (rc) return rc;
+    sluice_watermark_tracker_observe(&st->watermark.tracker, &t, b->array.length);
+    t.release(&t);
+    return SLUICE_OK;
+}
+
 /* Hand `b` (ours) to every reader of `producer`: shared views to all but the
  * last, which gets the batch itself. */
 static int fan_out(struct unit_slot *slot, struct sluice_stage *producer, struct sluice_batch *b,
                    struct sluice_error *err)
 {
     b->schema = sluice_ctx_output_schema(&producer->ctx);
+    int wrc = observe_event_time(producer, b, err);
+    if (wrc) {
+        sluice_batch_release(b);
+        sluice_error_stage(err, producer->name);
+        return wrc;
+    }
     if (producer->n_outputs == 0) {
         sluice_batch_release(b);
         return SLUICE_OK;
@@ -252,6 +277,9 @@ struct query {
     size_t n_sinks;
     struct sluice_stage **aggs;  /* every aggregate stage below it that feeds a sink */
     size_t n_aggs;
+    struct sluice_stage **marks; /* every stage below it that declares a watermark and runs */
+    size_t n_marks;
+    bool no_data_pending;        /* a watermark moved: run a batch even without new data */
     char *committed;             /* offset JSON, NULL before the first batch */
     char *target;                /* available_now: where to stop */
     int64_t next_batch_id;
@@ -267,6 +295,10 @@ static void collect_sinks(struct query *q, struct sluice_stage *s)
     if (s->kind == SLUICE_STAGE_AGGREGATE && s->feeds_sink) {
         q->aggs = sluice_xrealloc(q->aggs, (q->n_aggs + 1) * sizeof *q->aggs);
         q->aggs[q->n_aggs++] = s;
+    }
+    if (s->has_watermark && s->feeds_sink) {
+        q->marks = sluice_xrealloc(q->marks, (q->n_marks + 1) * sizeof *q->marks);
+        q->marks[q->n_marks++] = s;
     }
     for (size_t i = 0; i < s->n_outputs; i++) collect_sinks(q, s->outputs[i]);
 }
@@ -291,16 +323,15 @@ static int write_slot(struct unit_slot *slot, int64_t batch_id, int64_t *rows, s
 }
 
 /* After every unit is merged: each aggregate stage's result for this batch
- * (Spark's complete or update mode) goes down the stages below it, here on
- * the main thread, through a slot of its own. */
+ * (by its output mode; in append and update modes it also evicts what the
+ * watermark closed) goes down the stages below it, here on the main
+ * thread, through a slot of its own. This runs in no-data batches too. */
 static int emit_aggregations(struct query *q, int64_t batch_id, int64_t *rows, struct sluice_error *err)
 {
     for (size_t i = 0; i < q->n_aggs; i++) {
         struct sluice_stage *a = q->aggs[i];
         struct sluice_batch out;
-        sluice_agg_groups_emit(a->agg->state,
-                               a->agg->mode == SLUICE_MODE_UPDATE ? SLUICE_AGG_EMIT_UPDATED : SLUICE_AGG_EMIT_ALL,
-                               batch_id, &out);
+        sluice_agg_stage_emit(a->agg, batch_id, &out);
         struct unit_slot slot = { 0 };
         int rc = fan_out(&slot, a, &out, err);
         if (!rc) rc = write_slot(&slot, batch_id, rows, err);
@@ -310,7 +341,22 @@ static int emit_aggregations(struct query *q, int64_t batch_id, int64_t *rows, s
     return SLUICE_OK;
 }
 
-static int run_batch(struct sluice_graph *g, struct query *q, const char *end, struct sluice_error *err)
+/* After a batch commits: each watermark declaration moves forward from the
+ * event times it saw, and each aggregation takes the watermark its next
+ * batch runs with (Spark applies a new watermark from the next batch on).
+ * When one moved in append or update mode, Spark runs a batch without new
+ * data next, so what the new watermark closes comes out now. */
+static void advance_watermarks(struct query *q)
+{
+    for (size_t i = 0; i < q->n_marks; i++) sluice_watermark_tracker_advance(&q->marks[i]->watermark.tracker);
+    q->no_data_pending = false;
+    for (size_t i = 0; i < q->n_aggs; i++) q->no_data_pending |= sluice_agg_stage_advance(q->aggs[i]->agg);
+}
+
+/* One micro-batch over the source's offsets up to `end`; a no-data batch
+ * (`end` the committed offset) asks the source for nothing and leaves its
+ * offsets alone, but has a batch id, sink calls and emissions of its own. */
+static int run_batch(struct sluice_graph *g, struct query *q, const char *end, bool no_data, struct sluice_error *err)
 {
     struct sluice_stage *src = q->source;
     int64_t batch_id = q->next_batch_id;
@@ -318,7 +364,7 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, s
     int64_t malformed0 = sluice_ctx_malformed(&src->ctx);
 
     size_t n_units = 0;
-    int rc = src->plugin->plan_read(src->state, q->committed, end, &n_units, err);
+    int rc = no_data ? SLUICE_OK : src->plugin->plan_read(src->state, q->committed, end, &n_units, err);
     if (rc) {
         sluice_error_stage(err, src->name);
         return rc;
@@ -393,26 +439,36 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, s
             return rc;
         }
     }
-    rc = src->plugin->commit(src->state, end, err);
-    if (rc) {
-        sluice_error_stage(err, src->name);
-        return rc;
+    if (!no_data) {
+        rc = src->plugin->commit(src->state, end, err);
+        if (rc) {
+            sluice_error_stage(err, src->name);
+            return rc;
+        }
+        free(q->committed);
+        q->committed = sluice_xstrdup(end);
     }
-    free(q->committed);
-    q->committed = sluice_xstrdup(end);
     q->next_batch_id++;
     q->rows_total += rows;
+    advance_watermarks(q);
 
     int64_t us = sluice_monotonic_us() - t0;
     int64_t malformed = sluice_ctx_malformed(&src->ctx) - malformed0;
     sluice_log(SLUICE_LOG_DEBUG, src->name,
-               "batch %lld: %zu units, %lld rows to sinks, %lld malformed, %.1f ms, offset %s",
-               (long long)batch_id, n_units, (long long)rows, (long long)malformed, us / 1000.0, end);
+               "batch %lld%s: %zu units, %lld rows to sinks, %lld malformed, %.1f ms, offset %s",
+               (long long)batch_id, no_data ? " (no data)" : "", n_units, (long long)rows, (long long)malformed,
+               us / 1000.0, end);
     for (size_t i = 0; i < q->n_aggs; i++) {
+        struct sluice_agg_stage *a = q->aggs[i]->agg;
         struct sluice_agg_stats st;
-        sluice_agg_groups_stats(q->aggs[i]->agg->state, &st);
-        sluice_log(SLUICE_LOG_DEBUG, q->aggs[i]->name, "batch %lld: %lld groups in state, %zu bytes",
-                   (long long)batch_id, (long long)st.groups, st.bytes);
+        sluice_agg_groups_stats(a->state, &st);
+        char wm[40];
+        sluice_log(SLUICE_LOG_DEBUG, q->aggs[i]->name,
+                   "batch %lld: %lld groups in state, %zu bytes, %lld rows dropped by watermark, "
+                   "next watermark %s",
+                   (long long)batch_id, (long long)st.groups, st.bytes, (long long)(st.dropped - a->dropped_reported),
+                   sluice_watermark_format(a->watermark, wm, sizeof wm));
+        a->dropped_reported = st.dropped;
     }
     sluice_progress_record(&(struct sluice_progress_batch){ .query = g->name, .source = src->name,
         .batch_id = batch_id, .duration_us = us, .sink_rows = rows, .malformed = malformed, .end_offset = end });
@@ -508,18 +564,26 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
         bool ran = false, pending = false;
         for (size_t i = 0; i < n_queries && !rc && !atomic_load(&stop_requested); i++) {
             struct query *q = &queries[i];
-            if (trig->kind == SLUICE_TRIGGER_AVAILABLE_NOW &&
-                (!q->target || (q->committed && strcmp(q->committed, q->target) == 0)))
-                continue;
+            bool at_target = trig->kind == SLUICE_TRIGGER_AVAILABLE_NOW &&
+                             (!q->target || (q->committed && strcmp(q->committed, q->target) == 0));
+            if (at_target && !q->no_data_pending) continue;
             /* Trigger.Once takes everything available in one batch, ignoring
              * per-trigger limits, as Spark does. */
-            rc = next_offset(q, trig->kind != SLUICE_TRIGGER_ONCE, &latest, err);
-            if (rc || !has_new_data(q, &latest)) continue;
-            rc = run_batch(g, q, latest.data, err);
+            bool fresh = false;
+            if (!at_target) {
+                rc = next_offset(q, trig->kind != SLUICE_TRIGGER_ONCE, &latest, err);
+                if (rc) continue;
+                fresh = has_new_data(q, &latest);
+            }
+            /* New data first, as Spark's MicroBatchExecution does; a no-data
+             * batch only when none waits. Trigger.Once runs one batch. */
+            bool no_data = !fresh && q->no_data_pending && trig->kind != SLUICE_TRIGGER_ONCE;
+            if (!fresh && !no_data) continue;
+            rc = run_batch(g, q, no_data ? q->committed : latest.data, no_data, err);
             ran = !rc;
             batches++;
-            if (trig->kind == SLUICE_TRIGGER_AVAILABLE_NOW && q->target &&
-                strcmp(q->committed, q->target) != 0)
+            if (trig->kind == SLUICE_TRIGGER_AVAILABLE_NOW && !rc &&
+                ((q->target && strcmp(q->committed, q->target) != 0) || q->no_data_pending))
                 pending = true;
         }
         if (rc) break;
@@ -543,6 +607,7 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
         free(queries[i].target);
         free(queries[i].sinks);
         free(queries[i].aggs);
+        free(queries[i].marks);
     }
     if (malformed)
         sluice_log(SLUICE_LOG_WARN, NULL, "%lld malformed input lines were read", (long long)malformed);

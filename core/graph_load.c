@@ -11,6 +11,7 @@
 #include "config.h"
 #include "duration.h"
 #include "error.h"
+#include "expr.h"
 #include "log.h"
 #include "mem.h"
 #include "suggest.h"
@@ -538,6 +539,7 @@ void sluice_graph_free(struct sluice_graph *g)
     /* Schemas a plugin declared may have release callbacks in its .so:
      * release them before the registry unloads it. */
     for (size_t k = 0; k < g->n_stages; k++) {
+        sluice_expr_free(g->stages[k].watermark.time); /* borrows the ctx's output schema */
         sluice_ctx_free(&g->stages[k].ctx);
         free(g->stages[k].conf);
         free(g->stages[k].outputs);

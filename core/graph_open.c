@@ -9,6 +9,7 @@
 #include "colpath.h"
 #include "config.h"
 #include "error.h"
+#include "expr.h"
 #include "host.h"
 #include "log.h"
 #include "mem.h"
@@ -38,8 +39,9 @@ static const struct sluice_stage *aggregation_above(const struct sluice_stage *s
     return found;
 }
 
-/* A watermark on the aggregation's input or earlier: what Spark asks of
- * append mode (issue 6 narrows it to the grouping keys). */
+/* A watermark on the aggregation's input or earlier: checked before the
+ * plugins open, so the common mistake fails fast; once schemas are known,
+ * check_event_time narrows it to Spark's rule. */
 static bool watermark_above(const struct sluice_stage *agg)
 {
     for (const struct sluice_stage *s = agg->input; s; s = s->input)
@@ -149,7 +151,95 @@ static int check_watermark(const struct sluice_stage *st, struct sluice_error *e
         return sluice_error_at(err, SLUICE_ECONFIG, col_setting,
                                "Event time must be defined on a window or a timestamp, but %s is "
                                "of type %s", st->watermark.column, sluice_type_name(col.type));
+    /* The engine reads event times through a compiled column, a batch at
+     * a time, on whatever thread runs the stage. */
+    struct sluice_watermark *w = (struct sluice_watermark *)&st->watermark;
+    rc = sluice_expr_compile(&st->ctx.output_schema, st->watermark.column, &w->time, &e);
+    if (rc != SLUICE_OK) return stage_error(st, col_setting, rc, &e, err);
+    sluice_watermark_tracker_init(&w->tracker, st->watermark.delay_us);
     return SLUICE_OK;
+}
+
+/* ---- event time ---------------------------------------------------------- */
+
+/* The projection-form path of stage st's watermark column. */
+static void watermark_path(const struct sluice_stage *st, struct sluice_buf *out)
+{
+    struct sluice_col col;
+    if (sluice_col_resolve(&st->ctx.output_schema, st->watermark.column, &col, NULL) == SLUICE_OK)
+        sluice_col_projection_path(&st->ctx.output_schema, &col, out);
+}
+
+static bool map_through(const struct sluice_stage *st, const char *path, struct sluice_buf *out);
+
+/* True when `path`, a column of agg's input, is a watermarked column: the
+ * very column some stage above declared its watermark on, passed down
+ * unchanged (Spark's watermark metadata travels with an attribute the
+ * same way, and is lost once an expression computes a new column). */
+static bool is_watermarked(const struct sluice_stage *agg, const char *path)
+{
+    struct sluice_buf cur = { 0 }, next = { 0 }, wm = { 0 };
+    sluice_buf_puts(&cur, path);
+    bool found = false;
+    for (const struct sluice_stage *s = agg->input; s && !found; s = s->input) {
+        if (s->has_watermark) {
+            sluice_buf_clear(&wm);
+            watermark_path(s, &wm);
+            found = wm.data && strcmp(wm.data, cur.data) == 0;
+        }
+        if (found || !s->input) break;
+        sluice_buf_clear(&next);
+        if (!map_through(s, cur.data, &next)) break;
+        struct sluice_buf t = cur;
+        cur = next;
+        next = t;
+    }
+    sluice_buf_free(&cur);
+    sluice_buf_free(&next);
+    sluice_buf_free(&wm);
+    return found;
+}
+
+/* Spark's rules for event time, once every schema is known: in append
+ * mode the aggregation must group by a watermarked column (its window or
+ * the column itself), else no group would ever be final; in append and
+ * update modes that key is what the watermark closes. Also gives the
+ * stage the trackers of every watermark above it. */
+static int check_event_time(struct sluice_stage *st, struct sluice_error *err)
+{
+    struct sluice_agg_stage *a = st->agg;
+    a->event_key = -1;
+    free(a->trackers);
+    a->trackers = NULL;
+    a->n_trackers = 0;
+    for (struct sluice_stage *s = st->input; s; s = s->input) {
+        if (!s->has_watermark) continue;
+        a->trackers = sluice_xrealloc(a->trackers, (a->n_trackers + 1) * sizeof *a->trackers);
+        a->trackers[a->n_trackers++] = &s->watermark.tracker;
+    }
+    const struct sluice_agg_plan *p = a->plan;
+    for (size_t k = 0; k < p->n_keys && a->event_key < 0 && a->mode != SLUICE_MODE_COMPLETE; k++) {
+        bool timed = (k == 0 && p->windowed) || sluice_type_of(sluice_expr_result(p->keys[k])) == SLUICE_TYPE_TIMESTAMP;
+        if (timed && p->key_paths[k] && is_watermarked(st, p->key_paths[k])) a->event_key = (int32_t)k;
+    }
+    if (a->mode != SLUICE_MODE_APPEND || a->event_key >= 0) return SLUICE_OK;
+    /* The first sink in append mode takes the blame, as check_output_modes does. */
+    const struct sluice_stage *sink = NULL;
+    for (size_t i = 0; !sink && i < st->n_outputs; i++) {
+        const struct sluice_stage *o = st->outputs[i];
+        while (o && o->kind != SLUICE_STAGE_SINK) o = o->n_outputs ? o->outputs[0] : NULL;
+        sink = o;
+    }
+    const config_setting_t *where = sink ? (sink->mode_setting ? sink->mode_setting : sink->setting) : st->setting;
+    int rc = sluice_error_at(err, SLUICE_ECONFIG, where,
+                             "Append output mode not supported when there are streaming aggregations on "
+                             "streaming DataFrames/DataSets without watermark");
+    const struct sluice_stage *wm = NULL;
+    for (const struct sluice_stage *s = st->input; s && !wm; s = s->input)
+        if (s->has_watermark) wm = s;
+    sluice_error_hint(err, "'%s' must group by a window on %s, the column stage '%s' declares its watermark on, "
+                      "or by that column itself", st->name, wm ? wm->watermark.column : "?", wm ? wm->name : "?");
+    return rc;
 }
 
 static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
@@ -348,6 +438,8 @@ int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
     if (g->opened) return SLUICE_OK;
     int rc = check_output_modes(g, err);
     for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) rc = open_stage(g, &g->stages[k], err);
+    for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++)
+        if (g->stages[k].kind == SLUICE_STAGE_AGGREGATE && g->stages[k].agg) rc = check_event_time(&g->stages[k], err);
     if (rc == SLUICE_OK) compute_projections(g);
     for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) {
         struct sluice_stage *st = &g->stages[k];

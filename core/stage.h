@@ -22,6 +22,8 @@
 #include <libconfig.h>
 #include <sluice/plugin.h>
 
+#include "watermark.h"
+
 enum sluice_stage_kind {
     SLUICE_STAGE_SOURCE = 0,
     SLUICE_STAGE_TRANSFORM,
@@ -31,14 +33,19 @@ enum sluice_stage_kind {
 
 struct sluice_stage;
 struct sluice_agg_stage;
+struct sluice_expr;
 
 /* `watermark = { column = "data.created_at"; delay = "5 seconds"; }` on a
- * non-sink stage. Validated for shape at load, the column resolved against
- * the stage's output schema at open; its semantics come with aggregation. */
+ * non-sink stage. Validated for shape at load; at open the column is
+ * compiled against the stage's output schema (it must be a timestamp).
+ * While a batch runs, the engine folds the event times of the rows the
+ * stage outputs into `tracker` (watermark.h); aggregations below read it. */
 struct sluice_watermark {
     const char *column;              /* as written; lives as long as the config */
     int64_t delay_us;
     const config_setting_t *setting; /* the watermark group, for errors */
+    struct sluice_expr *time;        /* the column, compiled at open; the graph frees it */
+    struct sluice_watermark_tracker tracker;
 };
 
 struct sluice_ctx {

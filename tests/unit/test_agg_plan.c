@@ -40,7 +40,7 @@ static int teardown(void **state)
 static int plan(enum sluice_agg_grouping g, const char *const *keys, size_t nk, const char *const *aggs, size_t na,
                 struct sluice_agg_plan **p, struct sluice_agg_where *where, struct sluice_error *err)
 {
-    struct sluice_agg_spec spec = { g, keys, nk, aggs, na };
+    struct sluice_agg_spec spec = { .grouping = g, .keys = keys, .n_keys = nk, .aggs = aggs, .n_aggs = na };
     memset(err, 0, sizeof *err);
     return sluice_agg_plan_new(&spec, &input, &tu_catalog, p, where, err);
 }

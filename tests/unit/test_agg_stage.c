@@ -40,7 +40,7 @@ static int teardown(void **state)
 static struct sluice_agg_plan *plan_ok(enum sluice_agg_grouping g, const char *const *keys, size_t nk,
                                        const char *const *aggs, size_t na)
 {
-    struct sluice_agg_spec spec = { g, keys, nk, aggs, na };
+    struct sluice_agg_spec spec = { .grouping = g, .keys = keys, .n_keys = nk, .aggs = aggs, .n_aggs = na };
     struct sluice_agg_plan *p;
     struct sluice_error err = { 0 };
     if (sluice_agg_plan_new(&spec, &input, &tu_catalog, &p, NULL, &err)) fail_msg("plan: %s", err.message);
