@@ -53,7 +53,7 @@ static int check_at(const struct sluice_window *w, const config_setting_t *const
     if (w->slide_us > w->duration_us) {
         int rc = check_fail(err, where[1], "the slide (%s) must be less than or equal to the window duration (%s)",
                             w->slide_us, w->duration_us);
-        sluice_error_hint(err, "a window of 10 seconds may slide every 5 seconds, not every 20");
+        sluice_error_hint(err, "the slide is how often a window starts: at most once per window length");
         return rc;
     }
     int64_t mag = w->offset_us < 0 ? (w->offset_us == INT64_MIN ? INT64_MAX : -w->offset_us) : w->offset_us;
