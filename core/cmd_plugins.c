@@ -36,7 +36,8 @@ static int list_all(const struct sluice_loaded *const *all, size_t n)
             if (all[i]->plugin->kind != kinds[k]) continue;
             if (!any) printf("%s%s\n", printed ? "\n" : "", titles[k]);
             any = printed = true;
-            printf("  %-22s %s\n", all[i]->plugin->name, all[i]->plugin->summary);
+            const char *summary = all[i]->plugin->summary; /* optional in the descriptor */
+            printf("  %-22s %s\n", all[i]->plugin->name, summary ? summary : "");
         }
     }
     if (!printed) printf("no plugins found on the search path\n");
