@@ -195,7 +195,7 @@ static int console_open(const struct sluice_host *host, const void *conf_ptr, st
         c->header_off[i] = c->headers.len;
         rc = append_cell(&c->headers, name, strlen(name), 0);
     }
-    c->header_off[c->n_cols] = c->headers.len;
+    if (!rc) c->header_off[c->n_cols] = c->headers.len;
     if (rc) {
         console_close(c);
         return host->error(err, SLUICE_ENOMEM, "out of memory");
