@@ -309,7 +309,9 @@ static int utf8_decode(const unsigned char *s, uint32_t *cp)
         *cp = s[0];
         return 1;
     }
-    int n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
+    /* F5..FF start nothing: without the upper bound on E0..EF they passed
+     * for three-byte leads and turned into real characters. */
+    int n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
     if (!n) return 0;
     uint32_t v = s[0] & (0x7Fu >> n);
     for (int i = 1; i < n; i++) {

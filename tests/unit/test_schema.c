@@ -183,6 +183,21 @@ static void test_schema_json_round_trips_pyspark_output_byte_for_byte(void **sta
     free(json);
 }
 
+static void test_schema_json_writes_each_invalid_utf8_byte_as_a_replacement_character(void **state)
+{
+    /* F5..FF never start a character; C3 and E2 82 are cut short. */
+    char *json = reprint("`\xff\x95\x95` LONG, `\xf5\x80\x80\x80` LONG, `\xc3` LONG, `\xe2\x82` LONG",
+                         sluice_schema_to_json);
+    assert_string_equal(json,
+                        "{\"fields\":["
+                        "{\"metadata\":{},\"name\":\"\\ufffd\\ufffd\\ufffd\",\"nullable\":true,\"type\":\"long\"},"
+                        "{\"metadata\":{},\"name\":\"\\ufffd\\ufffd\\ufffd\\ufffd\",\"nullable\":true,\"type\":\"long\"},"
+                        "{\"metadata\":{},\"name\":\"\\ufffd\",\"nullable\":true,\"type\":\"long\"},"
+                        "{\"metadata\":{},\"name\":\"\\ufffd\\ufffd\",\"nullable\":true,\"type\":\"long\"}"
+                        "],\"type\":\"struct\"}");
+    free(json);
+}
+
 static void test_schema_json_accepts_scala_key_order_and_widens_small_types(void **state)
 {
     /* Scala's schema.json keeps insertion order; narrow integers and float
@@ -525,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_schema_parses_the_lab_tweet_schema_file),
         cmocka_unit_test(test_schema_prints_the_tweet_schema_exactly_as_pyspark_json_does),
         cmocka_unit_test(test_schema_json_round_trips_pyspark_output_byte_for_byte),
+        cmocka_unit_test(test_schema_json_writes_each_invalid_utf8_byte_as_a_replacement_character),
         cmocka_unit_test(test_schema_json_accepts_scala_key_order_and_widens_small_types),
         cmocka_unit_test(test_schema_json_unknown_type_suggests_the_closest),
         cmocka_unit_test(test_schema_json_reports_structural_mistakes_by_field),
