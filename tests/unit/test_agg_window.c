@@ -17,6 +17,7 @@
 #include "agg_stage.h"
 #include "agg_table.h"
 #include "agg_testutil.h"
+#include "arena.h"
 #include "builder.h"
 #include "render.h"
 #include "schema.h"
@@ -391,6 +392,34 @@ static void test_agg_window_state_stays_bounded_over_a_long_stream(void **state)
     sluice_agg_plan_free(p);
 }
 
+/* The window key's bytes, written by the flat-struct fast path, are the
+ * format agg_key.h gives, and decode back. */
+static void test_agg_window_key_encodes_as_agg_key_specifies(void **state)
+{
+    struct ArrowSchema s;
+    sluice_window_schema(&s);
+    int64_t start[] = { 10 * S, -5 }, end[] = { 20 * S, 5 };
+    struct sluice_window_column c;
+    sluice_window_column_init(&c, start, end, 2);
+    struct sluice_agg_keycol col = { &s, &c.array };
+    struct sluice_arena *scratch = sluice_arena_new(0);
+    struct sluice_agg_keys k;
+    sluice_agg_key_encode(&col, 1, 3, 2, scratch, &k);
+    assert_int_equal(k.offs[1], 21);
+    assert_int_equal(k.offs[2], 42);
+    uint8_t want[21] = { 3, 0, 1, 1 };
+    uint64_t v = (uint64_t)start[1];
+    for (int i = 0; i < 8; i++) want[4 + i] = (uint8_t)(v >> (8 * i));
+    want[12] = 1;
+    v = (uint64_t)end[1];
+    for (int i = 0; i < 8; i++) want[13 + i] = (uint8_t)(v >> (8 * i));
+    assert_memory_equal(k.data + 21, want, 21);
+    assert_int_equal(k.hash[1], sluice_hash64(want, 21, 0));
+    assert_int_equal(sluice_agg_key_long(k.data + 2 + 1 + 1), 10 * S);
+    sluice_arena_unref(scratch);
+    sluice_schema_release(&s);
+}
+
 static void test_agg_table_retain_keeps_order_lookups_and_moved_states(void **state)
 {
     struct sluice_agg_table t;
@@ -445,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_agg_window_cube_rolls_up_keys_within_each_window),
         cmocka_unit_test(test_agg_window_without_event_time_nothing_is_dropped_or_evicted),
         cmocka_unit_test(test_agg_window_state_stays_bounded_over_a_long_stream),
+        cmocka_unit_test(test_agg_window_key_encodes_as_agg_key_specifies),
         cmocka_unit_test(test_agg_table_retain_keeps_order_lookups_and_moved_states),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
