@@ -3,9 +3,13 @@
 Each query runs as a real `sluice run` over the cached data set with
 trigger = available_now and its output sent to /dev/null; peak RSS comes
 from getrusage of the child. `wc -l` over the same files gives the floor.
+Queries with an aggregation also report the most groups their state held
+after any batch (one more run, with the debug log). The window queries run
+over a second data set with 5% late tweets (created_at 10-60 s behind).
 """
 import argparse
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -14,7 +18,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
-# name -> config file in tests/bench/
+# name -> config file in tests/bench/, or (config file, fraction of late tweets in its data)
 QUERIES = {
     "read_1_column": "read_1_column.conf",
     "read_8_columns": "read_8_columns.conf",
@@ -22,18 +26,30 @@ QUERIES = {
     "lang_count": "lang_count.conf",
     "hashtag_count": "hashtag_count.conf",
     "covid_filter": "filter_select.conf",
+    "window_sliding": ("window_sliding.conf", 0.05),
+    "window_hashtag": ("window_hashtag.conf", 0.05),
 }
 
 
-def generate(sluice, cache, files, rows):
-    data = os.path.join(cache, f"tweets-{files}x{rows}")
+def generate(sluice, cache, files, rows, late=0.0):
+    suffix = f"-late{round(late * 100)}" if late else ""
+    data = os.path.join(cache, f"tweets-{files}x{rows}{suffix}")
     marker = os.path.join(data, ".complete")
     if not os.path.exists(marker):
         print(f"generating {files * rows} tweets into {data} (once)", file=sys.stderr)
         subprocess.run([sluice, "gen", "tweets", data, "--files", str(files), "--rows", str(rows),
-                        "--seed", "1"], check=True)
+                        "--seed", "1"] + (["--late", str(late)] if late else []), check=True)
         open(marker, "w").close()
     return data
+
+
+def peak_state(argv):
+    """The most groups any aggregation's state held after a batch, from
+    the debug log; None for a query without aggregation."""
+    env = dict(os.environ, SLUICE_LOG="debug")
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    counts = [int(m) for m in re.findall(rb"batch \d+: (\d+) groups in state", proc.stderr)]
+    return max(counts) if counts else None
 
 
 def wall_time(argv):
@@ -58,23 +74,36 @@ def main():
     ap.add_argument("queries", nargs="*", default=list(QUERIES))
     args = ap.parse_args()
     sluice = os.path.abspath(args.sluice)
-    data = generate(sluice, args.cache, args.files, args.rows)
-    files = sorted(os.path.join(data, f) for f in os.listdir(data) if f.endswith(".json"))
-    size = sum(os.path.getsize(f) for f in files)
     rows = args.files * args.rows
+    sets = {}  # late fraction -> (data dir, bytes, wc -l seconds)
 
-    wc = min(wall_time(["wc", "-l"] + files) for _ in range(args.repeat))
-    print(f"data: {rows} tweets, {size / 1e6:.0f} MB in {len(files)} files; wc -l: {wc:.3f} s "
-          f"({size / wc / 1e6:.0f} MB/s)")
-    print(f"{'query':<20} {'threads':>7} {'wall s':>8} {'rows/s':>12} {'MB/s':>8} {'peak RSS MB':>12} {'x wc -l':>8}")
+    def data_set(late):
+        if late not in sets:
+            data = generate(sluice, args.cache, args.files, args.rows, late)
+            files = sorted(os.path.join(data, f) for f in os.listdir(data) if f.endswith(".json"))
+            size = sum(os.path.getsize(f) for f in files)
+            wc = min(wall_time(["wc", "-l"] + files) for _ in range(args.repeat))
+            print(f"data: {rows} tweets ({late:.0%} late), {size / 1e6:.0f} MB in {len(files)} files; "
+                  f"wc -l: {wc:.3f} s ({size / wc / 1e6:.0f} MB/s)")
+            sets[late] = (data, size, wc)
+        return sets[late]
+
+    header = False
     for q in args.queries:
-        conf = os.path.join(HERE, QUERIES[q])
+        conf, late = QUERIES[q] if isinstance(QUERIES[q], tuple) else (QUERIES[q], 0.0)
+        data, size, wc = data_set(late)
+        if not header:
+            print(f"{'query':<20} {'threads':>7} {'wall s':>8} {'rows/s':>12} {'MB/s':>8} {'peak RSS MB':>12} "
+                  f"{'x wc -l':>8} {'peak state':>10}")
+            header = True
         for t in args.threads.split(","):
-            argv = [sluice, "run", conf, "--set", f"tweets.path={data}", "--set", f"runtime.threads={t}"]
+            argv = [sluice, "run", os.path.join(HERE, conf), "--set", f"tweets.path={data}",
+                    "--set", f"runtime.threads={t}"]
             best = min(wall_time(argv) for _ in range(args.repeat))
             rss = peak_rss(argv)
+            state = peak_state(argv)
             print(f"{q:<20} {t:>7} {best:8.3f} {rows / best:12,.0f} {size / best / 1e6:8.0f} "
-                  f"{rss / 1e6:12.1f} {best / wc:8.1f}")
+                  f"{rss / 1e6:12.1f} {best / wc:8.1f} {state if state is not None else '-':>10}")
 
 
 def peak_rss(argv):
