@@ -312,3 +312,21 @@ void sluice_agg_groups_stats(const struct sluice_agg_groups *g, struct sluice_ag
         out->bytes += sluice_agg_table_bytes(&g->parts[t]);
     }
 }
+
+int64_t sluice_agg_groups_count_updated(const struct sluice_agg_groups *g, int64_t batch_id)
+{
+    int64_t n = 0;
+    for (size_t t = 0; t < g->n_parts; t++)
+        for (size_t i = 0; i < g->parts[t].n_groups; i++) n += g->parts[t].groups[i].updated == batch_id;
+    return n;
+}
+
+size_t sluice_agg_groups_partitions(const struct sluice_agg_groups *g)
+{
+    return g->n_parts;
+}
+
+struct sluice_agg_table *sluice_agg_groups_table(struct sluice_agg_groups *g, size_t p)
+{
+    return &g->parts[p];
+}

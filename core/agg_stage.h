@@ -91,6 +91,16 @@ struct sluice_agg_stats {
     int64_t evicted; /* groups evicted since the state was made */
 };
 void sluice_agg_groups_stats(const struct sluice_agg_groups *g, struct sluice_agg_stats *out);
+/* Groups whose last change was batch `batch_id` (Spark's numRowsUpdated). */
+int64_t sluice_agg_groups_count_updated(const struct sluice_agg_groups *g, int64_t batch_id);
+
+/* For checkpoints (checkpoint_state.c), which save and restore state by
+ * partition: the number of partitions, and partition p's table. A restore
+ * inserts groups with sluice_agg_table_upsert (the hash is agg_key.h's,
+ * and must place the key in p) and fills their states with the
+ * aggregators' deserialize. */
+size_t sluice_agg_groups_partitions(const struct sluice_agg_groups *g);
+struct sluice_agg_table *sluice_agg_groups_table(struct sluice_agg_groups *g, size_t p);
 
 /* ---- the aggregate stage of a pipeline (agg_graph.c) -------------------- */
 

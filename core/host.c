@@ -7,6 +7,7 @@
 
 #include "batch.h"
 #include "builder.h"
+#include "checkpoint_source.h"
 #include "colpath.h"
 #include "decode.h"
 #include "error.h"
@@ -132,6 +133,11 @@ static const struct sluice_host host = {
     .table_add = sluice_table_add,
     .table_commit = sluice_table_commit,
     .table_close = sluice_table_close,
+
+    .meta_enabled = sluice_checkpoint_meta_enabled,
+    .meta_put = sluice_checkpoint_meta_put,
+    .meta_scan = sluice_checkpoint_meta_scan,
+    .meta_trim = sluice_checkpoint_meta_trim,
 };
 
 const struct sluice_host *sluice_host(void)

@@ -79,6 +79,9 @@ struct sluice_decode_input {
     bool file_start;     /* data begins a file: skip a UTF-8 BOM, read a csv header */
 };
 
+/* An entry of a source's checkpointed metadata, handed to meta_scan's callback. */
+typedef int (*sluice_meta_fn)(void *arg, int64_t key, const char *data, size_t len, struct sluice_error *err);
+
 struct sluice_decode_stats {
     int64_t rows;      /* rows produced */
     int64_t malformed; /* malformed lines seen (kept as null rows or dropped) */
@@ -237,6 +240,28 @@ struct sluice_host {
     void (*table_commit)(struct sluice_table *t);
     /* close(): drop the table (readers holding a snapshot keep it). */
     void (*table_close)(struct sluice_table *t);
+
+    /* ---- what a source keeps in the checkpoint (runtime.checkpoint, DESIGN §7) ---- */
+    /* A source whose offsets mean something only with state of its own (the
+     * file source's {"logOffset":N} is "the first N files of its log") keeps
+     * that state here, as numbered entries of bytes under the checkpoint's
+     * sources/<stage>/, so that after a restart the same offsets give the
+     * same rows. Store an entry before returning an offset from
+     * latest_offset that needs it: the core writes the offset to the
+     * checkpoint only after latest_offset returns. Each entry is written
+     * atomically and durably, with a checksum. Main thread only. */
+    /* Whether this run keeps a checkpoint for the stage. When false,
+     * meta_put stores nothing and meta_scan finds nothing. */
+    bool (*meta_enabled)(const struct sluice_ctx *ctx);
+    /* Store entry `key` (>= 0), replacing any entry of that key. */
+    int (*meta_put)(struct sluice_ctx *ctx, int64_t key, const void *data, size_t len, struct sluice_error *err);
+    /* Call fn for every entry, in increasing key order (data is borrowed
+     * for the call). A damaged entry fails with SLUICE_EDATA naming its
+     * file; fn's non-zero status stops the scan and is returned. */
+    int (*meta_scan)(struct sluice_ctx *ctx, sluice_meta_fn fn, void *arg, struct sluice_error *err);
+    /* Remove every entry whose key is below `below` (after storing one that
+     * replaces them). */
+    int (*meta_trim)(struct sluice_ctx *ctx, int64_t below, struct sluice_error *err);
 };
 
 #endif /* SLUICE_HOST_H */
