@@ -1,10 +1,13 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "engine.h"
 #include "graph.h"
 #include "http.h"
+#include "log.h"
+#include "status_line.h"
 
 static const char help[] =
     "Usage: sluice run CONFIG [--set key=value]... [options]\n"
@@ -31,6 +34,9 @@ int sluice_cmd_run(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     }
     sluice_cli_init_logging(args.verbose);
+    /* The live status line is for a person watching: never in a pipe, a
+     * log file or with --quiet. */
+    sluice_status_line_enable(isatty(STDERR_FILENO) && sluice_log_level() >= SLUICE_LOG_INFO);
 
     struct sluice_error err = { 0 };
     struct sluice_graph *g = NULL;
@@ -42,6 +48,7 @@ int sluice_cmd_run(int argc, char **argv)
         struct sluice_run_opts opts = { .max_batches = args.max_batches };
         rc = sluice_engine_run(g, &opts, &err);
     }
+    sluice_status_line_enable(false);
     int status = rc ? sluice_cli_fail(&err) : 0;
     fflush(stdout);
     sluice_http_stop(http);

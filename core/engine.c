@@ -28,11 +28,13 @@
 
 #include "agg_stage.h"
 #include "batch.h"
+#include "checkpoint.h"
 #include "error.h"
 #include "expr.h"
 #include "log.h"
 #include "mem.h"
 #include "progress.h"
+#include "status_line.h"
 #include "timefmt.h"
 #include "watermark.h"
 
@@ -94,6 +96,8 @@ struct unit_slot {
     int status;
     struct sluice_error err;
     bool done;
+    int64_t input_rows;                          /* rows the source emitted */
+    struct sluice_progress_event_time event_time; /* of the rows leaving watermarked stages */
 };
 
 static void slot_push(struct unit_slot *s, struct sluice_stage *sink, struct sluice_batch *b)
@@ -135,13 +139,15 @@ static int push_to(struct unit_slot *slot, struct sluice_stage *stage, struct sl
 
 /* A stage that declares a watermark: its rows' largest event time, for the
  * watermark of the next batch (Spark's EventTimeWatermarkExec). */
-static int observe_event_time(struct sluice_stage *st, const struct sluice_batch *b, struct sluice_error *err)
+static int observe_event_time(struct unit_slot *slot, struct sluice_stage *st, const struct sluice_batch *b,
+                              struct sluice_error *err)
 {
     if (!st->has_watermark || !st->watermark.time || b->array.length <= 0) return SLUICE_OK;
     struct ArrowArray t;
     int rc = sluice_expr_eval(st->watermark.time, b, &t, err);
     if (rc) return rc;
     sluice_watermark_tracker_observe(&st->watermark.tracker, &t, b->array.length);
+    sluice_progress_event_time_observe(&slot->event_time, &t, b->array.length);
     t.release(&t);
     return SLUICE_OK;
 }
@@ -152,7 +158,7 @@ static int fan_out(struct unit_slot *slot, struct sluice_stage *producer, struct
                    struct sluice_error *err)
 {
     b->schema = sluice_ctx_output_schema(&producer->ctx);
-    int wrc = observe_event_time(producer, b, err);
+    int wrc = observe_event_time(slot, producer, b, err);
     if (wrc) {
         sluice_batch_release(b);
         sluice_error_stage(err, producer->name);
@@ -237,6 +243,7 @@ struct emit_arg {
 static int emit_from_source(void *arg, struct sluice_batch *batch, struct sluice_error *err)
 {
     struct emit_arg *e = arg;
+    e->slot->input_rows += sluice_batch_rows(batch);
     return fan_out(e->slot, e->run->source, batch, err);
 }
 
@@ -284,6 +291,14 @@ struct query {
     char *target;                /* available_now: where to stop */
     int64_t next_batch_id;
     int64_t rows_total;
+    struct sluice_checkpoint *ckpt; /* NULL without runtime.checkpoint */
+    /* For progress records. */
+    char id[SLUICE_UUID_LEN + 1], run_id[SLUICE_UUID_LEN + 1];
+    char *source_desc, *sink_desc;
+    int64_t latest_us;           /* asking the source for the offset of the batch about to run */
+    int64_t last_start_wall;     /* when the previous batch started (wall clock), 0: none yet */
+    int64_t *evicted_seen;       /* per aggregation: groups evicted before this batch */
+    struct sluice_progress_state *state_progress;
 };
 
 static void collect_sinks(struct query *q, struct sluice_stage *s)
@@ -353,29 +368,78 @@ static void advance_watermarks(struct query *q)
     for (size_t i = 0; i < q->n_aggs; i++) q->no_data_pending |= sluice_agg_stage_advance(q->aggs[i]->agg);
 }
 
+/* What the batch did, for its progress record (Spark's StreamingQueryProgress). */
+static void record_progress(struct sluice_graph *g, struct query *q, int64_t batch_id, const char *start,
+                            const char *end, int64_t wall0, const int64_t *t, int64_t watermark,
+                            const struct sluice_progress_event_time *et, int64_t input_rows, int64_t rows,
+                            int64_t malformed, const struct sluice_checkpoint_stats *cst)
+{
+    for (size_t i = 0; i < q->n_aggs; i++) {
+        struct sluice_agg_stage *a = q->aggs[i]->agg;
+        struct sluice_agg_stats st;
+        sluice_agg_groups_stats(a->state, &st);
+        char wm[40];
+        sluice_log(SLUICE_LOG_DEBUG, q->aggs[i]->name,
+                   "batch %lld: %lld groups in state, %zu bytes, %lld rows dropped by watermark, "
+                   "next watermark %s",
+                   (long long)batch_id, (long long)st.groups, st.bytes, (long long)(st.dropped - a->dropped_reported),
+                   sluice_watermark_format(a->watermark, wm, sizeof wm));
+        q->state_progress[i] = (struct sluice_progress_state){
+            .stage = q->aggs[i]->name, .rows_total = st.groups,
+            .rows_updated = sluice_agg_groups_count_updated(a->state, batch_id),
+            .rows_removed = st.evicted - q->evicted_seen[i], .rows_dropped = st.dropped - a->dropped_reported,
+            .memory_bytes = (int64_t)st.bytes, .partitions = (int64_t)sluice_agg_groups_partitions(a->state),
+            .commit_us = cst && cst->state_us ? cst->state_us[i] : 0 };
+        a->dropped_reported = st.dropped;
+        q->evicted_seen[i] = st.evicted;
+    }
+    sluice_progress_record(&(struct sluice_progress_batch){
+        .query = g->name, .source = q->source_desc, .batch_id = batch_id, .duration_us = t[5] - t[0] + q->latest_us,
+        .sink_rows = rows, .malformed = malformed, .end_offset = end, .id = q->id,
+        .run_id = q->run_id, .start_wall_us = wall0, .input_rows = input_rows, .start_offset = start,
+        .since_previous_us = q->last_start_wall ? wall0 - q->last_start_wall : 0, .sink = q->sink_desc,
+        .latest_offset_us = q->latest_us, .wal_commit_us = t[1] - t[0], .get_batch_us = t[2] - t[1],
+        .add_batch_us = t[3] - t[2], .commit_us = t[5] - t[4], .has_watermark = q->n_marks > 0,
+        .watermark = watermark, .event_time = *et, .state = q->state_progress, .n_state = q->n_aggs });
+    q->last_start_wall = wall0;
+}
+
 /* One micro-batch over the source's offsets up to `end`; a no-data batch
  * (`end` the committed offset) asks the source for nothing and leaves its
- * offsets alone, but has a batch id, sink calls and emissions of its own. */
+ * offsets alone, but has a batch id, sink calls and emissions of its own.
+ * With a checkpoint: offsets/N before anything runs, then, once every
+ * sink accepted the batch and the watermarks moved on, its state and
+ * commits/N, and only then the source's commit. */
 static int run_batch(struct sluice_graph *g, struct query *q, const char *end, bool no_data, struct sluice_error *err)
 {
     struct sluice_stage *src = q->source;
     int64_t batch_id = q->next_batch_id;
-    int64_t t0 = sluice_monotonic_us();
+    /* t: start, offsets written, planned, added (sinks ended), state and commit begin, done. */
+    int64_t t[6] = { sluice_monotonic_us() };
+    int64_t wall0 = sluice_now_us() - q->latest_us;
     int64_t malformed0 = sluice_ctx_malformed(&src->ctx);
+    int64_t watermark = SLUICE_WATERMARK_NONE;
+    for (size_t i = 0; i < q->n_aggs; i++)
+        if (i == 0 || q->aggs[i]->agg->watermark < watermark) watermark = q->aggs[i]->agg->watermark;
+    sluice_status_line_clear(); /* sinks may print to the same terminal */
+    char *start = q->committed ? sluice_xstrdup(q->committed) : NULL;
 
+    int rc = q->ckpt ? sluice_checkpoint_plan(q->ckpt, batch_id, q->committed, end, err) : SLUICE_OK;
+    t[1] = sluice_monotonic_us();
     size_t n_units = 0;
-    int rc = no_data ? SLUICE_OK : src->plugin->plan_read(src->state, q->committed, end, &n_units, err);
-    if (rc) {
-        sluice_error_stage(err, src->name);
-        return rc;
+    if (!rc && !no_data) {
+        rc = src->plugin->plan_read(src->state, q->committed, end, &n_units, err);
+        if (rc) sluice_error_stage(err, src->name);
     }
-    for (size_t i = 0; i < q->n_sinks; i++) {
+    t[2] = sluice_monotonic_us();
+    for (size_t i = 0; i < q->n_sinks && !rc; i++) {
         struct sluice_stage *k = q->sinks[i];
         rc = k->plugin->begin(k->state, batch_id, k->mode, err);
-        if (rc) {
-            sluice_error_stage(err, k->name);
-            return rc;
-        }
+        if (rc) sluice_error_stage(err, k->name);
+    }
+    if (rc) {
+        free(start);
+        return rc;
     }
 
     struct batch_run run = { .source = src, .n_units = n_units };
@@ -397,7 +461,8 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, b
         run.window = n_units; /* run every unit here, in order, then write */
     }
 
-    int64_t rows = 0;
+    int64_t rows = 0, input_rows = 0;
+    struct sluice_progress_event_time et = { 0 };
     for (size_t u = 0; u < n_units && rc == SLUICE_OK; u++) {
         struct unit_slot *slot = &run.slots[u];
         if (started == 0) {
@@ -412,6 +477,8 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, b
             rc = slot->status;
             *err = slot->err;
         } else {
+            input_rows += slot->input_rows;
+            sluice_progress_event_time_merge(&et, &slot->event_time);
             rc = write_slot(slot, batch_id, &rows, err);
         }
         slot_clear(slot);
@@ -427,55 +494,95 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, b
     free(run.slots);
     pthread_mutex_destroy(&run.lock);
     pthread_cond_destroy(&run.changed);
-    if (rc) return rc;
-    rc = emit_aggregations(q, batch_id, &rows, err);
-    if (rc) return rc;
+    if (!rc) rc = emit_aggregations(q, batch_id, &rows, err);
+    if (!rc) sluice_checkpoint_crash_point("batch", batch_id);
 
-    for (size_t i = 0; i < q->n_sinks; i++) {
+    for (size_t i = 0; i < q->n_sinks && !rc; i++) {
         struct sluice_stage *k = q->sinks[i];
         rc = k->plugin->end(k->state, batch_id, err);
-        if (rc) {
-            sluice_error_stage(err, k->name);
-            return rc;
-        }
+        if (rc) sluice_error_stage(err, k->name);
     }
-    if (!no_data) {
+    t[3] = t[4] = sluice_monotonic_us();
+    struct sluice_checkpoint_stats cst = { 0 };
+    if (!rc) {
+        sluice_checkpoint_crash_point("sink", batch_id);
+        advance_watermarks(q);
+        if (q->ckpt) rc = sluice_checkpoint_commit(q->ckpt, batch_id, q->no_data_pending, &cst, err);
+    }
+    if (!rc && !no_data) {
         rc = src->plugin->commit(src->state, end, err);
         if (rc) {
             sluice_error_stage(err, src->name);
-            return rc;
+        } else {
+            free(q->committed);
+            q->committed = sluice_xstrdup(end);
         }
-        free(q->committed);
-        q->committed = sluice_xstrdup(end);
+    }
+    if (rc) {
+        free(start);
+        return rc;
     }
     q->next_batch_id++;
     q->rows_total += rows;
-    advance_watermarks(q);
+    t[5] = sluice_monotonic_us();
 
-    int64_t us = sluice_monotonic_us() - t0;
     int64_t malformed = sluice_ctx_malformed(&src->ctx) - malformed0;
     sluice_log(SLUICE_LOG_DEBUG, src->name,
                "batch %lld%s: %zu units, %lld rows to sinks, %lld malformed, %.1f ms, offset %s",
                (long long)batch_id, no_data ? " (no data)" : "", n_units, (long long)rows, (long long)malformed,
-               us / 1000.0, end);
-    for (size_t i = 0; i < q->n_aggs; i++) {
-        struct sluice_agg_stage *a = q->aggs[i]->agg;
-        struct sluice_agg_stats st;
-        sluice_agg_groups_stats(a->state, &st);
-        char wm[40];
-        sluice_log(SLUICE_LOG_DEBUG, q->aggs[i]->name,
-                   "batch %lld: %lld groups in state, %zu bytes, %lld rows dropped by watermark, "
-                   "next watermark %s",
-                   (long long)batch_id, (long long)st.groups, st.bytes, (long long)(st.dropped - a->dropped_reported),
-                   sluice_watermark_format(a->watermark, wm, sizeof wm));
-        a->dropped_reported = st.dropped;
-    }
-    sluice_progress_record(&(struct sluice_progress_batch){ .query = g->name, .source = src->name,
-        .batch_id = batch_id, .duration_us = us, .sink_rows = rows, .malformed = malformed, .end_offset = end });
+               (t[5] - t[0]) / 1000.0, end);
+    record_progress(g, q, batch_id, start, end, wall0, t, watermark, &et, input_rows, rows, malformed,
+                    q->ckpt ? &cst : NULL);
+    free(start);
     return SLUICE_OK;
 }
 
 /* ---- the trigger loop --------------------------------------------------- */
+
+/* min_batches_to_retain from the config; --set stores a new key as a string. */
+static int64_t retain_setting(const struct sluice_graph *g)
+{
+    const config_setting_t *s = config_lookup(&g->config, "runtime.min_batches_to_retain");
+    if (!s) return SLUICE_CHECKPOINT_RETAIN_DEFAULT;
+    if (config_setting_type(s) == CONFIG_TYPE_STRING) return strtoll(config_setting_get_string(s), NULL, 10);
+    return config_setting_get_int64(s);
+}
+
+/* Ids and descriptions for progress, and with runtime.checkpoint the
+ * query's checkpoint: restored state and watermarks, and where to resume. */
+static int start_query(struct sluice_graph *g, struct query *q, size_t n_queries, struct sluice_error *err)
+{
+    struct sluice_buf desc = { 0 };
+    sluice_buf_printf(&desc, "%s[%s]", q->source->plugin_name ? q->source->plugin_name : "?", q->source->name);
+    q->source_desc = desc.data;
+    desc = (struct sluice_buf){ 0 };
+    for (size_t i = 0; i < q->n_sinks; i++)
+        sluice_buf_printf(&desc, "%s%s[%s]", i ? ", " : "", q->sinks[i]->plugin_name, q->sinks[i]->name);
+    q->sink_desc = desc.data;
+    q->evicted_seen = sluice_xcalloc(q->n_aggs ? q->n_aggs : 1, sizeof *q->evicted_seen);
+    q->state_progress = sluice_xcalloc(q->n_aggs ? q->n_aggs : 1, sizeof *q->state_progress);
+    sluice_checkpoint_uuid(q->id);
+    sluice_checkpoint_uuid(q->run_id);
+    if (!g->runtime.checkpoint) return SLUICE_OK;
+    struct sluice_buf root = { 0 };
+    sluice_buf_puts(&root, g->runtime.checkpoint);
+    if (n_queries > 1) sluice_buf_printf(&root, "/%s", q->source->name);
+    int rc = sluice_checkpoint_open(root.data, g, q->source, q->aggs, q->n_aggs, retain_setting(g), &q->ckpt, err);
+    sluice_buf_free(&root);
+    if (rc) return rc;
+    const struct sluice_checkpoint_resume *r = sluice_checkpoint_resume(q->ckpt);
+    memcpy(q->id, sluice_checkpoint_query_id(q->ckpt), sizeof q->id);
+    q->next_batch_id = r->next_batch;
+    q->committed = r->committed ? sluice_xstrdup(r->committed) : NULL;
+    q->no_data_pending = r->no_data_next;
+    /* Restoring may evict: that is not the next batch's doing. */
+    for (size_t i = 0; i < q->n_aggs; i++) {
+        struct sluice_agg_stats st;
+        sluice_agg_groups_stats(q->aggs[i]->agg->state, &st);
+        q->evicted_seen[i] = st.evicted;
+    }
+    return SLUICE_OK;
+}
 
 /* Sleep until `deadline` (monotonic µs); a stop request ends it at once
  * through the wake pipe (slices of 50 ms cover a run without one). */
@@ -548,8 +655,9 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
 
     const struct sluice_trigger *trig = &g->runtime.trigger;
     struct sluice_buf latest = { 0 };
-    int rc = SLUICE_OK;
+    int rc = g->runtime.progress_log ? sluice_progress_log_open(g->runtime.progress_log, err) : SLUICE_OK;
     int64_t batches = 0;
+    for (size_t i = 0; i < n_queries && !rc; i++) rc = start_query(g, &queries[i], n_queries, err);
 
     /* available_now processes what exists at start: record where that ends. */
     if (trig->kind == SLUICE_TRIGGER_AVAILABLE_NOW) {
@@ -558,6 +666,20 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
             if (!rc && latest.len) queries[i].target = sluice_xstrdup(latest.data);
         }
     }
+    /* A batch planned before a crash runs first, exactly as planned;
+     * Trigger.Once then stops, as Spark's does after a recovered batch. */
+    bool replayed = false;
+    for (size_t i = 0; i < n_queries && !rc; i++) {
+        const struct sluice_checkpoint_resume *r = queries[i].ckpt ? sluice_checkpoint_resume(queries[i].ckpt) : NULL;
+        if (!r || !r->replay_end) continue;
+        char *end = sluice_xstrdup(r->replay_end);
+        bool no_data = queries[i].committed && strcmp(end, queries[i].committed) == 0;
+        rc = run_batch(g, &queries[i], end, no_data, err);
+        free(end);
+        batches++;
+        replayed = true;
+    }
+    if (replayed && trig->kind == SLUICE_TRIGGER_ONCE) atomic_store(&stop_requested, 1);
 
     while (!rc && !atomic_load(&stop_requested)) {
         int64_t started = sluice_monotonic_us();
@@ -571,7 +693,9 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
              * per-trigger limits, as Spark does. */
             bool fresh = false;
             if (!at_target) {
+                int64_t asked = sluice_monotonic_us();
                 rc = next_offset(q, trig->kind != SLUICE_TRIGGER_ONCE, &latest, err);
+                q->latest_us = sluice_monotonic_us() - asked;
                 if (rc) continue;
                 fresh = has_new_data(q, &latest);
             }
@@ -600,14 +724,21 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
         }
     }
 
+    sluice_status_line_clear();
+    sluice_progress_log_close();
     int64_t malformed = 0;
     for (size_t i = 0; i < n_queries; i++) {
         malformed += sluice_ctx_malformed(&queries[i].source->ctx);
+        sluice_checkpoint_close(queries[i].ckpt);
         free(queries[i].committed);
         free(queries[i].target);
         free(queries[i].sinks);
         free(queries[i].aggs);
         free(queries[i].marks);
+        free(queries[i].source_desc);
+        free(queries[i].sink_desc);
+        free(queries[i].evicted_seen);
+        free(queries[i].state_progress);
     }
     if (malformed)
         sluice_log(SLUICE_LOG_WARN, NULL, "%lld malformed input lines were read", (long long)malformed);

@@ -20,7 +20,7 @@
 
 static const char *const top_keys[] = { "name", "runtime", "stages" };
 static const char *const runtime_keys[] = { "trigger", "shuffle_partitions", "threads", "checkpoint",
-                                            "http", "progress_log", "plugin_path" };
+                                            "min_batches_to_retain", "http", "progress_log", "plugin_path" };
 static const char *const kind_keys[] = { "source", "transform", "aggregate", "sink" };
 /* Indexed by enum sluice_stage_kind. */
 static const enum sluice_kind plugin_kinds[] = { SLUICE_KIND_SOURCE, SLUICE_KIND_TRANSFORM, 0,
@@ -143,6 +143,9 @@ static int load_runtime(struct sluice_graph *g, const config_setting_t *rt, stru
             rc = get_positive(s, &r->threads, err);
         } else if (strcmp(key, "checkpoint") == 0) {
             rc = get_string(s, &r->checkpoint, err);
+        } else if (strcmp(key, "min_batches_to_retain") == 0) {
+            int64_t retain; /* read where the checkpoint opens (checkpoint.h) */
+            rc = get_positive(s, &retain, err);
         } else if (strcmp(key, "http") == 0) {
             rc = get_string(s, &r->http, err);
         } else if (strcmp(key, "progress_log") == 0) {
@@ -434,6 +437,18 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
     if (rc == SLUICE_OK && !any_sink) {
         rc = sluice_error_at(err, SLUICE_ECONFIG, list, "no sink stage: nothing would run");
         sluice_error_hint(err, "add a stage such as { name = \"out\"; input = \"...\"; sink = \"console\"; }");
+    }
+    /* Spark refuses a file sink without a checkpoint location: the sink
+     * skips batch ids it already committed, so a restart without one would
+     * begin again at batch 0 and silently drop batches. */
+    for (size_t i = 0; i < n && rc == SLUICE_OK && !g->runtime.checkpoint; i++) {
+        if (tmp[i].kind != SLUICE_STAGE_SINK || strcmp(tmp[i].plugin_name, "file") != 0) continue;
+        const config_setting_t *at = config_setting_get_member(tmp[i].setting, "sink");
+        rc = sluice_error_at(err, SLUICE_ECONFIG, at ? at : tmp[i].setting,
+                             "checkpoint location must be specified through runtime.checkpoint");
+        sluice_error_hint(err, "the file sink writes each batch id once, so it needs a checkpoint to resume "
+                               "from: add checkpoint = \"state/%s\"; to runtime, or --set runtime.checkpoint=DIR",
+                          g->name);
     }
     for (size_t i = 0; i < n && rc == SLUICE_OK; i++) rc = load_plugin(g, &tmp[i], err);
     if (rc != SLUICE_OK) {

@@ -21,6 +21,16 @@
  * worked out on the error path alone: a fail_fast error is decoded again
  * after counting the newlines before the failing piece.
  *
+ * Checkpoint: the log lives in memory, and an offset means nothing without
+ * it, so with runtime.checkpoint every file added to the log is stored in
+ * the checkpoint (host->meta_put, as Spark's FileStreamSourceLog) before
+ * latest_offset returns an offset that counts it; a restarted source
+ * reloads the log from there, so the same offsets name the same files
+ * even with latest_first or files that sort before ones already read.
+ * Each store is an entry keyed by the log's new length holding the names
+ * it added; every LOG_COMPACT_EVERY entries one entry holding the whole
+ * log replaces them.
+ *
  * Waiting: with a "0 seconds" trigger and nothing new, the core calls
  * wait(), which sleeps on inotify until a file is created, written or
  * renamed into the directory (polling every few milliseconds where inotify
@@ -102,6 +112,8 @@ static const struct sluice_option file_options[] = {
 #define POLL_FALLBACK_US 10000
 /* Decoders kept for reuse; more concurrent reads simply make more. */
 #define POOL_MAX 64
+/* Checkpointed log entries before they are compacted into one. */
+#define LOG_COMPACT_EVERY 16
 
 /* The files seen so far, in the order they are read. Paths are allocated
  * once and never moved, so a plan can point at them while the log grows. */
@@ -127,6 +139,10 @@ struct file_source {
     size_t dir_len;
     enum sluice_parse_mode mode;
     struct file_log log;
+    /* The log in the checkpoint: loaded once, files [0, log_stored) stored
+     * in log_entries entries. */
+    bool log_loaded;
+    size_t log_stored, log_entries;
     /* The current plan. */
     struct file_unit *plan;
     size_t plan_n, plan_cap;
@@ -289,6 +305,83 @@ static int log_scan(struct file_source *fs, size_t limit, struct sluice_error *e
     return rc;
 }
 
+/* ---- the log in the checkpoint ---- */
+
+/* An entry: "file-log 1 <first index> <count>\n", then the names, each
+ * ending in a NUL (a name may hold any other byte). */
+static bool checkpointed(const struct file_source *fs)
+{
+    const struct sluice_host *h = fs->host;
+    return h->size >= offsetof(struct sluice_host, meta_trim) + sizeof h->meta_trim && h->meta_enabled(fs->ctx);
+}
+
+static int load_entry(void *arg, int64_t key, const char *data, size_t len, struct sluice_error *err)
+{
+    struct file_source *fs = arg;
+    unsigned long long first = 0, count = 0;
+    const char *nl = memchr(data, '\n', len);
+    char *e = NULL;
+    bool ok = nl && len > 11 && memcmp(data, "file-log 1 ", 11) == 0;
+    if (ok) first = strtoull(data + 11, &e, 10);
+    ok = ok && *e == ' ';
+    if (ok) count = strtoull(e + 1, &e, 10);
+    if (!ok || e != nl)
+        return fs->host->error(err, SLUICE_EDATA, "entry %lld of the checkpointed file log of '%s' is not one",
+                               (long long)key, fs->conf->path);
+    if (first > fs->log.n)
+        return fs->host->error(err, SLUICE_EDATA,
+                               "the checkpointed file log of '%s' has a gap: files %zu to %llu are missing",
+                               fs->conf->path, fs->log.n, first);
+    const char *p = nl + 1, *end = data + len;
+    for (unsigned long long i = 0; i < count; i++) {
+        const char *z = memchr(p, '\0', (size_t)(end - p));
+        if (!z)
+            return fs->host->error(err, SLUICE_EDATA, "entry %lld of the checkpointed file log of '%s' is cut short",
+                                   (long long)key, fs->conf->path);
+        /* Entries overlap after a compaction: keep what is known. */
+        if (first + i >= fs->log.n) {
+            int rc = log_append(fs, p, err);
+            if (rc) return rc;
+        }
+        p = z + 1;
+    }
+    fs->log_entries++;
+    return SLUICE_OK;
+}
+
+/* Before the first offset: the log as the checkpoint has it. */
+static int log_load(struct file_source *fs, struct sluice_error *err)
+{
+    if (fs->log_loaded) return SLUICE_OK;
+    fs->log_loaded = true;
+    if (!checkpointed(fs)) return SLUICE_OK;
+    int rc = fs->host->meta_scan(fs->ctx, load_entry, fs, err);
+    fs->log_stored = fs->log.n;
+    return rc;
+}
+
+/* Store the files added since the last store, before an offset counts them. */
+static int log_store(struct file_source *fs, struct sluice_error *err)
+{
+    if (fs->log_stored == fs->log.n || !checkpointed(fs)) return SLUICE_OK;
+    bool whole = fs->log_entries + 1 >= LOG_COMPACT_EVERY;
+    size_t first = whole ? 0 : fs->log_stored;
+    struct sluice_buf b = { 0 };
+    int rc = sluice_buf_printf(&b, "file-log 1 %zu %zu\n", first, fs->log.n - first);
+    for (size_t i = first; i < fs->log.n && !rc; i++) {
+        const char *name = log_name(fs, i);
+        rc = sluice_buf_append(&b, name, strlen(name) + 1);
+    }
+    if (rc) rc = fs->host->error(err, SLUICE_ENOMEM, "out of memory");
+    if (!rc) rc = fs->host->meta_put(fs->ctx, (int64_t)fs->log.n, b.data, b.len, err);
+    sluice_buf_free(&b);
+    if (!rc && whole) rc = fs->host->meta_trim(fs->ctx, (int64_t)fs->log.n, err);
+    if (rc) return rc;
+    fs->log_entries = whole ? 1 : fs->log_entries + 1;
+    fs->log_stored = fs->log.n;
+    return SLUICE_OK;
+}
+
 /* ---- offsets ---- */
 
 static int parse_offset(const struct file_source *fs, const char *text, size_t *out,
@@ -448,11 +541,15 @@ static int file_latest_offset(void *state, const char *start, bool limited, stru
     struct file_source *fs = state;
     size_t from;
     int rc = parse_offset(fs, start, &from, err);
+    if (!rc) rc = log_load(fs, err);
     if (rc) return rc;
     size_t max = limited && fs->conf->max_files_per_trigger > 0
                      ? (size_t)fs->conf->max_files_per_trigger : 0;
-    /* A start past the log: the process restarted from a checkpoint and
-     * the log, which lives in memory, is rebuilt from the directory. */
+    if (from > fs->log.n && checkpointed(fs))
+        return fs->host->error(err, SLUICE_EDATA, "offset %zu is past the %zu files of the checkpointed log of '%s'",
+                               from, fs->log.n, fs->conf->path);
+    /* A start past the log without a checkpoint of it: rebuild the log,
+     * which lives in memory, from the directory. */
     if (from > fs->log.n && (rc = log_scan(fs, 0, err))) return rc;
     size_t queued = fs->log.n > from ? fs->log.n - from : 0;
     /* latest_first only adds what this trigger will take; in name order the
@@ -463,6 +560,7 @@ static int file_latest_offset(void *state, const char *start, bool limited, stru
     } else if (!max || queued < max) {
         rc = log_scan(fs, 0, err);
     }
+    if (!rc) rc = log_store(fs, err);
     if (rc) return rc;
     if (!fs->log.n) {
         sluice_buf_clear(out);
@@ -485,8 +583,10 @@ static int file_plan_read(void *state, const char *start, const char *end, size_
     if (to < from)
         return fs->host->error(err, SLUICE_EINTERNAL, "file source asked to read backwards, from %zu to %zu",
                                from, to);
-    /* After a restart the log is rebuilt from the directory listing. */
-    if (to > fs->log.n && (rc = log_scan(fs, 0, err))) return rc;
+    if ((rc = log_load(fs, err))) return rc;
+    /* After a restart without a checkpointed log, it is rebuilt from the
+     * directory listing. */
+    if (to > fs->log.n && !checkpointed(fs) && (rc = log_scan(fs, 0, err))) return rc;
     if (to > fs->log.n)
         return fs->host->error(err, SLUICE_EIO, "offset %zu is past the %zu files in '%s'", to,
                                fs->log.n, fs->conf->path);
