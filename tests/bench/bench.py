@@ -6,11 +6,19 @@ from getrusage of the child. `wc -l` over the same files gives the floor.
 Queries with an aggregation also report the most groups their state held
 after any batch (one more run, with the debug log). The window queries run
 over a second data set with 5% late tweets (created_at 10-60 s behind).
+
+If Node.js is there, the queries DuckDB can express (tests/bench/duckdb.mjs)
+also run in DuckDB (`@duckdb/node-api`, installed once into the cache
+directory with npm) with the same threads, whole process timed the same
+way: the last columns give its wall time and sluice's speed-up over it.
+Nothing needs DuckDB: without node or the package those columns stay empty.
 """
 import argparse
 import os
+import json
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -20,13 +28,14 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 # name -> config file in tests/bench/, or (config file, fraction of late tweets in its data)
 QUERIES = {
+    "lang_count": "lang_count.conf",
+    "window_tumbling": "window_tumbling.conf",
+    "window_sliding": ("window_sliding.conf", 0.05),
+    "hashtag_count": "hashtag_count.conf",
+    "covid_filter": "filter_select.conf",
     "read_1_column": "read_1_column.conf",
     "read_8_columns": "read_8_columns.conf",
     "read_all_columns": "read_all_columns.conf",
-    "lang_count": "lang_count.conf",
-    "hashtag_count": "hashtag_count.conf",
-    "covid_filter": "filter_select.conf",
-    "window_sliding": ("window_sliding.conf", 0.05),
     "window_hashtag": ("window_hashtag.conf", 0.05),
 }
 
@@ -41,6 +50,28 @@ def generate(sluice, cache, files, rows, late=0.0):
                         "--seed", "1"] + (["--late", str(late)] if late else []), check=True)
         open(marker, "w").close()
     return data
+
+
+DUCKDB_QUERIES = {"lang_count", "window_sliding", "hashtag_count", "covid_filter", "read_1_column"}
+
+
+def duckdb_modules(cache):
+    """node_modules holding @duckdb/node-api, installed on first use; None
+    when node or npm is missing or the install fails."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        return None
+    prefix = os.path.join(cache, "duckdb")
+    modules = os.path.join(prefix, "node_modules")
+    if not os.path.isdir(os.path.join(modules, "@duckdb", "node-api")):
+        os.makedirs(prefix, exist_ok=True)
+        print(f"installing @duckdb/node-api into {prefix} (once)", file=sys.stderr)
+        r = subprocess.run(["npm", "install", "--prefix", prefix, "--no-audit", "--no-fund", "--silent",
+                            "@duckdb/node-api"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if r.returncode != 0:
+            print(f"no DuckDB comparison: npm install failed: {r.stderr.decode(errors='replace')[-300:]}",
+                  file=sys.stderr)
+            return None
+    return modules
 
 
 def peak_state(argv):
@@ -71,10 +102,12 @@ def main():
     ap.add_argument("--rows", type=int, default=10000)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--repeat", type=int, default=3, help="best of N runs")
+    ap.add_argument("--no-duckdb", action="store_true", help="skip the DuckDB comparison")
     ap.add_argument("queries", nargs="*", default=list(QUERIES))
     args = ap.parse_args()
     sluice = os.path.abspath(args.sluice)
     rows = args.files * args.rows
+    duck = None if args.no_duckdb else duckdb_modules(args.cache)
     sets = {}  # late fraction -> (data dir, bytes, wc -l seconds)
 
     def data_set(late):
@@ -94,7 +127,7 @@ def main():
         data, size, wc = data_set(late)
         if not header:
             print(f"{'query':<20} {'threads':>7} {'wall s':>8} {'rows/s':>12} {'MB/s':>8} {'peak RSS MB':>12} "
-                  f"{'x wc -l':>8} {'peak state':>10}")
+                  f"{'x wc -l':>8} {'peak state':>10}" + (f" {'duckdb s':>9} {'x faster':>8}" if duck else ""))
             header = True
         for t in args.threads.split(","):
             argv = [sluice, "run", os.path.join(HERE, conf), "--set", f"tweets.path={data}",
@@ -102,8 +135,13 @@ def main():
             best = min(wall_time(argv) for _ in range(args.repeat))
             rss = peak_rss(argv)
             state = peak_state(argv)
-            print(f"{q:<20} {t:>7} {best:8.3f} {rows / best:12,.0f} {size / best / 1e6:8.0f} "
-                  f"{rss / 1e6:12.1f} {best / wc:8.1f} {state if state is not None else '-':>10}")
+            line = (f"{q:<20} {t:>7} {best:8.3f} {rows / best:12,.0f} {size / best / 1e6:8.0f} "
+                    f"{rss / 1e6:12.1f} {best / wc:8.1f} {state if state is not None else '-':>10}")
+            if duck and q in DUCKDB_QUERIES:
+                dargv = ["node", os.path.join(HERE, "duckdb.mjs"), duck, data, q, t]
+                dbest = min(wall_time(dargv) for _ in range(args.repeat))
+                line += f" {dbest:9.3f} {dbest / best:8.1f}"
+            print(line, flush=True)
 
 
 def peak_rss(argv):

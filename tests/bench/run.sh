@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): `make bench` or tests/bench/run.sh [SLUICE] [QUERY...]
 # Generates 1M lab-shaped tweets once into $SLUICE_BENCH_CACHE (default
-# .bench-cache/), then times each query and prints wall s, rows/s, MB/s and
-# peak RSS, next to `wc -l` over the same files.
+# .bench-cache/), then times each query with threads 1 and 2 and prints
+# wall s, rows/s, MB/s, peak RSS and the ratio to `wc -l` over the same
+# files (and DuckDB's time when Node.js is there), then the latency of a
+# new file under trigger "0 seconds" and the CPU an idle stream costs.
+# Options go to bench.py: --threads 1,2 --repeat 3 --no-duckdb ...
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 sluice=${1:-build/sluice}
 shift || true
-exec python3 "$here/bench.py" --sluice "$sluice" "$@"
+python3 "$here/bench.py" --sluice "$sluice" "$@"
+python3 "$here/latency.py" --sluice "$sluice"

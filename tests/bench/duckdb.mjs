@@ -1,0 +1,44 @@
+// The benchmark queries in DuckDB, for comparison (optional: bench.py runs
+// this only when node is present and `@duckdb/node-api` installs into the
+// cache directory). Usage: node duckdb.mjs MODULES_DIR DATA_DIR QUERY THREADS
+// Prints one line of JSON: {"query_s": seconds for the query alone}; the
+// caller times the whole process, start-up included.
+import { createRequire } from "node:module";
+import path from "node:path";
+
+const [modules, data, query, threads] = process.argv.slice(2);
+const require = createRequire(path.join(modules, "noop.js"));
+const { DuckDBInstance } = require("@duckdb/node-api");
+
+// The same work as the sluice configs of the same name: each names the
+// columns it reads (sluice gets a schema too), aggregates, and materialises
+// its result.
+const files = `'${path.join(data, "*.json")}'`;
+const read = (columns) => `read_json(${files}, format = 'newline_delimited', columns = {data: '${columns}'})`;
+const QUERIES = {
+  lang_count: `SELECT data.lang AS lang, count(*) AS count FROM ${read("STRUCT(lang VARCHAR)")} GROUP BY ALL`,
+  hashtag_count: `SELECT h.tag AS hashtag, count(*) AS count
+                  FROM (SELECT unnest(data.entities.hashtags) AS h
+                        FROM ${read("STRUCT(entities STRUCT(hashtags STRUCT(tag VARCHAR)[]))")})
+                  GROUP BY ALL`,
+  covid_filter: `SELECT data.text, data.lang FROM ${read("STRUCT(text VARCHAR, lang VARCHAR)")}
+                 WHERE lower(data.text) LIKE '%covid%'`,
+  read_1_column: `SELECT data.lang FROM ${read("STRUCT(lang VARCHAR)")}`,
+  window_sliding: `SELECT s AS start, count(*) AS count FROM (
+                     SELECT unnest([b, b - INTERVAL 5 SECOND]) AS s
+                     FROM (SELECT time_bucket(INTERVAL 5 SECOND, data.created_at::TIMESTAMPTZ) AS b
+                           FROM ${read("STRUCT(created_at VARCHAR)")}))
+                   GROUP BY ALL`,
+};
+
+if (!QUERIES[query]) {
+  console.error(`no DuckDB version of '${query}'`);
+  process.exit(3);
+}
+const instance = await DuckDBInstance.create(":memory:", { threads: String(threads) });
+const conn = await instance.connect();
+const t0 = process.hrtime.bigint();
+const reader = await conn.runAndReadAll(QUERIES[query]);
+const rows = reader.getRows().length;
+const t1 = process.hrtime.bigint();
+console.log(JSON.stringify({ query_s: Number(t1 - t0) / 1e9, rows }));
