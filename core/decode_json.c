@@ -138,7 +138,7 @@ static int object(struct sluice_json_scan *s, struct jnode *n)
                 if (r < 0) return r;
                 sluice_builder_append_null(f->b);
             }
-        } else if (sluice_json_skip(s)) {
+        } else if (sluice_json_skip_value(s)) {
             return SLUICE_JSON_ERR;
         }
         sluice_json_ws(s);

@@ -100,6 +100,21 @@ static inline const char *sluice_json_find_special(const char *p, const char *en
     return end;
 }
 
+/* sluice_json_skip with the commonest case, a plain double-quoted string,
+ * inline: most unneeded members of an object are strings, and they then
+ * cost no call. */
+static inline int sluice_json_skip_value(struct sluice_json_scan *s)
+{
+    if (s->p < s->end && *s->p == '"') {
+        const char *q = sluice_json_find_special(s->p + 1, s->end, s->lim);
+        if (__builtin_expect(q < s->end && *q == '"', 1)) {
+            s->p = q + 1;
+            return SLUICE_JSON_OK;
+        }
+    }
+    return sluice_json_skip(s);
+}
+
 static inline bool sluice_json_lit(const struct sluice_json_scan *s, const char *word, size_t n)
 {
     return (size_t)(s->end - s->p) >= n && memcmp(s->p, word, n) == 0;

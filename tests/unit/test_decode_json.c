@@ -243,6 +243,34 @@ static void test_json_skips_every_kind_of_unneeded_value(void **state)
     assert_int_equal(stats.malformed, 0);
 }
 
+/* Skipped subtrees longer than the skipper's 64-byte blocks, with escaped
+ * quotes, backslash runs and \u escapes across block edges, whitespace of
+ * every kind, and the line's end right at the buffer's end. */
+static void test_json_skips_long_subtrees_block_by_block_and_still_checks_them(void **state)
+{
+    const char *paths[] = { "a" };
+    open_mode("a LONG", SLUICE_PARSE_DROP_MALFORMED, paths, 1);
+    struct sluice_buf text = { 0 };
+    for (int pad = 0; pad < 70; pad++) {
+        sluice_buf_printf(&text, "{\"x\":[\"%.*s\", {\"k\\\"ey\" :\t\"v\\\\\\\"\\u00e9\\ud83d\\ude00\"} ,\r[[], {}, "
+                          "[1, -2.5e3, true, false, null]], \"%.*s\\\\\"], \"a\": %d}\n",
+                          pad, "................................................................................",
+                          70 - pad, "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+                          pad);
+        /* The same with its last skipped string left open: malformed. */
+        sluice_buf_printf(&text, "{\"x\":[\"%.*s\", [1, {\"k\":\"v\"}], \"open], \"a\": 0}\n", pad,
+                          "................................................................................");
+    }
+    sluice_buf_puts(&text, "{\"x\":{\"deep\":[[[[[[[[\"\\\"\"]]]]]]]]},\"a\":70}"); /* no newline: ends the buffer */
+    feed_at(text.data, text.len, "t.json", 1, true);
+    struct sluice_buf want = { 0 };
+    for (int i = 0; i <= 70; i++) sluice_buf_printf(&want, "{\"a\":%d}\n", i);
+    assert_string_equal(rows.data, want.data);
+    assert_int_equal(stats.malformed, 70);
+    sluice_buf_free(&text);
+    sluice_buf_free(&want);
+}
+
 /* ---- malformed lines and wrong types ------------------------------------------ */
 
 #define CORRUPT_SCHEMA "a LONG, s STRUCT<x: LONG, l: ARRAY<STRING>>, _corrupt_record STRING"
@@ -512,6 +540,7 @@ int main(void)
         T(test_json_projection_fills_a_field_inside_an_array_of_structs),
         T(test_json_decodes_a_whole_tweet),
         T(test_json_skips_every_kind_of_unneeded_value),
+        T(test_json_skips_long_subtrees_block_by_block_and_still_checks_them),
         T(test_json_permissive_turns_a_malformed_line_into_nulls_and_keeps_its_text),
         T(test_json_permissive_without_a_corrupt_column_still_keeps_a_null_row),
         T(test_json_corrupt_column_name_comes_from_the_options),
