@@ -401,4 +401,21 @@ static inline void tu_rows(const struct ArrowSchema *schema, struct sluice_batch
         tu_push_list_offset(out->array.children[C_LST]);
     }
 }
+
+/* A one-row batch of `x BIGINT` = 1, for evaluating constant expressions;
+ * *schema is heap-allocated (free it with tu_schema_free). */
+static inline void tu_single_row(struct ArrowSchema **schema, struct sluice_batch *out)
+{
+    *schema = calloc(1, sizeof **schema);
+    struct sluice_error err = { 0 };
+    if (sluice_schema_parse("x BIGINT", *schema, &err)) {
+        fprintf(stderr, "schema: %s\n", err.message);
+        abort();
+    }
+    struct sluice_builder *b = sluice_builder_new(*schema);
+    sluice_builder_append_struct(b);
+    tu_long(&b->children[0], 1);
+    sluice_builder_finish(b, out);
+    sluice_builder_free(b);
+}
 #endif

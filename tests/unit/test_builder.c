@@ -15,36 +15,7 @@
 
 #include "arena.h"
 #include "builder.h"
-
-/* ---- schemas built by hand (the schema module is tested on its own) ---- */
-
-static struct ArrowSchema schema_nodes[64];
-static struct ArrowSchema *schema_ptrs[128];
-static int n_schema_nodes, n_schema_ptrs;
-
-static int reset_schemas(void **state)
-{
-    n_schema_nodes = n_schema_ptrs = 0;
-    return 0;
-}
-
-/* S(format, name, n, child...) */
-static struct ArrowSchema *S(const char *format, const char *name, int n, ...)
-{
-    struct ArrowSchema *s = &schema_nodes[n_schema_nodes++];
-    memset(s, 0, sizeof *s);
-    s->format = format;
-    s->name = name;
-    s->flags = ARROW_FLAG_NULLABLE;
-    s->n_children = n;
-    s->children = &schema_ptrs[n_schema_ptrs];
-    n_schema_ptrs += n;
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++) s->children[i] = va_arg(ap, struct ArrowSchema *);
-    va_end(ap);
-    return s;
-}
+#include "schema_testutil.h"
 
 static void assert_valid(const struct ArrowSchema *schema, const struct ArrowArray *a)
 {

@@ -21,14 +21,7 @@ static int setup(void **state)
 {
     schema = tu_schema();
     tu_rows(schema, &sliced, true);
-    single_schema = calloc(1, sizeof *single_schema);
-    struct sluice_error err = { 0 };
-    if (sluice_schema_parse("x BIGINT", single_schema, &err)) fail_msg("%s", err.message);
-    struct sluice_builder *b = sluice_builder_new(single_schema);
-    sluice_builder_append_struct(b);
-    tu_long(&b->children[0], 1);
-    sluice_builder_finish(b, &single);
-    sluice_builder_free(b);
+    tu_single_row(&single_schema, &single);
     return 0;
 }
 

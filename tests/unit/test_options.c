@@ -15,6 +15,7 @@
 #include "error.h"
 #include "options.h"
 #include "schema.h"
+#include "tmpdir_testutil.h"
 
 struct test_conf {
     const char *path;
@@ -64,33 +65,6 @@ static const struct sluice_plugin test_plugin = {
 
 static const char *const core_keys[] = { "name", "input", "source", "transform", "sink",
                                          "aggregate", "output_mode", "watermark", NULL };
-
-static char tmpdir[256];
-
-static int make_tmpdir(void **state)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/sluice-test-options-XXXXXX");
-    assert_non_null(mkdtemp(tmpdir));
-    return 0;
-}
-
-static int remove_tmpdir(void **state)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *write_file(const char *name, const char *text)
-{
-    static char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
 
 /* One test's config, conf and storage. */
 struct fixture {

@@ -12,33 +12,7 @@
 
 #include "builder.h"
 #include "render.h"
-
-static struct ArrowSchema schema_nodes[64];
-static struct ArrowSchema *schema_ptrs[128];
-static int n_schema_nodes, n_schema_ptrs;
-
-static int reset_schemas(void **state)
-{
-    n_schema_nodes = n_schema_ptrs = 0;
-    return 0;
-}
-
-static struct ArrowSchema *S(const char *format, const char *name, int n, ...)
-{
-    struct ArrowSchema *s = &schema_nodes[n_schema_nodes++];
-    memset(s, 0, sizeof *s);
-    s->format = format;
-    s->name = name;
-    s->flags = ARROW_FLAG_NULLABLE;
-    s->n_children = n;
-    s->children = &schema_ptrs[n_schema_ptrs];
-    n_schema_ptrs += n;
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++) s->children[i] = va_arg(ap, struct ArrowSchema *);
-    va_end(ap);
-    return s;
-}
+#include "schema_testutil.h"
 
 #define TS_2021_05_03_075540 INT64_C(1620028540000000)
 
