@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "error.h"
 #include "log.h"
+#include "mem.h"
 
 int sluice_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -72,7 +73,7 @@ int sluice_cli_parse_pipeline(const char *cmd, const char *help, int argc, char 
                               struct sluice_cli_pipeline *out)
 {
     memset(out, 0, sizeof *out);
-    out->sets = calloc((size_t)argc + 1, sizeof *out->sets);
+    out->sets = sluice_xcalloc((size_t)argc + 1, sizeof *out->sets);
     char prefix[32];
     snprintf(prefix, sizeof prefix, "%s ", cmd);
     for (int i = 0; i < argc; i++) {

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "error.h"
 #include "loader.h"
+#include "mem.h"
 #include "options.h"
 
 static const char help[] =
@@ -47,7 +48,7 @@ static int list_all(const struct sluice_loaded *const *all, size_t n)
 
 int sluice_cmd_plugins(int argc, char **argv)
 {
-    const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
+    const char **dirs = sluice_xcalloc((size_t)argc + 1, sizeof *dirs);
     size_t n_dirs = 0;
     const char *name = NULL;
     for (int i = 0; i < argc; i++) {
