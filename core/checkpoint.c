@@ -189,7 +189,7 @@ static int restore_commit(struct sluice_checkpoint *c, int64_t id, struct sluice
         free(cpath);
         return rc;
     }
-    const char *start, *end;
+    const char *start = NULL, *end = NULL;
     rc = entry_offsets(offsets, opath, &start, &end, err);
     if (!rc) c->committed = sluice_xstrdup(end);
     for (size_t i = 0; i < c->n_aggs && !rc; i++) {
@@ -210,7 +210,7 @@ static int restore_commit(struct sluice_checkpoint *c, int64_t id, struct sluice
                 rc = damaged(err, cpath, "a state version is out of range");
             else versions[p] = json_integer_value(v);
         }
-        int64_t evicted_with;
+        int64_t evicted_with = SLUICE_WATERMARK_NONE;
         if (!rc) rc = get_watermark(commit, "watermarks", name, cpath, &evicted_with, err);
         if (!rc) rc = sluice_checkpoint_state_restore(c->states[i], versions, n, evicted_with, err);
         if (rc) sluice_error_stage(err, name);
@@ -232,7 +232,7 @@ static int restore_replay(struct sluice_checkpoint *c, int64_t id, struct sluice
     char *path;
     int rc = read_entry(c->offsets_dir, id, "offsets", &offsets, &path, err);
     if (rc) return rc;
-    const char *start, *end;
+    const char *start = NULL, *end = NULL;
     rc = entry_offsets(offsets, path, &start, &end, err);
     if (!rc && ((start == NULL) != (c->committed == NULL) || (start && strcmp(start, c->committed) != 0)))
         rc = damaged(err, path, "its start offset is not where the last committed batch ended");

@@ -170,7 +170,7 @@ int sluice_checkpoint_file_peek(const char *path, char kind[SLUICE_CHECKPOINT_KI
     errno = e;
     if (n < 0) return io_error(err, "read", path);
     uint64_t hash;
-    size_t hl;
+    size_t hl = 0;
     if (!parse_header(h, (size_t)n, kind, payload_len, &hash, &hl))
         return sluice_checkpoint_damaged(err, path, n == 0 ? "it is empty" : not_ours);
     return SLUICE_OK;
@@ -196,8 +196,8 @@ int sluice_checkpoint_file_read(const char *path, const char *kind, struct sluic
     close(fd);
     errno = e;
     char got_kind[SLUICE_CHECKPOINT_KIND_MAX + 1], why[160];
-    uint64_t len, hash;
-    size_t hl;
+    uint64_t len = 0, hash = 0;
+    size_t hl = 0;
     if (n < 0) {
         rc = io_error(err, "read", path);
     } else if (!parse_header(buf, (size_t)n, got_kind, &len, &hash, &hl)) {

@@ -531,6 +531,16 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, b
                "batch %lld%s: %zu units, %lld rows to sinks, %lld malformed, %.1f ms, offset %s",
                (long long)batch_id, no_data ? " (no data)" : "", n_units, (long long)rows, (long long)malformed,
                (t[5] - t[0]) / 1000.0, end);
+    if (q->ckpt) {
+        int64_t state_us = 0;
+        for (size_t i = 0; i < q->n_aggs; i++) state_us += cst.state_us[i];
+        sluice_log(SLUICE_LOG_DEBUG, src->name,
+                   "batch %lld: checkpoint %.3f ms: offsets %.3f ms, state %.3f ms (%lld files, %lld bytes), "
+                   "commit %.3f ms",
+                   (long long)batch_id, (t[1] - t[0] + cst.commit_us) / 1000.0, (t[1] - t[0]) / 1000.0,
+                   state_us / 1000.0, (long long)cst.state_files, (long long)cst.state_bytes,
+                   (cst.commit_us - state_us) / 1000.0);
+    }
     record_progress(g, q, batch_id, start, end, wall0, t, watermark, &et, input_rows, rows, malformed,
                     q->ckpt ? &cst : NULL);
     free(start);
