@@ -9,7 +9,9 @@
 #include "error.h"
 #include "expr.h"
 #include "loader.h"
+#include "log.h"
 #include "mem.h"
+#include "progress.h"
 #include "schema.h"
 #include "stage.h"
 #include "suggest.h"
@@ -285,4 +287,22 @@ void sluice_agg_stage_describe(const struct sluice_stage *st, struct sluice_buf 
     }
     describe_list(labels[g], keys, window ? "(the window only)" : "(none: one global group)", out);
     describe_list("aggregates", config_setting_get_member(st->setting, "aggregate"), "", out);
+}
+
+void sluice_agg_stage_report(const struct sluice_stage *st, int64_t batch_id, struct sluice_progress_state *out)
+{
+    struct sluice_agg_stage *a = st->agg;
+    struct sluice_agg_stats s;
+    sluice_agg_groups_stats(a->state, &s);
+    char wm[40];
+    sluice_log(SLUICE_LOG_DEBUG, st->name,
+               "batch %lld: %lld groups in state, %zu bytes, %lld rows dropped by watermark, next watermark %s",
+               (long long)batch_id, (long long)s.groups, s.bytes, (long long)(s.dropped - a->dropped_reported),
+               sluice_watermark_format(a->watermark, wm, sizeof wm));
+    *out = (struct sluice_progress_state){
+        .stage = st->name, .rows_total = s.groups, .rows_updated = sluice_agg_groups_count_updated(a->state, batch_id),
+        .rows_removed = s.evicted - a->evicted_reported, .rows_dropped = s.dropped - a->dropped_reported,
+        .memory_bytes = (int64_t)s.bytes, .partitions = (int64_t)sluice_agg_groups_partitions(a->state) };
+    a->dropped_reported = s.dropped;
+    a->evicted_reported = s.evicted;
 }

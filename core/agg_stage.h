@@ -105,6 +105,7 @@ struct sluice_agg_table *sluice_agg_groups_table(struct sluice_agg_groups *g, si
 /* ---- the aggregate stage of a pipeline (agg_graph.c) -------------------- */
 
 struct sluice_watermark_tracker;
+struct sluice_progress_state;
 
 /* What the engine keeps for an aggregate stage (struct sluice_stage.agg). */
 struct sluice_agg_stage {
@@ -123,6 +124,7 @@ struct sluice_agg_stage {
     int64_t watermark;
     /* What the engine last reported, for per-batch differences. */
     int64_t dropped_reported;
+    int64_t evicted_reported;
 };
 
 /* Load time: check the stage group's keys and their shapes (`aggregate`
@@ -148,6 +150,11 @@ struct sluice_agg_groups *sluice_agg_stage_partial(const struct sluice_agg_stage
  * changes here are not undone if a sink fails later in the batch: a
  * checkpointed replay (issue 7) must restore the state of the batch before. */
 void sluice_agg_stage_emit(struct sluice_agg_stage *a, int64_t batch_id, struct sluice_batch *out);
+/* After batch `batch_id` committed: log the state at debug level and
+ * describe it for the batch's progress record (rows dropped as late and
+ * groups evicted since the last report); out->commit_us is left to the
+ * caller. `st` is the stage. */
+void sluice_agg_stage_report(const struct sluice_stage *st, int64_t batch_id, struct sluice_progress_state *out);
 /* After the batch commits and the trackers above have advanced: the
  * watermark the next batch runs with. True when it moved and the mode is
  * append or update: Spark then runs a batch without new data, so what the

@@ -38,6 +38,7 @@ struct sluice_checkpoint {
     int64_t *batch_watermarks;               /* per aggregation: what the planned batch runs with */
     int64_t *state_us;                       /* per aggregation, for stats */
     int64_t last_commit;                     /* -1: none */
+    int64_t plan_us;                         /* writing the batch's offsets */
 };
 
 /* ---- the crash hook ------------------------------------------------------ */
@@ -305,13 +306,24 @@ static bool below(const struct sluice_stage *s, const struct sluice_stage *sourc
     return s == source;
 }
 
-int sluice_checkpoint_open(const char *root, struct sluice_graph *g, struct sluice_stage *source,
-                           struct sluice_stage *const *aggs, size_t n_aggs, int64_t retain,
-                           struct sluice_checkpoint **out, struct sluice_error *err)
+/* min_batches_to_retain from the config; --set stores a new key as a
+ * string. graph_load.c has checked it is a positive integer. */
+static int64_t retain_setting(const struct sluice_graph *g)
+{
+    const config_setting_t *s = config_lookup(&g->config, "runtime.min_batches_to_retain");
+    if (!s) return SLUICE_CHECKPOINT_RETAIN_DEFAULT;
+    if (config_setting_type(s) == CONFIG_TYPE_STRING) return strtoll(config_setting_get_string(s), NULL, 10);
+    return config_setting_get_int64(s);
+}
+
+int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, struct sluice_stage *const *aggs,
+                           size_t n_aggs, bool per_source, struct sluice_checkpoint **out, struct sluice_error *err)
 {
     *out = NULL;
     struct sluice_checkpoint *c = sluice_xcalloc(1, sizeof *c);
-    c->root = sluice_xstrdup(root);
+    c->root = per_source ? join(g->runtime.checkpoint, source->name) : sluice_xstrdup(g->runtime.checkpoint);
+    const char *root = c->root;
+    int64_t retain = retain_setting(g);
     c->offsets_dir = join(root, "offsets");
     c->commits_dir = join(root, "commits");
     c->g = g;
@@ -413,6 +425,7 @@ int sluice_checkpoint_plan(struct sluice_checkpoint *c, int64_t batch_id, const 
         c->resume.replay_end = NULL;
         return SLUICE_OK;
     }
+    int64_t t0 = sluice_monotonic_us();
     char ts[40];
     sluice_time_format_iso(sluice_now_us(), ts);
     json_t *entry = json_pack("{s:I, s:s, s:s, s:s?, s:s}", "batchId", (json_int_t)batch_id, "timestamp", ts, "source",
@@ -420,6 +433,7 @@ int sluice_checkpoint_plan(struct sluice_checkpoint *c, int64_t batch_id, const 
     put_watermarks(c, entry, "watermarks", NULL);
     int rc = write_entry(c->offsets_dir, batch_id, "offsets", entry, err);
     json_decref(entry);
+    c->plan_us = sluice_monotonic_us() - t0;
     if (!rc) sluice_checkpoint_crash_point("plan", batch_id);
     return rc;
 }
@@ -469,8 +483,16 @@ int sluice_checkpoint_commit(struct sluice_checkpoint *c, int64_t batch_id, bool
         remove_entry(c->commits_dir, oldest - 1);
     }
     for (size_t i = 0; i < c->n_aggs; i++) sluice_checkpoint_state_compact(c->states[i], oldest);
+    int64_t commit_us = sluice_monotonic_us() - t0, state_us = 0;
+    for (size_t i = 0; i < c->n_aggs; i++) state_us += c->state_us[i];
+    sluice_log(SLUICE_LOG_DEBUG, c->source->name,
+               "batch %" PRId64 ": checkpoint %.3f ms: offsets %.3f ms, state %.3f ms (%" PRId64 " files, %" PRId64
+               " bytes), commit %.3f ms",
+               batch_id, (c->plan_us + commit_us) / 1000.0, c->plan_us / 1000.0, state_us / 1000.0, st.files,
+               st.bytes, (commit_us - state_us) / 1000.0);
+    c->plan_us = 0;
     if (stats)
-        *stats = (struct sluice_checkpoint_stats){ .commit_us = sluice_monotonic_us() - t0, .state_files = st.files,
+        *stats = (struct sluice_checkpoint_stats){ .commit_us = commit_us, .state_files = st.files,
                                                    .state_bytes = st.bytes, .state_us = c->state_us };
     return SLUICE_OK;
 }

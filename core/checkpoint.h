@@ -32,7 +32,8 @@
  *   plan    offsets/N written, nothing run yet
  *   batch   in the middle of the batch: the first unit's rows handed to the sinks
  *   sink    every sink accepted the batch, no state saved yet
- *   state   the first state file of the batch written, the others not
+ *   state   the first state file of the batch written (others may be too:
+ *           a batch's state files are written at once)
  *   commit  commits/N written, the source not yet told
  *
  * Ownership: the checkpoint borrows the graph and its stages (which must
@@ -73,15 +74,15 @@ struct sluice_checkpoint_stats {
     const int64_t *state_us;   /* per aggregation, in the order given to open: saving its state */
 };
 
-/* Open (making it on first use) the checkpoint at `root` for the query
- * reading `source`, whose aggregate stages are aggs[0..n_aggs), after the
- * graph is opened and before any batch; check it belongs to this pipeline,
- * restore state and watermarks into the stages, and work out where to
- * resume. `retain` is min_batches_to_retain. On SLUICE_OK *out is the
+/* Open (making it on first use) the checkpoint of the query reading
+ * `source` (under runtime.checkpoint, in a directory of its own when
+ * `per_source`: the pipeline has several sources), whose aggregate stages
+ * are aggs[0..n_aggs), after the graph is opened and before any batch;
+ * check it belongs to this pipeline, restore state and watermarks into
+ * the stages, and work out where to resume. On SLUICE_OK *out is the
  * caller's to close. */
-int sluice_checkpoint_open(const char *root, struct sluice_graph *g, struct sluice_stage *source,
-                           struct sluice_stage *const *aggs, size_t n_aggs, int64_t retain,
-                           struct sluice_checkpoint **out, struct sluice_error *err);
+int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, struct sluice_stage *const *aggs,
+                           size_t n_aggs, bool per_source, struct sluice_checkpoint **out, struct sluice_error *err);
 void sluice_checkpoint_close(struct sluice_checkpoint *c);
 
 const struct sluice_checkpoint_resume *sluice_checkpoint_resume(const struct sluice_checkpoint *c);
@@ -96,7 +97,8 @@ int sluice_checkpoint_plan(struct sluice_checkpoint *c, int64_t batch_id, const 
  * evicted and the watermarks moved on for the next batch: save the state
  * it changed, write commits/<batch_id> (with `no_data_next`: a watermark
  * moved, so a no-data batch is due), drop what is no longer retained.
- * *stats (may be NULL) says what it cost; its arrays belong to c. */
+ * *stats (may be NULL) says what it cost; its arrays belong to c. What
+ * the batch's checkpoint cost is also logged at debug level. */
 int sluice_checkpoint_commit(struct sluice_checkpoint *c, int64_t batch_id, bool no_data_next,
                              struct sluice_checkpoint_stats *stats, struct sluice_error *err);
 

@@ -488,6 +488,10 @@ int sluice_checkpoint_state_restore(struct sluice_checkpoint_state *s, const int
      * closed after writing; older files still hold those groups. */
     sluice_agg_groups_set_watermark(s->agg->state, s->agg->event_key, watermark);
     sluice_agg_groups_evict(s->agg->state);
+    /* Those evictions are not the next batch's to report. */
+    struct sluice_agg_stats st;
+    sluice_agg_groups_stats(s->agg->state, &st);
+    s->agg->evicted_reported = st.evicted;
     return SLUICE_OK;
 }
 

@@ -297,7 +297,6 @@ struct query {
     char *source_desc, *sink_desc;
     int64_t latest_us;           /* asking the source for the offset of the batch about to run */
     int64_t last_start_wall;     /* when the previous batch started (wall clock), 0: none yet */
-    int64_t *evicted_seen;       /* per aggregation: groups evicted before this batch */
     struct sluice_progress_state *state_progress;
 };
 
@@ -375,23 +374,8 @@ static void record_progress(struct sluice_graph *g, struct query *q, int64_t bat
                             int64_t malformed, const struct sluice_checkpoint_stats *cst)
 {
     for (size_t i = 0; i < q->n_aggs; i++) {
-        struct sluice_agg_stage *a = q->aggs[i]->agg;
-        struct sluice_agg_stats st;
-        sluice_agg_groups_stats(a->state, &st);
-        char wm[40];
-        sluice_log(SLUICE_LOG_DEBUG, q->aggs[i]->name,
-                   "batch %lld: %lld groups in state, %zu bytes, %lld rows dropped by watermark, "
-                   "next watermark %s",
-                   (long long)batch_id, (long long)st.groups, st.bytes, (long long)(st.dropped - a->dropped_reported),
-                   sluice_watermark_format(a->watermark, wm, sizeof wm));
-        q->state_progress[i] = (struct sluice_progress_state){
-            .stage = q->aggs[i]->name, .rows_total = st.groups,
-            .rows_updated = sluice_agg_groups_count_updated(a->state, batch_id),
-            .rows_removed = st.evicted - q->evicted_seen[i], .rows_dropped = st.dropped - a->dropped_reported,
-            .memory_bytes = (int64_t)st.bytes, .partitions = (int64_t)sluice_agg_groups_partitions(a->state),
-            .commit_us = cst && cst->state_us ? cst->state_us[i] : 0 };
-        a->dropped_reported = st.dropped;
-        q->evicted_seen[i] = st.evicted;
+        sluice_agg_stage_report(q->aggs[i], batch_id, &q->state_progress[i]);
+        q->state_progress[i].commit_us = cst && cst->state_us ? cst->state_us[i] : 0;
     }
     sluice_progress_record(&(struct sluice_progress_batch){
         .query = g->name, .source = q->source_desc, .batch_id = batch_id, .duration_us = t[5] - t[0] + q->latest_us,
@@ -531,16 +515,6 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, b
                "batch %lld%s: %zu units, %lld rows to sinks, %lld malformed, %.1f ms, offset %s",
                (long long)batch_id, no_data ? " (no data)" : "", n_units, (long long)rows, (long long)malformed,
                (t[5] - t[0]) / 1000.0, end);
-    if (q->ckpt) {
-        int64_t state_us = 0;
-        for (size_t i = 0; i < q->n_aggs; i++) state_us += cst.state_us[i];
-        sluice_log(SLUICE_LOG_DEBUG, src->name,
-                   "batch %lld: checkpoint %.3f ms: offsets %.3f ms, state %.3f ms (%lld files, %lld bytes), "
-                   "commit %.3f ms",
-                   (long long)batch_id, (t[1] - t[0] + cst.commit_us) / 1000.0, (t[1] - t[0]) / 1000.0,
-                   state_us / 1000.0, (long long)cst.state_files, (long long)cst.state_bytes,
-                   (cst.commit_us - state_us) / 1000.0);
-    }
     record_progress(g, q, batch_id, start, end, wall0, t, watermark, &et, input_rows, rows, malformed,
                     q->ckpt ? &cst : NULL);
     free(start);
@@ -548,15 +522,6 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, b
 }
 
 /* ---- the trigger loop --------------------------------------------------- */
-
-/* min_batches_to_retain from the config; --set stores a new key as a string. */
-static int64_t retain_setting(const struct sluice_graph *g)
-{
-    const config_setting_t *s = config_lookup(&g->config, "runtime.min_batches_to_retain");
-    if (!s) return SLUICE_CHECKPOINT_RETAIN_DEFAULT;
-    if (config_setting_type(s) == CONFIG_TYPE_STRING) return strtoll(config_setting_get_string(s), NULL, 10);
-    return config_setting_get_int64(s);
-}
 
 /* Ids and descriptions for progress, and with runtime.checkpoint the
  * query's checkpoint: restored state and watermarks, and where to resume. */
@@ -569,28 +534,17 @@ static int start_query(struct sluice_graph *g, struct query *q, size_t n_queries
     for (size_t i = 0; i < q->n_sinks; i++)
         sluice_buf_printf(&desc, "%s%s[%s]", i ? ", " : "", q->sinks[i]->plugin_name, q->sinks[i]->name);
     q->sink_desc = desc.data;
-    q->evicted_seen = sluice_xcalloc(q->n_aggs ? q->n_aggs : 1, sizeof *q->evicted_seen);
     q->state_progress = sluice_xcalloc(q->n_aggs ? q->n_aggs : 1, sizeof *q->state_progress);
     sluice_checkpoint_uuid(q->id);
     sluice_checkpoint_uuid(q->run_id);
     if (!g->runtime.checkpoint) return SLUICE_OK;
-    struct sluice_buf root = { 0 };
-    sluice_buf_puts(&root, g->runtime.checkpoint);
-    if (n_queries > 1) sluice_buf_printf(&root, "/%s", q->source->name);
-    int rc = sluice_checkpoint_open(root.data, g, q->source, q->aggs, q->n_aggs, retain_setting(g), &q->ckpt, err);
-    sluice_buf_free(&root);
+    int rc = sluice_checkpoint_open(g, q->source, q->aggs, q->n_aggs, n_queries > 1, &q->ckpt, err);
     if (rc) return rc;
     const struct sluice_checkpoint_resume *r = sluice_checkpoint_resume(q->ckpt);
     memcpy(q->id, sluice_checkpoint_query_id(q->ckpt), sizeof q->id);
     q->next_batch_id = r->next_batch;
     q->committed = r->committed ? sluice_xstrdup(r->committed) : NULL;
     q->no_data_pending = r->no_data_next;
-    /* Restoring may evict: that is not the next batch's doing. */
-    for (size_t i = 0; i < q->n_aggs; i++) {
-        struct sluice_agg_stats st;
-        sluice_agg_groups_stats(q->aggs[i]->agg->state, &st);
-        q->evicted_seen[i] = st.evicted;
-    }
     return SLUICE_OK;
 }
 
@@ -747,7 +701,6 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
         free(queries[i].marks);
         free(queries[i].source_desc);
         free(queries[i].sink_desc);
-        free(queries[i].evicted_seen);
         free(queries[i].state_progress);
     }
     if (malformed)
