@@ -3,12 +3,14 @@
 #include "checkpoint.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "agg_stage.h"
@@ -24,6 +26,7 @@
 
 struct sluice_checkpoint {
     char *root, *offsets_dir, *commits_dir;
+    int lock_fd;                             /* the root, flock'ed while the query runs; -1 */
     struct sluice_graph *g;
     struct sluice_stage *source;
     struct sluice_stage **aggs;
@@ -300,6 +303,24 @@ static int recover(struct sluice_checkpoint *c, struct sluice_error *err)
 
 /* ---- opening ------------------------------------------------------------- */
 
+/* Two processes writing one checkpoint would interleave their batches:
+ * the second one is refused while the first holds the lock (released by
+ * the kernel however the first one ends). */
+static int lock_root(struct sluice_checkpoint *c, struct sluice_error *err)
+{
+    c->lock_fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (c->lock_fd < 0)
+        return sluice_error_set(err, SLUICE_EIO, "cannot open checkpoint directory '%s': %s", c->root,
+                                strerror(errno));
+    if (flock(c->lock_fd, LOCK_EX | LOCK_NB) == 0) return SLUICE_OK;
+    if (errno == EWOULDBLOCK) {
+        sluice_error_set(err, SLUICE_EIO, "checkpoint '%s' is in use by another running pipeline", c->root);
+        sluice_error_hint(err, "stop the other one first, or give this one its own runtime.checkpoint");
+        return SLUICE_EIO;
+    }
+    return sluice_error_set(err, SLUICE_EIO, "cannot lock checkpoint directory '%s': %s", c->root, strerror(errno));
+}
+
 static bool below(const struct sluice_stage *s, const struct sluice_stage *source)
 {
     while (s->input) s = s->input;
@@ -321,6 +342,7 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, 
 {
     *out = NULL;
     struct sluice_checkpoint *c = sluice_xcalloc(1, sizeof *c);
+    c->lock_fd = -1;
     c->root = per_source ? join(g->runtime.checkpoint, source->name) : sluice_xstrdup(g->runtime.checkpoint);
     const char *root = c->root;
     int64_t retain = retain_setting(g);
@@ -342,6 +364,7 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, 
 
     int rc = sluice_checkpoint_mkdirs(c->offsets_dir, err);
     if (!rc) rc = sluice_checkpoint_mkdirs(c->commits_dir, err);
+    if (!rc) rc = lock_root(c, err);
     if (!rc) {
         /* Offsets without their metadata cannot be checked against the
          * pipeline: never start over silently. */
@@ -387,6 +410,7 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, 
 void sluice_checkpoint_close(struct sluice_checkpoint *c)
 {
     if (!c) return;
+    if (c->lock_fd >= 0) close(c->lock_fd); /* and the lock with it */
     sluice_checkpoint_source_detach(c->source);
     for (size_t i = 0; i < c->n_aggs; i++) sluice_checkpoint_state_free(c->states[i]);
     free(c->states);

@@ -3,7 +3,8 @@
 # offsets file of garbage and a state file with a flipped bit each stop the
 # run (exit 1) with the file's path, and nothing is written. A restart with
 # an incompatible change (keys, shuffle partitions) is refused with exit 2,
-# naming each change; a new watermark delay is accepted.
+# naming each change; a new watermark delay is accepted. Two pipelines
+# never share a running checkpoint.
 # Usage: checkpoint_damage_and_changes.sh SLUICE
 set -euo pipefail
 sluice=$1
@@ -77,4 +78,14 @@ want='{"batch_id":3,"row":{"lang":"en","n":4}}
 {"batch_id":3,"row":{"lang":"fr","n":3}}'
 [ "$(cat out.txt)" = "$want" ] || fail "after a new delay, got: $(cat out.txt)"
 
-echo "ok checkpoint damage: truncated, garbage, bad checksum, missing metadata; incompatible changes refused"
+# One checkpoint, one running pipeline: a second one is refused while the first runs.
+"$sluice" run pipeline.conf --set runtime.trigger=100ms >live.txt 2>live_err.txt &
+pid=$!
+trap 'kill -9 "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do grep -q "resuming from checkpoint" live_err.txt && break; sleep 0.05; done
+expect 1 "checkpoint 'ckpt' is in use by another running pipeline"
+kill -TERM "$pid"
+wait "$pid" || fail "the first pipeline did not stop cleanly"
+"$sluice" run pipeline.conf -q >out.txt 2>err.txt || fail "the checkpoint is free again once the first stopped"
+
+echo "ok checkpoint damage: truncated, garbage, bad checksum, missing metadata; incompatible changes and a second writer refused"
