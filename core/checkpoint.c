@@ -144,11 +144,13 @@ static int restore_watermarks(struct sluice_checkpoint *c, const json_t *entry, 
     return SLUICE_OK;
 }
 
-static void put_watermarks(const struct sluice_checkpoint *c, json_t *entry, const char *map, const int64_t *values)
+/* The aggregations' current watermarks as entry[map], and the watermark
+ * declarations' trackers as entry["trackers"]. */
+static void put_watermarks(const struct sluice_checkpoint *c, json_t *entry, const char *map)
 {
     json_t *m = json_object();
     for (size_t i = 0; i < c->n_aggs; i++)
-        json_object_set_new(m, c->aggs[i]->name, watermark_json(values ? values[i] : c->aggs[i]->agg->watermark));
+        json_object_set_new(m, c->aggs[i]->name, watermark_json(c->aggs[i]->agg->watermark));
     json_object_set_new(entry, map, m);
     json_t *t = json_object();
     for (size_t i = 0; i < c->n_marks; i++)
@@ -255,8 +257,8 @@ static void remove_entry(const char *dir, int64_t id)
     free(path);
 }
 
-/* Drop log entries and state no batch from `oldest` on needs. */
-static void compact(struct sluice_checkpoint *c, const int64_t *ids, size_t n, const char *dir, int64_t oldest)
+/* Drop the log entries of batches before `oldest`. */
+static void compact(const int64_t *ids, size_t n, const char *dir, int64_t oldest)
 {
     for (size_t i = 0; i < n && ids[i] < oldest; i++) remove_entry(dir, ids[i]);
 }
@@ -287,8 +289,8 @@ static int recover(struct sluice_checkpoint *c, struct sluice_error *err)
     if (!rc) {
         c->last_commit = last;
         int64_t oldest = last - c->retain + 1;
-        compact(c, offs, n_offs, c->offsets_dir, oldest);
-        compact(c, commits, n_commits, c->commits_dir, oldest);
+        compact(offs, n_offs, c->offsets_dir, oldest);
+        compact(commits, n_commits, c->commits_dir, oldest);
         for (size_t i = 0; i < c->n_aggs; i++) sluice_checkpoint_state_compact(c->states[i], oldest);
         c->resume.next_batch = last + 1;
         c->resume.committed = c->committed;
@@ -454,7 +456,7 @@ int sluice_checkpoint_plan(struct sluice_checkpoint *c, int64_t batch_id, const 
     sluice_time_format_iso(sluice_now_us(), ts);
     json_t *entry = json_pack("{s:I, s:s, s:s, s:s?, s:s}", "batchId", (json_int_t)batch_id, "timestamp", ts, "source",
                               c->source->name, "start", start, "end", end);
-    put_watermarks(c, entry, "watermarks", NULL);
+    put_watermarks(c, entry, "watermarks");
     int rc = write_entry(c->offsets_dir, batch_id, "offsets", entry, err);
     json_decref(entry);
     c->plan_us = sluice_monotonic_us() - t0;
@@ -491,7 +493,7 @@ int sluice_checkpoint_commit(struct sluice_checkpoint *c, int64_t batch_id, bool
         for (size_t i = 0; i < c->n_aggs; i++)
             json_object_set_new(evicted, c->aggs[i]->name, watermark_json(c->batch_watermarks[i]));
         json_object_set_new(entry, "watermarks", evicted);
-        put_watermarks(c, entry, "nextWatermarks", NULL);
+        put_watermarks(c, entry, "nextWatermarks");
         json_object_set_new(entry, "noDataNext", json_boolean(no_data_next));
         json_object_set(entry, "state", state);
         rc = write_entry(c->commits_dir, batch_id, "commit", entry, err);

@@ -81,7 +81,7 @@ want='{"batch_id":3,"row":{"lang":"en","n":4}}
 # One checkpoint, one running pipeline: a second one is refused while the first runs.
 "$sluice" run pipeline.conf --set runtime.trigger=100ms >live.txt 2>live_err.txt &
 pid=$!
-trap 'kill -9 "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill -9 "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do grep -q "resuming from checkpoint" live_err.txt && break; sleep 0.05; done
 expect 1 "checkpoint 'ckpt' is in use by another running pipeline"
 kill -TERM "$pid"
