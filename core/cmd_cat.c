@@ -386,8 +386,8 @@ static int cat_run(struct cat *c, bool one, int64_t only, struct sluice_error *e
         sluice_error_hint(err, "give the path option of a stage with sink = \"file\"");
         return rc;
     }
-    int64_t *ids;
-    size_t n;
+    int64_t *ids = NULL;
+    size_t n = 0;
     int rc = list_batches(c, &ids, &n, err);
     if (rc) return rc;
     if (one && !bsearch(&only, ids, n, sizeof *ids, cmp_i64)) {

@@ -433,7 +433,8 @@ static int parse_clauses(struct sluice_sql *q, struct sluice_error *err)
             rc = parse_limit(q, i, end, err);
             break;
         default:
-            rc = sluice_sql_fail(q, err, at, "unexpected %s at character %d", clause_names[c],
+            rc = sluice_sql_fail(q, err, at, "unexpected %s at character %d",
+                                 (size_t)c < sizeof clause_names / sizeof *clause_names ? clause_names[c] : "clause",
                                  sluice_sql_char_pos(q, at));
             break;
         }
