@@ -382,8 +382,9 @@ static void record_progress(struct sluice_graph *g, struct query *q, int64_t bat
         .sink_rows = rows, .malformed = malformed, .end_offset = end, .id = q->id,
         .run_id = q->run_id, .start_wall_us = wall0, .input_rows = input_rows, .start_offset = start,
         .since_previous_us = q->last_start_wall ? wall0 - q->last_start_wall : 0, .sink = q->sink_desc,
-        .latest_offset = q->target ? q->target : end, .latest_offset_us = q->latest_us, .wal_commit_us = t[1] - t[0], .get_batch_us = t[2] - t[1],
-        .add_batch_us = t[3] - t[2], .commit_us = t[5] - t[4], .has_watermark = q->n_marks > 0,
+        .latest_offset = q->target ? q->target : end, .latest_offset_us = q->latest_us,
+        .wal_commit_us = t[1] - t[0], .get_batch_us = t[2] - t[1], .add_batch_us = t[3] - t[2],
+        .commit_us = t[5] - t[4], .has_watermark = q->n_marks > 0,
         .watermark = watermark, .event_time = *et, .state = q->state_progress, .n_state = q->n_aggs });
     q->last_start_wall = wall0;
 }
