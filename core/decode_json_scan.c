@@ -196,3 +196,158 @@ int sluice_json_scan_number(struct sluice_json_scan *s, struct sluice_json_num *
     s->p = p;
     return SLUICE_JSON_OK;
 }
+
+/* ---- validating skip ---------------------------------------------------- */
+
+#define WS(p)                                                                             \
+    while (p < end && (unsigned char)*p <= ' ' && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++
+
+/* Past the closing '"' of a string whose body starts at p, or NULL after
+ * recording the error. The common case stays in registers. */
+static inline const char *dq_end(struct sluice_json_scan *s, const char *p)
+{
+    for (;;) {
+        p = sluice_json_find_special(p, s->end, s->lim);
+        if (__builtin_expect(p < s->end && *p == '"', 1)) return p + 1;
+        s->p = p;
+        if (p >= s->end) return sluice_json_fail(s, "unterminated string"), NULL;
+        if (*p != '\\') return sluice_json_fail(s, "control character in string"), NULL;
+        if (sluice_json_escape(s, '"')) return NULL;
+        p = s->p;
+    }
+}
+
+/* A string, number or literal at s->p. */
+static int skip_scalar(struct sluice_json_scan *s)
+{
+    if (s->p >= s->end) return sluice_json_fail(s, "expected a value");
+    bool esc;
+    size_t n;
+    struct sluice_json_num num;
+    switch (*s->p) {
+    case '"': case '\'': {
+        char q = *s->p++;
+        return sluice_json_scan_string(s, q, &esc);
+    }
+    case 't': n = sluice_json_lit(s, "true", 4) ? 4 : 0; break;
+    case 'f': n = sluice_json_lit(s, "false", 5) ? 5 : 0; break;
+    case 'n': n = sluice_json_lit(s, "null", 4) ? 4 : 0; break;
+    case 'N': case 'I': case '+': n = sluice_json_nonnum(s); break;
+    case '-':
+        if ((n = sluice_json_nonnum(s)) != 0) break;
+        return sluice_json_scan_number(s, &num);
+    default:
+        if (*s->p >= '0' && *s->p <= '9') return sluice_json_scan_number(s, &num);
+        return sluice_json_fail(s, "expected a value");
+    }
+    if (!n) return sluice_json_fail(s, "unexpected token");
+    s->p += n;
+    return SLUICE_JSON_OK;
+}
+
+/* Validate and step over one value of any depth. Iterative, with the kind
+ * of each open container one bit of `kinds` (1: object), so skipping the
+ * bulk of a line costs no calls per nested value. */
+int sluice_json_skip(struct sluice_json_scan *s)
+{
+    const char *p = s->p, *const end = s->end;
+    uint64_t kinds[SLUICE_JSON_MAX_DEPTH / 64 + 1];
+    int depth = 0;
+    const int room = SLUICE_JSON_MAX_DEPTH - s->depth;
+    bool obj = false;
+    char c;
+
+value:
+    if (p >= end) goto scalar;
+    c = *p;
+    if (c == '"') {
+        if (!(p = dq_end(s, p + 1))) return SLUICE_JSON_ERR;
+        goto after;
+    }
+    if (c == '{' || c == '[') {
+        if (depth >= room) {
+            s->p = p;
+            return sluice_json_fail(s, "nesting deeper than 1000");
+        }
+        obj = c == '{';
+        uint64_t bit = UINT64_C(1) << (depth & 63);
+        kinds[depth >> 6] = obj ? kinds[depth >> 6] | bit : kinds[depth >> 6] & ~bit;
+        depth++;
+        p++;
+        WS(p);
+        if (p < end && *p == (obj ? '}' : ']')) {
+            p++;
+            depth--;
+            goto after;
+        }
+        if (obj) goto key;
+        goto value;
+    }
+    if ((c >= '0' && c <= '9') || c == '-') {
+        /* Integers are most of a tweet's numbers: step over them here and
+         * leave signs, fractions, exponents and errors to scan_number. */
+        const char *q = p + (c == '-');
+        if (q < end && *q >= '1' && *q <= '9') {
+            do q++;
+            while (q < end && *q >= '0' && *q <= '9');
+        } else if (q < end && *q == '0') {
+            q++;
+            if (q < end && *q >= '0' && *q <= '9') goto scalar;
+        } else {
+            goto scalar;
+        }
+        if (q < end && (*q == '.' || *q == 'e' || *q == 'E')) goto scalar;
+        p = q;
+        goto after;
+    }
+scalar:
+    s->p = p;
+    if (skip_scalar(s)) return SLUICE_JSON_ERR;
+    p = s->p;
+    goto after;
+
+key:
+    if (p < end && *p == '"') {
+        if (!(p = dq_end(s, p + 1))) return SLUICE_JSON_ERR;
+    } else if (p < end && *p == '\'') {
+        bool esc;
+        s->p = p + 1;
+        if (sluice_json_scan_string(s, '\'', &esc)) return SLUICE_JSON_ERR;
+        p = s->p;
+    } else {
+        s->p = p;
+        return sluice_json_fail(s, "expected a field name");
+    }
+    WS(p);
+    if (p >= end || *p != ':') {
+        s->p = p;
+        return sluice_json_fail(s, "expected ':'");
+    }
+    p++;
+    WS(p);
+    goto value;
+
+after:
+    if (depth == 0) {
+        s->p = p;
+        return SLUICE_JSON_OK;
+    }
+    WS(p);
+    obj = (kinds[(depth - 1) >> 6] >> ((depth - 1) & 63)) & 1;
+    if (p < end) {
+        c = *p;
+        if (c == ',') {
+            p++;
+            WS(p);
+            if (obj) goto key;
+            goto value;
+        }
+        if (c == (obj ? '}' : ']')) {
+            p++;
+            depth--;
+            goto after;
+        }
+    }
+    s->p = p;
+    return sluice_json_fail(s, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+}

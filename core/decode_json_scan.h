@@ -1,6 +1,6 @@
 /* core/decode_json_scan.h — JSON syntax for the JSON-lines decoder:
  * scanning strings and numbers, unescaping, and the validating skipper.
- * Private to decode_json*.c (and their tests).
+ * Private to decode_json.c and decode_json_scan.c (and their tests).
  *
  * Everything works on one line, [p, end); `lim` is the end of the whole
  * input, so 16-byte loads may read past the line but never past the buffer.
@@ -58,13 +58,8 @@ int sluice_json_scan_string(struct sluice_json_scan *s, char quote, bool *esc);
 size_t sluice_json_unescape(char *dst, const char *a, const char *z);
 /* JSON's number grammar (no leading zeros, digits after '.' and 'e'). */
 int sluice_json_scan_number(struct sluice_json_scan *s, struct sluice_json_num *num);
-/* Validate and step over one value of any depth (decode_json_skip.c):
- * objects and arrays by 64-byte blocks, falling back to the exact walker
- * on anything unusual, so the outcome and message are always the exact
- * walker's. */
+/* Validate and step over one value of any depth. */
 int sluice_json_skip(struct sluice_json_scan *s);
-/* The exact walker alone, token by token (for tests to compare with). */
-int sluice_json_skip_exact(struct sluice_json_scan *s);
 
 static inline void sluice_json_ws(struct sluice_json_scan *s)
 {
