@@ -15,6 +15,7 @@
 #include "log.h"
 #include "render.h"
 #include "schema.h"
+#include "show.h"
 #include "stage.h"
 #include "tables.h"
 #include "timefmt.h"
@@ -138,6 +139,7 @@ static const struct sluice_host host = {
     .meta_put = sluice_checkpoint_meta_put,
     .meta_scan = sluice_checkpoint_meta_scan,
     .meta_trim = sluice_checkpoint_meta_trim,
+    .render_show = sluice_show_format_batches,
 };
 
 const struct sluice_host *sluice_host(void)

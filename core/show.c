@@ -171,9 +171,16 @@ static void put_row(struct sluice_buf *out, const struct cells *t, int64_t r, co
 
 void sluice_show_format(const struct sluice_batch *b, int64_t num_rows, bool truncate, struct sluice_buf *out)
 {
-    const struct ArrowSchema *schema = b->schema;
+    sluice_show_format_batches(b, 1, num_rows, truncate, false, out);
+}
+
+void sluice_show_format_batches(const struct sluice_batch *batches, size_t n_batches, int64_t num_rows,
+                                bool truncate, bool more, struct sluice_buf *out)
+{
+    const struct ArrowSchema *schema = batches[0].schema;
     int64_t cols = schema->n_children;
-    int64_t rows = sluice_batch_rows(b);
+    int64_t rows = 0;
+    for (size_t i = 0; i < n_batches; i++) rows += sluice_batch_rows(&batches[i]);
     if (num_rows < 0) num_rows = 0;
     int64_t shown = rows < num_rows ? rows : num_rows;
 
@@ -187,10 +194,15 @@ void sluice_show_format(const struct sluice_batch *b, int64_t num_rows, bool tru
         t.off[k++] = t.text.len;
         append_cell(&t.text, name, strlen(name), 0);
     }
-    for (int64_t r = 0; r < shown; r++) {
+    /* The first `shown` rows, batch after batch. */
+    for (int64_t r = 0, bi = 0, br = 0; r < shown; r++, br++) {
+        while (br >= sluice_batch_rows(&batches[bi])) {
+            bi++;
+            br = 0;
+        }
         for (int64_t c = 0; c < cols; c++) {
             sluice_buf_clear(&scratch);
-            sluice_render_cell_text(b, c, r, &scratch);
+            sluice_render_cell_text(&batches[bi], c, br, &scratch);
             t.off[k++] = t.text.len;
             append_cell(&t.text, scratch.data ? scratch.data : "", scratch.len, truncate ? TRUNCATE_AT : 0);
         }
@@ -215,7 +227,7 @@ void sluice_show_format(const struct sluice_batch *b, int64_t num_rows, bool tru
     put_separator(out, widths, cols);
     for (int64_t r = 1; r <= shown; r++) put_row(out, &t, r, widths, truncate);
     put_separator(out, widths, cols);
-    if (rows > num_rows) {
+    if (more || rows > num_rows) {
         char line[64];
         int n = snprintf(line, sizeof line, "only showing top %lld %s\n", (long long)num_rows,
                          num_rows == 1 ? "row" : "rows");

@@ -8,9 +8,7 @@
  * counts them (UTF-16 units, two per full-width character), and with
  * `truncate` cut to 20 characters and right-aligned, else left-aligned.
  * It is the same layout the console sink prints after its `Batch: N`
- * banner; the console plugin keeps its own copy because plugins see only
- * the SDK, and tests/unit/test_show.c holds this one to the same Spark
- * output the console's tests hold that one to.
+ * banner: the console plugin reaches it through host->render_show.
  *
  * Output is appended; the batch is borrowed. */
 #ifndef SLUICE_CORE_SHOW_H
@@ -25,5 +23,10 @@
 /* Show the first `num_rows` rows of `b`; when `b` has more, say so, as
  * Spark does when its query returned more than num_rows. */
 void sluice_show_format(const struct sluice_batch *b, int64_t num_rows, bool truncate, struct sluice_buf *out);
+/* The same over the rows of `n_batches` batches (n_batches >= 1, one
+ * schema), in order; `more` says rows beyond them exist (a sink that stopped
+ * keeping batches once it had num_rows rows). */
+void sluice_show_format_batches(const struct sluice_batch *batches, size_t n_batches, int64_t num_rows,
+                                bool truncate, bool more, struct sluice_buf *out);
 
 #endif

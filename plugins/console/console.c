@@ -8,8 +8,9 @@
  * {"batch_id":N,"row":{...}}, for scripts.
  *
  * Spark builds the table from the first num_rows rows only, and looks at
- * one more just to say "only showing top N rows"; so does this sink, which
- * keeps memory at num_rows rendered rows however big the batch. */
+ * one more just to say "only showing top N rows"; so does this sink: it
+ * keeps only the batches holding the first num_rows rows, and the core's
+ * show() (host->render_show, shared with `sluice query`) lays them out. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,130 +40,26 @@ static const struct sluice_option console_options[] = {
 
 /* ---- state ---- */
 
-/* Spark's show(n, truncate = true) cuts cells longer than this to
- * TRUNCATE_AT - 3 characters plus "...". */
-#define TRUNCATE_AT 20
-#define MIN_COL_WIDTH 3
-
 struct console {
     const struct sluice_host *host;
     bool jsonl;
     int64_t num_rows;
     bool truncate;
-    int64_t n_cols;
-    struct sluice_buf headers; /* escaped column names, back to back */
-    size_t *header_off;        /* n_cols + 1 offsets into headers */
+    const struct ArrowSchema *schema; /* the input's */
     int64_t batch_id;
-    /* The batch being shown: cells of the first `kept` rows, each escaped
-     * and truncated, back to back; cell_off[r * n_cols + c] is where one starts. */
-    struct sluice_buf cells;
-    size_t *cell_off;
-    size_t cell_cap;
-    int64_t kept;
-    bool more;
-    struct sluice_buf scratch; /* one rendered value, or one jsonl line */
-    size_t *widths;            /* per column, at end() */
+    /* The batch being shown: the batches holding its first num_rows rows. */
+    struct sluice_batch *kept;
+    size_t n_kept, kept_cap;
+    int64_t kept_rows;
+    bool more;                 /* rows beyond the kept ones arrived */
+    struct sluice_buf scratch; /* one jsonl line, or the table */
 };
 
-/* ---- Spark's text rules ---- */
-
-/* Decode one UTF-8 character at s (n bytes left); invalid bytes stand for
- * themselves, one character each. */
-static unsigned utf8_next(const unsigned char *s, size_t n, size_t *len)
+static void release_kept(struct console *c)
 {
-    unsigned c = s[0];
-    size_t need = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    if (need <= 1 || need > n) {
-        *len = 1;
-        return c;
-    }
-    unsigned cp = c & (0x7F >> need);
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            *len = 1;
-            return c;
-        }
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    *len = need;
-    return cp;
-}
-
-/* Java strings count UTF-16 units: characters beyond the BMP count two. */
-static size_t utf16_units(unsigned cp)
-{
-    return cp >= 0x10000 ? 2 : 1;
-}
-
-/* Spark's Utils.fullWidthRegex: these take two columns on a terminal. */
-static bool full_width(unsigned cp)
-{
-    return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-           (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-           (cp >= 0xFE10 && cp <= 0xFE19) || (cp >= 0xFE30 && cp <= 0xFE6F) ||
-           (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6);
-}
-
-/* Spark's Utils.stringHalfWidth: UTF-16 length plus one per full-width character. */
-static size_t half_width(const char *s, size_t n)
-{
-    size_t w = 0;
-    for (size_t i = 0, len; i < n; i += len) {
-        unsigned cp = utf8_next((const unsigned char *)s + i, n - i, &len);
-        w += utf16_units(cp) + full_width(cp);
-    }
-    return w;
-}
-
-/* SchemaUtils.escapeMetaCharacters (Spark 3.2+, SPARK-33690): control characters that
- * would break the table print as backslash escapes. 0 when not one. */
-static char meta_escape(unsigned cp)
-{
-    switch (cp) {
-    case '\n': return 'n';
-    case '\r': return 'r';
-    case '\t': return 't';
-    case '\f': return 'f';
-    case '\b': return 'b';
-    case '\v': return 'v';
-    case '\a': return 'a';
-    default: return 0;
-    }
-}
-
-/* Append s escaped and, when `limit` > 0, cut as Spark cuts (on UTF-16
- * units, after escaping): longer than limit becomes its first limit - 3
- * units plus "...". A cut through a surrogate pair leaves a lone surrogate,
- * which Java prints as '?'; a cut through an escape leaves the backslash. */
-static int append_cell(struct sluice_buf *out, const char *s, size_t n, size_t limit)
-{
-    size_t units = 0;
-    for (size_t i = 0, len; i < n; i += len) {
-        unsigned cp = utf8_next((const unsigned char *)s + i, n - i, &len);
-        units += meta_escape(cp) ? 2 : utf16_units(cp);
-    }
-    size_t keep = limit && units > limit ? limit - 3 : (size_t)-1;
-    size_t used = 0;
-    int rc = sluice_buf_reserve(out, n + 8);
-    for (size_t i = 0, len; i < n && used < keep && !rc; i += len) {
-        unsigned cp = utf8_next((const unsigned char *)s + i, n - i, &len);
-        char esc = meta_escape(cp);
-        size_t u = esc ? 2 : utf16_units(cp);
-        if (used + u > keep) {
-            rc = sluice_buf_putc(out, esc ? '\\' : '?');
-            used = keep;
-            break;
-        }
-        if (esc) {
-            char two[2] = { '\\', esc };
-            rc = sluice_buf_append(out, two, 2);
-        } else {
-            rc = sluice_buf_append(out, s + i, len);
-        }
-        used += u;
-    }
-    if (!rc && keep != (size_t)-1) rc = sluice_buf_puts(out, "...");
-    return rc;
+    for (size_t i = 0; i < c->n_kept; i++) sluice_batch_release(&c->kept[i]);
+    c->n_kept = 0;
+    c->kept_rows = 0;
 }
 
 /* ---- callbacks ---- */
@@ -183,23 +80,8 @@ static int console_open(const struct sluice_host *host, const void *conf_ptr, st
     c->num_rows = conf->num_rows;
     c->truncate = conf->truncate;
     host->use_all_columns(ctx);
+    c->schema = host->input_schema(ctx);
 
-    const struct ArrowSchema *in = host->input_schema(ctx);
-    c->n_cols = in ? in->n_children : 0;
-    c->header_off = calloc((size_t)c->n_cols + 1, sizeof *c->header_off);
-    c->widths = calloc((size_t)c->n_cols + 1, sizeof *c->widths);
-    int rc = c->header_off && c->widths ? SLUICE_OK : SLUICE_ENOMEM;
-    /* Spark escapes column names too, but never truncates them. */
-    for (int64_t i = 0; i < c->n_cols && !rc; i++) {
-        const char *name = in->children[i]->name ? in->children[i]->name : "";
-        c->header_off[i] = c->headers.len;
-        rc = append_cell(&c->headers, name, strlen(name), 0);
-    }
-    if (!rc) c->header_off[c->n_cols] = c->headers.len;
-    if (rc) {
-        console_close(c);
-        return host->error(err, SLUICE_ENOMEM, "out of memory");
-    }
     *state = c;
     return SLUICE_OK;
 }
@@ -207,12 +89,9 @@ static int console_open(const struct sluice_host *host, const void *conf_ptr, st
 static void console_close(void *state)
 {
     struct console *c = state;
-    sluice_buf_free(&c->headers);
-    sluice_buf_free(&c->cells);
+    release_kept(c);
+    free(c->kept);
     sluice_buf_free(&c->scratch);
-    free(c->header_off);
-    free(c->cell_off);
-    free(c->widths);
     free(c);
 }
 
@@ -223,9 +102,8 @@ static int console_begin(void *state, int64_t batch_id, enum sluice_output_mode 
      * printing twice harms nothing. */
     struct console *c = state;
     c->batch_id = batch_id;
-    c->kept = 0;
+    release_kept(c);
     c->more = false;
-    sluice_buf_clear(&c->cells);
     return SLUICE_OK;
 }
 
@@ -250,33 +128,23 @@ static int write_jsonl(struct console *c, const struct sluice_batch *b, struct s
     return SLUICE_OK;
 }
 
-static int keep_rows(struct console *c, const struct sluice_batch *b, struct sluice_error *err)
+/* Keep `b` while the batch still needs rows to show; past num_rows only
+ * note that more exist. */
+static int keep_rows(struct console *c, struct sluice_batch *b, struct sluice_error *err)
 {
-    int64_t rows = sluice_batch_rows(b);
-    for (int64_t r = 0; r < rows; r++) {
-        if (c->kept == c->num_rows) {
-            c->more = true; /* the rest is never shown: don't render it */
-            return SLUICE_OK;
-        }
-        size_t need = (size_t)(c->kept + 1) * (size_t)c->n_cols;
-        if (need > c->cell_cap) {
-            size_t cap = c->cell_cap ? c->cell_cap : 64;
-            while (cap < need) cap *= 2;
-            size_t *p = realloc(c->cell_off, cap * sizeof *p);
-            if (!p) return c->host->error(err, SLUICE_ENOMEM, "out of memory");
-            c->cell_off = p;
-            c->cell_cap = cap;
-        }
-        for (int64_t col = 0; col < c->n_cols; col++) {
-            sluice_buf_clear(&c->scratch);
-            c->host->render_cell_text(b, col, r, &c->scratch);
-            c->cell_off[(size_t)c->kept * (size_t)c->n_cols + (size_t)col] = c->cells.len;
-            if (append_cell(&c->cells, c->scratch.data ? c->scratch.data : "", c->scratch.len,
-                            c->truncate ? TRUNCATE_AT : 0))
-                return c->host->error(err, SLUICE_ENOMEM, "out of memory");
-        }
-        c->kept++;
+    if (c->kept_rows >= c->num_rows) {
+        c->more = c->more || sluice_batch_rows(b) > 0;
+        return SLUICE_OK;
     }
+    if (c->n_kept == c->kept_cap) {
+        size_t cap = c->kept_cap ? 2 * c->kept_cap : 4;
+        struct sluice_batch *p = realloc(c->kept, cap * sizeof *p);
+        if (!p) return c->host->error(err, SLUICE_ENOMEM, "out of memory");
+        c->kept = p;
+        c->kept_cap = cap;
+    }
+    c->kept_rows += sluice_batch_rows(b);
+    sluice_batch_move(&c->kept[c->n_kept++], b);
     return SLUICE_OK;
 }
 
@@ -288,87 +156,19 @@ static int console_write(void *state, struct sluice_batch *batch, struct sluice_
     return rc;
 }
 
-static const char *cell_text(const struct console *c, int64_t row, int64_t col, size_t *n)
+/* The banner Spark's console sink prints, then show()'s table. */
+static int format_table(struct console *c, const struct ArrowSchema *schema, struct sluice_buf *out)
 {
-    size_t i = (size_t)row * (size_t)c->n_cols + (size_t)col;
-    size_t start = c->cell_off[i];
-    size_t end = i + 1 < (size_t)(c->kept * c->n_cols) ? c->cell_off[i + 1] : c->cells.len;
-    *n = end - start;
-    return c->cells.data + start;
-}
-
-/* One table line: cells padded to the column widths (left-padded, i.e.
- * right-aligned, when truncating, as Spark does). */
-static int put_line(struct console *c, struct sluice_buf *out, const char *const *texts,
-                    const size_t *lens)
-{
-    int rc = sluice_buf_putc(out, '|');
-    for (int64_t col = 0; col < c->n_cols && !rc; col++) {
-        size_t pad = c->widths[col] - half_width(texts[col], lens[col]);
-        if (!c->truncate) rc = sluice_buf_append(out, texts[col], lens[col]);
-        for (size_t i = 0; i < pad && !rc; i++) rc = sluice_buf_putc(out, ' ');
-        if (!rc && c->truncate) rc = sluice_buf_append(out, texts[col], lens[col]);
-        if (!rc) rc = sluice_buf_putc(out, '|');
-    }
-    /* Scala's addString("|", "|", "|\n") on no cells still writes both ends. */
-    if (!rc && !c->n_cols) rc = sluice_buf_putc(out, '|');
-    if (!rc) rc = sluice_buf_putc(out, '\n');
-    return rc;
-}
-
-/* The table as Spark's showString builds it, plus the banner and the
- * blank line println adds. */
-static int format_table(struct console *c, struct sluice_buf *out)
-{
-    const char **texts = calloc((size_t)c->n_cols + 1, sizeof *texts);
-    size_t *lens = calloc((size_t)c->n_cols + 1, sizeof *lens);
-    int rc = texts && lens ? SLUICE_OK : SLUICE_ENOMEM;
-    for (int64_t col = 0; col < c->n_cols && !rc; col++) {
-        size_t n = c->header_off[col + 1] - c->header_off[col];
-        size_t w = half_width(c->headers.data + c->header_off[col], n);
-        for (int64_t r = 0; r < c->kept; r++) {
-            const char *s = cell_text(c, r, col, &n);
-            size_t cw = half_width(s, n);
-            if (cw > w) w = cw;
-        }
-        c->widths[col] = w < MIN_COL_WIDTH ? MIN_COL_WIDTH : w;
-    }
-    if (!rc)
-        rc = sluice_buf_printf(out, "-------------------------------------------\n"
+    int rc = sluice_buf_printf(out, "-------------------------------------------\n"
                                     "Batch: %lld\n"
                                     "-------------------------------------------\n",
                                (long long)c->batch_id);
-    size_t sep_at = out->len;
-    if (!rc) rc = sluice_buf_putc(out, '+');
-    for (int64_t col = 0; col < c->n_cols && !rc; col++) {
-        for (size_t i = 0; i < c->widths[col] && !rc; i++) rc = sluice_buf_putc(out, '-');
-        if (!rc) rc = sluice_buf_putc(out, '+');
-    }
-    if (!rc && !c->n_cols) rc = sluice_buf_putc(out, '+');
-    if (!rc) rc = sluice_buf_putc(out, '\n');
-    size_t sep_len = out->len - sep_at;
-
-    for (int64_t col = 0; col < c->n_cols && !rc; col++) {
-        texts[col] = c->headers.data + c->header_off[col];
-        lens[col] = c->header_off[col + 1] - c->header_off[col];
-    }
-    if (!rc) rc = put_line(c, out, texts, lens);
-    /* out may move as it grows: copy the separator through a fresh pointer each time. */
-    if (!rc) rc = sluice_buf_reserve(out, sep_len);
-    if (!rc) rc = sluice_buf_append(out, out->data + sep_at, sep_len);
-    for (int64_t r = 0; r < c->kept && !rc; r++) {
-        for (int64_t col = 0; col < c->n_cols; col++) texts[col] = cell_text(c, r, col, &lens[col]);
-        rc = put_line(c, out, texts, lens);
-    }
-    if (!rc) rc = sluice_buf_reserve(out, sep_len);
-    if (!rc) rc = sluice_buf_append(out, out->data + sep_at, sep_len);
-    if (!rc && c->more)
-        rc = sluice_buf_printf(out, "only showing top %lld %s\n", (long long)c->num_rows,
-                               c->num_rows == 1 ? "row" : "rows");
-    if (!rc) rc = sluice_buf_putc(out, '\n');
-    free(texts);
-    free(lens);
-    return rc;
+    if (rc) return rc;
+    /* show() of a batch with no rows still prints the header. */
+    struct sluice_batch empty = { .schema = schema };
+    if (c->n_kept) c->host->render_show(c->kept, c->n_kept, c->num_rows, c->truncate, c->more, out);
+    else c->host->render_show(&empty, 1, c->num_rows, c->truncate, c->more, out);
+    return SLUICE_OK;
 }
 
 static int console_end(void *state, int64_t batch_id, struct sluice_error *err)
@@ -376,10 +176,10 @@ static int console_end(void *state, int64_t batch_id, struct sluice_error *err)
     struct console *c = state;
     if (!c->jsonl) {
         sluice_buf_clear(&c->scratch);
-        if (format_table(c, &c->scratch)) return c->host->error(err, SLUICE_ENOMEM, "out of memory");
+        if (format_table(c, c->schema, &c->scratch)) return c->host->error(err, SLUICE_ENOMEM, "out of memory");
         if (fwrite(c->scratch.data, 1, c->scratch.len, stdout) != c->scratch.len)
             return write_failed(c, err);
-        sluice_buf_clear(&c->cells);
+        release_kept(c);
     }
     if (fflush(stdout) != 0) return write_failed(c, err);
     return SLUICE_OK;

@@ -262,6 +262,14 @@ struct sluice_host {
     /* Remove every entry whose key is below `below` (after storing one that
      * replaces them). */
     int (*meta_trim)(struct sluice_ctx *ctx, int64_t below, struct sluice_error *err);
+
+    /* ---- Spark's show() table (console sink, sluice query) ---- */
+    /* Append the table Dataset.show(num_rows, truncate) prints for the rows
+     * of batches[0..n) (n >= 1, one schema), in order, with "only showing
+     * top N rows" when they hold more than num_rows rows or `more` says
+     * others exist. Batches are borrowed. */
+    void (*render_show)(const struct sluice_batch *batches, size_t n, int64_t num_rows, bool truncate,
+                        bool more, struct sluice_buf *out);
 };
 
 #endif /* SLUICE_HOST_H */
