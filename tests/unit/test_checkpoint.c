@@ -234,11 +234,7 @@ static struct fixture *fixture_new(const char *ckpt, int64_t files, int64_t limi
     f->g.runtime.trigger.kind = SLUICE_TRIGGER_AVAILABLE_NOW;
     f->g.runtime.threads = 1;
     f->g.runtime.checkpoint = ckpt;
-    config_init(&f->g.config);
-    if (retain) {
-        config_setting_t *rt = config_setting_add(config_root_setting(&f->g.config), "runtime", CONFIG_TYPE_GROUP);
-        config_setting_set_int(config_setting_add(rt, "min_batches_to_retain", CONFIG_TYPE_INT), (int)retain);
-    }
+    f->g.runtime.min_batches_to_retain = retain;
     f->stages[0] = (struct sluice_stage){ .name = "src", .kind = SLUICE_STAGE_SOURCE, .plugin_name = "fake",
                                           .plugin = &source_plugin, .state = &f->src, .feeds_sink = true };
     sluice_schema_copy(&f->schema, &f->stages[0].ctx.output_schema);
@@ -257,7 +253,6 @@ static void fixture_free(struct fixture *f)
 {
     sluice_schema_release(&f->stages[0].ctx.output_schema);
     sluice_schema_release(&f->schema);
-    config_destroy(&f->g.config);
     free(f);
 }
 

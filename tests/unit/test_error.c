@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "error.h"
 
 static config_t cfg;

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "option_table.h"
 #include "options.h"
 #include "schema.h"
 #include "tmpdir_testutil.h"
@@ -333,9 +334,9 @@ static void test_options_bad_default_in_the_table_is_a_plugin_error(void **state
 
 static void test_options_type_names_read_well(void **state)
 {
-    assert_string_equal(sluice_option_type_name(SLUICE_OPT_STRING_LIST), "string list");
-    assert_string_equal(sluice_option_type_name(SLUICE_OPT_DURATION), "duration");
-    assert_string_equal(sluice_option_type_name(SLUICE_OPT_EXPR), "expression");
+    assert_string_equal(sluice_option_table_type_name(SLUICE_OPT_STRING_LIST), "string list");
+    assert_string_equal(sluice_option_table_type_name(SLUICE_OPT_DURATION), "duration");
+    assert_string_equal(sluice_option_table_type_name(SLUICE_OPT_EXPR), "expression");
 }
 
 static void test_options_describe_prints_the_plugin_and_its_table(void **state)
@@ -348,7 +349,7 @@ static void test_options_describe_prints_the_plugin_and_its_table(void **state)
     struct sluice_plugin p = test_plugin;
     p.options = opts;
     struct sluice_buf out = { 0 };
-    sluice_options_describe(&p, "/x/sluice_source_file.so", &out);
+    sluice_option_table_describe(&p, "/x/sluice_source_file.so", &out);
     assert_string_equal(out.data,
                         "name:     file\n"
                         "kind:     source\n"
@@ -362,7 +363,7 @@ static void test_options_describe_prints_the_plugin_and_its_table(void **state)
 
     struct sluice_plugin sink = { .name = "console", .kind = SLUICE_KIND_SINK, .summary = "print",
                                   .modes = SLUICE_MODE_APPEND | SLUICE_MODE_COMPLETE };
-    sluice_options_describe(&sink, NULL, &out);
+    sluice_option_table_describe(&sink, NULL, &out);
     assert_string_equal(out.data,
                         "name:     console\n"
                         "kind:     sink\n"

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "expr_testutil.h"
+#include "take.h"
 
 static struct ArrowSchema *schema;
 static struct sluice_batch sliced;

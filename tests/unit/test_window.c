@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agg_load.h"
 #include "builder.h"
 #include "config.h"
 #include "schema.h"
@@ -27,7 +28,7 @@ static struct sluice_window win(int64_t duration, int64_t slide, int64_t offset)
 {
     struct sluice_window w = { duration, slide, offset };
     struct sluice_error err = { 0 };
-    if (sluice_window_check(&w, &err)) fail_msg("bad window: %s", err.message);
+    if (sluice_window_check(&w, NULL, &err)) fail_msg("bad window: %s", err.message);
     return w;
 }
 
@@ -236,17 +237,23 @@ static void test_window_check_refuses_what_spark_refuses(void **state)
     struct {
         struct sluice_window w;
         const char *message;
+        enum sluice_window_part part;
     } bad[] = {
-        { { 0, 0, 0 }, "the window duration must be greater than 0, got 0 seconds" },
-        { { -5 * S, 5 * S, 0 }, "the window duration must be greater than 0, got -5 seconds" },
-        { { 10 * S, 0, 0 }, "the slide must be greater than 0, got 0 seconds" },
-        { { 10 * S, 20 * S, 0 }, "the slide (20 seconds) must be less than or equal to the window duration (10 seconds)" },
-        { { 10 * S, 5 * S, 5 * S }, "the absolute value of the offset (5 seconds) must be less than the slide (5 seconds)" },
-        { { 10 * S, 5 * S, -6 * S }, "the absolute value of the offset (-6 seconds) must be less than the slide (5 seconds)" },
+        { { 0, 0, 0 }, "the window duration must be greater than 0, got 0 seconds", SLUICE_WINDOW_DURATION },
+        { { -5 * S, 5 * S, 0 }, "the window duration must be greater than 0, got -5 seconds", SLUICE_WINDOW_DURATION },
+        { { 10 * S, 0, 0 }, "the slide must be greater than 0, got 0 seconds", SLUICE_WINDOW_SLIDE },
+        { { 10 * S, 20 * S, 0 }, "the slide (20 seconds) must be less than or equal to the window duration (10 seconds)",
+          SLUICE_WINDOW_SLIDE },
+        { { 10 * S, 5 * S, 5 * S }, "the absolute value of the offset (5 seconds) must be less than the slide (5 seconds)",
+          SLUICE_WINDOW_OFFSET },
+        { { 10 * S, 5 * S, -6 * S }, "the absolute value of the offset (-6 seconds) must be less than the slide (5 seconds)",
+          SLUICE_WINDOW_OFFSET },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct sluice_error err = { 0 };
-        assert_int_equal(sluice_window_check(&bad[i].w, &err), SLUICE_ECONFIG);
+        enum sluice_window_part part;
+        assert_int_equal(sluice_window_check(&bad[i].w, &part, &err), SLUICE_ECONFIG);
+        assert_int_equal(part, bad[i].part);
         assert_string_equal(err.message, bad[i].message);
     }
 }
@@ -267,7 +274,7 @@ static int load(const char *window_text, struct sluice_window *w, const char **c
     int rc = sluice_config_read(&cfg, cfg_path, err);
     if (!rc) {
         const config_setting_t *st = config_setting_get_elem(config_lookup(&cfg, "stages"), 0);
-        rc = sluice_window_load(config_setting_get_member(st, "window"), w, column, err);
+        rc = sluice_agg_load_window(config_setting_get_member(st, "window"), w, column, err);
         if (!rc) *column = *column ? "(borrowed)" : NULL; /* the config goes away below */
     }
     config_destroy(&cfg);

@@ -1,0 +1,104 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "error.h"
+#include "loader.h"
+#include "mem.h"
+#include "option_table.h"
+
+static const char help[] =
+    "Usage: sluice plugins [NAME | KIND/NAME] [--plugin-path DIR]...\n"
+    "\n"
+    "Without NAME, list every plugin found on the search path with its summary.\n"
+    "With NAME, print the plugin's options (name, type, default, required, help):\n"
+    "the same table the config checker validates against. KIND/NAME (e.g.\n"
+    "sink/file) picks one kind when a source and a sink share a name.\n"
+    "\n"
+    "Plugins are searched in --plugin-path dirs, then SLUICE_PLUGIN_PATH\n"
+    "(colon-separated), then plugins/ beside the sluice binary, then the\n"
+    "install directory.\n";
+
+static void report_broken(const struct sluice_error *err, void *arg)
+{
+    sluice_error_print(err, stderr);
+}
+
+static int list_all(const struct sluice_loaded *const *all, size_t n)
+{
+    static const enum sluice_kind kinds[] = { SLUICE_KIND_SOURCE, SLUICE_KIND_TRANSFORM,
+                                              SLUICE_KIND_AGGREGATOR, SLUICE_KIND_SINK };
+    static const char *const titles[] = { "Sources", "Transforms", "Aggregators", "Sinks" };
+    bool printed = false;
+    for (size_t k = 0; k < 4; k++) {
+        bool any = false;
+        for (size_t i = 0; i < n; i++) {
+            if (all[i]->plugin->kind != kinds[k]) continue;
+            if (!any) printf("%s%s\n", printed ? "\n" : "", titles[k]);
+            any = printed = true;
+            const char *summary = all[i]->plugin->summary; /* optional in the descriptor */
+            printf("  %-22s %s\n", all[i]->plugin->name, summary ? summary : "");
+        }
+    }
+    if (!printed) printf("no plugins found on the search path\n");
+    printf("\nRun 'sluice plugins NAME' for a plugin's options.\n");
+    return 0;
+}
+
+int sluice_cmd_plugins(int argc, char **argv)
+{
+    const char **dirs = sluice_xcalloc((size_t)argc + 1, sizeof *dirs);
+    size_t n_dirs = 0;
+    const char *name = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (sluice_cli_is_help(argv[i])) {
+            fputs(help, stdout);
+            free(dirs);
+            return 0;
+        } else if (strcmp(argv[i], "--plugin-path") == 0 && i + 1 < argc) {
+            dirs[n_dirs++] = argv[++i];
+        } else if (argv[i][0] == '-') {
+            free(dirs);
+            return sluice_cli_usage_error("plugins ", "unknown option '%s'", argv[i]);
+        } else if (!name) {
+            name = argv[i];
+        } else {
+            free(dirs);
+            return sluice_cli_usage_error("plugins ", "unexpected argument '%s'", argv[i]);
+        }
+    }
+
+    struct sluice_registry *reg = sluice_registry_new(dirs, n_dirs);
+    const struct sluice_loaded *const *all = NULL;
+    size_t n = 0;
+    int status = 0;
+    sluice_registry_list(reg, 0, &all, &n, report_broken, NULL);
+    if (!name) {
+        status = list_all(all, n);
+    } else {
+        const char *slash = strchr(name, '/');
+        size_t found = 0;
+        for (size_t i = 0; i < n; i++) {
+            const struct sluice_plugin *p = all[i]->plugin;
+            if (slash) {
+                size_t klen = (size_t)(slash - name);
+                const char *kind = sluice_kind_name(p->kind);
+                if (strlen(kind) != klen || strncmp(kind, name, klen) || strcmp(p->name, slash + 1)) continue;
+            } else if (strcmp(p->name, name) != 0) {
+                continue;
+            }
+            struct sluice_buf out = { 0 };
+            sluice_option_table_describe(p, all[i]->path, &out);
+            printf("%s%s", found ? "\n" : "", out.data ? out.data : "");
+            sluice_buf_free(&out);
+            found++;
+        }
+        if (!found) {
+            status = sluice_cli_usage_error("plugins ", "no plugin named '%s' (run 'sluice plugins' for the list)", name);
+        }
+    }
+    sluice_registry_free(reg);
+    free(dirs);
+    return status;
+}

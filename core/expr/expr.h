@@ -1,0 +1,99 @@
+/* core/expr/expr.h — the expression language (contract, DESIGN §3): a subset of
+ * Spark SQL used by every option that takes an expression.
+ *
+ * Compiled once per stage against the input schema: parsing, name
+ * resolution and type checking all happen here, so every error is a load
+ * time error with the character position. Evaluation is vectorised: each
+ * node of the tree computes a whole column for the batch, never a row at a
+ * time, with no per-row allocation. Null semantics, type promotion and
+ * function behaviour follow Spark (three-valued logic, long+double is
+ * double, `/` is always double, integer division by zero is null, bad casts
+ * are null, size(NULL) is -1).
+ *
+ * The language:
+ * - Paths `data.lang`, `includes.users[0].verified` (0-based, as Spark's
+ *   `[]`), back-quoted `odd name`; keywords may follow a dot (`x.end`).
+ * - Literals: integers (long; too big for a long: double), decimals and
+ *   exponents (double), 'strings' or "strings" (Spark's backslash escapes,
+ *   '' for a quote, adjacent literals concatenate), true, false, null,
+ *   TIMESTAMP '2021-05-03 07:55:40'.
+ * - Operators by Spark's precedence: OR < AND < NOT < IS [NOT] NULL,
+ *   [NOT] LIKE 'p' [ESCAPE 'c'], [NOT] RLIKE/REGEXP 'p', [NOT] IN (...),
+ *   [NOT] BETWEEN a AND b < = == != <> < <= > >= <=> < + - || < * / % <
+ *   unary - +. CASE WHEN .. THEN .. [ELSE ..] END, CASE x WHEN v THEN ..,
+ *   CAST(x AS boolean|long|bigint|int|integer|double|float|string|timestamp).
+ * - Functions (case-insensitive; Spark's aliases in brackets): lower [lcase]
+ *   upper [ucase] length [char_length] trim concat substring [substr]
+ *   contains startswith endswith rlike [regexp, regexp_like] size
+ *   [cardinality] element_at array_contains coalesce [nvl, ifnull] if abs
+ *   round floor ceil [ceiling] to_timestamp(s [, 'pattern']) year month
+ *   dayofmonth [day] hour minute second (all UTC).
+ * - An optional trailing `AS alias` or bare alias names the result.
+ * Restrictions: LIKE and RLIKE patterns, the scale of round, and the
+ * pattern of to_timestamp must be constants (Spark allows columns); `[]`
+ * and `.field` apply to paths, not to function results; structs and
+ * arrays cannot be compared. lower/upper map Latin, Greek, Cyrillic,
+ * Armenian and fullwidth letters; other scripts pass through unchanged.
+ *
+ * Types and coercions (Spark, non-ANSI): numbers mix as double; a string
+ * compared with a number, boolean or timestamp is cast to that type (bad
+ * values are null); arithmetic and math functions cast strings to double;
+ * string functions cast numbers, booleans and timestamps to string; CASE,
+ * IN, coalesce and if unify branches (numbers widen to double, a string
+ * absorbs numbers and timestamps). Long arithmetic wraps; integer `/` and
+ * `%` by zero are null. A bare NULL result is typed boolean.
+ *
+ * Result names (sluice_expr_result()->name) follow Spark's auto-generated
+ * column names: the alias if given; a bare path is its last field (`lang`);
+ * otherwise the expression as Spark prints it: binary operators in
+ * parentheses `(a + 1)`, `(NOT x)`, `(x IS NULL)`, `(x IN (1, 2))`,
+ * `lower(data.text) LIKE %covid%` (string literals unquoted), `CAST(x AS
+ * BIGINT)`, `CASE WHEN (a > 1) THEN x ELSE y END`, BETWEEN as `((x >= a) AND
+ * (x <= b))`, `!=` as `(NOT (a = b))`, `a || b` as `concat(a, b)`, and
+ * Spark's printed defaults `substring(s, 2, 2147483647)`, `round(x, 0)`,
+ * `FLOOR(x)`, `CEIL(x)`, `(IF(c, a, b))`. Implicit casts do not show.
+ *
+ * Errors: SLUICE_ECONFIG with err->excerpt = the text and err->position =
+ * the 1-based character (not byte) of the offending token: unknown column
+ * (colpath's message and suggestion), unknown function (hint: the closest
+ * name), argument count ("function 'lower' takes 1 argument, got 2"),
+ * argument type ("function 'lower' expects a string, got array"), syntax
+ * ("expected ')' at character 17").
+ *
+ * Threads: a compiled expression is read-only; sluice_expr_eval may run on
+ * many threads at once. Each evaluating thread keeps one scratch arena,
+ * sized to the largest batch it has evaluated, until it exits. These
+ * functions are the host table's expr_* entries. */
+#ifndef SLUICE_CORE_EXPR_H
+#define SLUICE_CORE_EXPR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sluice/arrow.h>
+#include <sluice/batch.h>
+#include <sluice/error.h>
+
+struct sluice_expr;
+
+/* Compile `text` against struct schema `input` (borrowed: it must outlive
+ * the expression). On SLUICE_OK *out is the caller's to free with
+ * sluice_expr_free; on error *out is NULL. */
+int sluice_expr_compile(const struct ArrowSchema *input, const char *text, struct sluice_expr **out,
+                        struct sluice_error *err);
+/* The result's schema node (type and name); borrowed from the expression. */
+const struct ArrowSchema *sluice_expr_result(const struct sluice_expr *e);
+/* The top-level input column a bare reference like `lang` is, else -1
+ * (`data.lang` and every computed expression give -1). */
+int64_t sluice_expr_input_column(const struct sluice_expr *e);
+/* The input paths read, in projection form (`includes.users.verified` for
+ * `includes.users[0].verified`), each once; borrowed from the expression. */
+size_t sluice_expr_columns(const struct sluice_expr *e, const char *const **paths);
+/* Evaluate over every row of `in` (a batch of the schema compiled against).
+ * On SLUICE_OK *out has in's row count and is the caller's to release. Data
+ * never makes it fail; only a batch of a different shape does (EINTERNAL). */
+int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in, struct ArrowArray *out,
+                     struct sluice_error *err);
+void sluice_expr_free(struct sluice_expr *e);
+
+#endif

@@ -1,0 +1,82 @@
+/* core/runtime/pipeline/graph.h — a pipeline: the config file turned into validated stages.
+ *
+ * Loading checks everything that can be checked without running: top-level
+ * and runtime keys, stage kinds, plugins, inputs, duplicate names, cycles,
+ * plugin options. Opening calls each plugin's open() from the sources down,
+ * so every edge gets a schema, checks output modes against the sinks, and
+ * computes what each source must parse (projection pushdown).
+ *
+ * Every error is one sluice_error naming file, line, stage and key:
+ * SLUICE_ECONFIG for what the user wrote, SLUICE_EPLUGIN for a broken
+ * plugin, or whatever code a plugin's open()/prepare() returned. The graph
+ * owns its stages, their plugins' states, the config and the loaded
+ * plugins; all of it lives until sluice_graph_free. Main thread only. */
+#ifndef SLUICE_CORE_GRAPH_H
+#define SLUICE_CORE_GRAPH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <sluice/buf.h>
+#include <sluice/plugin.h>
+
+#include "error.h"
+#include "loader.h"
+#include "options.h"
+#include "stage.h"
+#include "trigger.h"
+
+struct sluice_runtime {
+    struct sluice_trigger trigger;    /* default: interval 0 */
+    const char *trigger_text;         /* as written, for plans */
+    int64_t shuffle_partitions;       /* default 8 */
+    int64_t threads;                  /* default: number of cores */
+    const char *checkpoint;           /* NULL: none */
+    struct sluice_where checkpoint_where;
+    int64_t min_batches_to_retain;    /* 0: the checkpoint's default */
+    const char *http;                 /* NULL: none */
+    struct sluice_where http_where;
+    const char *progress_log;         /* NULL: none */
+    const char *const *plugin_path;   /* runtime.plugin_path */
+    size_t n_plugin_path;
+};
+
+struct sluice_graph {
+    const char *path;                 /* the config file */
+    const char *name;                 /* top-level name, default: file stem */
+    struct sluice_runtime runtime;
+    struct sluice_stage *stages;      /* topological order: every input before its readers */
+    size_t n_stages;
+    struct config_t *config;          /* keeps every option string alive (pipeline only) */
+    struct sluice_registry *registry;
+    struct sluice_options_storage storage;
+    struct sluice_projection *projections; /* per stage; used for sources */
+    bool opened;
+    /* What the fields above point into when they are not config strings. */
+    char *owned_path;
+    char *owned_name;
+    const char **owned_plugin_path;
+};
+
+/* Read and validate `path` with `--set` overrides applied in order. Stages
+ * that feed no sink are kept (and logged as a warning) but never run; a
+ * pipeline with no sink at all is an error. On SLUICE_OK *out is the
+ * caller's to free with sluice_graph_free; on error *out is NULL. */
+int sluice_graph_load(const char *path, const char *const *overrides, size_t n_overrides,
+                      struct sluice_graph **out, struct sluice_error *err);
+/* Check output modes, open every plugin (sources first), type every edge,
+ * compute projections and call each source's prepare(). After a failure
+ * the graph can only be freed (which closes what was opened). */
+int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err);
+/* The projection computed for a source stage: the columns it must produce
+ * (NULL before open). For any stage, the same form says which of its output
+ * columns later stages read. Owned by the graph. */
+const struct sluice_projection *sluice_graph_projection(const struct sluice_graph *g,
+                                                        const struct sluice_stage *source);
+/* `sluice check`'s plan: runtime, then each stage with its plugin, input,
+ * output mode, the schema on its output edge, and for sources the columns parsed. */
+void sluice_graph_describe(const struct sluice_graph *g, struct sluice_buf *out);
+/* Closes opened plugins, frees everything. NULL is allowed. */
+void sluice_graph_free(struct sluice_graph *g);
+
+#endif

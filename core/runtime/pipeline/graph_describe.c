@@ -1,0 +1,116 @@
+/* `sluice check`'s plan: what will run, in the order data flows. */
+#include "graph.h"
+
+#include <string.h>
+
+#include "agg_stage.h"
+#include "duration.h"
+#include "schema.h"
+
+static const char *mode_name(enum sluice_output_mode m)
+{
+    return m == SLUICE_MODE_COMPLETE ? "complete" : m == SLUICE_MODE_UPDATE ? "update" : "append";
+}
+
+static const char *stage_kind_name(enum sluice_stage_kind k)
+{
+    switch (k) {
+    case SLUICE_STAGE_SOURCE: return "source";
+    case SLUICE_STAGE_TRANSFORM: return "transform";
+    case SLUICE_STAGE_AGGREGATE: return "aggregate";
+    case SLUICE_STAGE_SINK: return "sink";
+    }
+    return "stage";
+}
+
+/* Append `text` with every line indented by `indent` spaces. */
+static void append_indented(struct sluice_buf *out, const char *text, int indent)
+{
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len) sluice_buf_printf(out, "%*s%.*s\n", indent, "", (int)len, p);
+        p += len + (nl != NULL);
+    }
+}
+
+static void describe_runtime(const struct sluice_graph *g, struct sluice_buf *out)
+{
+    const struct sluice_runtime *r = &g->runtime;
+    sluice_buf_puts(out, "runtime:\n");
+    sluice_buf_printf(out, "  trigger:            %s", r->trigger_text);
+    if (r->trigger.kind == SLUICE_TRIGGER_INTERVAL && r->trigger.interval_us == 0)
+        sluice_buf_puts(out, " (each batch starts when the last one ends)");
+    else if (r->trigger.kind == SLUICE_TRIGGER_ONCE)
+        sluice_buf_puts(out, " (one batch, then stop)");
+    else if (r->trigger.kind == SLUICE_TRIGGER_AVAILABLE_NOW)
+        sluice_buf_puts(out, " (everything available now, then stop)");
+    sluice_buf_putc(out, '\n');
+    sluice_buf_printf(out, "  threads:            %lld\n", (long long)r->threads);
+    sluice_buf_printf(out, "  shuffle partitions: %lld\n", (long long)r->shuffle_partitions);
+    sluice_buf_printf(out, "  checkpoint:         %s\n",
+                      r->checkpoint ? r->checkpoint : "none (no recovery after a restart)");
+    if (r->http) sluice_buf_printf(out, "  http:               %s\n", r->http);
+    if (r->progress_log) sluice_buf_printf(out, "  progress log:       %s\n", r->progress_log);
+}
+
+static void describe_projection(const struct sluice_projection *p, struct sluice_buf *out)
+{
+    if (!p) {
+        sluice_buf_puts(out, "    reads columns: (known once the pipeline is opened)\n");
+        return;
+    }
+    if (p->all) {
+        sluice_buf_puts(out, "    reads columns: all columns\n");
+        return;
+    }
+    if (!p->n_paths) {
+        sluice_buf_puts(out, "    reads columns: none (rows are counted, no column is parsed)\n");
+        return;
+    }
+    sluice_buf_puts(out, "    reads columns: ");
+    for (size_t i = 0; i < p->n_paths; i++)
+        sluice_buf_printf(out, "%s%s", i ? ", " : "", p->paths[i]);
+    sluice_buf_putc(out, '\n');
+}
+
+static void describe_stage(const struct sluice_graph *g, const struct sluice_stage *st,
+                           struct sluice_buf *out)
+{
+    sluice_buf_printf(out, "  %s\n", st->name);
+    sluice_buf_printf(out, "    %s", stage_kind_name(st->kind));
+    if (st->plugin_name) sluice_buf_printf(out, " %s", st->plugin_name);
+    if (st->plugin_file) sluice_buf_printf(out, " (%s)", st->plugin_file);
+    sluice_buf_putc(out, '\n');
+    if (st->input) sluice_buf_printf(out, "    input: %s\n", st->input->name);
+    if (st->kind == SLUICE_STAGE_AGGREGATE) sluice_agg_stage_describe(st->agg, out);
+    if (st->kind == SLUICE_STAGE_SINK) sluice_buf_printf(out, "    output mode: %s\n", mode_name(st->mode));
+    if (!st->feeds_sink) sluice_buf_puts(out, "    not read by any sink: will not run\n");
+    if (st->kind == SLUICE_STAGE_SOURCE && st->feeds_sink)
+        describe_projection(sluice_graph_projection(g, st), out);
+    if (st->has_watermark) {
+        struct sluice_buf d = { 0 };
+        sluice_duration_format(st->watermark.delay_us, &d);
+        sluice_buf_printf(out, "    watermark: %s, delay %s\n", st->watermark.column,
+                          d.data ? d.data : "0 seconds");
+        sluice_buf_free(&d);
+    }
+    if (st->kind == SLUICE_STAGE_SINK) return;
+    if (!st->ctx.output_schema.release) {
+        sluice_buf_puts(out, "    output schema: (known once the pipeline is opened)\n");
+        return;
+    }
+    struct sluice_buf tree = { 0 };
+    sluice_schema_print_tree(&st->ctx.output_schema, &tree);
+    sluice_buf_puts(out, "    output schema:\n");
+    if (tree.data) append_indented(out, tree.data, 6);
+    sluice_buf_free(&tree);
+}
+
+void sluice_graph_describe(const struct sluice_graph *g, struct sluice_buf *out)
+{
+    sluice_buf_printf(out, "pipeline '%s' (%s)\n", g->name, g->path);
+    describe_runtime(g, out);
+    sluice_buf_puts(out, "stages, in the order data flows:\n");
+    for (size_t k = 0; k < g->n_stages; k++) describe_stage(g, &g->stages[k], out);
+}

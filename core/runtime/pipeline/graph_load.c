@@ -1,0 +1,580 @@
+/* Loading a pipeline: config, runtime, stages, inputs, cycles, plugins and
+ * their options. Opening is in graph_open.c, plans in graph_describe.c. */
+#include "graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "agg_load.h"
+#include "agg_stage.h"
+#include "config.h"
+#include "duration.h"
+#include "error.h"
+#include "expr.h"
+#include "log.h"
+#include "mem.h"
+#include "suggest.h"
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const top_keys[] = { "name", "runtime", "stages" };
+static const char *const runtime_keys[] = { "trigger", "shuffle_partitions", "threads", "checkpoint",
+                                            "min_batches_to_retain", "http", "progress_log", "plugin_path" };
+static const char *const kind_keys[] = { "source", "transform", "aggregate", "sink" };
+/* Indexed by enum sluice_stage_kind. */
+static const enum sluice_kind plugin_kinds[] = { SLUICE_KIND_SOURCE, SLUICE_KIND_TRANSFORM, 0,
+                                                 SLUICE_KIND_SINK };
+/* The stage keys the graph reads; everything else belongs to the plugin. */
+static const char *const stage_core_keys[] = { "name", "input", "source", "transform", "sink",
+                                               "aggregate", "output_mode", "watermark", NULL };
+
+/* What a stage says about its input before stages are ordered. */
+struct pending {
+    const char *input_name;
+    const config_setting_t *input_setting;
+    long input; /* config index, or -1 */
+};
+
+static int unknown_key(struct sluice_error *err, const config_setting_t *s,
+                       const char *const *known, size_t n, const char *where)
+{
+    const char *name = config_setting_name(s);
+    int rc = sluice_error_at(err, SLUICE_ECONFIG, s, "unknown key '%s'", name);
+    const char *close = sluice_suggest(name, known, n);
+    if (close) {
+        sluice_error_hint(err, "did you mean '%s'?", close);
+    } else {
+        char list[256];
+        size_t used = 0;
+        for (size_t i = 0; i < n && used < sizeof list; i++) {
+            int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", known[i]);
+            if (w > 0) used += (size_t)w;
+        }
+        sluice_error_hint(err, "%s keys are: %s", where, list);
+    }
+    return rc;
+}
+
+static int expected(struct sluice_error *err, const config_setting_t *s, const char *what)
+{
+    char got[80];
+    return sluice_error_at(err, SLUICE_ECONFIG, s, "expected %s, got %s", what,
+                           sluice_config_describe_value(s, got, sizeof got));
+}
+
+static int get_string(const config_setting_t *s, const char **out, struct sluice_error *err)
+{
+    if (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0])
+        return expected(err, s, "a non-empty string");
+    *out = config_setting_get_string(s);
+    return SLUICE_OK;
+}
+
+/* A positive integer; --set stores new keys as strings, so accept "4" too. */
+static int get_positive(const config_setting_t *s, int64_t *out, struct sluice_error *err)
+{
+    int64_t v = 0;
+    bool ok = false;
+    if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) {
+        v = config_setting_get_int64(s);
+        ok = true;
+    } else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+        char *end;
+        const char *t = config_setting_get_string(s);
+        v = strtoll(t, &end, 10);
+        ok = end != t && !*end;
+    }
+    if (!ok || v <= 0 || v > INT32_MAX) return expected(err, s, "a positive integer");
+    *out = v;
+    return SLUICE_OK;
+}
+
+static int load_plugin_path(struct sluice_graph *g, const config_setting_t *s,
+                            struct sluice_error *err)
+{
+    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+        g->owned_plugin_path = sluice_xcalloc(1, sizeof *g->owned_plugin_path);
+        g->owned_plugin_path[0] = config_setting_get_string(s);
+        g->runtime.n_plugin_path = 1;
+    } else if (config_setting_is_list(s) || config_setting_is_array(s)) {
+        int n = config_setting_length(s);
+        g->owned_plugin_path = sluice_xcalloc(n > 0 ? (size_t)n : 1, sizeof *g->owned_plugin_path);
+        for (int i = 0; i < n; i++) {
+            const char *d = config_setting_get_string_elem(s, i);
+            if (!d) return expected(err, s, "a list of directory names such as [\"build/plugins\"]");
+            g->owned_plugin_path[i] = d;
+        }
+        g->runtime.n_plugin_path = (size_t)n;
+    } else {
+        return expected(err, s, "a list of directory names such as [\"build/plugins\"]");
+    }
+    g->runtime.plugin_path = g->owned_plugin_path;
+    return SLUICE_OK;
+}
+
+static int load_runtime(struct sluice_graph *g, const config_setting_t *rt, struct sluice_error *err)
+{
+    struct sluice_runtime *r = &g->runtime;
+    r->trigger = (struct sluice_trigger){ .kind = SLUICE_TRIGGER_INTERVAL, .interval_us = 0 };
+    r->trigger_text = "0 seconds";
+    r->shuffle_partitions = 8;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    r->threads = cores > 0 ? cores : 1;
+    if (!rt) return SLUICE_OK;
+    if (!config_setting_is_group(rt)) return expected(err, rt, "a group such as { trigger = \"3 seconds\"; }");
+    for (int i = 0; i < config_setting_length(rt); i++) {
+        const config_setting_t *s = config_setting_get_elem(rt, (unsigned)i);
+        const char *key = config_setting_name(s);
+        int rc = SLUICE_OK;
+        if (strcmp(key, "trigger") == 0) {
+            const char *t = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
+            if (!t || sluice_trigger_parse(t, &r->trigger) != 0) {
+                char got[80];
+                return sluice_error_at(err, SLUICE_ECONFIG, s,
+                                       "expected a duration such as \"3 seconds\", \"once\" or "
+                                       "\"available_now\", got %s",
+                                       sluice_config_describe_value(s, got, sizeof got));
+            }
+            r->trigger_text = t;
+        } else if (strcmp(key, "shuffle_partitions") == 0) {
+            rc = get_positive(s, &r->shuffle_partitions, err);
+        } else if (strcmp(key, "threads") == 0) {
+            rc = get_positive(s, &r->threads, err);
+        } else if (strcmp(key, "checkpoint") == 0) {
+            rc = get_string(s, &r->checkpoint, err);
+            sluice_config_where(s, &r->checkpoint_where);
+        } else if (strcmp(key, "min_batches_to_retain") == 0) {
+            rc = get_positive(s, &r->min_batches_to_retain, err);
+        } else if (strcmp(key, "http") == 0) {
+            rc = get_string(s, &r->http, err);
+            sluice_config_where(s, &r->http_where);
+        } else if (strcmp(key, "progress_log") == 0) {
+            rc = get_string(s, &r->progress_log, err);
+        } else if (strcmp(key, "plugin_path") == 0) {
+            rc = load_plugin_path(g, s, err);
+        } else {
+            rc = unknown_key(err, s, runtime_keys, N_ELEMS(runtime_keys), "runtime");
+        }
+        if (rc != SLUICE_OK) return rc;
+    }
+    return SLUICE_OK;
+}
+
+/* --set stage.KEY addresses stages by name, so names stay simple words. */
+static bool valid_stage_name(const char *n)
+{
+    for (const char *p = n; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-'))
+            return false;
+    return n[0] != '\0';
+}
+
+static int load_watermark(struct sluice_stage *st, const config_setting_t *w, struct sluice_error *err)
+{
+    if (st->kind == SLUICE_STAGE_SINK) {
+        sluice_error_at(err, SLUICE_ECONFIG, w, "a sink stage cannot declare a 'watermark'");
+        sluice_error_hint(err, "declare it on the stage whose output holds the event-time column");
+        return SLUICE_ECONFIG;
+    }
+    if (!config_setting_is_group(w))
+        return expected(err, w, "a group such as { column = \"data.created_at\"; delay = \"5 seconds\"; }");
+    static const char *const keys[] = { "column", "delay" };
+    const config_setting_t *column = NULL, *delay = NULL;
+    for (int i = 0; i < config_setting_length(w); i++) {
+        const config_setting_t *s = config_setting_get_elem(w, (unsigned)i);
+        if (strcmp(config_setting_name(s), "column") == 0) column = s;
+        else if (strcmp(config_setting_name(s), "delay") == 0) delay = s;
+        else return unknown_key(err, s, keys, N_ELEMS(keys), "watermark");
+    }
+    if (!column || !delay) {
+        sluice_error_at(err, SLUICE_ECONFIG, w, "missing key '%s'", !column ? "column" : "delay");
+        sluice_error_hint(err, "watermark = { column = \"data.created_at\"; delay = \"5 seconds\"; }");
+        return SLUICE_ECONFIG;
+    }
+    int rc = get_string(column, &st->watermark.column, err);
+    if (rc != SLUICE_OK) return rc;
+    if (config_setting_type(delay) != CONFIG_TYPE_STRING)
+        return expected(err, delay, "a string (a duration such as \"10 seconds\")");
+    if (sluice_duration_parse(config_setting_get_string(delay), &st->watermark.delay_us) != 0)
+        return expected(err, delay, "a duration such as \"10 seconds\"");
+    st->watermark.setting = w;
+    st->has_watermark = true;
+    return SLUICE_OK;
+}
+
+static int load_output_mode(struct sluice_stage *st, const config_setting_t *m, struct sluice_error *err)
+{
+    static const char *const names[] = { "append", "update", "complete" };
+    static const enum sluice_output_mode modes[] = { SLUICE_MODE_APPEND, SLUICE_MODE_UPDATE,
+                                                     SLUICE_MODE_COMPLETE };
+    if (st->kind != SLUICE_STAGE_SINK)
+        return sluice_error_at(err, SLUICE_ECONFIG, m, "'output_mode' applies to sink stages only");
+    const char *v = config_setting_type(m) == CONFIG_TYPE_STRING ? config_setting_get_string(m) : NULL;
+    for (size_t i = 0; v && i < N_ELEMS(names); i++) {
+        if (strcasecmp(v, names[i]) == 0) { /* Spark takes "Append" as well */
+            st->mode = modes[i];
+            st->mode_setting = m;
+            return SLUICE_OK;
+        }
+    }
+    int rc = expected(err, m, "\"append\", \"update\" or \"complete\"");
+    const char *close = v ? sluice_suggest(v, names, N_ELEMS(names)) : NULL;
+    if (close) sluice_error_hint(err, "did you mean '%s'?", close);
+    return rc;
+}
+
+/* Name, kind, input, output_mode and watermark of stage `i`; plugins later. */
+static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, size_t i,
+                            const config_setting_t *group, struct sluice_error *err)
+{
+    struct sluice_stage *st = &stages[i];
+    st->setting = group;
+    if (!config_setting_is_group(group))
+        return expected(err, group, "a stage group such as { name = \"out\"; input = \"...\"; sink = \"console\"; }");
+    const config_setting_t *name = config_setting_get_member(group, "name");
+    if (!name) {
+        sluice_error_at(err, SLUICE_ECONFIG, group, "missing key 'name'");
+        sluice_error_hint(err, "every stage needs a unique name = \"...\";");
+        return SLUICE_ECONFIG;
+    }
+    int rc = get_string(name, &st->name, err);
+    if (rc != SLUICE_OK) return rc;
+    if (!valid_stage_name(st->name) || strcmp(st->name, "runtime") == 0) {
+        sluice_error_at(err, SLUICE_ECONFIG, name, "bad stage name '%s'", st->name);
+        sluice_error_hint(err, "use letters, digits, '_' and '-', and not 'runtime', so "
+                               "--set NAME.key=value can address the stage");
+        return SLUICE_ECONFIG;
+    }
+    for (size_t j = 0; j < i; j++) {
+        if (strcmp(stages[j].name, st->name) == 0)
+            return sluice_error_at(err, SLUICE_ECONFIG, name,
+                                   "duplicate stage name '%s' (first defined at line %u)", st->name,
+                                   config_setting_source_line(stages[j].setting));
+    }
+
+    const config_setting_t *kind_setting = NULL;
+    for (int m = 0; m < config_setting_length(group); m++) {
+        const config_setting_t *s = config_setting_get_elem(group, (unsigned)m);
+        for (size_t k = 0; k < N_ELEMS(kind_keys); k++) {
+            if (strcmp(config_setting_name(s), kind_keys[k]) != 0) continue;
+            if (kind_setting) {
+                sluice_error_at(err, SLUICE_ECONFIG, s, "both '%s' and '%s' given",
+                                config_setting_name(kind_setting), kind_keys[k]);
+                sluice_error_hint(err, "a stage has exactly one of source, transform, sink or aggregate");
+                return SLUICE_ECONFIG;
+            }
+            kind_setting = s;
+            st->kind = (enum sluice_stage_kind)k; /* kind_keys follows enum sluice_stage_kind */
+        }
+    }
+    if (!kind_setting) {
+        sluice_error_at(err, SLUICE_ECONFIG, group,
+                        "expected one of source, transform, sink or aggregate");
+        sluice_error_hint(err, "e.g. source = \"file\"; or sink = \"console\";");
+        return SLUICE_ECONFIG;
+    }
+    if (st->kind == SLUICE_STAGE_AGGREGATE) {
+        /* The core's own stage: its keys are checked here, compiled at open. */
+        rc = sluice_agg_load_check(group, err);
+        if (rc != SLUICE_OK) return rc;
+    } else {
+        if (config_setting_type(kind_setting) != CONFIG_TYPE_STRING || !config_setting_get_string(kind_setting)[0])
+            return expected(err, kind_setting, "a plugin name such as \"file\"");
+        st->plugin_name = config_setting_get_string(kind_setting);
+    }
+
+    const config_setting_t *input = config_setting_get_member(group, "input");
+    if (st->kind == SLUICE_STAGE_SOURCE && input) {
+        sluice_error_at(err, SLUICE_ECONFIG, input, "a source stage takes no 'input'");
+        sluice_error_hint(err, "remove it, or make the stage a transform");
+        return SLUICE_ECONFIG;
+    }
+    if (st->kind != SLUICE_STAGE_SOURCE) {
+        if (!input) {
+            sluice_error_at(err, SLUICE_ECONFIG, group, "missing key 'input'");
+            sluice_error_hint(err, "name the stage this one reads: input = \"...\";");
+            return SLUICE_ECONFIG;
+        }
+        rc = get_string(input, &pend[i].input_name, err);
+        if (rc != SLUICE_OK) return rc;
+        pend[i].input_setting = input;
+    }
+    st->mode = SLUICE_MODE_APPEND;
+    const config_setting_t *mode = config_setting_get_member(group, "output_mode");
+    if (mode && (rc = load_output_mode(st, mode, err)) != SLUICE_OK) return rc;
+    const config_setting_t *wm = config_setting_get_member(group, "watermark");
+    if (wm && (rc = load_watermark(st, wm, err)) != SLUICE_OK) return rc;
+    return SLUICE_OK;
+}
+
+static int resolve_inputs(struct sluice_stage *stages, struct pending *pend, size_t n,
+                          struct sluice_error *err)
+{
+    const char **names = sluice_xcalloc(n, sizeof *names);
+    for (size_t i = 0; i < n; i++) names[i] = stages[i].name;
+    int rc = SLUICE_OK;
+    for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
+        pend[i].input = -1;
+        if (!pend[i].input_name) continue;
+        for (size_t j = 0; j < n; j++)
+            if (strcmp(names[j], pend[i].input_name) == 0) pend[i].input = (long)j;
+        if (pend[i].input < 0) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, pend[i].input_setting,
+                                 "unknown input stage '%s'", pend[i].input_name);
+            const char *close = sluice_suggest(pend[i].input_name, names, n);
+            if (close) sluice_error_hint(err, "did you mean '%s'?", close);
+        } else if (stages[pend[i].input].kind == SLUICE_STAGE_SINK) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, pend[i].input_setting,
+                                 "input '%s' is a sink stage, which has no output", pend[i].input_name);
+        }
+    }
+    free(names);
+    return rc;
+}
+
+/* Each stage has at most one input, so following inputs from any stage
+ * either ends at a source or runs into a cycle. */
+static int find_cycle(const struct sluice_stage *stages, const struct pending *pend, size_t n,
+                      struct sluice_error *err)
+{
+    unsigned char *color = sluice_xcalloc(n, 1); /* 0 new, 1 on this walk, 2 done */
+    long *walk = sluice_xcalloc(n, sizeof *walk);
+    int rc = SLUICE_OK;
+    for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
+        size_t len = 0;
+        long j = (long)i;
+        while (j >= 0 && color[j] == 0) {
+            color[j] = 1;
+            walk[len++] = j;
+            j = pend[j].input;
+        }
+        if (j >= 0 && color[j] == 1) {
+            /* walk[from..len) is the cycle, each the input of the one before;
+             * print it in the direction data flows, from its first stage in
+             * the config. */
+            size_t from = 0;
+            while (walk[from] != j) from++;
+            size_t first = from;
+            for (size_t k = from; k < len; k++)
+                if (walk[k] < walk[first]) first = k;
+            char path[400];
+            size_t used = 0, clen = len - from;
+            for (size_t step = 0; step <= clen && used < sizeof path; step++) {
+                size_t k = from + (first - from + clen - step % clen) % clen;
+                int w = snprintf(path + used, sizeof path - used, step ? " -> '%s'" : "stage '%s'",
+                                 stages[walk[k]].name);
+                if (w > 0) used += (size_t)w;
+            }
+            rc = sluice_error_at(err, SLUICE_ECONFIG, pend[walk[first]].input_setting,
+                                 "the inputs form a cycle: %s", path);
+        }
+        for (size_t k = 0; k < len; k++) color[walk[k]] = 2;
+    }
+    free(walk);
+    free(color);
+    return rc;
+}
+
+static int load_plugin(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
+{
+    if (st->kind == SLUICE_STAGE_AGGREGATE) return SLUICE_OK; /* aggregators are found at open */
+    const config_setting_t *kind_setting =
+        config_setting_get_member(st->setting, kind_keys[st->kind]);
+    const struct sluice_loaded *l;
+    struct sluice_error e = { 0 };
+    int rc = sluice_registry_find(g->registry, plugin_kinds[st->kind], st->plugin_name, &l, &e);
+    if (rc != SLUICE_OK) {
+        sluice_config_error_locate(&e, rc, kind_setting);
+        if (err) *err = e;
+        return rc;
+    }
+    st->plugin = l->plugin;
+    st->plugin_file = l->path;
+    st->conf = sluice_xcalloc(1, l->plugin->conf_size ? l->plugin->conf_size : 1);
+    return sluice_options_apply(l->plugin, st->setting, stage_core_keys, st->conf, &g->storage, err);
+}
+
+/* Config order among stages that do not depend on each other, so plans
+ * read like the file. */
+static size_t *topological_order(const struct pending *pend, size_t n)
+{
+    size_t *order = sluice_xcalloc(n, sizeof *order);
+    bool *placed = sluice_xcalloc(n, sizeof *placed);
+    for (size_t k = 0; k < n; k++) {
+        for (size_t i = 0; i < n; i++) {
+            if (!placed[i] && (pend[i].input < 0 || placed[pend[i].input])) {
+                placed[i] = true;
+                order[k] = i;
+                break;
+            }
+        }
+    }
+    free(placed);
+    return order;
+}
+
+static int load_stages(struct sluice_graph *g, const config_setting_t *list, struct sluice_error *err)
+{
+    const config_setting_t *root = config_root_setting(g->config);
+    if (!list) {
+        sluice_error_at(err, SLUICE_ECONFIG, root, "missing key 'stages'");
+        sluice_error_hint(err, "stages = ( { name = \"in\"; source = \"file\"; ... }, ... );");
+        return SLUICE_ECONFIG;
+    }
+    if (!config_setting_is_list(list) || config_setting_length(list) == 0)
+        return expected(err, list, "a non-empty list of stages ( { ... }, { ... } )");
+    size_t n = (size_t)config_setting_length(list);
+    struct sluice_stage *tmp = sluice_xcalloc(n, sizeof *tmp);
+    struct pending *pend = sluice_xcalloc(n, sizeof *pend);
+    int rc = SLUICE_OK;
+    for (size_t i = 0; i < n && rc == SLUICE_OK; i++)
+        rc = load_stage_shape(tmp, pend, i, config_setting_get_elem(list, (unsigned)i), err);
+    if (rc == SLUICE_OK) rc = resolve_inputs(tmp, pend, n, err);
+    if (rc == SLUICE_OK) rc = find_cycle(tmp, pend, n, err);
+    bool any_sink = false;
+    for (size_t i = 0; i < n && rc == SLUICE_OK; i++) any_sink |= tmp[i].kind == SLUICE_STAGE_SINK;
+    if (rc == SLUICE_OK && !any_sink) {
+        rc = sluice_error_at(err, SLUICE_ECONFIG, list, "no sink stage: nothing would run");
+        sluice_error_hint(err, "add a stage such as { name = \"out\"; input = \"...\"; sink = \"console\"; }");
+    }
+    /* Spark refuses a file sink without a checkpoint location: the sink
+     * skips batch ids it already committed, so a restart without one would
+     * begin again at batch 0 and silently drop batches. */
+    for (size_t i = 0; i < n && rc == SLUICE_OK && !g->runtime.checkpoint; i++) {
+        if (tmp[i].kind != SLUICE_STAGE_SINK || strcmp(tmp[i].plugin_name, "file") != 0) continue;
+        const config_setting_t *at = config_setting_get_member(tmp[i].setting, "sink");
+        rc = sluice_error_at(err, SLUICE_ECONFIG, at ? at : tmp[i].setting,
+                             "checkpoint location must be specified through runtime.checkpoint");
+        sluice_error_hint(err, "the file sink writes each batch id once, so it needs a checkpoint to resume "
+                               "from: add checkpoint = \"state/%s\"; to runtime, or --set runtime.checkpoint=DIR",
+                          g->name);
+    }
+    for (size_t i = 0; i < n && rc == SLUICE_OK; i++) rc = load_plugin(g, &tmp[i], err);
+    if (rc != SLUICE_OK) {
+        for (size_t i = 0; i < n; i++) free(tmp[i].conf);
+        free(tmp);
+        free(pend);
+        return rc;
+    }
+
+    size_t *order = topological_order(pend, n);
+    size_t *pos = sluice_xcalloc(n, sizeof *pos);
+    for (size_t k = 0; k < n; k++) pos[order[k]] = k;
+    g->stages = sluice_xcalloc(n, sizeof *g->stages);
+    g->n_stages = n;
+    for (size_t k = 0; k < n; k++) {
+        struct sluice_stage *st = &g->stages[k];
+        *st = tmp[order[k]];
+        st->ctx.stage = st;
+        long in = pend[order[k]].input;
+        st->input = in >= 0 ? &g->stages[pos[in]] : NULL;
+        if (st->input) {
+            struct sluice_stage *up = st->input;
+            up->outputs = sluice_xrealloc(up->outputs, (up->n_outputs + 1) * sizeof *up->outputs);
+            up->outputs[up->n_outputs++] = st;
+        }
+    }
+    /* Readers come after their input, so one backward sweep settles it. */
+    for (size_t k = n; k-- > 0;) {
+        struct sluice_stage *st = &g->stages[k];
+        st->feeds_sink = st->kind == SLUICE_STAGE_SINK;
+        for (size_t j = 0; j < st->n_outputs && !st->feeds_sink; j++)
+            st->feeds_sink = st->outputs[j]->feeds_sink;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (!g->stages[k].feeds_sink)
+            sluice_log(SLUICE_LOG_WARN, g->stages[k].name,
+                       "no sink reads this stage, directly or not, so it will not run");
+    free(order);
+    free(pos);
+    free(tmp);
+    free(pend);
+    return SLUICE_OK;
+}
+
+static int load_top(struct sluice_graph *g, struct sluice_error *err)
+{
+    const config_setting_t *root = config_root_setting(g->config);
+    const config_setting_t *runtime = NULL, *stages = NULL;
+    for (int i = 0; i < config_setting_length(root); i++) {
+        const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+        const char *key = config_setting_name(s);
+        int rc = SLUICE_OK;
+        if (strcmp(key, "name") == 0) rc = get_string(s, &g->name, err);
+        else if (strcmp(key, "runtime") == 0) runtime = s;
+        else if (strcmp(key, "stages") == 0) stages = s;
+        else rc = unknown_key(err, s, top_keys, N_ELEMS(top_keys), "top-level");
+        if (rc != SLUICE_OK) return rc;
+    }
+    if (!g->name) {
+        const char *base = strrchr(g->path, '/');
+        base = base ? base + 1 : g->path;
+        const char *dot = strrchr(base, '.');
+        g->owned_name = sluice_xstrndup(base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
+        g->name = g->owned_name;
+    }
+    int rc = load_runtime(g, runtime, err);
+    if (rc != SLUICE_OK) return rc;
+    g->registry = sluice_registry_new(g->runtime.plugin_path, g->runtime.n_plugin_path);
+    return load_stages(g, stages, err);
+}
+
+int sluice_graph_load(const char *path, const char *const *overrides, size_t n_overrides,
+                      struct sluice_graph **out, struct sluice_error *err)
+{
+    *out = NULL;
+    struct sluice_graph *g = sluice_xcalloc(1, sizeof *g);
+    g->owned_path = sluice_xstrdup(path);
+    g->path = g->owned_path;
+    g->config = sluice_xcalloc(1, sizeof *g->config);
+    int rc = sluice_config_read(g->config, path, err);
+    for (size_t i = 0; i < n_overrides && rc == SLUICE_OK; i++)
+        rc = sluice_config_override(g->config, overrides[i], err);
+    if (rc == SLUICE_OK) rc = load_top(g, err);
+    if (rc != SLUICE_OK) {
+        sluice_graph_free(g);
+        return rc;
+    }
+    *out = g;
+    return SLUICE_OK;
+}
+
+void sluice_graph_free(struct sluice_graph *g)
+{
+    if (!g) return;
+    /* Readers first, so no plugin outlives what it reads from. */
+    for (size_t k = g->n_stages; k-- > 0;) {
+        struct sluice_stage *st = &g->stages[k];
+        if (st->opened && st->plugin && st->plugin->close) st->plugin->close(st->state);
+        st->opened = false;
+        /* An aggregate stage's plan holds bound aggregators from the registry. */
+        sluice_agg_stage_free(st->agg);
+        st->agg = NULL;
+    }
+    /* Schemas a plugin declared may have release callbacks in its .so:
+     * release them before the registry unloads it. */
+    for (size_t k = 0; k < g->n_stages; k++) {
+        sluice_expr_free(g->stages[k].watermark.time); /* borrows the ctx's output schema */
+        sluice_ctx_free(&g->stages[k].ctx);
+        free(g->stages[k].conf);
+        free(g->stages[k].outputs);
+    }
+    for (size_t k = 0; g->projections && k < g->n_stages; k++) {
+        for (size_t i = 0; i < g->projections[k].n_paths; i++)
+            free((char *)g->projections[k].paths[i]);
+        free((void *)g->projections[k].paths);
+    }
+    free(g->projections);
+    sluice_options_storage_free(&g->storage);
+    sluice_registry_free(g->registry);
+    if (g->config) config_destroy(g->config);
+    free(g->config);
+    free(g->stages);
+    free(g->owned_plugin_path);
+    free(g->owned_name);
+    free(g->owned_path);
+    free(g);
+}

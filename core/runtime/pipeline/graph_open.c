@@ -1,0 +1,461 @@
+/* Opening a loaded pipeline: output-mode checks, each plugin's open() from
+ * the sources down, watermark columns, and projection pushdown. */
+#include "graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg_load.h"
+#include "agg_stage.h"
+#include "colpath.h"
+#include "config.h"
+#include "error.h"
+#include "expr.h"
+#include "host.h"
+#include "log.h"
+#include "mem.h"
+#include "schema.h"
+
+/* Spark's names for output modes, as its messages print them. */
+static const char *spark_mode_name(enum sluice_output_mode m)
+{
+    return m == SLUICE_MODE_COMPLETE ? "Complete" : m == SLUICE_MODE_UPDATE ? "Update" : "Append";
+}
+
+/* The aggregate stage nearest above `st`, or NULL; *more is set when
+ * another one is above that. */
+static const struct sluice_stage *aggregation_above(const struct sluice_stage *st,
+                                                    const struct sluice_stage **more)
+{
+    const struct sluice_stage *found = NULL;
+    *more = NULL;
+    for (const struct sluice_stage *s = st->input; s; s = s->input) {
+        if (s->kind != SLUICE_STAGE_AGGREGATE) continue;
+        if (found) {
+            *more = s;
+            break;
+        }
+        found = s;
+    }
+    return found;
+}
+
+/* A watermark on the aggregation's input or earlier: checked before the
+ * plugins open, so the common mistake fails fast; once schemas are known,
+ * check_event_time narrows it to Spark's rule. */
+static bool watermark_above(const struct sluice_stage *agg)
+{
+    for (const struct sluice_stage *s = agg->input; s; s = s->input)
+        if (s->has_watermark) return true;
+    return false;
+}
+
+/* The output mode of the sinks an aggregate stage feeds (they agree once
+ * check_output_modes passed); complete when none reads it. */
+static enum sluice_output_mode aggregation_mode(const struct sluice_graph *g, const struct sluice_stage *agg)
+{
+    for (size_t k = 0; k < g->n_stages; k++) {
+        const struct sluice_stage *st = &g->stages[k], *more;
+        if (st->kind == SLUICE_STAGE_SINK && aggregation_above(st, &more) == agg) return st->mode;
+    }
+    return SLUICE_MODE_COMPLETE;
+}
+
+/* Every output-mode rule in one place: Spark's UnsupportedOperationChecker
+ * in its order, with its wording so users can search for it, then the
+ * sink's own modes, then one mode per aggregation. */
+static int check_output_modes(const struct sluice_graph *g, struct sluice_error *err)
+{
+    /* Per aggregate stage: the first sink reading it. */
+    const struct sluice_stage **reader = sluice_xcalloc(g->n_stages, sizeof *reader);
+    int rc = SLUICE_OK;
+    for (size_t k = 0; k < g->n_stages && !rc; k++) {
+        const struct sluice_stage *st = &g->stages[k];
+        if (st->kind != SLUICE_STAGE_SINK) continue;
+        const config_setting_t *where = st->mode_setting ? st->mode_setting : st->setting;
+        const struct sluice_stage *more;
+        const struct sluice_stage *agg = aggregation_above(st, &more);
+        if (more) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, agg->setting,
+                                 "Multiple streaming aggregations are not supported with streaming "
+                                 "DataFrames/Datasets");
+            sluice_error_hint(err, "stage '%s' aggregates the output of aggregate stage '%s'", agg->name,
+                              more->name);
+            break;
+        }
+        if (st->mode == SLUICE_MODE_APPEND && agg && !watermark_above(agg)) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, where,
+                                 "Append output mode not supported when there are streaming aggregations on "
+                                 "streaming DataFrames/DataSets without watermark");
+            sluice_error_hint(err, "use output_mode = \"complete\" or \"update\" to see the running result of '%s'",
+                              agg->name);
+            break;
+        }
+        if (st->mode == SLUICE_MODE_COMPLETE && !agg) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, where,
+                                 "Complete output mode not supported when there are no streaming "
+                                 "aggregations on streaming DataFrames/Datasets");
+            break;
+        }
+        /* A sink that names no modes takes append, which every sink can serve. */
+        unsigned accepted = st->plugin->modes ? st->plugin->modes : SLUICE_MODE_APPEND;
+        /* Update without aggregation is allowed and acts as append, as in
+         * Spark, but only on a sink that accepts update: Spark's file sink
+         * refuses it whatever the query. */
+        if (!(accepted & st->mode)) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, where, "Data source %s does not support %s output mode",
+                                 st->plugin->name, spark_mode_name(st->mode));
+            break;
+        }
+        if (!agg) continue;
+        /* Spark runs each sink as its own query with its own state; here
+         * sinks share the aggregate stage's state, and what it keeps (and
+         * later evicts) depends on the mode. */
+        const struct sluice_stage **first = &reader[agg - g->stages];
+        if (*first && (*first)->mode != st->mode) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, where,
+                                 "sinks '%s' (%s) and '%s' (%s) read aggregate stage '%s' in different output modes",
+                                 (*first)->name, spark_mode_name((*first)->mode), st->name,
+                                 spark_mode_name(st->mode), agg->name);
+            sluice_error_hint(err, "give each output mode its own aggregate stage");
+            break;
+        }
+        if (!*first) *first = st;
+    }
+    free((void *)reader);
+    return rc;
+}
+
+/* An error from a plugin or the host carries no config location: give it the stage's. */
+static int stage_error(const struct sluice_stage *st, const config_setting_t *where, int rc,
+                       struct sluice_error *e, struct sluice_error *err)
+{
+    if (!e->message[0])
+        snprintf(e->message, sizeof e->message, "%s plugin '%s' failed with status %d",
+                 sluice_kind_name(st->plugin->kind), st->plugin->name, rc);
+    /* A plugin names the option its error is about in e->key: point at it. */
+    if (!where && e->key[0]) where = config_setting_get_member(st->setting, e->key);
+    sluice_config_error_locate(e, rc, where ? where : st->setting);
+    sluice_error_stage(e, st->name);
+    if (err) *err = *e;
+    return rc;
+}
+
+static int check_watermark(const struct sluice_stage *st, struct sluice_error *err)
+{
+    const config_setting_t *col_setting = config_setting_get_member(st->watermark.setting, "column");
+    struct sluice_col col;
+    struct sluice_error e = { 0 };
+    int rc = sluice_col_resolve(&st->ctx.output_schema, st->watermark.column, &col, &e);
+    if (rc != SLUICE_OK) return stage_error(st, col_setting, rc, &e, err);
+    if (col.type != SLUICE_TYPE_TIMESTAMP)
+        return sluice_error_at(err, SLUICE_ECONFIG, col_setting,
+                               "Event time must be defined on a window or a timestamp, but %s is "
+                               "of type %s", st->watermark.column, sluice_type_name(col.type));
+    /* The engine reads event times through a compiled column, a batch at
+     * a time, on whatever thread runs the stage. */
+    struct sluice_watermark *w = (struct sluice_watermark *)&st->watermark;
+    rc = sluice_expr_compile(&st->ctx.output_schema, st->watermark.column, &w->time, &e);
+    if (rc != SLUICE_OK) return stage_error(st, col_setting, rc, &e, err);
+    sluice_watermark_tracker_init(&w->tracker, st->watermark.delay_us);
+    return SLUICE_OK;
+}
+
+/* ---- event time ---------------------------------------------------------- */
+
+/* The projection-form path of stage st's watermark column. */
+static void watermark_path(const struct sluice_stage *st, struct sluice_buf *out)
+{
+    struct sluice_col col;
+    if (sluice_col_resolve(&st->ctx.output_schema, st->watermark.column, &col, NULL) == SLUICE_OK)
+        sluice_col_projection_path(&st->ctx.output_schema, &col, out);
+}
+
+static bool map_through(const struct sluice_stage *st, const char *path, struct sluice_buf *out);
+
+/* True when `path`, a column of agg's input, is a watermarked column: the
+ * very column some stage above declared its watermark on, passed down
+ * unchanged (Spark's watermark metadata travels with an attribute the
+ * same way, and is lost once an expression computes a new column). */
+static bool is_watermarked(const struct sluice_stage *agg, const char *path)
+{
+    struct sluice_buf cur = { 0 }, next = { 0 }, wm = { 0 };
+    sluice_buf_puts(&cur, path);
+    bool found = false;
+    for (const struct sluice_stage *s = agg->input; s && !found; s = s->input) {
+        if (s->has_watermark) {
+            sluice_buf_clear(&wm);
+            watermark_path(s, &wm);
+            found = wm.data && strcmp(wm.data, cur.data) == 0;
+        }
+        if (found || !s->input) break;
+        sluice_buf_clear(&next);
+        if (!map_through(s, cur.data, &next)) break;
+        struct sluice_buf t = cur;
+        cur = next;
+        next = t;
+    }
+    sluice_buf_free(&cur);
+    sluice_buf_free(&next);
+    sluice_buf_free(&wm);
+    return found;
+}
+
+/* Spark's rules for event time, once every schema is known: in append
+ * mode the aggregation must group by a watermarked column (its window or
+ * the column itself), else no group would ever be final; in append and
+ * update modes that key is what the watermark closes. Also gives the
+ * stage the trackers of every watermark above it. */
+static int check_event_time(struct sluice_stage *st, struct sluice_error *err)
+{
+    struct sluice_agg_stage *a = st->agg;
+    a->event_key = -1;
+    free(a->trackers);
+    a->trackers = NULL;
+    a->n_trackers = 0;
+    for (struct sluice_stage *s = st->input; s; s = s->input) {
+        if (!s->has_watermark) continue;
+        a->trackers = sluice_xrealloc(a->trackers, (a->n_trackers + 1) * sizeof *a->trackers);
+        a->trackers[a->n_trackers++] = &s->watermark.tracker;
+    }
+    const struct sluice_agg_plan *p = a->plan;
+    for (size_t k = 0; k < p->n_keys && a->event_key < 0 && a->mode != SLUICE_MODE_COMPLETE; k++) {
+        bool timed = (k == 0 && p->windowed) || sluice_type_of(sluice_expr_result(p->keys[k])) == SLUICE_TYPE_TIMESTAMP;
+        if (timed && p->key_paths[k] && is_watermarked(st, p->key_paths[k])) a->event_key = (int32_t)k;
+    }
+    if (a->mode != SLUICE_MODE_APPEND || a->event_key >= 0) return SLUICE_OK;
+    /* The first sink in append mode takes the blame, as check_output_modes does. */
+    const struct sluice_stage *sink = NULL;
+    for (size_t i = 0; !sink && i < st->n_outputs; i++) {
+        const struct sluice_stage *o = st->outputs[i];
+        while (o && o->kind != SLUICE_STAGE_SINK) o = o->n_outputs ? o->outputs[0] : NULL;
+        sink = o;
+    }
+    const config_setting_t *where = sink ? (sink->mode_setting ? sink->mode_setting : sink->setting) : st->setting;
+    int rc = sluice_error_at(err, SLUICE_ECONFIG, where,
+                             "Append output mode not supported when there are streaming aggregations on "
+                             "streaming DataFrames/DataSets without watermark");
+    const struct sluice_stage *wm = NULL;
+    for (const struct sluice_stage *s = st->input; s && !wm; s = s->input)
+        if (s->has_watermark) wm = s;
+    sluice_error_hint(err, "'%s' must group by a window on %s, the column stage '%s' declares its watermark on, "
+                      "or by that column itself", st->name, wm ? wm->watermark.column : "?", wm ? wm->name : "?");
+    return rc;
+}
+
+static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
+{
+    st->ctx.stage = st;
+    st->ctx.host = sluice_host();
+    st->ctx.input_schema = st->input ? &st->input->ctx.output_schema : NULL;
+    if (st->kind == SLUICE_STAGE_AGGREGATE) {
+        int rc = sluice_agg_load_open(st, g->registry, g->runtime.shuffle_partitions,
+                                       aggregation_mode(g, st), err);
+        if (rc == SLUICE_OK && st->has_watermark) rc = check_watermark(st, err);
+        return rc;
+    }
+    struct sluice_error e = { 0 };
+    int rc = st->plugin->open(st->ctx.host, st->conf, &st->ctx, &st->state, &e);
+    if (rc != SLUICE_OK) return stage_error(st, NULL, rc, &e, err);
+    st->opened = true;
+    if (st->kind != SLUICE_STAGE_SINK && !st->ctx.output_schema.release)
+        return sluice_error_at(err, SLUICE_EPLUGIN, st->setting,
+                               "%s plugin '%s' (%s) declared no output schema in open()",
+                               sluice_kind_name(st->plugin->kind), st->plugin->name, st->plugin_file);
+    if (st->has_watermark) return check_watermark(st, err);
+    return SLUICE_OK;
+}
+
+/* ---- projections --------------------------------------------------------- */
+
+struct pathset {
+    bool all;
+    char **paths;
+    size_t n;
+};
+
+static void pathset_add(struct pathset *s, const char *path, size_t len)
+{
+    if (s->all) return;
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->paths[i]) == len && memcmp(s->paths[i], path, len) == 0) return;
+    s->paths = sluice_xrealloc(s->paths, (s->n + 1) * sizeof *s->paths);
+    s->paths[s->n++] = sluice_xstrndup(path, len);
+}
+
+static void pathset_set_all(struct pathset *s)
+{
+    for (size_t i = 0; i < s->n; i++) free(s->paths[i]);
+    free(s->paths);
+    *s = (struct pathset){ .all = true };
+}
+
+/* Projection-form name: back-quoted (with ` doubled) unless a plain word,
+ * as core/colpath.h writes them. */
+static void append_segment(struct sluice_buf *b, const char *name)
+{
+    bool plain = name[0] != '\0';
+    for (const char *p = name; *p && plain; p++)
+        plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                *p == '_';
+    if (plain) {
+        sluice_buf_puts(b, name);
+        return;
+    }
+    sluice_buf_putc(b, '`');
+    for (const char *p = name; *p; p++) {
+        if (*p == '`') sluice_buf_putc(b, '`');
+        sluice_buf_putc(b, *p);
+    }
+    sluice_buf_putc(b, '`');
+}
+
+/* The first segment of a projection path, unquoted, into `name`; *rest is
+ * what follows it ("" or ".lang..."). False on a malformed path. */
+static bool split_top(const char *path, struct sluice_buf *name, const char **rest)
+{
+    const char *p = path;
+    if (*p == '`') {
+        for (p++;; p++) {
+            if (!*p) return false;
+            if (*p == '`' && p[1] != '`') break;
+            if (*p == '`') p++;
+            sluice_buf_putc(name, *p);
+        }
+        p++;
+    } else {
+        while (*p && *p != '.') sluice_buf_putc(name, *p++);
+    }
+    if (*p && *p != '.') return false;
+    if (!name->data) sluice_buf_puts(name, "");
+    *rest = p;
+    return true;
+}
+
+/* Output path `path` of `st`, as a path of its input when that top-level
+ * column is passed through unchanged; false when the stage computes it. */
+static bool map_through(const struct sluice_stage *st, const char *path, struct sluice_buf *out)
+{
+    struct sluice_buf name = { 0 };
+    const char *rest;
+    bool ok = split_top(path, &name, &rest);
+    int64_t j = ok ? sluice_schema_child_index(&st->ctx.output_schema, name.data) : -1;
+    sluice_buf_free(&name);
+    if (j < 0 || (size_t)j >= st->ctx.n_pass_from) return false;
+    int64_t in = st->ctx.pass_from[j];
+    if (in < 0 || in >= st->ctx.input_schema->n_children) return false;
+    append_segment(out, st->ctx.input_schema->children[in]->name);
+    sluice_buf_puts(out, rest);
+    return true;
+}
+
+/* What stage `st` needs from its input, given what is needed of its output. */
+static void needed_input(const struct sluice_stage *st, const struct pathset *out_needed,
+                         struct pathset *in)
+{
+    if (st->ctx.use_all) {
+        pathset_set_all(in);
+        return;
+    }
+    for (size_t i = 0; i < st->ctx.n_used; i++) pathset_add(in, st->ctx.used[i], strlen(st->ctx.used[i]));
+    if (st->kind == SLUICE_STAGE_SINK || !st->ctx.output_schema.release) return;
+    const struct ArrowSchema *os = &st->ctx.output_schema;
+    struct sluice_buf b = { 0 };
+    if (out_needed->all) {
+        for (int64_t j = 0; j < os->n_children; j++) {
+            sluice_buf_clear(&b);
+            struct sluice_buf name = { 0 };
+            append_segment(&name, os->children[j]->name);
+            if (map_through(st, name.data, &b)) pathset_add(in, b.data, b.len);
+            sluice_buf_free(&name);
+        }
+    } else {
+        for (size_t i = 0; i < out_needed->n; i++) {
+            sluice_buf_clear(&b);
+            if (map_through(st, out_needed->paths[i], &b)) pathset_add(in, b.data, b.len);
+        }
+    }
+    sluice_buf_free(&b);
+}
+
+/* `q` covers `p` when q is p or a segment-wise prefix of it (`data` covers `data.lang`). */
+static bool covers(const char *q, const char *p)
+{
+    size_t n = strlen(q);
+    return strncmp(q, p, n) == 0 && (p[n] == '\0' || p[n] == '.');
+}
+
+/* Move `s` into a projection: duplicates and paths under a shorter one dropped. */
+static void finish_projection(struct pathset *s, struct sluice_projection *out)
+{
+    char **kept = sluice_xcalloc(s->n ? s->n : 1, sizeof *kept);
+    bool *drop = sluice_xcalloc(s->n ? s->n : 1, sizeof *drop);
+    size_t n = 0;
+    /* No duplicates here (pathset_add dropped them), so j != i is shorter. */
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t j = 0; j < s->n && !drop[i]; j++) drop[i] = j != i && covers(s->paths[j], s->paths[i]);
+    for (size_t i = 0; i < s->n; i++) {
+        if (drop[i])
+            free(s->paths[i]);
+        else
+            kept[n++] = s->paths[i];
+    }
+    free(drop);
+    free(s->paths);
+    out->all = s->all;
+    out->n_paths = n;
+    out->paths = (const char *const *)kept;
+    *s = (struct pathset){ 0 };
+}
+
+static void compute_projections(struct sluice_graph *g)
+{
+    size_t n = g->n_stages;
+    struct pathset *need = sluice_xcalloc(n, sizeof *need); /* per stage: of its output */
+    g->projections = sluice_xcalloc(n, sizeof *g->projections);
+    /* Readers come after their input in g->stages: walk backwards. */
+    for (size_t k = n; k-- > 0;) {
+        struct sluice_stage *st = &g->stages[k];
+        if (!st->feeds_sink) continue; /* never runs: asks nothing of its input */
+        if (st->has_watermark) {
+            /* The core reads the event-time column to advance the watermark
+             * (check_watermark resolved it already). */
+            struct sluice_col col;
+            if (sluice_col_resolve(&st->ctx.output_schema, st->watermark.column, &col, NULL) == SLUICE_OK) {
+                struct sluice_buf b = { 0 };
+                sluice_col_projection_path(&st->ctx.output_schema, &col, &b);
+                if (b.data) pathset_add(&need[k], b.data, b.len);
+                sluice_buf_free(&b);
+            }
+        }
+        if (st->input) needed_input(st, &need[k], &need[st->input - g->stages]);
+    }
+    for (size_t k = 0; k < n; k++) finish_projection(&need[k], &g->projections[k]);
+    free(need);
+}
+
+int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
+{
+    if (g->opened) return SLUICE_OK;
+    int rc = check_output_modes(g, err);
+    for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) rc = open_stage(g, &g->stages[k], err);
+    for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++)
+        if (g->stages[k].kind == SLUICE_STAGE_AGGREGATE && g->stages[k].agg) rc = check_event_time(&g->stages[k], err);
+    if (rc == SLUICE_OK) compute_projections(g);
+    for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) {
+        struct sluice_stage *st = &g->stages[k];
+        if (st->kind != SLUICE_STAGE_SOURCE) continue;
+        struct sluice_error e = { 0 };
+        rc = st->plugin->prepare(st->state, &g->projections[k], &e);
+        if (rc != SLUICE_OK) rc = stage_error(st, NULL, rc, &e, err);
+    }
+    if (rc == SLUICE_OK) g->opened = true;
+    return rc;
+}
+
+const struct sluice_projection *sluice_graph_projection(const struct sluice_graph *g,
+                                                        const struct sluice_stage *stage)
+{
+    if (!g->projections || stage < g->stages || stage >= g->stages + g->n_stages) return NULL;
+    return &g->projections[stage - g->stages];
+}

@@ -1,0 +1,57 @@
+/* core/runtime/pipeline/options.h — a stage's settings checked against its
+ * plugin's option table and written into the plugin's conf struct.
+ *
+ * The core, not the plugin, reads the config: unknown keys (with "did you
+ * mean"), missing required options, wrong types, bad enum values, bad
+ * durations and bad schemas are all reported here (SLUICE_ECONFIG), naming
+ * file, line, stage and key. A bad default in a plugin's own table is
+ * SLUICE_EPLUGIN.
+ *
+ * How each type is read from a setting:
+ *   STRING, EXPR  a string
+ *   LONG          an integer (int or int64)
+ *   DOUBLE        an integer or a float
+ *   BOOL          true/false
+ *   DURATION      a string such as "10 seconds" or "500ms" (core/duration.h)
+ *   ENUM          a string, one of the option's `choices`
+ *   SCHEMA        a string: Spark StructType JSON, DDL, or "@path". A relative
+ *                 @path is read from the current directory, as Spark reads
+ *                 paths; when no such file exists there it is read relative
+ *                 to the config file's directory, so a config can sit beside
+ *                 its schemas and still run from anywhere.
+ *   STRING_LIST   a list (...) or array [...] of strings
+ * A string is also accepted for LONG, DOUBLE and BOOL and converted ("5",
+ * "0.5", "true"), since that is what `--set key=value` stores for keys the
+ * config did not have. Defaults in the table are strings converted the same
+ * way; a STRING_LIST default is comma-separated ("a,b"; "" is empty). */
+#ifndef SLUICE_CORE_OPTIONS_H
+#define SLUICE_CORE_OPTIONS_H
+
+#include <sluice/buf.h>
+#include <sluice/plugin.h>
+
+struct config_setting_t;
+
+/* What option values own beyond the config itself (parsed schemas, string
+ * lists); freed with sluice_options_storage_free. Start it zeroed; one
+ * storage may collect the values of many stages. */
+struct sluice_options_storage {
+    void **blocks;
+    size_t n_blocks;
+    struct ArrowSchema **schemas;
+    size_t n_schemas;
+};
+
+/* Fill `conf` (zeroed, conf_size bytes) from the settings of `stage`,
+ * ignoring the keys in `core_keys` (NULL-terminated: name, input, sink, ...)
+ * which the graph handles; they are still offered as "did you mean"
+ * candidates. Strings point into the config (which must outlive conf) or into
+ * the plugin's table (defaults); schemas and lists live in `storage`, which
+ * must outlive conf. On error, what was already added to storage stays there
+ * (freed with it). */
+int sluice_options_apply(const struct sluice_plugin *plugin, const struct config_setting_t *stage,
+                         const char *const *core_keys, void *conf,
+                         struct sluice_options_storage *storage, struct sluice_error *err);
+void sluice_options_storage_free(struct sluice_options_storage *storage);
+
+#endif

@@ -1,0 +1,149 @@
+/* The host table: the core's functions as plugins see them. Most entries
+ * are the modules' own functions; the thin wrappers here exist where the
+ * module's function is inline, variadic, or takes core-only types. */
+#include "host.h"
+
+#include <stdarg.h>
+
+#include "batch.h"
+#include "builder.h"
+#include "checkpoint_source.h"
+#include "colpath.h"
+#include "decode.h"
+#include "error.h"
+#include "expr.h"
+#include "log.h"
+#include "render.h"
+#include "schema.h"
+#include "show.h"
+#include "stage.h"
+#include "tables.h"
+#include "take.h"
+#include "timefmt.h"
+
+#include <sluice/plugin.h>
+
+static void host_log(const struct sluice_ctx *ctx, enum sluice_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sluice_logv(level, ctx ? sluice_ctx_stage_name(ctx) : NULL, fmt, ap);
+    va_end(ap);
+}
+
+static int host_error(struct sluice_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sluice_error_setv(err, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static void host_error_hint(struct sluice_error *err, const char *fmt, ...)
+{
+    if (!err) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->hint, sizeof err->hint, fmt, ap);
+    va_end(ap);
+}
+
+static struct sluice_builder *host_builder_child(struct sluice_builder *b, int64_t i)
+{
+    return &b->children[i];
+}
+
+static void host_append_bool(struct sluice_builder *b, bool v) { sluice_builder_append_bool(b, v); }
+static void host_append_long(struct sluice_builder *b, int64_t v) { sluice_builder_append_long(b, v); }
+static void host_append_double(struct sluice_builder *b, double v) { sluice_builder_append_double(b, v); }
+static void host_append_timestamp(struct sluice_builder *b, int64_t v) { sluice_builder_append_timestamp(b, v); }
+static int64_t host_builder_rows(const struct sluice_builder *b) { return b->length; }
+
+static int host_parse_timestamp(const char *s, size_t n, int64_t *us)
+{
+    return sluice_time_parse(s, n, us) == 0 ? SLUICE_OK : SLUICE_EDATA;
+}
+
+static int host_table_open(struct sluice_ctx *ctx, const char *name, struct sluice_table **out,
+                           struct sluice_error *err)
+{
+    return sluice_tables_open(sluice_tables_global(), name, sluice_ctx_input_schema(ctx), out, err);
+}
+
+static const struct sluice_host host = {
+    .abi_version = SLUICE_ABI_VERSION,
+    .size = sizeof(struct sluice_host),
+
+    .log = host_log,
+    .error = host_error,
+    .error_hint = host_error_hint,
+
+    .stage_name = sluice_ctx_stage_name,
+    .input_schema = sluice_ctx_input_schema,
+    .set_output_schema = sluice_ctx_set_output_schema,
+    .output_schema = sluice_ctx_output_schema,
+    .use_column = sluice_ctx_use_column,
+    .use_all_columns = sluice_ctx_use_all_columns,
+    .pass_column = sluice_ctx_pass_column,
+    .count_malformed = sluice_ctx_count_malformed,
+
+    .col_resolve = sluice_col_resolve,
+    .schema_parse = sluice_schema_parse,
+    .schema_copy = sluice_schema_copy,
+    .schema_init = sluice_schema_init,
+
+    .builder_new = sluice_builder_new,
+    .builder_child = host_builder_child,
+    .append_null = sluice_builder_append_null,
+    .append_bool = host_append_bool,
+    .append_long = host_append_long,
+    .append_double = host_append_double,
+    .append_string = sluice_builder_append_string,
+    .append_timestamp = host_append_timestamp,
+    .append_struct = sluice_builder_append_struct,
+    .begin_list = sluice_builder_begin_list,
+    .end_list = sluice_builder_end_list,
+    .append_from = sluice_builder_append_from,
+    .builder_rows = host_builder_rows,
+    .builder_finish = sluice_builder_finish,
+    .builder_free = sluice_builder_free,
+    .batch_assemble = sluice_batch_assemble,
+
+    .decoder_new = sluice_decoder_new,
+    .decode = sluice_decode,
+    .decoder_free = sluice_decoder_free,
+
+    .now_us = sluice_now_us,
+    .monotonic_us = sluice_monotonic_us,
+    .parse_timestamp = host_parse_timestamp,
+    .format_timestamp = sluice_time_format_iso,
+
+    .render_row_json = sluice_render_row_json,
+    .render_cell_text = sluice_render_cell_text,
+
+    .expr_compile = sluice_expr_compile,
+    .expr_result = sluice_expr_result,
+    .expr_input_column = sluice_expr_input_column,
+    .expr_columns = sluice_expr_columns,
+    .expr_eval = sluice_expr_eval,
+    .expr_free = sluice_expr_free,
+    .array_take = sluice_array_take,
+
+    .table_open = host_table_open,
+    .table_begin = sluice_table_begin,
+    .table_add = sluice_table_add,
+    .table_commit = sluice_table_commit,
+    .table_close = sluice_table_close,
+
+    .meta_enabled = sluice_checkpoint_meta_enabled,
+    .meta_put = sluice_checkpoint_meta_put,
+    .meta_scan = sluice_checkpoint_meta_scan,
+    .meta_trim = sluice_checkpoint_meta_trim,
+    .render_show = sluice_show_format_batches,
+};
+
+const struct sluice_host *sluice_host(void)
+{
+    return &host;
+}

@@ -1,0 +1,39 @@
+/* core/runtime/state/checkpoint_source.h — what a source keeps in the checkpoint: the
+ * host's meta_* functions (sluice/host.h).
+ *
+ * A source's offsets are opaque to the core, and some mean something only
+ * with state of the source's own: the file source's {"logOffset":N} is
+ * "the first N files of its log", and after a restart the log must list
+ * the same files in the same order. The source stores such state as
+ * numbered entries under the checkpoint's sources/<stage>/<key>, each an
+ * atomic, durable, checksummed file (checkpoint_file.h, kind
+ * "source-meta"). It stores an entry before returning an offset that
+ * needs it, so offsets/N never names what a crash could lose.
+ *
+ * The checkpoint attaches a source stage to its directory when it opens
+ * and detaches it when it closes; functions called for a stage that is
+ * not attached (no runtime.checkpoint, `sluice check`) keep nothing.
+ * Threads: any; the attachments are behind a lock. */
+#ifndef SLUICE_CORE_CHECKPOINT_SOURCE_H
+#define SLUICE_CORE_CHECKPOINT_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sluice/host.h>
+
+struct sluice_stage;
+
+/* `dir` is copied. Attaching a stage again replaces its directory. */
+void sluice_checkpoint_source_attach(const struct sluice_stage *stage, const char *dir);
+void sluice_checkpoint_source_detach(const struct sluice_stage *stage);
+
+/* The host functions, as sluice/host.h describes them. */
+bool sluice_checkpoint_meta_enabled(const struct sluice_ctx *ctx);
+int sluice_checkpoint_meta_put(struct sluice_ctx *ctx, int64_t key, const void *data, size_t len,
+                               struct sluice_error *err);
+int sluice_checkpoint_meta_scan(struct sluice_ctx *ctx, sluice_meta_fn fn, void *arg, struct sluice_error *err);
+int sluice_checkpoint_meta_trim(struct sluice_ctx *ctx, int64_t below, struct sluice_error *err);
+
+#endif

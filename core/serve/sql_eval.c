@@ -1,0 +1,530 @@
+/* Evaluating a parsed SQL statement over a table's batches. See sql.h.
+ *
+ * The plan, in Spark's order: WHERE filters each batch; an aggregating
+ * statement (GROUP BY, DISTINCT, or an aggregate call in SELECT or HAVING)
+ * folds the rows into the groups of an aggregation plan (agg_plan.h) whose
+ * keys are the GROUP BY expressions and whose aggregates are every call
+ * found, named internally __k0.. and __a0..; SELECT, HAVING and ORDER BY
+ * are then rewritten over those columns (`count(1) * 2` becomes
+ * `__a0 * 2`) and compiled by the expression compiler like any expression;
+ * HAVING filters the groups; SELECT projects; ORDER BY sorts a permutation
+ * (sql_sort.c) and LIMIT cuts it. Positions in every error are mapped back
+ * through the rewriting to characters of the statement. */
+#include "sql_priv.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agg_stage.h"
+#include "batch.h"
+#include "builder.h"
+#include "colpath.h"
+#include "error.h"
+#include "expr.h"
+#include "mem.h"
+#include "schema.h"
+#include "sql_sort.h"
+#include "take.h"
+
+/* ---- batches -------------------------------------------------------------------- */
+
+/* A batch we may or may not own: a borrowed one is never released. */
+struct held {
+    struct sluice_batch own;              /* when borrowed is NULL */
+    const struct sluice_batch *borrowed;
+};
+
+static const struct sluice_batch *held_get(const struct held *h)
+{
+    return h->borrowed ? h->borrowed : &h->own;
+}
+
+static void held_release(struct held *h)
+{
+    sluice_batch_release(&h->own);
+    h->borrowed = NULL;
+}
+
+/* *out = rows `idx[0..n)` of `in`, every column taken (deep). */
+static void take_rows(const struct sluice_batch *in, const int64_t *idx, int64_t n, struct sluice_batch *out)
+{
+    int64_t cols = in->schema->n_children;
+    struct ArrowArray *c = sluice_xcalloc((size_t)cols + 1, sizeof *c);
+    for (int64_t k = 0; k < cols; k++)
+        sluice_array_take(in->schema->children[k], in->array.children[k], idx, n, &c[k]);
+    sluice_batch_assemble(out, in->schema, n, c, cols);
+    free(c);
+}
+
+/* Rows of `in` where `cond` (compiled against in's schema) is true: `in`
+ * itself, borrowed, when every row passes. */
+static int filter(const struct sluice_expr *cond, const struct sluice_batch *in, struct held *out,
+                  struct sluice_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct ArrowArray mask = { 0 };
+    int rc = sluice_expr_eval(cond, in, &mask, err);
+    if (rc) return rc;
+    int64_t n = sluice_batch_rows(in), k = 0;
+    int64_t *idx = sluice_xmalloc(((size_t)n + 1) * sizeof *idx);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t p = mask.offset + i;
+        if (sluice_array_valid(&mask, p) && sluice_bit_get(mask.buffers[1], p)) idx[k++] = i;
+    }
+    mask.release(&mask);
+    if (k == n)
+        out->borrowed = in;
+    else
+        take_rows(in, idx, k, &out->own);
+    free(idx);
+    return SLUICE_OK;
+}
+
+/* The rows of parts[0..n) as one batch of `schema`: the one part itself
+ * (moved), or a copy. The parts are released. */
+static void concat(const struct ArrowSchema *schema, struct held *parts, size_t n, struct held *out)
+{
+    memset(out, 0, sizeof *out);
+    if (n == 1) {
+        *out = parts[0];
+        memset(&parts[0], 0, sizeof parts[0]);
+        return;
+    }
+    struct sluice_builder *b = sluice_builder_new(schema);
+    for (size_t i = 0; i < n; i++) {
+        const struct sluice_batch *p = held_get(&parts[i]);
+        int64_t rows = sluice_batch_rows(p);
+        for (int64_t r = 0; r < rows; r++) {
+            sluice_builder_append_struct(b);
+            for (int64_t c = 0; c < schema->n_children; c++) {
+                const struct ArrowArray *col = p->array.children[c];
+                sluice_builder_append_from(&b->children[c], col, col->offset + r);
+            }
+        }
+        held_release(&parts[i]);
+    }
+    sluice_builder_finish(b, &out->own);
+    out->own.schema = schema;
+    sluice_builder_free(b);
+}
+
+static int check_condition(const struct sluice_sql_ctx *ev, const struct sluice_expr *e, const struct sluice_sql_text *rw,
+                           const char *clause)
+{
+    enum sluice_type t = sluice_type_of(sluice_expr_result(e));
+    if (t == SLUICE_TYPE_BOOLEAN) return SLUICE_OK;
+    return sluice_sql_fail(ev->q, ev->err, rw->origin, "%s needs a boolean condition, got %s at character %d",
+                           clause, sluice_type_name(t), sluice_sql_char_pos(ev->q, rw->origin));
+}
+
+/* ---- the statement ------------------------------------------------------------------ */
+
+struct run {
+    struct sluice_sql_ctx ev;
+    struct sluice_expr *where;
+    struct sluice_sql_text *item_rw;   /* aggregating: each select item over the groups */
+    struct sluice_sql_text having_rw;
+    struct sluice_sql_text *order_rw;  /* aggregating: each ORDER BY item over the groups */
+    struct sluice_agg_plan *plan;
+    struct sluice_agg_groups *groups;
+    struct held base;            /* what SELECT reads: filtered rows, or groups */
+    const struct ArrowSchema *base_schema;
+    struct sluice_expr **cols;
+    size_t n_cols;
+    struct sluice_batch projected;
+    struct sluice_sql_result *res;
+};
+
+static void run_free(struct run *r)
+{
+    const struct sluice_sql *q = r->ev.q;
+    for (size_t i = 0; r->item_rw && i < q->n_items; i++) sluice_sql_rw_free(&r->item_rw[i]);
+    free(r->item_rw);
+    sluice_sql_rw_free(&r->having_rw);
+    for (size_t i = 0; r->order_rw && i < q->n_order; i++) sluice_sql_rw_free(&r->order_rw[i]);
+    free(r->order_rw);
+    sluice_expr_free(r->where);
+    for (size_t i = 0; i < r->n_cols; i++) sluice_expr_free(r->cols[i]);
+    free(r->cols);
+    sluice_batch_release(&r->projected);
+    held_release(&r->base);
+    sluice_agg_groups_free(r->groups);
+    sluice_agg_plan_free(r->plan);
+    sluice_sql_result_free(r->res);
+    sluice_sql_ctx_free(&r->ev);
+}
+
+static bool single_number(const struct sluice_sql *q, struct sql_range g, int64_t *v)
+{
+    if (g.end - g.first != 1 || q->toks[g.first].kind != SQL_NUMBER) return false;
+    const struct sql_tok *t = &q->toks[g.first];
+    int64_t n = 0;
+    for (size_t k = 0; k < t->len; k++) {
+        char c = q->text[t->off + k];
+        if (c < '0' || c > '9' || n > 1000000) return false;
+        n = n * 10 + (c - '0');
+    }
+    *v = n;
+    return true;
+}
+
+/* GROUP BY entries (or DISTINCT's items) as key ranges: expressions,
+ * 1-based positions in the select list, or select-list aliases (when no
+ * column has the name), as Spark's groupByOrdinal and groupByAliases allow. */
+static int resolve_keys(struct run *r)
+{
+    struct sluice_sql_ctx *ev = &r->ev;
+    const struct sluice_sql *q = ev->q;
+    size_t n = q->distinct ? q->n_items : q->n_group;
+    ev->keys = sluice_xcalloc(n + 1, sizeof *ev->keys);
+    ev->key_names = sluice_xcalloc(n + 1, sizeof *ev->key_names);
+    for (size_t i = 0; i < n; i++) {
+        struct sql_range g;
+        if (q->distinct) {
+            if (q->items[i].star)
+                return sluice_sql_fail(q, ev->err, q->toks[q->items[i].expr.first].off,
+                                       "SELECT DISTINCT * is not supported at character %d: name the columns",
+                                       sluice_sql_char_pos(q, q->toks[q->items[i].expr.first].off));
+            g = q->items[i].expr;
+        } else {
+            g = q->group[i];
+            int64_t pos;
+            size_t at = q->toks[g.first].off;
+            if (single_number(q, g, &pos)) {
+                if (pos < 1 || (size_t)pos > q->n_items || q->items[pos - 1].star)
+                    return sluice_sql_fail(q, ev->err, at, "GROUP BY position %lld is not an expression of the "
+                                           "select list (1 to %zu) at character %d", (long long)pos, q->n_items,
+                                           sluice_sql_char_pos(q, at));
+                g = q->items[pos - 1].expr;
+            } else if (g.end - g.first == 1 && q->toks[g.first].kind != SQL_NUMBER) {
+                char *word = sluice_xstrndup(q->text + at + (q->toks[g.first].kind == SQL_QUOTED),
+                                             q->toks[g.first].len - 2 * (q->toks[g.first].kind == SQL_QUOTED));
+                struct sluice_col col;
+                struct sluice_error probe = { 0 };
+                if (sluice_col_resolve(ev->input, word, &col, &probe) != SLUICE_OK)
+                    for (size_t k = 0; k < q->n_items; k++)
+                        if (q->items[k].alias && strcasecmp(q->items[k].alias, word) == 0) g = q->items[k].expr;
+                free(word);
+            }
+        }
+        if (sluice_sql_has_agg(ev, g))
+            return sluice_sql_fail(q, ev->err, q->toks[g.first].off,
+                                   "aggregate functions are not allowed in GROUP BY at character %d",
+                                   sluice_sql_char_pos(q, q->toks[g.first].off));
+        struct sluice_sql_text rw;
+        sluice_sql_rw_plain(q, g, &rw);
+        struct sluice_expr *e;
+        int rc = sluice_sql_compile(ev, ev->input, &rw, false, &e);
+        sluice_sql_rw_free(&rw);
+        if (rc) return rc;
+        ev->key_names[i] = sluice_xstrdup(sluice_expr_result(e)->name);
+        sluice_expr_free(e);
+        ev->keys[i] = g;
+        ev->n_keys++;
+    }
+    return SLUICE_OK;
+}
+
+/* Compile the aggregation: keys, every aggregate call of SELECT, HAVING
+ * and ORDER BY, then fold every batch (filtered by WHERE) into groups. */
+static int aggregate(struct run *r, const struct sluice_batch *const *batches, size_t n)
+{
+    struct sluice_sql_ctx *ev = &r->ev;
+    const struct sluice_sql *q = ev->q;
+    bool calls = false;
+    for (size_t i = 0; i < q->n_items; i++) calls |= !q->items[i].star && sluice_sql_has_agg(ev, q->items[i].expr);
+    if (q->distinct && (q->n_group || calls))
+        return sluice_sql_fail(q, ev->err, q->toks[1].off,
+                               "SELECT DISTINCT with GROUP BY or aggregates is not supported at character %d",
+                               sluice_sql_char_pos(q, q->toks[1].off));
+    int rc = resolve_keys(r);
+    r->item_rw = sluice_xcalloc(q->n_items, sizeof *r->item_rw);
+    for (size_t i = 0; i < q->n_items && !rc; i++) {
+        if (q->items[i].star)
+            return sluice_sql_fail(q, ev->err, q->toks[q->items[i].expr.first].off,
+                                   "SELECT * cannot be used with GROUP BY or aggregates at character %d",
+                                   sluice_sql_char_pos(q, q->toks[q->items[i].expr.first].off));
+        rc = sluice_sql_rewrite(ev, q->items[i].expr, false, &r->item_rw[i]);
+    }
+    if (!rc && q->has_having) rc = sluice_sql_rewrite(ev, q->having, true, &r->having_rw);
+    r->order_rw = sluice_xcalloc(q->n_order + 1, sizeof *r->order_rw);
+    for (size_t i = 0; i < q->n_order && !rc; i++) rc = sluice_sql_rewrite(ev, q->order[i].expr, true, &r->order_rw[i]);
+    if (rc) return rc;
+
+    size_t n_aggs = ev->n_aggs ? ev->n_aggs : 1;
+    char **keys = sluice_xcalloc(ev->n_keys + 1, sizeof *keys), **aggs = sluice_xcalloc(n_aggs, sizeof *aggs);
+    for (size_t i = 0; i < ev->n_keys; i++) {
+        const struct sql_tok *a = &q->toks[ev->keys[i].first], *b = &q->toks[ev->keys[i].end - 1];
+        struct sluice_buf t = { 0 };
+        sluice_buf_printf(&t, "%.*s AS __k%zu", (int)(b->off + b->len - a->off), q->text + a->off, i);
+        keys[i] = t.data;
+    }
+    for (size_t i = 0; i < ev->n_aggs; i++) {
+        struct sluice_buf t = { 0 };
+        sluice_buf_printf(&t, "%.*s AS __a%zu", (int)ev->aggs[i].len, q->text + ev->aggs[i].off, i);
+        aggs[i] = t.data;
+    }
+    /* The planner wants an aggregate; a GROUP BY without one still groups. */
+    if (!ev->n_aggs) aggs[0] = sluice_xstrdup("count(*) AS __rows");
+    struct sluice_agg_spec spec = { .grouping = SLUICE_AGG_GROUP_BY, .keys = (const char *const *)keys,
+                                    .n_keys = ev->n_keys, .aggs = (const char *const *)aggs, .n_aggs = n_aggs };
+    struct sluice_agg_where where;
+    rc = sluice_agg_plan_new(&spec, ev->input, ev->cat, &r->plan, &where, ev->err);
+    for (size_t i = 0; i < ev->n_keys; i++) free(keys[i]);
+    for (size_t i = 0; i < n_aggs; i++) free(aggs[i]);
+    free(keys);
+    free(aggs);
+    if (rc) {
+        /* Every key and call compiled alone above, so this is rare; point at the entry. */
+        size_t at = where.in_keys ? (where.index < ev->n_keys ? q->toks[ev->keys[where.index].first].off : 0)
+                                  : (where.index < ev->n_aggs ? ev->aggs[where.index].off : 0);
+        struct sluice_sql_text rw = { .origin = at };
+        rw.text.data = q->text + at;
+        rw.text.len = strlen(q->text + at);
+        return sluice_sql_map_error(ev, &rw, rc);
+    }
+
+    r->groups = sluice_agg_groups_new(r->plan, 1);
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct held part = { 0 };
+        if (r->where) rc = filter(r->where, batches[i], &part, ev->err);
+        else part.borrowed = batches[i];
+        if (!rc) rc = sluice_agg_groups_update(r->groups, held_get(&part), 0, ev->err);
+        held_release(&part);
+    }
+    if (rc) return rc;
+    sluice_agg_groups_emit(r->groups, SLUICE_AGG_EMIT_ALL, 0, &r->base.own);
+    r->base_schema = &r->plan->output;
+
+    if (q->has_having) {
+        struct sluice_expr *cond;
+        rc = sluice_sql_compile(ev, r->base_schema, &r->having_rw, true, &cond);
+        if (!rc) rc = check_condition(ev, cond, &r->having_rw, "HAVING");
+        struct held kept = { 0 };
+        if (!rc) rc = filter(cond, held_get(&r->base), &kept, ev->err);
+        sluice_expr_free(cond);
+        if (!rc && !kept.borrowed) {
+            held_release(&r->base);
+            r->base = kept;
+        }
+    }
+    return rc;
+}
+
+/* WHERE over every batch, then the rows as one batch. */
+static int gather(struct run *r, const struct sluice_batch *const *batches, size_t n)
+{
+    struct held *parts = sluice_xcalloc(n + 1, sizeof *parts);
+    int rc = SLUICE_OK;
+    size_t k = 0;
+    for (; k < n && !rc; k++) {
+        if (r->where) rc = filter(r->where, batches[k], &parts[k], r->ev.err);
+        else parts[k].borrowed = batches[k];
+    }
+    if (!rc && n) {
+        concat(r->ev.input, parts, n, &r->base);
+    } else if (!rc) {
+        struct sluice_builder *b = sluice_builder_new(r->ev.input);
+        sluice_builder_finish(b, &r->base.own);
+        r->base.own.schema = r->ev.input;
+        sluice_builder_free(b);
+    }
+    for (size_t i = 0; i < k; i++) held_release(&parts[i]);
+    free(parts);
+    r->base_schema = r->ev.input;
+    return rc;
+}
+
+static void add_col(struct run *r, struct sluice_expr *e)
+{
+    r->cols = sluice_xrealloc(r->cols, (r->n_cols + 1) * sizeof *r->cols);
+    r->cols[r->n_cols++] = e;
+}
+
+/* SELECT: compile the items over the base, name them, evaluate. */
+static int project(struct run *r)
+{
+    struct sluice_sql_ctx *ev = &r->ev;
+    const struct sluice_sql *q = ev->q;
+    char **names = NULL;
+    size_t n_names = 0;
+    int rc = SLUICE_OK;
+    for (size_t i = 0; i < q->n_items && !rc; i++) {
+        const struct sql_item *it = &q->items[i];
+        if (it->star) {
+            for (int64_t c = 0; c < r->base_schema->n_children && !rc; c++) {
+                struct sluice_buf path = { 0 };
+                sluice_col_append_name(&path, r->base_schema->children[c]->name);
+                struct sluice_expr *e;
+                rc = sluice_expr_compile(r->base_schema, path.data, &e, ev->err);
+                sluice_buf_free(&path);
+                if (rc) break;
+                names = sluice_xrealloc(names, (n_names + 1) * sizeof *names);
+                names[n_names++] = sluice_xstrdup(r->base_schema->children[c]->name);
+                add_col(r, e);
+            }
+            continue;
+        }
+        struct sluice_sql_text plain, *rw = &plain;
+        if (ev->aggregated) rw = &r->item_rw[i];
+        else sluice_sql_rw_plain(q, it->expr, &plain);
+        struct sluice_expr *e;
+        rc = sluice_sql_compile(ev, r->base_schema, rw, ev->aggregated, &e);
+        if (!rc) {
+            names = sluice_xrealloc(names, (n_names + 1) * sizeof *names);
+            names[n_names++] = it->alias ? sluice_xstrdup(it->alias)
+                                         : sluice_sql_spark_name(ev, sluice_expr_result(e)->name);
+            add_col(r, e);
+        }
+        if (rw == &plain) sluice_sql_rw_free(&plain);
+    }
+    if (!rc) {
+        struct sluice_sql_result *res = r->res;
+        sluice_schema_init(&res->schema, SLUICE_FORMAT_STRUCT, "", false, (int64_t)r->n_cols);
+        const struct sluice_batch *base = held_get(&r->base);
+        struct ArrowArray *cols = sluice_xcalloc(r->n_cols + 1, sizeof *cols);
+        for (size_t i = 0; i < r->n_cols && !rc; i++) {
+            /* A bare column keeps its field as it is (count(1) stays not null, as in Spark). */
+            int64_t in = sluice_expr_input_column(r->cols[i]);
+            sluice_schema_copy(in >= 0 ? r->base_schema->children[in] : sluice_expr_result(r->cols[i]),
+                               res->schema.children[i]);
+            sluice_schema_set_name(res->schema.children[i], names[i]);
+            rc = sluice_expr_eval(r->cols[i], base, &cols[i], ev->err);
+        }
+        if (!rc) {
+            sluice_batch_assemble(&r->projected, &res->schema, sluice_batch_rows(base), cols, (int64_t)r->n_cols);
+        } else {
+            for (size_t i = 0; i < r->n_cols; i++)
+                if (cols[i].release) cols[i].release(&cols[i]);
+        }
+        free(cols);
+    }
+    for (size_t i = 0; i < n_names; i++) free(names[i]);
+    free(names);
+    return rc;
+}
+
+/* One ORDER BY item's values: a select-list position, an output column or
+ * expression over the output (aliases), else an expression over what
+ * SELECT read (input columns, or the groups). *owned is released by the caller. */
+static int order_key(struct run *r, size_t i, struct sluice_sort_key *key, struct ArrowArray *owned,
+                     struct sluice_expr **expr)
+{
+    struct sluice_sql_ctx *ev = &r->ev;
+    const struct sluice_sql *q = ev->q;
+    const struct sql_order *o = &q->order[i];
+    size_t at = q->toks[o->expr.first].off;
+    key->desc = o->desc;
+    key->nulls_first = o->nulls_first;
+    int64_t pos;
+    int rc;
+    if (single_number(q, o->expr, &pos)) {
+        if (pos < 1 || pos > r->res->schema.n_children)
+            return sluice_sql_fail(q, ev->err, at, "ORDER BY position %lld is not in the select list (1 to %lld) "
+                                   "at character %d", (long long)pos, (long long)r->res->schema.n_children,
+                                   sluice_sql_char_pos(q, at));
+        key->schema = r->res->schema.children[pos - 1];
+        key->values = r->projected.array.children[pos - 1];
+    } else {
+        struct sluice_sql_text plain;
+        sluice_sql_rw_plain(q, o->expr, &plain);
+        const struct sluice_batch *over = &r->projected;
+        rc = sluice_expr_compile(&r->res->schema, plain.text.data, expr, ev->err);
+        if (rc) {
+            sluice_error_clear(ev->err); /* not an output column: an expression over the input */
+            over = held_get(&r->base);
+            rc = ev->aggregated ? sluice_sql_compile(ev, r->base_schema, &r->order_rw[i], true, expr)
+                                : sluice_sql_compile(ev, r->base_schema, &plain, false, expr);
+        }
+        sluice_sql_rw_free(&plain);
+        if (rc) return rc;
+        rc = sluice_expr_eval(*expr, over, owned, ev->err);
+        if (rc) return rc;
+        key->schema = sluice_expr_result(*expr);
+        key->values = owned;
+    }
+    if (!sluice_sort_type_ok(key->schema))
+        return sluice_sql_fail(q, ev->err, at, "cannot order by a %s at character %d",
+                               sluice_type_name(sluice_type_of(key->schema)), sluice_sql_char_pos(q, at));
+    return SLUICE_OK;
+}
+
+/* ORDER BY and LIMIT: the result's rows. */
+static int order_and_limit(struct run *r, int64_t max_rows)
+{
+    const struct sluice_sql *q = r->ev.q;
+    int64_t rows = sluice_batch_rows(&r->projected);
+    int64_t keep = rows;
+    if (q->has_limit && q->limit < keep) keep = q->limit;
+    if (max_rows >= 0 && max_rows < keep) keep = max_rows;
+    int64_t *perm = sluice_xmalloc(((size_t)rows + 1) * sizeof *perm);
+    int rc = SLUICE_OK;
+    if (q->n_order) {
+        struct sluice_sort_key *keys = sluice_xcalloc(q->n_order, sizeof *keys);
+        struct ArrowArray *owned = sluice_xcalloc(q->n_order, sizeof *owned);
+        struct sluice_expr **exprs = sluice_xcalloc(q->n_order, sizeof *exprs);
+        for (size_t i = 0; i < q->n_order && !rc; i++) rc = order_key(r, i, &keys[i], &owned[i], &exprs[i]);
+        if (!rc) sluice_sort_rows(keys, q->n_order, rows, perm);
+        for (size_t i = 0; i < q->n_order; i++) {
+            if (owned[i].release) owned[i].release(&owned[i]);
+            sluice_expr_free(exprs[i]);
+        }
+        free(keys);
+        free(owned);
+        free(exprs);
+    } else {
+        for (int64_t i = 0; i < rows; i++) perm[i] = i;
+    }
+    if (!rc) {
+        if (!q->n_order && keep == rows)
+            sluice_batch_move(&r->res->batch, &r->projected);
+        else
+            take_rows(&r->projected, perm, keep, &r->res->batch);
+        r->res->batch.schema = &r->res->schema;
+    }
+    free(perm);
+    return rc;
+}
+
+int sluice_sql_eval(const struct sluice_sql *q, const struct ArrowSchema *schema,
+                    const struct sluice_batch *const *batches, size_t n,
+                    const struct sluice_agg_catalog *catalog, int64_t max_rows,
+                    struct sluice_sql_result **out, struct sluice_error *err)
+{
+    *out = NULL;
+    struct run r = { .ev = { .q = q, .input = schema, .cat = catalog, .err = err } };
+    r.res = sluice_xcalloc(1, sizeof *r.res);
+    int rc = SLUICE_OK;
+    if (q->has_where) {
+        struct sluice_sql_text rw;
+        sluice_sql_rw_plain(q, q->where, &rw);
+        if (sluice_sql_has_agg(&r.ev, q->where))
+            rc = sluice_sql_fail(q, err, rw.origin, "aggregate functions are not allowed in WHERE at character %d: "
+                                 "use HAVING", sluice_sql_char_pos(q, rw.origin));
+        if (!rc) rc = sluice_sql_compile(&r.ev, schema, &rw, false, &r.where);
+        if (!rc) rc = check_condition(&r.ev, r.where, &rw, "WHERE");
+        sluice_sql_rw_free(&rw);
+    }
+    bool calls = false;
+    for (size_t i = 0; i < q->n_items; i++) calls |= !q->items[i].star && sluice_sql_has_agg(&r.ev, q->items[i].expr);
+    r.ev.aggregated = q->n_group || q->distinct || q->has_having || calls;
+    if (!rc) rc = r.ev.aggregated ? aggregate(&r, batches, n) : gather(&r, batches, n);
+    if (!rc) rc = project(&r);
+    if (!rc) rc = order_and_limit(&r, max_rows);
+    if (!rc) {
+        *out = r.res;
+        r.res = NULL;
+    }
+    run_free(&r);
+    return rc;
+}
+
+void sluice_sql_result_free(struct sluice_sql_result *r)
+{
+    if (!r) return;
+    sluice_batch_release(&r->batch);
+    sluice_schema_release(&r->schema);
+    free(r);
+}

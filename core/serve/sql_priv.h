@@ -1,0 +1,146 @@
+/* core/serve/sql_priv.h — what the SQL parser (sql.c) hands the evaluator
+ * (sql_eval.c). Not for other modules.
+ *
+ * A statement is kept as its text and tokens; every clause is a range of
+ * tokens, so the evaluator can compare expressions token by token (a GROUP
+ * BY key inside a select item) and rewrite them, and map every position
+ * back to a character of the statement for errors. */
+#ifndef SLUICE_CORE_SQL_PRIV_H
+#define SLUICE_CORE_SQL_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sluice/buf.h>
+#include <sluice/error.h>
+
+#include "sql.h"
+
+struct sluice_expr;
+
+enum sql_tok_kind {
+    SQL_WORD = 1, /* identifier or keyword */
+    SQL_QUOTED,   /* `back-quoted name` */
+    SQL_STRING,   /* 'string' or "string" */
+    SQL_NUMBER,
+    SQL_PUNCT,    /* ( ) [ ] , . * and operators */
+};
+
+struct sql_tok {
+    enum sql_tok_kind kind;
+    size_t off, len; /* bytes of the statement */
+};
+
+/* Tokens [first, end). */
+struct sql_range {
+    size_t first, end;
+};
+
+struct sql_item {
+    struct sql_range expr; /* without the alias */
+    struct sql_range all;  /* with it */
+    char *alias;           /* unquoted; NULL when none */
+    bool star;
+};
+
+struct sql_order {
+    struct sql_range expr;
+    bool desc;
+    bool nulls_first;      /* Spark's default: ASC nulls first, DESC nulls last */
+};
+
+struct sluice_sql {
+    char *text;
+    struct sql_tok *toks;
+    size_t n_toks;
+    bool distinct;
+    struct sql_item *items;
+    size_t n_items;
+    char *table;
+    size_t table_tok;
+    bool has_where, has_having, has_limit;
+    struct sql_range where, having;
+    struct sql_range *group;
+    size_t n_group;
+    struct sql_order *order;
+    size_t n_order;
+    int64_t limit;
+};
+
+/* The 1-based character of byte `off` of the statement. */
+int sluice_sql_char_pos(const struct sluice_sql *q, size_t off);
+/* Record an SLUICE_ECONFIG error at byte `off` of the statement: the
+ * message is `fmt` (which must end in "at character %d") with the
+ * position, and the excerpt points there. */
+int sluice_sql_fail(const struct sluice_sql *q, struct sluice_error *err, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+bool sluice_sql_tok_is(const struct sluice_sql *q, size_t i, const char *text);
+
+/* ---- rewriting (sql_rewrite.c) ---------------------------------------------- */
+
+/* Text made from a range of the statement with some spans replaced, and
+ * the map back, so errors in it point into the statement. */
+struct sluice_sql_repl {
+    size_t new_off, new_len;   /* in the rewritten text */
+    size_t orig_off, orig_len; /* in the statement */
+};
+
+struct sluice_sql_text {
+    struct sluice_buf text;
+    struct sluice_sql_repl *r;
+    size_t n;
+    size_t origin; /* statement byte that text[0] comes from */
+    size_t copied; /* statement bytes copied up to here (while building) */
+};
+
+/* One aggregate call of the statement. */
+struct sluice_sql_agg {
+    size_t off, len; /* the call's bytes in the statement */
+    char *name;      /* as Spark names it: count(1), avg(x) */
+};
+
+/* A function name and whether the catalog has it as an aggregate. */
+struct sluice_sql_fn {
+    char *name;
+    bool agg;
+};
+
+/* One evaluation: the statement, the table's schema, the aggregate
+ * catalog, and (aggregating) the keys and calls found so far, whose
+ * columns are named __k0.. and __a0.. over the groups. */
+struct sluice_sql_ctx {
+    const struct sluice_sql *q;
+    const struct ArrowSchema *input;
+    const struct sluice_agg_catalog *cat;
+    struct sluice_error *err;
+    struct sluice_sql_fn *fns;
+    size_t n_fns;
+    bool aggregated;
+    struct sql_range *keys;
+    size_t n_keys;
+    char **key_names;
+    struct sluice_sql_agg *aggs;
+    size_t n_aggs;
+};
+
+void sluice_sql_ctx_free(struct sluice_sql_ctx *ev);
+void sluice_sql_rw_free(struct sluice_sql_text *rw);
+/* `r` as written. */
+void sluice_sql_rw_plain(const struct sluice_sql *q, struct sql_range r, struct sluice_sql_text *rw);
+/* `r` over the groups: aggregate calls become __aN (registered in `ev`),
+ * GROUP BY keys __kN, and with `aliases` (HAVING, ORDER BY) a select-list
+ * alias the expression it names, in parentheses. */
+int sluice_sql_rewrite(struct sluice_sql_ctx *ev, struct sql_range r, bool aliases, struct sluice_sql_text *rw);
+/* Does `r` call an aggregate function? */
+bool sluice_sql_has_agg(struct sluice_sql_ctx *ev, struct sql_range r);
+/* Compile rw's text against `schema`, errors mapped into the statement;
+ * `over_groups` explains a name that is neither grouped nor aggregated. */
+int sluice_sql_compile(const struct sluice_sql_ctx *ev, const struct ArrowSchema *schema,
+                       const struct sluice_sql_text *rw, bool over_groups, struct sluice_expr **out);
+/* Move the error in ev->err (reported against rw's text) into the statement; returns rc. */
+int sluice_sql_map_error(const struct sluice_sql_ctx *ev, const struct sluice_sql_text *rw, int rc);
+/* A result name with __kN and __aN replaced by Spark's names (a new string). */
+char *sluice_sql_spark_name(const struct sluice_sql_ctx *ev, const char *name);
+
+#endif

@@ -1,0 +1,26 @@
+/* core/util/timefmt.h — timestamps: microseconds since the epoch, UTC.
+ *
+ * Parsing accepts what tweets and Spark's JSON reader accept: ISO 8601 with
+ * 'T' or ' ', optional fraction (up to 9 digits, kept to µs), 'Z', an offset
+ * (+02:00, +0200, +02) or none (read as UTC), and a bare date. */
+#ifndef SLUICE_CORE_TIMEFMT_H
+#define SLUICE_CORE_TIMEFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 0 and *us on success; -1 when `s` (n bytes, not NUL-terminated) is not a timestamp. */
+int sluice_time_parse(const char *s, size_t n, int64_t *us);
+/* `2021-05-03T07:55:40.000Z` (always milliseconds), NUL-terminated; returns the length. */
+size_t sluice_time_format_iso(int64_t us, char out[40]);
+/* As Spark's show() prints a timestamp: `2021-05-03 07:55:40`, with the
+ * fraction only when non-zero and without trailing zeros (`07:55:40.12`). */
+size_t sluice_time_format_show(int64_t us, char out[40]);
+/* Days since the epoch of a civil date, and back (proleptic Gregorian). */
+int64_t sluice_days_from_civil(int64_t y, unsigned m, unsigned d);
+void sluice_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
+int64_t sluice_now_us(void);
+int64_t sluice_monotonic_us(void);
+
+#endif
