@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "decode.h"
 #include "duration.h"
 #include "error.h"

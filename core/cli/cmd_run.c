@@ -1,3 +1,4 @@
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include "http.h"
 #include "log.h"
 #include "status_line.h"
+#include "stop.h"
 
 static const char help[] =
     "Usage: sluice run CONFIG [--set key=value]... [options]\n"
@@ -42,6 +44,16 @@ static void status_run_ended(void *arg)
     sluice_status_line_clear();
 }
 
+/* SIGINT and SIGTERM ask the run to stop after its batch; a second one
+ * does not wait for the batch (the default action is back). */
+static struct sluice_stop *signal_stop;
+
+static void on_signal(int sig)
+{
+    sluice_stop_request(signal_stop);
+    signal(sig, SIG_DFL);
+}
+
 int sluice_cmd_run(int argc, char **argv)
 {
     struct sluice_cli_pipeline args;
@@ -63,8 +75,17 @@ int sluice_cmd_run(int argc, char **argv)
     if (!rc) rc = sluice_graph_open(g, &err);
     if (!rc) {
         struct sluice_run_observer status = { status_batch_started, status_batch_committed, status_run_ended, NULL };
-        struct sluice_run_opts opts = { .max_batches = args.max_batches, .observer = &status };
+        signal_stop = sluice_stop_new();
+        struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
+        struct sluice_run_opts opts = { .max_batches = args.max_batches, .observer = &status, .stop = signal_stop };
         rc = sluice_engine_run(g, &opts, &err);
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+        sluice_stop_free(signal_stop);
+        signal_stop = NULL;
     }
     sluice_status_line_enable(false);
     int status = rc ? sluice_cli_fail(&err) : 0;

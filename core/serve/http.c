@@ -31,6 +31,7 @@
 struct sluice_http {
     struct MHD_Daemon *daemon;
     struct sluice_tables *tables;
+    struct sluice_progress *progress; /* or NULL: /progress answers [] */
     struct sluice_registry *registry; /* used on the server's thread only */
     struct sluice_agg_catalog catalog;
     int port;
@@ -190,10 +191,11 @@ static enum MHD_Result get_sql(struct sluice_http *h, struct MHD_Connection *con
     return reply(conn, MHD_HTTP_OK, &body);
 }
 
-static enum MHD_Result get_progress(struct MHD_Connection *conn)
+static enum MHD_Result get_progress(struct sluice_http *h, struct MHD_Connection *conn)
 {
     struct sluice_buf body = { 0 };
-    sluice_progress_json(&body);
+    if (h->progress) sluice_progress_json(h->progress, &body);
+    else sluice_buf_puts(&body, "[]");
     return reply(conn, MHD_HTTP_OK, &body);
 }
 
@@ -209,7 +211,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (strcmp(url, "/tables") == 0 || strcmp(url, "/tables/") == 0) return get_tables(h, conn);
     if (strncmp(url, "/tables/", 8) == 0) return get_table(h, conn, url + 8);
     if (strcmp(url, "/sql") == 0) return get_sql(h, conn);
-    if (strcmp(url, "/progress") == 0) return get_progress(conn);
+    if (strcmp(url, "/progress") == 0) return get_progress(h, conn);
     return not_found(conn, "no endpoint '%s'", url, "GET /tables, /tables/NAME, /sql?q=SELECT..., /progress");
 }
 
@@ -289,6 +291,7 @@ int sluice_http_start(const struct sluice_http_opts *opts, struct sluice_http **
     if (rc) return rc;
     struct sluice_http *h = sluice_xcalloc(1, sizeof *h);
     h->tables = opts->tables;
+    h->progress = opts->progress;
     h->port = port;
     snprintf(h->addr, sizeof h->addr, "%s", opts->addr);
     h->registry = sluice_registry_new(opts->plugin_path, opts->n_plugin_path);
@@ -325,7 +328,7 @@ int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_http **o
 {
     *out = NULL;
     if (!g->runtime.http) return SLUICE_OK;
-    struct sluice_http_opts opts = { .addr = g->runtime.http, .tables = sluice_tables_global(),
+    struct sluice_http_opts opts = { .addr = g->runtime.http, .tables = g->tables, .progress = g->progress,
                                      .plugin_path = g->runtime.plugin_path, .n_plugin_path = g->runtime.n_plugin_path };
     int rc = sluice_http_start(&opts, out, err);
     if (rc) {

@@ -35,6 +35,7 @@ struct sluice_tables;
 struct sluice_http_opts {
     const char *addr;               /* "127.0.0.1:4040", "localhost:4040", "[::1]:4040"; port 0: any free one */
     struct sluice_tables *tables;   /* what /tables and /sql read */
+    struct sluice_progress *progress; /* what /progress reads */
     const char *const *plugin_path; /* searched first for /sql's aggregators (runtime.plugin_path) */
     size_t n_plugin_path;
 };
@@ -49,7 +50,7 @@ int sluice_http_port(const struct sluice_http *h);
 void sluice_http_stop(struct sluice_http *h);
 
 /* Start the server a loaded pipeline asks for (runtime.http) over the
- * process's memory tables; *out is NULL when it asks for none. Errors name
+ * graph's memory tables and progress; *out is NULL when it asks for none. Errors name
  * the config file and line of runtime.http. */
 int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_http **out, struct sluice_error *err);
 

@@ -157,17 +157,3 @@ size_t sluice_time_format_show(int64_t us, char out[40])
     }
     return n > 0 ? (size_t)n : 0;
 }
-
-int64_t sluice_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * US_PER_SEC + ts.tv_nsec / 1000;
-}
-
-int64_t sluice_monotonic_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * US_PER_SEC + ts.tv_nsec / 1000;
-}

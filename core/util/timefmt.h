@@ -20,7 +20,4 @@ size_t sluice_time_format_show(int64_t us, char out[40]);
 int64_t sluice_days_from_civil(int64_t y, unsigned m, unsigned d);
 void sluice_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
-int64_t sluice_now_us(void);
-int64_t sluice_monotonic_us(void);
-
 #endif

@@ -33,6 +33,9 @@ struct sink {
     void *state;
 };
 
+/* The registry the sinks under test write to (a graph's, in a run). */
+static struct sluice_tables *tables;
+
 struct fx {
     struct sluice_loaded loaded;
     const struct sluice_plugin *p;
@@ -50,6 +53,7 @@ static int setup(void **state)
     fx->h = sluice_host();
     if (sluice_schema_parse("lang STRING, n LONG", &fx->schema, &fx->err)) fail_msg("%s", fx->err.message);
     for (int i = 0; i < 2; i++) config_init(&fx->sinks[i].cfg);
+    tables = sluice_tables_new();
     *state = fx;
     return 0;
 }
@@ -72,6 +76,8 @@ static int teardown(void **state)
         config_destroy(&s->cfg);
     }
     sluice_schema_release(&fx->schema);
+    sluice_tables_free(tables);
+    tables = NULL;
     sluice_plugin_unload(&fx->loaded);
     free(fx);
     return 0;
@@ -94,6 +100,7 @@ static int open_sink(struct fx *fx, int i, const char *options)
     s->stage.ctx.stage = &s->stage;
     s->stage.ctx.host = fx->h;
     s->stage.ctx.input_schema = &fx->schema;
+    s->stage.ctx.tables = tables;
     rc = fx->p->open(fx->h, s->conf, &s->stage.ctx, &s->state, &fx->err);
     if (rc == SLUICE_OK) assert_true(s->stage.ctx.use_all);
     return rc;
@@ -123,7 +130,7 @@ static void micro_batch(struct fx *fx, int64_t id, enum sluice_output_mode mode,
 static char *table_text(const char *name)
 {
     static char buf[1024];
-    struct sluice_table_snapshot *s = sluice_tables_get(sluice_tables_global(), name);
+    struct sluice_table_snapshot *s = sluice_tables_get(tables, name);
     if (!s) return strcpy(buf, "(none)");
     struct sluice_buf out = { 0 };
     sluice_buf_puts(&out, "");
@@ -213,7 +220,7 @@ static void test_memory_refuses_a_query_name_unfit_for_urls(void **state)
     struct fx *fx = *state;
     assert_int_equal(open_sink(fx, 0, "query_name = \"a/b\";"), SLUICE_ECONFIG);
     assert_string_equal(fx->err.message, "query_name 'a/b' has a '/'");
-    assert_null(sluice_tables_get(sluice_tables_global(), "a/b"));
+    assert_null(sluice_tables_get(tables, "a/b"));
 }
 
 static void test_memory_requires_query_name(void **state)

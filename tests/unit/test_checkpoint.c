@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "error.h"
 #include "graph.h"
+#include "progress.h"
 #include "schema.h"
 
 static char dir[64];
@@ -233,6 +234,7 @@ static struct fixture *fixture_new(const char *ckpt, int64_t files, int64_t limi
     f->g.name = "ckpt_test";
     f->g.runtime.trigger.kind = SLUICE_TRIGGER_AVAILABLE_NOW;
     f->g.runtime.threads = 1;
+    f->g.progress = sluice_progress_new();
     f->g.runtime.checkpoint = ckpt;
     f->g.runtime.min_batches_to_retain = retain;
     f->stages[0] = (struct sluice_stage){ .name = "src", .kind = SLUICE_STAGE_SOURCE, .plugin_name = "fake",
@@ -253,6 +255,7 @@ static void fixture_free(struct fixture *f)
 {
     sluice_schema_release(&f->stages[0].ctx.output_schema);
     sluice_schema_release(&f->schema);
+    sluice_progress_free(f->g.progress);
     free(f);
 }
 

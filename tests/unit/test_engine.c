@@ -15,6 +15,7 @@
 #include "error.h"
 #include "engine.h"
 #include "graph.h"
+#include "progress.h"
 #include "host.h"
 #include "schema.h"
 
@@ -178,6 +179,7 @@ static struct fixture *fixture_new(int64_t files, int64_t limit, enum sluice_tri
     f->src = (struct fake_source){ .files = files, .limit = limit, .schema = &f->schema };
     f->g.runtime.trigger.kind = trigger;
     f->g.runtime.threads = threads;
+    f->g.progress = sluice_progress_new();
     size_t n = 0;
     f->stages[n] = (struct sluice_stage){ .name = "src", .kind = SLUICE_STAGE_SOURCE,
                                           .plugin = &source_plugin, .state = &f->src, .feeds_sink = true };
@@ -207,6 +209,7 @@ static void fixture_free(struct fixture *f)
 {
     for (size_t i = 0; i < f->g.n_stages; i++) sluice_schema_release(&f->stages[i].ctx.output_schema);
     sluice_schema_release(&f->schema);
+    sluice_progress_free(f->g.progress);
     free(f);
 }
 

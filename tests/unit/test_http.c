@@ -23,6 +23,7 @@
 
 struct fx {
     struct sluice_tables *tables;
+    struct sluice_progress *progress;
     struct sluice_table *table;
     struct ArrowSchema schema;
     struct sluice_http *http;
@@ -53,7 +54,8 @@ static int setup(void **state)
     sluice_table_begin(fx->table, 0, true);
     sluice_table_add(fx->table, &batch);
     sluice_table_commit(fx->table);
-    struct sluice_http_opts opts = { .addr = "127.0.0.1:0", .tables = fx->tables };
+    fx->progress = sluice_progress_new();
+    struct sluice_http_opts opts = { .addr = "127.0.0.1:0", .tables = fx->tables, .progress = fx->progress };
     if (sluice_http_start(&opts, &fx->http, &err)) fail_msg("start: %s", err.message);
     assert_true(sluice_http_port(fx->http) > 0);
     *state = fx;
@@ -66,6 +68,7 @@ static int teardown(void **state)
     sluice_http_stop(fx->http);
     sluice_table_close(fx->table);
     sluice_tables_free(fx->tables);
+    sluice_progress_free(fx->progress);
     sluice_schema_release(&fx->schema);
     free(fx);
     return 0;
@@ -160,12 +163,12 @@ static void test_http_runs_sql_statements(void **state)
 
 static void test_http_serves_the_recent_progress(void **state)
 {
+    struct sluice_progress *p = ((struct fx *)*state)->progress;
     long status;
-    sluice_progress_reset();
     assert_string_equal(get(*state, "/progress", &status), "[]\n");
-    sluice_progress_record(&(struct sluice_progress_batch){ .query = "q", .source = "tweets", .batch_id = 0,
+    sluice_progress_record(p, &(struct sluice_progress_batch){ .query = "q", .source = "tweets", .batch_id = 0,
                                                             .sink_rows = 3, .end_offset = "{\"files\":1}" });
-    sluice_progress_record(&(struct sluice_progress_batch){ .query = "q", .source = "tweets", .batch_id = 1,
+    sluice_progress_record(p, &(struct sluice_progress_batch){ .query = "q", .source = "tweets", .batch_id = 1,
                                                             .duration_us = 2500, .sink_rows = 0,
                                                             .end_offset = "not json" });
     const char *body = get(*state, "/progress", &status);
@@ -181,14 +184,13 @@ static void test_http_serves_the_recent_progress(void **state)
     assert_true(strstr(body, "\"batchId\":0,") < strstr(body, "\"batchId\":1,")); /* oldest first */
     /* The ring keeps the last SLUICE_PROGRESS_KEEP. */
     for (int i = 2; i < SLUICE_PROGRESS_KEEP + 5; i++)
-        sluice_progress_record(&(struct sluice_progress_batch){ .query = "q", .source = "s", .batch_id = i });
+        sluice_progress_record(p, &(struct sluice_progress_batch){ .query = "q", .source = "s", .batch_id = i });
     struct sluice_buf all = { 0 };
-    sluice_progress_json(&all);
+    sluice_progress_json(p, &all);
     assert_null(strstr(all.data, "\"batchId\":4,"));
     assert_non_null(strstr(all.data, "[{\"name\":\"q\",\"timestamp\":"));
     assert_true(strstr(all.data, "\"batchId\":5,") < strstr(all.data, "\"batchId\":6,"));
     sluice_buf_free(&all);
-    sluice_progress_reset();
 }
 
 static void test_http_refuses_methods_but_get(void **state)

@@ -129,15 +129,15 @@ static void test_progress_log_gets_one_line_per_record(void **state)
     assert_true(fd >= 0);
     close(fd);
     struct sluice_error err = { 0 };
-    assert_int_equal(sluice_progress_log_open(path, &err), SLUICE_OK);
-    sluice_progress_reset();
+    struct sluice_progress *p = sluice_progress_new();
+    assert_int_equal(sluice_progress_log_open(p, path, &err), SLUICE_OK);
     struct sluice_progress_batch b = known();
-    sluice_progress_record(&b);
+    sluice_progress_record(p, &b);
     b.batch_id = 5;
-    sluice_progress_record(&b);
-    sluice_progress_log_close();
+    sluice_progress_record(p, &b);
+    sluice_progress_log_close(p);
     b.batch_id = 6;
-    sluice_progress_record(&b); /* not logged: closed */
+    sluice_progress_record(p, &b); /* not logged: closed */
     FILE *f = fopen(path, "r");
     char line[4096];
     int lines = 0;
@@ -153,12 +153,12 @@ static void test_progress_log_gets_one_line_per_record(void **state)
     unlink(path);
     assert_int_equal(lines, 2);
     struct sluice_buf all = { 0 };
-    sluice_progress_json(&all);
+    sluice_progress_json(p, &all);
     assert_non_null(strstr(all.data, "\"batchId\":6,"));
     sluice_buf_free(&all);
-    sluice_progress_reset();
-    assert_int_equal(sluice_progress_log_open("/nonexistent-dir/p.log", &err), SLUICE_EIO);
+    assert_int_equal(sluice_progress_log_open(p, "/nonexistent-dir/p.log", &err), SLUICE_EIO);
     assert_string_equal(err.message, "cannot open progress log '/nonexistent-dir/p.log': No such file or directory");
+    sluice_progress_free(p);
 }
 
 static void test_status_line_says_batch_rate_watermark_and_state_rows(void **state)

@@ -4,8 +4,8 @@
  * plan the read, run each unit (on worker threads) through the stages below
  * the source, hand the results to every sink in batch order (begin, write,
  * end), then commit the source. Batch ids count from 0 and advance only for
- * batches that ran. SIGINT/SIGTERM let the current batch finish, then the
- * run returns SLUICE_OK. */
+ * batches that ran. A stop request lets the current batch finish, then the
+ * run returns SLUICE_OK. No state outlives the call but the graph's. */
 #ifndef SLUICE_CORE_ENGINE_H
 #define SLUICE_CORE_ENGINE_H
 
@@ -24,15 +24,19 @@ struct sluice_run_observer {
     void *arg;
 };
 
+struct sluice_stop;
+
 struct sluice_run_opts {
-    int64_t max_batches; /* stop after this many batches; 0: no limit */
+    int64_t max_batches;                        /* stop after this many batches; 0: no limit */
     const struct sluice_run_observer *observer; /* or NULL */
+    struct sluice_stop *stop;                   /* stop.h; NULL: the run ends only by itself */
 };
 
-/* Run an opened graph until its trigger says stop, a signal arrives, or an error. */
+/* Run an opened graph until its trigger says stop, `opts->stop` is
+ * requested (the batch running then finishes), or an error. The run's
+ * worker threads (runtime.threads) live as long as the call. `opts` may be
+ * NULL. */
 int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts,
                       struct sluice_error *err);
-/* Ask a running engine to stop after the current batch (signal-safe). */
-void sluice_engine_request_stop(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "error.h"
 #include "log.h"
 #include "mem.h"
@@ -18,11 +19,13 @@
 
 #include <sluice/types.h>
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static char *ring[SLUICE_PROGRESS_KEEP];
-static size_t head; /* the next slot to write */
-static size_t count;
-static int log_fd = -1;
+struct sluice_progress {
+    pthread_mutex_t lock;
+    char *ring[SLUICE_PROGRESS_KEEP];
+    size_t head; /* the next slot to write */
+    size_t count;
+    int log_fd;  /* runtime.progress_log, or -1 */
+};
 
 /* ---- event time ---------------------------------------------------------- */
 
@@ -164,9 +167,26 @@ void sluice_progress_format(const struct sluice_progress_batch *b, struct sluice
 
 /* ---- the ring and the log ------------------------------------------------ */
 
-static void write_log(const char *line, size_t n)
+struct sluice_progress *sluice_progress_new(void)
 {
-    if (log_fd < 0) return;
+    struct sluice_progress *p = sluice_xcalloc(1, sizeof *p);
+    pthread_mutex_init(&p->lock, NULL);
+    p->log_fd = -1;
+    return p;
+}
+
+void sluice_progress_free(struct sluice_progress *p)
+{
+    if (!p) return;
+    sluice_progress_log_close(p);
+    for (size_t i = 0; i < SLUICE_PROGRESS_KEEP; i++) free(p->ring[i]);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
+
+static void write_log(struct sluice_progress *p, const char *line, size_t n)
+{
+    if (p->log_fd < 0) return;
     /* One write per record: with O_APPEND a reader never sees half a line
      * from us, and a crash loses at most the record being written. */
     char *copy = sluice_xmalloc(n + 1);
@@ -174,13 +194,12 @@ static void write_log(const char *line, size_t n)
     copy[n] = '\n';
     size_t off = 0;
     while (off < n + 1) {
-        ssize_t w = write(log_fd, copy + off, n + 1 - off);
+        ssize_t w = write(p->log_fd, copy + off, n + 1 - off);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0) {
             sluice_log(SLUICE_LOG_WARN, NULL, "cannot write the progress log: %s; no more records go there",
                        strerror(errno));
-            close(log_fd);
-            log_fd = -1;
+            sluice_progress_log_close(p);
             break;
         }
         off += (size_t)w;
@@ -188,32 +207,32 @@ static void write_log(const char *line, size_t n)
     free(copy);
 }
 
-void sluice_progress_record(const struct sluice_progress_batch *b)
+void sluice_progress_record(struct sluice_progress *p, const struct sluice_progress_batch *b)
 {
     struct sluice_buf out = { 0 };
     sluice_progress_format(b, &out);
-    write_log(out.data, out.len);
+    write_log(p, out.data, out.len);
     sluice_log(SLUICE_LOG_DEBUG, NULL, "progress: %s", out.data);
 
-    pthread_mutex_lock(&lock);
-    char *old = ring[head];
-    ring[head] = out.data;
-    head = (head + 1) % SLUICE_PROGRESS_KEEP;
-    if (count < SLUICE_PROGRESS_KEEP) count++;
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_lock(&p->lock);
+    char *old = p->ring[p->head];
+    p->ring[p->head] = out.data;
+    p->head = (p->head + 1) % SLUICE_PROGRESS_KEEP;
+    if (p->count < SLUICE_PROGRESS_KEEP) p->count++;
+    pthread_mutex_unlock(&p->lock);
     free(old);
 }
 
-void sluice_progress_json(struct sluice_buf *out)
+void sluice_progress_json(struct sluice_progress *p, struct sluice_buf *out)
 {
     /* Copy under the lock, format outside it: the main thread never waits
      * for a slow reader. */
     char *copy[SLUICE_PROGRESS_KEEP];
-    pthread_mutex_lock(&lock);
-    size_t n = count;
-    size_t first = (head + SLUICE_PROGRESS_KEEP - count) % SLUICE_PROGRESS_KEEP;
-    for (size_t i = 0; i < n; i++) copy[i] = sluice_xstrdup(ring[(first + i) % SLUICE_PROGRESS_KEEP]);
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_lock(&p->lock);
+    size_t n = p->count;
+    size_t first = (p->head + SLUICE_PROGRESS_KEEP - p->count) % SLUICE_PROGRESS_KEEP;
+    for (size_t i = 0; i < n; i++) copy[i] = sluice_xstrdup(p->ring[(first + i) % SLUICE_PROGRESS_KEEP]);
+    pthread_mutex_unlock(&p->lock);
     sluice_buf_putc(out, '[');
     for (size_t i = 0; i < n; i++) {
         if (i) sluice_buf_putc(out, ',');
@@ -223,28 +242,17 @@ void sluice_progress_json(struct sluice_buf *out)
     sluice_buf_putc(out, ']');
 }
 
-void sluice_progress_reset(void)
+int sluice_progress_log_open(struct sluice_progress *p, const char *path, struct sluice_error *err)
 {
-    pthread_mutex_lock(&lock);
-    for (size_t i = 0; i < SLUICE_PROGRESS_KEEP; i++) {
-        free(ring[i]);
-        ring[i] = NULL;
-    }
-    head = count = 0;
-    pthread_mutex_unlock(&lock);
-}
-
-int sluice_progress_log_open(const char *path, struct sluice_error *err)
-{
-    sluice_progress_log_close();
-    log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (log_fd < 0)
+    sluice_progress_log_close(p);
+    p->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (p->log_fd < 0)
         return sluice_error_set(err, SLUICE_EIO, "cannot open progress log '%s': %s", path, strerror(errno));
     return SLUICE_OK;
 }
 
-void sluice_progress_log_close(void)
+void sluice_progress_log_close(struct sluice_progress *p)
 {
-    if (log_fd >= 0) close(log_fd);
-    log_fd = -1;
+    if (p->log_fd >= 0) close(p->log_fd);
+    p->log_fd = -1;
 }

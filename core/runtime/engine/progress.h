@@ -93,18 +93,21 @@ void sluice_progress_event_time_merge(struct sluice_progress_event_time *into,
 
 /* The record's JSON (one line, no newline) appended to out. */
 void sluice_progress_format(const struct sluice_progress_batch *b, struct sluice_buf *out);
+/* A query's records: the ring the REST server reads and the progress log.
+ * It belongs to the graph, so /progress still answers after the run. */
+struct sluice_progress;
+struct sluice_progress *sluice_progress_new(void);
+void sluice_progress_free(struct sluice_progress *p); /* NULL is allowed */
 /* Format the record, keep it in the ring, write it to the progress log
  * and log it at debug level. */
-void sluice_progress_record(const struct sluice_progress_batch *b);
+void sluice_progress_record(struct sluice_progress *p, const struct sluice_progress_batch *b);
 /* Append the kept records, oldest first, as a JSON array. */
-void sluice_progress_json(struct sluice_buf *out);
-/* Forget every record (a new run, tests). */
-void sluice_progress_reset(void);
+void sluice_progress_json(struct sluice_progress *p, struct sluice_buf *out);
 
 /* Append every record from now on to `path` (made if absent), one JSON
  * object per line. SLUICE_EIO naming the path when it cannot be opened. */
-int sluice_progress_log_open(const char *path, struct sluice_error *err);
+int sluice_progress_log_open(struct sluice_progress *p, const char *path, struct sluice_error *err);
 /* Stop writing the progress log (no-op when none is open). */
-void sluice_progress_log_close(void);
+void sluice_progress_log_close(struct sluice_progress *p);
 
 #endif

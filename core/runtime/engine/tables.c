@@ -134,12 +134,6 @@ void sluice_tables_free(struct sluice_tables *r)
     free(r);
 }
 
-struct sluice_tables *sluice_tables_global(void)
-{
-    static struct sluice_tables global = { .lock = PTHREAD_MUTEX_INITIALIZER };
-    return &global;
-}
-
 /* Caller holds the lock. */
 static struct sluice_table *find_locked(struct sluice_tables *r, const char *name)
 {

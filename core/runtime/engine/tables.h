@@ -35,12 +35,11 @@ struct sluice_tables;
 struct sluice_table;
 struct sluice_table_snapshot;
 
+/* A graph's registry: its memory sinks write here (through the host
+ * table) and its REST server reads here. */
 struct sluice_tables *sluice_tables_new(void);
 /* Frees the registry; tables still open must be closed first. NULL is allowed. */
 void sluice_tables_free(struct sluice_tables *r);
-/* The process's registry: the memory sink writes here (through the host
- * table) and the HTTP server reads here. Lives until the process ends. */
-struct sluice_tables *sluice_tables_global(void);
 
 /* Create the empty table `name` holding rows of `schema` (copied). A name
  * already in use (compared case-insensitively, as Spark's temporary views

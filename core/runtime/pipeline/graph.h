@@ -24,6 +24,8 @@
 #include "loader.h"
 #include "options.h"
 #include "stage.h"
+#include "tables.h"
+#include "progress.h"
 #include "trigger.h"
 
 struct sluice_runtime {
@@ -49,6 +51,8 @@ struct sluice_graph {
     size_t n_stages;
     struct config_t *config;          /* keeps every option string alive (pipeline only) */
     struct sluice_registry *registry;
+    struct sluice_tables *tables;     /* what memory sinks write and the REST server reads */
+    struct sluice_progress *progress; /* the runs' progress records (kept after a run ends) */
     struct sluice_options_storage storage;
     struct sluice_projection *projections; /* per stage; used for sources */
     bool opened;

@@ -469,6 +469,7 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
         struct sluice_stage *st = &g->stages[k];
         *st = tmp[order[k]];
         st->ctx.stage = st;
+        st->ctx.tables = g->tables;
         long in = pend[order[k]].input;
         st->input = in >= 0 ? &g->stages[pos[in]] : NULL;
         if (st->input) {
@@ -530,6 +531,8 @@ int sluice_graph_load(const char *path, const char *const *overrides, size_t n_o
     g->owned_path = sluice_xstrdup(path);
     g->path = g->owned_path;
     g->config = sluice_xcalloc(1, sizeof *g->config);
+    g->tables = sluice_tables_new();
+    g->progress = sluice_progress_new();
     int rc = sluice_config_read(g->config, path, err);
     for (size_t i = 0; i < n_overrides && rc == SLUICE_OK; i++)
         rc = sluice_config_override(g->config, overrides[i], err);
@@ -570,6 +573,8 @@ void sluice_graph_free(struct sluice_graph *g)
     free(g->projections);
     sluice_options_storage_free(&g->storage);
     sluice_registry_free(g->registry);
+    sluice_tables_free(g->tables);
+    sluice_progress_free(g->progress);
     if (g->config) config_destroy(g->config);
     free(g->config);
     free(g->stages);

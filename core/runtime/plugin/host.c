@@ -8,6 +8,7 @@
 #include "batch.h"
 #include "builder.h"
 #include "checkpoint_source.h"
+#include "clock.h"
 #include "colpath.h"
 #include "decode.h"
 #include "error.h"
@@ -68,7 +69,7 @@ static int host_parse_timestamp(const char *s, size_t n, int64_t *us)
 static int host_table_open(struct sluice_ctx *ctx, const char *name, struct sluice_table **out,
                            struct sluice_error *err)
 {
-    return sluice_tables_open(sluice_tables_global(), name, sluice_ctx_input_schema(ctx), out, err);
+    return sluice_tables_open(ctx->tables, name, sluice_ctx_input_schema(ctx), out, err);
 }
 
 static const struct sluice_host host = {

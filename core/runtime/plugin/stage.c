@@ -157,4 +157,6 @@ void sluice_ctx_free(struct sluice_ctx *ctx)
     ctx->pass_from = NULL;
     ctx->n_pass_from = 0;
     ctx->use_all = false;
+    free(ctx->meta_dir);
+    ctx->meta_dir = NULL;
 }

@@ -34,6 +34,7 @@ struct config_setting_t; /* the pipeline's; opaque here */
 struct sluice_stage;
 struct sluice_agg_stage;
 struct sluice_expr;
+struct sluice_tables;
 
 /* `watermark = { column = "data.created_at"; delay = "5 seconds"; }` on a
  * non-sink stage. Validated for shape at load; at open the column is
@@ -59,6 +60,9 @@ struct sluice_ctx {
     int64_t *pass_from;                     /* per output column: input column passed through, or -1 */
     size_t n_pass_from;
     atomic_int_least64_t malformed;         /* malformed lines counted by a source */
+    struct sluice_tables *tables;           /* the graph's memory tables (host table_open) */
+    char *meta_dir;                         /* sources: checkpoint metadata folder, or NULL (owned) */
+    bool meta_dir_made;
 };
 
 struct sluice_stage {

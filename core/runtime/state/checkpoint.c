@@ -17,7 +17,9 @@
 #include "checkpoint_file.h"
 #include "checkpoint_source.h"
 #include "checkpoint_state.h"
+#include "clock.h"
 #include "error.h"
+#include "failpoint.h"
 #include "graph.h"
 #include "log.h"
 #include "mem.h"
@@ -43,22 +45,6 @@ struct sluice_checkpoint {
     int64_t last_commit;                     /* -1: none */
     int64_t plan_us;                         /* writing the batch's offsets */
 };
-
-/* ---- the crash hook ------------------------------------------------------ */
-
-void sluice_checkpoint_crash_point(const char *point, int64_t batch_id)
-{
-    /* Read on every call: a test may set it between runs of one process. */
-    const char *at = getenv("SLUICE_TEST_CRASH_AT");
-    if (!at || !*at) return;
-    const char *colon = strchr(at, ':');
-    if (!colon || (size_t)(colon - at) != strlen(point) || strncmp(at, point, strlen(point)) != 0) return;
-    char *end;
-    long long b = strtoll(colon + 1, &end, 10);
-    if (*end || b != batch_id) return;
-    sluice_log(SLUICE_LOG_DEBUG, NULL, "SLUICE_TEST_CRASH_AT=%s: killing the process", at);
-    raise(SIGKILL);
-}
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -450,7 +436,7 @@ int sluice_checkpoint_plan(struct sluice_checkpoint *c, int64_t batch_id, const 
     int rc = write_entry(c->offsets_dir, batch_id, "offsets", entry, err);
     json_decref(entry);
     c->plan_us = sluice_monotonic_us() - t0;
-    if (!rc) sluice_checkpoint_crash_point("plan", batch_id);
+    if (!rc) sluice_failpoint("plan", batch_id);
     return rc;
 }
 
@@ -491,7 +477,7 @@ int sluice_checkpoint_commit(struct sluice_checkpoint *c, int64_t batch_id, bool
     }
     json_decref(state);
     if (rc) return rc;
-    sluice_checkpoint_crash_point("commit", batch_id);
+    sluice_failpoint("commit", batch_id);
     c->last_commit = batch_id;
     int64_t oldest = batch_id - c->retain + 1;
     if (oldest > 0) {

@@ -27,8 +27,7 @@
  * batches are kept (runtime.min_batches_to_retain, default 100 as in
  * Spark), and the state files those batches need.
  *
- * Testing crashes: SLUICE_TEST_CRASH_AT=<point>:<batch> makes the process
- * kill itself with SIGKILL at that point of that batch (inert when unset):
+ * Failpoints (failpoint.h) a test can kill the process at, by batch:
  *   plan    offsets/N written, nothing run yet
  *   batch   in the middle of the batch: the first unit's rows handed to the sinks
  *   sink    every sink accepted the batch, no state saved yet
@@ -101,9 +100,5 @@ int sluice_checkpoint_plan(struct sluice_checkpoint *c, int64_t batch_id, const 
  * the batch's checkpoint cost is also logged at debug level. */
 int sluice_checkpoint_commit(struct sluice_checkpoint *c, int64_t batch_id, bool no_data_next,
                              struct sluice_checkpoint_stats *stats, struct sluice_error *err);
-
-/* The crash hook for tests (see above); does nothing unless
- * SLUICE_TEST_CRASH_AT names this point and batch. */
-void sluice_checkpoint_crash_point(const char *point, int64_t batch_id);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "agg_stage.h"
 #include "checkpoint_file.h"
+#include "clock.h"
 #include "error.h"
 #include "graph.h"
 #include "mem.h"

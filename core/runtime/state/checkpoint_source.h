@@ -11,9 +11,10 @@
  * needs it, so offsets/N never names what a crash could lose.
  *
  * The checkpoint attaches a source stage to its directory when it opens
- * and detaches it when it closes; functions called for a stage that is
- * not attached (no runtime.checkpoint, `sluice check`) keep nothing.
- * Threads: any; the attachments are behind a lock. */
+ * and detaches it when it closes (the stage's ctx holds the path);
+ * functions called for a stage that is not attached (no
+ * runtime.checkpoint, `sluice check`) keep nothing. Threads: the main
+ * thread, i.e. the source callbacks other than read(). */
 #ifndef SLUICE_CORE_CHECKPOINT_SOURCE_H
 #define SLUICE_CORE_CHECKPOINT_SOURCE_H
 
@@ -25,9 +26,10 @@
 
 struct sluice_stage;
 
-/* `dir` is copied. Attaching a stage again replaces its directory. */
-void sluice_checkpoint_source_attach(const struct sluice_stage *stage, const char *dir);
-void sluice_checkpoint_source_detach(const struct sluice_stage *stage);
+/* The stage keeps its entries under `dir`/<stage> (copied). Attaching a
+ * stage again replaces its directory. */
+void sluice_checkpoint_source_attach(struct sluice_stage *stage, const char *dir);
+void sluice_checkpoint_source_detach(struct sluice_stage *stage);
 
 /* The host functions, as sluice/host.h describes them. */
 bool sluice_checkpoint_meta_enabled(const struct sluice_ctx *ctx);

@@ -18,6 +18,7 @@
 #include "checkpoint.h"
 #include "checkpoint_file.h"
 #include "error.h"
+#include "failpoint.h"
 #include "log.h"
 #include "mem.h"
 
@@ -280,7 +281,7 @@ static void write_job(struct writers *w, struct job *j)
     j->rc = sluice_checkpoint_file_write(w->s->parts[j->p].dir, name, j->snapshot ? KIND_SNAPSHOT : KIND_DELTA,
                                          j->payload.data, j->payload.len, &j->err);
     free(name);
-    if (!j->rc) sluice_checkpoint_crash_point("state", w->batch_id);
+    if (!j->rc) sluice_failpoint("state", w->batch_id);
 }
 
 static void *writer_main(void *arg)

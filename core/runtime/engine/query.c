@@ -1,0 +1,68 @@
+/* A query: its stages, descriptions and checkpoint. See query.h. */
+#include "query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "graph.h"
+#include "mem.h"
+#include "stage.h"
+
+static void append(struct sluice_stage ***list, size_t *n, struct sluice_stage *s)
+{
+    *list = sluice_xrealloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = s;
+}
+
+static void collect(struct sluice_query *q, struct sluice_stage *s)
+{
+    if (s->kind == SLUICE_STAGE_SINK) append(&q->sinks, &q->n_sinks, s);
+    if (s->kind == SLUICE_STAGE_AGGREGATE && s->feeds_sink) append(&q->aggs, &q->n_aggs, s);
+    if (s->has_watermark && s->feeds_sink) append(&q->marks, &q->n_marks, s);
+    for (size_t i = 0; i < s->n_outputs; i++) collect(q, s->outputs[i]);
+}
+
+int sluice_query_open(struct sluice_query *q, struct sluice_graph *g, struct sluice_stage *source, bool shared,
+                      struct sluice_worker_pool *pool, const struct sluice_run_observer *observer,
+                      struct sluice_error *err)
+{
+    q->graph = g;
+    q->source = source;
+    q->pool = pool;
+    q->observer = observer;
+    collect(q, source);
+    struct sluice_buf desc = { 0 };
+    sluice_buf_printf(&desc, "%s[%s]", source->plugin_name ? source->plugin_name : "?", source->name);
+    q->source_desc = desc.data;
+    desc = (struct sluice_buf){ 0 };
+    for (size_t i = 0; i < q->n_sinks; i++)
+        sluice_buf_printf(&desc, "%s%s[%s]", i ? ", " : "", q->sinks[i]->plugin_name, q->sinks[i]->name);
+    q->sink_desc = desc.data;
+    q->state_progress = sluice_xcalloc(q->n_aggs ? q->n_aggs : 1, sizeof *q->state_progress);
+    sluice_checkpoint_uuid(q->id);
+    sluice_checkpoint_uuid(q->run_id);
+    if (!g->runtime.checkpoint) return SLUICE_OK;
+    int rc = sluice_checkpoint_open(g, source, q->aggs, q->n_aggs, shared, &q->ckpt, err);
+    if (rc) return rc;
+    const struct sluice_checkpoint_resume *r = sluice_checkpoint_resume(q->ckpt);
+    memcpy(q->id, sluice_checkpoint_query_id(q->ckpt), sizeof q->id);
+    q->next_batch_id = r->next_batch;
+    q->committed = r->committed ? sluice_xstrdup(r->committed) : NULL;
+    q->no_data_pending = r->no_data_next;
+    return SLUICE_OK;
+}
+
+void sluice_query_close(struct sluice_query *q)
+{
+    sluice_checkpoint_close(q->ckpt);
+    free(q->committed);
+    free(q->target);
+    free(q->sinks);
+    free(q->aggs);
+    free(q->marks);
+    free(q->source_desc);
+    free(q->sink_desc);
+    free(q->state_progress);
+    memset(q, 0, sizeof *q);
+}

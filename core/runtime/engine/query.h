@@ -1,0 +1,74 @@
+/* core/runtime/engine/query.h — a query: one source and every stage below
+ * it, run as a sequence of micro-batches (Spark's StreamExecution).
+ *
+ * Every source that feeds a sink is a query of its own; they share the
+ * run's worker pool and stop. query.c makes a query (its sinks,
+ * aggregations and watermarks, descriptions, checkpoint and where it
+ * resumes); query_batch.c runs one batch of it.
+ *
+ * Ownership: a query borrows its graph's stages and the run's pool, and
+ * owns the rest (sluice_query_close). Threads: the run's thread; a batch
+ * hands its units to the pool's workers. */
+#ifndef SLUICE_CORE_QUERY_H
+#define SLUICE_CORE_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sluice/error.h>
+
+#include "checkpoint_meta.h"
+#include "progress.h"
+
+struct sluice_graph;
+struct sluice_stage;
+struct sluice_checkpoint;
+struct sluice_run_observer;
+struct sluice_worker_pool;
+
+struct sluice_query {
+    struct sluice_graph *graph;
+    struct sluice_stage *source;
+    struct sluice_stage **sinks; /* every sink below the source */
+    size_t n_sinks;
+    struct sluice_stage **aggs;  /* every aggregate stage below it that feeds a sink */
+    size_t n_aggs;
+    struct sluice_stage **marks; /* every stage below it that declares a watermark and runs */
+    size_t n_marks;
+    struct sluice_worker_pool *pool;            /* the run's; NULL: units run on this thread */
+    const struct sluice_run_observer *observer; /* or NULL */
+    struct sluice_checkpoint *ckpt;             /* NULL without runtime.checkpoint */
+
+    bool no_data_pending;        /* a watermark moved: run a batch even without new data */
+    char *committed;             /* offset JSON, NULL before the first batch */
+    char *target;                /* available_now: where to stop */
+    int64_t next_batch_id;
+    int64_t rows_total;
+
+    /* For progress records. */
+    char id[SLUICE_UUID_LEN + 1], run_id[SLUICE_UUID_LEN + 1];
+    char *source_desc, *sink_desc;
+    int64_t latest_us;           /* asking the source for the offset of the batch about to run */
+    int64_t last_start_wall;     /* when the previous batch started (wall clock), 0: none yet */
+    struct sluice_progress_state *state_progress;
+};
+
+/* Make the query reading `source` (zeroed *q): ids and descriptions for
+ * progress, and with runtime.checkpoint its checkpoint, with restored
+ * state, watermarks and where to resume. `shared` says other queries run
+ * beside it (each then checkpoints under a folder named for its source). */
+int sluice_query_open(struct sluice_query *q, struct sluice_graph *g, struct sluice_stage *source, bool shared,
+                      struct sluice_worker_pool *pool, const struct sluice_run_observer *observer,
+                      struct sluice_error *err);
+void sluice_query_close(struct sluice_query *q);
+
+/* One micro-batch over the source's offsets up to `end`; a no-data batch
+ * (`end` the committed offset) asks the source for nothing and leaves its
+ * offsets alone, but has a batch id, sink calls and emissions of its own.
+ * With a checkpoint: offsets/N before anything runs, then, once every sink
+ * accepted the batch and the watermarks moved on, its state and
+ * commits/N, and only then the source's commit. */
+int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data, struct sluice_error *err);
+
+#endif

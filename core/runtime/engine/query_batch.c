@@ -1,0 +1,277 @@
+/* One micro-batch of a query. Data path, top to bottom:
+ *   offsets planned (checkpoint) -> source.plan_read -> sink.begin
+ *   -> units on the run's workers: source.read -> transforms -> a unit's
+ *      sink batches and partial aggregation states (unit.h)
+ *   -> main thread, in unit order: partials merged, sink.write
+ *   -> each aggregate stage emits by its output mode, down to its sinks
+ *   -> sink.end -> watermarks advance -> state and commit (checkpoint)
+ *   -> source.commit -> progress record.
+ * Workers run ahead of the sinks by a bounded window of units, so memory
+ * stays bounded and sinks see rows in the order the source planned them.
+ * See query.h. */
+#include "query.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg_stage.h"
+#include "checkpoint.h"
+#include "clock.h"
+#include "engine.h"
+#include "error.h"
+#include "failpoint.h"
+#include "graph.h"
+#include "log.h"
+#include "mem.h"
+#include "stage.h"
+#include "unit.h"
+#include "watermark.h"
+#include "worker_pool.h"
+
+/* ---- the units of a batch, on the workers ------------------------------- */
+
+struct unit_queue {
+    struct sluice_stage *source;
+    struct sluice_unit *units;
+    size_t n_units;
+    size_t window;          /* units a worker may run ahead of the writer */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    size_t next_read;       /* next unit to hand to a worker */
+    size_t next_write;      /* next unit the main thread writes */
+    bool failed;
+};
+
+static void read_units(void *arg)
+{
+    struct unit_queue *uq = arg;
+    pthread_mutex_lock(&uq->lock);
+    for (;;) {
+        while (!uq->failed && uq->next_read < uq->n_units && uq->next_read >= uq->next_write + uq->window)
+            pthread_cond_wait(&uq->changed, &uq->lock);
+        if (uq->failed || uq->next_read >= uq->n_units) break;
+        size_t i = uq->next_read++;
+        pthread_mutex_unlock(&uq->lock);
+        sluice_unit_read(&uq->units[i], uq->source, i);
+        pthread_mutex_lock(&uq->lock);
+        uq->units[i].done = true;
+        if (uq->units[i].status) uq->failed = true;
+        pthread_cond_broadcast(&uq->changed);
+    }
+    pthread_mutex_unlock(&uq->lock);
+}
+
+/* What the units added up to, for the progress record. */
+struct units_done {
+    int64_t input_rows;
+    int64_t sink_rows;
+    struct sluice_progress_event_time event_time;
+};
+
+/* Read every unit (on the pool's workers when there is more than one unit
+ * and more than one worker) and write them in order. */
+static int run_units(struct sluice_query *q, size_t n_units, int64_t batch_id, struct units_done *done,
+                     struct sluice_error *err)
+{
+    struct unit_queue uq = { .source = q->source, .n_units = n_units };
+    uq.units = sluice_xcalloc(n_units ? n_units : 1, sizeof *uq.units);
+    size_t workers = q->pool ? sluice_worker_pool_size(q->pool) : 0;
+    /* One unit needs no thread: run it here and skip the hand-offs. */
+    bool parallel = workers > 1 && n_units > 1;
+    uq.window = parallel ? 2 * workers : n_units;
+    pthread_mutex_init(&uq.lock, NULL);
+    pthread_cond_init(&uq.changed, NULL);
+    if (parallel) sluice_worker_pool_start(q->pool, read_units, &uq);
+
+    int rc = SLUICE_OK;
+    for (size_t i = 0; i < n_units && rc == SLUICE_OK; i++) {
+        struct sluice_unit *u = &uq.units[i];
+        if (!parallel) {
+            sluice_unit_read(u, q->source, i);
+        } else {
+            pthread_mutex_lock(&uq.lock);
+            while (!u->done) pthread_cond_wait(&uq.changed, &uq.lock);
+            pthread_mutex_unlock(&uq.lock);
+        }
+        if (u->status) {
+            rc = u->status;
+            *err = u->err;
+        } else {
+            done->input_rows += u->input_rows;
+            sluice_progress_event_time_merge(&done->event_time, &u->event_time);
+            rc = sluice_unit_write(u, batch_id, &done->sink_rows, err);
+        }
+        sluice_unit_clear(u);
+        if (parallel) {
+            pthread_mutex_lock(&uq.lock);
+            uq.next_write = i + 1;
+            if (rc) uq.failed = true;
+            pthread_cond_broadcast(&uq.changed);
+            pthread_mutex_unlock(&uq.lock);
+        }
+    }
+    if (parallel) sluice_worker_pool_join(q->pool);
+    for (size_t i = 0; i < n_units; i++) sluice_unit_clear(&uq.units[i]);
+    free(uq.units);
+    pthread_mutex_destroy(&uq.lock);
+    pthread_cond_destroy(&uq.changed);
+    return rc;
+}
+
+/* ---- after the units ------------------------------------------------------ */
+
+/* Each aggregate stage's result for this batch (by its output mode; in
+ * append and update modes it also evicts what the watermark closed) goes
+ * down the stages below it, here on the main thread, through a unit of its
+ * own. This runs in no-data batches too. */
+static int emit_aggregations(struct sluice_query *q, int64_t batch_id, int64_t *rows, struct sluice_error *err)
+{
+    for (size_t i = 0; i < q->n_aggs; i++) {
+        struct sluice_stage *a = q->aggs[i];
+        struct sluice_batch out;
+        sluice_agg_stage_emit(a->agg, batch_id, &out);
+        struct sluice_unit u = { 0 };
+        int rc = sluice_unit_push(&u, a, &out, err);
+        if (!rc) rc = sluice_unit_write(&u, batch_id, rows, err);
+        sluice_unit_clear(&u);
+        if (rc) return rc;
+    }
+    return SLUICE_OK;
+}
+
+/* After a batch commits: each watermark declaration moves forward from the
+ * event times it saw, and each aggregation takes the watermark its next
+ * batch runs with (Spark applies a new watermark from the next batch on).
+ * When one moved in append or update mode, Spark runs a batch without new
+ * data next, so what the new watermark closes comes out now. */
+static void advance_watermarks(struct sluice_query *q)
+{
+    for (size_t i = 0; i < q->n_marks; i++) sluice_watermark_tracker_advance(&q->marks[i]->watermark.tracker);
+    q->no_data_pending = false;
+    for (size_t i = 0; i < q->n_aggs; i++) q->no_data_pending |= sluice_agg_stage_advance(q->aggs[i]->agg);
+}
+
+/* When each phase of a batch ended (monotonic µs): Spark's durationMs. */
+struct phases {
+    int64_t start;
+    int64_t offsets_written; /* walCommit */
+    int64_t planned;         /* getBatch */
+    int64_t added;           /* addBatch: every sink ended */
+    int64_t done;            /* commitOffsets: state, commit and the source's commit */
+};
+
+/* What the batch did, for its progress record (Spark's StreamingQueryProgress). */
+struct batch_facts {
+    int64_t batch_id;
+    const char *start, *end; /* offsets */
+    int64_t wall_start;
+    struct phases at;
+    int64_t watermark;       /* the batch ran with */
+    struct units_done units;
+    int64_t malformed;
+    const struct sluice_checkpoint_stats *ckpt;
+};
+
+static void record_progress(struct sluice_query *q, const struct batch_facts *f)
+{
+    for (size_t i = 0; i < q->n_aggs; i++) {
+        sluice_agg_stage_report(q->aggs[i], f->batch_id, &q->state_progress[i]);
+        q->state_progress[i].commit_us = f->ckpt && f->ckpt->state_us ? f->ckpt->state_us[i] : 0;
+    }
+    struct sluice_progress_batch b = {
+        .query = q->graph->name, .source = q->source_desc, .batch_id = f->batch_id,
+        .duration_us = f->at.done - f->at.start + q->latest_us, .sink_rows = f->units.sink_rows,
+        .malformed = f->malformed, .end_offset = f->end, .id = q->id, .run_id = q->run_id,
+        .start_wall_us = f->wall_start, .input_rows = f->units.input_rows, .start_offset = f->start,
+        .since_previous_us = q->last_start_wall ? f->wall_start - q->last_start_wall : 0, .sink = q->sink_desc,
+        .latest_offset = q->target ? q->target : f->end, .latest_offset_us = q->latest_us,
+        .wal_commit_us = f->at.offsets_written - f->at.start, .get_batch_us = f->at.planned - f->at.offsets_written,
+        .add_batch_us = f->at.added - f->at.planned, .commit_us = f->at.done - f->at.added,
+        .has_watermark = q->n_marks > 0, .watermark = f->watermark, .event_time = f->units.event_time,
+        .state = q->state_progress, .n_state = q->n_aggs };
+    sluice_progress_record(q->graph->progress, &b);
+    if (q->observer && q->observer->batch_committed) q->observer->batch_committed(q->observer->arg, &b);
+    q->last_start_wall = f->wall_start;
+}
+
+/* ---- one batch ------------------------------------------------------------ */
+
+static int begin_sinks(struct sluice_query *q, int64_t batch_id, struct sluice_error *err)
+{
+    for (size_t i = 0; i < q->n_sinks; i++) {
+        struct sluice_stage *k = q->sinks[i];
+        int rc = k->plugin->begin(k->state, batch_id, k->mode, err);
+        if (rc) return sluice_error_stage(err, k->name), rc;
+    }
+    return SLUICE_OK;
+}
+
+static int end_sinks(struct sluice_query *q, int64_t batch_id, struct sluice_error *err)
+{
+    for (size_t i = 0; i < q->n_sinks; i++) {
+        struct sluice_stage *k = q->sinks[i];
+        int rc = k->plugin->end(k->state, batch_id, err);
+        if (rc) return sluice_error_stage(err, k->name), rc;
+    }
+    return SLUICE_OK;
+}
+
+int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data, struct sluice_error *err)
+{
+    struct sluice_stage *src = q->source;
+    struct batch_facts f = { .batch_id = q->next_batch_id, .end = end, .watermark = SLUICE_WATERMARK_NONE };
+    f.at.start = sluice_monotonic_us();
+    f.wall_start = sluice_now_us() - q->latest_us;
+    int64_t malformed0 = sluice_ctx_malformed(&src->ctx);
+    for (size_t i = 0; i < q->n_aggs; i++)
+        if (i == 0 || q->aggs[i]->agg->watermark < f.watermark) f.watermark = q->aggs[i]->agg->watermark;
+    if (q->observer && q->observer->batch_started) q->observer->batch_started(q->observer->arg);
+    char *start = q->committed ? sluice_xstrdup(q->committed) : NULL;
+    f.start = start;
+
+    int rc = q->ckpt ? sluice_checkpoint_plan(q->ckpt, f.batch_id, q->committed, end, err) : SLUICE_OK;
+    f.at.offsets_written = sluice_monotonic_us();
+    size_t n_units = 0;
+    if (!rc && !no_data) {
+        rc = src->plugin->plan_read(src->state, q->committed, end, &n_units, err);
+        if (rc) sluice_error_stage(err, src->name);
+    }
+    f.at.planned = sluice_monotonic_us();
+    if (!rc) rc = begin_sinks(q, f.batch_id, err);
+    if (!rc) rc = run_units(q, n_units, f.batch_id, &f.units, err);
+    if (!rc) rc = emit_aggregations(q, f.batch_id, &f.units.sink_rows, err);
+    if (!rc) sluice_failpoint("batch", f.batch_id);
+    if (!rc) rc = end_sinks(q, f.batch_id, err);
+    f.at.added = sluice_monotonic_us();
+    struct sluice_checkpoint_stats cst = { 0 };
+    if (!rc) {
+        sluice_failpoint("sink", f.batch_id);
+        advance_watermarks(q);
+        if (q->ckpt) rc = sluice_checkpoint_commit(q->ckpt, f.batch_id, q->no_data_pending, &cst, err);
+    }
+    if (!rc && !no_data) {
+        rc = src->plugin->commit(src->state, end, err);
+        if (rc) {
+            sluice_error_stage(err, src->name);
+        } else {
+            free(q->committed);
+            q->committed = sluice_xstrdup(end);
+        }
+    }
+    if (rc) {
+        free(start);
+        return rc;
+    }
+    q->next_batch_id++;
+    q->rows_total += f.units.sink_rows;
+    f.at.done = sluice_monotonic_us();
+    f.malformed = sluice_ctx_malformed(&src->ctx) - malformed0;
+    f.ckpt = q->ckpt ? &cst : NULL;
+    sluice_log(SLUICE_LOG_DEBUG, src->name, "batch %lld%s: %zu units, %lld rows to sinks, %lld malformed, %.1f ms, offset %s",
+               (long long)f.batch_id, no_data ? " (no data)" : "", n_units, (long long)f.units.sink_rows,
+               (long long)f.malformed, (f.at.done - f.at.start) / 1000.0, end);
+    record_progress(q, &f);
+    free(start);
+    return SLUICE_OK;
+}

@@ -1,0 +1,162 @@
+/* One unit of a micro-batch through the stages below its source. See unit.h. */
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg_groups.h"
+#include "agg_stage.h"
+#include "batch.h"
+#include "error.h"
+#include "expr.h"
+#include "mem.h"
+#include "stage.h"
+#include "watermark.h"
+
+static void keep_output(struct sluice_unit *u, struct sluice_stage *sink, struct sluice_batch *b)
+{
+    if (u->n_outputs == u->cap) {
+        u->cap = u->cap ? 2 * u->cap : 8;
+        u->outputs = sluice_xrealloc(u->outputs, u->cap * sizeof *u->outputs);
+    }
+    u->outputs[u->n_outputs].sink = sink;
+    sluice_batch_move(&u->outputs[u->n_outputs].batch, b);
+    u->n_outputs++;
+}
+
+/* The unit's partial state for aggregate stage `stage`, made on first use:
+ * a unit may emit several batches into one aggregation. */
+static struct sluice_agg_groups *partial_for(struct sluice_unit *u, struct sluice_stage *stage)
+{
+    for (size_t i = 0; i < u->n_partials; i++)
+        if (u->partials[i].stage == stage) return u->partials[i].groups;
+    u->partials = sluice_xrealloc(u->partials, (u->n_partials + 1) * sizeof *u->partials);
+    /* The partial drops rows whose window the batch's watermark closed. */
+    u->partials[u->n_partials] = (struct sluice_unit_partial){ stage, sluice_agg_stage_partial(stage->agg) };
+    return u->partials[u->n_partials++].groups;
+}
+
+void sluice_unit_clear(struct sluice_unit *u)
+{
+    for (size_t i = 0; i < u->n_outputs; i++) sluice_batch_release(&u->outputs[i].batch);
+    free(u->outputs);
+    for (size_t i = 0; i < u->n_partials; i++) sluice_agg_groups_free(u->partials[i].groups);
+    free(u->partials);
+    memset(u, 0, sizeof *u);
+}
+
+/* A stage that declares a watermark: its rows' largest event time, for the
+ * watermark of the next batch (Spark's EventTimeWatermarkExec). */
+static int observe_event_time(struct sluice_unit *u, struct sluice_stage *st, const struct sluice_batch *b,
+                              struct sluice_error *err)
+{
+    if (!st->has_watermark || !st->watermark.time || b->array.length <= 0) return SLUICE_OK;
+    struct ArrowArray t;
+    int rc = sluice_expr_eval(st->watermark.time, b, &t, err);
+    if (rc) return rc;
+    sluice_watermark_tracker_observe(&st->watermark.tracker, &t, b->array.length);
+    sluice_progress_event_time_observe(&u->event_time, &t, b->array.length);
+    t.release(&t);
+    return SLUICE_OK;
+}
+
+static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct sluice_batch *b,
+                     struct sluice_error *err)
+{
+    switch (stage->kind) {
+    case SLUICE_STAGE_TRANSFORM: {
+        struct sluice_batch out = { 0 };
+        int rc = stage->plugin->process(stage->state, b, &out, err);
+        sluice_batch_release(b); /* in case the plugin left it */
+        if (rc) {
+            sluice_batch_release(&out);
+            sluice_error_stage(err, stage->name);
+            return rc;
+        }
+        return sluice_unit_push(u, stage, &out, err);
+    }
+    case SLUICE_STAGE_SINK:
+        keep_output(u, stage, b);
+        return SLUICE_OK;
+    case SLUICE_STAGE_AGGREGATE: {
+        /* A barrier: rows stop here, folded into the unit's partial state.
+         * Groups are marked changed when the partial is merged, so no
+         * batch id is needed yet. */
+        int rc = sluice_agg_groups_update(partial_for(u, stage), b, -1, err);
+        sluice_batch_release(b);
+        if (rc) sluice_error_stage(err, stage->name);
+        return rc;
+    }
+    default:
+        sluice_batch_release(b);
+        return sluice_error_set(err, SLUICE_EINTERNAL, "stage '%s' cannot run yet", stage->name);
+    }
+}
+
+int sluice_unit_push(struct sluice_unit *u, struct sluice_stage *producer, struct sluice_batch *b,
+                     struct sluice_error *err)
+{
+    b->schema = sluice_ctx_output_schema(&producer->ctx);
+    int wrc = observe_event_time(u, producer, b, err);
+    if (wrc) {
+        sluice_batch_release(b);
+        sluice_error_stage(err, producer->name);
+        return wrc;
+    }
+    /* Stages that feed no sink are not run (Spark never starts them). */
+    size_t last = producer->n_outputs;
+    while (last > 0 && !producer->outputs[last - 1]->feeds_sink) last--;
+    if (last == 0) {
+        sluice_batch_release(b);
+        return SLUICE_OK;
+    }
+    for (size_t i = 0; i + 1 < last; i++) {
+        if (!producer->outputs[i]->feeds_sink) continue;
+        struct sluice_batch view;
+        sluice_batch_share(b, &view);
+        int rc = push_into(u, producer->outputs[i], &view, err);
+        if (rc) {
+            sluice_batch_release(b);
+            return rc;
+        }
+    }
+    return push_into(u, producer->outputs[last - 1], b, err);
+}
+
+struct emit_arg {
+    struct sluice_unit *unit;
+    struct sluice_stage *source;
+};
+
+static int emit_from_source(void *arg, struct sluice_batch *batch, struct sluice_error *err)
+{
+    struct emit_arg *e = arg;
+    e->unit->input_rows += sluice_batch_rows(batch);
+    return sluice_unit_push(e->unit, e->source, batch, err);
+}
+
+void sluice_unit_read(struct sluice_unit *u, struct sluice_stage *source, size_t index)
+{
+    struct emit_arg arg = { u, source };
+    u->status = source->plugin->read(source->state, index, emit_from_source, &arg, &u->err);
+    if (u->status && !u->err.stage[0]) sluice_error_stage(&u->err, source->name);
+}
+
+int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, struct sluice_error *err)
+{
+    /* Merging in unit order keeps each partition's groups in the order
+     * they first appeared, whatever the number of threads. */
+    for (size_t i = 0; i < u->n_partials; i++)
+        sluice_agg_groups_merge(u->partials[i].stage->agg->state, u->partials[i].groups, batch_id);
+    for (size_t i = 0; i < u->n_outputs; i++) {
+        struct sluice_unit_output *o = &u->outputs[i];
+        *rows += sluice_batch_rows(&o->batch);
+        int rc = o->sink->plugin->write(o->sink->state, &o->batch, err);
+        sluice_batch_release(&o->batch); /* in case the plugin left it */
+        if (rc) {
+            sluice_error_stage(err, o->sink->name);
+            return rc;
+        }
+    }
+    return SLUICE_OK;
+}
