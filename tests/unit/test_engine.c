@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -18,6 +19,7 @@
 #include "progress.h"
 #include "host.h"
 #include "schema.h"
+#include "tables.h"
 
 /* ---- a source: offset N means N files; file f holds rows f*100 .. f*100+9,
  * read as two units of 5 rows; later units finish first. ---- */
@@ -290,6 +292,65 @@ static void test_engine_runs_no_batch_without_data_and_honours_max_batches(void 
     fixture_free(f);
 }
 
+/* ---- two pipelines in one process ---------------------------------------- */
+
+/* Two graphs of one config, each with its own input: each memory table and
+ * progress ring holds only its own run (nothing in the runtime is shared
+ * between graphs, not even a table of the same name). */
+static void test_engine_two_pipelines_in_one_process_do_not_see_each_other(void **state)
+{
+    char dir[] = "/tmp/sluice-test-two-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[512], cfg[600];
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/in%d", dir, k);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(path, sizeof path, "%s/in%d/a.json", dir, k);
+        FILE *f = fopen(path, "w");
+        for (int r = 0; r <= k; r++) fprintf(f, "{\"n\": %d}\n", r);
+        fclose(f);
+    }
+    snprintf(cfg, sizeof cfg, "%s/p.conf", dir);
+    FILE *f = fopen(cfg, "w");
+    fprintf(f, "runtime = { trigger = \"once\"; threads = 1; };\n"
+               "stages = ( { name = \"in\"; source = \"file\"; path = \"x\"; schema = \"n LONG\"; },\n"
+               "  { name = \"t\"; input = \"in\"; sink = \"memory\"; query_name = \"t\"; } );\n");
+    fclose(f);
+    struct sluice_graph *g[2];
+    for (int k = 0; k < 2; k++) {
+        char set[600];
+        snprintf(set, sizeof set, "in.path=%s/in%d", dir, k);
+        const char *sets[] = { set };
+        struct sluice_error err = { 0 };
+        if (sluice_graph_load(cfg, sets, 1, &g[k], &err) || sluice_graph_open(g[k], &err))
+            fail_msg("%s", err.message);
+    }
+    for (int k = 0; k < 2; k++) {
+        struct sluice_error err = { 0 };
+        if (sluice_engine_run(g[k], NULL, &err)) fail_msg("%s", err.message);
+    }
+    for (int k = 0; k < 2; k++) {
+        struct sluice_table_snapshot *t = sluice_tables_get(g[k]->tables, "t");
+        assert_non_null(t);
+        const struct sluice_batch **v;
+        size_t n = sluice_table_snapshot_batches(t, &v);
+        int64_t rows = 0;
+        for (size_t i = 0; i < n; i++) rows += sluice_batch_rows(v[i]);
+        assert_int_equal(rows, k + 1);
+        sluice_table_snapshot_unref(t);
+        struct sluice_buf p = { 0 };
+        sluice_progress_json(g[k]->progress, &p);
+        char want[64];
+        snprintf(want, sizeof want, "\"numInputRows\":%d,", k + 1);
+        assert_non_null(strstr(p.data, want));
+        assert_null(strstr(p.data, "\"batchId\":1,")); /* one batch each */
+        sluice_buf_free(&p);
+    }
+    for (int k = 0; k < 2; k++) sluice_graph_free(g[k]);
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_engine_fans_one_read_out_to_every_sink),
         cmocka_unit_test(test_engine_stops_at_a_sink_error_naming_the_stage),
         cmocka_unit_test(test_engine_runs_no_batch_without_data_and_honours_max_batches),
+        cmocka_unit_test(test_engine_two_pipelines_in_one_process_do_not_see_each_other),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
