@@ -26,7 +26,7 @@ static int remove_tmpdir(void **state)
 }
 
 /* Write `text` to tmpdir/name; returns the path in a static buffer. */
-static const char *write_file(const char *name, const char *text)
+static inline const char *write_file(const char *name, const char *text)
 {
     static char path[512];
     snprintf(path, sizeof path, "%s/%s", tmpdir, name);

@@ -14,15 +14,16 @@
 #include <unistd.h>
 
 #include "agg_stage.h"
+#include "agg_state.h"
 #include "checkpoint_file.h"
 #include "checkpoint_source.h"
-#include "checkpoint_state.h"
 #include "clock.h"
 #include "error.h"
 #include "failpoint.h"
 #include "graph.h"
 #include "log.h"
 #include "mem.h"
+#include "state_store.h"
 #include "timefmt.h"
 #include "watermark.h"
 
@@ -33,7 +34,7 @@ struct sluice_checkpoint {
     struct sluice_stage *source;
     struct sluice_stage **aggs;
     size_t n_aggs;
-    struct sluice_checkpoint_state **states; /* per aggregation */
+    struct sluice_state_store *store;        /* the aggregations' state, by stage name */
     struct sluice_stage **marks;             /* stages of the query declaring a watermark */
     size_t n_marks;
     int64_t retain;
@@ -186,27 +187,10 @@ static int restore_commit(struct sluice_checkpoint *c, int64_t id, struct sluice
     if (!rc) c->committed = sluice_xstrdup(end);
     for (size_t i = 0; i < c->n_aggs && !rc; i++) {
         const char *name = c->aggs[i]->name;
-        const json_t *vs = json_object_get(json_object_get(commit, "state"), name);
-        size_t n;
-        sluice_checkpoint_state_versions(c->states[i], &n);
-        if (!json_is_array(vs) || json_array_size(vs) != n) {
-            char why[200];
-            snprintf(why, sizeof why, "it has no state versions for the %zu partitions of stage '%s'", n, name);
-            rc = damaged(err, cpath, why);
-            break;
-        }
-        int64_t *versions = sluice_xcalloc(n, sizeof *versions);
-        for (size_t p = 0; p < n && !rc; p++) {
-            const json_t *v = json_array_get(vs, p);
-            if (!json_is_integer(v) || json_integer_value(v) < -1 || json_integer_value(v) > id)
-                rc = damaged(err, cpath, "a state version is out of range");
-            else versions[p] = json_integer_value(v);
-        }
         int64_t evicted_with = SLUICE_WATERMARK_NONE;
-        if (!rc) rc = get_watermark(commit, "watermarks", name, cpath, &evicted_with, err);
-        if (!rc) rc = sluice_checkpoint_state_restore(c->states[i], versions, n, evicted_with, err);
+        rc = get_watermark(commit, "watermarks", name, cpath, &evicted_with, err);
+        if (!rc) rc = sluice_agg_state_restore(c->aggs[i]->agg, name, c->store, evicted_with, err);
         if (rc) sluice_error_stage(err, name);
-        free(versions);
     }
     if (!rc) rc = restore_watermarks(c, commit, "nextWatermarks", cpath, err);
     if (!rc) c->resume.no_data_next = json_is_true(json_object_get(commit, "noDataNext"));
@@ -263,12 +247,10 @@ static int recover(struct sluice_checkpoint *c, struct sluice_error *err)
                               c->root, o, last);
         sluice_checkpoint_damaged_hint(err);
     }
-    for (size_t i = 0; i < c->n_aggs && !rc; i++) {
+    if (!rc && c->n_aggs) {
         char *dir = join(c->root, "state");
-        char *sdir = join(dir, c->aggs[i]->name);
-        rc = sluice_checkpoint_state_open(sdir, c->aggs[i]->agg, last, &c->states[i], err);
+        rc = sluice_state_store_open(dir, last, &c->store, err);
         free(dir);
-        free(sdir);
     }
     if (!rc && last >= 0) rc = restore_commit(c, last, err);
     if (!rc && o == last + 1) rc = restore_replay(c, o, err);
@@ -277,7 +259,7 @@ static int recover(struct sluice_checkpoint *c, struct sluice_error *err)
         int64_t oldest = last - c->retain + 1;
         compact(offs, n_offs, c->offsets_dir, oldest);
         compact(commits, n_commits, c->commits_dir, oldest);
-        for (size_t i = 0; i < c->n_aggs; i++) sluice_checkpoint_state_compact(c->states[i], oldest);
+        if (c->store) sluice_state_store_compact(c->store, oldest);
         c->resume.next_batch = last + 1;
         c->resume.committed = c->committed;
         c->resume.replay_end = c->replay_end;
@@ -331,7 +313,6 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, 
     c->n_aggs = n_aggs;
     c->aggs = sluice_xcalloc(n_aggs ? n_aggs : 1, sizeof *c->aggs);
     if (n_aggs) memcpy(c->aggs, aggs, n_aggs * sizeof *aggs);
-    c->states = sluice_xcalloc(n_aggs ? n_aggs : 1, sizeof *c->states);
     c->batch_watermarks = sluice_xcalloc(n_aggs ? n_aggs : 1, sizeof *c->batch_watermarks);
     c->state_us = sluice_xcalloc(n_aggs ? n_aggs : 1, sizeof *c->state_us);
     c->retain = retain > 0 ? retain : SLUICE_CHECKPOINT_RETAIN_DEFAULT;
@@ -390,8 +371,7 @@ void sluice_checkpoint_close(struct sluice_checkpoint *c)
     if (!c) return;
     if (c->lock_fd >= 0) close(c->lock_fd); /* and the lock with it */
     sluice_checkpoint_source_detach(c->source);
-    for (size_t i = 0; i < c->n_aggs; i++) sluice_checkpoint_state_free(c->states[i]);
-    free(c->states);
+    sluice_state_store_free(c->store);
     free(c->aggs);
     free(c->marks);
     free(c->batch_watermarks);
@@ -444,22 +424,22 @@ int sluice_checkpoint_commit(struct sluice_checkpoint *c, int64_t batch_id, bool
                              struct sluice_checkpoint_stats *stats, struct sluice_error *err)
 {
     int64_t t0 = sluice_monotonic_us();
-    struct sluice_checkpoint_state_stats st = { 0 };
-    json_t *state = json_object();
+    struct sluice_agg_state_stats ast = { 0 };
+    struct sluice_state_store_stats sst = { 0 };
     int rc = SLUICE_OK;
-    for (size_t i = 0; i < c->n_aggs && !rc; i++) {
-        int64_t ts = sluice_monotonic_us();
-        rc = sluice_checkpoint_state_save(c->states[i], batch_id, &st, err);
-        if (rc) {
-            sluice_error_stage(err, c->aggs[i]->name);
-            break;
+    if (c->store) {
+        sluice_state_store_begin(c->store, batch_id);
+        for (size_t i = 0; i < c->n_aggs && !rc; i++) {
+            int64_t ts = sluice_monotonic_us();
+            rc = sluice_agg_state_save(c->aggs[i]->agg, c->aggs[i]->name, c->store, batch_id, &ast, err);
+            if (rc) sluice_error_stage(err, c->aggs[i]->name);
+            c->state_us[i] = sluice_monotonic_us() - ts;
         }
-        c->state_us[i] = sluice_monotonic_us() - ts;
-        size_t n;
-        const int64_t *versions = sluice_checkpoint_state_versions(c->states[i], &n);
-        json_t *vs = json_array();
-        for (size_t p = 0; p < n; p++) json_array_append_new(vs, json_integer(versions[p]));
-        json_object_set_new(state, c->aggs[i]->name, vs);
+        /* Every aggregation's changes in one file: one flush for all, which
+         * each of them waited for. */
+        int64_t tw = sluice_monotonic_us();
+        if (!rc) rc = sluice_state_store_commit(c->store, &sst, err);
+        for (size_t i = 0; i < c->n_aggs; i++) c->state_us[i] += sluice_monotonic_us() - tw;
     }
     if (!rc) {
         char ts[40];
@@ -471,11 +451,9 @@ int sluice_checkpoint_commit(struct sluice_checkpoint *c, int64_t batch_id, bool
         json_object_set_new(entry, "watermarks", evicted);
         put_watermarks(c, entry, "nextWatermarks");
         json_object_set_new(entry, "noDataNext", json_boolean(no_data_next));
-        json_object_set(entry, "state", state);
         rc = write_entry(c->commits_dir, batch_id, "commit", entry, err);
         json_decref(entry);
     }
-    json_decref(state);
     if (rc) return rc;
     sluice_failpoint("commit", batch_id);
     c->last_commit = batch_id;
@@ -484,17 +462,17 @@ int sluice_checkpoint_commit(struct sluice_checkpoint *c, int64_t batch_id, bool
         remove_entry(c->offsets_dir, oldest - 1);
         remove_entry(c->commits_dir, oldest - 1);
     }
-    for (size_t i = 0; i < c->n_aggs; i++) sluice_checkpoint_state_compact(c->states[i], oldest);
+    if (c->store) sluice_state_store_compact(c->store, oldest);
     int64_t commit_us = sluice_monotonic_us() - t0, state_us = 0;
-    for (size_t i = 0; i < c->n_aggs; i++) state_us += c->state_us[i];
+    for (size_t i = 0; i < c->n_aggs; i++) state_us = c->state_us[i] > state_us ? c->state_us[i] : state_us;
     sluice_log(SLUICE_LOG_DEBUG, c->source->name,
-               "batch %" PRId64 ": checkpoint %.3f ms: offsets %.3f ms, state %.3f ms (%" PRId64 " files, %" PRId64
-               " bytes), commit %.3f ms",
-               batch_id, (c->plan_us + commit_us) / 1000.0, c->plan_us / 1000.0, state_us / 1000.0, st.files,
-               st.bytes, (commit_us - state_us) / 1000.0);
+               "batch %" PRId64 ": checkpoint %.3f ms: offsets %.3f ms, state %.3f ms (%" PRId64 " partitions, %" PRId64
+               " groups, %" PRId64 " bytes), commit %.3f ms",
+               batch_id, (c->plan_us + commit_us) / 1000.0, c->plan_us / 1000.0, state_us / 1000.0, sst.sections,
+               ast.groups_written, sst.bytes, (commit_us - state_us) / 1000.0);
     c->plan_us = 0;
     if (stats)
-        *stats = (struct sluice_checkpoint_stats){ .commit_us = commit_us, .state_files = st.files,
-                                                   .state_bytes = st.bytes, .state_us = c->state_us };
+        *stats = (struct sluice_checkpoint_stats){ .commit_us = commit_us, .state_sections = sst.sections,
+                                                   .state_bytes = sst.bytes, .state_us = c->state_us };
     return SLUICE_OK;
 }

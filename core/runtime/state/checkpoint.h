@@ -69,8 +69,9 @@ struct sluice_checkpoint_resume {
 /* What the last commit cost, for progress reports. */
 struct sluice_checkpoint_stats {
     int64_t commit_us;         /* state, the commit file and compaction */
-    int64_t state_files, state_bytes;
-    const int64_t *state_us;   /* per aggregation, in the order given to open: saving its state */
+    int64_t state_sections, state_bytes; /* partitions saved and the bytes of the batch's state file */
+    const int64_t *state_us;   /* per aggregation, in the order given to open: serialising its
+                                * state, plus the one write of the batch's state file */
 };
 
 /* Open (making it on first use) the checkpoint of the query reading

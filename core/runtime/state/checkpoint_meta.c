@@ -19,7 +19,7 @@
 #include "timefmt.h"
 #include "window.h"
 
-#define FORMAT_VERSION 1
+#define FORMAT_VERSION 2 /* 2: state in one file per batch (state_store.h) */
 
 void sluice_checkpoint_uuid(char out[SLUICE_UUID_LEN + 1])
 {

@@ -48,9 +48,9 @@ restore
 echo 'not a checkpoint file' >ckpt/offsets/2
 expect 1 "checkpoint file 'ckpt/offsets/2' is damaged: it does not start with a sluice checkpoint header"
 restore
-# The newest state file of a partition is what a restore reads first.
-part=$(ls -d ckpt/state/by_lang/*/ | while read -r d; do [ -n "$(ls "$d")" ] && echo "$d" && break; done)
-state=$part$(ls "$part" | sort -n | tail -1)
+# The newest state file: every restore reads it (one file per batch holds
+# all the partitions the batch changed).
+state=ckpt/state/$(ls ckpt/state | sort -n | tail -1)
 python3 - "$state" <<'PY'
 import sys
 p = sys.argv[1]

@@ -1,0 +1,149 @@
+/* An aggregate stage's groups as records of the state store. See agg_state.h. */
+#include "agg_state.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "agg_key.h"
+#include "agg_stage.h"
+#include "agg_table.h"
+#include "error.h"
+#include "state_store.h"
+
+static void put_u32(struct sluice_buf *b, uint32_t v)
+{
+    uint8_t x[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+    sluice_buf_append(b, x, 4);
+}
+
+static void patch_u32(struct sluice_buf *b, size_t at, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) b->data[at + (size_t)i] = (char)(uint8_t)(v >> (8 * i));
+}
+
+/* One group's value: per call, u32 length and its serialized state. */
+static int put_group(const struct sluice_agg_plan *plan, const uint8_t *st, struct sluice_buf *b,
+                     struct sluice_error *err)
+{
+    for (size_t c = 0; c < plan->n_calls; c++) {
+        const struct sluice_agg_call *call = &plan->calls[c];
+        size_t len_at = b->len;
+        put_u32(b, 0);
+        int rc = call->fn->serialize(call->bound, st + call->offset, b, err);
+        if (rc) return rc;
+        size_t len = b->len - len_at - 4;
+        if (len > UINT32_MAX)
+            return sluice_error_set(err, SLUICE_EDATA, "an aggregation state of %zu bytes is too large to save", len);
+        patch_u32(b, len_at, (uint32_t)len);
+    }
+    return SLUICE_OK;
+}
+
+int sluice_agg_state_save(struct sluice_agg_stage *a, const char *op, struct sluice_state_store *store,
+                          int64_t batch_id, struct sluice_agg_state_stats *stats, struct sluice_error *err)
+{
+    size_t n = sluice_agg_groups_partitions(a->state);
+    for (size_t p = 0; p < n; p++) {
+        const struct sluice_agg_table *tab = sluice_agg_groups_table(a->state, p);
+        size_t changed = 0;
+        for (size_t i = 0; i < tab->n_groups; i++) changed += tab->groups[i].updated == batch_id;
+        stats->groups_updated += (int64_t)changed;
+        if (!changed) continue;
+        bool snapshot = sluice_state_store_wants_snapshot(store, op, (uint32_t)p, changed, tab->n_groups);
+        sluice_state_store_section(store, op, (uint32_t)p, (uint32_t)n, snapshot);
+        for (size_t i = 0; i < tab->n_groups; i++) {
+            const struct sluice_agg_group *gr = &tab->groups[i];
+            if (!snapshot && gr->updated != batch_id) continue;
+            struct sluice_buf *b = sluice_state_store_put(store, gr->key, gr->key_len);
+            int rc = put_group(a->plan, sluice_agg_table_state(tab, i), b, err);
+            if (rc) return rc;
+            stats->groups_written++;
+        }
+    }
+    return SLUICE_OK;
+}
+
+/* ---- restoring ----------------------------------------------------------- */
+
+struct restore {
+    struct sluice_agg_stage *a;
+    const char *op;
+    size_t n_parts;
+};
+
+/* The store names the file around this message (state_store.h). */
+static int damaged_group(struct sluice_error *err, const char *op, uint32_t part, const char *why)
+{
+    return sluice_error_set(err, SLUICE_EDATA, "a group of '%s' partition %u: %s", op, part, why);
+}
+
+/* Restore one group's states from its value; on failure every call's
+ * state is left initialised, so the group can be destroyed like any other. */
+static int load_states(const struct sluice_agg_plan *plan, uint8_t *st, const uint8_t *v, size_t len,
+                       const char **why, struct sluice_error *err)
+{
+    const uint8_t *end = v + len;
+    for (size_t k = 0; k < plan->n_calls; k++) {
+        const struct sluice_agg_call *call = &plan->calls[k];
+        struct sluice_error e = { 0 };
+        int rc = SLUICE_OK;
+        uint32_t n = 0;
+        if (end - v < 4) rc = SLUICE_EDATA, *why = "a group's state runs past the end";
+        else n = (uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24, v += 4;
+        if (!rc && (size_t)(end - v) < n) rc = SLUICE_EDATA, *why = "a group's state runs past the end";
+        if (!rc) rc = call->fn->deserialize(call->bound, st + call->offset, (const char *)v, n, &e);
+        if (rc && !*why) *why = e.message[0] ? e.message : "an aggregator could not read its state";
+        if (rc) {
+            for (size_t j = k; j < plan->n_calls; j++)
+                plan->calls[j].fn->init(plan->calls[j].bound, st + plan->calls[j].offset);
+            return SLUICE_EDATA;
+        }
+        v += n;
+    }
+    if (v != end) *why = "a group's value has bytes after its states";
+    return v == end ? SLUICE_OK : SLUICE_EDATA;
+}
+
+static int restore_group(void *arg, uint32_t part, int64_t version, const void *key, uint32_t key_len,
+                         const void *value, size_t value_len, struct sluice_error *err)
+{
+    struct restore *r = arg;
+    const struct sluice_agg_plan *plan = r->a->plan;
+    if (!value) return damaged_group(err, r->op, part, "a group was removed, which aggregations never do");
+    uint64_t hash = sluice_hash64(key, key_len, 0);
+    size_t home = r->n_parts == 1 ? 0 : (size_t)(hash % r->n_parts);
+    if (home != part) {
+        char why[96];
+        snprintf(why, sizeof why, "it holds a key of partition %zu", home);
+        return damaged_group(err, r->op, part, why);
+    }
+    struct sluice_agg_table *tab = sluice_agg_groups_table(r->a->state, part);
+    bool inserted;
+    size_t gi = sluice_agg_table_upsert(tab, hash, key, key_len, &inserted);
+    uint8_t *st = sluice_agg_table_state(tab, gi);
+    for (size_t k = 0; k < plan->n_calls && !inserted; k++) {
+        const struct sluice_agg_call *call = &plan->calls[k];
+        if (call->info.has_destroy) call->fn->destroy(call->bound, st + call->offset);
+    }
+    tab->groups[gi].updated = version;
+    const char *why = NULL;
+    if (load_states(plan, st, value, value_len, &why, err)) return damaged_group(err, r->op, part, why);
+    return SLUICE_OK;
+}
+
+int sluice_agg_state_restore(struct sluice_agg_stage *a, const char *op, struct sluice_state_store *store,
+                             int64_t watermark, struct sluice_error *err)
+{
+    struct restore r = { a, op, sluice_agg_groups_partitions(a->state) };
+    int rc = sluice_state_store_scan(store, op, (uint32_t)r.n_parts, restore_group, &r, err);
+    if (rc) return rc;
+    /* The batch that wrote the newest records evicted what its watermark
+     * closed after writing; older records still hold those groups. */
+    sluice_agg_groups_set_watermark(a->state, a->event_key, watermark);
+    sluice_agg_groups_evict(a->state);
+    /* Those evictions are not the next batch's to report. */
+    struct sluice_agg_stats st;
+    sluice_agg_groups_stats(a->state, &st);
+    a->evicted_reported = st.evicted;
+    return SLUICE_OK;
+}
