@@ -3,9 +3,10 @@
 Runs bench queries one file per batch (max_files_per_trigger = 1, so 100
 batches over the default data set), with and without runtime.checkpoint,
 for each number of shuffle partitions, and reads the engine's debug log:
-per batch the whole batch time and, with a checkpoint, what writing
-offsets/N, the state and commits/N took (every file fsynced, renamed and
-its directory fsynced). The checkpoint lives beside the data (the cache
+per batch the whole batch time and, with a checkpoint, what writing the
+state and commits/N added to the batch's path (each file fsynced, renamed
+and its directory fsynced), and offsets/N, which is written while the
+batch reads its first unit. The checkpoint lives beside the data (the cache
 directory), so fsync reaches the same disk a user's would.
 
     python3 tests/bench/checkpoint.py [--sluice build/sluice] [--partitions 5,64]
@@ -26,8 +27,8 @@ import tempfile
 from bench import HERE, QUERIES, ROOT, generate
 
 BATCH = re.compile(rb"stage 'tweets': batch (\d+)(?: \(no data\))?: \d+ units, .*?, ([\d.]+) ms, offset")
-CKPT = re.compile(rb"stage 'tweets': batch (\d+): checkpoint ([\d.]+) ms: offsets ([\d.]+) ms, "
-                  rb"state ([\d.]+) ms \((\d+) files, (\d+) bytes\), commit ([\d.]+) ms")
+CKPT = re.compile(rb"stage 'tweets': batch (\d+): checkpoint ([\d.]+) ms: state ([\d.]+) ms \((\d+) partitions, "
+                  rb"\d+ groups, (\d+) bytes\), commit ([\d.]+) ms; offsets ([\d.]+) ms beside the batch")
 
 
 def run(argv):
@@ -56,7 +57,7 @@ def main():
     args = ap.parse_args()
     sluice = os.path.abspath(args.sluice)
     print(f"{'query':<16} {'parts':>5} {'batches':>7} {'batch ms':>9} {'+ckpt ms':>9} {'ckpt ms':>8} "
-          f"{'max ms':>7} {'share':>6} {'offsets':>8} {'state':>7} {'commit':>7} {'files':>6} {'KB':>7}")
+          f"{'max ms':>7} {'share':>6} {'offsets':>8} {'state':>7} {'commit':>7} {'saved':>6} {'KB':>7}")
     for q in args.queries:
         conf, late = QUERIES[q] if isinstance(QUERIES[q], tuple) else (QUERIES[q], 0.0)
         data = generate(sluice, args.cache, args.files, args.rows, late)
@@ -73,7 +74,8 @@ def main():
                 finally:
                     shutil.rmtree(ckdir)
                 with_ck = [float(m[1]) for m in BATCH.findall(log)]
-                ck = [(float(m[1]), float(m[2]), float(m[3]), int(m[4]), int(m[5]), float(m[6]))
+                # (on the batch's path, offsets beside it, state, partitions, bytes, commit)
+                ck = [(float(m[1]), float(m[6]), float(m[2]), int(m[3]), int(m[4]), float(m[5]))
                       for m in CKPT.findall(log)]
                 runs.append((mean([c[0] for c in ck]), plain, with_ck, ck))
             runs.sort(key=lambda r: r[0])

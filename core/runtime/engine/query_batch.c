@@ -97,7 +97,11 @@ static int run_units(struct sluice_query *q, size_t n_units, int64_t batch_id, s
         if (u->status) {
             rc = u->status;
             *err = u->err;
-        } else {
+        }
+        /* The offsets were written while the first unit was read: no sink
+         * sees a row before they are durable. */
+        if (!rc && q->ckpt) rc = sluice_checkpoint_planned(q->ckpt, err);
+        if (!rc) {
             done->input_rows += u->input_rows;
             sluice_progress_event_time_merge(&done->event_time, &u->event_time);
             rc = sluice_unit_write(u, batch_id, &done->sink_rows, err);
@@ -127,17 +131,18 @@ static int run_units(struct sluice_query *q, size_t n_units, int64_t batch_id, s
  * own. This runs in no-data batches too. */
 static int emit_aggregations(struct sluice_query *q, int64_t batch_id, int64_t *rows, struct sluice_error *err)
 {
-    for (size_t i = 0; i < q->n_aggs; i++) {
+    int rc = q->ckpt && q->n_aggs ? sluice_checkpoint_planned(q->ckpt, err) : SLUICE_OK;
+    if (rc) return rc;
+    for (size_t i = 0; i < q->n_aggs && !rc; i++) {
         struct sluice_stage *a = q->aggs[i];
         struct sluice_batch out;
         sluice_agg_stage_emit(a->agg, batch_id, &out);
         struct sluice_unit u = { 0 };
-        int rc = sluice_unit_push(&u, a, &out, err);
+        rc = sluice_unit_push(&u, a, &out, err);
         if (!rc) rc = sluice_unit_write(&u, batch_id, rows, err);
         sluice_unit_clear(&u);
-        if (rc) return rc;
     }
-    return SLUICE_OK;
+    return rc;
 }
 
 /* After a batch commits: each watermark declaration moves forward from the

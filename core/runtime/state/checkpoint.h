@@ -28,7 +28,7 @@
  * Spark), and the state files those batches need.
  *
  * Failpoints (failpoint.h) a test can kill the process at, by batch:
- *   plan    offsets/N written, nothing run yet
+ *   plan    offsets/N written, no sink has seen a row of batch N
  *   batch   in the middle of the batch: the first unit's rows handed to the sinks
  *   sink    every sink accepted the batch, no state saved yet
  *   state   the first state file of the batch written (others may be too:
@@ -90,9 +90,15 @@ const struct sluice_checkpoint_resume *sluice_checkpoint_resume(const struct slu
 const char *sluice_checkpoint_query_id(const struct sluice_checkpoint *c);
 
 /* Before batch `batch_id` runs over (start, end] (start NULL for the first
- * batch): offsets/<batch_id> with the aggregations' current watermarks. */
+ * batch): start writing offsets/<batch_id> with the aggregations' current
+ * watermarks, on a thread of the checkpoint's, so the flush overlaps the
+ * reading of the batch's first unit. */
 int sluice_checkpoint_plan(struct sluice_checkpoint *c, int64_t batch_id, const char *start, const char *end,
                            struct sluice_error *err);
+/* Wait until the planned offsets are durable; call before any sink sees a
+ * row of the batch (a replay must find the range the sinks saw). The
+ * write's error, if any (SLUICE_EIO naming the file). Commit calls it too. */
+int sluice_checkpoint_planned(struct sluice_checkpoint *c, struct sluice_error *err);
 /* After every sink accepted batch `batch_id`, its groups were emitted and
  * evicted and the watermarks moved on for the next batch: save the state
  * it changed, write commits/<batch_id> (with `no_data_next`: a watermark
