@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "render.h"
 #include "timefmt.h"
 
 /* ---- one value ----------------------------------------------------------------- */
@@ -126,53 +127,6 @@ bool sluice_expr_parse_timestamp(const char *s, size_t n, int64_t *out)
     return sluice_time_parse(s, n, out) == 0;
 }
 
-size_t sluice_expr_format_double(double d, char out[32])
-{
-    if (isnan(d)) return (size_t)snprintf(out, 32, "NaN");
-    if (isinf(d)) return (size_t)snprintf(out, 32, d > 0 ? "Infinity" : "-Infinity");
-    if (d == 0) return (size_t)snprintf(out, 32, signbit(d) ? "-0.0" : "0.0");
-    /* The shortest digits that read back as d: 15 significant digits with
-     * trailing zeros dropped are the shortest whenever they round-trip. */
-    char buf[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
-        if (sluice_expr_strtod(buf) == d) break;
-    }
-    const char *p = buf;
-    bool neg = *p == '-';
-    if (neg) p++;
-    char digits[20];
-    int nd = 0;
-    for (; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9') digits[nd++] = *p;
-    int exp = atoi(p + 1);
-    while (nd > 1 && digits[nd - 1] == '0') nd--;
-    char *w = out;
-    if (neg) *w++ = '-';
-    double a = fabs(d);
-    if (a >= 1e-3 && a < 1e7) {
-        if (exp >= 0) {
-            for (int i = 0; i <= exp; i++) *w++ = i < nd ? digits[i] : '0';
-            *w++ = '.';
-            if (exp + 1 < nd) for (int i = exp + 1; i < nd; i++) *w++ = digits[i];
-            else *w++ = '0';
-        } else {
-            *w++ = '0';
-            *w++ = '.';
-            for (int i = 0; i < -exp - 1; i++) *w++ = '0';
-            for (int i = 0; i < nd; i++) *w++ = digits[i];
-        }
-        *w = '\0';
-    } else {
-        *w++ = digits[0];
-        *w++ = '.';
-        if (nd > 1) for (int i = 1; i < nd; i++) *w++ = digits[i];
-        else *w++ = '0';
-        w += snprintf(w, 8, "E%d", exp);
-    }
-    return (size_t)(w - out);
-}
-
 static size_t format_long(int64_t v, char *out)
 {
     char tmp[24];
@@ -233,7 +187,7 @@ static const struct evec *to_string(struct ectx *c, enum sluice_type from, const
             case SLUICE_TYPE_LONG: len = format_long(a->l[i], w); break;
             case SLUICE_TYPE_DOUBLE: {
                 char tmp[32];
-                len = sluice_expr_format_double(a->d[i], tmp);
+                len = sluice_render_double_text(a->d[i], tmp);
                 memcpy(w, tmp, len);
                 break;
             }

@@ -287,8 +287,6 @@ bool sluice_expr_parse_bool(const char *s, size_t n, bool *out);
 bool sluice_expr_parse_timestamp(const char *s, size_t n, int64_t *out);
 /* strtod in the C locale, whatever LC_NUMERIC says. */
 double sluice_expr_strtod(const char *s);
-/* Java's Double.toString, as Spark casts a double to a string; returns the length (< 32). */
-size_t sluice_expr_format_double(double d, char out[32]);
 
 /* rlike: compile at check time (position of the pattern for errors). */
 int sluice_expr_regex_compile(struct sluice_expr *e, struct expr_node *n, const struct expr_node *pat,

@@ -55,22 +55,14 @@ static bool try_digits(double v, int precision, char *buf, size_t size)
     return strtod(buf, NULL) == v;
 }
 
-void sluice_render_double(double v, struct sluice_buf *out)
+size_t sluice_render_double_text(double v, char out[SLUICE_DOUBLE_TEXT])
 {
-    if (isnan(v)) {
-        puts_(out, "NaN");
-        return;
-    }
-    if (isinf(v)) {
-        puts_(out, v < 0 ? "-Infinity" : "Infinity");
-        return;
-    }
-    if (v == 0) {
-        puts_(out, signbit(v) ? "-0.0" : "0.0");
-        return;
-    }
+    if (isnan(v)) return (size_t)snprintf(out, SLUICE_DOUBLE_TEXT, "NaN");
+    if (isinf(v)) return (size_t)snprintf(out, SLUICE_DOUBLE_TEXT, v < 0 ? "-Infinity" : "Infinity");
+    if (v == 0) return (size_t)snprintf(out, SLUICE_DOUBLE_TEXT, signbit(v) ? "-0.0" : "0.0");
+    size_t n = 0;
     if (signbit(v)) {
-        put(out, "-", 1);
+        out[n++] = '-';
         v = -v;
     }
 
@@ -106,8 +98,7 @@ void sluice_render_double(double v, struct sluice_buf *out)
         }
     }
 
-    char text[48];
-    size_t n = 0;
+    char *text = out;
     if (exp10 >= -3 && exp10 < 7) {
         /* Plain notation, at least one digit on each side of the point. */
         if (exp10 < 0) {
@@ -137,10 +128,19 @@ void sluice_render_double(double v, struct sluice_buf *out)
         } else {
             text[n++] = '0';
         }
-        n += (size_t)snprintf(text + n, sizeof text - n, "E%d", exp10);
+        n += (size_t)snprintf(text + n, SLUICE_DOUBLE_TEXT - n, "E%d", exp10);
     }
-    put(out, text, n);
+    text[n] = '\0';
+    return n;
 }
+
+void sluice_render_double(double v, struct sluice_buf *out)
+{
+    char text[SLUICE_DOUBLE_TEXT];
+    put(out, text, sluice_render_double_text(v, text));
+}
+
+
 
 /* ---- JSON ----------------------------------------------------------------- */
 

@@ -29,6 +29,11 @@ void sluice_render_cell_text(const struct sluice_batch *b, int64_t column, int64
 /* As Java's Double.toString (what Spark writes in JSON and show()): the
  * fewest digits that read back as the same double, `1.0`, `0.1`, `1.0E10`,
  * `1.0E-5`, `-0.0`, `NaN`, `Infinity` (JSON quotes the last two itself). */
+/* The longest double text, with its NUL: "-2.2250738585072014E-308". */
+#define SLUICE_DOUBLE_TEXT 32
+/* The same text into out (NUL-terminated); returns its length. The one
+ * Double.toString of sluice: CAST(x AS STRING) uses it too. */
+size_t sluice_render_double_text(double v, char out[SLUICE_DOUBLE_TEXT]);
 void sluice_render_double(double v, struct sluice_buf *out);
 /* A JSON string literal with escapes. */
 void sluice_render_json_string(const char *s, size_t n, struct sluice_buf *out);

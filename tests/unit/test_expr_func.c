@@ -319,6 +319,9 @@ static void test_expr_func_casts_values_to_strings_as_spark_prints_them(void **s
     assert_string_equal(one("CAST(0.001 AS string)"), "'0.001'");
     assert_string_equal(one("CAST(0.0001 AS string)"), "'1.0E-4'");
     assert_string_equal(one("CAST(123456789.125 AS string)"), "'1.23456789125E8'");
+    /* The same Double.toString as show() and JSON, down to the subnormals. */
+    assert_string_equal(one("CAST(CAST('4.9E-324' AS double) AS string)"), "'4.9E-324'");
+    assert_string_equal(one("CAST(CAST('2.2250738585072014E-308' AS double) AS string)"), "'2.2250738585072014E-308'");
     assert_string_equal(one("CAST(100.0 AS string)"), "'100.0'");
     assert_string_equal(one("CAST(0.1 + 0.2 AS string)"), "'0.30000000000000004'");
     assert_string_equal(one("CAST(-0.0 AS string)"), "'-0.0'");
