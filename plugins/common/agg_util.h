@@ -124,101 +124,34 @@ static inline uint64_t agg_double_key(double d)
     return agg_double_bits(d);
 }
 
-/* ---- XxHash64, exactly as Spark's XXH64 (little-endian, any seed) ---- */
+/* ---- XxHash64, as Spark's XXH64 (from libxxhash-dev, inlined) ---- */
 
-#define AGG_XXH_P1 UINT64_C(0x9E3779B185EBCA87)
-#define AGG_XXH_P2 UINT64_C(0xC2B2AE3D27D4EB4F)
-#define AGG_XXH_P3 UINT64_C(0x165667B19E3779F9)
-#define AGG_XXH_P4 UINT64_C(0x85EBCA77C2B2AE63)
-#define AGG_XXH_P5 UINT64_C(0x27D4EB2F165667C5)
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 /* The seed Spark's xxhash64() and HyperLogLogPlusPlus use. */
 #define AGG_SPARK_SEED UINT64_C(42)
 
-static inline uint64_t agg_rotl64(uint64_t x, unsigned r)
-{
-    return (x << r) | (x >> (64 - r));
-}
-
-static inline uint64_t agg_xxh_round(uint64_t acc, uint64_t lane)
-{
-    acc += lane * AGG_XXH_P2;
-    return agg_rotl64(acc, 31) * AGG_XXH_P1;
-}
-
-static inline uint64_t agg_xxh_merge(uint64_t h, uint64_t v)
-{
-    h ^= agg_xxh_round(0, v);
-    return h * AGG_XXH_P1 + AGG_XXH_P4;
-}
-
-static inline uint64_t agg_xxh_avalanche(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= AGG_XXH_P2;
-    h ^= h >> 29;
-    h *= AGG_XXH_P3;
-    h ^= h >> 32;
-    return h;
-}
-
 /* XXH64 of n bytes (Spark's hashUnsafeBytes: strings hash their UTF-8). */
 static inline uint64_t agg_xxh64(const void *data, size_t n, uint64_t seed)
 {
-    const uint8_t *p = (const uint8_t *)data;
-    size_t i = 0;
-    uint64_t h;
-    if (n >= 32) {
-        uint64_t v1 = seed + AGG_XXH_P1 + AGG_XXH_P2, v2 = seed + AGG_XXH_P2;
-        uint64_t v3 = seed, v4 = seed - AGG_XXH_P1;
-        for (; n - i >= 32; i += 32) {
-            v1 = agg_xxh_round(v1, agg_get_le64(p + i));
-            v2 = agg_xxh_round(v2, agg_get_le64(p + i + 8));
-            v3 = agg_xxh_round(v3, agg_get_le64(p + i + 16));
-            v4 = agg_xxh_round(v4, agg_get_le64(p + i + 24));
-        }
-        h = agg_rotl64(v1, 1) + agg_rotl64(v2, 7) + agg_rotl64(v3, 12) + agg_rotl64(v4, 18);
-        h = agg_xxh_merge(h, v1);
-        h = agg_xxh_merge(h, v2);
-        h = agg_xxh_merge(h, v3);
-        h = agg_xxh_merge(h, v4);
-    } else {
-        h = seed + AGG_XXH_P5;
-    }
-    h += (uint64_t)n;
-    for (; n - i >= 8; i += 8) {
-        h ^= agg_xxh_round(0, agg_get_le64(p + i));
-        h = agg_rotl64(h, 27) * AGG_XXH_P1 + AGG_XXH_P4;
-    }
-    if (n - i >= 4) {
-        h ^= (uint64_t)agg_get_le32(p + i) * AGG_XXH_P1;
-        h = agg_rotl64(h, 23) * AGG_XXH_P2 + AGG_XXH_P3;
-        i += 4;
-    }
-    for (; i < n; i++) {
-        h ^= (uint64_t)p[i] * AGG_XXH_P5;
-        h = agg_rotl64(h, 11) * AGG_XXH_P1;
-    }
-    return agg_xxh_avalanche(h);
+    return (uint64_t)XXH64(data, n, (XXH64_hash_t)seed);
 }
 
 /* XXH64 of the 8 little-endian bytes of v (Spark's hashLong: longs,
  * timestamps, and doubles through agg_double_key). */
 static inline uint64_t agg_xxh64_long(uint64_t v, uint64_t seed)
 {
-    uint64_t h = seed + AGG_XXH_P5 + 8;
-    h ^= agg_xxh_round(0, v);
-    h = agg_rotl64(h, 27) * AGG_XXH_P1 + AGG_XXH_P4;
-    return agg_xxh_avalanche(h);
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+    return agg_xxh64(b, 8, seed);
 }
 
 /* XXH64 of the 4 little-endian bytes of v (Spark's hashInt: booleans as 0/1). */
 static inline uint64_t agg_xxh64_int(uint32_t v, uint64_t seed)
 {
-    uint64_t h = seed + AGG_XXH_P5 + 4;
-    h ^= (uint64_t)v * AGG_XXH_P1;
-    h = agg_rotl64(h, 23) * AGG_XXH_P2 + AGG_XXH_P3;
-    return agg_xxh_avalanche(h);
+    uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+    return agg_xxh64(b, 4, seed);
 }
 
 /* ---- argument arrays ---- */

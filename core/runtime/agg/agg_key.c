@@ -13,21 +13,10 @@
 #include "builder.h"
 #include "log.h"
 
-/* ---- XXH64 ---------------------------------------------------------------- */
+/* ---- little-endian fields --------------------------------------------------- */
 
-#define P1 0x9E3779B185EBCA87ULL
-#define P2 0xC2B2AE3D27D4EB4FULL
-#define P3 0x165667B19E3779F9ULL
-#define P4 0x85EBCA77C2B2AE63ULL
-#define P5 0x27D4EB2F165667C5ULL
-
-static inline uint64_t rotl64(uint64_t x, unsigned r)
-{
-    return (x << r) | (x >> (64 - r));
-}
-
-/* Little-endian reads whatever the host, so hashes (and partitions) agree
- * across machines. */
+/* Little-endian whatever the host, so keys (and their hashes, and so their
+ * partitions) agree across machines. */
 static inline uint64_t read64(const uint8_t *p)
 {
     uint64_t v;
@@ -62,63 +51,6 @@ static inline void write32(uint8_t *p, uint32_t v)
     v = __builtin_bswap32(v);
 #endif
     memcpy(p, &v, 4);
-}
-
-static inline uint64_t xxh_round(uint64_t acc, uint64_t input)
-{
-    acc += input * P2;
-    acc = rotl64(acc, 31);
-    return acc * P1;
-}
-
-static inline uint64_t xxh_merge(uint64_t acc, uint64_t val)
-{
-    acc ^= xxh_round(0, val);
-    return acc * P1 + P4;
-}
-
-uint64_t sluice_hash64(const void *data, size_t len, uint64_t seed)
-{
-    const uint8_t *p = data, *end = p + len;
-    uint64_t h;
-    if (len >= 32) {
-        const uint8_t *limit = end - 32;
-        uint64_t v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed - P1;
-        do {
-            v1 = xxh_round(v1, read64(p));
-            v2 = xxh_round(v2, read64(p + 8));
-            v3 = xxh_round(v3, read64(p + 16));
-            v4 = xxh_round(v4, read64(p + 24));
-            p += 32;
-        } while (p <= limit);
-        h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
-        h = xxh_merge(h, v1);
-        h = xxh_merge(h, v2);
-        h = xxh_merge(h, v3);
-        h = xxh_merge(h, v4);
-    } else {
-        h = seed + P5;
-    }
-    h += (uint64_t)len;
-    for (; end - p >= 8; p += 8) {
-        h ^= xxh_round(0, read64(p));
-        h = rotl64(h, 27) * P1 + P4;
-    }
-    if (end - p >= 4) {
-        h ^= (uint64_t)read32(p) * P1;
-        h = rotl64(h, 23) * P2 + P3;
-        p += 4;
-    }
-    for (; p < end; p++) {
-        h ^= (uint64_t)*p * P5;
-        h = rotl64(h, 11) * P1;
-    }
-    h ^= h >> 33;
-    h *= P2;
-    h ^= h >> 29;
-    h *= P3;
-    h ^= h >> 32;
-    return h;
 }
 
 /* ---- encoding -------------------------------------------------------------- */

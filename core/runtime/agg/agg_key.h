@@ -28,11 +28,11 @@
 
 #include <sluice/arrow.h>
 
+#include "hash.h"
+
 struct sluice_arena;
 struct sluice_builder;
 
-/* XXH64 of data[0..len) with `seed`: the hash of every key the core places. */
-uint64_t sluice_hash64(const void *data, size_t len, uint64_t seed);
 
 /* One key column of a batch: an array of `schema`'s type, `n` rows long. */
 struct sluice_agg_keycol {

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agg_key.h"
+#include "hash.h"
 #include "error.h"
 #include "mem.h"
 
