@@ -11,6 +11,7 @@
  * to σ; Java would pick ς at a word's end. */
 #define _GNU_SOURCE /* memmem */
 #include "expr_priv.h"
+#include "utf8.h"
 
 #include <string.h>
 
@@ -83,11 +84,6 @@ static uint32_t upper_cp(uint32_t c)
     return c;
 }
 
-static bool cont(unsigned char b)
-{
-    return (b & 0xC0) == 0x80;
-}
-
 /* Only these lead bytes can start a character the tables map: C3..D6
  * (U+00C0..U+05BF) and E1, EF (Latin Extended Additional, fullwidth).
  * Continuation bytes, Arabic, CJK and emoji never match, so text in other
@@ -102,7 +98,7 @@ static inline void map_char(unsigned char *s, size_t q, size_t end, bool upper)
 {
     unsigned char b = s[q];
     if (b < 0xE0) {
-        if (q + 1 >= end || !cont(s[q + 1])) return;
+        if (q + 1 >= end || !sluice_utf8_continuation(s[q + 1])) return;
         uint32_t cp = ((uint32_t)(b & 0x1F) << 6) | (s[q + 1] & 0x3F);
         uint32_t m = upper ? upper_cp(cp) : lower_cp(cp);
         if (m != cp && m >= 0x80 && m < 0x800) {
@@ -110,7 +106,7 @@ static inline void map_char(unsigned char *s, size_t q, size_t end, bool upper)
             s[q + 1] = (unsigned char)(0x80 | (m & 0x3F));
         }
     } else {
-        if (q + 2 >= end || !cont(s[q + 1]) || !cont(s[q + 2])) return;
+        if (q + 2 >= end || !sluice_utf8_continuation(s[q + 1]) || !sluice_utf8_continuation(s[q + 2])) return;
         uint32_t cp = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(s[q + 1] & 0x3F) << 6) | (s[q + 2] & 0x3F);
         uint32_t m = upper ? upper_cp(cp) : lower_cp(cp);
         if (m != cp && m >= 0x800 && m < 0x10000) {
@@ -216,7 +212,7 @@ static size_t char_count(const char *s, size_t n)
         uint64_t m = (w & ~(w << 1) & 0x8080808080808080ULL) >> 7;
         conts += (size_t)((m * 0x0101010101010101ULL) >> 56);
     }
-    for (; i < n; i++) conts += cont((unsigned char)s[i]);
+    for (; i < n; i++) conts += sluice_utf8_continuation((unsigned char)s[i]);
     return n - conts;
 }
 
@@ -226,7 +222,7 @@ static size_t char_offset(const char *s, size_t n, int64_t chars)
     size_t i = 0;
     for (int64_t k = 0; k < chars && i < n; k++) {
         i++;
-        while (i < n && cont((unsigned char)s[i])) i++;
+        while (i < n && sluice_utf8_continuation((unsigned char)s[i])) i++;
     }
     return i;
 }

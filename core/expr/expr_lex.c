@@ -11,14 +11,8 @@
 #include "arena.h"
 #include "error.h"
 #include "mem.h"
+#include "utf8.h"
 
-int sluice_expr_char_pos(const char *text, size_t off)
-{
-    int pos = 1;
-    for (size_t i = 0; i < off && text[i]; i++)
-        if (((unsigned char)text[i] & 0xC0) != 0x80) pos++;
-    return pos;
-}
 
 static int lex_fail(struct sluice_error *err, const char *text, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -29,7 +23,7 @@ static int lex_fail(struct sluice_error *err, const char *text, size_t off, cons
     va_start(ap, fmt);
     sluice_error_setv(err, SLUICE_ECONFIG, fmt, ap);
     va_end(ap);
-    sluice_error_excerpt(err, text, sluice_expr_char_pos(text, off));
+    sluice_error_excerpt(err, text, sluice_utf8_position(text, off));
     return SLUICE_ECONFIG;
 }
 
@@ -94,7 +88,7 @@ static int lex_string(const char *text, size_t *i, struct sluice_arena *arena, s
         char c = text[p];
         if (!c)
             return lex_fail(err, text, start, "unterminated string starting at character %d",
-                            sluice_expr_char_pos(text, start));
+                            sluice_utf8_position(text, start));
         if (c == q) {
             if (text[p + 1] == q) {
                 *w++ = q;
@@ -184,15 +178,15 @@ static int lex_number(const char *text, size_t *i, struct expr_token *t, struct 
     }
     if (is_word(text[p]))
         return lex_fail(err, text, start, "malformed number '%.*s' at character %d",
-                        (int)(p + 1 - start), text + start, sluice_expr_char_pos(text, start));
+                        (int)(p + 1 - start), text + start, sluice_utf8_position(text, start));
     if (want_int && dec)
         return lex_fail(err, text, start, "malformed number '%.*s' at character %d: a fraction cannot be a long",
-                        (int)(p - start), text + start, sluice_expr_char_pos(text, start));
+                        (int)(p - start), text + start, sluice_utf8_position(text, start));
     char buf[128];
     size_t n = digits_end - start;
     if (n >= sizeof buf)
         return lex_fail(err, text, start, "number at character %d is too long",
-                        sluice_expr_char_pos(text, start));
+                        sluice_utf8_position(text, start));
     memcpy(buf, text + start, n);
     buf[n] = '\0';
     t->dval = sluice_expr_strtod(buf);
@@ -262,12 +256,12 @@ static int lex_op(const char *text, size_t i, struct expr_token *t, struct sluic
         unsigned char u = (unsigned char)c;
         if (u >= 0x80) {
             int k = 1;
-            while (k < 4 && ((unsigned char)text[i + (size_t)k] & 0xC0) == 0x80) k++;
+            while (k < 4 && sluice_utf8_continuation((unsigned char)text[i + (size_t)k])) k++;
             return lex_fail(err, text, i, "unexpected character '%.*s' at character %d", k, text + i,
-                            sluice_expr_char_pos(text, i));
+                            sluice_utf8_position(text, i));
         }
         return lex_fail(err, text, i, "unexpected character '%c' at character %d", c,
-                        sluice_expr_char_pos(text, i));
+                        sluice_utf8_position(text, i));
     }
     }
     t->kind = TOK_OP;
@@ -294,7 +288,7 @@ int sluice_expr_lex(const char *text, struct sluice_arena *arena, struct expr_to
         struct expr_token *t = &v[count];
         memset(t, 0, sizeof *t);
         t->off = i;
-        t->pos = sluice_expr_char_pos(text, i);
+        t->pos = sluice_utf8_position(text, i);
         char c = text[i];
         if (!c) {
             t->kind = TOK_EOF;
@@ -315,7 +309,7 @@ int sluice_expr_lex(const char *text, struct sluice_arena *arena, struct expr_to
             for (i++;; i++) {
                 if (!text[i]) {
                     rc = lex_fail(err, text, s, "unterminated back-quote starting at character %d",
-                                  sluice_expr_char_pos(text, s));
+                                  sluice_utf8_position(text, s));
                     goto out;
                 }
                 if (text[i] == '`') {

@@ -61,8 +61,6 @@ struct expr_token {
 /* Tokens of `text` into *toks (arena), ending with TOK_EOF. */
 int sluice_expr_lex(const char *text, struct sluice_arena *arena, struct expr_token **toks, int *n,
                     struct sluice_error *err);
-/* The 1-based character index of byte `off` of `text`. */
-int sluice_expr_char_pos(const char *text, size_t off);
 
 /* ---- the tree ----------------------------------------------------------- */
 

@@ -21,6 +21,7 @@
 #endif
 
 #include "arena.h"
+#include "utf8.h"
 
 enum like_kind { LIKE_ANY, LIKE_EQ, LIKE_PREFIX, LIKE_SUFFIX, LIKE_CONTAINS, LIKE_GENERAL };
 
@@ -92,7 +93,7 @@ int sluice_like_compile(const char *pat, size_t len, const char *escape, size_t 
             seg->chars++;
         } else {
             bytes[w] = c;
-            if (((unsigned char)c & 0xC0) != 0x80) seg->chars++;
+            if (!sluice_utf8_continuation((unsigned char)c)) seg->chars++;
         }
         w++;
         seg->len++;
@@ -172,7 +173,7 @@ bool sluice_like_match(const struct like_pattern *p, const char *s, size_t len)
         for (int32_t c = 0; c < seg->chars; c++) {
             if (q <= 0) return false;
             q--;
-            while (q > 0 && ((unsigned char)s[q] & 0xC0) == 0x80) q--;
+            while (q > 0 && sluice_utf8_continuation((unsigned char)s[q])) q--;
         }
     }
     if (q < pos) return false;

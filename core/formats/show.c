@@ -7,6 +7,7 @@
 #include "log.h"
 #include "mem.h"
 #include "render.h"
+#include "utf8.h"
 
 /* Spark's show(n, truncate = true) cuts cells longer than this to
  * TRUNCATE_AT - 3 characters plus "...". */
@@ -40,7 +41,7 @@ static unsigned utf8_next(const unsigned char *s, size_t n, size_t *len)
     }
     unsigned cp = c & (0x7F >> need);
     for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
+        if (!sluice_utf8_continuation(s[i])) {
             *len = 1;
             return c;
         }

@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "mem.h"
+#include "utf8.h"
 
 /* What a node made here owns. The child structs live in the same block as
  * the pointers to them, so sluice_schema_init hands out n zeroed nodes the
@@ -357,9 +358,9 @@ void sluice_schema_error_excerpt(struct sluice_error *err, const char *text, con
     const char *ws = ls, *we = le;
     if ((size_t)(le - ls) > room) {
         ws = at - ls > 100 ? at - 100 : ls;
-        while (ws > ls && ((unsigned char)*ws & 0xC0) == 0x80) ws--;
+        while (ws > ls && sluice_utf8_continuation((unsigned char)*ws)) ws--;
         we = (size_t)(le - ws) > room ? ws + room : le;
-        while (we > at && we < le && ((unsigned char)*we & 0xC0) == 0x80) we--;
+        while (we > at && we < le && sluice_utf8_continuation((unsigned char)*we)) we--;
     }
     char buf[sizeof err->excerpt];
     snprintf(buf, sizeof buf, "%s%.*s%s", ws > ls ? "..." : "", (int)(we - ws), ws,
@@ -367,6 +368,6 @@ void sluice_schema_error_excerpt(struct sluice_error *err, const char *text, con
     /* The caret counts characters, so a multi-byte letter is one column. */
     int position = ws > ls ? 4 : 1;
     for (const char *q = ws; q < at; q++)
-        if (((unsigned char)*q & 0xC0) != 0x80) position++;
+        if (!sluice_utf8_continuation((unsigned char)*q)) position++;
     sluice_error_excerpt(err, buf, position);
 }

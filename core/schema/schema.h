@@ -53,14 +53,13 @@ int sluice_schema_parse_file(const char *path, struct ArrowSchema *out, struct s
  * their errors; sluice_schema_parse_file uses these. */
 int sluice_schema_parse_json_from(const char *json, const char *source, struct ArrowSchema *out,
                                   struct sluice_error *err);
-int sluice_schema_parse_ddl_from(const char *ddl, const char *source, struct ArrowSchema *out,
-                                 struct sluice_error *err);
-/* `data STRUCT<lang: STRING, created_at: TIMESTAMP>, id STRING`; also
+/* DDL: `data STRUCT<lang: STRING, created_at: TIMESTAMP>, id STRING`; also
  * `name: TYPE`, ARRAY<T>, INT/INTEGER/BIGINT/LONG/SMALLINT/TINYINT,
  * DOUBLE/FLOAT, BOOLEAN, STRING, TIMESTAMP, NOT NULL, COMMENT '..' (ignored),
  * back-quoted names (`a b`, `` for a back-quote), case-insensitive keywords,
  * and a whole schema written as one STRUCT<...> (what type_ddl prints). */
-int sluice_schema_parse_ddl(const char *ddl, struct ArrowSchema *out, struct sluice_error *err);
+int sluice_schema_parse_ddl_from(const char *ddl, const char *source, struct ArrowSchema *out,
+                                 struct sluice_error *err);
 
 /* Point `err` at `at` inside `text` for the caret under an error: the line
  * holding it, cut to a window around `at` (with "...") when too long for

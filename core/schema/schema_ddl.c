@@ -16,6 +16,7 @@
 #include "error.h"
 #include "mem.h"
 #include "suggest.h"
+#include "utf8.h"
 
 #define MAX_NESTING 64
 
@@ -76,7 +77,7 @@ static int fail_at(struct ddl *d, const char *at, const char *hint, const char *
         if (*q == '\n') {
             line++;
             col = 1;
-        } else if (((unsigned char)*q & 0xC0) != 0x80) {
+        } else if (!sluice_utf8_continuation((unsigned char)*q)) {
             col++;
         }
     }
@@ -405,11 +406,6 @@ int sluice_schema_parse_ddl_from(const char *ddl, const char *source, struct Arr
         d.p = save;
     }
     return parse_fields(&d, true, '\0', "", false, out);
-}
-
-int sluice_schema_parse_ddl(const char *ddl, struct ArrowSchema *out, struct sluice_error *err)
-{
-    return sluice_schema_parse_ddl_from(ddl, NULL, out, err);
 }
 
 /* ---- writing: Spark's DataType.sql ------------------------------------- */

@@ -16,6 +16,7 @@
 #include "error.h"
 #include "mem.h"
 #include "suggest.h"
+#include "utf8.h"
 
 /* Deeper nesting than this is a mistake or an attack, not a tweet. */
 #define MAX_NESTING 64
@@ -248,7 +249,7 @@ static void point_at(struct sluice_error *err, const char *json, int line, int c
         if (*at == '\n') l++;
     for (int col = 1; col < column && *at && *at != '\n';) {
         at++;
-        if (((unsigned char)*at & 0xC0) != 0x80) col++;
+        if (!sluice_utf8_continuation((unsigned char)*at)) col++;
     }
     if (line > 0)
         sluice_schema_error_excerpt(err, json, at);
@@ -315,7 +316,7 @@ static int utf8_decode(const unsigned char *s, uint32_t *cp)
     if (!n) return 0;
     uint32_t v = s[0] & (0x7Fu >> n);
     for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
+        if (!sluice_utf8_continuation(s[i])) return 0;
         v = (v << 6) | (s[i] & 0x3Fu);
     }
     static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };

@@ -19,15 +19,10 @@
 #include "mem.h"
 #include "schema.h"
 #include "tables.h"
+#include "utf8.h"
 
 /* ---- errors ----------------------------------------------------------------- */
 
-int sluice_sql_char_pos(const struct sluice_sql *q, size_t off)
-{
-    int n = 1;
-    for (size_t i = 0; i < off && q->text[i]; i++) n += ((unsigned char)q->text[i] & 0xC0) != 0x80;
-    return n;
-}
 
 int sluice_sql_fail(const struct sluice_sql *q, struct sluice_error *err, size_t off, const char *fmt, ...)
 {
@@ -105,7 +100,7 @@ static int lex(struct sluice_sql *q, struct sluice_error *err)
                 if (!s[j])
                     return sluice_sql_fail(q, err, i, "%s starting at character %d is not closed",
                                            c == '`' ? "quoted name" : "string",
-                                           sluice_sql_char_pos(q, i));
+                                           sluice_utf8_position(q->text, i));
                 if (s[j] == '\\' && c != '`' && s[j + 1]) {
                     j += 2;
                 } else if (s[j] == c && s[j + 1] == c) {
@@ -140,14 +135,14 @@ static int lex(struct sluice_sql *q, struct sluice_error *err)
             char want = s[q->toks[k].off] == ')' ? '(' : '[';
             if (!depth || s[q->toks[open[depth - 1]].off] != want)
                 rc = sluice_sql_fail(q, err, q->toks[k].off, "'%c' at character %d closes nothing",
-                                     s[q->toks[k].off], sluice_sql_char_pos(q, q->toks[k].off));
+                                     s[q->toks[k].off], sluice_utf8_position(q->text, q->toks[k].off));
             else
                 depth--;
         }
     }
     if (!rc && depth)
         rc = sluice_sql_fail(q, err, q->toks[open[depth - 1]].off, "'%c' at character %d is not closed",
-                             s[q->toks[open[depth - 1]].off], sluice_sql_char_pos(q, q->toks[open[depth - 1]].off));
+                             s[q->toks[open[depth - 1]].off], sluice_utf8_position(q->text, q->toks[open[depth - 1]].off));
     free(open);
     return rc;
 }
@@ -229,7 +224,7 @@ static int split_list(const struct sluice_sql *q, size_t first, size_t end, cons
             *out = NULL;
             *n = 0;
             return sluice_sql_fail(q, err, off_of(q, i), "expected %s at character %d", what,
-                                   sluice_sql_char_pos(q, off_of(q, i)));
+                                   sluice_utf8_position(q->text, off_of(q, i)));
         }
         *out = sluice_xrealloc(*out, (*n + 1) * sizeof **out);
         (*out)[(*n)++] = (struct sql_range){ start, i };
@@ -311,13 +306,13 @@ static int parse_order(struct sluice_sql *q, struct sql_range r, struct sql_orde
     if (end - r.first >= 2 && sluice_sql_tok_is(q, end - 2, "NULLS")) {
         if (!sluice_sql_tok_is(q, end - 1, "FIRST") && !sluice_sql_tok_is(q, end - 1, "LAST"))
             return sluice_sql_fail(q, err, q->toks[end - 1].off, "expected FIRST or LAST after NULLS at character %d",
-                                   sluice_sql_char_pos(q, q->toks[end - 1].off));
+                                   sluice_utf8_position(q->text, q->toks[end - 1].off));
         o->nulls_first = sluice_sql_tok_is(q, end - 1, "FIRST");
         nulls_set = true;
         end -= 2;
     } else if (end - r.first >= 1 && sluice_sql_tok_is(q, end - 1, "NULLS")) {
         return sluice_sql_fail(q, err, off_of(q, end), "expected FIRST or LAST after NULLS at character %d",
-                               sluice_sql_char_pos(q, off_of(q, end)));
+                               sluice_utf8_position(q->text, off_of(q, end)));
     }
     if (end > r.first && (sluice_sql_tok_is(q, end - 1, "ASC") || sluice_sql_tok_is(q, end - 1, "DESC"))) {
         o->desc = sluice_sql_tok_is(q, end - 1, "DESC");
@@ -326,7 +321,7 @@ static int parse_order(struct sluice_sql *q, struct sql_range r, struct sql_orde
     if (!nulls_set) o->nulls_first = !o->desc;
     if (end == r.first)
         return sluice_sql_fail(q, err, off_of(q, end), "expected an expression to order by at character %d",
-                               sluice_sql_char_pos(q, off_of(q, end)));
+                               sluice_utf8_position(q->text, off_of(q, end)));
     o->expr = (struct sql_range){ r.first, end };
     return SLUICE_OK;
 }
@@ -335,20 +330,20 @@ static int parse_limit(struct sluice_sql *q, size_t i, size_t end, struct sluice
 {
     if (i == end || q->toks[i].kind != SQL_NUMBER)
         return sluice_sql_fail(q, err, off_of(q, i), "expected a number of rows after LIMIT at character %d",
-                               sluice_sql_char_pos(q, off_of(q, i)));
+                               sluice_utf8_position(q->text, off_of(q, i)));
     const struct sql_tok *t = &q->toks[i];
     int64_t v = 0;
     for (size_t k = 0; k < t->len; k++) {
         char c = q->text[t->off + k];
         if (!isdigit((unsigned char)c) || v > (INT64_MAX - 9) / 10)
             return sluice_sql_fail(q, err, t->off, "LIMIT takes a whole number of rows, got '%.*s' at character %d",
-                                   (int)t->len, q->text + t->off, sluice_sql_char_pos(q, t->off));
+                                   (int)t->len, q->text + t->off, sluice_utf8_position(q->text, t->off));
         v = v * 10 + (c - '0');
     }
     if (i + 1 < end)
         return sluice_sql_fail(q, err, q->toks[i + 1].off, "unexpected '%.*s' after LIMIT %lld at character %d",
                                (int)q->toks[i + 1].len, q->text + q->toks[i + 1].off, (long long)v,
-                               sluice_sql_char_pos(q, q->toks[i + 1].off));
+                               sluice_utf8_position(q->text, q->toks[i + 1].off));
     q->has_limit = true;
     q->limit = v;
     return SLUICE_OK;
@@ -358,7 +353,7 @@ static int parse_clauses(struct sluice_sql *q, struct sluice_error *err)
 {
     if (!q->n_toks || !sluice_sql_tok_is(q, 0, "SELECT"))
         return sluice_sql_fail(q, err, off_of(q, 0), "expected SELECT at character %d",
-                               sluice_sql_char_pos(q, off_of(q, 0)));
+                               sluice_utf8_position(q->text, off_of(q, 0)));
     size_t i = 1;
     if (sluice_sql_tok_is(q, i, "DISTINCT")) {
         q->distinct = true;
@@ -368,9 +363,9 @@ static int parse_clauses(struct sluice_sql *q, struct sluice_error *err)
     if (end == q->n_toks || clause_at(q, end) != C_FROM) {
         if (end < q->n_toks)
             return sluice_sql_fail(q, err, q->toks[end].off, "expected FROM before %s at character %d",
-                                   clause_names[clause_at(q, end)], sluice_sql_char_pos(q, q->toks[end].off));
+                                   clause_names[clause_at(q, end)], sluice_utf8_position(q->text, q->toks[end].off));
         return sluice_sql_fail(q, err, end_off(q), "expected FROM and a table at character %d",
-                               sluice_sql_char_pos(q, end_off(q)));
+                               sluice_utf8_position(q->text, end_off(q)));
     }
     struct sql_range *items;
     int rc = split_list(q, i, end, "an expression or *", &items, &q->n_items, err);
@@ -383,14 +378,14 @@ static int parse_clauses(struct sluice_sql *q, struct sluice_error *err)
     if (i >= q->n_toks || (q->toks[i].kind != SQL_WORD && q->toks[i].kind != SQL_QUOTED) ||
         clause_at(q, i) != C_NONE)
         return sluice_sql_fail(q, err, off_of(q, i), "expected a table name after FROM at character %d",
-                               sluice_sql_char_pos(q, off_of(q, i)));
+                               sluice_utf8_position(q->text, off_of(q, i)));
     q->table = unquote(q, i);
     q->table_tok = i;
     i++;
     if (i < q->n_toks && clause_at(q, i) == C_NONE)
         return sluice_sql_fail(q, err, q->toks[i].off,
                                "expected WHERE, GROUP BY, HAVING, ORDER BY or LIMIT after the table at character %d",
-                               sluice_sql_char_pos(q, q->toks[i].off));
+                               sluice_utf8_position(q->text, q->toks[i].off));
 
     enum clause last = C_FROM;
     while (i < q->n_toks) {
@@ -398,13 +393,13 @@ static int parse_clauses(struct sluice_sql *q, struct sluice_error *err)
         size_t at = q->toks[i].off;
         if (c <= last)
             return sluice_sql_fail(q, err, at, "unexpected %s at character %d", clause_names[c],
-                                   sluice_sql_char_pos(q, at));
+                                   sluice_utf8_position(q->text, at));
         last = c;
         i++;
         if (c == C_GROUP || c == C_ORDER) {
             if (!sluice_sql_tok_is(q, i, "BY"))
                 return sluice_sql_fail(q, err, off_of(q, i), "expected BY after %s at character %d",
-                                       c == C_GROUP ? "GROUP" : "ORDER", sluice_sql_char_pos(q, off_of(q, i)));
+                                       c == C_GROUP ? "GROUP" : "ORDER", sluice_utf8_position(q->text, off_of(q, i)));
             i++;
         }
         end = clause_end(q, i);
@@ -413,7 +408,7 @@ static int parse_clauses(struct sluice_sql *q, struct sluice_error *err)
         case C_HAVING:
             if (i == end)
                 return sluice_sql_fail(q, err, off_of(q, i), "expected a condition after %s at character %d",
-                                       clause_names[c], sluice_sql_char_pos(q, off_of(q, i)));
+                                       clause_names[c], sluice_utf8_position(q->text, off_of(q, i)));
             *(c == C_WHERE ? &q->where : &q->having) = (struct sql_range){ i, end };
             *(c == C_WHERE ? &q->has_where : &q->has_having) = true;
             break;
@@ -435,7 +430,7 @@ static int parse_clauses(struct sluice_sql *q, struct sluice_error *err)
         default:
             rc = sluice_sql_fail(q, err, at, "unexpected %s at character %d",
                                  (size_t)c < sizeof clause_names / sizeof *clause_names ? clause_names[c] : "clause",
-                                 sluice_sql_char_pos(q, at));
+                                 sluice_utf8_position(q->text, at));
             break;
         }
         if (rc) return rc;
@@ -455,7 +450,7 @@ int sluice_sql_parse(const char *text, struct sluice_sql **out, struct sluice_er
     for (size_t i = 0; !rc && i < q->n_toks; i++)
         if (sluice_sql_tok_is(q, i, ";"))
             rc = sluice_sql_fail(q, err, q->toks[i].off, "one statement only: unexpected ';' at character %d",
-                                 sluice_sql_char_pos(q, q->toks[i].off));
+                                 sluice_utf8_position(q->text, q->toks[i].off));
     if (!rc) rc = parse_clauses(q, err);
     if (rc) {
         sluice_sql_free(q);
@@ -495,7 +490,7 @@ int sluice_sql_run(const char *text, struct sluice_tables *tables, const struct 
     struct sluice_table_snapshot *snap = sluice_tables_get(tables, q->table);
     if (!snap) {
         rc = sluice_sql_fail(q, err, q->toks[q->table_tok].off, "no memory table '%s' at character %d", q->table,
-                             sluice_sql_char_pos(q, q->toks[q->table_tok].off));
+                             sluice_utf8_position(q->text, q->toks[q->table_tok].off));
         char **names;
         size_t n = sluice_tables_names(tables, &names);
         struct sluice_buf list = { 0 };

@@ -27,6 +27,7 @@
 #include "schema.h"
 #include "sql_sort.h"
 #include "take.h"
+#include "utf8.h"
 
 /* ---- batches -------------------------------------------------------------------- */
 
@@ -116,7 +117,7 @@ static int check_condition(const struct sluice_sql_ctx *ev, const struct sluice_
     enum sluice_type t = sluice_type_of(sluice_expr_result(e));
     if (t == SLUICE_TYPE_BOOLEAN) return SLUICE_OK;
     return sluice_sql_fail(ev->q, ev->err, rw->origin, "%s needs a boolean condition, got %s at character %d",
-                           clause, sluice_type_name(t), sluice_sql_char_pos(ev->q, rw->origin));
+                           clause, sluice_type_name(t), sluice_utf8_position((ev->q)->text, rw->origin));
 }
 
 /* ---- the statement ------------------------------------------------------------------ */
@@ -186,7 +187,7 @@ static int resolve_keys(struct run *r)
             if (q->items[i].star)
                 return sluice_sql_fail(q, ev->err, q->toks[q->items[i].expr.first].off,
                                        "SELECT DISTINCT * is not supported at character %d: name the columns",
-                                       sluice_sql_char_pos(q, q->toks[q->items[i].expr.first].off));
+                                       sluice_utf8_position(q->text, q->toks[q->items[i].expr.first].off));
             g = q->items[i].expr;
         } else {
             g = q->group[i];
@@ -196,7 +197,7 @@ static int resolve_keys(struct run *r)
                 if (pos < 1 || (size_t)pos > q->n_items || q->items[pos - 1].star)
                     return sluice_sql_fail(q, ev->err, at, "GROUP BY position %lld is not an expression of the "
                                            "select list (1 to %zu) at character %d", (long long)pos, q->n_items,
-                                           sluice_sql_char_pos(q, at));
+                                           sluice_utf8_position(q->text, at));
                 g = q->items[pos - 1].expr;
             } else if (g.end - g.first == 1 && q->toks[g.first].kind != SQL_NUMBER) {
                 char *word = sluice_xstrndup(q->text + at + (q->toks[g.first].kind == SQL_QUOTED),
@@ -212,7 +213,7 @@ static int resolve_keys(struct run *r)
         if (sluice_sql_has_agg(ev, g))
             return sluice_sql_fail(q, ev->err, q->toks[g.first].off,
                                    "aggregate functions are not allowed in GROUP BY at character %d",
-                                   sluice_sql_char_pos(q, q->toks[g.first].off));
+                                   sluice_utf8_position(q->text, q->toks[g.first].off));
         struct sluice_sql_text rw;
         sluice_sql_rw_plain(q, g, &rw);
         struct sluice_expr *e;
@@ -238,14 +239,14 @@ static int aggregate(struct run *r, const struct sluice_batch *const *batches, s
     if (q->distinct && (q->n_group || calls))
         return sluice_sql_fail(q, ev->err, q->toks[1].off,
                                "SELECT DISTINCT with GROUP BY or aggregates is not supported at character %d",
-                               sluice_sql_char_pos(q, q->toks[1].off));
+                               sluice_utf8_position(q->text, q->toks[1].off));
     int rc = resolve_keys(r);
     r->item_rw = sluice_xcalloc(q->n_items, sizeof *r->item_rw);
     for (size_t i = 0; i < q->n_items && !rc; i++) {
         if (q->items[i].star)
             return sluice_sql_fail(q, ev->err, q->toks[q->items[i].expr.first].off,
                                    "SELECT * cannot be used with GROUP BY or aggregates at character %d",
-                                   sluice_sql_char_pos(q, q->toks[q->items[i].expr.first].off));
+                                   sluice_utf8_position(q->text, q->toks[q->items[i].expr.first].off));
         rc = sluice_sql_rewrite(ev, q->items[i].expr, false, &r->item_rw[i]);
     }
     if (!rc && q->has_having) rc = sluice_sql_rewrite(ev, q->having, true, &r->having_rw);
@@ -424,7 +425,7 @@ static int order_key(struct run *r, size_t i, struct sluice_sort_key *key, struc
         if (pos < 1 || pos > r->res->schema.n_children)
             return sluice_sql_fail(q, ev->err, at, "ORDER BY position %lld is not in the select list (1 to %lld) "
                                    "at character %d", (long long)pos, (long long)r->res->schema.n_children,
-                                   sluice_sql_char_pos(q, at));
+                                   sluice_utf8_position(q->text, at));
         key->schema = r->res->schema.children[pos - 1];
         key->values = r->projected.array.children[pos - 1];
     } else {
@@ -447,7 +448,7 @@ static int order_key(struct run *r, size_t i, struct sluice_sort_key *key, struc
     }
     if (!sluice_sort_type_ok(key->schema))
         return sluice_sql_fail(q, ev->err, at, "cannot order by a %s at character %d",
-                               sluice_type_name(sluice_type_of(key->schema)), sluice_sql_char_pos(q, at));
+                               sluice_type_name(sluice_type_of(key->schema)), sluice_utf8_position(q->text, at));
     return SLUICE_OK;
 }
 
@@ -502,7 +503,7 @@ int sluice_sql_eval(const struct sluice_sql *q, const struct ArrowSchema *schema
         sluice_sql_rw_plain(q, q->where, &rw);
         if (sluice_sql_has_agg(&r.ev, q->where))
             rc = sluice_sql_fail(q, err, rw.origin, "aggregate functions are not allowed in WHERE at character %d: "
-                                 "use HAVING", sluice_sql_char_pos(q, rw.origin));
+                                 "use HAVING", sluice_utf8_position(q->text, rw.origin));
         if (!rc) rc = sluice_sql_compile(&r.ev, schema, &rw, false, &r.where);
         if (!rc) rc = check_condition(&r.ev, r.where, &rw, "WHERE");
         sluice_sql_rw_free(&rw);

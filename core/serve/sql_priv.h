@@ -68,8 +68,6 @@ struct sluice_sql {
     int64_t limit;
 };
 
-/* The 1-based character of byte `off` of the statement. */
-int sluice_sql_char_pos(const struct sluice_sql *q, size_t off);
 /* Record an SLUICE_ECONFIG error at byte `off` of the statement: the
  * message is `fmt` (which must end in "at character %d") with the
  * position, and the excerpt points there. */

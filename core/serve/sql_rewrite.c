@@ -13,6 +13,7 @@
 #include "expr.h"
 #include "mem.h"
 #include "schema.h"
+#include "utf8.h"
 
 /* ---- text rewritten from the statement, with a map back ---------------------- */
 
@@ -135,7 +136,7 @@ int sluice_sql_map_error(const struct sluice_sql_ctx *ev, const struct sluice_sq
     size_t p = 0;
     for (int c = 1; c < err->position && p < rw->text.len; c++) {
         p++;
-        while (p < rw->text.len && ((unsigned char)rw->text.data[p] & 0xC0) == 0x80) p++;
+        while (p < rw->text.len && sluice_utf8_continuation((unsigned char)rw->text.data[p])) p++;
     }
     size_t orig = rw_orig(rw, p);
     char *at = strstr(err->message, "at character ");
@@ -145,7 +146,7 @@ int sluice_sql_map_error(const struct sluice_sql_ctx *ev, const struct sluice_sq
         char rest[sizeof err->message];
         snprintf(rest, sizeof rest, "%s", end);
         snprintf(digits, sizeof err->message - (size_t)(digits - err->message), "%d%s",
-                 sluice_sql_char_pos(ev->q, orig), rest);
+                 sluice_utf8_position((ev->q)->text, orig), rest);
     }
     sluice_schema_error_excerpt(err, ev->q->text, ev->q->text + orig);
     return rc;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fdio.h"
 #include "gen_tweets_priv.h"
 #include "mem.h"
 #include "timefmt.h"
@@ -42,20 +43,6 @@ static int make_dirs(const char *dir, struct sluice_error *err)
     return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Temp name, fsync, rename, fsync the directory: a reader listing the
  * directory sees the whole file or nothing, even across a crash. */
 static int write_file(const char *dir, int dir_fd, int64_t number, const struct sluice_gen_buf *o,
@@ -67,7 +54,7 @@ static int write_file(const char *dir, int dir_fd, int64_t number, const struct 
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return sluice_error_set(err, SLUICE_EIO, "cannot create '%s': %s", tmp, strerror(errno));
-    if (write_all(fd, o->p, o->len) != 0 || fsync(fd) != 0) {
+    if (sluice_fd_write_all(fd, o->p, o->len) != 0 || fsync(fd) != 0) {
         int e = errno;
         close(fd);
         unlink(tmp);

@@ -7,6 +7,7 @@
 
 #include "mem.h"
 #include "timefmt.h"
+#include "utf8.h"
 
 /* No tweet comes near this; reserving it once per row lets the writers below
  * skip bounds checks. */
@@ -267,7 +268,7 @@ static void text_put(struct text *t, const char *s)
         } else {
             put_char(t->o, (char)c);
         }
-        if ((c & 0xC0) != 0x80) t->cp++;
+        if (!sluice_utf8_continuation(c)) t->cp++;
     }
 }
 
@@ -536,7 +537,7 @@ static void spoil(struct rng *r, struct out *o, size_t start)
     if (rng_below(r, 4) < 3 && len > 32) {
         size_t cut = start + 16 + rng_below(r, (uint32_t)(len - 17));
         /* Keep the prefix valid UTF-8: cut before a character, not inside it. */
-        while (cut > start + 16 && ((unsigned char)o->p[cut] & 0xC0) == 0x80) cut--;
+        while (cut > start + 16 && sluice_utf8_continuation((unsigned char)o->p[cut])) cut--;
         o->len = cut;
     } else {
         o->len = start;

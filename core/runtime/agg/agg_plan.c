@@ -15,6 +15,7 @@
 #include "mem.h"
 #include "schema.h"
 #include "suggest.h"
+#include "utf8.h"
 
 #define MAX_PARAMS 8
 
@@ -27,19 +28,10 @@ struct entry {
     char alias[128];             /* "" when none */
 };
 
-/* Errors point at a character of the entry (1-based, counting characters,
- * not bytes, as the expression compiler does). */
-static int char_pos(const char *text, size_t off)
-{
-    int n = 1;
-    for (size_t i = 0; i < off && text[i]; i++) n += ((unsigned char)text[i] & 0xC0) != 0x80;
-    return n;
-}
-
 static int fail(struct sluice_error *err, const char *text, size_t off, const char *fmt, const char *a)
 {
     sluice_error_set(err, SLUICE_ECONFIG, fmt, a);
-    sluice_error_excerpt(err, text, char_pos(text, off));
+    sluice_error_excerpt(err, text, sluice_utf8_position(text, off));
     return SLUICE_ECONFIG;
 }
 
@@ -351,7 +343,7 @@ static int relocate(struct sluice_error *err, const char *text, size_t arg_off, 
 {
     if (err && strcmp(err->excerpt, arg) == 0) {
         int pos = err->position;
-        sluice_error_excerpt(err, text, pos > 0 ? pos + char_pos(text, arg_off) - 1 : 0);
+        sluice_error_excerpt(err, text, pos > 0 ? pos + sluice_utf8_position(text, arg_off) - 1 : 0);
     }
     return err ? err->code : SLUICE_ECONFIG;
 }
@@ -420,7 +412,7 @@ static int add_call(struct sluice_agg_plan *p, const char *text, const struct Ar
     for (size_t i = 0; i < n_params; i++) free(params[i]);
     if (rc) {
         if (!perr.message[0]) snprintf(perr.message, sizeof perr.message, "aggregator '%s' refused its arguments", fn);
-        if (!perr.excerpt[0]) sluice_error_excerpt(&perr, text, char_pos(text, e.fn_off));
+        if (!perr.excerpt[0]) sluice_error_excerpt(&perr, text, sluice_utf8_position(text, e.fn_off));
         if (err) *err = perr;
         return rc;
     }

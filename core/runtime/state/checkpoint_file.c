@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "hash.h"
 #include "error.h"
 #include "mem.h"
@@ -35,20 +36,6 @@ int sluice_checkpoint_damaged(struct sluice_error *err, const char *path, const 
 static int io_error(struct sluice_error *err, const char *what, const char *path)
 {
     return sluice_error_set(err, SLUICE_EIO, "cannot %s checkpoint file '%s': %s", what, path, strerror(errno));
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 static int fsync_dir_fd(int fd)
@@ -85,7 +72,7 @@ int sluice_checkpoint_file_write(const char *dir, const char *name, const char *
     if (fd < 0) {
         rc = io_error(err, "create", tmp);
     } else {
-        if (write_all(fd, header, (size_t)hn) != 0 || write_all(fd, data, len) != 0) rc = io_error(err, "write", tmp);
+        if (sluice_fd_write_all(fd, header, (size_t)hn) != 0 || sluice_fd_write_all(fd, data, len) != 0) rc = io_error(err, "write", tmp);
         else if (fsync(fd) != 0) rc = io_error(err, "sync", tmp);
         if (close(fd) != 0 && !rc) rc = io_error(err, "write", tmp);
         if (!rc && rename(tmp, path) != 0) rc = io_error(err, "rename", tmp);
