@@ -3,10 +3,11 @@
 #   make test   install what is missing, build, run every test
 BUILD      ?= build
 SAN_BUILD  ?= build-sanitize
+TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_DIR   ?= demo-data
 
-.PHONY: all deps configure build test test-sanitize demo bench install clean
+.PHONY: all deps configure build test test-sanitize test-tsan ci demo bench install clean
 
 all: build
 
@@ -28,6 +29,16 @@ test-sanitize: deps
 	@cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# ThreadSanitizer over the tests that run threads (ctest label "threaded").
+test-tsan: deps
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_TSAN=ON >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) -- --no-print-directory
+	@cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j $(JOBS) -L threaded
+
+# What CI runs: the test suite, then the same under ASan+UBSan, then TSan.
+ci: test test-sanitize test-tsan
+
 demo: build
 	@scripts/demo.sh $(BUILD)/sluice $(DEMO_DIR)
 
@@ -38,4 +49,4 @@ install: build
 	@cmake --install $(BUILD)
 
 clean:
-	@rm -rf $(BUILD) $(SAN_BUILD) $(DEMO_DIR)
+	@rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) $(DEMO_DIR)

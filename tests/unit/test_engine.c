@@ -336,6 +336,7 @@ static void test_engine_two_pipelines_in_one_process_do_not_see_each_other(void 
         size_t n = sluice_table_snapshot_batches(t, &v);
         int64_t rows = 0;
         for (size_t i = 0; i < n; i++) rows += sluice_batch_rows(v[i]);
+        free(v);
         assert_int_equal(rows, k + 1);
         sluice_table_snapshot_unref(t);
         struct sluice_buf p = { 0 };
