@@ -138,9 +138,14 @@ def main():
             line = (f"{q:<20} {t:>7} {best:8.3f} {rows / best:12,.0f} {size / best / 1e6:8.0f} "
                     f"{rss / 1e6:12.1f} {best / wc:8.1f} {state if state is not None else '-':>10}")
             if duck and q in DUCKDB_QUERIES:
-                dargv = ["node", os.path.join(HERE, "duckdb.mjs"), duck, data, q, t]
-                dbest = min(wall_time(dargv) for _ in range(args.repeat))
-                line += f" {dbest:9.3f} {dbest / best:8.1f}"
+                # DuckDB's fastest formulation: only the needed fields, or the
+                # whole lab schema (duckdb.mjs); both are timed, the faster kept.
+                times = {}
+                for form in ("needed", "full"):
+                    dargv = ["node", os.path.join(HERE, "duckdb.mjs"), duck, data, q, t, form]
+                    times[form] = min(wall_time(dargv) for _ in range(args.repeat))
+                form = min(times, key=times.get)
+                line += f" {times[form]:9.3f} {times[form] / best:8.1f} ({form}; other {max(times.values()):.3f})"
             print(line, flush=True)
 
 
