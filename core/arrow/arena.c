@@ -1,4 +1,4 @@
-/* core/arena.c — reference-counted bump allocators.
+/* core/arrow/arena.c — reference-counted bump allocators.
  *
  * The arena header and its first chunk are one malloc, so an arena sized for
  * exactly what it will hold (a finished batch's Arrow nodes) costs one

@@ -1,4 +1,4 @@
-/* core/builder.c — building Arrow arrays column by column.
+/* core/arrow/builder.c — building Arrow arrays column by column.
  *
  * Invariants every append relies on (so a null costs no bit operation):
  * - bits at positions >= length in the validity bitmap and in a boolean

@@ -1,4 +1,4 @@
-/* core/cmd_cat.c — `sluice cat PATH [--batch N]`: the rows a file sink
+/* core/cli/cmd_cat.c — `sluice cat PATH [--batch N]`: the rows a file sink
  * committed, one JSON object per line.
  *
  * Only what the manifests in PATH/_sluice_manifest list is read, in batch

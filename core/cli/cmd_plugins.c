@@ -4,7 +4,7 @@
 
 #include "cli.h"
 #include "error.h"
-#include "loader.h"
+#include "registry.h"
 #include "mem.h"
 #include "option_table.h"
 
@@ -83,7 +83,7 @@ int sluice_cmd_plugins(int argc, char **argv)
             const struct sluice_plugin *p = all[i]->plugin;
             if (slash) {
                 size_t klen = (size_t)(slash - name);
-                const char *kind = sluice_kind_name(p->kind);
+                const char *kind = sluice_registry_kind_name(p->kind);
                 if (strlen(kind) != klen || strncmp(kind, name, klen) || strcmp(p->name, slash + 1)) continue;
             } else if (strcmp(p->name, name) != 0) {
                 continue;

@@ -22,6 +22,7 @@
 #include <sluice/types.h>
 
 #include "expr.h"
+#include "like.h"
 #include "take.h"
 
 struct sluice_arena;
@@ -96,7 +97,6 @@ struct expr_value {
     int32_t s_len;
 };
 
-struct like_pattern;    /* like.c */
 struct time_pattern;    /* expr_eval_time.c */
 
 struct expr_node {
@@ -129,7 +129,7 @@ struct expr_node {
     int64_t iarg;               /* FN_ROUND: the scale; FN_ARRAY_CONTAINS: 1 = compare as doubles */
 };
 
-/* The compiled expression (core/expr.h's opaque type). */
+/* The compiled expression (core/expr/expr.h's opaque type). */
 struct sluice_expr {
     struct sluice_arena *arena;      /* tokens, nodes, strings */
     struct expr_node *root;
@@ -172,23 +172,6 @@ void sluice_expr_fold(struct sluice_expr *e, struct expr_node *n);
 bool sluice_expr_is_const(const struct expr_node *n);
 /* The value of constant `n` (false when it reads a column). */
 bool sluice_expr_const_value(struct sluice_expr *e, const struct expr_node *n, struct expr_value *out);
-
-/* ---- LIKE patterns (like.c) --------------------------------------------- */
-
-/* Compile a LIKE pattern with Spark's rules (`%`, `_`, escape before `%`,
- * `_` or itself only). On error returns -1 with a reason in `why` (>= 128
- * bytes). The pattern lives in `arena`. */
-int sluice_like_compile(const char *pat, size_t len, const char *escape, size_t escape_len,
-                        struct sluice_arena *arena, const struct like_pattern **out, char *why);
-bool sluice_like_match(const struct like_pattern *p, const char *s, size_t n);
-/* The whole-column form: out[i] = row i matches, rows being data[offs[i],
- * offs[i+1]) for i < n (offsets monotone). Rows whose valid byte is 0 may
- * get any value. */
-void sluice_like_match_column(const struct like_pattern *p, const int32_t *offs, const char *data,
-                              int64_t n, uint8_t *out);
-/* out[i] = row i contains needle[0, m), with the same contract. */
-void sluice_like_contains_column(const char *needle, size_t m, const int32_t *offs, const char *data, int64_t n,
-                                 uint8_t *out);
 
 /* ---- evaluation --------------------------------------------------------- */
 

@@ -11,7 +11,7 @@
  * number of characters. Matching is on bytes except `_`, which consumes one
  * UTF-8 character, as Spark's regex translation does. */
 #define _GNU_SOURCE /* memmem */
-#include "expr_priv.h"
+#include "like.h"
 
 #include <stdio.h>
 #include <string.h>

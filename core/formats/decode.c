@@ -1,4 +1,4 @@
-/* core/decode.c — the decoder object, the line loop and Spark's parse modes.
+/* core/formats/decode.c — the decoder object, the line loop and Spark's parse modes.
  *
  * The formats (decode_json.c, decode_csv.c) only turn one line into rows;
  * everything that must behave the same for both lives here: the UTF-8 BOM,

@@ -1,4 +1,4 @@
-/* core/decode_csv.c — CSV lines into column builders.
+/* core/formats/decode_csv.c — CSV lines into column builders.
  *
  * RFC 4180 quoting on one line (a quote inside a quoted field is doubled;
  * as Spark without multiLine, a record never spans lines). With a header

@@ -1,4 +1,4 @@
-/* core/decode_json.c — JSON lines into column builders, one pass per line.
+/* core/formats/decode_json.c — JSON lines into column builders, one pass per line.
  *
  * At decoder_new the schema and projection are compiled into a tree of
  * nodes; a struct node holds a small hash of the keys it needs. Scanning is

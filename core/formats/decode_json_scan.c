@@ -1,4 +1,4 @@
-/* core/decode_json_scan.c — JSON syntax: strings, escapes, numbers and the
+/* core/formats/decode_json_scan.c — JSON syntax: strings, escapes, numbers and the
  * validating skip (see decode_json_scan.h). Jackson's rules as Spark sets
  * them: single quotes allowed, NaN/Infinity allowed, no leading zeros, no
  * control characters in strings, no trailing commas. */

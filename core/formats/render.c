@@ -1,4 +1,4 @@
-/* core/render.c — values as JSON and as Spark's show() text.
+/* core/formats/render.c — values as JSON and as Spark's show() text.
  *
  * Doubles print as Java's Double.toString does, in both forms: Spark's JSON
  * writer hands doubles to Jackson, which writes String.valueOf(d) (so `1.0`,

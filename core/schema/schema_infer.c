@@ -1,4 +1,4 @@
-/* core/schema_infer.c — Spark's JSON schema inference (JsonInferSchema).
+/* core/schema/schema_infer.c — Spark's JSON schema inference (JsonInferSchema).
  *
  * Each line is parsed with jansson (this is not a hot path) and typed:
  * null and "" are NullType, integers long, other numbers double, strings

@@ -19,7 +19,7 @@
 
 #include "error.h"
 #include "graph.h"
-#include "loader.h"
+#include "registry.h"
 #include "log.h"
 #include "mem.h"
 #include "progress.h"

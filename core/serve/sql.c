@@ -15,7 +15,7 @@
 #include <strings.h>
 
 #include "error.h"
-#include "loader.h"
+#include "registry.h"
 #include "mem.h"
 #include "schema.h"
 #include "tables.h"

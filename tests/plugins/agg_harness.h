@@ -24,7 +24,7 @@
 #include "arena.h"
 #include "builder.h"
 #include "host.h"
-#include "loader.h"
+#include "registry.h"
 
 struct agg {
     struct sluice_loaded loaded;
@@ -47,7 +47,7 @@ static inline int agg_teardown(void **state)
     struct agg *a = *state;
     if (a->bound_ok && a->p->unbind) a->p->unbind(a->bound);
     if (a->arg_schema.release) a->arg_schema.release(&a->arg_schema);
-    if (a->p) sluice_plugin_unload(&a->loaded);
+    if (a->p) sluice_registry_unload(&a->loaded);
     free(a);
     return 0;
 }
@@ -57,7 +57,7 @@ static inline void agg_load(struct agg *a, const char *name)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/plugins/sluice_aggregator_%s.so", SLUICE_TEST_BINARY_DIR, name);
-    if (sluice_plugin_load_file(path, &a->loaded, &a->err)) fail_msg("loading %s: %s", path, a->err.message);
+    if (sluice_registry_load_file(path, &a->loaded, &a->err)) fail_msg("loading %s: %s", path, a->err.message);
     a->p = a->loaded.plugin;
     assert_int_equal(a->p->kind, SLUICE_KIND_AGGREGATOR);
     assert_string_equal(a->p->name, name);

@@ -16,7 +16,7 @@
 #include <libconfig.h>
 
 #include "host.h"
-#include "loader.h"
+#include "registry.h"
 #include "options.h"
 #include "schema.h"
 #include "stage.h"
@@ -43,7 +43,7 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
-    int rc = sluice_plugin_load_file(PLUGIN_SO, &fx->loaded, &fx->err);
+    int rc = sluice_registry_load_file(PLUGIN_SO, &fx->loaded, &fx->err);
     if (rc) fail_msg("loading %s: %s", PLUGIN_SO, fx->err.message);
     fx->p = fx->loaded.plugin;
     fx->h = sluice_host();
@@ -78,7 +78,7 @@ static int teardown(void **state)
     sluice_options_storage_free(&fx->storage);
     free(fx->conf);
     config_destroy(&fx->cfg);
-    sluice_plugin_unload(&fx->loaded);
+    sluice_registry_unload(&fx->loaded);
     free(fx);
     return 0;
 }

@@ -18,7 +18,7 @@
 #include <libconfig.h>
 
 #include "host.h"
-#include "loader.h"
+#include "registry.h"
 #include "options.h"
 #include "render.h"
 #include "stage.h"
@@ -45,7 +45,7 @@ static int setup(void **state)
     struct fx *fx = calloc(1, sizeof *fx);
     strcpy(fx->dir, "/tmp/sluice-test-file-XXXXXX");
     assert_non_null(mkdtemp(fx->dir));
-    int rc = sluice_plugin_load_file(PLUGIN_SO, &fx->loaded, &fx->err);
+    int rc = sluice_registry_load_file(PLUGIN_SO, &fx->loaded, &fx->err);
     if (rc) fail_msg("loading %s: %s", PLUGIN_SO, fx->err.message);
     fx->p = fx->loaded.plugin;
     config_init(&fx->cfg);
@@ -79,7 +79,7 @@ static int teardown(void **state)
     free(fx->conf);
     config_destroy(&fx->cfg);
     sluice_buf_free(&fx->off);
-    sluice_plugin_unload(&fx->loaded);
+    sluice_registry_unload(&fx->loaded);
     remove_tree(fx->dir);
     free(fx);
     return 0;

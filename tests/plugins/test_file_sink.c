@@ -23,7 +23,7 @@
 #include <libconfig.h>
 
 #include "host.h"
-#include "loader.h"
+#include "registry.h"
 #include "options.h"
 #include "schema.h"
 #include "stage.h"
@@ -51,7 +51,7 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
-    int rc = sluice_plugin_load_file(PLUGIN_SO, &fx->loaded, &fx->err);
+    int rc = sluice_registry_load_file(PLUGIN_SO, &fx->loaded, &fx->err);
     if (rc) fail_msg("loading %s: %s", PLUGIN_SO, fx->err.message);
     fx->p = fx->loaded.plugin;
     fx->h = sluice_host();
@@ -88,7 +88,7 @@ static int teardown(void **state)
     struct fx *fx = *state;
     sink_close(fx);
     nftw(fx->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    sluice_plugin_unload(&fx->loaded);
+    sluice_registry_unload(&fx->loaded);
     free(fx);
     return 0;
 }

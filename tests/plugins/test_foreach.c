@@ -16,7 +16,7 @@
 #include <libconfig.h>
 
 #include "host.h"
-#include "loader.h"
+#include "registry.h"
 #include "options.h"
 #include "schema.h"
 #include "stage.h"
@@ -40,7 +40,7 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
-    if (sluice_plugin_load_file(PLUGIN_SO, &fx->loaded, &fx->err)) fail_msg("loading %s: %s", PLUGIN_SO, fx->err.message);
+    if (sluice_registry_load_file(PLUGIN_SO, &fx->loaded, &fx->err)) fail_msg("loading %s: %s", PLUGIN_SO, fx->err.message);
     fx->p = fx->loaded.plugin;
     fx->h = sluice_host();
     if (sluice_schema_parse("lang STRING, n LONG", &fx->schema, &fx->err)) fail_msg("%s", fx->err.message);
@@ -63,7 +63,7 @@ static int teardown(void **state)
     sluice_options_storage_free(&fx->storage);
     free(fx->conf);
     config_destroy(&fx->cfg);
-    sluice_plugin_unload(&fx->loaded);
+    sluice_registry_unload(&fx->loaded);
     free(fx);
     return 0;
 }

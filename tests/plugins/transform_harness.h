@@ -22,7 +22,7 @@
 #include <libconfig.h>
 
 #include "host.h"
-#include "loader.h"
+#include "registry.h"
 #include "options.h"
 #include "render.h"
 #include "schema.h"
@@ -59,7 +59,7 @@ static inline int tx_teardown(void **state)
     sluice_options_storage_free(&t->storage);
     free(t->conf);
     config_destroy(&t->cfg);
-    if (t->p) sluice_plugin_unload(&t->loaded);
+    if (t->p) sluice_registry_unload(&t->loaded);
     free(t);
     return 0;
 }
@@ -71,7 +71,7 @@ static inline int tx_open(struct tx *t, const char *name, const char *schema, co
 {
     char path[512];
     snprintf(path, sizeof path, "%s/plugins/sluice_transform_%s.so", SLUICE_TEST_BINARY_DIR, name);
-    if (sluice_plugin_load_file(path, &t->loaded, &t->err)) fail_msg("loading %s: %s", path, t->err.message);
+    if (sluice_registry_load_file(path, &t->loaded, &t->err)) fail_msg("loading %s: %s", path, t->err.message);
     t->p = t->loaded.plugin;
     if (sluice_schema_parse(schema, &t->in_schema, &t->err)) fail_msg("schema: %s", t->err.message);
 

@@ -1,4 +1,4 @@
-/* Grouping keys (core/agg_key.c): the hash against XXH64's published
+/* Grouping keys (core/runtime/agg/agg_key.c): the hash against XXH64's published
  * values, and the encoding: round trips of every type with nulls, Spark's
  * grouping of -0.0 with 0.0 and of NaNs, and keys that must stay apart. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Compiling aggregations (core/agg_plan.c): Spark's output names, grouping
+/* Compiling aggregations (core/runtime/agg/agg_plan.c): Spark's output names, grouping
  * sets of cube and rollup, state layout, shared arguments, parameters, and
  * every error with its caret, using the aggregators of agg_testutil.h. */
 #include <setjmp.h>

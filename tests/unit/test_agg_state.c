@@ -19,7 +19,7 @@
 #include "builder.h"
 #include "agg_state.h"
 #include "state_store.h"
-#include "loader.h"
+#include "registry.h"
 #include "render.h"
 #include "schema.h"
 #include "watermark.h"

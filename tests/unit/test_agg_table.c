@@ -1,4 +1,4 @@
-/* One partition of aggregation state (core/agg_table.c): growth, forced
+/* One partition of aggregation state (core/runtime/agg/agg_table.c): growth, forced
  * collisions, tags that agree while hashes differ, 100k keys, stable state
  * blocks and insertion order. */
 #include <setjmp.h>

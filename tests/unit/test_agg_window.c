@@ -1,4 +1,4 @@
-/* Windowed aggregation with a watermark (core/agg_plan.c, agg_stage.c,
+/* Windowed aggregation with a watermark (core/runtime/agg/agg_plan.c, agg_stage.c,
  * agg_table.c): the window key column, sliding windows counted per window,
  * late rows dropped before they touch state and counted, the three emission
  * selectors, eviction and compaction that keep state bounded (states that

@@ -1,4 +1,4 @@
-/* Unit tests for core/arena.c. Leaks (an adopted block or held arena not
+/* Unit tests for core/arrow/arena.c. Leaks (an adopted block or held arena not
  * freed) are caught by LeakSanitizer when the suite runs under ASan. */
 #include <pthread.h>
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Unit tests for core/builder.c: every type with nulls, lazy validity,
+/* Unit tests for core/arrow/builder.c: every type with nulls, lazy validity,
  * lagging struct children, nesting, deep copies, node lifetimes, validation. */
 #include <setjmp.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-/* Checkpoints (core/checkpoint.c, checkpoint_meta.c) and the engine's use
+/* Checkpoints (core/runtime/state/checkpoint.c, checkpoint_meta.c) and the engine's use
  * of them: metadata and fingerprints, resuming after the last commit,
  * replaying a batch that never committed with exactly its offsets,
  * retention, and logs that disagree. The graph is made by hand with a fake
@@ -57,11 +57,11 @@ static void test_metadata_is_made_once_and_keeps_the_query_id(void **state)
     char id[SLUICE_UUID_LEN + 1], again[SLUICE_UUID_LEN + 1];
     bool created;
     assert_int_equal(sluice_checkpoint_mkdirs(sub("meta"), &err), SLUICE_OK);
-    assert_int_equal(sluice_checkpoint_metadata(sub("meta"), "p", fp, NULL, id, &created, &err), SLUICE_OK);
+    assert_int_equal(sluice_checkpoint_meta_open(sub("meta"), "p", fp, NULL, id, &created, &err), SLUICE_OK);
     assert_true(created);
     assert_int_equal(strlen(id), 36);
     assert_int_equal(id[14], '4'); /* a version 4 UUID */
-    assert_int_equal(sluice_checkpoint_metadata(sub("meta"), "p", fp, NULL, again, &created, &err), SLUICE_OK);
+    assert_int_equal(sluice_checkpoint_meta_open(sub("meta"), "p", fp, NULL, again, &created, &err), SLUICE_OK);
     assert_false(created);
     assert_string_equal(again, id);
     json_decref(fp);
@@ -77,8 +77,8 @@ static void test_metadata_refuses_a_changed_pipeline_naming_every_change(void **
     char id[SLUICE_UUID_LEN + 1];
     bool created;
     assert_int_equal(sluice_checkpoint_mkdirs(sub("changed"), &err), SLUICE_OK);
-    assert_int_equal(sluice_checkpoint_metadata(sub("changed"), "p", was, NULL, id, &created, &err), SLUICE_OK);
-    assert_int_equal(sluice_checkpoint_metadata(sub("changed"), "p", now, NULL, id, &created, &err), SLUICE_ECONFIG);
+    assert_int_equal(sluice_checkpoint_meta_open(sub("changed"), "p", was, NULL, id, &created, &err), SLUICE_OK);
+    assert_int_equal(sluice_checkpoint_meta_open(sub("changed"), "p", now, NULL, id, &created, &err), SLUICE_ECONFIG);
     char want[512];
     snprintf(want, sizeof want,
              "checkpoint '%s' belongs to another pipeline: runtime.shuffle_partitions changed from 5 to 64; "
@@ -113,7 +113,7 @@ static void test_fingerprint_names_what_state_depends_on_whatever_the_spacing(vo
     assert_int_equal(sluice_graph_open(g, &err), SLUICE_OK);
     struct sluice_stage *aggs[] = { &g->stages[1] };
     assert_string_equal(aggs[0]->name, "counts");
-    json_t *fp = sluice_checkpoint_fingerprint(g, &g->stages[0], aggs, 1);
+    json_t *fp = sluice_checkpoint_meta_fingerprint(g, &g->stages[0], aggs, 1);
     char *text = json_dumps(fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
     assert_string_equal(text, "{\"source\":\"events (file)\",\"aggregate stages\":[\"counts\"],"
                               "\"runtime.shuffle_partitions\":3,\"counts.group_by\":[\"lang AS l\"],"

@@ -1,4 +1,4 @@
-/* Checkpoint files (core/checkpoint_file.c): what is written reads back,
+/* Checkpoint files (core/runtime/state/checkpoint_file.c): what is written reads back,
  * and every kind of damage is an error naming the file, never data. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for core/decode_csv.c: types, quoting, header and positional
+/* Unit tests for core/formats/decode_csv.c: types, quoting, header and positional
  * mapping, nulls, projection, Spark's malformed-row rules, framing. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
-/* Unit tests for core/decode_json.c (and the shared parse-mode logic in
- * core/decode.c): every type, nulls, projection, skipping, escapes, Spark's
+/* Unit tests for core/formats/decode_json.c (and the shared parse-mode logic in
+ * core/formats/decode.c): every type, nulls, projection, skipping, escapes, Spark's
  * malformed-line and wrong-type rules in each mode, line framing. Rows are
  * compared as rendered JSON, so each expectation shows every column. */
 #include <setjmp.h>

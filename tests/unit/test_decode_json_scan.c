@@ -1,5 +1,5 @@
 /* Unit tests for the validating skip (sluice_json_skip in
- * core/decode_json_scan.c): where it stops on nested objects and arrays,
+ * core/formats/decode_json_scan.c): where it stops on nested objects and arrays,
  * escaped quotes, backslash runs, \u escapes and whitespace, what it
  * rejects and with which message, and, on random edits of valid values,
  * that it accepts exactly what jansson (a strict RFC 8259 parser) accepts

@@ -1,5 +1,5 @@
-/* The REST server (core/http.c) on 127.0.0.1 with a port the system picks,
- * every endpoint fetched with libcurl (core/fetch.c) and its JSON compared
+/* The REST server (core/serve/http.c) on 127.0.0.1 with a port the system picks,
+ * every endpoint fetched with libcurl (core/cli/fetch.c) and its JSON compared
  * exactly; bad addresses and a busy port. Built without libmicrohttpd, the
  * server must refuse to start and say what to install. */
 #include <setjmp.h>

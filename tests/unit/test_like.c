@@ -17,7 +17,7 @@
 #include <pcre2.h>
 
 #include "arena.h"
-#include "expr_priv.h"
+#include "like.h"
 
 static struct sluice_arena *arena;
 

@@ -1,5 +1,5 @@
-/* Progress records (core/progress.c) and the status line
- * (core/status_line.c): Spark's StreamingQueryProgress fields from known
+/* Progress records (core/runtime/engine/progress.c) and the status line
+ * (core/cli/status_line.c): Spark's StreamingQueryProgress fields from known
  * inputs, event-time statistics, the ring, the progress log. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for core/render.c: JSON as Spark writes it, text as show()
+/* Unit tests for core/formats/render.c: JSON as Spark writes it, text as show()
  * prints it, string escapes and Java-style doubles. */
 #include <math.h>
 #include <float.h>

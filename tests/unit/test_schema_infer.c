@@ -1,4 +1,4 @@
-/* Unit tests for core/schema_infer.c: Spark's JSON inference rules on small
+/* Unit tests for core/schema/schema_infer.c: Spark's JSON inference rules on small
  * samples, compared as DDL text (and once as Spark's StructType JSON). */
 #include <setjmp.h>
 #include <stdarg.h>

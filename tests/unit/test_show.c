@@ -1,4 +1,4 @@
-/* Spark's show() layout (core/show.c), byte for byte, on the cases the
+/* Spark's show() layout (core/formats/show.c), byte for byte, on the cases the
  * console sink's tests check: alignment, truncation, nulls, full-width
  * characters, control characters, UTF-16 cuts, "only showing", no rows,
  * no columns. */

@@ -15,7 +15,7 @@
 
 #include "builder.h"
 #include "error.h"
-#include "loader.h"
+#include "registry.h"
 #include "render.h"
 #include "schema.h"
 #include "sql.h"

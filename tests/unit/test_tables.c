@@ -1,4 +1,4 @@
-/* Memory tables (core/tables.c): micro-batches visible only at commit and
+/* Memory tables (core/runtime/engine/tables.c): micro-batches visible only at commit and
  * all at once, append sharing old batches with old snapshots, complete
  * replacing, replays dropped, snapshots outliving their table, names, and
  * a reader thread taking snapshots while a writer commits. */

@@ -1,4 +1,4 @@
-/* The watermark tracker (core/watermark.c): Spark's millisecond arithmetic,
+/* The watermark tracker (core/runtime/agg/watermark.c): Spark's millisecond arithmetic,
  * a watermark that only moves forward and only after rows were seen, nulls
  * ignored, the "min" policy over several declarations, and concurrent
  * observers. */

@@ -1,4 +1,4 @@
-/* Event-time windows (core/window.c): Spark's assignment for tumbling and
+/* Event-time windows (core/runtime/agg/window.c): Spark's assignment for tumbling and
  * sliding windows, durations that are not a multiple of the slide, times
  * before 1970 and on window boundaries, offsets, nulls, closed windows,
  * overflow at the ends of time, and the `window` group's errors. */

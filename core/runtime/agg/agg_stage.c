@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "loader.h"
+#include "registry.h"
 #include "log.h"
 #include "mem.h"
 #include "progress.h"

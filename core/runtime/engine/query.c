@@ -40,8 +40,8 @@ int sluice_query_open(struct sluice_query *q, struct sluice_graph *g, struct slu
         sluice_buf_printf(&desc, "%s%s[%s]", i ? ", " : "", q->sinks[i]->plugin_name, q->sinks[i]->name);
     q->sink_desc = desc.data;
     q->state_progress = sluice_xcalloc(q->n_aggs ? q->n_aggs : 1, sizeof *q->state_progress);
-    sluice_checkpoint_uuid(q->id);
-    sluice_checkpoint_uuid(q->run_id);
+    sluice_checkpoint_meta_uuid(q->id);
+    sluice_checkpoint_meta_uuid(q->run_id);
     if (!g->runtime.checkpoint) return SLUICE_OK;
     int rc = sluice_checkpoint_open(g, source, q->aggs, q->n_aggs, shared, &q->ckpt, err);
     if (rc) return rc;

@@ -21,7 +21,7 @@
 #include <sluice/plugin.h>
 
 #include "error.h"
-#include "loader.h"
+#include "registry.h"
 #include "options.h"
 #include "stage.h"
 #include "tables.h"

@@ -132,7 +132,7 @@ static int stage_error(const struct sluice_stage *st, const config_setting_t *wh
 {
     if (!e->message[0])
         snprintf(e->message, sizeof e->message, "%s plugin '%s' failed with status %d",
-                 sluice_kind_name(st->plugin->kind), st->plugin->name, rc);
+                 sluice_registry_kind_name(st->plugin->kind), st->plugin->name, rc);
     /* A plugin names the option its error is about in e->key: point at it. */
     if (!where && e->key[0]) where = config_setting_get_member(st->setting, e->key);
     sluice_config_error_locate(e, rc, where ? where : st->setting);
@@ -261,7 +261,7 @@ static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sl
     if (st->kind != SLUICE_STAGE_SINK && !st->ctx.output_schema.release)
         return sluice_error_at(err, SLUICE_EPLUGIN, st->setting,
                                "%s plugin '%s' (%s) declared no output schema in open()",
-                               sluice_kind_name(st->plugin->kind), st->plugin->name, st->plugin_file);
+                               sluice_registry_kind_name(st->plugin->kind), st->plugin->name, st->plugin_file);
     if (st->has_watermark) return check_watermark(st, err);
     return SLUICE_OK;
 }
@@ -291,7 +291,7 @@ static void pathset_set_all(struct pathset *s)
 }
 
 /* Projection-form name: back-quoted (with ` doubled) unless a plain word,
- * as core/colpath.h writes them. */
+ * as core/schema/colpath.h writes them. */
 static void append_segment(struct sluice_buf *b, const char *name)
 {
     bool plain = name[0] != '\0';

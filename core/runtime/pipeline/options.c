@@ -12,7 +12,7 @@
 #include "config.h"
 #include "duration.h"
 #include "error.h"
-#include "loader.h"
+#include "registry.h"
 #include "option_table.h"
 #include "mem.h"
 #include "schema.h"
@@ -85,7 +85,7 @@ static int fail(struct apply *a, const struct sluice_option *opt, const config_s
                                   sluice_config_is_override(s) ? " (from --set)" : "");
     return sluice_error_at(a->err, SLUICE_EPLUGIN, a->stage,
                            "%s plugin '%s' has a bad default for '%s': %s",
-                           sluice_kind_name(a->plugin->kind), a->plugin->name, opt->name, msg);
+                           sluice_registry_kind_name(a->plugin->kind), a->plugin->name, opt->name, msg);
 }
 
 /* Split "a|b|c" into up to MAX_CHOICES NUL-terminated names in `buf`. */
@@ -309,7 +309,7 @@ static int unknown_key(struct apply *a, const config_setting_t *m, const char *c
         sluice_error_hint(a->err, "did you mean '%s'?", close);
     else
         sluice_error_hint(a->err, "`sluice plugins %s` lists the options of %s plugin '%s'",
-                          a->plugin->name, sluice_kind_name(a->plugin->kind), a->plugin->name);
+                          a->plugin->name, sluice_registry_kind_name(a->plugin->kind), a->plugin->name);
     free(cands);
     return rc;
 }

@@ -12,7 +12,7 @@
  *   LONG          an integer (int or int64)
  *   DOUBLE        an integer or a float
  *   BOOL          true/false
- *   DURATION      a string such as "10 seconds" or "500ms" (core/duration.h)
+ *   DURATION      a string such as "10 seconds" or "500ms" (core/util/duration.h)
  *   ENUM          a string, one of the option's `choices`
  *   SCHEMA        a string: Spark StructType JSON, DDL, or "@path". A relative
  *                 @path is read from the current directory, as Spark reads

@@ -137,10 +137,10 @@ static const struct sluice_host host = {
     .table_commit = sluice_table_commit,
     .table_close = sluice_table_close,
 
-    .meta_enabled = sluice_checkpoint_meta_enabled,
-    .meta_put = sluice_checkpoint_meta_put,
-    .meta_scan = sluice_checkpoint_meta_scan,
-    .meta_trim = sluice_checkpoint_meta_trim,
+    .meta_enabled = sluice_checkpoint_source_enabled,
+    .meta_put = sluice_checkpoint_source_put,
+    .meta_scan = sluice_checkpoint_source_scan,
+    .meta_trim = sluice_checkpoint_source_trim,
     .render_show = sluice_show_format_batches,
 };
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "loader.h"
+#include "registry.h"
 
 const char *sluice_option_table_type_name(enum sluice_option_type type)
 {
@@ -87,7 +87,7 @@ void sluice_option_table_describe(const struct sluice_plugin *plugin, const char
                              struct sluice_buf *out)
 {
     sluice_buf_printf(out, "name:     %s\n", plugin->name);
-    sluice_buf_printf(out, "kind:     %s\n", sluice_kind_name(plugin->kind));
+    sluice_buf_printf(out, "kind:     %s\n", sluice_registry_kind_name(plugin->kind));
     sluice_buf_printf(out, "summary:  %s\n", plugin->summary ? plugin->summary : "");
     if (file) sluice_buf_printf(out, "file:     %s\n", file);
     if (plugin->kind == SLUICE_KIND_SINK) {

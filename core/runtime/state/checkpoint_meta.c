@@ -21,7 +21,7 @@
 
 #define FORMAT_VERSION 2 /* 2: state in one file per batch (state_store.h) */
 
-void sluice_checkpoint_uuid(char out[SLUICE_UUID_LEN + 1])
+void sluice_checkpoint_meta_uuid(char out[SLUICE_UUID_LEN + 1])
 {
     uint8_t b[16];
     size_t have = 0;
@@ -117,7 +117,7 @@ static void add_aggregation(json_t *fp, const struct sluice_stage *st)
     }
 }
 
-json_t *sluice_checkpoint_fingerprint(const struct sluice_graph *g, const struct sluice_stage *source,
+json_t *sluice_checkpoint_meta_fingerprint(const struct sluice_graph *g, const struct sluice_stage *source,
                                       struct sluice_stage *const *aggs, size_t n_aggs)
 {
     json_t *fp = json_object();
@@ -171,7 +171,7 @@ static size_t differences(const json_t *was, const json_t *now, struct sluice_bu
 static int write_metadata(const char *root, const char *pipeline, json_t *fingerprint, char *id,
                           struct sluice_error *err)
 {
-    sluice_checkpoint_uuid(id);
+    sluice_checkpoint_meta_uuid(id);
     char ts[40];
     sluice_time_format_iso(sluice_now_us(), ts);
     json_t *m = json_pack("{s:i, s:s, s:s, s:s, s:O}", "version", FORMAT_VERSION, "id", id, "pipeline",
@@ -183,7 +183,7 @@ static int write_metadata(const char *root, const char *pipeline, json_t *finger
     return rc;
 }
 
-int sluice_checkpoint_metadata(const char *root, const char *pipeline, json_t *fingerprint,
+int sluice_checkpoint_meta_open(const char *root, const char *pipeline, json_t *fingerprint,
                                const struct sluice_where *where, char id[SLUICE_UUID_LEN + 1], bool *created,
                                struct sluice_error *err)
 {

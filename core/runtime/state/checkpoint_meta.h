@@ -31,11 +31,11 @@ struct sluice_stage;
 #define SLUICE_UUID_LEN 36
 
 /* A random (version 4) UUID, NUL-terminated. */
-void sluice_checkpoint_uuid(char out[SLUICE_UUID_LEN + 1]);
+void sluice_checkpoint_meta_uuid(char out[SLUICE_UUID_LEN + 1]);
 
 /* The fingerprint of the query reading `source`, whose aggregate stages are
  * aggs[0..n_aggs) (opened: plans and event keys known). */
-json_t *sluice_checkpoint_fingerprint(const struct sluice_graph *g, const struct sluice_stage *source,
+json_t *sluice_checkpoint_meta_fingerprint(const struct sluice_graph *g, const struct sluice_stage *source,
                                       struct sluice_stage *const *aggs, size_t n_aggs);
 
 /* Read `root`/metadata and check it against `fingerprint`, or write it
@@ -43,7 +43,7 @@ json_t *sluice_checkpoint_fingerprint(const struct sluice_graph *g, const struct
  * the query id and *created says whether it was made now. A different
  * fingerprint is SLUICE_ECONFIG at `where` (runtime.checkpoint in the
  * config), naming every change; a damaged file is SLUICE_EDATA. */
-int sluice_checkpoint_metadata(const char *root, const char *pipeline, json_t *fingerprint,
+int sluice_checkpoint_meta_open(const char *root, const char *pipeline, json_t *fingerprint,
                                const struct sluice_where *where, char id[SLUICE_UUID_LEN + 1], bool *created,
                                struct sluice_error *err);
 

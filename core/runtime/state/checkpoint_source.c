@@ -43,12 +43,12 @@ static const char *dir_of(struct sluice_ctx *ctx, bool make, struct sluice_error
     return ctx->meta_dir;
 }
 
-bool sluice_checkpoint_meta_enabled(const struct sluice_ctx *ctx)
+bool sluice_checkpoint_source_enabled(const struct sluice_ctx *ctx)
 {
     return ctx->meta_dir != NULL;
 }
 
-int sluice_checkpoint_meta_put(struct sluice_ctx *ctx, int64_t key, const void *data, size_t len,
+int sluice_checkpoint_source_put(struct sluice_ctx *ctx, int64_t key, const void *data, size_t len,
                                struct sluice_error *err)
 {
     if (key < 0) return sluice_error_set(err, SLUICE_EINTERNAL, "source metadata key %" PRId64 " is negative", key);
@@ -61,7 +61,7 @@ int sluice_checkpoint_meta_put(struct sluice_ctx *ctx, int64_t key, const void *
     return rc;
 }
 
-int sluice_checkpoint_meta_scan(struct sluice_ctx *ctx, sluice_meta_fn fn, void *arg, struct sluice_error *err)
+int sluice_checkpoint_source_scan(struct sluice_ctx *ctx, sluice_meta_fn fn, void *arg, struct sluice_error *err)
 {
     int rc;
     const char *dir = dir_of(ctx, false, err, &rc);
@@ -85,7 +85,7 @@ int sluice_checkpoint_meta_scan(struct sluice_ctx *ctx, sluice_meta_fn fn, void 
     return rc;
 }
 
-int sluice_checkpoint_meta_trim(struct sluice_ctx *ctx, int64_t below, struct sluice_error *err)
+int sluice_checkpoint_source_trim(struct sluice_ctx *ctx, int64_t below, struct sluice_error *err)
 {
     int rc;
     const char *dir = dir_of(ctx, false, err, &rc);

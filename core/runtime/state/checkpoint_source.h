@@ -32,10 +32,10 @@ void sluice_checkpoint_source_attach(struct sluice_stage *stage, const char *dir
 void sluice_checkpoint_source_detach(struct sluice_stage *stage);
 
 /* The host functions, as sluice/host.h describes them. */
-bool sluice_checkpoint_meta_enabled(const struct sluice_ctx *ctx);
-int sluice_checkpoint_meta_put(struct sluice_ctx *ctx, int64_t key, const void *data, size_t len,
+bool sluice_checkpoint_source_enabled(const struct sluice_ctx *ctx);
+int sluice_checkpoint_source_put(struct sluice_ctx *ctx, int64_t key, const void *data, size_t len,
                                struct sluice_error *err);
-int sluice_checkpoint_meta_scan(struct sluice_ctx *ctx, sluice_meta_fn fn, void *arg, struct sluice_error *err);
-int sluice_checkpoint_meta_trim(struct sluice_ctx *ctx, int64_t below, struct sluice_error *err);
+int sluice_checkpoint_source_scan(struct sluice_ctx *ctx, sluice_meta_fn fn, void *arg, struct sluice_error *err);
+int sluice_checkpoint_source_trim(struct sluice_ctx *ctx, int64_t below, struct sluice_error *err);
 
 #endif

@@ -8,7 +8,7 @@
 # Then the file source's log: a file that appears after a crash and sorts
 # before the files already planned must not change what the replayed batch
 # reads. The kills come from SLUICE_TEST_CRASH_AT=<point>:<batch>
-# (core/checkpoint.h).
+# (core/runtime/state/checkpoint.h).
 # Usage: checkpoint_kill_and_recover.sh SLUICE
 set -euo pipefail
 sluice=$1

@@ -1,4 +1,4 @@
-#include "loader.h"
+#include "registry.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -29,7 +29,7 @@ struct sluice_registry {
 
 static const char *const kind_names[] = { NULL, "source", "transform", "aggregator", "sink" };
 
-const char *sluice_kind_name(enum sluice_kind kind)
+const char *sluice_registry_kind_name(enum sluice_kind kind)
 {
     return kind >= SLUICE_KIND_SOURCE && kind <= SLUICE_KIND_SINK ? kind_names[kind] : "unknown";
 }
@@ -68,7 +68,7 @@ static int check_callbacks(const struct sluice_plugin *p, const char *path, stru
         if (!needs[i].present)
             return sluice_error_set(err, SLUICE_EPLUGIN,
                                     "plugin file '%s': %s plugin '%s' lacks the required callback '%s'",
-                                    path, sluice_kind_name(p->kind), p->name, needs[i].name);
+                                    path, sluice_registry_kind_name(p->kind), p->name, needs[i].name);
     return SLUICE_OK;
 }
 
@@ -92,12 +92,12 @@ static int check_descriptor(const struct sluice_plugin *p, const char *path, str
     if (!p->name || !p->name[0])
         return sluice_error_set(err, SLUICE_EPLUGIN, "plugin file '%s' declares no name", path);
     char expected[256];
-    snprintf(expected, sizeof expected, "sluice_%s_%s.so", sluice_kind_name(p->kind), p->name);
+    snprintf(expected, sizeof expected, "sluice_%s_%s.so", sluice_registry_kind_name(p->kind), p->name);
     if (strcmp(base_name(path), expected) != 0) {
         /* Configs name plugins by file, so a mismatch would load a plugin
          * under a name it does not answer to. */
         sluice_error_set(err, SLUICE_EPLUGIN, "plugin file '%s' holds %s plugin '%s'", path,
-                         sluice_kind_name(p->kind), p->name);
+                         sluice_registry_kind_name(p->kind), p->name);
         sluice_error_hint(err, "name the file '%s'", expected);
         return SLUICE_EPLUGIN;
     }
@@ -105,7 +105,7 @@ static int check_descriptor(const struct sluice_plugin *p, const char *path, str
     return rc ? rc : sluice_option_table_check(p, path, err);
 }
 
-int sluice_plugin_load_file(const char *path, struct sluice_loaded *out, struct sluice_error *err)
+int sluice_registry_load_file(const char *path, struct sluice_loaded *out, struct sluice_error *err)
 {
     *out = (struct sluice_loaded){ 0 };
     /* RTLD_NOW: an unresolved symbol fails here, not mid-batch.
@@ -141,7 +141,7 @@ int sluice_plugin_load_file(const char *path, struct sluice_loaded *out, struct 
     return SLUICE_OK;
 }
 
-void sluice_plugin_unload(struct sluice_loaded *l)
+void sluice_registry_unload(struct sluice_loaded *l)
 {
     if (!l) return;
     if (l->handle) dlclose(l->handle);
@@ -194,7 +194,7 @@ void sluice_registry_free(struct sluice_registry *r)
 {
     if (!r) return;
     for (size_t i = 0; i < r->n_loaded; i++) {
-        sluice_plugin_unload(r->loaded[i]);
+        sluice_registry_unload(r->loaded[i]);
         free(r->loaded[i]);
     }
     for (size_t i = 0; i < r->n_dirs; i++) free(r->dirs[i]);
@@ -287,7 +287,7 @@ static int not_found(struct sluice_registry *r, enum sluice_kind kind, const cha
 {
     char dirs[1024];
     search_path_text(r, dirs, sizeof dirs);
-    sluice_error_set(err, SLUICE_ECONFIG, "unknown %s plugin '%s'", sluice_kind_name(kind), name);
+    sluice_error_set(err, SLUICE_ECONFIG, "unknown %s plugin '%s'", sluice_registry_kind_name(kind), name);
     /* Writing `source = "console"` deserves a better answer than "did you mean". */
     for (int k = SLUICE_KIND_SOURCE; valid_name(name) && k <= SLUICE_KIND_SINK; k++) {
         for (size_t i = 0; k != (int)kind && i < r->n_dirs; i++) {
@@ -325,10 +325,10 @@ int sluice_registry_find(struct sluice_registry *r, enum sluice_kind kind, const
     if (!valid_name(name)) return not_found(r, kind, name, err);
     for (size_t i = 0; i < r->n_dirs; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/sluice_%s_%s.so", r->dirs[i], sluice_kind_name(kind), name);
+        snprintf(path, sizeof path, "%s/sluice_%s_%s.so", r->dirs[i], sluice_registry_kind_name(kind), name);
         if (!file_exists(path)) continue;
         struct sluice_loaded l;
-        int rc = sluice_plugin_load_file(path, &l, err);
+        int rc = sluice_registry_load_file(path, &l, err);
         if (rc != SLUICE_OK) return rc;
         struct sluice_loaded *heap = sluice_xmalloc(sizeof *heap);
         *heap = l;

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "loader.h"
+#include "registry.h"
 
 #define FIXTURES SLUICE_TEST_BINARY_DIR "/test-plugins"
 
@@ -53,7 +53,7 @@ static void load_expecting(const char *file, int code, const char *message)
     snprintf(expected, sizeof expected, message, path);
     struct sluice_loaded l;
     struct sluice_error err = { 0 };
-    assert_int_equal(sluice_plugin_load_file(path, &l, &err), code);
+    assert_int_equal(sluice_registry_load_file(path, &l, &err), code);
     assert_string_equal(err.message, expected);
     assert_null(l.plugin);
     assert_null(l.handle);
@@ -63,13 +63,13 @@ static void test_loader_loads_a_good_plugin(void **state)
 {
     struct sluice_loaded l;
     struct sluice_error err = { 0 };
-    assert_int_equal(sluice_plugin_load_file(FIXTURES "/sluice_source_good.so", &l, &err), SLUICE_OK);
+    assert_int_equal(sluice_registry_load_file(FIXTURES "/sluice_source_good.so", &l, &err), SLUICE_OK);
     assert_non_null(l.plugin);
     assert_int_equal(l.plugin->kind, SLUICE_KIND_SOURCE);
     assert_string_equal(l.plugin->name, "good");
     assert_string_equal(l.path, FIXTURES "/sluice_source_good.so");
     assert_non_null(l.handle);
-    sluice_plugin_unload(&l);
+    sluice_registry_unload(&l);
     assert_null(l.path);
 }
 
@@ -123,7 +123,7 @@ static void test_loader_reports_a_file_that_is_no_shared_object(void **state)
     fclose(f);
     struct sluice_loaded l;
     struct sluice_error err = { 0 };
-    assert_int_equal(sluice_plugin_load_file(path, &l, &err), SLUICE_EPLUGIN);
+    assert_int_equal(sluice_registry_load_file(path, &l, &err), SLUICE_EPLUGIN);
     char prefix[400];
     snprintf(prefix, sizeof prefix, "cannot load plugin file '%s': ", path);
     assert_memory_equal(err.message, prefix, strlen(prefix));
@@ -275,7 +275,7 @@ static void test_registry_list_sorts_by_kind_and_name_and_reports_broken_files(v
     for (size_t i = 0; i < n; i++) {
         if (strncmp(list[i]->path, FIXTURES "/", strlen(FIXTURES) + 1) != 0) continue;
         assert_true(k < 4);
-        assert_string_equal(sluice_kind_name(list[i]->plugin->kind), expect[k][0]);
+        assert_string_equal(sluice_registry_kind_name(list[i]->plugin->kind), expect[k][0]);
         assert_string_equal(list[i]->plugin->name, expect[k][1]);
         k++;
     }
@@ -290,11 +290,11 @@ static void test_registry_list_sorts_by_kind_and_name_and_reports_broken_files(v
 
 static void test_loader_kind_names(void **state)
 {
-    assert_string_equal(sluice_kind_name(SLUICE_KIND_SOURCE), "source");
-    assert_string_equal(sluice_kind_name(SLUICE_KIND_TRANSFORM), "transform");
-    assert_string_equal(sluice_kind_name(SLUICE_KIND_AGGREGATOR), "aggregator");
-    assert_string_equal(sluice_kind_name(SLUICE_KIND_SINK), "sink");
-    assert_string_equal(sluice_kind_name((enum sluice_kind)9), "unknown");
+    assert_string_equal(sluice_registry_kind_name(SLUICE_KIND_SOURCE), "source");
+    assert_string_equal(sluice_registry_kind_name(SLUICE_KIND_TRANSFORM), "transform");
+    assert_string_equal(sluice_registry_kind_name(SLUICE_KIND_AGGREGATOR), "aggregator");
+    assert_string_equal(sluice_registry_kind_name(SLUICE_KIND_SINK), "sink");
+    assert_string_equal(sluice_registry_kind_name((enum sluice_kind)9), "unknown");
 }
 
 int main(void)

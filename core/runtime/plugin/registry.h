@@ -1,4 +1,4 @@
-/* core/runtime/plugin/loader.h — finding and loading plugin shared objects.
+/* core/runtime/plugin/registry.h — finding and loading plugin shared objects.
  *
  * A plugin of kind K named N lives in `sluice_K_N.so` (sluice_source_file.so,
  * sluice_sink_console.so). Directories are searched in order: the config's
@@ -12,8 +12,8 @@
  * write end; aggregators: bind init update merge finalize) and that every
  * option fits in conf_size; each failure is SLUICE_EPLUGIN naming the file.
  * The registry owns every loaded plugin and unloads them when freed. */
-#ifndef SLUICE_CORE_LOADER_H
-#define SLUICE_CORE_LOADER_H
+#ifndef SLUICE_CORE_REGISTRY_H
+#define SLUICE_CORE_REGISTRY_H
 
 #include <stddef.h>
 
@@ -48,9 +48,9 @@ int sluice_registry_list(struct sluice_registry *r, enum sluice_kind kind,
                          void (*on_broken)(const struct sluice_error *err, void *arg), void *arg);
 
 /* Load one file (used by the above and by tests). */
-int sluice_plugin_load_file(const char *path, struct sluice_loaded *out, struct sluice_error *err);
-void sluice_plugin_unload(struct sluice_loaded *l);
+int sluice_registry_load_file(const char *path, struct sluice_loaded *out, struct sluice_error *err);
+void sluice_registry_unload(struct sluice_loaded *l);
 
-const char *sluice_kind_name(enum sluice_kind kind); /* "source", "transform", ... */
+const char *sluice_registry_kind_name(enum sluice_kind kind); /* "source", "transform", ... */
 
 #endif

@@ -1,4 +1,4 @@
-#include "stage.h"
+#include "ctx.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include "log.h"
 #include "mem.h"
 #include "schema.h"
+#include "stage.h"
 
 const char *sluice_ctx_stage_name(const struct sluice_ctx *ctx)
 {
