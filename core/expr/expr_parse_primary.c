@@ -1,0 +1,290 @@
+/* The expression parser's primaries: literals, column paths, function
+ * calls, CAST, CASE and parentheses. See expr_parse.c for the operators. */
+#include "expr_parse_priv.h"
+
+#include <stdio.h>
+
+#include "arena.h"
+#include "colpath.h"
+
+/* ---- literals and primaries ---------------------------------------------- */
+
+static struct expr_node *lit_long(struct parser *p, int pos, int64_t v)
+{
+    struct expr_node *n = node(p, EX_LIT, pos, 0);
+    n->type = SLUICE_TYPE_LONG;
+    n->lit.l = v;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)v);
+    n->text = sluice_arena_strndup(p->e->arena, buf, strlen(buf));
+    return n;
+}
+
+static struct expr_node *lit_double(struct parser *p, const struct expr_token *t, bool neg)
+{
+    struct expr_node *n = node(p, EX_LIT, t->pos, 0);
+    n->type = SLUICE_TYPE_DOUBLE;
+    n->lit.d = neg ? -t->dval : t->dval;
+    /* Named as written, without Spark's type suffix. */
+    size_t len = t->len;
+    const char *s = p->text + t->off;
+    while (len && !(s[len - 1] >= '0' && s[len - 1] <= '9') && s[len - 1] != '.') len--;
+    char *text = sluice_arena_alloc(p->e->arena, len + 2);
+    snprintf(text, len + 2, "%s%.*s", neg ? "-" : "", (int)len, s);
+    n->text = text;
+    return n;
+}
+
+int sluice_expr_parse_number(struct parser *p, bool neg, int pos, struct expr_node **out)
+{
+    const struct expr_token *t = peek(p);
+    p->i++;
+    if (t->kind == TOK_DEC || (t->kind == TOK_INT && t->overflow) ||
+        (t->kind == TOK_INT && !neg && t->ival == (uint64_t)1 << 63)) {
+        /* Spark makes a decimal of an integer too big for a long; a double
+         * is the closest sluice type. */
+        *out = lit_double(p, t, neg);
+        (*out)->pos = pos;
+        return SLUICE_OK;
+    }
+    int64_t v = neg ? (int64_t)(0 - t->ival) : (int64_t)t->ival;
+    *out = lit_long(p, pos, v);
+    return SLUICE_OK;
+}
+
+static int parse_string(struct parser *p, struct expr_node **out)
+{
+    /* Adjacent literals concatenate, as in Spark: 'a' 'b' is 'ab'. */
+    const struct expr_token *first = peek(p);
+    size_t total = 0;
+    int k = p->i;
+    while (p->t[k].kind == TOK_STRING) total += p->t[k++].str_len;
+    char *s = sluice_arena_alloc(p->e->arena, total + 1);
+    size_t w = 0;
+    while (p->i < k) {
+        memcpy(s + w, p->t[p->i].str, p->t[p->i].str_len);
+        w += p->t[p->i].str_len;
+        p->i++;
+    }
+    s[w] = '\0';
+    if (total > INT32_MAX) return fail_at(p, first, "string literal at character %d is too long", first->pos);
+    struct expr_node *n = node(p, EX_LIT, first->pos, 0);
+    n->type = SLUICE_TYPE_STRING;
+    n->lit.s = s;
+    n->lit.s_len = (int32_t)total;
+    n->text = s;
+    *out = n;
+    return SLUICE_OK;
+}
+
+static int parse_path(struct parser *p, struct expr_node **out)
+{
+    const struct expr_token *first = peek(p);
+    struct sluice_buf text = { 0 };
+    sluice_buf_puts(&text, "");
+    for (;;) {
+        const struct expr_token *t = peek(p);
+        if (t->kind != TOK_WORD && t->kind != TOK_QWORD) {
+            sluice_buf_free(&text);
+            return fail_at(p, t, "expected a field name at character %d", t->pos);
+        }
+        if (text.len) sluice_buf_putc(&text, '.');
+        sluice_col_append_name(&text, t->str);
+        p->i++;
+        while (at_op(p, OP_LBRACKET)) {
+            p->i++;
+            const struct expr_token *ix = peek(p);
+            if (ix->kind != TOK_INT || ix->overflow || ix->ival > INT32_MAX) {
+                sluice_buf_free(&text);
+                return fail_at(p, ix, "expected an array index (a non-negative integer) at character %d",
+                               ix->pos);
+            }
+            sluice_buf_printf(&text, "[%llu]", (unsigned long long)ix->ival);
+            p->i++;
+            if (expect_op(p, OP_RBRACKET, "]")) {
+                sluice_buf_free(&text);
+                return SLUICE_ECONFIG;
+            }
+        }
+        if (!at_op(p, OP_DOT)) break;
+        p->i++;
+    }
+    struct expr_node *n = node(p, EX_PATH, first->pos, 0);
+    n->text = sluice_arena_strndup(p->e->arena, text.data, text.len);
+    sluice_buf_free(&text);
+    *out = n;
+    return SLUICE_OK;
+}
+
+static int parse_call(struct parser *p, struct expr_node **out)
+{
+    const struct expr_token *name = peek(p);
+    p->i += 2; /* name ( */
+    struct nlist args = { 0 };
+    if (!at_op(p, OP_RPAREN)) {
+        for (;;) {
+            struct expr_node *a;
+            if (sluice_expr_parse_expr(p, &a)) goto fail;
+            nlist_push(&args, a);
+            if (!at_op(p, OP_COMMA)) break;
+            p->i++;
+        }
+    }
+    if (expect_op(p, OP_RPAREN, ")")) goto fail;
+    struct expr_node *n = from_list(p, EX_CALL, name->pos, &args);
+    n->text = name->str;
+    *out = n;
+    return SLUICE_OK;
+fail:
+    free(args.v);
+    return SLUICE_ECONFIG;
+}
+
+static int parse_type(struct parser *p, enum sluice_type *type)
+{
+    static const struct { const char *name; enum sluice_type type; } types[] = {
+        { "boolean", SLUICE_TYPE_BOOLEAN }, { "long", SLUICE_TYPE_LONG },
+        { "bigint", SLUICE_TYPE_LONG },     { "int", SLUICE_TYPE_LONG },
+        { "integer", SLUICE_TYPE_LONG },    { "smallint", SLUICE_TYPE_LONG },
+        { "tinyint", SLUICE_TYPE_LONG },    { "short", SLUICE_TYPE_LONG },
+        { "byte", SLUICE_TYPE_LONG },       { "double", SLUICE_TYPE_DOUBLE },
+        { "float", SLUICE_TYPE_DOUBLE },    { "real", SLUICE_TYPE_DOUBLE },
+        { "string", SLUICE_TYPE_STRING },   { "varchar", SLUICE_TYPE_STRING },
+        { "timestamp", SLUICE_TYPE_TIMESTAMP },
+    };
+    const struct expr_token *t = peek(p);
+    if (t->kind == TOK_WORD)
+        for (size_t k = 0; k < sizeof types / sizeof types[0]; k++)
+            if (strcasecmp(t->str, types[k].name) == 0) {
+                *type = types[k].type;
+                p->i++;
+                return SLUICE_OK;
+            }
+    if (t->kind == TOK_WORD) {
+        fail_at(p, t, "unknown type '%s' at character %d", t->str, t->pos);
+        if (p->err)
+            snprintf(p->err->hint, sizeof p->err->hint,
+                     "sluice casts to boolean, long, double, string or timestamp");
+        return SLUICE_ECONFIG;
+    }
+    return fail_at(p, t, "expected a type at character %d", t->pos);
+}
+
+static int parse_cast(struct parser *p, struct expr_node **out)
+{
+    const struct expr_token *kw = peek(p);
+    p->i += 2; /* CAST ( */
+    struct expr_node *x;
+    enum sluice_type type = SLUICE_TYPE_INVALID;
+    if (sluice_expr_parse_expr(p, &x) || expect_kw(p, "AS") || parse_type(p, &type) || expect_op(p, OP_RPAREN, ")"))
+        return SLUICE_ECONFIG;
+    struct expr_node *n = unary(p, EX_CAST, kw->pos, x);
+    n->type = type; /* the target; the checker keeps it */
+    *out = n;
+    return SLUICE_OK;
+}
+
+static int parse_case(struct parser *p, struct expr_node **out)
+{
+    const struct expr_token *kw = peek(p);
+    p->i++;
+    struct expr_node *operand = NULL;
+    if (!at_kw(p, "WHEN") && sluice_expr_parse_expr(p, &operand)) return SLUICE_ECONFIG;
+    struct nlist args = { 0 };
+    if (!at_kw(p, "WHEN")) {
+        fail_at(p, peek(p), "expected WHEN at character %d", peek(p)->pos);
+        goto fail;
+    }
+    while (at_kw(p, "WHEN")) {
+        p->i++;
+        const struct expr_token *at = peek(p);
+        struct expr_node *cond, *val;
+        if (sluice_expr_parse_expr(p, &cond) || expect_kw(p, "THEN") || sluice_expr_parse_expr(p, &val)) goto fail;
+        if (operand) cond = binary(p, EX_EQ, at->pos, operand, cond);
+        nlist_push(&args, cond);
+        nlist_push(&args, val);
+    }
+    if (at_kw(p, "ELSE")) {
+        p->i++;
+        struct expr_node *val;
+        if (sluice_expr_parse_expr(p, &val)) goto fail;
+        nlist_push(&args, val);
+    }
+    if (expect_kw(p, "END")) goto fail;
+    *out = from_list(p, EX_CASE, kw->pos, &args);
+    return SLUICE_OK;
+fail:
+    free(args.v);
+    return SLUICE_ECONFIG;
+}
+
+int sluice_expr_parse_primary(struct parser *p, struct expr_node **out)
+{
+    const struct expr_token *t = peek(p);
+    switch (t->kind) {
+    case TOK_INT:
+    case TOK_DEC:
+        return sluice_expr_parse_number(p, false, t->pos, out);
+    case TOK_STRING:
+        return parse_string(p, out);
+    case TOK_QWORD:
+        return parse_path(p, out);
+    case TOK_OP:
+        if (t->op == OP_LPAREN) {
+            p->i++;
+            if (sluice_expr_parse_expr(p, out)) return SLUICE_ECONFIG;
+            return expect_op(p, OP_RPAREN, ")");
+        }
+        break;
+    case TOK_WORD: {
+        const struct expr_token *next = peek2(p);
+        if (strcasecmp(t->str, "true") == 0 || strcasecmp(t->str, "false") == 0) {
+            struct expr_node *n = node(p, EX_LIT, t->pos, 0);
+            n->type = SLUICE_TYPE_BOOLEAN;
+            n->lit.b = strcasecmp(t->str, "true") == 0;
+            n->text = n->lit.b ? "true" : "false";
+            p->i++;
+            *out = n;
+            return SLUICE_OK;
+        }
+        if (strcasecmp(t->str, "null") == 0) {
+            struct expr_node *n = node(p, EX_LIT, t->pos, 0);
+            n->type = SLUICE_TYPE_INVALID;
+            n->lit.is_null = true;
+            n->text = "NULL";
+            p->i++;
+            *out = n;
+            return SLUICE_OK;
+        }
+        if (strcasecmp(t->str, "case") == 0) return parse_case(p, out);
+        if (strcasecmp(t->str, "cast") == 0 && next->kind == TOK_OP && next->op == OP_LPAREN)
+            return parse_cast(p, out);
+        if (strcasecmp(t->str, "timestamp") == 0 && next->kind == TOK_STRING) {
+            p->i++;
+            int64_t us;
+            if (!sluice_expr_parse_timestamp(next->str, next->str_len, &us))
+                return fail_at(p, next, "invalid timestamp literal '%s' at character %d", next->str, next->pos);
+            struct expr_node *n = node(p, EX_LIT, t->pos, 0);
+            n->type = SLUICE_TYPE_TIMESTAMP;
+            n->lit.l = us;
+            size_t len = next->str_len + 13;
+            char *text = sluice_arena_alloc(p->e->arena, len);
+            snprintf(text, len, "TIMESTAMP '%s'", next->str);
+            n->text = text;
+            p->i++;
+            *out = n;
+            return SLUICE_OK;
+        }
+        /* RLIKE and REGEXP are operators and, before a parenthesis, functions. */
+        if (next->kind == TOK_OP && next->op == OP_LPAREN &&
+            (!is_reserved(t->str) || strcasecmp(t->str, "rlike") == 0 || strcasecmp(t->str, "regexp") == 0))
+            return parse_call(p, out);
+        if (!is_reserved(t->str)) return parse_path(p, out);
+        break;
+    }
+    case TOK_EOF:
+        return fail_at(p, t, "expected an expression at character %d, found the end", t->pos);
+    }
+    return fail_at(p, t, "expected an expression at character %d, found '%.*s'", t->pos, (int)t->len,
+                   p->text + t->off);
+}
