@@ -190,10 +190,11 @@ static int cannot_open(struct file_source *fs, const struct file_unit *u, const 
         return SLUICE_OK;
     }
     int rc = host->error(err, SLUICE_EIO, "cannot read '%s', planned for this batch: %s", u->path, why);
+    const char *stage = host->stage_name(fs->ctx);
     host->error_hint(err,
-                     "a batch runs again after a restart with the files it was planned with: put the file back, "
-                     "or set ignore_missing_files = true on stage '%s' to skip files missing when read",
-                     host->stage_name(fs->ctx));
+                     "a restart runs this batch again with the same files: put the file back, or skip files "
+                     "missing when read with ignore_missing_files = true (--set %s.ignore_missing_files=true)",
+                     stage);
     return rc;
 }
 

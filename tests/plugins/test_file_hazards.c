@@ -35,7 +35,7 @@ static void test_file_source_fails_on_a_planned_file_gone_naming_it_and_the_opti
     assert_string_equal(fx->err.message, want);
     /* How to get a restart going again: the replay needs the same file. */
     assert_non_null(strstr(fx->err.hint, "put the file back"));
-    assert_non_null(strstr(fx->err.hint, "set ignore_missing_files = true on stage 'src'"));
+    assert_non_null(strstr(fx->err.hint, "ignore_missing_files = true (--set src.ignore_missing_files=true)"));
 }
 
 static void test_file_source_skips_a_planned_file_gone_with_ignore_missing_files(void **state)
