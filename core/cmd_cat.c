@@ -193,7 +193,7 @@ struct cat_run {
 
 static bool has_manifest(const struct cat_run *r, int64_t id)
 {
-    return bsearch(&id, r->ids, r->n_ids, sizeof *r->ids, cmp_i64) != NULL;
+    return r->n_ids && bsearch(&id, r->ids, r->n_ids, sizeof *r->ids, cmp_i64) != NULL;
 }
 
 static int list_orphans(struct cat_run *r, struct sluice_error *err)
@@ -246,7 +246,7 @@ static void damaged(struct cat_run *r, int64_t first, int64_t last, const char *
 
 static bool is_damaged(const struct cat_run *r, int64_t id)
 {
-    return bsearch(&id, r->bad, r->n_bad, sizeof *r->bad, cmp_i64) != NULL;
+    return r->n_bad && bsearch(&id, r->bad, r->n_bad, sizeof *r->bad, cmp_i64) != NULL;
 }
 
 /* Manifests first..last are missing, below committed batch `next`. */
