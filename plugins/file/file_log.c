@@ -177,13 +177,11 @@ static int newest_first(const void *a, const void *b)
 /* An entry that is not a file to read: said once per run, since the
  * directory is listed every trigger. A directory is only noted (the
  * source does not descend, and one may well be there on purpose). */
-static void skip_entry(struct file_source *fs, const char *name, const char *why)
+static void skip_entry(struct file_source *fs, const char *name, enum sluice_log_level level, const char *why)
 {
     if (seen_find(&fs->warned, name)) return;
     if (!seen_add(&fs->warned, name)) return; /* out of memory: a warning may repeat */
-    bool dir = strcmp(why, "a directory") == 0;
-    fs->host->log(fs->ctx, dir ? SLUICE_LOG_INFO : SLUICE_LOG_WARN, "skipping '%.*s/%s': %s%s", (int)fs->dir_len,
-                  fs->conf->path, name, why, dir ? " (subdirectories are not read)" : "");
+    fs->host->log(fs->ctx, level, "skipping '%.*s/%s': %s", (int)fs->dir_len, fs->conf->path, name, why);
 }
 
 /* Why a name that readdir gave cannot be stat'ed; NULL when it is simply
@@ -259,14 +257,16 @@ int file_log_scan(struct file_source *fs, size_t limit, struct sluice_error *err
         /* Follow symlinks, as Hadoop's local file system does. */
         if (fstatat(dirfd(d), e->d_name, &st, 0) != 0) {
             const char *why = unreadable_why(dirfd(d), e->d_name, errno);
-            if (why) skip_entry(fs, e->d_name, why);
+            if (why) skip_entry(fs, e->d_name, SLUICE_LOG_WARN, why);
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            skip_entry(fs, e->d_name, SLUICE_LOG_INFO, "a directory (subdirectories are not read)");
             continue;
         }
         if (!S_ISREG(st.st_mode)) {
-            skip_entry(fs, e->d_name,
-                       S_ISDIR(st.st_mode)    ? "a directory"
-                       : S_ISFIFO(st.st_mode) ? "a named pipe, not a regular file"
-                                              : "not a regular file");
+            skip_entry(fs, e->d_name, SLUICE_LOG_WARN,
+                       S_ISFIFO(st.st_mode) ? "a named pipe, not a regular file" : "not a regular file");
             continue;
         }
         if (!old_enough(fs, e->d_name, &st, now, &young)) continue;
