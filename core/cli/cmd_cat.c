@@ -1,64 +1,57 @@
-/* core/cli/cmd_cat.c — `sluice cat PATH [--batch N]`: the rows a file sink
- * committed, one JSON object per line.
+/* core/cli/cmd_cat.c — `sluice cat PATH [--batch N] [--ignore-damaged]`: the
+ * rows a file sink committed, one JSON object per line.
  *
  * Only what the manifests in PATH/_sluice_manifest list is read, in batch
  * order, so part files of a batch that never committed (a crash, a replay
- * in progress) are never shown. Each part file, JSON lines or CSV, is
- * decoded with the schema the sink stored (`_sluice_manifest/schema`) by the
- * core's decoder in fail_fast mode and rendered again with
- * sluice_render_row_json, so the output is canonical (the console sink's
- * jsonl "row") whatever wrote the files, and damage is reported, not skipped:
- * a file that does not decode or a batch whose row count differs from its
- * manifest fails with exit status 1. */
+ * in progress) are never shown. Damage is reported, never skipped in
+ * silence: a manifest that does not parse, a part file missing or that
+ * does not decode, a batch whose row count differs from its manifest, and
+ * a manifest missing below a committed batch (the sink commits batches in
+ * order, so a gap is a deleted manifest, not a batch that never ran). So
+ * that a reader never takes part of the output for all of it, every batch
+ * is checked before any row is printed (decoding twice: correctness over
+ * speed, in a tool for reading results); when something is damaged each
+ * damaged batch is named, nothing is printed and the exit status is 1.
+ * --ignore-damaged prints what can be read — the intact batches, and of a
+ * damaged one its readable lines, or its part files when its manifest is
+ * gone — says so on stderr, and still exits 1. Part files are decoded in
+ * cmd_cat_parts.c. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli.h"
-#include "decode.h"
+#include "cmd_cat.h"
 #include "error.h"
+#include "log.h"
 #include "mem.h"
-#include "render.h"
-#include "schema.h"
 
 static const char help[] =
-    "Usage: sluice cat PATH [--batch N]\n"
+    "Usage: sluice cat PATH [--batch N] [--ignore-damaged]\n"
     "\n"
     "Print the rows the file sink committed to PATH, one JSON object per line,\n"
     "in batch order: the part files that PATH/_sluice_manifest lists, JSON lines\n"
     "or CSV, each row rendered as the console sink's jsonl format renders it.\n"
     "Files of batches that did not commit are never read.\n"
     "\n"
-    "Options:\n"
-    "  --batch N    print only batch N\n"
-    "  -h, --help   this help\n"
+    "Every batch is checked first. A damaged one (a manifest missing or that\n"
+    "does not parse, a part file missing or that does not decode, a row count\n"
+    "that differs from the manifest's) is named on stderr, and nothing is\n"
+    "printed unless --ignore-damaged is given.\n"
     "\n"
-    "Exit status: 0 success, 1 unreadable or damaged output, 2 usage error or\n"
-    "PATH not a file sink output.\n";
-
-#define MANIFEST_DIR "_sluice_manifest"
-/* Part files are read in pieces of this size (a CSV record or JSON line
- * longer than that grows the buffer). */
-#define READ_CHUNK (4u << 20)
-#define FLUSH_AT (64u << 10)
-
-struct cat {
-    const char *path;
-    char *man_dir;
-    struct ArrowSchema schema;       /* loaded with the first manifest */
-    char *no_corrupt;                /* a column name the schema does not have */
-    struct sluice_decoder *dec[3];   /* json, csv, csv with header; made when first needed */
-    char *buf;                       /* a part file's unread bytes */
-    size_t cap;
-    struct sluice_buf out;           /* rendered rows not yet on stdout */
-};
+    "Options:\n"
+    "  --batch N           print only batch N\n"
+    "  --ignore-damaged    print what can be read of a damaged output (said on stderr)\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "Exit status: 0 success, 1 unreadable or damaged output (also with\n"
+    "--ignore-damaged), 2 usage error or PATH not a file sink output.\n";
 
 /* ---- the manifests ---- */
 
@@ -70,7 +63,7 @@ static int cmp_i64(const void *a, const void *b)
 
 /* Batch ids of the manifests, sorted. A manifest is named by its id in
  * decimal; anything else there (the schema, temporary '.' files) is not one. */
-static int list_batches(struct cat *c, int64_t **ids, size_t *n, struct sluice_error *err)
+static int list_batches(struct sluice_cat *c, int64_t **ids, size_t *n, struct sluice_error *err)
 {
     DIR *d = opendir(c->man_dir);
     if (!d) return sluice_error_set(err, SLUICE_EIO, "cannot read '%s': %s", c->man_dir, strerror(errno));
@@ -104,7 +97,7 @@ struct manifest {
     int64_t rows;
 };
 
-static int manifest_load(struct cat *c, int64_t id, struct manifest *m, struct sluice_error *err)
+static int manifest_load(struct sluice_cat *c, int64_t id, struct manifest *m, struct sluice_error *err)
 {
     char *file = sluice_xmalloc(strlen(c->man_dir) + 32);
     sprintf(file, "%s/%lld", c->man_dir, (long long)id);
@@ -151,222 +144,189 @@ static int manifest_load(struct cat *c, int64_t id, struct manifest *m, struct s
     return rc;
 }
 
-/* ---- decoding part files ---- */
+/* ---- part files whose batch has no manifest ---- */
 
-static int load_schema(struct cat *c, struct sluice_error *err)
+/* "part-00003-00001.json": the sink's name for a part file of batch 3. */
+static bool part_name(const char *name, int64_t *batch)
 {
-    if (c->schema.release) return SLUICE_OK;
-    char *file = sluice_xmalloc(strlen(c->man_dir) + 16);
-    sprintf(file, "%s/schema", c->man_dir);
-    struct stat st;
-    int rc = stat(file, &st) != 0 ? sluice_error_set(err, SLUICE_EDATA, "cannot read '%s': %s", file,
-                                                     strerror(errno))
-                                  : sluice_schema_parse_file(file, &c->schema, err);
-    free(file);
-    if (rc) return rc;
-    /* The decoder treats a column named like the corrupt-record column
-     * specially; these files have none, so name one the schema lacks. */
-    struct sluice_buf name = { 0 };
-    sluice_buf_puts(&name, "_corrupt_record");
-    while (sluice_schema_child_index(&c->schema, name.data) >= 0) sluice_buf_putc(&name, '_');
-    c->no_corrupt = name.data;
-    return SLUICE_OK;
-}
-
-static int decoder_for(struct cat *c, const struct manifest *m, struct sluice_decoder **out,
-                       struct sluice_error *err)
-{
-    bool csv = strcmp(m->format, "csv") == 0;
-    int k = csv ? (m->header ? 2 : 1) : 0;
-    if (!c->dec[k]) {
-        struct sluice_decode_opts o = {
-            .size = sizeof o, .format = m->format, .schema = &c->schema, .projection = NULL,
-            .mode = SLUICE_PARSE_FAIL_FAST, .corrupt_column = c->no_corrupt, .csv_header = m->header,
-        };
-        int rc = sluice_decoder_new(&o, &c->dec[k], err);
-        if (rc) return rc;
+    const char *p = name;
+    if (strncmp(p, "part-", 5) != 0) return false;
+    p += 5;
+    int64_t b = 0;
+    const char *digits = p;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (b > (INT64_MAX - 9) / 10) return false;
+        b = b * 10 + (*p - '0');
     }
-    *out = c->dec[k];
-    return SLUICE_OK;
-}
-
-/* The end of the last complete record in [0, n): after the last newline,
- * outside quotes for CSV (the sink quotes a value holding a line break, as
- * Spark does, so a record may span lines). *inner: a quoted line break
- * lies before that end. */
-static size_t record_end(const char *p, size_t n, bool csv, bool *inner)
-{
-    *inner = false;
-    if (!csv) {
-        while (n && p[n - 1] != '\n') n--;
-        return n;
-    }
-    bool quoted = false, seen = false;
-    size_t end = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '"') {
-            quoted = !quoted; /* a doubled quote toggles twice */
-        } else if (p[i] == '\n' || p[i] == '\r') {
-            if (quoted) seen = true;
-            else if (p[i] == '\n') {
-                end = i + 1;
-                *inner |= seen;
-            }
-        }
-    }
-    return end;
-}
-
-/* The decoder reads one record per line. Quoted line breaks are swapped
- * for two bytes absent from the text (bytes that never occur in UTF-8
- * first), decoded, and swapped back in the string columns. */
-static bool hide_line_breaks(char *p, size_t n, unsigned char sub[2])
-{
-    static const unsigned char candidates[] = { 0xFF, 0xFE, 0xFD, 0xFC, 0xFB, 0xFA, 0xF9, 0xF8, 0xF7,
-                                                0xF6, 0xF5, 0xC1, 0xC0, 0x01, 0x02, 0x03, 0x04, 0x05,
-                                                0x06, 0x07, 0x08, 0x0B, 0x0C, 0x0E, 0x0F, 0x10, 0x11 };
-    bool present[256] = { false };
-    for (size_t i = 0; i < n; i++) present[(unsigned char)p[i]] = true;
-    int found = 0;
-    for (size_t i = 0; i < sizeof candidates && found < 2; i++)
-        if (!present[candidates[i]]) sub[found++] = candidates[i];
-    if (found < 2) return false;
-    bool quoted = false;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '"') quoted = !quoted;
-        else if (quoted && p[i] == '\n') p[i] = (char)sub[0];
-        else if (quoted && p[i] == '\r') p[i] = (char)sub[1];
-    }
+    if (p - digits < 5 || *p++ != '-') return false;
+    for (digits = p; *p >= '0' && *p <= '9'; p++) {}
+    if (p - digits < 5 || *p++ != '.') return false;
+    if (strcmp(p, "json") != 0 && strcmp(p, "csv") != 0) return false;
+    *batch = b;
     return true;
 }
 
-static void restore_line_breaks(const struct sluice_batch *b, const unsigned char sub[2])
+struct part {
+    int64_t batch;
+    char *name;
+};
+
+static int by_batch_and_name(const void *a, const void *b)
 {
-    for (int64_t k = 0; k < b->array.n_children; k++) {
-        if (sluice_type_of(b->schema->children[k]) != SLUICE_TYPE_STRING) continue;
-        const struct ArrowArray *a = b->array.children[k];
-        if (a->length == 0) continue;
-        const int32_t *offs = a->buffers[1];
-        /* The batch is ours and its buffers were allocated writable: the
-         * const is the Arrow struct's, not the memory's. */
-        unsigned char *data = (unsigned char *)(uintptr_t)a->buffers[2];
-        for (int32_t i = offs[a->offset]; i < offs[a->offset + a->length]; i++) {
-            if (data[i] == sub[0]) data[i] = '\n';
-            else if (data[i] == sub[1]) data[i] = '\r';
-        }
-    }
+    const struct part *x = a, *y = b;
+    if (x->batch != y->batch) return x->batch < y->batch ? -1 : 1;
+    return strcmp(x->name, y->name);
 }
 
-static int flush_out(struct cat *c, struct sluice_error *err)
+/* One check or print of an output. */
+struct cat_run {
+    struct sluice_cat *c;
+    bool ignore;                /* --ignore-damaged */
+    int64_t *ids;               /* the manifests, sorted */
+    size_t n_ids;
+    struct part *orphans;       /* part files of batches without a manifest, sorted */
+    size_t n_orphans;
+    int64_t *bad;               /* damaged batches, increasing */
+    size_t n_bad, cap_bad;
+    int csv_header;             /* what the manifests say of CSV headers: -1 unknown */
+};
+
+static bool has_manifest(const struct cat_run *r, int64_t id)
 {
-    if (c->out.len && fwrite(c->out.data, 1, c->out.len, stdout) != c->out.len)
-        return sluice_error_set(err, SLUICE_EIO, "cannot write to standard output: %s", strerror(errno));
-    sluice_buf_clear(&c->out);
+    return r->n_ids && bsearch(&id, r->ids, r->n_ids, sizeof *r->ids, cmp_i64) != NULL;
+}
+
+static int list_orphans(struct cat_run *r, struct sluice_error *err)
+{
+    DIR *d = opendir(r->c->path);
+    if (!d) return sluice_error_set(err, SLUICE_EIO, "cannot read '%s': %s", r->c->path, strerror(errno));
+    size_t cap = 0;
+    struct dirent *e;
+    int64_t b;
+    while ((e = readdir(d)) != NULL) {
+        if (!part_name(e->d_name, &b) || has_manifest(r, b)) continue;
+        if (r->n_orphans == cap) {
+            cap = cap ? cap * 2 : 16;
+            r->orphans = sluice_xrealloc(r->orphans, cap * sizeof *r->orphans);
+        }
+        r->orphans[r->n_orphans++] = (struct part){ b, sluice_xstrdup(e->d_name) };
+    }
+    closedir(d);
+    if (r->n_orphans) qsort(r->orphans, r->n_orphans, sizeof *r->orphans, by_batch_and_name);
     return SLUICE_OK;
 }
 
-/* Decode [0, n) of the buffer and print its rows. */
-static int print_records(struct cat *c, struct sluice_decoder *d, const char *file, size_t n, bool csv,
-                         bool inner, bool first, int64_t line, int64_t *rows, struct sluice_error *err)
+/* ---- damage ---- */
+
+/* Batches first..last are damaged: say why, naming them. */
+static void damaged(struct cat_run *r, int64_t first, int64_t last, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void damaged(struct cat_run *r, int64_t first, int64_t last, const char *fmt, ...)
 {
-    unsigned char sub[2] = { 0 };
-    bool hidden = csv && inner && hide_line_breaks(c->buf, n, sub);
-    if (csv && inner && !hidden)
-        return sluice_error_set(err, SLUICE_EDATA, "%s: cannot split records around line %lld", file,
-                                (long long)line);
-    struct sluice_decode_input in = { .data = c->buf, .len = n, .origin = file, .first_line = line,
-                                      .file_start = first };
-    struct sluice_batch b = { 0 };
-    struct sluice_decode_stats stats = { 0 };
-    int rc = sluice_decode(d, &in, &b, &stats, err);
-    if (rc) return rc;
-    if (hidden) restore_line_breaks(&b, sub);
-    int64_t nrows = sluice_batch_rows(&b);
-    for (int64_t r = 0; r < nrows && !rc; r++) {
-        sluice_render_row_json(&b, r, &c->out);
-        sluice_buf_putc(&c->out, '\n');
-        if (c->out.len >= FLUSH_AT) rc = flush_out(c, err);
+    char why[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    enum sluice_log_level level = r->ignore ? SLUICE_LOG_WARN : SLUICE_LOG_ERROR;
+    if (first == last)
+        sluice_log(level, NULL, "batch %lld of '%s' is damaged: %s", (long long)first, r->c->path, why);
+    else
+        sluice_log(level, NULL, "batches %lld to %lld of '%s' are damaged: %s", (long long)first, (long long)last,
+                   r->c->path, why);
+    for (int64_t id = first; id <= last; id++) {
+        if (r->n_bad && r->bad[r->n_bad - 1] == id) continue; /* a second problem in one batch */
+        if (r->n_bad == r->cap_bad) {
+            r->cap_bad = r->cap_bad ? 2 * r->cap_bad : 16;
+            r->bad = sluice_xrealloc(r->bad, r->cap_bad * sizeof *r->bad);
+        }
+        r->bad[r->n_bad++] = id;
     }
-    *rows += nrows;
-    sluice_batch_release(&b);
-    return rc;
 }
 
-static int print_file(struct cat *c, const struct manifest *m, const char *name, int64_t *rows,
-                      struct sluice_error *err)
+static bool is_damaged(const struct cat_run *r, int64_t id)
 {
-    struct sluice_decoder *d;
-    int rc = decoder_for(c, m, &d, err);
-    if (rc) return rc;
-    bool csv = strcmp(m->format, "csv") == 0;
-    char *file = sluice_xmalloc(strlen(c->path) + strlen(name) + 2);
-    sprintf(file, "%s/%s", c->path, name);
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rc = sluice_error_set(err, SLUICE_EDATA, "cannot read '%s', listed in a manifest: %s", file,
-                              strerror(errno));
-        free(file);
-        return rc;
-    }
-    size_t have = 0;
-    bool eof = false, first = true;
-    int64_t line = 1;
-    while (!rc && !(eof && have == 0)) {
-        if (!eof) {
-            if (c->cap - have < READ_CHUNK) {
-                c->cap = have + READ_CHUNK;
-                c->buf = sluice_xrealloc(c->buf, c->cap);
-            }
-            ssize_t got = read(fd, c->buf + have, READ_CHUNK);
-            if (got < 0 && errno == EINTR) continue;
-            if (got < 0) {
-                rc = sluice_error_set(err, SLUICE_EIO, "cannot read '%s': %s", file, strerror(errno));
-                break;
-            }
-            eof = got == 0;
-            have += (size_t)got;
-        }
-        bool inner;
-        size_t n = record_end(c->buf, have, csv, &inner);
-        if (eof && n < have) {
-            /* A last record without its newline: end the text with one. */
-            if (c->cap == have) c->buf = sluice_xrealloc(c->buf, ++c->cap);
-            c->buf[have++] = '\n';
-            n = record_end(c->buf, have, csv, &inner);
-            /* An unterminated quote: the decoder says where. */
-            if (n < have) {
-                n = have;
-                inner = false;
-            }
-        }
-        if (n == 0) continue;
-        int64_t lines = 0;
-        for (const char *p = c->buf; (p = memchr(p, '\n', (size_t)(c->buf + n - p))) != NULL; p++) lines++;
-        rc = print_records(c, d, file, n, csv, inner, first, line, rows, err);
-        first = false;
-        line += lines;
-        memmove(c->buf, c->buf + n, have - n);
-        have -= n;
-    }
-    close(fd);
-    free(file);
-    return rc;
+    return r->n_bad && bsearch(&id, r->bad, r->n_bad, sizeof *r->bad, cmp_i64) != NULL;
 }
 
-static int print_batch(struct cat *c, int64_t id, struct sluice_error *err)
+/* Manifests first..last are missing, below committed batch `next`. */
+static void missing(struct cat_run *r, int64_t first, int64_t last, int64_t next)
 {
+    if (first == last)
+        damaged(r, first, last, "its manifest '%s/%lld' is missing, though batch %lld after it is committed",
+                r->c->man_dir, (long long)first, (long long)next);
+    else
+        damaged(r, first, last, "their manifests are missing from '%s', though batch %lld after them is committed",
+                r->c->man_dir, (long long)next);
+}
+
+/* Read every file of a committed batch without printing: damage is noted,
+ * not returned; what is returned stops cat (no schema to decode with). */
+static int check_batch(struct cat_run *r, int64_t id, struct sluice_error *err)
+{
+    struct sluice_cat *c = r->c;
     struct manifest m;
-    int rc = manifest_load(c, id, &m, err);
-    if (rc) return rc;
-    if (json_array_size(m.files)) rc = load_schema(c, err);
-    int64_t rows = 0;
+    struct sluice_error e = { 0 };
+    if (manifest_load(c, id, &m, &e)) {
+        damaged(r, id, id, "%s", e.message);
+        return SLUICE_OK;
+    }
+    if (strcmp(m.format, "csv") == 0) r->csv_header = m.header;
+    int rc = json_array_size(m.files) ? sluice_cat_load_schema(c, err) : SLUICE_OK;
+    int64_t rows = 0, dropped = 0;
+    bool read_all = true;
     size_t i;
     json_t *f;
     json_array_foreach(m.files, i, f) {
         if (rc) break;
-        rc = print_file(c, &m, json_string_value(f), &rows, err);
+        e = (struct sluice_error){ 0 };
+        if (sluice_cat_read_part(c, m.format, m.header, false, json_string_value(f), &rows, &dropped, &e)) {
+            damaged(r, id, id, "%s", e.message);
+            read_all = false;
+        }
     }
-    if (!rc && rows != m.rows)
+    if (!rc && read_all && rows != m.rows)
+        damaged(r, id, id, "it holds %lld rows, its manifest says %lld", (long long)rows, (long long)m.rows);
+    json_decref(m.root);
+    return rc;
+}
+
+/* Print a batch. An intact one must read as checked; of a damaged one,
+ * what can be read: the files its manifest lists, or without one the part
+ * files named for it, lines that do not decode dropped. */
+static int print_batch(struct cat_run *r, int64_t id, struct sluice_error *err)
+{
+    struct sluice_cat *c = r->c;
+    bool bad = is_damaged(r, id);
+    struct manifest m;
+    struct sluice_error e = { 0 };
+    int64_t rows = 0, dropped = 0;
+    if (!has_manifest(r, id) || manifest_load(c, id, &m, &e)) {
+        for (size_t i = 0; i < r->n_orphans; i++) {
+            const struct part *p = &r->orphans[i];
+            if (p->batch != id) continue;
+            const char *format = strstr(p->name, ".csv") ? "csv" : "json";
+            int rc = sluice_cat_load_schema(c, err);
+            if (rc) return rc;
+            e = (struct sluice_error){ 0 };
+            sluice_cat_read_part(c, format, r->csv_header > 0, true, p->name, &rows, &dropped, &e);
+        }
+        return SLUICE_OK;
+    }
+    int rc = json_array_size(m.files) ? sluice_cat_load_schema(c, err) : SLUICE_OK;
+    size_t i;
+    json_t *f;
+    json_array_foreach(m.files, i, f) {
+        if (rc) break;
+        e = (struct sluice_error){ 0 };
+        int frc = sluice_cat_read_part(c, m.format, m.header, bad, json_string_value(f), &rows, &dropped, &e);
+        if (frc && !bad) {
+            *err = e;
+            rc = frc;
+        }
+    }
+    /* Checked a moment ago: only a file changed since can get here. */
+    if (!rc && !bad && rows != m.rows)
         rc = sluice_error_set(err, SLUICE_EDATA, "batch %lld of '%s' holds %lld rows, its manifest says %lld",
                               (long long)id, c->path, (long long)rows, (long long)m.rows);
     json_decref(m.root);
@@ -375,41 +335,83 @@ static int print_batch(struct cat *c, int64_t id, struct sluice_error *err)
 
 /* ---- the command ---- */
 
-static int cat_run(struct cat *c, bool one, int64_t only, struct sluice_error *err)
+static int cat_run(struct cat_run *r, bool one, int64_t only, struct sluice_error *err)
 {
+    struct sluice_cat *c = r->c;
     struct stat st;
     if (stat(c->path, &st) != 0)
         return sluice_error_set(err, SLUICE_ECONFIG, "cannot read '%s': %s", c->path, strerror(errno));
     if (stat(c->man_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         int rc = sluice_error_set(err, SLUICE_ECONFIG, "'%s' is not a sluice file sink output: no %s",
-                                  c->path, MANIFEST_DIR);
+                                  c->path, SLUICE_CAT_MANIFEST_DIR);
         sluice_error_hint(err, "give the path option of a stage with sink = \"file\"");
         return rc;
     }
-    int64_t *ids = NULL;
-    size_t n = 0;
-    int rc = list_batches(c, &ids, &n, err);
-    if (rc) return rc;
-    if (one && !bsearch(&only, ids, n, sizeof *ids, cmp_i64)) {
-        rc = sluice_error_set(err, SLUICE_ECONFIG, "batch %lld is not committed in '%s'", (long long)only,
-                              c->path);
-        if (n) sluice_error_hint(err, "committed batches run from %lld to %lld", (long long)ids[0],
-                                 (long long)ids[n - 1]);
-        else sluice_error_hint(err, "no batch is committed there yet");
+    int rc = list_batches(c, &r->ids, &r->n_ids, err);
+    if (!rc) rc = list_orphans(r, err);
+    if (rc || !r->n_ids) return rc;
+    /* Batches from the first with a manifest or a part file to the last
+     * committed; part files above it are a batch under way. */
+    int64_t lo = r->ids[0], hi = r->ids[r->n_ids - 1];
+    if (r->n_orphans && r->orphans[0].batch < lo) lo = r->orphans[0].batch;
+    if (one) {
+        if (!has_manifest(r, only) && (only < lo || only > hi)) {
+            rc = sluice_error_set(err, SLUICE_ECONFIG, "batch %lld is not committed in '%s'", (long long)only,
+                                  c->path);
+            sluice_error_hint(err, "committed batches run from %lld to %lld", (long long)r->ids[0], (long long)hi);
+            return rc;
+        }
+        lo = hi = only;
     }
-    for (size_t i = 0; i < n && !rc; i++)
-        if (!one || ids[i] == only) rc = print_batch(c, ids[i], err);
-    if (!rc) rc = flush_out(c, err);
+
+    /* Check every batch before printing any. */
+    c->render = false;
+    int64_t gap = -1; /* the first of a run of missing manifests */
+    for (int64_t id = lo; id <= hi && !rc; id++) {
+        if (!has_manifest(r, id)) {
+            if (gap < 0) gap = id;
+            continue;
+        }
+        if (gap >= 0) missing(r, gap, id - 1, id);
+        gap = -1;
+        rc = check_batch(r, id, err);
+    }
+    if (!rc && gap >= 0) { /* --batch N, a gap: the next committed batch is after it */
+        size_t k = 0;
+        while (r->ids[k] < gap) k++;
+        missing(r, gap, hi, r->ids[k]);
+    }
+    if (rc) return rc;
+    int64_t total = hi - lo + 1;
+    if (r->n_bad && !r->ignore) {
+        rc = sluice_error_set(err, SLUICE_EDATA, "%zu of %lld batch%s of '%s' %s damaged: nothing was printed",
+                              r->n_bad, (long long)total, total == 1 ? "" : "es", c->path,
+                              r->n_bad == 1 ? "is" : "are");
+        sluice_error_hint(err, "--ignore-damaged prints the rows that can still be read");
+        return rc;
+    }
+    if (r->n_bad)
+        sluice_log(SLUICE_LOG_WARN, NULL,
+                   "--ignore-damaged: printing what can be read of '%s'; the damaged batches above may lack rows",
+                   c->path);
+
+    c->render = true;
+    for (int64_t id = lo; id <= hi && !rc; id++)
+        if (has_manifest(r, id) || is_damaged(r, id)) rc = print_batch(r, id, err);
+    if (!rc) rc = sluice_cat_flush(c, err);
     if (!rc && fflush(stdout) != 0)
         rc = sluice_error_set(err, SLUICE_EIO, "cannot write to standard output: %s", strerror(errno));
-    free(ids);
+    if (!rc && r->n_bad)
+        rc = sluice_error_set(err, SLUICE_EDATA, "%zu of %lld batch%s of '%s' %s damaged: printed what could be read",
+                              r->n_bad, (long long)total, total == 1 ? "" : "es", c->path,
+                              r->n_bad == 1 ? "is" : "are");
     return rc;
 }
 
 int sluice_cmd_cat(int argc, char **argv)
 {
     const char *path = NULL;
-    bool one = false;
+    bool one = false, ignore = false;
     int64_t only = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -421,6 +423,8 @@ int sluice_cmd_cat(int argc, char **argv)
                 return sluice_cli_usage_error("cat ", "--batch needs a batch id (0, 1, ...)");
             one = true;
             i++;
+        } else if (strcmp(a, "--ignore-damaged") == 0) {
+            ignore = true;
         } else if (a[0] == '-' && a[1]) {
             return sluice_cli_usage_error("cat ", "unknown option '%s'", a);
         } else if (!path) {
@@ -432,16 +436,16 @@ int sluice_cmd_cat(int argc, char **argv)
     if (!path) return sluice_cli_usage_error("cat ", "missing PATH");
     sluice_cli_init_logging(0);
 
-    struct cat c = { .path = path };
-    c.man_dir = sluice_xmalloc(strlen(path) + sizeof MANIFEST_DIR + 1);
-    sprintf(c.man_dir, "%s/%s", path, MANIFEST_DIR);
+    struct sluice_cat c = { .path = path };
+    c.man_dir = sluice_xmalloc(strlen(path) + sizeof SLUICE_CAT_MANIFEST_DIR + 1);
+    sprintf(c.man_dir, "%s/%s", path, SLUICE_CAT_MANIFEST_DIR);
+    struct cat_run r = { .c = &c, .ignore = ignore, .csv_header = -1 };
     struct sluice_error err = { 0 };
-    int rc = cat_run(&c, one, only, &err);
-    for (size_t k = 0; k < 3; k++) sluice_decoder_free(c.dec[k]);
-    if (c.schema.release) sluice_schema_release(&c.schema);
-    free(c.no_corrupt);
-    free(c.man_dir);
-    free(c.buf);
-    sluice_buf_free(&c.out);
+    int rc = cat_run(&r, one, only, &err);
+    for (size_t i = 0; i < r.n_orphans; i++) free(r.orphans[i].name);
+    free(r.orphans);
+    free(r.ids);
+    free(r.bad);
+    sluice_cat_free(&c);
     return rc ? sluice_cli_fail(&err) : 0;
 }

@@ -56,12 +56,38 @@ static unsigned days_in_month(int64_t y, int m)
     return m == 2 && leap(y) ? 29 : dm[m - 1];
 }
 
+/* The year as Spark writes it (Java's `uuuu`, SignStyle.EXCEEDS_PAD): four
+ * digits for 0000 to 9999, a sign and four or more digits beyond, so
+ * "+10000" and "-0001"; read also without the '+', as Spark's own
+ * stringToTimestamp does. Six digits cover every int64 microsecond. On
+ * success *at is the index after the year. */
+static bool year_digits(const char *s, size_t n, int64_t *year, size_t *at)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (n && (s[0] == '+' || s[0] == '-')) {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    size_t start = i;
+    int64_t y = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 6) y = y * 10 + (s[i++] - '0');
+    if (i - start < 4 || (i < n && s[i] >= '0' && s[i] <= '9')) return false;
+    *year = neg ? -y : y;
+    *at = i;
+    return true;
+}
+
 int sluice_time_parse(const char *s, size_t n, int64_t *us)
 {
-    int year, mon, day, hh = 0, mm = 0, ss = 0;
-    size_t i = 0;
-    if (!digits(s, n, 0, 4, &year) || n < 10 || s[4] != '-' || !digits(s, n, 5, 2, &mon) ||
-        s[7] != '-' || !digits(s, n, 8, 2, &day))
+    int64_t year;
+    int mon, day, hh = 0, mm = 0, ss = 0;
+    size_t i;
+    if (!year_digits(s, n, &year, &i)) return -1;
+    /* From here on offsets are as in "2021-05-03...", shifted by the year's extra characters. */
+    s += i - 4;
+    n -= i - 4;
+    if (n < 10 || s[4] != '-' || !digits(s, n, 5, 2, &mon) || s[7] != '-' || !digits(s, n, 8, 2, &day))
         return -1;
     if (mon < 1 || mon > 12 || day < 1 || (unsigned)day > days_in_month(year, mon)) return -1;
     i = 10;
@@ -108,8 +134,12 @@ int sluice_time_parse(const char *s, size_t n, int64_t *us)
     }
     if (i != n) return -1;
     int64_t days = sluice_days_from_civil(year, (unsigned)mon, (unsigned)day);
-    int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_s;
-    *us = secs * US_PER_SEC + frac_us;
+    __int128 t = ((__int128)days * 86400 + hh * 3600 + mm * 60 + ss - offset_s) * US_PER_SEC + frac_us;
+    /* The smallest timestamp is written as the start of its millisecond,
+     * a little before it: that millisecond reads back as it. */
+    if (t < INT64_MIN && t > (__int128)INT64_MIN - 1000) t = INT64_MIN;
+    if (t < INT64_MIN || t > INT64_MAX) return -1;
+    *us = (int64_t)t;
     return 0;
 }
 
@@ -129,14 +159,22 @@ static void split(int64_t us, int64_t *y, unsigned *mo, unsigned *d, int *h, int
     *s = (int)(secs % 60);
 }
 
+/* The year as Spark (Java's `uuuu`) writes it, see year_digits; returns its length. */
+static int put_year(char out[40], int64_t y)
+{
+    if (y > 9999) return snprintf(out, 40, "+%lld", (long long)y);
+    if (y < 0) return snprintf(out, 40, "-%04lld", -(long long)y);
+    return snprintf(out, 40, "%04lld", (long long)y);
+}
+
 size_t sluice_time_format_iso(int64_t us, char out[40])
 {
     int64_t y, frac;
     unsigned mo, d;
     int h, mi, s;
     split(us, &y, &mo, &d, &h, &mi, &s, &frac);
-    int n = snprintf(out, 40, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, mo, d, h, mi, s,
-                     (int)(frac / 1000));
+    int n = put_year(out, y);
+    n += snprintf(out + n, (size_t)(40 - n), "-%02u-%02uT%02d:%02d:%02d.%03dZ", mo, d, h, mi, s, (int)(frac / 1000));
     return n > 0 ? (size_t)n : 0;
 }
 
@@ -146,7 +184,8 @@ size_t sluice_time_format_show(int64_t us, char out[40])
     unsigned mo, d;
     int h, mi, s;
     split(us, &y, &mo, &d, &h, &mi, &s, &frac);
-    int n = snprintf(out, 40, "%04lld-%02u-%02u %02d:%02d:%02d", (long long)y, mo, d, h, mi, s);
+    int n = put_year(out, y);
+    n += snprintf(out + n, (size_t)(40 - n), "-%02u-%02u %02d:%02d:%02d", mo, d, h, mi, s);
     if (n > 0 && frac) {
         /* Spark prints the fraction without trailing zeros. */
         char f[8];

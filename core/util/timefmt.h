@@ -2,7 +2,11 @@
  *
  * Parsing accepts what tweets and Spark's JSON reader accept: ISO 8601 with
  * 'T' or ' ', optional fraction (up to 9 digits, kept to µs), 'Z', an offset
- * (+02:00, +0200, +02) or none (read as UTC), and a bare date. */
+ * (+02:00, +0200, +02) or none (read as UTC), and a bare date. Years are
+ * written as Spark writes them (Java's `uuuu`): four digits for 0000 to 9999,
+ * a sign beyond ("+10000-01-01", "-0001-01-01"), and read back the same way
+ * (the '+' optional), so every int64 timestamp the file sink writes reads
+ * back. */
 #ifndef SLUICE_CORE_TIMEFMT_H
 #define SLUICE_CORE_TIMEFMT_H
 
@@ -11,7 +15,8 @@
 
 /* 0 and *us on success; -1 when `s` (n bytes, not NUL-terminated) is not a timestamp. */
 int sluice_time_parse(const char *s, size_t n, int64_t *us);
-/* `2021-05-03T07:55:40.000Z` (always milliseconds), NUL-terminated; returns the length. */
+/* `2021-05-03T07:55:40.000Z` (always milliseconds, the fraction floored),
+ * NUL-terminated; returns the length. */
 size_t sluice_time_format_iso(int64_t us, char out[40]);
 /* As Spark's show() prints a timestamp: `2021-05-03 07:55:40`, with the
  * fraction only when non-zero and without trailing zeros (`07:55:40.12`). */

@@ -10,7 +10,14 @@
  * Spark builds the table from the first num_rows rows only, and looks at
  * one more just to say "only showing top N rows"; so does this sink: it
  * keeps only the batches holding the first num_rows rows, and the core's
- * show() (host->render_show, shared with `sluice query`) lays them out. */
+ * show() (host->render_show, shared with `sluice query`) lays them out.
+ *
+ * At least once, as Spark's: the table is printed when the batch ends, but
+ * jsonl rows as they arrive, so a batch that fails part-way may have printed
+ * some, and its replay prints them again under the same batch_id. Holding
+ * jsonl rows until end() would keep a whole batch's output in memory (the
+ * engine otherwise streams a batch in bounded memory) for a guarantee the
+ * replay after a crash between print and commit takes away anyway. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -69,6 +69,82 @@ static void test_time_format_show_trims_the_fraction_as_spark_does(void **state)
     assert_string_equal(out, "2021-05-03 07:55:40.000001");
 }
 
+/* Spark writes a year as Java's `uuuu` does (DateTimeFormatterHelper turns
+ * the pattern's `yyyy` into `uuuu`): four digits from 0000 to 9999, a sign
+ * and more digits beyond. */
+static void test_time_format_writes_years_outside_0001_to_9999_as_spark_does(void **state)
+{
+    char out[40];
+    sluice_time_format_iso(253402300800LL * 1000000, out); /* 9999-12-31T23:59:59Z + 1 s */
+    assert_string_equal(out, "+10000-01-01T00:00:00.000Z");
+    sluice_time_format_iso(253402300799999000LL, out);
+    assert_string_equal(out, "9999-12-31T23:59:59.999Z");
+    sluice_time_format_iso(sluice_days_from_civil(1, 1, 1) * 86400000000LL - 1000, out);
+    assert_string_equal(out, "0000-12-31T23:59:59.999Z");
+    sluice_time_format_iso(sluice_days_from_civil(-1, 1, 1) * 86400000000LL, out);
+    assert_string_equal(out, "-0001-01-01T00:00:00.000Z");
+    /* The ends of the range, as Spark prints them (with milliseconds). */
+    sluice_time_format_iso(INT64_MAX, out);
+    assert_string_equal(out, "+294247-01-10T04:00:54.775Z");
+    sluice_time_format_iso(INT64_MIN, out);
+    assert_string_equal(out, "-290308-12-21T19:59:05.224Z");
+    sluice_time_format_show(253402300800LL * 1000000, out);
+    assert_string_equal(out, "+10000-01-01 00:00:00");
+    sluice_time_format_show(sluice_days_from_civil(-44, 3, 15) * 86400000000LL, out);
+    assert_string_equal(out, "-0044-03-15 00:00:00");
+}
+
+static void test_time_parse_reads_signed_and_long_years(void **state)
+{
+    assert_int_equal(parse("+10000-01-01T00:00:00.000Z"), 253402300800LL * 1000000);
+    assert_int_equal(parse("10000-01-01T00:00:00Z"), 253402300800LL * 1000000);
+    assert_int_equal(parse("+2021-05-03T07:55:40Z"), TWEET_US);
+    assert_int_equal(parse("-0001-01-01"), sluice_days_from_civil(-1, 1, 1) * 86400000000LL);
+    assert_int_equal(parse("+294247-01-10T04:00:54.775807Z"), INT64_MAX);
+    assert_int_equal(parse("-290308-12-21T19:59:05.224192Z"), INT64_MIN);
+    const char *bad[] = { "+294247-01-10T04:00:54.775808Z", "-290308-12-21T19:59:05.223Z", "+1000000-01-01",
+                          "-001-01-01", "+-2021-01-01", "+2021", "-" };
+    int64_t us;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (sluice_time_parse(bad[i], strlen(bad[i]), &us) != -1) fail_msg("'%s' was read", bad[i]);
+}
+
+/* Whatever the file sink writes, `sluice cat` and the file source read
+ * back: every millisecond of the int64 range, and the smallest timestamp,
+ * written as the start of its millisecond. */
+static void test_time_iso_form_round_trips_over_the_whole_range(void **state)
+{
+    char out[40];
+    int64_t checked = 0;
+    /* An odd step, so every field (month, day, hour, ms) takes many values. */
+    const int64_t step = INT64_MAX / 50000 + 7919; /* about 100,000 values */
+    for (__int128 x = INT64_MIN; x <= INT64_MAX; x += step) {
+        int64_t v = (int64_t)x;
+        int64_t ms = v / 1000 - (v % 1000 < 0);
+        if ((__int128)ms * 1000 < INT64_MIN) continue;
+        int64_t want = ms * 1000, got;
+        size_t n = sluice_time_format_iso(v, out);
+        if (sluice_time_parse(out, n, &got) != 0 || got != want)
+            fail_msg("%lld was written as '%s', read back as %lld", (long long)v, out, (long long)got);
+        checked++;
+    }
+    const int64_t edges[] = { INT64_MAX, INT64_MAX - 999, 253402300800000000LL, 253402300799999000LL, 0, -1000,
+                              -62135596800000000LL, -62135596800001000LL, -62167219200000000LL,
+                              INT64_MIN + 1000 - INT64_MIN % 1000 };
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        int64_t got;
+        size_t n = sluice_time_format_iso(edges[i], out);
+        int64_t want = edges[i] / 1000 * 1000 - (edges[i] % 1000 < 0 ? 1000 : 0);
+        if (sluice_time_parse(out, n, &got) != 0 || got != want)
+            fail_msg("%lld was written as '%s', read back as %lld", (long long)edges[i], out, (long long)got);
+    }
+    int64_t got;
+    size_t n = sluice_time_format_iso(INT64_MIN, out);
+    assert_int_equal(sluice_time_parse(out, n, &got), 0);
+    assert_int_equal(got, INT64_MIN);
+    assert_true(checked > 90000);
+}
+
 static void test_civil_days_round_trip_across_eras(void **state)
 {
     for (int64_t d = -800000; d <= 800000; d += 997) {
@@ -89,6 +165,9 @@ int main(void)
         cmocka_unit_test(test_time_parse_rejects_what_is_not_a_timestamp),
         cmocka_unit_test(test_time_format_iso_always_prints_milliseconds),
         cmocka_unit_test(test_time_format_show_trims_the_fraction_as_spark_does),
+        cmocka_unit_test(test_time_format_writes_years_outside_0001_to_9999_as_spark_does),
+        cmocka_unit_test(test_time_parse_reads_signed_and_long_years),
+        cmocka_unit_test(test_time_iso_form_round_trips_over_the_whole_range),
         cmocka_unit_test(test_civil_days_round_trip_across_eras),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -489,6 +489,18 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
         if (!g->stages[k].feeds_sink)
             sluice_log(SLUICE_LOG_WARN, g->stages[k].name,
                        "no sink reads this stage, directly or not, so it will not run");
+    /* A memory table is read over HTTP only (sluice query included): without
+     * a server nothing can ever read it. */
+    for (size_t k = 0; k < n && !g->runtime.http; k++) {
+        const struct sluice_stage *st = &g->stages[k];
+        const char *table = "?";
+        if (st->kind != SLUICE_STAGE_SINK || !st->plugin_name || strcmp(st->plugin_name, "memory") != 0) continue;
+        config_setting_lookup_string(st->setting, "query_name", &table);
+        sluice_log(SLUICE_LOG_WARN, st->name,
+                   "memory table '%s' is read over runtime.http (sluice query, GET /tables), which is not set: "
+                   "nothing can read it (e.g. runtime.http = \"127.0.0.1:4040\")",
+                   table);
+    }
     free(order);
     free(pos);
     free(tmp);

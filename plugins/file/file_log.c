@@ -1,0 +1,429 @@
+/* The file source's log: the files it has seen, in the order it reads
+ * them; listing the directory for new ones; the log in the checkpoint.
+ * Main thread only. See file.c and file_source.h. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file_source.h"
+
+/* Checkpointed log entries before they are compacted into one. */
+#define LOG_COMPACT_EVERY 16
+
+static uint64_t hash_name(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static int oom(const struct file_source *fs, struct sluice_error *err)
+{
+    return fs->host->error(err, SLUICE_ENOMEM, "out of memory");
+}
+
+/* ---- sets of names ---- */
+
+static struct file_seen *seen_find(const struct file_seen_set *s, const char *name)
+{
+    if (!s->n_slots) return NULL;
+    for (size_t i = hash_name(name) & (s->n_slots - 1);; i = (i + 1) & (s->n_slots - 1)) {
+        if (!s->e[i].name) return NULL;
+        if (strcmp(s->e[i].name, name) == 0) return &s->e[i];
+    }
+}
+
+/* Add `name` (not in the set yet); NULL when out of memory. */
+static struct file_seen *seen_add(struct file_seen_set *s, const char *name)
+{
+    if (2 * (s->n + 1) > s->n_slots) {
+        size_t n_slots = s->n_slots ? 2 * s->n_slots : 16;
+        struct file_seen *e = calloc(n_slots, sizeof *e);
+        if (!e) return NULL;
+        for (size_t k = 0; k < s->n_slots; k++) {
+            if (!s->e[k].name) continue;
+            size_t i = hash_name(s->e[k].name) & (n_slots - 1);
+            while (e[i].name) i = (i + 1) & (n_slots - 1);
+            e[i] = s->e[k];
+        }
+        free(s->e);
+        s->e = e;
+        s->n_slots = n_slots;
+    }
+    char *copy = strdup(name);
+    if (!copy) return NULL;
+    size_t i = hash_name(name) & (s->n_slots - 1);
+    while (s->e[i].name) i = (i + 1) & (s->n_slots - 1);
+    s->e[i] = (struct file_seen){ .name = copy };
+    s->n++;
+    return &s->e[i];
+}
+
+static void seen_free(struct file_seen_set *s)
+{
+    for (size_t i = 0; i < s->n_slots; i++) free(s->e[i].name);
+    free(s->e);
+    *s = (struct file_seen_set){ 0 };
+}
+
+/* ---- the log in memory ---- */
+
+static const char *entry_name(const struct file_entry *e)
+{
+    return e->path + e->name;
+}
+
+static bool log_contains(const struct file_source *fs, const char *name)
+{
+    const struct file_log *l = &fs->log;
+    if (!l->n_slots) return false;
+    for (size_t i = hash_name(name) & (l->n_slots - 1);; i = (i + 1) & (l->n_slots - 1)) {
+        if (!l->slots[i]) return false;
+        if (strcmp(entry_name(&l->e[l->slots[i] - 1]), name) == 0) return true;
+    }
+}
+
+static void log_index(struct file_source *fs, size_t idx)
+{
+    struct file_log *l = &fs->log;
+    for (size_t i = hash_name(entry_name(&l->e[idx])) & (l->n_slots - 1);; i = (i + 1) & (l->n_slots - 1)) {
+        if (!l->slots[i]) {
+            l->slots[i] = (uint32_t)(idx + 1);
+            return;
+        }
+    }
+}
+
+/* Append a file: `name` in the configured directory when dir is NULL,
+ * else in `dir` (an absolute path of an earlier configuration). */
+static int log_append(struct file_source *fs, const char *dir, const char *name, struct sluice_error *err)
+{
+    struct file_log *l = &fs->log;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        struct file_entry *p = realloc(l->e, cap * sizeof *p);
+        if (!p) return oom(fs, err);
+        l->e = p;
+        l->cap = cap;
+    }
+    /* Keep the set at most half full. */
+    if (2 * (l->n + 1) > l->n_slots) {
+        size_t n_slots = l->n_slots ? 2 * l->n_slots : 128;
+        uint32_t *slots = calloc(n_slots, sizeof *slots);
+        if (!slots) return oom(fs, err);
+        free(l->slots);
+        l->slots = slots;
+        l->n_slots = n_slots;
+        for (size_t i = 0; i < l->n; i++)
+            if (l->e[i].here) log_index(fs, i);
+    }
+    const char *prefix = dir ? dir : fs->conf->path;
+    size_t pn = dir ? strlen(dir) : fs->dir_len, n = strlen(name);
+    char *path = malloc(pn + 1 + n + 1);
+    if (!path) return oom(fs, err);
+    memcpy(path, prefix, pn);
+    path[pn] = '/';
+    memcpy(path + pn + 1, name, n + 1);
+    l->e[l->n] = (struct file_entry){ path, (uint32_t)(pn + 1), dir == NULL };
+    if (!dir) log_index(fs, l->n);
+    l->n++;
+    return SLUICE_OK;
+}
+
+void file_log_free(struct file_source *fs)
+{
+    for (size_t i = 0; i < fs->log.n; i++) free(fs->log.e[i].path);
+    free(fs->log.e);
+    free(fs->log.slots);
+    seen_free(&fs->warned);
+    seen_free(&fs->young);
+}
+
+/* ---- listing the directory ---- */
+
+struct found {
+    char *name;
+    struct timespec mtime;
+};
+
+/* Spark's InMemoryFileIndex rule: hidden and underscore names are metadata
+ * or files still being written, not data. */
+static bool skipped_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (name[0] == '.') return true;
+    if (name[0] == '_' && !strchr(name, '=')) return true;
+    return n >= 10 && strcmp(name + n - 10, "._COPYING_") == 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct found *)a)->name, ((const struct found *)b)->name);
+}
+
+static int newest_first(const void *a, const void *b)
+{
+    const struct found *x = a, *y = b;
+    if (x->mtime.tv_sec != y->mtime.tv_sec) return x->mtime.tv_sec < y->mtime.tv_sec ? 1 : -1;
+    if (x->mtime.tv_nsec != y->mtime.tv_nsec) return x->mtime.tv_nsec < y->mtime.tv_nsec ? 1 : -1;
+    return -strcmp(x->name, y->name);
+}
+
+/* An entry that is not a file to read: said once per run, since the
+ * directory is listed every trigger. A directory is only noted (the
+ * source does not descend, and one may well be there on purpose). */
+static void skip_entry(struct file_source *fs, const char *name, enum sluice_log_level level, const char *why)
+{
+    if (seen_find(&fs->warned, name)) return;
+    if (!seen_add(&fs->warned, name)) return; /* out of memory: a warning may repeat */
+    fs->host->log(fs->ctx, level, "skipping '%.*s/%s': %s", (int)fs->dir_len, fs->conf->path, name, why);
+}
+
+/* Why a name that readdir gave cannot be stat'ed; NULL when it is simply
+ * gone (deleted since readdir): nothing to say then. */
+static const char *unreadable_why(int dfd, const char *name, int e)
+{
+    struct stat lst;
+    if (e == ENOENT) {
+        if (fstatat(dfd, name, &lst, AT_SYMLINK_NOFOLLOW) != 0) return NULL;
+        return S_ISLNK(lst.st_mode) ? "a symbolic link to nothing" : strerror(e);
+    }
+    if (e == ELOOP) return "a loop of symbolic links";
+    return strerror(e);
+}
+
+static int64_t mtime_ns(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* min_file_age: whether the file has kept its size and modification time
+ * for that long. The last change is known from its mtime (every write
+ * moves it), or from a change seen between two listings (a clock that
+ * disagrees with the file system's, a tool setting an old mtime), so a
+ * file already old at the first listing is read at once. Files not ready
+ * are kept in `next` with what was seen of them. */
+static bool old_enough(struct file_source *fs, const char *name, const struct stat *st, int64_t now_us,
+                       struct file_seen_set *next)
+{
+    int64_t age = fs->conf->min_file_age;
+    if (age <= 0) return true;
+    int64_t m = mtime_ns(st), since = m / 1000;
+    const struct file_seen *was = seen_find(&fs->young, name);
+    if (was && (was->size != (int64_t)st->st_size || was->mtime_ns != m)) since = now_us;
+    else if (was && was->since_us > since) since = was->since_us;
+    if (since > now_us) since = now_us; /* an mtime in the future counts from now */
+    if (now_us - since >= age) return true;
+    struct file_seen *s = seen_add(next, name);
+    if (s) {
+        s->size = (int64_t)st->st_size;
+        s->mtime_ns = m;
+        s->since_us = since;
+    }
+    if (since + age < fs->young_ready_us) fs->young_ready_us = since + age;
+    return false;
+}
+
+/* Spark re-lists for latest_first each trigger rather than queueing, so
+ * files left out now compete with newer ones next time. Entries that
+ * cannot be stat'ed (a loop of links, no permission) or are not regular
+ * files (a FIFO, a socket) are skipped, and the listing goes on. */
+int file_log_scan(struct file_source *fs, size_t limit, struct sluice_error *err)
+{
+    const struct sluice_host *host = fs->host;
+    DIR *d = opendir(fs->conf->path);
+    if (!d)
+        return host->error(err, SLUICE_EIO, "cannot list '%s': %s", fs->conf->path, strerror(errno));
+    struct found *found = NULL;
+    size_t n = 0, cap = 0;
+    int rc = SLUICE_OK;
+    struct file_seen_set young = { 0 };
+    int64_t now = fs->conf->min_file_age > 0 ? host->now_us() : 0;
+    fs->young_ready_us = INT64_MAX;
+    for (;;) {
+        errno = 0;
+        struct dirent *e = readdir(d);
+        if (!e) {
+            if (errno) rc = host->error(err, SLUICE_EIO, "cannot list '%s': %s", fs->conf->path, strerror(errno));
+            break;
+        }
+        if (skipped_name(e->d_name) || log_contains(fs, e->d_name)) continue;
+        struct stat st;
+        /* Follow symlinks, as Hadoop's local file system does. */
+        if (fstatat(dirfd(d), e->d_name, &st, 0) != 0) {
+            const char *why = unreadable_why(dirfd(d), e->d_name, errno);
+            if (why) skip_entry(fs, e->d_name, SLUICE_LOG_WARN, why);
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            skip_entry(fs, e->d_name, SLUICE_LOG_INFO, "a directory (subdirectories are not read)");
+            continue;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            skip_entry(fs, e->d_name, SLUICE_LOG_WARN,
+                       S_ISFIFO(st.st_mode) ? "a named pipe, not a regular file" : "not a regular file");
+            continue;
+        }
+        if (!old_enough(fs, e->d_name, &st, now, &young)) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 32;
+            struct found *p = realloc(found, cap * sizeof *p);
+            if (!p) {
+                rc = oom(fs, err);
+                break;
+            }
+            found = p;
+        }
+        found[n].name = strdup(e->d_name);
+        if (!found[n].name) {
+            rc = oom(fs, err);
+            break;
+        }
+        found[n++].mtime = st.st_mtim;
+    }
+    closedir(d);
+    seen_free(&fs->young);
+    fs->young = young;
+    if (rc == SLUICE_OK && n) {
+        qsort(found, n, sizeof *found, fs->conf->latest_first ? newest_first : by_name);
+        size_t take = limit && limit < n ? limit : n;
+        for (size_t i = 0; i < take && rc == SLUICE_OK; i++) rc = log_append(fs, NULL, found[i].name, err);
+    }
+    for (size_t i = 0; i < n; i++) free(found[i].name);
+    free(found);
+    return rc;
+}
+
+/* ---- the log in the checkpoint ---- */
+
+/* An entry: "file-log 2 <first index> <count>\n", then items each ending
+ * in a NUL: an absolute directory (it starts with '/'), then the names of
+ * files in it (a name holds any byte but '/' and NUL). As Spark's
+ * FileStreamSourceLog keeps full paths, a changed `path` finds the new
+ * directory's files new, whatever their names. Version 1 entries hold
+ * names alone, of files in the configured directory. */
+bool file_log_checkpointed(const struct file_source *fs)
+{
+    const struct sluice_host *h = fs->host;
+    return h->size >= offsetof(struct sluice_host, meta_trim) + sizeof h->meta_trim && h->meta_enabled(fs->ctx);
+}
+
+struct load {
+    struct file_source *fs;
+    const char *last_dir; /* the directory of the last file loaded, borrowed from the log; NULL: here */
+};
+
+static int bad_entry(const struct file_source *fs, int64_t key, const char *why, struct sluice_error *err)
+{
+    return fs->host->error(err, SLUICE_EDATA, "entry %lld of the checkpointed file log of '%s' %s", (long long)key,
+                           fs->conf->path, why);
+}
+
+static int load_entry(void *arg, int64_t key, const char *data, size_t len, struct sluice_error *err)
+{
+    struct load *ld = arg;
+    struct file_source *fs = ld->fs;
+    unsigned long long first = 0, count = 0;
+    const char *nl = memchr(data, '\n', len);
+    char *e = NULL;
+    int version = len > 11 && memcmp(data, "file-log 1 ", 11) == 0   ? 1
+                  : len > 11 && memcmp(data, "file-log 2 ", 11) == 0 ? 2
+                                                                     : 0;
+    bool ok = nl && version;
+    if (ok) first = strtoull(data + 11, &e, 10);
+    ok = ok && *e == ' ';
+    if (ok) count = strtoull(e + 1, &e, 10);
+    if (!ok || e != nl) return bad_entry(fs, key, "is not one", err);
+    if (first > fs->log.n)
+        return fs->host->error(err, SLUICE_EDATA,
+                               "the checkpointed file log of '%s' has a gap: files %zu to %llu are missing",
+                               fs->conf->path, fs->log.n, first);
+    const char *p = nl + 1, *end = data + len, *dir = NULL;
+    size_t dir_n = 0;
+    for (unsigned long long i = 0; i < count;) {
+        const char *z = memchr(p, '\0', (size_t)(end - p));
+        if (!z) return bad_entry(fs, key, "is cut short", err);
+        if (version == 2 && *p == '/') {
+            dir = p;
+            dir_n = (size_t)(z - p);
+            p = z + 1;
+            continue;
+        }
+        if (version == 2 && !dir) return bad_entry(fs, key, "names a file before its directory", err);
+        /* Entries overlap after a compaction: keep what is known. */
+        if (first + i >= fs->log.n) {
+            bool here = !dir || (strlen(fs->abs_dir) == dir_n && memcmp(dir, fs->abs_dir, dir_n) == 0);
+            char *d = here ? NULL : strndup(dir, dir_n);
+            int rc = here || d ? log_append(fs, d, p, err) : oom(fs, err);
+            free(d);
+            if (rc) return rc;
+            const struct file_entry *le = &fs->log.e[fs->log.n - 1];
+            ld->last_dir = here ? NULL : le->path;
+        }
+        p = z + 1;
+        i++;
+    }
+    fs->log_entries++;
+    return SLUICE_OK;
+}
+
+/* A changed `path` is honoured, not refused: the files already read stay
+ * in the log under their old directory (a replayed batch reads them
+ * there), and the new directory's files are new. Say so once. */
+static void note_path_change(const struct file_source *fs, const char *last)
+{
+    const char *slash = strrchr(last, '/');
+    int n = (int)(slash - last);
+    fs->host->log(fs->ctx, SLUICE_LOG_WARN,
+                  "path '%s' (%s) is not the directory the checkpoint last read files from (%.*s): "
+                  "its files are new to this query and will be read; files read from %.*s are not read again",
+                  fs->conf->path, fs->abs_dir, n, last, n, last);
+}
+
+int file_log_load(struct file_source *fs, struct sluice_error *err)
+{
+    if (fs->log_loaded) return SLUICE_OK;
+    fs->log_loaded = true;
+    if (!file_log_checkpointed(fs)) return SLUICE_OK;
+    struct load ld = { fs, NULL };
+    int rc = fs->host->meta_scan(fs->ctx, load_entry, &ld, err);
+    fs->log_stored = fs->log.n;
+    if (!rc && ld.last_dir) note_path_change(fs, ld.last_dir);
+    return rc;
+}
+
+int file_log_store(struct file_source *fs, struct sluice_error *err)
+{
+    if (fs->log_stored == fs->log.n || !file_log_checkpointed(fs)) return SLUICE_OK;
+    bool whole = fs->log_entries + 1 >= LOG_COMPACT_EVERY;
+    size_t first = whole ? 0 : fs->log_stored;
+    struct sluice_buf b = { 0 };
+    int bad = sluice_buf_printf(&b, "file-log 2 %zu %zu\n", first, fs->log.n - first);
+    /* The directory item is repeated only where it changes. */
+    const char *dir = NULL;
+    size_t dir_n = 0;
+    for (size_t i = first; i < fs->log.n && !bad; i++) {
+        const struct file_entry *e = &fs->log.e[i];
+        const char *d = e->here ? fs->abs_dir : e->path;
+        size_t dn = e->here ? strlen(fs->abs_dir) : e->name - 1;
+        if (!dir || dn != dir_n || memcmp(d, dir, dn) != 0) {
+            bad |= sluice_buf_append(&b, d, dn) || sluice_buf_putc(&b, '\0');
+            dir = d;
+            dir_n = dn;
+        }
+        const char *name = entry_name(e);
+        bad |= sluice_buf_append(&b, name, strlen(name) + 1);
+    }
+    int rc = bad ? oom(fs, err) : fs->host->meta_put(fs->ctx, (int64_t)fs->log.n, b.data, b.len, err);
+    sluice_buf_free(&b);
+    if (!rc && whole) rc = fs->host->meta_trim(fs->ctx, (int64_t)fs->log.n, err);
+    if (rc) return rc;
+    fs->log_entries = whole ? 1 : fs->log_entries + 1;
+    fs->log_stored = fs->log.n;
+    return SLUICE_OK;
+}
