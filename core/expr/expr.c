@@ -57,6 +57,11 @@ void sluice_expr_free(struct sluice_expr *e)
     if (e->result.release) e->result.release(&e->result);
     for (size_t i = 0; i < e->n_regexes; i++) sluice_expr_regex_free(e->regexes[i]);
     free(e->regexes);
+    for (size_t i = 0; i < e->n_schemas; i++) {
+        sluice_schema_release(e->schemas[i]);
+        free(e->schemas[i]);
+    }
+    free(e->schemas);
     sluice_arena_unref(e->arena);
     free(e);
 }

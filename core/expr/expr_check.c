@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "arena.h"
 #include "colpath.h"
 #include "error.h"
 #include "mem.h"
 #include "schema.h"
+#include "suggest.h"
 
 struct checker {
     struct sluice_expr *e;
@@ -434,6 +436,30 @@ static int check_cast(struct checker *k, struct expr_node *n)
     return SLUICE_OK;
 }
 
+/* `x.field` on a struct result; fields match case-insensitively, as Spark's resolver. */
+static int check_field(struct checker *k, struct expr_node *n)
+{
+    const struct expr_node *x = n->args[0];
+    if (x->type != SLUICE_TYPE_STRUCT)
+        return sluice_expr_fail(k->err, k->text, n->pos, "cannot take field '%s' of %s: it is not a struct", n->text,
+                                tname(x->type));
+    for (int64_t i = 0; i < x->schema->n_children; i++) {
+        const struct ArrowSchema *f = x->schema->children[i];
+        if (strcasecmp(f->name, n->text) != 0) continue;
+        n->iarg = i;
+        n->schema = f;
+        n->type = sluice_type_of(f);
+        return SLUICE_OK;
+    }
+    int rc = sluice_expr_fail(k->err, k->text, n->pos, "no field '%s' in %s", n->text, "the struct");
+    const char *names[64];
+    size_t m = 0;
+    for (int64_t i = 0; i < x->schema->n_children && m < 64; i++) names[m++] = x->schema->children[i]->name;
+    const char *close = sluice_suggest(n->text, names, m);
+    if (close) sluice_error_hint(k->err, "did you mean '%s'?", close);
+    return rc;
+}
+
 static int check(struct checker *k, struct expr_node *n)
 {
     if (n->checked) return SLUICE_OK;
@@ -466,6 +492,7 @@ static int check(struct checker *k, struct expr_node *n)
     case EX_IN: rc = check_in(k, n); break;
     case EX_CASE: rc = check_case(k, n); break;
     case EX_CALL: rc = sluice_expr_check_call(k->e, n, k->text, k->err); break;
+    case EX_FIELD: rc = check_field(k, n); break;
     }
     n->checked = rc == SLUICE_OK;
     return rc;

@@ -501,6 +501,25 @@ static const struct evec *eval_is_null(struct ectx *c, const struct expr_node *n
     return v;
 }
 
+/* `x.field`: the field's values at the struct's slots. */
+static const struct evec *eval_field(struct ectx *c, const struct expr_node *nd)
+{
+    int64_t n = c->n;
+    const struct evec *x = sluice_expr_eval_node(c, nd->args[0]);
+    if (!x->arr) return ectx_null(c);
+    const struct ArrowArray *f = x->arr->children[nd->iarg];
+    int64_t *slots = ectx_alloc(c, (size_t)(n ? n : 1) * sizeof *slots);
+    for (int64_t i = 0; i < n; i++) slots[i] = x->slots[i] < 0 ? -1 : x->slots[i] + f->offset;
+    if (nd->type != SLUICE_TYPE_STRUCT && nd->type != SLUICE_TYPE_ARRAY) return sluice_expr_gather(c, nd->type, f, slots);
+    if (has_nulls(f))
+        for (int64_t i = 0; i < n; i++)
+            if (slots[i] >= 0 && !bit(f->buffers[0], slots[i])) slots[i] = -1;
+    struct evec *v = ectx_vec(c);
+    v->arr = f;
+    v->slots = slots;
+    return v;
+}
+
 /* ---- dispatch ------------------------------------------------------------------------ */
 
 static const struct evec *eval_call(struct ectx *c, const struct expr_node *nd)
@@ -538,6 +557,9 @@ static const struct evec *eval_call(struct ectx *c, const struct expr_node *nd)
     case FN_MINUTE:
     case FN_SECOND:
         return sluice_expr_eval_time(c, nd);
+    case FN_FROM_JSON:
+    case FN_TO_JSON:
+        return sluice_expr_eval_json(c, nd);
     case FN_NONE:
         break;
     }
@@ -573,6 +595,7 @@ const struct evec *sluice_expr_eval_node(struct ectx *c, const struct expr_node 
     case EX_RLIKE: v = sluice_expr_eval_like(c, nd); break;
     case EX_IN:
     case EX_CASE: v = sluice_expr_eval_cond(c, nd); break;
+    case EX_FIELD: v = eval_field(c, nd); break;
     case EX_CALL: v = eval_call(c, nd); break;
     }
     c->memo[nd->id] = (struct evec *)v;

@@ -11,6 +11,8 @@
 
 #include "arena.h"
 #include "error.h"
+#include "mem.h"
+#include "schema.h"
 #include "suggest.h"
 
 struct fn_def {
@@ -58,6 +60,8 @@ static const struct fn_def fns[] = {
     { "hour", FN_HOUR, 1, 1 },
     { "minute", FN_MINUTE, 1, 1 },
     { "second", FN_SECOND, 1, 1 },
+    { "from_json", FN_FROM_JSON, 2, 2 },
+    { "to_json", FN_TO_JSON, 1, 1 },
 };
 
 #define N_FNS (sizeof fns / sizeof fns[0])
@@ -247,6 +251,34 @@ static int check_to_timestamp(struct call *c)
     return SLUICE_OK;
 }
 
+/* from_json(str, 'schema'): the schema (DDL or Spark's JSON, as the
+ * `schema` option takes) is a constant; the result is a struct of it. */
+static int check_from_json(struct call *c)
+{
+    struct expr_node *n = c->n;
+    if (want_string(c, 0)) return SLUICE_ECONFIG;
+    struct expr_value v;
+    if (n->args[1]->type != SLUICE_TYPE_STRING || !sluice_expr_const_value(c->e, n->args[1], &v) || v.is_null)
+        return sluice_expr_fail(c->err, c->text, n->args[1]->pos,
+                                "function 'from_json' expects a constant schema string such as 'a INT, b STRING'");
+    struct ArrowSchema *schema = sluice_xcalloc(1, sizeof *schema);
+    struct sluice_error why = { 0 };
+    char *text = sluice_xstrndup(v.s, (size_t)v.s_len);
+    int rc = sluice_schema_parse(text, schema, &why);
+    free(text);
+    if (rc) {
+        free(schema);
+        return sluice_expr_fail(c->err, c->text, n->args[1]->pos, "function 'from_json': bad schema: %s",
+                                why.message);
+    }
+    struct sluice_expr *e = c->e;
+    e->schemas = sluice_xrealloc(e->schemas, (e->n_schemas + 1) * sizeof *e->schemas);
+    e->schemas[e->n_schemas++] = schema;
+    n->type = SLUICE_TYPE_STRUCT;
+    n->schema = schema;
+    return SLUICE_OK;
+}
+
 static int check_args(struct call *c)
 {
     struct expr_node *n = c->n;
@@ -307,6 +339,12 @@ static int check_args(struct call *c)
     case FN_SECOND:
         n->type = SLUICE_TYPE_LONG;
         return want_timestamp(c, 0);
+    case FN_FROM_JSON: return check_from_json(c);
+    case FN_TO_JSON:
+        /* Spark's StructsToJson takes a struct or an array (of structs too). */
+        if (!is_nested(n->args[0]->type)) return bad_arg(c, 0, "a struct or an array");
+        n->type = SLUICE_TYPE_STRING;
+        return SLUICE_OK;
     case FN_NONE: break;
     }
     return SLUICE_EINTERNAL;

@@ -50,6 +50,12 @@ static void call(const struct expr_node *n, struct sluice_buf *out)
         sluice_buf_puts(out, " RLIKE ");
         sluice_expr_name(n->args[1], out);
         return;
+    case FN_FROM_JSON:
+        /* Spark's JsonToStructs: the schema is not a child, so not in the name. */
+        sluice_buf_puts(out, "from_json(");
+        sluice_expr_name(n->args[0], out);
+        sluice_buf_putc(out, ')');
+        return;
     case FN_FLOOR:
     case FN_CEIL:
         sluice_buf_puts(out, n->fn == FN_FLOOR ? "FLOOR(" : "CEIL(");
@@ -143,6 +149,10 @@ void sluice_expr_name(const struct expr_node *n, struct sluice_buf *out)
         return;
     case EX_CALL:
         call(n, out);
+        return;
+    case EX_FIELD:
+        sluice_expr_name(n->args[0], out);
+        sluice_buf_printf(out, ".%s", n->text);
         return;
     }
 }

@@ -218,7 +218,7 @@ fail:
     return SLUICE_ECONFIG;
 }
 
-int sluice_expr_parse_primary(struct parser *p, struct expr_node **out)
+static int primary(struct parser *p, struct expr_node **out)
 {
     const struct expr_token *t = peek(p);
     switch (t->kind) {
@@ -287,4 +287,23 @@ int sluice_expr_parse_primary(struct parser *p, struct expr_node **out)
     }
     return fail_at(p, t, "expected an expression at character %d, found '%.*s'", t->pos, (int)t->len,
                    p->text + t->off);
+}
+
+/* A primary, then `.field` after anything that is not already a path (a
+ * call, a cast, a parenthesis): Spark's GetStructField on its result. */
+int sluice_expr_parse_primary(struct parser *p, struct expr_node **out)
+{
+    int rc = primary(p, out);
+    while (!rc && (*out)->kind != EX_PATH && at_op(p, OP_DOT)) {
+        const struct expr_token *dot = peek(p);
+        p->i++;
+        const struct expr_token *t = peek(p);
+        if (t->kind != TOK_WORD && t->kind != TOK_QWORD)
+            return fail_at(p, t, "expected a field name at character %d", t->pos);
+        struct expr_node *f = unary(p, EX_FIELD, dot->pos, *out);
+        f->text = t->str;
+        p->i++;
+        *out = f;
+    }
+    return rc;
 }

@@ -76,6 +76,7 @@ enum expr_kind {
     EX_RLIKE,     /* args: subject, pattern (constant) */
     EX_IN,        /* args: value, items... */
     EX_CASE,      /* args: cond1, value1, cond2, value2, ... [, else] */
+    EX_FIELD,     /* args: a struct; text: the field (`from_json(v, s).a`, Spark's GetStructField) */
 };
 
 /* The functions; EX_CALL nodes carry one in `fn`. */
@@ -84,7 +85,7 @@ enum expr_fn {
     FN_LOWER, FN_UPPER, FN_LENGTH, FN_TRIM, FN_CONCAT, FN_SUBSTRING, FN_CONTAINS,
     FN_STARTSWITH, FN_ENDSWITH, FN_RLIKE, FN_SIZE, FN_ELEMENT_AT, FN_ARRAY_CONTAINS,
     FN_COALESCE, FN_IF, FN_ABS, FN_ROUND, FN_FLOOR, FN_CEIL, FN_TO_TIMESTAMP,
-    FN_YEAR, FN_MONTH, FN_DAYOFMONTH, FN_HOUR, FN_MINUTE, FN_SECOND,
+    FN_YEAR, FN_MONTH, FN_DAYOFMONTH, FN_HOUR, FN_MINUTE, FN_SECOND, FN_FROM_JSON, FN_TO_JSON,
 };
 
 /* A literal value; `type` SLUICE_TYPE_INVALID with is_null is the untyped NULL. */
@@ -126,7 +127,8 @@ struct expr_node {
     const struct like_pattern *like;  /* EX_LIKE, after checking */
     void *regex;                /* EX_RLIKE / FN_RLIKE: pcre2_code_8 */
     const struct time_pattern *tfmt;  /* FN_TO_TIMESTAMP with a format */
-    int64_t iarg;               /* FN_ROUND: the scale; FN_ARRAY_CONTAINS: 1 = compare as doubles */
+    int64_t iarg;               /* FN_ROUND: the scale; FN_ARRAY_CONTAINS: 1 = compare as doubles;
+                                 * EX_FIELD: the field's index in the struct */
 };
 
 /* The compiled expression (core/expr/expr.h's opaque type). */
@@ -141,6 +143,8 @@ struct sluice_expr {
     size_t n_paths;
     void **regexes;                  /* pcre2 codes to free */
     size_t n_regexes, cap_regexes;
+    struct ArrowSchema **schemas;    /* from_json's schemas, owned */
+    size_t n_schemas;
 };
 
 /* Parse `text` into e->root and e->alias. */
@@ -260,6 +264,7 @@ const struct evec *sluice_expr_eval_cast(struct ectx *c, const struct expr_node 
 const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node *n);
 const struct evec *sluice_expr_eval_math(struct ectx *c, const struct expr_node *n);
 const struct evec *sluice_expr_eval_array(struct ectx *c, const struct expr_node *n);
+const struct evec *sluice_expr_eval_json(struct ectx *c, const struct expr_node *n); /* from_json, to_json */
 
 /* Casting one value, shared by folding and the cast kernels. */
 bool sluice_expr_parse_long(const char *s, size_t n, int64_t *out);

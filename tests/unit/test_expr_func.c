@@ -347,6 +347,70 @@ static void test_expr_func_casts_between_numbers_booleans_and_timestamps(void **
     assert_string_equal(one("CAST(0.0 AS boolean)"), "false");
 }
 
+/* ---- JSON ------------------------------------------------------------------------------------- */
+
+/* A one-column batch of strings (NULL for a null row). */
+static const char *json_rows(const char *text, const char *const *in, int n)
+{
+    static struct ArrowSchema col;
+    static bool made;
+    struct sluice_error err = { 0 };
+    if (!made && sluice_schema_parse("v STRING", &col, &err)) fail_msg("%s", err.message);
+    made = true;
+    struct sluice_builder *b = sluice_builder_new(&col);
+    for (int i = 0; i < n; i++) {
+        sluice_builder_append_struct(b);
+        if (in[i]) tu_str(&b->children[0], in[i]);
+        else sluice_builder_append_null(&b->children[0]);
+    }
+    struct sluice_batch batch;
+    sluice_builder_finish(b, &batch);
+    sluice_builder_free(b);
+    const char *out = tu_eval(&col, &batch, text);
+    sluice_batch_release(&batch);
+    return out;
+}
+
+static void test_expr_func_from_json_parses_as_the_json_reader_does(void **state)
+{
+    const char *in[] = { "{\"a\": 1, \"b\": \"x\", \"c\": {\"t\": \"2021-05-03T07:55:40Z\"}}",
+                         NULL,
+                         "",
+                         "not json",
+                         "{\"a\": \"wrong type\", \"b\": \"kept\"}",
+                         "{\n  \"b\": \"pretty\",\n  \"a\": 2\n}" };
+    assert_string_equal(json_rows("from_json(v, 'a LONG, b STRING, c STRUCT<t: TIMESTAMP>')", in, 6),
+                        "{1, 'x', {2021-05-03T07:55:40.000Z}}, null, null, {null, null, null}, "
+                        "{null, 'kept', null}, {2, 'pretty', null}");
+    /* Spark's JSON schema text works too, and the result's fields are paths. */
+    assert_string_equal(json_rows("from_json(v, '{\"type\":\"struct\",\"fields\":[{\"name\":\"a\","
+                                  "\"type\":\"long\",\"nullable\":true,\"metadata\":{}}]}').a + 1",
+                                  in, 2),
+                        "2, null");
+}
+
+static void test_expr_func_to_json_writes_rows_as_the_json_sinks_do(void **state)
+{
+    const char *in[] = { "{\"a\": 1, \"b\": [1.5, 2], \"c\": {\"t\": \"2021-05-03T07:55:40Z\"}}", NULL,
+                         "{\"b\": []}" };
+    assert_string_equal(json_rows("to_json(from_json(v, 'a LONG, b ARRAY<DOUBLE>, c STRUCT<t: TIMESTAMP>'))", in, 3),
+                        "'{\"a\":1,\"b\":[1.5,2.0],\"c\":{\"t\":\"2021-05-03T07:55:40.000Z\"}}', null, "
+                        "'{\"a\":null,\"b\":[],\"c\":null}'");
+}
+
+static void test_expr_func_json_functions_refuse_what_spark_refuses(void **state)
+{
+    struct sluice_error err = { 0 };
+    struct sluice_expr *e = NULL;
+    assert_int_equal(sluice_expr_compile(schema, "from_json(s, s)", &e, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message,
+                        "function 'from_json' expects a constant schema string such as 'a INT, b STRING'");
+    assert_int_equal(sluice_expr_compile(schema, "from_json(s, 'a FOO')", &e, &err), SLUICE_ECONFIG);
+    assert_non_null(strstr(err.message, "function 'from_json': bad schema: "));
+    assert_int_equal(sluice_expr_compile(schema, "to_json(s)", &e, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "function 'to_json' expects a struct or an array, got string");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +436,9 @@ int main(void)
         cmocka_unit_test(test_expr_func_casts_strings_to_booleans_and_timestamps),
         cmocka_unit_test(test_expr_func_casts_values_to_strings_as_spark_prints_them),
         cmocka_unit_test(test_expr_func_casts_between_numbers_booleans_and_timestamps),
+        cmocka_unit_test(test_expr_func_from_json_parses_as_the_json_reader_does),
+        cmocka_unit_test(test_expr_func_to_json_writes_rows_as_the_json_sinks_do),
+        cmocka_unit_test(test_expr_func_json_functions_refuse_what_spark_refuses),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
