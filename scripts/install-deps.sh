@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libconfig-dev libjansson-dev libcurl4-openssl-dev
-          libcmocka-dev libpcre2-dev libmicrohttpd-dev libxxhash-dev python3)
+          libcmocka-dev libpcre2-dev libmicrohttpd-dev libxxhash-dev librdkafka-dev kcat python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
