@@ -1,0 +1,477 @@
+/* kafka: Spark's Kafka source on librdkafka.
+ *
+ *   { name = "tweets"; source = "kafka"; bootstrap_servers = "127.0.0.1:9092";
+ *     subscribe = ["tweets"]; starting_offsets = "earliest";
+ *     format = "json"; schema = "@configs/schemas/tweet.json"; }
+ *
+ * Columns as Spark's: key, value, topic, partition, offset, timestamp,
+ * timestampType (and headers with include_headers); key and value are
+ * strings here (Spark's binary: CAST(value AS STRING) works as in Spark).
+ * With `format` and `schema`, `value` is parsed by the host's decoder (the
+ * file source's parse modes, projection and speed) and the columns are the
+ * schema's, plus the Kafka columns named in kafka_columns.
+ *
+ * Offsets are Spark's JSON {"topic":{"0":42}}: the next offset of each
+ * partition. A batch reads each partition's range [start, end), so a
+ * replay after a restart reads exactly what the batch planned (offsets in
+ * the checkpoint, never the group's). The first batch's start is kept in
+ * the checkpoint (metadata entry 0) so that "latest" means the same after
+ * a crash. Each partition of a batch is a unit, read by a worker thread.
+ * See kafka_offsets.c (limits, data loss) and kafka_read.c (reading). */
+#include <inttypes.h>
+#include <jansson.h>
+#include <poll.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka_source.h"
+
+/* ---- configuration ---- */
+
+static const struct sluice_option kafka_options[] = {
+    { "bootstrap_servers", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED, offsetof(struct kafka_conf, bootstrap_servers),
+      "brokers to connect to, host:port,... (Spark's kafka.bootstrap.servers)", NULL },
+    { "subscribe", SLUICE_OPT_STRING_LIST, "", SLUICE_OPT_OPTIONAL, offsetof(struct kafka_conf, subscribe),
+      "topics to read (one of subscribe, subscribe_pattern, assign)", NULL },
+    { "subscribe_pattern", SLUICE_OPT_STRING, NULL, SLUICE_OPT_OPTIONAL, offsetof(struct kafka_conf, subscribe_pattern),
+      "a regular expression: every topic it matches (POSIX extended)", NULL },
+    { "assign", SLUICE_OPT_STRING, NULL, SLUICE_OPT_OPTIONAL, offsetof(struct kafka_conf, assign),
+      "partitions to read, as JSON: {\"topic\":[0,1]}", NULL },
+    { "starting_offsets", SLUICE_OPT_STRING, "latest", SLUICE_OPT_OPTIONAL, offsetof(struct kafka_conf, starting_offsets),
+      "where a new query starts: earliest, latest or {\"topic\":{\"0\":42}} (-2 earliest, -1 latest)", NULL },
+    { "ending_offsets", SLUICE_OPT_STRING, "latest", SLUICE_OPT_OPTIONAL, offsetof(struct kafka_conf, ending_offsets),
+      "where reading stops (for available_now): latest or {\"topic\":{\"0\":42}}", NULL },
+    { "max_offsets_per_trigger", SLUICE_OPT_LONG, "0", SLUICE_OPT_OPTIONAL,
+      offsetof(struct kafka_conf, max_offsets_per_trigger), "most offsets per batch, shared by the partitions; 0: no limit",
+      NULL },
+    { "min_offsets_per_trigger", SLUICE_OPT_LONG, "0", SLUICE_OPT_OPTIONAL,
+      offsetof(struct kafka_conf, min_offsets_per_trigger), "fewest offsets to start a batch for (see max_trigger_delay)",
+      NULL },
+    { "max_trigger_delay", SLUICE_OPT_DURATION, "15 minutes", SLUICE_OPT_OPTIONAL,
+      offsetof(struct kafka_conf, max_trigger_delay_us),
+      "with min_offsets_per_trigger: the longest a batch waits for that many", NULL },
+    { "fail_on_data_loss", SLUICE_OPT_BOOL, "true", SLUICE_OPT_OPTIONAL, offsetof(struct kafka_conf, fail_on_data_loss),
+      "offsets deleted before they were read stop the query; false: warn and skip them", NULL },
+    { "include_headers", SLUICE_OPT_BOOL, "false", SLUICE_OPT_OPTIONAL, offsetof(struct kafka_conf, include_headers),
+      "add the headers column, array<struct<key, value>>", NULL },
+    { "format", SLUICE_OPT_ENUM, "raw", SLUICE_OPT_OPTIONAL, offsetof(struct kafka_conf, format),
+      "raw: Spark's Kafka columns; json or csv: parse value with `schema`", "raw|json|csv" },
+    { "schema", SLUICE_OPT_SCHEMA, NULL, SLUICE_OPT_OPTIONAL, offsetof(struct kafka_conf, schema),
+      "with format: the schema of value", NULL },
+    { "mode", SLUICE_OPT_ENUM, "permissive", SLUICE_OPT_OPTIONAL, offsetof(struct kafka_conf, mode),
+      "with format: malformed values, as the file source", "permissive|drop_malformed|fail_fast" },
+    { "column_name_of_corrupt_record", SLUICE_OPT_STRING, "_corrupt_record", SLUICE_OPT_OPTIONAL,
+      offsetof(struct kafka_conf, corrupt_column), "with format: the column for malformed values", NULL },
+    { "kafka_columns", SLUICE_OPT_STRING_LIST, "", SLUICE_OPT_OPTIONAL, offsetof(struct kafka_conf, kafka_columns),
+      "with format: Kafka columns added after the schema's (key, topic, partition, offset, timestamp, ...)", NULL },
+    { "kafka", SLUICE_OPT_STRING_LIST, "", SLUICE_OPT_OPTIONAL, offsetof(struct kafka_conf, kafka),
+      "librdkafka properties as \"name=value\" (Spark's kafka.* options: security, SASL, TLS)", NULL },
+    { "timeout", SLUICE_OPT_DURATION, "60 seconds", SLUICE_OPT_OPTIONAL, offsetof(struct kafka_conf, timeout_us),
+      "how long to wait for the brokers before giving up", NULL },
+    { 0 }
+};
+
+/* Spark's Kafka columns, in its order. */
+static const char *const raw_names[] = { "key", "value", "topic", "partition", "offset", "timestamp", "timestampType",
+                                         "headers" };
+static const char *const raw_ddl[] = { "STRING", "STRING", "STRING", "LONG", "LONG", "TIMESTAMP", "LONG",
+                                       "ARRAY<STRUCT<key: STRING, value: STRING>>" };
+#define N_RAW 8
+
+/* librdkafka properties the source sets itself, as Spark refuses them. */
+static const char *const reserved[] = { "enable.auto.commit", "auto.offset.reset", "key.deserializer",
+                                        "value.deserializer", "enable.partition.eof", "bootstrap.servers" };
+
+/* ---- opening ---- */
+
+static int *raw_slot(struct kafka_source *s, int k)
+{
+    int *slots[N_RAW] = { &s->col_key, &s->col_value, &s->col_topic, &s->col_partition, &s->col_offset,
+                          &s->col_timestamp, &s->col_timestamp_type, &s->col_headers };
+    return slots[k];
+}
+
+static int raw_index(const char *name)
+{
+    for (int k = 0; k < N_RAW; k++)
+        if (strcmp(name, raw_names[k]) == 0) return k;
+    return -1;
+}
+
+/* The DDL of the output: the raw columns, or the schema's plus kafka_columns. */
+static int build_schema(struct kafka_source *s, struct ArrowSchema *out, struct sluice_error *err)
+{
+    const struct kafka_conf *c = s->conf;
+    const struct sluice_host *h = s->host;
+    for (int k = 0; k < N_RAW; k++) *raw_slot(s, k) = -1;
+    struct sluice_buf ddl = { 0 };
+    sluice_buf_puts(&ddl, "");
+    int n = 0;
+    if (!s->decode_value) {
+        for (int k = 0; k < N_RAW; k++) {
+            if (k == 7 && !c->include_headers) continue;
+            sluice_buf_printf(&ddl, "%s`%s` %s", n ? ", " : "", raw_names[k], raw_ddl[k]);
+            *raw_slot(s, k) = n++;
+        }
+    } else {
+        for (size_t i = 0; i < c->kafka_columns.n; i++) {
+            const char *name = c->kafka_columns.items[i];
+            int k = raw_index(name);
+            if (k < 0 || (k == 7 && !c->include_headers)) {
+                sluice_buf_free(&ddl);
+                int rc = h->error(err, SLUICE_ECONFIG, "kafka_columns: no Kafka column '%s'", name);
+                h->error_hint(err, "the Kafka columns are key, value, topic, partition, offset, timestamp, timestampType "
+                                   "and, with include_headers, headers");
+                return rc;
+            }
+            for (int64_t j = 0; j < c->schema->n_children; j++)
+                if (strcmp(c->schema->children[j]->name, name) == 0) {
+                    sluice_buf_free(&ddl);
+                    return h->error(err, SLUICE_ECONFIG, "kafka_columns: '%s' is also a column of the schema", name);
+                }
+            sluice_buf_printf(&ddl, "%s`%s` %s", n ? ", " : "", name, raw_ddl[k]);
+            *raw_slot(s, k) = n++;
+        }
+    }
+    int rc = SLUICE_OK;
+    if (n) {
+        rc = h->schema_parse(ddl.data, &s->kept_schema, err);
+        if (!rc) s->builder_schema = &s->kept_schema;
+    }
+    sluice_buf_free(&ddl);
+    if (rc) return rc;
+    if (!s->decode_value) {
+        h->schema_copy(&s->kept_schema, out);
+        return SLUICE_OK;
+    }
+    /* The schema's columns, then the kept Kafka ones. */
+    int64_t np = c->schema->n_children, nk = n ? s->kept_schema.n_children : 0;
+    h->schema_init(out, "+s", "", false, np + nk);
+    for (int64_t i = 0; i < np; i++) h->schema_copy(c->schema->children[i], out->children[i]);
+    for (int64_t i = 0; i < nk; i++) h->schema_copy(s->kept_schema.children[i], out->children[np + i]);
+    return SLUICE_OK;
+}
+
+static int kafka_open(const struct sluice_host *host, const void *conf, struct sluice_ctx *ctx, void **state,
+                      struct sluice_error *err)
+{
+    const struct kafka_conf *c = conf;
+    int ways = (c->subscribe.n > 0) + (c->subscribe_pattern != NULL) + (c->assign != NULL);
+    if (ways != 1) {
+        int rc = host->error(err, SLUICE_ECONFIG, "give exactly one of subscribe, subscribe_pattern and assign (%d given)", ways);
+        host->error_hint(err, "e.g. subscribe = [\"tweets\"];");
+        return rc;
+    }
+    if (strcmp(c->format, "raw") != 0 && !c->schema)
+        return host->error(err, SLUICE_ECONFIG, "format '%s' needs a schema for the value", c->format);
+    if (strcmp(c->format, "raw") == 0 && (c->schema || c->kafka_columns.n))
+        return host->error(err, SLUICE_ECONFIG, "schema and kafka_columns go with format = \"json\" or \"csv\"");
+    if (c->max_offsets_per_trigger < 0 || c->min_offsets_per_trigger < 0)
+        return host->error(err, SLUICE_ECONFIG, "offsets per trigger cannot be negative");
+    const char *so = c->starting_offsets;
+    if (strcmp(so, "earliest") != 0 && strcmp(so, "latest") != 0 && so[0] != '{')
+        return host->error(err, SLUICE_ECONFIG, "starting_offsets must be earliest, latest or JSON, got '%s'", so);
+    if (strcmp(c->ending_offsets, "latest") != 0 && c->ending_offsets[0] != '{')
+        return host->error(err, SLUICE_ECONFIG, "ending_offsets must be latest or JSON, got '%s'", c->ending_offsets);
+    if (c->subscribe_pattern) {
+        regex_t re;
+        if (regcomp(&re, c->subscribe_pattern, REG_EXTENDED | REG_NOSUB) != 0)
+            return host->error(err, SLUICE_ECONFIG, "subscribe_pattern '%s' is not a regular expression", c->subscribe_pattern);
+        regfree(&re);
+    }
+    for (size_t i = 0; i < c->kafka.n; i++) {
+        const char *p = c->kafka.items[i], *eq = strchr(p, '=');
+        if (!eq || eq == p) return host->error(err, SLUICE_ECONFIG, "kafka: expected \"name=value\", got '%s'", p);
+        for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
+            if (strlen(reserved[k]) == (size_t)(eq - p) && strncmp(p, reserved[k], (size_t)(eq - p)) == 0)
+                return host->error(err, SLUICE_ECONFIG, "kafka: '%s' is set by the source itself", reserved[k]);
+    }
+    struct kafka_source *s = calloc(1, sizeof *s);
+    if (!s) return host->error(err, SLUICE_ENOMEM, "out of memory");
+    s->host = host;
+    s->ctx = ctx;
+    s->conf = c;
+    s->decode_value = strcmp(c->format, "raw") != 0;
+    struct ArrowSchema out;
+    int rc = build_schema(s, &out, err);
+    if (!rc) rc = host->set_output_schema(ctx, &out, err);
+    if (rc) {
+        if (s->kept_schema.release) s->kept_schema.release(&s->kept_schema);
+        free(s);
+        return rc;
+    }
+    *state = s;
+    return SLUICE_OK;
+}
+
+static void kafka_close(void *state)
+{
+    struct kafka_source *s = state;
+    for (size_t i = 0; i < s->n_tps; i++) {
+        struct kafka_tp *tp = &s->tps[i];
+        for (size_t k = 0; k < tp->n_held; k++) rd_kafka_message_destroy(tp->held[k]);
+        if (tp->started) rd_kafka_consume_stop(tp->rkt, tp->partition);
+        if (tp->rkt) rd_kafka_topic_destroy(tp->rkt);
+        free(tp->topic);
+    }
+    free(s->tps);
+    if (s->rk) rd_kafka_destroy(s->rk);
+    free(s->plan);
+    kafka_offsets_free(&s->initial);
+    if (s->kept_schema.release) s->kept_schema.release(&s->kept_schema);
+    free(s);
+}
+
+static int kafka_prepare(void *state, const struct sluice_projection *projection, struct sluice_error *err)
+{
+    struct kafka_source *s = state;
+    if (s->decode_value) {
+        s->decode = (struct sluice_decode_opts){
+            .size = sizeof s->decode, .format = s->conf->format, .schema = s->conf->schema, .projection = projection,
+            .mode = strcmp(s->conf->mode, "fail_fast") == 0        ? SLUICE_PARSE_FAIL_FAST
+                    : strcmp(s->conf->mode, "drop_malformed") == 0 ? SLUICE_PARSE_DROP_MALFORMED
+                                                                   : SLUICE_PARSE_PERMISSIVE,
+            .corrupt_column = s->conf->corrupt_column };
+    }
+    return SLUICE_OK; /* connecting waits for the run: `sluice check` calls prepare too */
+}
+
+/* ---- the client and the partitions ---- */
+
+static int make_client(struct kafka_source *s, struct sluice_error *err)
+{
+    const struct kafka_conf *c = s->conf;
+    char msg[512];
+    rd_kafka_conf_t *kc = rd_kafka_conf_new();
+    struct { const char *k, *v; } defaults[] = {
+        { "bootstrap.servers", c->bootstrap_servers }, { "enable.auto.commit", "false" },
+        { "enable.auto.offset.store", "false" },       { "enable.partition.eof", "true" },
+        { "auto.offset.reset", "error" },             { "fetch.wait.max.ms", "100" },
+        { "log_level", "3" },
+    };
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+        if (rd_kafka_conf_set(kc, defaults[i].k, defaults[i].v, msg, sizeof msg) != RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(kc);
+            return s->host->error(err, SLUICE_ECONFIG, "kafka: %s", msg);
+        }
+    for (size_t i = 0; i < c->kafka.n; i++) {
+        const char *p = c->kafka.items[i], *eq = strchr(p, '=');
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - p), p);
+        if (rd_kafka_conf_set(kc, name, eq + 1, msg, sizeof msg) != RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(kc);
+            return s->host->error(err, SLUICE_ECONFIG, "kafka: %s", msg);
+        }
+    }
+    s->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, msg, sizeof msg);
+    if (!s->rk) return s->host->error(err, SLUICE_EIO, "cannot make a Kafka client: %s", msg);
+    return SLUICE_OK;
+}
+
+static void add_tp(struct kafka_source *s, const char *topic, int32_t partition)
+{
+    for (size_t i = 0; i < s->n_tps; i++)
+        if (s->tps[i].partition == partition && strcmp(s->tps[i].topic, topic) == 0) return;
+    struct kafka_tp *grown = realloc(s->tps, (s->n_tps + 1) * sizeof *grown);
+    if (!grown) return;
+    s->tps = grown;
+    s->tps[s->n_tps++] = (struct kafka_tp){ .topic = strdup(topic), .partition = partition };
+}
+
+static bool wanted(const struct kafka_source *s, const char *topic, const regex_t *re)
+{
+    const struct kafka_conf *c = s->conf;
+    for (size_t i = 0; i < c->subscribe.n; i++)
+        if (strcmp(c->subscribe.items[i], topic) == 0) return true;
+    return re && regexec(re, topic, 0, NULL, 0) == 0;
+}
+
+int kafka_refresh_partitions(struct kafka_source *s, struct sluice_error *err)
+{
+    const struct kafka_conf *c = s->conf;
+    const struct sluice_host *h = s->host;
+    if (!s->rk) {
+        int rc = make_client(s, err);
+        if (rc) return rc;
+    }
+    int timeout_ms = (int)(c->timeout_us / 1000);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(s->rk, 1, NULL, &md, timeout_ms);
+    if (e) {
+        int rc = h->error(err, SLUICE_EIO, "cannot reach the Kafka brokers at %s: %s", c->bootstrap_servers,
+                          rd_kafka_err2str(e));
+        h->error_hint(err, "check bootstrap_servers; sluice waited %" PRId64 " s (the source's timeout)",
+                      c->timeout_us / 1000000);
+        return rc;
+    }
+    regex_t re;
+    bool has_re = c->subscribe_pattern && regcomp(&re, c->subscribe_pattern, REG_EXTENDED | REG_NOSUB) == 0;
+    json_t *assign = c->assign ? json_loads(c->assign, 0, NULL) : NULL;
+    int rc = SLUICE_OK;
+    if (c->assign && !json_is_object(assign))
+        rc = h->error(err, SLUICE_ECONFIG, "assign: expected JSON such as {\"topic\":[0,1]}, got '%s'", c->assign);
+    for (int t = 0; t < md->topic_cnt && !rc; t++) {
+        const struct rd_kafka_metadata_topic *mt = &md->topics[t];
+        if (mt->err) continue;
+        if (assign) {
+            json_t *parts = json_object_get(assign, mt->topic);
+            size_t i;
+            json_t *p;
+            json_array_foreach(parts, i, p) {
+                int32_t part = (int32_t)json_integer_value(p);
+                bool exists = false;
+                for (int k = 0; k < mt->partition_cnt; k++) exists |= mt->partitions[k].id == part;
+                if (!exists) rc = h->error(err, SLUICE_ECONFIG, "assign: topic '%s' has no partition %" PRId32, mt->topic, part);
+                else add_tp(s, mt->topic, part);
+            }
+        } else if (wanted(s, mt->topic, has_re ? &re : NULL)) {
+            for (int k = 0; k < mt->partition_cnt; k++) add_tp(s, mt->topic, mt->partitions[k].id);
+        }
+    }
+    /* A topic named outright must exist. */
+    for (size_t i = 0; i < c->subscribe.n && !rc; i++) {
+        bool found = false;
+        for (int t = 0; t < md->topic_cnt && !found; t++) found = !md->topics[t].err && strcmp(md->topics[t].topic, c->subscribe.items[i]) == 0;
+        if (!found) rc = h->error(err, SLUICE_EIO, "topic '%s' does not exist on %s", c->subscribe.items[i], c->bootstrap_servers);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(assign, key, v) {
+        bool found = false;
+        for (int t = 0; t < md->topic_cnt && !found; t++) found = !md->topics[t].err && strcmp(md->topics[t].topic, key) == 0;
+        if (!found && !rc) rc = h->error(err, SLUICE_EIO, "topic '%s' does not exist on %s", key, c->bootstrap_servers);
+    }
+    json_decref(assign);
+    if (has_re) regfree(&re);
+    rd_kafka_metadata_destroy(md);
+    for (size_t i = 0; i < s->n_tps && !rc; i++) {
+        struct kafka_tp *tp = &s->tps[i];
+        e = rd_kafka_query_watermark_offsets(s->rk, tp->topic, tp->partition, &tp->low, &tp->high, timeout_ms);
+        if (e)
+            rc = h->error(err, SLUICE_EIO, "cannot read the offsets of %s-%" PRId32 ": %s", tp->topic, tp->partition,
+                          rd_kafka_err2str(e));
+    }
+    return rc;
+}
+
+/* ---- the source protocol ---- */
+
+/* The first batch's start, kept so that a replay starts it at the same offsets. */
+static int read_initial(void *arg, int64_t key, const char *data, size_t len, struct sluice_error *err)
+{
+    struct kafka_source *s = arg;
+    if (key != 0) return SLUICE_OK;
+    char *text = strndup(data, len);
+    int rc = text ? kafka_offsets_parse(s, text, &s->initial, err) : SLUICE_ENOMEM;
+    free(text);
+    s->has_initial = rc == SLUICE_OK;
+    return rc;
+}
+
+static int initial_offsets(struct kafka_source *s, struct sluice_error *err)
+{
+    if (s->has_initial) return SLUICE_OK;
+    const struct sluice_host *h = s->host;
+    if (h->meta_enabled(s->ctx)) {
+        int rc = h->meta_scan(s->ctx, read_initial, s, err);
+        if (rc || s->has_initial) return rc;
+    }
+    /* Where the first batch starts, by the starting_offsets rule, now. */
+    struct sluice_buf json = { 0 };
+    int rc = kafka_offsets_start(s, &json, err);
+    if (!rc) rc = kafka_offsets_parse(s, json.data, &s->initial, err);
+    if (!rc) rc = h->meta_put(s->ctx, 0, json.data, json.len, err);
+    s->has_initial = rc == SLUICE_OK;
+    sluice_buf_free(&json);
+    return rc;
+}
+
+static int kafka_latest_offset(void *state, const char *start, bool limited, struct sluice_buf *out,
+                               struct sluice_error *err)
+{
+    struct kafka_source *s = state;
+    int rc = kafka_refresh_partitions(s, err);
+    if (!rc && !start) rc = initial_offsets(s, err);
+    if (!rc) rc = kafka_offsets_latest(s, start, limited, out, err);
+    return rc;
+}
+
+static int kafka_plan_read(void *state, const char *start, const char *end, size_t *n_units, struct sluice_error *err)
+{
+    struct kafka_source *s = state;
+    if (!s->rk) {
+        int rc = kafka_refresh_partitions(s, err);
+        if (rc) return rc;
+    }
+    struct kafka_offsets from = { 0 }, until = { 0 };
+    int rc = start ? kafka_offsets_parse(s, start, &from, err) : initial_offsets(s, err);
+    if (!rc) rc = kafka_offsets_parse(s, end, &until, err);
+    free(s->plan);
+    s->plan = calloc(until.n ? until.n : 1, sizeof *s->plan);
+    s->n_plan = 0;
+    const struct kafka_offsets *base = start ? &from : &s->initial;
+    for (size_t i = 0; i < until.n && !rc; i++) {
+        const struct kafka_offset *u = &until.v[i];
+        int64_t f;
+        add_tp(s, u->topic, u->partition);
+        const struct kafka_tp *tp = NULL;
+        for (size_t k = 0; k < s->n_tps && !tp; k++)
+            if (s->tps[k].partition == u->partition && strcmp(s->tps[k].topic, u->topic) == 0) tp = &s->tps[k];
+        /* A partition that appeared after the batch before starts at its earliest offset. */
+        if (!kafka_offsets_find(base, u->topic, u->partition, &f)) f = tp->low;
+        /* What retention deleted is skipped (latest_offset said so), or fails the read. */
+        if (f < tp->low && !s->conf->fail_on_data_loss) f = tp->low;
+        if (u->offset <= f) continue;
+        s->plan[s->n_plan++] = (struct kafka_range){ tp->topic, tp->partition, f, u->offset };
+    }
+    kafka_offsets_free(&from);
+    kafka_offsets_free(&until);
+    if (!rc) rc = kafka_assign_plan(s, err);
+    s->last_batch_us = s->host->monotonic_us();
+    *n_units = rc ? 0 : s->n_plan;
+    return rc;
+}
+
+static int kafka_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_arg, struct sluice_error *err)
+{
+    const struct kafka_source *s = state;
+    return kafka_read_range(s, &s->plan[unit], emit, emit_arg, err);
+}
+
+static int kafka_commit(void *state, const char *end, struct sluice_error *err)
+{
+    return SLUICE_OK; /* offsets live in the checkpoint, as Spark's do */
+}
+
+/* Nothing new: look again in a while (sooner when stopped). */
+static int kafka_wait(void *state, int64_t timeout_us, int wake_fd, struct sluice_error *err)
+{
+    struct pollfd pfd = { wake_fd, POLLIN, 0 };
+    int64_t ms = timeout_us / 1000 < 100 ? timeout_us / 1000 : 100;
+    poll(&pfd, wake_fd >= 0 ? 1 : 0, (int)ms);
+    return SLUICE_OK;
+}
+
+SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
+{
+    static const struct sluice_plugin p = {
+        .abi_version = SLUICE_ABI_VERSION,
+        .size = sizeof(struct sluice_plugin),
+        .kind = SLUICE_KIND_SOURCE,
+        .name = "kafka",
+        .summary = "records of Kafka topics, as Spark's Kafka source (offsets in the checkpoint, replayable)",
+        .options = kafka_options,
+        .conf_size = sizeof(struct kafka_conf),
+        .open = kafka_open,
+        .close = kafka_close,
+        .prepare = kafka_prepare,
+        .latest_offset = kafka_latest_offset,
+        .plan_read = kafka_plan_read,
+        .read = kafka_read,
+        .commit = kafka_commit,
+        .wait = kafka_wait,
+    };
+    return &p;
+}
