@@ -249,6 +249,10 @@ static int make_client(struct kafka_source *s, struct sluice_error *err)
         { "bootstrap.servers", c->bootstrap_servers }, { "enable.auto.commit", "false" },
         { "enable.auto.offset.store", "false" },       { "enable.partition.eof", "true" },
         { "auto.offset.reset", "error" },             { "fetch.wait.max.ms", "100" },
+        /* Each partition read has a fetch queue of its own, and these limits
+         * are per queue: librdkafka's defaults (64 MiB, 100000 messages) would
+         * let a topic of many partitions fill the memory. */
+        { "queued.max.messages.kbytes", "1024" },      { "queued.min.messages", "1000" },
         { "log_level", "3" },
     };
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)

@@ -4,7 +4,8 @@
 # .bench-cache/), then times each query with threads 1 and 2 and prints
 # wall s, rows/s, MB/s, peak RSS and the ratio to `wc -l` over the same
 # files (and DuckDB's time when Node.js is there), then the latency of a
-# new file under trigger "0 seconds" and the CPU an idle stream costs.
+# new file under trigger "0 seconds" and the CPU an idle stream costs, and
+# the lang count from Kafka next to kcat (tests/bench/kafka.py).
 # Options go to bench.py: --threads 1,2 --repeat 3 --no-duckdb ...
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,3 +13,8 @@ sluice=${1:-build/sluice}
 shift || true
 python3 "$here/bench.py" --sluice "$sluice" "$@"
 python3 "$here/latency.py" --sluice "$sluice"
+# From Kafka, beside kcat, when librdkafka and kcat are there.
+broker=$(dirname "$sluice")/tests/mock_broker
+if [ -x "$broker" ] && command -v kcat >/dev/null; then
+  python3 "$here/kafka.py" --sluice "$sluice" --broker "$broker"
+fi
