@@ -127,19 +127,31 @@ int kafka_offsets_start(struct kafka_source *s, struct sluice_buf *out, struct s
 }
 
 /* Spark's KafkaMicroBatchStream.rateLimit: `limit` offsets shared among the
- * partitions in proportion to what each has, small ones not starved. */
+ * partitions in proportion to what each has, small ones not starved (a
+ * share below one offset is rounded up). Spark's rounding can then go a
+ * few offsets over the limit; here the largest shares give them back, so
+ * a batch never holds more than `limit`. */
 static void rate_limit(const struct kafka_source *s, int64_t limit, const int64_t *from, int64_t *until)
 {
     double total = 0;
     for (size_t i = 0; i < s->n_tps; i++)
         if (until[i] > from[i]) total += (double)(until[i] - from[i]);
     if (total < 1) return;
+    int64_t taken = 0;
     for (size_t i = 0; i < s->n_tps; i++) {
         if (until[i] <= from[i]) continue;
         double prorate = (double)limit * ((double)(until[i] - from[i]) / total);
         int64_t n = (int64_t)(prorate < 1 ? __builtin_ceil(prorate) : __builtin_floor(prorate));
         int64_t off = n > INT64_MAX - from[i] ? INT64_MAX : from[i] + n;
         if (off < until[i]) until[i] = off;
+        taken += until[i] - from[i];
+    }
+    while (taken > limit) {
+        size_t big = 0;
+        for (size_t i = 1; i < s->n_tps; i++)
+            if (until[i] - from[i] > until[big] - from[big]) big = i;
+        until[big]--;
+        taken--;
     }
 }
 
