@@ -292,7 +292,7 @@ static int aggregate(struct run *r, const struct sluice_batch *const *batches, s
         struct held part = { 0 };
         if (r->where) rc = filter(r->where, batches[i], &part, ev->err);
         else part.borrowed = batches[i];
-        if (!rc) rc = sluice_agg_groups_update(r->groups, held_get(&part), 0, ev->err);
+        if (!rc) rc = sluice_agg_groups_update(r->groups, held_get(&part), 0, NULL, ev->err);
         held_release(&part);
     }
     if (rc) return rc;

@@ -80,7 +80,7 @@ static void update(struct sluice_agg_groups *g, const char *rows, int64_t batch_
     struct sluice_batch b;
     batch_of(rows, &b);
     struct sluice_error err = { 0 };
-    if (sluice_agg_groups_update(g, &b, batch_id, &err)) fail_msg("update: %s", err.message);
+    if (sluice_agg_groups_update(g, &b, batch_id, NULL, &err)) fail_msg("update: %s", err.message);
     sluice_batch_release(&b);
 }
 

@@ -99,7 +99,7 @@ static void update(struct sluice_agg_stage *a, const char *rows, int64_t batch_i
     batch.schema = &input;
     sluice_builder_free(b);
     struct sluice_error err = { 0 };
-    if (sluice_agg_groups_update(a->state, &batch, batch_id, &err)) fail_msg("update: %s", err.message);
+    if (sluice_agg_groups_update(a->state, &batch, batch_id, NULL, &err)) fail_msg("update: %s", err.message);
     sluice_batch_release(&batch);
 }
 

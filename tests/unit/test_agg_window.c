@@ -93,7 +93,7 @@ static void update(struct sluice_agg_groups *g, const char *rows, int64_t batch_
     struct sluice_batch b;
     batch_of(rows, &b);
     struct sluice_error err = { 0 };
-    if (sluice_agg_groups_update(g, &b, batch_id, &err)) fail_msg("update: %s", err.message);
+    if (sluice_agg_groups_update(g, &b, batch_id, NULL, &err)) fail_msg("update: %s", err.message);
     sluice_batch_release(&b);
 }
 
@@ -276,6 +276,38 @@ static void test_agg_window_sliding_row_keeps_its_open_window_when_the_other_is_
     assert_non_null(strstr(got, "{\"window\":{\"start\":00:15,\"end\":00:25},\"k\":\"b\",\"n\":1}\n"));
     assert_non_null(strstr(got, "{\"window\":{\"start\":00:10,\"end\":00:20},\"k\":\"b\",\"n\":1}\n"));
     free(got);
+    sluice_agg_groups_free(g);
+    sluice_agg_plan_free(p);
+}
+
+/* late_rows (late_output) holds the rows kept out of every group: a row
+ * still counted in an open sliding window is not late; a null time is
+ * not late either (it closes nothing), nor on a timestamp key. */
+static void test_agg_window_late_rows_are_those_no_group_took(void **state)
+{
+    struct sluice_agg_plan *p = plan_w(SLUICE_AGG_GROUP_BY, LIST("k"), 1, LIST("count(*) AS n"), 1, 10 * S, 5 * S);
+    struct sluice_agg_groups *g = sluice_agg_groups_new(p, 2);
+    sluice_agg_groups_set_watermark(g, 0, 15 * S);
+    struct sluice_batch b;
+    batch_of("a:12:0 b:16:0 c:3:0 d::0 e:14.999:0", &b);
+    uint8_t late[5];
+    struct sluice_error err = { 0 };
+    assert_int_equal(sluice_agg_groups_update(g, &b, 0, late, &err), SLUICE_OK);
+    /* 12 s and 14.999 s keep [10,20); 3 s has only closed windows. */
+    uint8_t want[5] = { 0, 0, 1, 0, 0 };
+    assert_memory_equal(late, want, 5);
+    sluice_batch_release(&b);
+    sluice_agg_groups_free(g);
+    sluice_agg_plan_free(p);
+
+    p = plan_w(SLUICE_AGG_GROUP_BY, LIST("k", "t"), 2, LIST("count(*) AS n"), 1, 0, 0);
+    g = sluice_agg_groups_new(p, 1);
+    sluice_agg_groups_set_watermark(g, 1, 10 * S);
+    batch_of("a:10:0 a:11:0 b::0 a:9:0", &b);
+    uint8_t late_keys[4], want_keys[4] = { 1, 0, 0, 1 };
+    assert_int_equal(sluice_agg_groups_update(g, &b, 0, late_keys, &err), SLUICE_OK);
+    assert_memory_equal(late_keys, want_keys, 4);
+    sluice_batch_release(&b);
     sluice_agg_groups_free(g);
     sluice_agg_plan_free(p);
 }
@@ -469,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_agg_window_append_emits_each_window_once_when_the_watermark_passes_it),
         cmocka_unit_test(test_agg_window_update_emits_changed_windows_and_evicts_closed_ones_silently),
         cmocka_unit_test(test_agg_window_sliding_row_keeps_its_open_window_when_the_other_is_closed),
+        cmocka_unit_test(test_agg_window_late_rows_are_those_no_group_took),
         cmocka_unit_test(test_agg_window_partials_drop_late_rows_and_merge_their_counts),
         cmocka_unit_test(test_agg_window_timestamp_key_is_closed_by_its_value),
         cmocka_unit_test(test_agg_window_cube_rolls_up_keys_within_each_window),

@@ -60,7 +60,7 @@ static void assign_all(const struct sluice_window *w, const int64_t *t, int64_t 
     uint8_t has[16];
     assert_true(n <= 16);
     for (size_t p = 0; p < passes; p++) {
-        int64_t with = sluice_window_assign(w, b.array.children[0], n, p, watermark, start, end, has, late);
+        int64_t with = sluice_window_assign(w, b.array.children[0], n, p, watermark, start, end, has, late, NULL);
         int64_t count = 0;
         for (int64_t i = 0; i < n; i++) {
             starts[p * (size_t)n + (size_t)i] = has[i] ? start[i] : NOTHING;

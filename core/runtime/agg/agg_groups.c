@@ -100,7 +100,7 @@ static uint8_t *find_group(struct sluice_agg_groups *g, uint64_t hash, const uin
 /* Rows of a timestamp key whose value the watermark has closed leave
  * has[]; a null key closes nothing (Spark's predicate is then null). */
 static void drop_closed_keys(const struct ArrowArray *key, int64_t n, int64_t watermark, uint8_t *has,
-                             int64_t *dropped)
+                             int64_t *dropped, uint8_t *late_rows)
 {
     const int64_t *v = (const int64_t *)key->buffers[1] + key->offset;
     const uint8_t *valid = key->null_count != 0 ? key->buffers[0] : NULL;
@@ -108,11 +108,12 @@ static void drop_closed_keys(const struct ArrowArray *key, int64_t n, int64_t wa
         bool late = has[i] && (!valid || sluice_bit_get(valid, key->offset + i)) && v[i] <= watermark;
         *dropped += late;
         has[i] = has[i] && !late;
+        if (late && late_rows) late_rows[i] = 1;
     }
 }
 
 int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_batch *in,
-                             int64_t batch_id, struct sluice_error *err)
+                             int64_t batch_id, uint8_t *late_rows, struct sluice_error *err)
 {
     const struct sluice_agg_plan *p = g->plan;
     int64_t n = in->array.length;
@@ -132,6 +133,10 @@ int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_ba
     bool window_closes = p->windowed && g->event_key == 0;
     bool key_closes = closing(g) && !window_closes;
     uint8_t *has = p->windowed || key_closes ? sluice_arena_alloc(g->scratch, rows) : NULL;
+    /* With late_rows: which rows joined some group, so that a row counts as
+     * late only when the watermark closed every group it belonged to. */
+    uint8_t *joined = late_rows && has ? sluice_arena_calloc(g->scratch, rows) : NULL;
+    if (late_rows) memset(late_rows, 0, rows);
     int64_t *wstart = p->windowed ? sluice_arena_alloc(g->scratch, rows * sizeof *wstart) : NULL;
     int64_t *wend = p->windowed ? sluice_arena_alloc(g->scratch, rows * sizeof *wend) : NULL;
     struct sluice_window_column wcol;
@@ -144,13 +149,15 @@ int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_ba
             if (p->windowed) {
                 if (!sluice_window_assign(&p->window, &keys[0], n, w,
                                           window_closes ? g->watermark : SLUICE_WATERMARK_NONE, wstart, wend, has,
-                                          &g->dropped))
+                                          &g->dropped, late_rows))
                     continue;
                 sluice_window_column_init(&wcol, wstart, wend, n);
             } else if (has) {
                 memset(has, 1, rows);
             }
-            if (drop_keys) drop_closed_keys(&keys[g->event_key], n, g->watermark, has, &g->dropped);
+            if (drop_keys) drop_closed_keys(&keys[g->event_key], n, g->watermark, has, &g->dropped, late_rows);
+            if (joined)
+                for (size_t i = 0; i < rows; i++) joined[i] |= has[i];
             size_t n_cols = 0;
             for (size_t k = 0; k < p->n_keys; k++) {
                 if (!(p->sets[s] & ((uint32_t)1 << k))) continue;
@@ -172,6 +179,8 @@ int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_ba
             }
         }
     }
+    if (late_rows)
+        for (size_t i = 0; i < rows; i++) late_rows[i] = late_rows[i] && (!joined || !joined[i]);
     for (size_t i = 0; i < p->n_keys + p->n_args; i++)
         if (keys[i].release) keys[i].release(&keys[i]);
     free(keys);

@@ -42,10 +42,12 @@ void sluice_agg_groups_free(struct sluice_agg_groups *g);
 /* Fold every row of `in` (a batch of the plan's input schema, borrowed)
  * into its groups: one group per row and grouping set. Keys and arguments
  * are evaluated for the whole batch and each aggregator is called once per
- * grouping set. Marks changed groups with `batch_id`. Fails only when an
- * expression does. */
+ * grouping set. Marks changed groups with `batch_id`. late_rows (may be
+ * NULL; in's row count of bytes) gets 1 for each row the watermark kept out
+ * of every group it belonged to (a row that still counts in an open
+ * sliding window is not late). Fails only when an expression does. */
 int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_batch *in,
-                             int64_t batch_id, struct sluice_error *err);
+                             int64_t batch_id, uint8_t *late_rows, struct sluice_error *err);
 /* Move every group of `from` into `into` (same plan), merging states of
  * keys both hold and marking them changed in `batch_id`; `from` is left
  * empty, ready for reuse. */

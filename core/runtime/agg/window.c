@@ -92,7 +92,8 @@ bool sluice_window_last_start(const struct sluice_window *w, int64_t t, int64_t 
 }
 
 int64_t sluice_window_assign(const struct sluice_window *w, const struct ArrowArray *time, int64_t n, size_t pass,
-                             int64_t watermark, int64_t *start, int64_t *end, uint8_t *has, int64_t *late)
+                             int64_t watermark, int64_t *start, int64_t *end, uint8_t *has, int64_t *late,
+                             uint8_t *late_rows)
 {
     const int64_t *t = (const int64_t *)time->buffers[1] + time->offset;
     const uint8_t *valid = time->null_count != 0 ? time->buffers[0] : NULL;
@@ -106,6 +107,7 @@ int64_t sluice_window_assign(const struct sluice_window *w, const struct ArrowAr
         if (ok && e <= watermark) {
             closed++;
             ok = false;
+            if (late_rows) late_rows[i] = 1;
         }
         start[i] = ok ? s : 0;
         end[i] = ok ? e : 0;

@@ -53,9 +53,11 @@ bool sluice_window_last_start(const struct sluice_window *w, int64_t t, int64_t 
  * pass, has[i] = 0 (start and end 0) for one that has none: a null time,
  * a window that does not hold it, or one already closed, i.e. whose end is
  * <= `watermark` (INT64_MIN: nothing is closed). Returns how many rows have
- * a window; *late (may be NULL) grows by the rows whose window was closed. */
+ * a window; *late (may be NULL) grows by the rows whose window was closed,
+ * and late_rows[i] (may be NULL) is set to 1 for each of them. */
 int64_t sluice_window_assign(const struct sluice_window *w, const struct ArrowArray *time, int64_t n, size_t pass,
-                             int64_t watermark, int64_t *start, int64_t *end, uint8_t *has, int64_t *late);
+                             int64_t watermark, int64_t *start, int64_t *end, uint8_t *has, int64_t *late,
+                             uint8_t *late_rows);
 
 /* The `window` column: struct {start, end} of timestamps, the struct never
  * null and its fields nullable, as Spark prints it. *out is the caller's. */

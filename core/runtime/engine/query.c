@@ -21,6 +21,7 @@ static void collect(struct sluice_query *q, struct sluice_stage *s)
     if (s->kind == SLUICE_STAGE_AGGREGATE && s->feeds_sink) append(&q->aggs, &q->n_aggs, s);
     if (s->has_watermark && s->feeds_sink) append(&q->marks, &q->n_marks, s);
     for (size_t i = 0; i < s->n_outputs; i++) collect(q, s->outputs[i]);
+    if (s->late_output) collect(q, s->late_output);
 }
 
 int sluice_query_open(struct sluice_query *q, struct sluice_graph *g, struct sluice_stage *source, bool shared,

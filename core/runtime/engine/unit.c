@@ -11,6 +11,7 @@
 #include "expr.h"
 #include "mem.h"
 #include "stage.h"
+#include "take.h"
 #include "watermark.h"
 
 static void keep_output(struct sluice_unit *u, struct sluice_stage *sink, struct sluice_batch *b)
@@ -61,6 +62,27 @@ static int observe_event_time(struct sluice_unit *u, struct sluice_stage *st, co
 }
 
 static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct sluice_batch *b,
+                     struct sluice_error *err);
+
+/* The rows an aggregate stage dropped as late (late[i] != 0), as the rows
+ * they were, to its late_output stage instead of nowhere. */
+static int push_late(struct sluice_unit *u, struct sluice_stage *agg, const struct sluice_batch *b, const uint8_t *late,
+                     struct sluice_error *err)
+{
+    int64_t n = sluice_batch_rows(b), k = 0;
+    for (int64_t i = 0; i < n; i++) k += late[i] != 0;
+    if (!k) return SLUICE_OK;
+    int64_t *rows = sluice_xmalloc((size_t)k * sizeof *rows);
+    k = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (late[i]) rows[k++] = i;
+    struct sluice_batch out = { .schema = b->schema };
+    sluice_array_take(b->schema, &b->array, rows, k, &out.array);
+    free(rows);
+    return push_into(u, agg->late_output, &out, err);
+}
+
+static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct sluice_batch *b,
                      struct sluice_error *err)
 {
     switch (stage->kind) {
@@ -82,9 +104,13 @@ static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct s
         /* A barrier: rows stop here, folded into the unit's partial state.
          * Groups are marked changed when the partial is merged, so no
          * batch id is needed yet. */
-        int rc = sluice_agg_groups_update(partial_for(u, stage), b, -1, err);
-        sluice_batch_release(b);
+        int64_t n = sluice_batch_rows(b);
+        uint8_t *late = stage->late_output && n > 0 ? sluice_xmalloc((size_t)n) : NULL;
+        int rc = sluice_agg_groups_update(partial_for(u, stage), b, -1, late, err);
         if (rc) sluice_error_stage(err, stage->name);
+        if (!rc && late) rc = push_late(u, stage, b, late, err);
+        free(late);
+        sluice_batch_release(b);
         return rc;
     }
     default:

@@ -19,7 +19,7 @@
 
 /* output_mode is refused later, with the message every non-sink stage gets. */
 static const char *const agg_keys[] = { "name", "input", "aggregate", "group_by", "cube", "rollup", "window",
-                                        "watermark", "output_mode" };
+                                        "watermark", "output_mode", "late_output" };
 /* Indexed by enum sluice_agg_grouping. */
 static const char *const grouping_keys[] = { "group_by", "cube", "rollup" };
 

@@ -35,7 +35,55 @@ struct pending {
     const char *input_name;
     const config_setting_t *input_setting;
     long input; /* config index, or -1 */
+    /* Aggregate stages: the stage their late rows go to (late_output). */
+    const char *late_name;
+    const config_setting_t *late_setting;
+    long late_of; /* late stages: the aggregate stage whose late rows they read, or -1 */
 };
+
+/* Every late_output names a stage, before stages are checked one by one
+ * (a misspelt name would otherwise show as its stage missing an input). */
+static int check_late_names(const config_setting_t *list, struct sluice_error *err)
+{
+    int n = config_setting_length(list);
+    const char **names = sluice_xcalloc((size_t)n + 1, sizeof *names);
+    size_t m = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name;
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        if (config_setting_is_group(g) && config_setting_lookup_string(g, "name", &name)) names[m++] = name;
+    }
+    int rc = SLUICE_OK;
+    for (int i = 0; i < n && !rc; i++) {
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        const config_setting_t *late = config_setting_is_group(g) ? config_setting_get_member(g, "late_output") : NULL;
+        const char *want = late && config_setting_type(late) == CONFIG_TYPE_STRING ? config_setting_get_string(late) : NULL;
+        if (!want) continue;
+        bool found = false;
+        for (size_t k = 0; k < m && !found; k++) found = strcmp(names[k], want) == 0;
+        if (found) continue;
+        rc = sluice_error_at(err, SLUICE_ECONFIG, late, "late_output names no stage: '%s'", want);
+        const char *close = sluice_suggest(want, names, m);
+        if (close) sluice_error_hint(err, "did you mean '%s'?", close);
+        else sluice_error_hint(err, "add a stage { name = \"%s\"; sink = \"...\"; } with no input", want);
+    }
+    free(names);
+    return rc;
+}
+
+/* Whether some aggregate stage in `list` names `name` as its late_output:
+ * such a stage reads those rows and has no input of its own. */
+static bool fed_late_rows(const config_setting_t *list, const char *name)
+{
+    for (int i = 0; i < config_setting_length(list); i++) {
+        const char *late = NULL;
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        if (config_setting_is_group(g) && config_setting_lookup_string(g, "late_output", &late) &&
+            strcmp(late, name) == 0)
+            return true;
+    }
+    return false;
+}
 
 static int unknown_key(struct sluice_error *err, const config_setting_t *s,
                        const char *const *known, size_t n, const char *where)
@@ -287,12 +335,24 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
     }
 
     const config_setting_t *input = config_setting_get_member(group, "input");
+    bool late = fed_late_rows(config_setting_parent(group), st->name);
+    if (late && (st->kind == SLUICE_STAGE_SOURCE || input)) {
+        sluice_error_at(err, SLUICE_ECONFIG, input ? input : group,
+                        "stage '%s' reads the late rows of an aggregate stage (its late_output), so it takes no %s",
+                        st->name, input ? "input" : "source");
+        sluice_error_hint(err, "a late_output stage is a sink or a transform: remove its input");
+        return SLUICE_ECONFIG;
+    }
+    if (st->kind == SLUICE_STAGE_AGGREGATE) {
+        pend[i].late_setting = config_setting_get_member(group, "late_output");
+        if (pend[i].late_setting && (rc = get_string(pend[i].late_setting, &pend[i].late_name, err))) return rc;
+    }
     if (st->kind == SLUICE_STAGE_SOURCE && input) {
         sluice_error_at(err, SLUICE_ECONFIG, input, "a source stage takes no 'input'");
         sluice_error_hint(err, "remove it, or make the stage a transform");
         return SLUICE_ECONFIG;
     }
-    if (st->kind != SLUICE_STAGE_SOURCE) {
+    if (st->kind != SLUICE_STAGE_SOURCE && !late) {
         if (!input) {
             sluice_error_at(err, SLUICE_ECONFIG, group, "missing key 'input'");
             sluice_error_hint(err, "name the stage this one reads: input = \"...\";");
@@ -316,8 +376,23 @@ static int resolve_inputs(struct sluice_stage *stages, struct pending *pend, siz
     const char **names = sluice_xcalloc(n, sizeof *names);
     for (size_t i = 0; i < n; i++) names[i] = stages[i].name;
     int rc = SLUICE_OK;
+    for (size_t i = 0; i < n; i++) pend[i].late_of = -1;
+    /* A late stage comes after its aggregate stage, as a reader would. */
     for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
-        pend[i].input = -1;
+        if (!pend[i].late_name) continue;
+        long j = -1;
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(names[k], pend[i].late_name) == 0) j = (long)k;
+        if (j < 0) continue; /* check_late_names has refused it */
+        if (pend[j].late_of >= 0) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, pend[i].late_setting, "stage '%s' already reads the late rows of '%s'",
+                                 pend[i].late_name, names[pend[j].late_of]);
+        } else {
+            pend[j].late_of = (long)i;
+        }
+    }
+    for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
+        pend[i].input = pend[i].late_of;
         if (!pend[i].input_name) continue;
         for (size_t j = 0; j < n; j++)
             if (strcmp(names[j], pend[i].input_name) == 0) pend[i].input = (long)j;
@@ -427,9 +502,10 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
     if (!config_setting_is_list(list) || config_setting_length(list) == 0)
         return expected(err, list, "a non-empty list of stages ( { ... }, { ... } )");
     size_t n = (size_t)config_setting_length(list);
+    int rc = check_late_names(list, err);
+    if (rc != SLUICE_OK) return rc;
     struct sluice_stage *tmp = sluice_xcalloc(n, sizeof *tmp);
     struct pending *pend = sluice_xcalloc(n, sizeof *pend);
-    int rc = SLUICE_OK;
     for (size_t i = 0; i < n && rc == SLUICE_OK; i++)
         rc = load_stage_shape(tmp, pend, i, config_setting_get_elem(list, (unsigned)i), err);
     if (rc == SLUICE_OK) rc = resolve_inputs(tmp, pend, n, err);
@@ -472,7 +548,13 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
         st->ctx.tables = g->tables;
         long in = pend[order[k]].input;
         st->input = in >= 0 ? &g->stages[pos[in]] : NULL;
-        if (st->input) {
+        if (pend[order[k]].late_of >= 0) {
+            /* It reads what its aggregate stage drops as late: rows of that
+             * stage's input (whose columns it types and projects against). */
+            st->late_of = st->input;
+            st->late_of->late_output = st;
+            st->input = st->late_of->input;
+        } else if (st->input) {
             struct sluice_stage *up = st->input;
             up->outputs = sluice_xrealloc(up->outputs, (up->n_outputs + 1) * sizeof *up->outputs);
             up->outputs[up->n_outputs++] = st;
@@ -481,7 +563,7 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
     /* Readers come after their input, so one backward sweep settles it. */
     for (size_t k = n; k-- > 0;) {
         struct sluice_stage *st = &g->stages[k];
-        st->feeds_sink = st->kind == SLUICE_STAGE_SINK;
+        st->feeds_sink = st->kind == SLUICE_STAGE_SINK || (st->late_output && st->late_output->feeds_sink);
         for (size_t j = 0; j < st->n_outputs && !st->feeds_sink; j++)
             st->feeds_sink = st->outputs[j]->feeds_sink;
     }

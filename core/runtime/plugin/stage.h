@@ -51,7 +51,9 @@ struct sluice_stage {
     const struct sluice_plugin *plugin;
     const char *plugin_file;          /* the .so it came from */
     const struct config_setting_t *setting; /* the stage's group in the config (pipeline only) */
-    struct sluice_stage *input;       /* NULL for sources */
+    struct sluice_stage *input;       /* NULL for sources; a late stage's: its aggregate stage's input */
+    struct sluice_stage *late_output; /* aggregate stages: where rows dropped as late go, or NULL */
+    struct sluice_stage *late_of;     /* the aggregate stage whose late rows this stage reads, or NULL */
     struct sluice_stage **outputs;    /* stages whose input is this one */
     size_t n_outputs;
     void *conf;                       /* conf_size bytes filled from the option table */
