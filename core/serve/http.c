@@ -21,6 +21,7 @@
 #include "graph.h"
 #include "registry.h"
 #include "log.h"
+#include "metrics.h"
 #include "mem.h"
 #include "progress.h"
 #include "render.h"
@@ -32,6 +33,7 @@ struct sluice_http {
     struct MHD_Daemon *daemon;
     struct sluice_tables *tables;
     struct sluice_progress *progress; /* or NULL: /progress answers [] */
+    const struct sluice_graph *graph; /* or NULL: /metrics is empty */
     struct sluice_registry *registry; /* used on the server's thread only */
     struct sluice_agg_catalog catalog;
     int port;
@@ -40,17 +42,23 @@ struct sluice_http {
 
 /* ---- answers ------------------------------------------------------------------- */
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, struct sluice_buf *body)
+static enum MHD_Result reply_as(struct MHD_Connection *conn, unsigned status, struct sluice_buf *body,
+                                 const char *type)
 {
-    sluice_buf_putc(body, '\n');
     struct MHD_Response *r = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_FREE);
     body->data = NULL; /* libmicrohttpd frees it once sent */
     body->len = body->cap = 0;
     if (!r) return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     enum MHD_Result ok = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ok;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, struct sluice_buf *body)
+{
+    sluice_buf_putc(body, '\n');
+    return reply_as(conn, status, body, "application/json");
 }
 
 static void put_string(struct sluice_buf *out, const char *s)
@@ -199,6 +207,14 @@ static enum MHD_Result get_progress(struct sluice_http *h, struct MHD_Connection
     return reply(conn, MHD_HTTP_OK, &body);
 }
 
+static enum MHD_Result get_metrics(struct sluice_http *h, struct MHD_Connection *conn)
+{
+    struct sluice_buf body = { 0 };
+    sluice_buf_puts(&body, "");
+    if (h->graph) sluice_metrics_format(h->graph, &body);
+    return reply_as(conn, MHD_HTTP_OK, &body, "text/plain; version=0.0.4; charset=utf-8");
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -212,7 +228,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (strncmp(url, "/tables/", 8) == 0) return get_table(h, conn, url + 8);
     if (strcmp(url, "/sql") == 0) return get_sql(h, conn);
     if (strcmp(url, "/progress") == 0) return get_progress(h, conn);
-    return not_found(conn, "no endpoint '%s'", url, "GET /tables, /tables/NAME, /sql?q=SELECT..., /progress");
+    if (strcmp(url, "/metrics") == 0) return get_metrics(h, conn);
+    return not_found(conn, "no endpoint '%s'", url, "GET /tables, /tables/NAME, /sql?q=SELECT..., /progress, /metrics");
 }
 
 /* ---- starting and stopping -------------------------------------------------------- */
@@ -292,6 +309,7 @@ int sluice_http_start(const struct sluice_http_opts *opts, struct sluice_http **
     struct sluice_http *h = sluice_xcalloc(1, sizeof *h);
     h->tables = opts->tables;
     h->progress = opts->progress;
+    h->graph = opts->graph;
     h->port = port;
     snprintf(h->addr, sizeof h->addr, "%s", opts->addr);
     h->registry = sluice_registry_new(opts->plugin_path, opts->n_plugin_path);
@@ -328,7 +346,7 @@ int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_http **o
 {
     *out = NULL;
     if (!g->runtime.http) return SLUICE_OK;
-    struct sluice_http_opts opts = { .addr = g->runtime.http, .tables = g->tables, .progress = g->progress,
+    struct sluice_http_opts opts = { .addr = g->runtime.http, .tables = g->tables, .progress = g->progress, .graph = g,
                                      .plugin_path = g->runtime.plugin_path, .n_plugin_path = g->runtime.n_plugin_path };
     int rc = sluice_http_start(&opts, out, err);
     if (rc) {

@@ -36,6 +36,7 @@ struct sluice_http_opts {
     const char *addr;               /* "127.0.0.1:4040", "localhost:4040", "[::1]:4040"; port 0: any free one */
     struct sluice_tables *tables;   /* what /tables and /sql read */
     struct sluice_progress *progress; /* what /progress reads */
+    const struct sluice_graph *graph; /* what /metrics reports (its progress and stages), or NULL */
     const char *const *plugin_path; /* searched first for /sql's aggregators (runtime.plugin_path) */
     size_t n_plugin_path;
 };

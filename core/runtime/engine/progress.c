@@ -25,7 +25,12 @@ struct sluice_progress {
     size_t head; /* the next slot to write */
     size_t count;
     int log_fd;  /* runtime.progress_log, or -1 */
+    struct sluice_progress_totals *totals; /* per query (source), for /metrics */
+    size_t n_totals;
 };
+
+/* The histogram's bucket bounds, seconds (Prometheus' le). */
+const double sluice_progress_buckets[SLUICE_PROGRESS_BUCKETS] = { 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30 };
 
 /* ---- event time ---------------------------------------------------------- */
 
@@ -179,6 +184,13 @@ void sluice_progress_free(struct sluice_progress *p)
 {
     if (!p) return;
     sluice_progress_log_close(p);
+    for (size_t i = 0; i < p->n_totals; i++) {
+        free(p->totals[i].query);
+        free(p->totals[i].source);
+        for (size_t k = 0; k < p->totals[i].n_state; k++) free(p->totals[i].state[k].stage);
+        free(p->totals[i].state);
+    }
+    free(p->totals);
     for (size_t i = 0; i < SLUICE_PROGRESS_KEEP; i++) free(p->ring[i]);
     pthread_mutex_destroy(&p->lock);
     free(p);
@@ -207,6 +219,59 @@ static void write_log(struct sluice_progress *p, const char *line, size_t n)
     free(copy);
 }
 
+/* The query's running totals (made on its first record); lock held. */
+static struct sluice_progress_totals *totals_of(struct sluice_progress *p, const struct sluice_progress_batch *b)
+{
+    const char *q = b->query ? b->query : "", *src = b->source ? b->source : "";
+    for (size_t i = 0; i < p->n_totals; i++)
+        if (strcmp(p->totals[i].query, q) == 0 && strcmp(p->totals[i].source, src) == 0) return &p->totals[i];
+    p->totals = sluice_xrealloc(p->totals, (p->n_totals + 1) * sizeof *p->totals);
+    struct sluice_progress_totals *t = &p->totals[p->n_totals++];
+    *t = (struct sluice_progress_totals){ .query = sluice_xstrdup(q), .source = sluice_xstrdup(src),
+                                          .watermark = SLUICE_WATERMARK_NONE };
+    return t;
+}
+
+static void add_totals(struct sluice_progress *p, const struct sluice_progress_batch *b)
+{
+    struct sluice_progress_totals *t = totals_of(p, b);
+    t->batches++;
+    t->last_batch_id = b->batch_id;
+    t->input_rows += b->input_rows;
+    t->output_rows += b->sink_rows;
+    t->malformed_rows += b->malformed;
+    double secs = (double)b->duration_us / 1e6;
+    t->duration_sum += secs;
+    for (size_t k = 0; k < SLUICE_PROGRESS_BUCKETS; k++) t->duration_buckets[k] += secs <= sluice_progress_buckets[k];
+    if (b->has_watermark) t->watermark = b->watermark;
+    t->has_watermark = b->has_watermark;
+    if (b->event_time.count && (!t->has_event_time || b->event_time.max > t->max_event_time)) {
+        t->max_event_time = b->event_time.max;
+        t->has_event_time = true;
+    }
+    for (size_t i = 0; i < b->n_state; i++) {
+        const struct sluice_progress_state *s = &b->state[i];
+        size_t k = 0;
+        while (k < t->n_state && strcmp(t->state[k].stage, s->stage) != 0) k++;
+        if (k == t->n_state) {
+            t->state = sluice_xrealloc(t->state, (t->n_state + 1) * sizeof *t->state);
+            t->state[t->n_state++] = (struct sluice_progress_state_totals){ .stage = sluice_xstrdup(s->stage) };
+        }
+        t->state[k].rows = s->rows_total;
+        t->state[k].bytes = s->memory_bytes;
+        t->state[k].late_rows += s->rows_dropped;
+        t->state[k].evicted_rows += s->rows_removed;
+    }
+}
+
+void sluice_progress_totals(struct sluice_progress *p, void (*fn)(void *arg, const struct sluice_progress_totals *t),
+                            void *arg)
+{
+    pthread_mutex_lock(&p->lock);
+    for (size_t i = 0; i < p->n_totals; i++) fn(arg, &p->totals[i]);
+    pthread_mutex_unlock(&p->lock);
+}
+
 void sluice_progress_record(struct sluice_progress *p, const struct sluice_progress_batch *b)
 {
     struct sluice_buf out = { 0 };
@@ -215,6 +280,7 @@ void sluice_progress_record(struct sluice_progress *p, const struct sluice_progr
     sluice_log(SLUICE_LOG_DEBUG, NULL, "progress: %s", out.data);
 
     pthread_mutex_lock(&p->lock);
+    add_totals(p, b);
     char *old = p->ring[p->head];
     p->ring[p->head] = out.data;
     p->head = (p->head + 1) % SLUICE_PROGRESS_KEEP;

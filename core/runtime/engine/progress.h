@@ -93,6 +93,28 @@ void sluice_progress_event_time_merge(struct sluice_progress_event_time *into,
 
 /* The record's JSON (one line, no newline) appended to out. */
 void sluice_progress_format(const struct sluice_progress_batch *b, struct sluice_buf *out);
+/* What a query did since its run began, for /metrics: counters, the
+ * batch-duration histogram and the latest gauges. */
+#define SLUICE_PROGRESS_BUCKETS 9
+extern const double sluice_progress_buckets[SLUICE_PROGRESS_BUCKETS];
+struct sluice_progress_state_totals {
+    char *stage;
+    int64_t rows, bytes;          /* held after the last batch */
+    int64_t late_rows;            /* dropped as late, in all */
+    int64_t evicted_rows;         /* evicted by the watermark, in all */
+};
+struct sluice_progress_totals {
+    char *query, *source;
+    int64_t batches, last_batch_id;
+    int64_t input_rows, output_rows, malformed_rows;
+    double duration_sum;                                  /* seconds */
+    int64_t duration_buckets[SLUICE_PROGRESS_BUCKETS];   /* batches that took <= bucket[k] */
+    bool has_watermark, has_event_time;
+    int64_t watermark, max_event_time;                    /* µs */
+    struct sluice_progress_state_totals *state;
+    size_t n_state;
+};
+
 /* A query's records: the ring the REST server reads and the progress log.
  * It belongs to the graph, so /progress still answers after the run. */
 struct sluice_progress;
@@ -103,6 +125,10 @@ void sluice_progress_free(struct sluice_progress *p); /* NULL is allowed */
 void sluice_progress_record(struct sluice_progress *p, const struct sluice_progress_batch *b);
 /* Append the kept records, oldest first, as a JSON array. */
 void sluice_progress_json(struct sluice_progress *p, struct sluice_buf *out);
+/* Call fn with each query's totals, under the lock (fn must be quick and
+ * must not call back into p). */
+void sluice_progress_totals(struct sluice_progress *p, void (*fn)(void *arg, const struct sluice_progress_totals *t),
+                            void *arg);
 
 /* Append every record from now on to `path` (made if absent), one JSON
  * object per line. SLUICE_EIO naming the path when it cannot be opened. */

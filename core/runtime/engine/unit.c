@@ -1,6 +1,7 @@
 /* One unit of a micro-batch through the stages below its source. See unit.h. */
 #include "unit.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,7 @@ int sluice_unit_push(struct sluice_unit *u, struct sluice_stage *producer, struc
                      struct sluice_error *err)
 {
     b->schema = sluice_ctx_output_schema(&producer->ctx);
+    atomic_fetch_add_explicit(&producer->rows_out, sluice_batch_rows(b), memory_order_relaxed);
     int wrc = observe_event_time(u, producer, b, err);
     if (wrc) {
         sluice_batch_release(b);
@@ -177,6 +179,7 @@ int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, st
     for (size_t i = 0; i < u->n_outputs; i++) {
         struct sluice_unit_output *o = &u->outputs[i];
         *rows += sluice_batch_rows(&o->batch);
+        atomic_fetch_add_explicit(&o->sink->rows_out, sluice_batch_rows(&o->batch), memory_order_relaxed);
         int rc = o->sink->plugin->write(o->sink->state, &o->batch, err);
         sluice_batch_release(&o->batch); /* in case the plugin left it */
         if (rc) {

@@ -67,6 +67,7 @@ struct sluice_stage {
     struct sluice_watermark watermark;
     bool feeds_sink;                  /* some sink reads this stage, directly or not;
                                        * stages that feed none never run, as in Spark */
+    atomic_int_least64_t rows_out;    /* rows the stage has put out (a sink: written), for /metrics */
 };
 
 #endif
