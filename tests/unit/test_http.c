@@ -125,7 +125,7 @@ static void test_http_answers_an_unknown_table_with_404_and_the_names(void **sta
     assert_int_equal(status, 404);
     assert_string_equal(get(*state, "/nope", &status),
                         "{\"error\":\"no endpoint '/nope'\",\"hint\":\"GET /tables, /tables/NAME, /sql?q=SELECT..., "
-                        "/progress\"}\n");
+                        "/progress, /metrics\"}\n");
     assert_int_equal(status, 404);
 }
 
