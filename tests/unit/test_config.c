@@ -93,6 +93,21 @@ static void test_config_override_sets_a_stage_string(void **state)
     config_destroy(&cfg);
 }
 
+static void test_config_override_takes_a_quoted_string_in_config_syntax(void **state)
+{
+    /* --set tweets.path="/my data" as a shell script writes it: the quotes
+     * are libconfig's, not part of the path. */
+    config_t cfg;
+    read_pipeline(&cfg);
+    struct sluice_error err = { 0 };
+    assert_int_equal(sluice_config_override(&cfg, "tweets.path=\"/my data\"", &err), SLUICE_OK);
+    const char *v = NULL;
+    assert_true(config_setting_lookup_string(sluice_config_stage(&cfg, "tweets"), "path", &v));
+    assert_string_equal(v, "/my data");
+    assert_true(sluice_config_is_override(config_setting_get_member(sluice_config_stage(&cfg, "tweets"), "path")));
+    config_destroy(&cfg);
+}
+
 static void test_config_override_keeps_the_type_of_the_replaced_setting(void **state)
 {
     config_t cfg;
@@ -323,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_config_syntax_error_names_file_and_line),
         cmocka_unit_test(test_config_missing_file_is_a_config_error_naming_it),
         cmocka_unit_test(test_config_override_sets_a_stage_string),
+        cmocka_unit_test(test_config_override_takes_a_quoted_string_in_config_syntax),
         cmocka_unit_test(test_config_override_keeps_the_type_of_the_replaced_setting),
         cmocka_unit_test(test_config_override_widens_an_int_that_no_longer_fits),
         cmocka_unit_test(test_config_override_with_a_bad_value_names_the_override_and_the_setting),

@@ -35,7 +35,9 @@ static struct sluice_progress_batch known(void)
         .run_id = "00000000-0000-4000-8000-000000000002", .start_wall_us = T0, .since_previous_us = 2 * SEC,
         .input_rows = 100, .start_offset = "{\"logOffset\":4}", .latest_offset = "{\"logOffset\":6}",
         .sink = "file[out]", .latest_offset_us = 1000, .get_batch_us = 2000, .wal_commit_us = 3999,
-        .add_batch_us = 200000, .commit_us = 40000, .has_watermark = true, .watermark = T0 - 5 * SEC,
+        .add_batch_us = 200000, .commit_us = 40000,
+        .work = { .read_us = 150000, .transform_us = 20999, .aggregate_us = 30000, .sink_us = 1000 },
+        .has_watermark = true, .watermark = T0 - 5 * SEC,
         .event_time = { .count = 4, .min = T0 - 3 * SEC, .max = T0, .sum = 4 * (__int128)T0 - 6 * SEC },
         .state = states, .n_state = 1,
     };
@@ -53,6 +55,7 @@ static void test_progress_record_has_sparks_fields_from_known_inputs(void **stat
         "\"inputRowsPerSecond\":50.0,\"processedRowsPerSecond\":400.0,"
         "\"durationMs\":{\"latestOffset\":1,\"getBatch\":2,\"walCommit\":3,\"addBatch\":200,\"commitOffsets\":40,"
         "\"triggerExecution\":250},"
+        "\"workMs\":{\"read\":150,\"transform\":20,\"aggregate\":30,\"sink\":1},"
         "\"eventTime\":{\"avg\":\"2021-05-03T07:55:38.500Z\",\"max\":\"2021-05-03T07:55:40.000Z\","
         "\"min\":\"2021-05-03T07:55:37.000Z\",\"watermark\":\"2021-05-03T07:55:35.000Z\"},"
         "\"stateOperators\":[{\"operatorName\":\"stateStoreSave\",\"stage\":\"counts\",\"numRowsTotal\":7,"

@@ -116,6 +116,13 @@ void sluice_progress_format(const struct sluice_progress_batch *b, struct sluice
     json_object_set_new(d, "triggerExecution", ms(b->duration_us));
     json_object_set_new(r, "durationMs", d);
 
+    json_t *w = json_object();
+    json_object_set_new(w, "read", ms(b->work.read_us));
+    json_object_set_new(w, "transform", ms(b->work.transform_us));
+    json_object_set_new(w, "aggregate", ms(b->work.aggregate_us));
+    json_object_set_new(w, "sink", ms(b->work.sink_us));
+    json_object_set_new(r, "workMs", w);
+
     if (b->has_watermark) {
         json_t *e = json_object();
         if (b->event_time.count) {

@@ -59,6 +59,14 @@ struct sluice_progress_state {
     int64_t commit_us;         /* saving it to the checkpoint */
 };
 
+/* Where a batch's work went (µs), beyond Spark's durationMs: the source's
+ * reading and decoding, transforms, folding rows into aggregations (and
+ * emitting them), and sink writes. Units run on several threads, so these
+ * are thread time summed and can add up to more than the batch took. */
+struct sluice_progress_work {
+    int64_t read_us, transform_us, aggregate_us, sink_us;
+};
+
 /* One committed micro-batch, as the engine saw it. Strings and arrays are
  * borrowed for the call. Zeroed fields mean "not measured". */
 struct sluice_progress_batch {
@@ -78,6 +86,7 @@ struct sluice_progress_batch {
     const char *latest_offset;  /* what the source said was available, or NULL */
     const char *sink;           /* the sinks' description, or NULL */
     int64_t latest_offset_us, get_batch_us, wal_commit_us, add_batch_us, commit_us;
+    struct sluice_progress_work work;
     bool has_watermark;         /* the query declares one: eventTime is reported */
     int64_t watermark;          /* the watermark the batch ran with (SLUICE_WATERMARK_NONE: none yet) */
     struct sluice_progress_event_time event_time;

@@ -67,7 +67,16 @@ struct units_done {
     int64_t input_rows;
     int64_t sink_rows;
     struct sluice_progress_event_time event_time;
+    struct sluice_progress_work work;
 };
+
+static void work_add(struct sluice_progress_work *into, const struct sluice_progress_work *w)
+{
+    into->read_us += w->read_us;
+    into->transform_us += w->transform_us;
+    into->aggregate_us += w->aggregate_us;
+    into->sink_us += w->sink_us;
+}
 
 /* Read every unit (on the pool's workers when there is more than one unit
  * and more than one worker) and write them in order. */
@@ -105,6 +114,7 @@ static int run_units(struct sluice_query *q, size_t n_units, int64_t batch_id, s
             done->input_rows += u->input_rows;
             sluice_progress_event_time_merge(&done->event_time, &u->event_time);
             rc = sluice_unit_write(u, batch_id, &done->sink_rows, err);
+            work_add(&done->work, &u->work);
         }
         sluice_unit_clear(u);
         if (parallel) {
@@ -129,17 +139,21 @@ static int run_units(struct sluice_query *q, size_t n_units, int64_t batch_id, s
  * append and update modes it also evicts what the watermark closed) goes
  * down the stages below it, here on the main thread, through a unit of its
  * own. This runs in no-data batches too. */
-static int emit_aggregations(struct sluice_query *q, int64_t batch_id, int64_t *rows, struct sluice_error *err)
+static int emit_aggregations(struct sluice_query *q, int64_t batch_id, struct units_done *done,
+                             struct sluice_error *err)
 {
     int rc = q->ckpt && q->n_aggs ? sluice_checkpoint_planned(q->ckpt, err) : SLUICE_OK;
     if (rc) return rc;
     for (size_t i = 0; i < q->n_aggs && !rc; i++) {
         struct sluice_stage *a = q->aggs[i];
         struct sluice_batch out;
-        sluice_agg_stage_emit(a->agg, batch_id, &out);
         struct sluice_unit u = { 0 };
+        int64_t t0 = sluice_monotonic_us();
+        sluice_agg_stage_emit(a->agg, batch_id, &out);
+        u.work.aggregate_us = sluice_monotonic_us() - t0;
         rc = sluice_unit_push(&u, a, &out, err);
-        if (!rc) rc = sluice_unit_write(&u, batch_id, rows, err);
+        if (!rc) rc = sluice_unit_write(&u, batch_id, &done->sink_rows, err);
+        work_add(&done->work, &u.work);
         sluice_unit_clear(&u);
     }
     return rc;
@@ -192,7 +206,7 @@ static void record_progress(struct sluice_query *q, const struct batch_facts *f)
         .since_previous_us = q->last_start_wall ? f->wall_start - q->last_start_wall : 0, .sink = q->sink_desc,
         .latest_offset = q->target ? q->target : f->end, .latest_offset_us = q->latest_us,
         .wal_commit_us = f->at.offsets_written - f->at.start, .get_batch_us = f->at.planned - f->at.offsets_written,
-        .add_batch_us = f->at.added - f->at.planned, .commit_us = f->at.done - f->at.added,
+        .add_batch_us = f->at.added - f->at.planned, .commit_us = f->at.done - f->at.added, .work = f->units.work,
         .has_watermark = q->n_marks > 0, .watermark = f->watermark, .event_time = f->units.event_time,
         .state = q->state_progress, .n_state = q->n_aggs };
     sluice_progress_record(q->graph->progress, &b);
@@ -245,7 +259,7 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
     f.at.planned = sluice_monotonic_us();
     if (!rc) rc = begin_sinks(q, f.batch_id, err);
     if (!rc) rc = run_units(q, n_units, f.batch_id, &f.units, err);
-    if (!rc) rc = emit_aggregations(q, f.batch_id, &f.units.sink_rows, err);
+    if (!rc) rc = emit_aggregations(q, f.batch_id, &f.units, err);
     if (!rc) sluice_failpoint("batch", f.batch_id);
     if (!rc) rc = end_sinks(q, f.batch_id, err);
     f.at.added = sluice_monotonic_us();

@@ -8,6 +8,7 @@
 #include "agg_groups.h"
 #include "agg_stage.h"
 #include "batch.h"
+#include "clock.h"
 #include "error.h"
 #include "expr.h"
 #include "mem.h"
@@ -89,7 +90,9 @@ static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct s
     switch (stage->kind) {
     case SLUICE_STAGE_TRANSFORM: {
         struct sluice_batch out = { 0 };
+        int64_t t0 = sluice_monotonic_us();
         int rc = stage->plugin->process(stage->state, b, &out, err);
+        u->work.transform_us += sluice_monotonic_us() - t0;
         sluice_batch_release(b); /* in case the plugin left it */
         if (rc) {
             sluice_batch_release(&out);
@@ -107,7 +110,9 @@ static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct s
          * batch id is needed yet. */
         int64_t n = sluice_batch_rows(b);
         uint8_t *late = stage->late_output && n > 0 ? sluice_xmalloc((size_t)n) : NULL;
+        int64_t t0 = sluice_monotonic_us();
         int rc = sluice_agg_groups_update(partial_for(u, stage), b, -1, late, err);
+        u->work.aggregate_us += sluice_monotonic_us() - t0;
         if (rc) sluice_error_stage(err, stage->name);
         if (!rc && late) rc = push_late(u, stage, b, late, err);
         free(late);
@@ -166,7 +171,10 @@ static int emit_from_source(void *arg, struct sluice_batch *batch, struct sluice
 void sluice_unit_read(struct sluice_unit *u, struct sluice_stage *source, size_t index)
 {
     struct emit_arg arg = { u, source };
+    int64_t t0 = sluice_monotonic_us();
     u->status = source->plugin->read(source->state, index, emit_from_source, &arg, &u->err);
+    /* What the stages below took is theirs; the rest is the source's. */
+    u->work.read_us += sluice_monotonic_us() - t0 - u->work.transform_us - u->work.aggregate_us;
     if (u->status && !u->err.stage[0]) sluice_error_stage(&u->err, source->name);
 }
 
@@ -174,8 +182,11 @@ int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, st
 {
     /* Merging in unit order keeps each partition's groups in the order
      * they first appeared, whatever the number of threads. */
+    int64_t t0 = sluice_monotonic_us();
     for (size_t i = 0; i < u->n_partials; i++)
         sluice_agg_groups_merge(u->partials[i].stage->agg->state, u->partials[i].groups, batch_id);
+    int64_t t1 = sluice_monotonic_us();
+    u->work.aggregate_us += t1 - t0;
     for (size_t i = 0; i < u->n_outputs; i++) {
         struct sluice_unit_output *o = &u->outputs[i];
         *rows += sluice_batch_rows(&o->batch);
@@ -187,5 +198,6 @@ int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, st
             return rc;
         }
     }
+    u->work.sink_us += sluice_monotonic_us() - t1;
     return SLUICE_OK;
 }

@@ -49,6 +49,10 @@ struct sluice_unit {
     struct sluice_error err;
     bool done;                                    /* the worker is finished with it */
     int64_t input_rows;                           /* rows the source emitted */
+    /* Where the unit's time went: on its worker, the source's own reading,
+     * the transforms, folding rows into the aggregations; on the main
+     * thread, merging partials (aggregate) and sink writes (sink). */
+    struct sluice_progress_work work;
     struct sluice_progress_event_time event_time; /* of the rows leaving watermarked stages */
 };
 

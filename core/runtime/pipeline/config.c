@@ -288,11 +288,13 @@ static int set_scalar(config_setting_t *s, const char *value, const char *assign
                            assignment, what, value);
 }
 
-/* `["a", "b"]`, `("x", 1)` or `{ a = 1; }` as a libconfig value. */
+/* `["a", "b"]`, `("x", 1)`, `{ a = 1; }` or `"text"` as a libconfig
+ * value: a quoted string is the config's own syntax, so its quotes are
+ * not part of the value (scripts quote out of habit). */
 static bool looks_structured(const char *v)
 {
     while (isspace((unsigned char)*v)) v++;
-    return *v == '[' || *v == '(' || *v == '{';
+    return *v == '[' || *v == '(' || *v == '{' || *v == '"';
 }
 
 /* libconfig refuses names that do not start with a letter or hold other
