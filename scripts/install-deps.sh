@@ -1,15 +1,38 @@
 #!/usr/bin/env bash
 # Install the Debian packages sluice needs to build and test, only those
-# missing. Runs apt-get as root, or through sudo when not root.
+# missing (apt-get as root, or through sudo when not root); then the npm
+# packages the tests pin in package-lock.json files (tests/web: playwright-core
+# to drive Debian's chromium), only where node_modules is missing or older
+# than its lockfile.
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(build-essential cmake pkg-config libconfig-dev libjansson-dev libcurl4-openssl-dev
-          libcmocka-dev libpcre2-dev libmicrohttpd-dev libxxhash-dev librdkafka-dev kcat python3)
+          libcmocka-dev libpcre2-dev libmicrohttpd-dev libxxhash-dev librdkafka-dev kcat python3
+          chromium)
+# Node.js from Debian unless one is already there (e.g. NodeSource's, which
+# bundles npm and conflicts with Debian's npm package).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+
+npm_packages() {
+  for lock in "$root"/tests/*/package-lock.json; do
+    [ -f "$lock" ] || continue
+    dir=$(dirname "$lock")
+    [ -d "$dir/node_modules" ] && [ "$dir/node_modules" -nt "$lock" ] && continue
+    echo "sluice: npm ci in ${dir#"$root"/}" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2 && touch node_modules)
+  done
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  npm_packages
+  exit 0
+fi
 
 echo "sluice: installing ${missing[*]}" >&2
 if [ "$(id -u)" -eq 0 ]; then
@@ -23,3 +46,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+npm_packages

@@ -28,6 +28,7 @@
 #include "schema.h"
 #include "sql.h"
 #include "tables.h"
+#include "web.h"
 
 struct sluice_http {
     struct MHD_Daemon *daemon;
@@ -215,6 +216,27 @@ static enum MHD_Result get_metrics(struct sluice_http *h, struct MHD_Connection 
     return reply_as(conn, MHD_HTTP_OK, &body, "text/plain; version=0.0.4; charset=utf-8");
 }
 
+static enum MHD_Result get_plan(struct sluice_http *h, struct MHD_Connection *conn)
+{
+    struct sluice_buf body = { 0 };
+    if (h->graph) sluice_graph_describe_json(h->graph, &body);
+    else sluice_buf_puts(&body, "{\"stages\":[]}");
+    return reply(conn, MHD_HTTP_OK, &body);
+}
+
+/* The live page's files, from the binary itself. */
+static enum MHD_Result get_asset(struct MHD_Connection *conn, const struct sluice_web_asset *a)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
+    /* A new binary may serve a new page: browsers ask again each time. */
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -229,7 +251,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (strcmp(url, "/sql") == 0) return get_sql(h, conn);
     if (strcmp(url, "/progress") == 0) return get_progress(h, conn);
     if (strcmp(url, "/metrics") == 0) return get_metrics(h, conn);
-    return not_found(conn, "no endpoint '%s'", url, "GET /tables, /tables/NAME, /sql?q=SELECT..., /progress, /metrics");
+    if (strcmp(url, "/plan") == 0) return get_plan(h, conn);
+    const struct sluice_web_asset *asset = sluice_web_asset_find(url);
+    if (asset) return get_asset(conn, asset);
+    return not_found(conn, "no endpoint '%s'", url,
+                     "GET / (the live page), /tables, /tables/NAME, /sql?q=SELECT..., /progress, /metrics, /plan");
 }
 
 /* ---- starting and stopping -------------------------------------------------------- */

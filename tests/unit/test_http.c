@@ -124,8 +124,8 @@ static void test_http_answers_an_unknown_table_with_404_and_the_names(void **sta
                         "{\"error\":\"no memory table 'nope'\",\"hint\":\"the tables are: lang_count\"}\n");
     assert_int_equal(status, 404);
     assert_string_equal(get(*state, "/nope", &status),
-                        "{\"error\":\"no endpoint '/nope'\",\"hint\":\"GET /tables, /tables/NAME, /sql?q=SELECT..., "
-                        "/progress, /metrics\"}\n");
+                        "{\"error\":\"no endpoint '/nope'\",\"hint\":\"GET / (the live page), /tables, /tables/NAME, "
+                        "/sql?q=SELECT..., /progress, /metrics, /plan\"}\n");
     assert_int_equal(status, 404);
 }
 

@@ -80,6 +80,10 @@ const struct sluice_projection *sluice_graph_projection(const struct sluice_grap
 /* `sluice check`'s plan: runtime, then each stage with its plugin, input,
  * output mode, the schema on its output edge, and for sources the columns parsed. */
 void sluice_graph_describe(const struct sluice_graph *g, struct sluice_buf *out);
+/* The same plan as JSON for the live page: {"name", "path", "text" (the
+ * plan above), "stages": [{"name", "kind", "plugin", "input", "lateOf",
+ * "outputMode", "watermark", "runs"}]}, stages in the order data flows. */
+void sluice_graph_describe_json(const struct sluice_graph *g, struct sluice_buf *out);
 /* Closes opened plugins, frees everything. NULL is allowed. */
 void sluice_graph_free(struct sluice_graph *g);
 

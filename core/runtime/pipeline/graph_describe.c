@@ -1,6 +1,8 @@
 /* `sluice check`'s plan: what will run, in the order data flows. */
 #include "graph.h"
 
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agg_stage.h"
@@ -113,4 +115,41 @@ void sluice_graph_describe(const struct sluice_graph *g, struct sluice_buf *out)
     describe_runtime(g, out);
     sluice_buf_puts(out, "stages, in the order data flows:\n");
     for (size_t k = 0; k < g->n_stages; k++) describe_stage(g, &g->stages[k], out);
+}
+
+static void set_string(json_t *o, const char *key, const char *value)
+{
+    if (value) json_object_set_new(o, key, json_string(value));
+}
+
+void sluice_graph_describe_json(const struct sluice_graph *g, struct sluice_buf *out)
+{
+    json_t *r = json_object();
+    set_string(r, "name", g->name);
+    set_string(r, "path", g->path);
+    struct sluice_buf text = { 0 };
+    sluice_graph_describe(g, &text);
+    set_string(r, "text", text.data ? text.data : "");
+    sluice_buf_free(&text);
+    json_t *stages = json_array();
+    for (size_t k = 0; k < g->n_stages; k++) {
+        const struct sluice_stage *st = &g->stages[k];
+        json_t *o = json_object();
+        set_string(o, "name", st->name);
+        set_string(o, "kind", stage_kind_name(st->kind));
+        set_string(o, "plugin", st->plugin_name);
+        /* A late stage's input is its aggregate stage's input, which is not
+         * where its rows come from: name the aggregate stage instead. */
+        if (st->late_of) set_string(o, "lateOf", st->late_of->name);
+        else if (st->input) set_string(o, "input", st->input->name);
+        if (st->kind == SLUICE_STAGE_SINK) set_string(o, "outputMode", mode_name(st->mode));
+        if (st->has_watermark) set_string(o, "watermark", st->watermark.column);
+        json_object_set_new(o, "runs", json_boolean(st->feeds_sink));
+        json_array_append_new(stages, o);
+    }
+    json_object_set_new(r, "stages", stages);
+    char *s = json_dumps(r, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (s) sluice_buf_puts(out, s); /* NULL only when out of memory */
+    free(s);
+    json_decref(r);
 }
