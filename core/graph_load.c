@@ -14,6 +14,7 @@
 #include "expr.h"
 #include "log.h"
 #include "mem.h"
+#include "netaddr.h"
 #include "suggest.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -148,6 +149,12 @@ static int load_runtime(struct sluice_graph *g, const config_setting_t *rt, stru
             rc = get_positive(s, &retain, err);
         } else if (strcmp(key, "http") == 0) {
             rc = get_string(s, &r->http, err);
+            /* The server's own check, so `check` refuses what `run` would. */
+            struct sluice_error bad = { 0 };
+            if (!rc && sluice_netaddr_check(r->http, &bad)) {
+                rc = sluice_error_at(err, SLUICE_ECONFIG, s, "%s", bad.message);
+                sluice_error_hint(err, "%s", bad.hint);
+            }
         } else if (strcmp(key, "progress_log") == 0) {
             rc = get_string(s, &r->progress_log, err);
         } else if (strcmp(key, "plugin_path") == 0) {
