@@ -33,6 +33,7 @@ struct sluice_http {
     struct sluice_tables *tables;
     struct sluice_registry *registry; /* used on the server's thread only */
     struct sluice_agg_catalog catalog;
+    int64_t query_memory_limit;
     int port;
     char addr[128];
 };
@@ -175,8 +176,15 @@ static enum MHD_Result get_sql(struct sluice_http *h, struct MHD_Connection *con
         return reply_error(conn, MHD_HTTP_BAD_REQUEST, &err);
     }
     struct sluice_sql_result *res;
-    int rc = sluice_sql_run(q, h->tables, &h->catalog, limit_of(conn), &res, &err);
-    if (rc) return reply_error(conn, rc == SLUICE_ECONFIG ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
+    int rc = sluice_sql_run(q, h->tables, &h->catalog, limit_of(conn), h->query_memory_limit, &res, &err);
+    if (rc) {
+        /* A statement too big for the memory bound fails alone: 507, as the
+         * server cannot hold what answering it needs. */
+        unsigned status = rc == SLUICE_ECONFIG  ? MHD_HTTP_BAD_REQUEST
+                          : rc == SLUICE_ENOMEM ? MHD_HTTP_INSUFFICIENT_STORAGE
+                                                : MHD_HTTP_INTERNAL_SERVER_ERROR;
+        return reply_error(conn, status, &err);
+    }
     /* The table it read, for the "name" of the answer. */
     struct sluice_sql *parsed;
     const char *table = "";
@@ -289,6 +297,7 @@ int sluice_http_start(const struct sluice_http_opts *opts, struct sluice_http **
     if (rc) return rc;
     struct sluice_http *h = sluice_xcalloc(1, sizeof *h);
     h->tables = opts->tables;
+    h->query_memory_limit = opts->query_memory_limit > 0 ? opts->query_memory_limit : SLUICE_QUERY_MEMORY_DEFAULT;
     h->port = port;
     snprintf(h->addr, sizeof h->addr, "%s", opts->addr);
     h->registry = sluice_registry_new(opts->plugin_path, opts->n_plugin_path);
@@ -326,7 +335,8 @@ int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_http **o
     *out = NULL;
     if (!g->runtime.http) return SLUICE_OK;
     struct sluice_http_opts opts = { .addr = g->runtime.http, .tables = sluice_tables_global(),
-                                     .plugin_path = g->runtime.plugin_path, .n_plugin_path = g->runtime.n_plugin_path };
+                                     .plugin_path = g->runtime.plugin_path, .n_plugin_path = g->runtime.n_plugin_path,
+                                     .query_memory_limit = g->runtime.query_memory_limit };
     int rc = sluice_http_start(&opts, out, err);
     if (rc) {
         const config_setting_t *at = config_lookup(&g->config, "runtime.http");

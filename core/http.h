@@ -10,7 +10,8 @@
  * `limit=N` on /tables/NAME and /sql caps the rows returned (`sluice query`
  * asks for one more row than it shows). Errors are JSON too:
  * {"error":"..","hint":"..","excerpt":"..","position":N} with 400 for a bad
- * statement, 404 for an unknown table or path, 405 for a method not GET.
+ * statement, 404 for an unknown table or path, 405 for a method not GET,
+ * 507 for a statement past the memory bound (sql.h), which fails alone.
  *
  * The server runs on a thread of its own and reads snapshots (tables.h):
  * it never holds a lock while rendering, so a slow reader never stalls a
@@ -25,6 +26,7 @@
 #define SLUICE_CORE_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sluice/error.h>
 
@@ -37,6 +39,7 @@ struct sluice_http_opts {
     struct sluice_tables *tables;   /* what /tables and /sql read */
     const char *const *plugin_path; /* searched first for /sql's aggregators (runtime.plugin_path) */
     size_t n_plugin_path;
+    int64_t query_memory_limit;     /* bytes a /sql statement may hold (sql.h); 0: the default, 256 MiB */
 };
 
 /* Listen and serve. A bad address is SLUICE_ECONFIG; an address that

@@ -209,6 +209,30 @@ static void test_http_refuses_methods_but_get(void **state)
     fclose(sink);
 }
 
+static void test_http_answers_a_query_past_the_memory_bound_with_507_and_serves_on(void **state)
+{
+    struct fx *fx = *state;
+    struct sluice_http *small;
+    struct sluice_error err = { 0 };
+    struct sluice_http_opts opts = { .addr = "127.0.0.1:0", .tables = fx->tables, .query_memory_limit = 32 };
+    if (sluice_http_start(&opts, &small, &err)) fail_msg("start: %s", err.message);
+    struct sluice_http *shared = fx->http;
+    fx->http = small;
+    long status;
+    assert_string_equal(get(fx, "/sql?q=SELECT%20*%20FROM%20lang_count", &status),
+                        "{\"error\":\"the query needs more than 32 bytes for its rows (runtime.query_memory_limit)\","
+                        "\"hint\":\"add a LIMIT or a WHERE, select fewer columns, or raise runtime.query_memory_limit; "
+                        "the stream goes on\"}\n");
+    assert_int_equal(status, 507);
+    const char *body = get(fx, "/sql?q=SELECT%20*%20FROM%20lang_count%20ORDER%20BY%20count%20LIMIT%201", &status);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(body, "\"rows\":[\n{\"lang\":null,\"count\":1}\n]}"));
+    get(fx, "/progress", &status);
+    assert_int_equal(status, 200);
+    fx->http = shared;
+    sluice_http_stop(small);
+}
+
 static void test_http_rejects_bad_addresses_and_busy_ports(void **state)
 {
     struct fx *fx = *state;
@@ -239,6 +263,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_runs_sql_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_serves_the_recent_progress, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_refuses_methods_but_get, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_answers_a_query_past_the_memory_bound_with_507_and_serves_on, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_http_rejects_bad_addresses_and_busy_ports, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
