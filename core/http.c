@@ -2,18 +2,25 @@
  *
  * The listening socket is made here (so a busy port is reported as the
  * user wrote the address) and handed to libmicrohttpd, which runs one
- * thread of its own and answers requests one at a time on it. Every answer
- * is rendered from a snapshot into a buffer that libmicrohttpd frees once
- * sent; no lock is held while rendering. */
+ * thread of its own polling with epoll (not select(), which cannot watch a
+ * descriptor past FD_SETSIZE and so dropped every client, real ones too,
+ * once a thousand idle connections were open). Connections are limited in
+ * all and per client address and dropped when idle, and libmicrohttpd's
+ * own messages are rate-limited, so hostile clients cost a bounded number
+ * of descriptors and log lines. Every answer is rendered from a snapshot
+ * into a buffer that libmicrohttpd frees once sent; no lock is held while
+ * rendering. */
 #include "http.h"
 
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,11 +29,24 @@
 #include "loader.h"
 #include "log.h"
 #include "mem.h"
+#include "netaddr.h"
 #include "progress.h"
 #include "render.h"
 #include "schema.h"
 #include "sql.h"
 #include "tables.h"
+#include "timefmt.h"
+
+/* Connections: in all (fewer when the descriptor limit is low, so the
+ * server never takes the pipeline's files), per client address, and how
+ * long one may sit idle. */
+#define HTTP_MAX_CONNECTIONS 256
+#define HTTP_MAX_PER_ADDRESS 32
+#define HTTP_IDLE_SECONDS 10
+/* libmicrohttpd's messages: at most this many per window, then one line
+ * saying how many were left out. */
+#define HTTP_LOG_BURST 5
+#define HTTP_LOG_WINDOW_US (10 * 1000000LL)
 
 struct sluice_http {
     struct MHD_Daemon *daemon;
@@ -36,6 +56,10 @@ struct sluice_http {
     int64_t query_memory_limit;
     int port;
     char addr[128];
+    pthread_mutex_t log_lock;
+    int64_t log_window_start;
+    int log_count;
+    long log_suppressed;
 };
 
 /* ---- answers ------------------------------------------------------------------- */
@@ -223,54 +247,55 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* ---- starting and stopping -------------------------------------------------------- */
 
+/* Caller holds log_lock. */
+static void log_suppressed(struct sluice_http *h)
+{
+    if (!h->log_suppressed) return;
+    sluice_log(SLUICE_LOG_WARN, NULL, "http: %ld more messages like these were left out", h->log_suppressed);
+    h->log_suppressed = 0;
+}
+
+/* libmicrohttpd logs once per refused or dropped connection: a flood of
+ * clients would be a flood of lines, so a few per window get through. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+    struct sluice_http *h = cls;
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
-    sluice_log(SLUICE_LOG_WARN, NULL, "http: %s", line);
-}
-
-/* "host:port", "[v6]:port"; false when it is neither. */
-static bool split_addr(const char *addr, char *host, size_t host_cap, char *port, size_t port_cap)
-{
-    const char *colon;
-    if (addr[0] == '[') {
-        const char *close = strchr(addr, ']');
-        if (!close || close[1] != ':') return false;
-        if ((size_t)(close - addr - 1) >= host_cap) return false;
-        snprintf(host, host_cap, "%.*s", (int)(close - addr - 1), addr + 1);
-        colon = close + 1;
-    } else {
-        colon = strrchr(addr, ':');
-        if (!colon || colon == addr || memchr(addr, ':', (size_t)(colon - addr))) return false;
-        if ((size_t)(colon - addr) >= host_cap) return false;
-        snprintf(host, host_cap, "%.*s", (int)(colon - addr), addr);
+    int64_t now = sluice_monotonic_us();
+    pthread_mutex_lock(&h->log_lock);
+    if (now - h->log_window_start >= HTTP_LOG_WINDOW_US) {
+        log_suppressed(h);
+        h->log_window_start = now;
+        h->log_count = 0;
     }
-    const char *p = colon + 1;
-    if (!*p || strlen(p) > 5 || strspn(p, "0123456789") != strlen(p) || atoi(p) > 65535) return false;
-    snprintf(port, port_cap, "%s", p);
-    return true;
+    if (h->log_count < HTTP_LOG_BURST) {
+        h->log_count++;
+        sluice_log(SLUICE_LOG_WARN, NULL, "http: %s", line);
+    } else {
+        h->log_suppressed++;
+    }
+    pthread_mutex_unlock(&h->log_lock);
 }
 
 static int listen_on(const char *addr, int *fd_out, int *port_out, struct sluice_error *err)
 {
     char host[256], port[8];
-    if (!split_addr(addr, host, sizeof host, port, sizeof port)) {
-        int rc = sluice_error_set(err, SLUICE_ECONFIG, "expected an address such as \"127.0.0.1:4040\", got \"%s\"",
-                                  addr);
-        sluice_error_hint(err, "host:port, with [..] around an IPv6 host; port 0 picks a free one");
-        return rc;
-    }
+    int rc = sluice_netaddr_check(addr, err);
+    if (rc) return rc;
+    sluice_netaddr_split(addr, host, sizeof host, port, sizeof port);
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
     struct addrinfo *ai;
     int gai = getaddrinfo(host, port, &hints, &ai);
     if (gai) return sluice_error_set(err, SLUICE_ECONFIG, "cannot resolve '%s' in \"%s\": %s", host, addr, gai_strerror(gai));
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    int one = 1, rc = SLUICE_OK;
+    int one = 1;
+    /* A deep backlog: a burst of connections must not make a real client's
+     * SYN wait for a retransmit. */
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 64) != 0) {
+        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
         rc = sluice_error_set(err, SLUICE_EIO, "cannot listen on %s: %s", addr, strerror(errno));
         if (errno == EADDRINUSE) sluice_error_hint(err, "another process (a sluice still running?) has that port");
     }
@@ -289,6 +314,17 @@ static int listen_on(const char *addr, int *fd_out, int *port_out, struct sluice
     return SLUICE_OK;
 }
 
+/* HTTP_MAX_CONNECTIONS, or a quarter of the descriptors the process may
+ * open when that is less: the pipeline's files come first. */
+static unsigned connection_limit(void)
+{
+    struct rlimit rl;
+    unsigned limit = HTTP_MAX_CONNECTIONS;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 4 < limit)
+        limit = rl.rlim_cur / 4 > 8 ? (unsigned)(rl.rlim_cur / 4) : 8;
+    return limit;
+}
+
 int sluice_http_start(const struct sluice_http_opts *opts, struct sluice_http **out, struct sluice_error *err)
 {
     *out = NULL;
@@ -300,16 +336,22 @@ int sluice_http_start(const struct sluice_http_opts *opts, struct sluice_http **
     h->query_memory_limit = opts->query_memory_limit > 0 ? opts->query_memory_limit : SLUICE_QUERY_MEMORY_DEFAULT;
     h->port = port;
     snprintf(h->addr, sizeof h->addr, "%s", opts->addr);
+    pthread_mutex_init(&h->log_lock, NULL);
+    h->log_window_start = sluice_monotonic_us();
     h->registry = sluice_registry_new(opts->plugin_path, opts->n_plugin_path);
     sluice_sql_registry_catalog(h->registry, &h->catalog);
-    h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
-                                 MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+    /* MHD_USE_AUTO: epoll on Linux, poll elsewhere; never select(). */
+    h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+                                 MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
                                  MHD_OPTION_LISTEN_SOCKET, fd,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                                 MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_MAX_PER_ADDRESS,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_SECONDS,
                                  MHD_OPTION_END);
     if (!h->daemon) {
         close(fd);
         sluice_registry_free(h->registry);
+        pthread_mutex_destroy(&h->log_lock);
         free(h);
         return sluice_error_set(err, SLUICE_EIO, "cannot start the HTTP server on %s", opts->addr);
     }
@@ -326,6 +368,10 @@ void sluice_http_stop(struct sluice_http *h)
 {
     if (!h) return;
     MHD_stop_daemon(h->daemon); /* joins the server's thread and closes the socket */
+    pthread_mutex_lock(&h->log_lock);
+    log_suppressed(h);
+    pthread_mutex_unlock(&h->log_lock);
+    pthread_mutex_destroy(&h->log_lock);
     sluice_registry_free(h->registry);
     free(h);
 }
@@ -348,7 +394,7 @@ int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_http **o
         return rc;
     }
     char host[256], port[8];
-    split_addr(g->runtime.http, host, sizeof host, port, sizeof port);
+    sluice_netaddr_split(g->runtime.http, host, sizeof host, port, sizeof port);
     sluice_log(SLUICE_LOG_INFO, NULL, "serving memory tables and progress on http://%s%s%s:%d", strchr(host, ':') ? "[" : "",
                host, strchr(host, ':') ? "]" : "", sluice_http_port(*out));
     return SLUICE_OK;

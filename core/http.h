@@ -15,8 +15,10 @@
  *
  * The server runs on a thread of its own and reads snapshots (tables.h):
  * it never holds a lock while rendering, so a slow reader never stalls a
- * micro-batch. It listens only on the address given; nothing is served
- * without one. Requests are answered one at a time.
+ * micro-batch. It listens only on the address given (netaddr.h); nothing
+ * is served without one. Requests are answered one at a time; connections
+ * are polled with epoll, limited in all and per client address, and
+ * dropped when idle, so hostile clients cannot starve real ones.
  *
  * Built only with libmicrohttpd (SLUICE_HAVE_HTTP); without it every start
  * fails with a message saying how to get it (http_off.c). Ownership: the
