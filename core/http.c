@@ -7,9 +7,10 @@
  * once a thousand idle connections were open). Connections are limited in
  * all and per client address and dropped when idle, and libmicrohttpd's
  * own messages are rate-limited, so hostile clients cost a bounded number
- * of descriptors and log lines. Every answer is rendered from a snapshot
- * into a buffer that libmicrohttpd frees once sent; no lock is held while
- * rendering. */
+ * of descriptors and log lines. Tables and SQL results are rendered a
+ * chunk at a time as the client reads (a snapshot or result held by the
+ * response), small answers into a buffer libmicrohttpd frees once sent; no
+ * lock is held while rendering. */
 #include "http.h"
 
 #include <errno.h>
@@ -34,6 +35,7 @@
 #include "render.h"
 #include "schema.h"
 #include "sql.h"
+#include "suggest.h"
 #include "tables.h"
 #include "timefmt.h"
 
@@ -47,6 +49,8 @@
  * saying how many were left out. */
 #define HTTP_LOG_BURST 5
 #define HTTP_LOG_WINDOW_US (10 * 1000000LL)
+/* What a streamed answer renders per call, about. */
+#define HTTP_CHUNK 32768
 
 struct sluice_http {
     struct MHD_Daemon *daemon;
@@ -64,17 +68,23 @@ struct sluice_http {
 
 /* ---- answers ------------------------------------------------------------------- */
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, struct sluice_buf *body)
+static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
 {
-    sluice_buf_putc(body, '\n');
-    struct MHD_Response *r = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_FREE);
-    body->data = NULL; /* libmicrohttpd frees it once sent */
-    body->len = body->cap = 0;
     if (!r) return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     enum MHD_Result ok = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ok;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, struct sluice_buf *body)
+{
+    sluice_buf_putc(body, '\n');
+    struct MHD_Response *r = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_FREE);
+    if (!r) sluice_buf_free(body);
+    body->data = NULL; /* libmicrohttpd frees it once sent */
+    body->len = body->cap = 0;
+    return queue(conn, status, r);
 }
 
 static void put_string(struct sluice_buf *out, const char *s)
@@ -108,40 +118,161 @@ static enum MHD_Result not_found(struct MHD_Connection *conn, const char *fmt, c
     return reply_error(conn, MHD_HTTP_NOT_FOUND, &err);
 }
 
-/* `limit=N` (absent or bad: no limit). */
-static int64_t limit_of(struct MHD_Connection *conn)
+/* ---- query parameters ---------------------------------------------------------------- */
+
+/* The parameters of one request, checked against what its endpoint takes:
+ * an unknown or repeated one is a 400, never silently ignored. */
+struct params {
+    const char *const *allowed;
+    size_t n_allowed;
+    const char *value[2]; /* per allowed name; NULL when absent or given without '=' */
+    bool given[2];
+    const char *unknown, *repeated;
+};
+
+static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-    const char *s = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
-    if (!s || !*s) return -1;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    return *end || v < 0 ? -1 : (int64_t)v;
+    struct params *p = cls;
+    for (size_t i = 0; i < p->n_allowed; i++) {
+        if (strcmp(key, p->allowed[i]) != 0) continue;
+        if (p->given[i]) {
+            p->repeated = key;
+            return MHD_NO;
+        }
+        p->given[i] = true;
+        p->value[i] = value;
+        return MHD_YES;
+    }
+    p->unknown = key;
+    return MHD_NO;
 }
 
-/* {"name":..,"schema":..,"rows":[..]} from batches of one schema. */
-static void render_rows(struct sluice_buf *out, const char *name, const char *query, const struct ArrowSchema *schema,
-                        const struct sluice_batch *const *batches, size_t n, int64_t limit)
+/* Read the parameters `endpoint` takes (at most two); false once a 400
+ * is queued into *answer. */
+static bool read_params(struct MHD_Connection *conn, const char *endpoint, const char *const *allowed, size_t n,
+                        struct params *p, enum MHD_Result *answer)
 {
-    sluice_buf_puts(out, "{\"name\":");
-    put_string(out, name);
-    if (query) {
-        sluice_buf_puts(out, ",\"query\":");
-        put_string(out, query);
+    *p = (struct params){ .allowed = allowed, .n_allowed = n };
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, p);
+    if (!p->unknown && !p->repeated) return true;
+    struct sluice_error err = { 0 };
+    if (p->repeated) {
+        sluice_error_set(&err, SLUICE_ECONFIG, "query parameter '%s' is given twice", p->repeated);
+        sluice_error_hint(&err, "give it once");
+    } else {
+        sluice_error_set(&err, SLUICE_ECONFIG, "unknown query parameter '%s' for %s", p->unknown, endpoint);
+        const char *close = sluice_suggest(p->unknown, allowed, n);
+        if (close) sluice_error_hint(&err, "did you mean '%s'?", close);
+        else if (n == 0) sluice_error_hint(&err, "%s takes no parameters", endpoint);
+        else sluice_error_hint(&err, "%s takes: %s%s%s", endpoint, allowed[0], n > 1 ? ", " : "", n > 1 ? allowed[1] : "");
     }
-    sluice_buf_puts(out, ",\"schema\":");
-    sluice_schema_to_json(schema, out);
-    sluice_buf_puts(out, ",\"rows\":[");
-    int64_t written = 0;
-    for (size_t i = 0; i < n && (limit < 0 || written < limit); i++) {
-        int64_t rows = sluice_batch_rows(batches[i]);
-        for (int64_t r = 0; r < rows && (limit < 0 || written < limit); r++, written++) {
-            /* One row a line: readable with curl, and a reader may split on lines. */
-            sluice_buf_puts(out, written ? ",\n" : "\n");
-            sluice_render_row_json(batches[i], r, out);
-        }
-    }
-    sluice_buf_puts(out, written ? "\n]}" : "]}");
+    *answer = reply_error(conn, MHD_HTTP_BAD_REQUEST, &err);
+    return false;
 }
+
+/* `limit=N`: N a whole number of rows, 0 or more; absent: no limit (-1).
+ * False once a 400 is queued into *answer. */
+static bool read_limit(struct MHD_Connection *conn, const struct params *p, size_t i, int64_t *limit,
+                       enum MHD_Result *answer)
+{
+    *limit = -1;
+    if (!p->given[i]) return true;
+    const char *s = p->value[i] ? p->value[i] : "";
+    size_t n = strlen(s);
+    if (n > 0 && n <= 18 && strspn(s, "0123456789") == n) {
+        *limit = strtoll(s, NULL, 10);
+        return true;
+    }
+    struct sluice_error err = { 0 };
+    sluice_error_set(&err, SLUICE_ECONFIG, "limit must be a whole number of rows, 0 or more, got '%.100s'", s);
+    sluice_error_hint(&err, "e.g. ?limit=20, or no limit for every row");
+    *answer = reply_error(conn, MHD_HTTP_BAD_REQUEST, &err);
+    return false;
+}
+
+/* ---- rows, streamed ------------------------------------------------------------------ */
+
+/* {"name":..,"schema":..,"rows":[..]} rendered as the client reads it,
+ * from a snapshot or a result the stream holds until libmicrohttpd frees it. */
+struct stream {
+    struct sluice_table_snapshot *snap;  /* referenced, or NULL */
+    struct sluice_sql_result *res;       /* owned, or NULL */
+    const struct sluice_batch **batches; /* owned array of borrowed batches */
+    size_t n, bi;
+    int64_t ri, written, limit;
+    bool done;
+    struct sluice_buf out;               /* rendered, not yet sent from `sent` on */
+    size_t sent;
+};
+
+static void stream_free(void *cls)
+{
+    struct stream *s = cls;
+    sluice_table_snapshot_unref(s->snap);
+    sluice_sql_result_free(s->res);
+    free(s->batches);
+    sluice_buf_free(&s->out);
+    free(s);
+}
+
+/* Render rows until about `want` bytes wait to be sent, or the end. */
+static void stream_render(struct stream *s, size_t want)
+{
+    while (!s->done && s->out.len - s->sent < want) {
+        if (s->bi < s->n && s->ri >= sluice_batch_rows(s->batches[s->bi])) {
+            s->bi++;
+            s->ri = 0;
+            continue;
+        }
+        if (s->bi >= s->n || (s->limit >= 0 && s->written >= s->limit)) {
+            sluice_buf_puts(&s->out, s->written ? "\n]}\n" : "]}\n");
+            s->done = true;
+            break;
+        }
+        /* One row a line: readable with curl, and a reader may split on lines. */
+        sluice_buf_puts(&s->out, s->written ? ",\n" : "\n");
+        sluice_render_row_json(s->batches[s->bi], s->ri, &s->out);
+        s->ri++;
+        s->written++;
+    }
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream *s = cls;
+    if (s->sent == s->out.len) {
+        sluice_buf_clear(&s->out);
+        s->sent = 0;
+    }
+    stream_render(s, max);
+    size_t n = s->out.len - s->sent;
+    if (n == 0) return MHD_CONTENT_READER_END_OF_STREAM;
+    if (n > max) n = max;
+    memcpy(buf, s->out.data + s->sent, n);
+    s->sent += n;
+    return (ssize_t)n;
+}
+
+/* Queue `s` (whose batches are set; owned from here on) after its head. */
+static enum MHD_Result reply_rows(struct MHD_Connection *conn, struct stream *s, const char *name, const char *query,
+                                  const struct ArrowSchema *schema)
+{
+    sluice_buf_puts(&s->out, "{\"name\":");
+    put_string(&s->out, name);
+    if (query) {
+        sluice_buf_puts(&s->out, ",\"query\":");
+        put_string(&s->out, query);
+    }
+    sluice_buf_puts(&s->out, ",\"schema\":");
+    sluice_schema_to_json(schema, &s->out);
+    sluice_buf_puts(&s->out, ",\"rows\":[");
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_CHUNK, stream_read, s,
+                                                               stream_free);
+    if (!r) stream_free(s);
+    return queue(conn, MHD_HTTP_OK, r);
+}
+
+/* ---- endpoints ---------------------------------------------------------------------- */
 
 static void table_list(struct sluice_http *h, struct sluice_buf *out)
 {
@@ -153,6 +284,9 @@ static void table_list(struct sluice_http *h, struct sluice_buf *out)
 
 static enum MHD_Result get_tables(struct sluice_http *h, struct MHD_Connection *conn)
 {
+    struct params p;
+    enum MHD_Result answer;
+    if (!read_params(conn, "/tables", NULL, 0, &p, &answer)) return answer;
     struct sluice_buf body = { 0 };
     char **names;
     size_t n = sluice_tables_names(h->tables, &names);
@@ -168,8 +302,14 @@ static enum MHD_Result get_tables(struct sluice_http *h, struct MHD_Connection *
 
 static enum MHD_Result get_table(struct sluice_http *h, struct MHD_Connection *conn, const char *name)
 {
-    struct sluice_table_snapshot *s = sluice_tables_get(h->tables, name);
-    if (!s) {
+    static const char *const allowed[] = { "limit" };
+    struct params p;
+    enum MHD_Result answer;
+    int64_t limit;
+    if (!read_params(conn, "/tables/NAME", allowed, 1, &p, &answer) || !read_limit(conn, &p, 0, &limit, &answer))
+        return answer;
+    struct sluice_table_snapshot *snap = sluice_tables_get(h->tables, name);
+    if (!snap) {
         struct sluice_buf list = { 0 };
         sluice_buf_puts(&list, "the tables are: ");
         size_t before = list.len;
@@ -181,26 +321,29 @@ static enum MHD_Result get_table(struct sluice_http *h, struct MHD_Connection *c
         sluice_buf_free(&list);
         return r;
     }
-    const struct sluice_batch **batches;
-    size_t n = sluice_table_snapshot_batches(s, &batches);
-    struct sluice_buf body = { 0 };
-    render_rows(&body, sluice_table_snapshot_name(s), NULL, sluice_table_snapshot_schema(s), batches, n,
-                limit_of(conn));
-    free(batches);
-    sluice_table_snapshot_unref(s);
-    return reply(conn, MHD_HTTP_OK, &body);
+    struct stream *s = sluice_xcalloc(1, sizeof *s);
+    s->snap = snap;
+    s->limit = limit;
+    s->n = sluice_table_snapshot_batches(snap, &s->batches);
+    return reply_rows(conn, s, sluice_table_snapshot_name(snap), NULL, sluice_table_snapshot_schema(snap));
 }
 
 static enum MHD_Result get_sql(struct sluice_http *h, struct MHD_Connection *conn)
 {
-    const char *q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q");
+    static const char *const allowed[] = { "q", "limit" };
+    struct params p;
+    enum MHD_Result answer;
+    int64_t limit;
+    if (!read_params(conn, "/sql", allowed, 2, &p, &answer) || !read_limit(conn, &p, 1, &limit, &answer))
+        return answer;
+    const char *q = p.value[0];
     struct sluice_error err = { 0 };
     if (!q || !*q) {
         sluice_error_set(&err, SLUICE_ECONFIG, "no statement: pass one as /sql?q=SELECT...");
         return reply_error(conn, MHD_HTTP_BAD_REQUEST, &err);
     }
     struct sluice_sql_result *res;
-    int rc = sluice_sql_run(q, h->tables, &h->catalog, limit_of(conn), h->query_memory_limit, &res, &err);
+    int rc = sluice_sql_run(q, h->tables, &h->catalog, limit, h->query_memory_limit, &res, &err);
     if (rc) {
         /* A statement too big for the memory bound fails alone: 507, as the
          * server cannot hold what answering it needs. */
@@ -211,19 +354,27 @@ static enum MHD_Result get_sql(struct sluice_http *h, struct MHD_Connection *con
     }
     /* The table it read, for the "name" of the answer. */
     struct sluice_sql *parsed;
-    const char *table = "";
-    if (sluice_sql_parse(q, &parsed, NULL) == SLUICE_OK) table = sluice_sql_table(parsed);
-    else parsed = NULL;
-    const struct sluice_batch *b = &res->batch;
-    struct sluice_buf body = { 0 };
-    render_rows(&body, table, q, &res->schema, &b, 1, -1);
-    sluice_sql_free(parsed);
-    sluice_sql_result_free(res);
-    return reply(conn, MHD_HTTP_OK, &body);
+    char *table = NULL;
+    if (sluice_sql_parse(q, &parsed, NULL) == SLUICE_OK) {
+        table = sluice_xstrdup(sluice_sql_table(parsed));
+        sluice_sql_free(parsed);
+    }
+    struct stream *s = sluice_xcalloc(1, sizeof *s);
+    s->res = res;
+    s->limit = -1;
+    s->batches = sluice_xcalloc(1, sizeof *s->batches);
+    s->batches[0] = &res->batch;
+    s->n = 1;
+    enum MHD_Result r = reply_rows(conn, s, table ? table : "", q, &res->schema);
+    free(table);
+    return r;
 }
 
 static enum MHD_Result get_progress(struct MHD_Connection *conn)
 {
+    struct params p;
+    enum MHD_Result answer;
+    if (!read_params(conn, "/progress", NULL, 0, &p, &answer)) return answer;
     struct sluice_buf body = { 0 };
     sluice_progress_json(&body);
     return reply(conn, MHD_HTTP_OK, &body);
