@@ -11,6 +11,9 @@ set -euo pipefail
 sluice=$1
 # More descriptors than select() can watch, for the server and the attacker.
 ulimit -n 4096 2>/dev/null || { echo "skip: cannot raise ulimit -n to 4096"; exit 77; }
+# The attacker needs a second loopback address (Linux routes all of 127/8).
+python3 -c 'import socket; socket.socket().bind(("127.0.0.2", 0))' 2>/dev/null ||
+  { echo "skip: cannot bind 127.0.0.2"; exit 77; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-hostile.XXXXXX")
 pid=
 attacker=
