@@ -2,18 +2,26 @@
  *
  * The listening socket is made here (so a busy port is reported as the
  * user wrote the address) and handed to libmicrohttpd, which runs one
- * thread of its own and answers requests one at a time on it. Every answer
- * is rendered from a snapshot into a buffer that libmicrohttpd frees once
- * sent; no lock is held while rendering. */
+ * thread of its own polling with epoll (not select(), which cannot watch a
+ * descriptor past FD_SETSIZE and so dropped every client, real ones too,
+ * once a thousand idle connections were open). Connections are limited in
+ * all and per client address and dropped when idle, and libmicrohttpd's
+ * own messages are rate-limited, so hostile clients cost a bounded number
+ * of descriptors and log lines. Tables and SQL results are rendered a
+ * chunk at a time as the client reads (a snapshot or result held by the
+ * response), small answers into a buffer libmicrohttpd frees once sent; no
+ * lock is held while rendering. */
 #include "http.h"
 
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,12 +31,28 @@
 #include "log.h"
 #include "metrics.h"
 #include "mem.h"
+#include "netaddr.h"
 #include "progress.h"
 #include "render.h"
 #include "schema.h"
 #include "sql.h"
+#include "suggest.h"
 #include "tables.h"
 #include "web.h"
+#include "clock.h"
+
+/* Connections: in all (fewer when the descriptor limit is low, so the
+ * server never takes the pipeline's files), per client address, and how
+ * long one may sit idle. */
+#define HTTP_MAX_CONNECTIONS 256
+#define HTTP_MAX_PER_ADDRESS 32
+#define HTTP_IDLE_SECONDS 10
+/* libmicrohttpd's messages: at most this many per window, then one line
+ * saying how many were left out. */
+#define HTTP_LOG_BURST 5
+#define HTTP_LOG_WINDOW_US (10 * 1000000LL)
+/* What a streamed answer renders per call, about. */
+#define HTTP_CHUNK 32768
 
 struct sluice_http {
     struct MHD_Daemon *daemon;
@@ -37,23 +61,41 @@ struct sluice_http {
     const struct sluice_graph *graph; /* or NULL: /metrics is empty */
     struct sluice_registry *registry; /* used on the server's thread only */
     struct sluice_agg_catalog catalog;
+    int64_t query_memory_limit;
     int port;
     char addr[128];
+    pthread_mutex_t log_lock;
+    int64_t log_window_start;
+    int log_count;
+    long log_suppressed;
 };
 
 /* ---- answers ------------------------------------------------------------------- */
 
-static enum MHD_Result reply_as(struct MHD_Connection *conn, unsigned status, struct sluice_buf *body,
+static enum MHD_Result queue_as(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r,
                                  const char *type)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_FREE);
-    body->data = NULL; /* libmicrohttpd frees it once sent */
-    body->len = body->cap = 0;
     if (!r) return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     enum MHD_Result ok = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ok;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
+{
+    return queue_as(conn, status, r, "application/json");
+}
+
+/* `body` as the answer; libmicrohttpd frees it once sent. */
+static enum MHD_Result reply_as(struct MHD_Connection *conn, unsigned status, struct sluice_buf *body,
+                                const char *type)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_FREE);
+    if (!r) sluice_buf_free(body);
+    body->data = NULL;
+    body->len = body->cap = 0;
+    return queue_as(conn, status, r, type);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, struct sluice_buf *body)
@@ -93,40 +135,161 @@ static enum MHD_Result not_found(struct MHD_Connection *conn, const char *fmt, c
     return reply_error(conn, MHD_HTTP_NOT_FOUND, &err);
 }
 
-/* `limit=N` (absent or bad: no limit). */
-static int64_t limit_of(struct MHD_Connection *conn)
+/* ---- query parameters ---------------------------------------------------------------- */
+
+/* The parameters of one request, checked against what its endpoint takes:
+ * an unknown or repeated one is a 400, never silently ignored. */
+struct params {
+    const char *const *allowed;
+    size_t n_allowed;
+    const char *value[2]; /* per allowed name; NULL when absent or given without '=' */
+    bool given[2];
+    const char *unknown, *repeated;
+};
+
+static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-    const char *s = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
-    if (!s || !*s) return -1;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    return *end || v < 0 ? -1 : (int64_t)v;
+    struct params *p = cls;
+    for (size_t i = 0; i < p->n_allowed; i++) {
+        if (strcmp(key, p->allowed[i]) != 0) continue;
+        if (p->given[i]) {
+            p->repeated = key;
+            return MHD_NO;
+        }
+        p->given[i] = true;
+        p->value[i] = value;
+        return MHD_YES;
+    }
+    p->unknown = key;
+    return MHD_NO;
 }
 
-/* {"name":..,"schema":..,"rows":[..]} from batches of one schema. */
-static void render_rows(struct sluice_buf *out, const char *name, const char *query, const struct ArrowSchema *schema,
-                        const struct sluice_batch *const *batches, size_t n, int64_t limit)
+/* Read the parameters `endpoint` takes (at most two); false once a 400
+ * is queued into *answer. */
+static bool read_params(struct MHD_Connection *conn, const char *endpoint, const char *const *allowed, size_t n,
+                        struct params *p, enum MHD_Result *answer)
 {
-    sluice_buf_puts(out, "{\"name\":");
-    put_string(out, name);
-    if (query) {
-        sluice_buf_puts(out, ",\"query\":");
-        put_string(out, query);
+    *p = (struct params){ .allowed = allowed, .n_allowed = n };
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, p);
+    if (!p->unknown && !p->repeated) return true;
+    struct sluice_error err = { 0 };
+    if (p->repeated) {
+        sluice_error_set(&err, SLUICE_ECONFIG, "query parameter '%s' is given twice", p->repeated);
+        sluice_error_hint(&err, "give it once");
+    } else {
+        sluice_error_set(&err, SLUICE_ECONFIG, "unknown query parameter '%s' for %s", p->unknown, endpoint);
+        const char *close = sluice_suggest(p->unknown, allowed, n);
+        if (close) sluice_error_hint(&err, "did you mean '%s'?", close);
+        else if (n == 0) sluice_error_hint(&err, "%s takes no parameters", endpoint);
+        else sluice_error_hint(&err, "%s takes: %s%s%s", endpoint, allowed[0], n > 1 ? ", " : "", n > 1 ? allowed[1] : "");
     }
-    sluice_buf_puts(out, ",\"schema\":");
-    sluice_schema_to_json(schema, out);
-    sluice_buf_puts(out, ",\"rows\":[");
-    int64_t written = 0;
-    for (size_t i = 0; i < n && (limit < 0 || written < limit); i++) {
-        int64_t rows = sluice_batch_rows(batches[i]);
-        for (int64_t r = 0; r < rows && (limit < 0 || written < limit); r++, written++) {
-            /* One row a line: readable with curl, and a reader may split on lines. */
-            sluice_buf_puts(out, written ? ",\n" : "\n");
-            sluice_render_row_json(batches[i], r, out);
-        }
-    }
-    sluice_buf_puts(out, written ? "\n]}" : "]}");
+    *answer = reply_error(conn, MHD_HTTP_BAD_REQUEST, &err);
+    return false;
 }
+
+/* `limit=N`: N a whole number of rows, 0 or more; absent: no limit (-1).
+ * False once a 400 is queued into *answer. */
+static bool read_limit(struct MHD_Connection *conn, const struct params *p, size_t i, int64_t *limit,
+                       enum MHD_Result *answer)
+{
+    *limit = -1;
+    if (!p->given[i]) return true;
+    const char *s = p->value[i] ? p->value[i] : "";
+    size_t n = strlen(s);
+    if (n > 0 && n <= 18 && strspn(s, "0123456789") == n) {
+        *limit = strtoll(s, NULL, 10);
+        return true;
+    }
+    struct sluice_error err = { 0 };
+    sluice_error_set(&err, SLUICE_ECONFIG, "limit must be a whole number of rows, 0 or more, got '%.100s'", s);
+    sluice_error_hint(&err, "e.g. ?limit=20, or no limit for every row");
+    *answer = reply_error(conn, MHD_HTTP_BAD_REQUEST, &err);
+    return false;
+}
+
+/* ---- rows, streamed ------------------------------------------------------------------ */
+
+/* {"name":..,"schema":..,"rows":[..]} rendered as the client reads it,
+ * from a snapshot or a result the stream holds until libmicrohttpd frees it. */
+struct stream {
+    struct sluice_table_snapshot *snap;  /* referenced, or NULL */
+    struct sluice_sql_result *res;       /* owned, or NULL */
+    const struct sluice_batch **batches; /* owned array of borrowed batches */
+    size_t n, bi;
+    int64_t ri, written, limit;
+    bool done;
+    struct sluice_buf out;               /* rendered, not yet sent from `sent` on */
+    size_t sent;
+};
+
+static void stream_free(void *cls)
+{
+    struct stream *s = cls;
+    sluice_table_snapshot_unref(s->snap);
+    sluice_sql_result_free(s->res);
+    free(s->batches);
+    sluice_buf_free(&s->out);
+    free(s);
+}
+
+/* Render rows until about `want` bytes wait to be sent, or the end. */
+static void stream_render(struct stream *s, size_t want)
+{
+    while (!s->done && s->out.len - s->sent < want) {
+        if (s->bi < s->n && s->ri >= sluice_batch_rows(s->batches[s->bi])) {
+            s->bi++;
+            s->ri = 0;
+            continue;
+        }
+        if (s->bi >= s->n || (s->limit >= 0 && s->written >= s->limit)) {
+            sluice_buf_puts(&s->out, s->written ? "\n]}\n" : "]}\n");
+            s->done = true;
+            break;
+        }
+        /* One row a line: readable with curl, and a reader may split on lines. */
+        sluice_buf_puts(&s->out, s->written ? ",\n" : "\n");
+        sluice_render_row_json(s->batches[s->bi], s->ri, &s->out);
+        s->ri++;
+        s->written++;
+    }
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream *s = cls;
+    if (s->sent == s->out.len) {
+        sluice_buf_clear(&s->out);
+        s->sent = 0;
+    }
+    stream_render(s, max);
+    size_t n = s->out.len - s->sent;
+    if (n == 0) return MHD_CONTENT_READER_END_OF_STREAM;
+    if (n > max) n = max;
+    memcpy(buf, s->out.data + s->sent, n);
+    s->sent += n;
+    return (ssize_t)n;
+}
+
+/* Queue `s` (whose batches are set; owned from here on) after its head. */
+static enum MHD_Result reply_rows(struct MHD_Connection *conn, struct stream *s, const char *name, const char *query,
+                                  const struct ArrowSchema *schema)
+{
+    sluice_buf_puts(&s->out, "{\"name\":");
+    put_string(&s->out, name);
+    if (query) {
+        sluice_buf_puts(&s->out, ",\"query\":");
+        put_string(&s->out, query);
+    }
+    sluice_buf_puts(&s->out, ",\"schema\":");
+    sluice_schema_to_json(schema, &s->out);
+    sluice_buf_puts(&s->out, ",\"rows\":[");
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_CHUNK, stream_read, s,
+                                                               stream_free);
+    if (!r) stream_free(s);
+    return queue(conn, MHD_HTTP_OK, r);
+}
+
+/* ---- endpoints ---------------------------------------------------------------------- */
 
 static void table_list(struct sluice_http *h, struct sluice_buf *out)
 {
@@ -138,6 +301,9 @@ static void table_list(struct sluice_http *h, struct sluice_buf *out)
 
 static enum MHD_Result get_tables(struct sluice_http *h, struct MHD_Connection *conn)
 {
+    struct params p;
+    enum MHD_Result answer;
+    if (!read_params(conn, "/tables", NULL, 0, &p, &answer)) return answer;
     struct sluice_buf body = { 0 };
     char **names;
     size_t n = sluice_tables_names(h->tables, &names);
@@ -153,8 +319,14 @@ static enum MHD_Result get_tables(struct sluice_http *h, struct MHD_Connection *
 
 static enum MHD_Result get_table(struct sluice_http *h, struct MHD_Connection *conn, const char *name)
 {
-    struct sluice_table_snapshot *s = sluice_tables_get(h->tables, name);
-    if (!s) {
+    static const char *const allowed[] = { "limit" };
+    struct params p;
+    enum MHD_Result answer;
+    int64_t limit;
+    if (!read_params(conn, "/tables/NAME", allowed, 1, &p, &answer) || !read_limit(conn, &p, 0, &limit, &answer))
+        return answer;
+    struct sluice_table_snapshot *snap = sluice_tables_get(h->tables, name);
+    if (!snap) {
         struct sluice_buf list = { 0 };
         sluice_buf_puts(&list, "the tables are: ");
         size_t before = list.len;
@@ -166,42 +338,60 @@ static enum MHD_Result get_table(struct sluice_http *h, struct MHD_Connection *c
         sluice_buf_free(&list);
         return r;
     }
-    const struct sluice_batch **batches;
-    size_t n = sluice_table_snapshot_batches(s, &batches);
-    struct sluice_buf body = { 0 };
-    render_rows(&body, sluice_table_snapshot_name(s), NULL, sluice_table_snapshot_schema(s), batches, n,
-                limit_of(conn));
-    free(batches);
-    sluice_table_snapshot_unref(s);
-    return reply(conn, MHD_HTTP_OK, &body);
+    struct stream *s = sluice_xcalloc(1, sizeof *s);
+    s->snap = snap;
+    s->limit = limit;
+    s->n = sluice_table_snapshot_batches(snap, &s->batches);
+    return reply_rows(conn, s, sluice_table_snapshot_name(snap), NULL, sluice_table_snapshot_schema(snap));
 }
 
 static enum MHD_Result get_sql(struct sluice_http *h, struct MHD_Connection *conn)
 {
-    const char *q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q");
+    static const char *const allowed[] = { "q", "limit" };
+    struct params p;
+    enum MHD_Result answer;
+    int64_t limit;
+    if (!read_params(conn, "/sql", allowed, 2, &p, &answer) || !read_limit(conn, &p, 1, &limit, &answer))
+        return answer;
+    const char *q = p.value[0];
     struct sluice_error err = { 0 };
     if (!q || !*q) {
         sluice_error_set(&err, SLUICE_ECONFIG, "no statement: pass one as /sql?q=SELECT...");
         return reply_error(conn, MHD_HTTP_BAD_REQUEST, &err);
     }
     struct sluice_sql_result *res;
-    int rc = sluice_sql_run(q, h->tables, &h->catalog, limit_of(conn), &res, &err);
-    if (rc) return reply_error(conn, rc == SLUICE_ECONFIG ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
+    int rc = sluice_sql_run(q, h->tables, &h->catalog, limit, h->query_memory_limit, &res, &err);
+    if (rc) {
+        /* A statement too big for the memory bound fails alone: 507, as the
+         * server cannot hold what answering it needs. */
+        unsigned status = rc == SLUICE_ECONFIG  ? MHD_HTTP_BAD_REQUEST
+                          : rc == SLUICE_ENOMEM ? MHD_HTTP_INSUFFICIENT_STORAGE
+                                                : MHD_HTTP_INTERNAL_SERVER_ERROR;
+        return reply_error(conn, status, &err);
+    }
     /* The table it read, for the "name" of the answer. */
     struct sluice_sql *parsed;
-    const char *table = "";
-    if (sluice_sql_parse(q, &parsed, NULL) == SLUICE_OK) table = sluice_sql_table(parsed);
-    else parsed = NULL;
-    const struct sluice_batch *b = &res->batch;
-    struct sluice_buf body = { 0 };
-    render_rows(&body, table, q, &res->schema, &b, 1, -1);
-    sluice_sql_free(parsed);
-    sluice_sql_result_free(res);
-    return reply(conn, MHD_HTTP_OK, &body);
+    char *table = NULL;
+    if (sluice_sql_parse(q, &parsed, NULL) == SLUICE_OK) {
+        table = sluice_xstrdup(sluice_sql_table(parsed));
+        sluice_sql_free(parsed);
+    }
+    struct stream *s = sluice_xcalloc(1, sizeof *s);
+    s->res = res;
+    s->limit = -1;
+    s->batches = sluice_xcalloc(1, sizeof *s->batches);
+    s->batches[0] = &res->batch;
+    s->n = 1;
+    enum MHD_Result r = reply_rows(conn, s, table ? table : "", q, &res->schema);
+    free(table);
+    return r;
 }
 
 static enum MHD_Result get_progress(struct sluice_http *h, struct MHD_Connection *conn)
 {
+    struct params p;
+    enum MHD_Result answer;
+    if (!read_params(conn, "/progress", NULL, 0, &p, &answer)) return answer;
     struct sluice_buf body = { 0 };
     if (h->progress) sluice_progress_json(h->progress, &body);
     else sluice_buf_puts(&body, "[]");
@@ -210,6 +400,9 @@ static enum MHD_Result get_progress(struct sluice_http *h, struct MHD_Connection
 
 static enum MHD_Result get_metrics(struct sluice_http *h, struct MHD_Connection *conn)
 {
+    struct params p;
+    enum MHD_Result answer;
+    if (!read_params(conn, "/metrics", NULL, 0, &p, &answer)) return answer;
     struct sluice_buf body = { 0 };
     sluice_buf_puts(&body, "");
     if (h->graph) sluice_metrics_format(h->graph, &body);
@@ -218,6 +411,9 @@ static enum MHD_Result get_metrics(struct sluice_http *h, struct MHD_Connection 
 
 static enum MHD_Result get_plan(struct sluice_http *h, struct MHD_Connection *conn)
 {
+    struct params p;
+    enum MHD_Result answer;
+    if (!read_params(conn, "/plan", NULL, 0, &p, &answer)) return answer;
     struct sluice_buf body = { 0 };
     if (h->graph) sluice_graph_describe_json(h->graph, &body);
     else sluice_buf_puts(&body, "{\"stages\":[]}");
@@ -228,13 +424,9 @@ static enum MHD_Result get_plan(struct sluice_http *h, struct MHD_Connection *co
 static enum MHD_Result get_asset(struct MHD_Connection *conn, const struct sluice_web_asset *a)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
-    if (!r) return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
     /* A new binary may serve a new page: browsers ask again each time. */
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_OK, r);
-    MHD_destroy_response(r);
-    return ok;
+    if (r) MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    return queue_as(conn, MHD_HTTP_OK, r, a->type);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -260,54 +452,55 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* ---- starting and stopping -------------------------------------------------------- */
 
+/* Caller holds log_lock. */
+static void log_suppressed(struct sluice_http *h)
+{
+    if (!h->log_suppressed) return;
+    sluice_log(SLUICE_LOG_WARN, NULL, "http: %ld more messages like these were left out", h->log_suppressed);
+    h->log_suppressed = 0;
+}
+
+/* libmicrohttpd logs once per refused or dropped connection: a flood of
+ * clients would be a flood of lines, so a few per window get through. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+    struct sluice_http *h = cls;
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
-    sluice_log(SLUICE_LOG_WARN, NULL, "http: %s", line);
-}
-
-/* "host:port", "[v6]:port"; false when it is neither. */
-static bool split_addr(const char *addr, char *host, size_t host_cap, char *port, size_t port_cap)
-{
-    const char *colon;
-    if (addr[0] == '[') {
-        const char *close = strchr(addr, ']');
-        if (!close || close[1] != ':') return false;
-        if ((size_t)(close - addr - 1) >= host_cap) return false;
-        snprintf(host, host_cap, "%.*s", (int)(close - addr - 1), addr + 1);
-        colon = close + 1;
-    } else {
-        colon = strrchr(addr, ':');
-        if (!colon || colon == addr || memchr(addr, ':', (size_t)(colon - addr))) return false;
-        if ((size_t)(colon - addr) >= host_cap) return false;
-        snprintf(host, host_cap, "%.*s", (int)(colon - addr), addr);
+    int64_t now = sluice_monotonic_us();
+    pthread_mutex_lock(&h->log_lock);
+    if (now - h->log_window_start >= HTTP_LOG_WINDOW_US) {
+        log_suppressed(h);
+        h->log_window_start = now;
+        h->log_count = 0;
     }
-    const char *p = colon + 1;
-    if (!*p || strlen(p) > 5 || strspn(p, "0123456789") != strlen(p) || atoi(p) > 65535) return false;
-    snprintf(port, port_cap, "%s", p);
-    return true;
+    if (h->log_count < HTTP_LOG_BURST) {
+        h->log_count++;
+        sluice_log(SLUICE_LOG_WARN, NULL, "http: %s", line);
+    } else {
+        h->log_suppressed++;
+    }
+    pthread_mutex_unlock(&h->log_lock);
 }
 
 static int listen_on(const char *addr, int *fd_out, int *port_out, struct sluice_error *err)
 {
     char host[256], port[8];
-    if (!split_addr(addr, host, sizeof host, port, sizeof port)) {
-        int rc = sluice_error_set(err, SLUICE_ECONFIG, "expected an address such as \"127.0.0.1:4040\", got \"%s\"",
-                                  addr);
-        sluice_error_hint(err, "host:port, with [..] around an IPv6 host; port 0 picks a free one");
-        return rc;
-    }
+    int rc = sluice_netaddr_check(addr, err);
+    if (rc) return rc;
+    sluice_netaddr_split(addr, host, sizeof host, port, sizeof port);
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
     struct addrinfo *ai;
     int gai = getaddrinfo(host, port, &hints, &ai);
     if (gai) return sluice_error_set(err, SLUICE_ECONFIG, "cannot resolve '%s' in \"%s\": %s", host, addr, gai_strerror(gai));
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    int one = 1, rc = SLUICE_OK;
+    int one = 1;
+    /* A deep backlog: a burst of connections must not make a real client's
+     * SYN wait for a retransmit. */
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 64) != 0) {
+        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
         rc = sluice_error_set(err, SLUICE_EIO, "cannot listen on %s: %s", addr, strerror(errno));
         if (errno == EADDRINUSE) sluice_error_hint(err, "another process (a sluice still running?) has that port");
     }
@@ -326,6 +519,17 @@ static int listen_on(const char *addr, int *fd_out, int *port_out, struct sluice
     return SLUICE_OK;
 }
 
+/* HTTP_MAX_CONNECTIONS, or a quarter of the descriptors the process may
+ * open when that is less: the pipeline's files come first. */
+static unsigned connection_limit(void)
+{
+    struct rlimit rl;
+    unsigned limit = HTTP_MAX_CONNECTIONS;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 4 < limit)
+        limit = rl.rlim_cur / 4 > 8 ? (unsigned)(rl.rlim_cur / 4) : 8;
+    return limit;
+}
+
 int sluice_http_start(const struct sluice_http_opts *opts, struct sluice_http **out, struct sluice_error *err)
 {
     *out = NULL;
@@ -336,18 +540,25 @@ int sluice_http_start(const struct sluice_http_opts *opts, struct sluice_http **
     h->tables = opts->tables;
     h->progress = opts->progress;
     h->graph = opts->graph;
+    h->query_memory_limit = opts->query_memory_limit > 0 ? opts->query_memory_limit : SLUICE_QUERY_MEMORY_DEFAULT;
     h->port = port;
     snprintf(h->addr, sizeof h->addr, "%s", opts->addr);
+    pthread_mutex_init(&h->log_lock, NULL);
+    h->log_window_start = sluice_monotonic_us();
     h->registry = sluice_registry_new(opts->plugin_path, opts->n_plugin_path);
     sluice_sql_registry_catalog(h->registry, &h->catalog);
-    h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
-                                 MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+    /* MHD_USE_AUTO: epoll on Linux, poll elsewhere; never select(). */
+    h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+                                 MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
                                  MHD_OPTION_LISTEN_SOCKET, fd,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                                 MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_MAX_PER_ADDRESS,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_SECONDS,
                                  MHD_OPTION_END);
     if (!h->daemon) {
         close(fd);
         sluice_registry_free(h->registry);
+        pthread_mutex_destroy(&h->log_lock);
         free(h);
         return sluice_error_set(err, SLUICE_EIO, "cannot start the HTTP server on %s", opts->addr);
     }
@@ -364,6 +575,10 @@ void sluice_http_stop(struct sluice_http *h)
 {
     if (!h) return;
     MHD_stop_daemon(h->daemon); /* joins the server's thread and closes the socket */
+    pthread_mutex_lock(&h->log_lock);
+    log_suppressed(h);
+    pthread_mutex_unlock(&h->log_lock);
+    pthread_mutex_destroy(&h->log_lock);
     sluice_registry_free(h->registry);
     free(h);
 }
@@ -373,14 +588,15 @@ int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_http **o
     *out = NULL;
     if (!g->runtime.http) return SLUICE_OK;
     struct sluice_http_opts opts = { .addr = g->runtime.http, .tables = g->tables, .progress = g->progress, .graph = g,
-                                     .plugin_path = g->runtime.plugin_path, .n_plugin_path = g->runtime.n_plugin_path };
+                                     .plugin_path = g->runtime.plugin_path, .n_plugin_path = g->runtime.n_plugin_path,
+                                     .query_memory_limit = g->runtime.query_memory_limit };
     int rc = sluice_http_start(&opts, out, err);
     if (rc) {
         sluice_error_locate(err, &g->runtime.http_where);
         return rc;
     }
     char host[256], port[8];
-    split_addr(g->runtime.http, host, sizeof host, port, sizeof port);
+    sluice_netaddr_split(g->runtime.http, host, sizeof host, port, sizeof port);
     sluice_log(SLUICE_LOG_INFO, NULL, "serving memory tables and progress on http://%s%s%s:%d", strchr(host, ':') ? "[" : "",
                host, strchr(host, ':') ? "]" : "", sluice_http_port(*out));
     return SLUICE_OK;

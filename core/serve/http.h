@@ -10,12 +10,18 @@
  * `limit=N` on /tables/NAME and /sql caps the rows returned (`sluice query`
  * asks for one more row than it shows). Errors are JSON too:
  * {"error":"..","hint":"..","excerpt":"..","position":N} with 400 for a bad
- * statement, 404 for an unknown table or path, 405 for a method not GET.
+ * statement or query parameter (an unknown, repeated or malformed one is
+ * never ignored), 404 for an unknown table or path, 405 for a method not
+ * GET, 507 for a statement past the memory bound (sql.h), which fails
+ * alone.
  *
  * The server runs on a thread of its own and reads snapshots (tables.h):
  * it never holds a lock while rendering, so a slow reader never stalls a
- * micro-batch. It listens only on the address given; nothing is served
- * without one. Requests are answered one at a time.
+ * micro-batch; rows are rendered a chunk at a time as the client reads.
+ * It listens only on the address given (netaddr.h); nothing is served
+ * without one. Requests are answered one at a time; connections are
+ * polled with epoll, limited in all and per client address, and dropped
+ * when idle, so hostile clients cannot starve real ones.
  *
  * Built only with libmicrohttpd (SLUICE_HAVE_HTTP); without it every start
  * fails with a message saying how to get it (http_off.c). Ownership: the
@@ -25,6 +31,7 @@
 #define SLUICE_CORE_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sluice/error.h>
 
@@ -39,6 +46,7 @@ struct sluice_http_opts {
     const struct sluice_graph *graph; /* what /metrics reports (its progress and stages), or NULL */
     const char *const *plugin_path; /* searched first for /sql's aggregators (runtime.plugin_path) */
     size_t n_plugin_path;
+    int64_t query_memory_limit;     /* bytes a /sql statement may hold (sql.h); 0: the default, 256 MiB */
 };
 
 /* Listen and serve. A bad address is SLUICE_ECONFIG; an address that

@@ -481,7 +481,7 @@ const char *sluice_sql_table(const struct sluice_sql *q)
 /* ---- running over a memory table --------------------------------------------- */
 
 int sluice_sql_run(const char *text, struct sluice_tables *tables, const struct sluice_agg_catalog *catalog,
-                   int64_t max_rows, struct sluice_sql_result **out, struct sluice_error *err)
+                   int64_t max_rows, int64_t max_bytes, struct sluice_sql_result **out, struct sluice_error *err)
 {
     *out = NULL;
     struct sluice_sql *q;
@@ -506,7 +506,7 @@ int sluice_sql_run(const char *text, struct sluice_tables *tables, const struct 
     }
     const struct sluice_batch **batches;
     size_t n = sluice_table_snapshot_batches(snap, &batches);
-    rc = sluice_sql_eval(q, sluice_table_snapshot_schema(snap), batches, n, catalog, max_rows, out, err);
+    rc = sluice_sql_eval(q, sluice_table_snapshot_schema(snap), batches, n, catalog, max_rows, max_bytes, out, err);
     free(batches);
     sluice_table_snapshot_unref(snap);
     sluice_sql_free(q);

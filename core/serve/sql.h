@@ -58,17 +58,22 @@ struct sluice_sql_result {
  * (borrowed for the call), taking aggregate functions from `catalog`.
  * `max_rows` (< 0: none) caps the rows returned after any LIMIT, so a
  * caller showing N rows can ask for N + 1 and learn whether there are more.
+ * The batches are read one at a time and never concatenated: ORDER BY ..
+ * LIMIT k keeps k rows, a LIMIT without ORDER BY stops reading once it has
+ * its rows. `max_bytes` (<= 0: none) bounds what the statement holds
+ * beyond the batches given: its result rows, the candidates of a top-k,
+ * its groups; past it the statement fails with SLUICE_ENOMEM, saying so.
  * On SLUICE_OK *out is the caller's to free with sluice_sql_result_free. */
 int sluice_sql_eval(const struct sluice_sql *q, const struct ArrowSchema *schema,
                     const struct sluice_batch *const *batches, size_t n,
-                    const struct sluice_agg_catalog *catalog, int64_t max_rows,
+                    const struct sluice_agg_catalog *catalog, int64_t max_rows, int64_t max_bytes,
                     struct sluice_sql_result **out, struct sluice_error *err);
 void sluice_sql_result_free(struct sluice_sql_result *r);
 
 /* Parse `text` and run it over a snapshot of its table in `tables`. An
  * unknown table is SLUICE_ECONFIG naming it, with the tables there are. */
 int sluice_sql_run(const char *text, struct sluice_tables *tables, const struct sluice_agg_catalog *catalog,
-                   int64_t max_rows, struct sluice_sql_result **out, struct sluice_error *err);
+                   int64_t max_rows, int64_t max_bytes, struct sluice_sql_result **out, struct sluice_error *err);
 
 /* A catalog whose aggregate functions are the aggregator plugins `reg`
  * finds (which must outlive the catalog's use). */

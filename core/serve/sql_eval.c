@@ -7,9 +7,12 @@
  * found, named internally __k0.. and __a0..; SELECT, HAVING and ORDER BY
  * are then rewritten over those columns (`count(1) * 2` becomes
  * `__a0 * 2`) and compiled by the expression compiler like any expression;
- * HAVING filters the groups; SELECT projects; ORDER BY sorts a permutation
- * (sql_sort.c) and LIMIT cuts it. Positions in every error are mapped back
- * through the rewriting to characters of the statement. */
+ * HAVING filters the groups. SELECT and ORDER BY's keys are then evaluated
+ * a part at a time (a table's batch, or the groups) and the parts handed to
+ * the collector (sql_collect.c), which keeps only what the answer can use
+ * (a LIMIT's rows, a top-k), so no step ever concatenates a whole table.
+ * Positions in every error are mapped back through the rewriting to
+ * characters of the statement. */
 #include "sql_priv.h"
 
 #include <ctype.h>
@@ -83,34 +86,6 @@ static int filter(const struct sluice_expr *cond, const struct sluice_batch *in,
     return SLUICE_OK;
 }
 
-/* The rows of parts[0..n) as one batch of `schema`: the one part itself
- * (moved), or a copy. The parts are released. */
-static void concat(const struct ArrowSchema *schema, struct held *parts, size_t n, struct held *out)
-{
-    memset(out, 0, sizeof *out);
-    if (n == 1) {
-        *out = parts[0];
-        memset(&parts[0], 0, sizeof parts[0]);
-        return;
-    }
-    struct sluice_builder *b = sluice_builder_new(schema);
-    for (size_t i = 0; i < n; i++) {
-        const struct sluice_batch *p = held_get(&parts[i]);
-        int64_t rows = sluice_batch_rows(p);
-        for (int64_t r = 0; r < rows; r++) {
-            sluice_builder_append_struct(b);
-            for (int64_t c = 0; c < schema->n_children; c++) {
-                const struct ArrowArray *col = p->array.children[c];
-                sluice_builder_append_from(&b->children[c], col, col->offset + r);
-            }
-        }
-        held_release(&parts[i]);
-    }
-    sluice_builder_finish(b, &out->own);
-    out->own.schema = schema;
-    sluice_builder_free(b);
-}
-
 static int check_condition(const struct sluice_sql_ctx *ev, const struct sluice_expr *e, const struct sluice_sql_text *rw,
                            const char *clause)
 {
@@ -130,11 +105,19 @@ struct run {
     struct sluice_sql_text *order_rw;  /* aggregating: each ORDER BY item over the groups */
     struct sluice_agg_plan *plan;
     struct sluice_agg_groups *groups;
-    struct held base;            /* what SELECT reads: filtered rows, or groups */
-    const struct ArrowSchema *base_schema;
-    struct sluice_expr **cols;
+    struct held base;                  /* aggregating: the groups HAVING kept */
+    const struct ArrowSchema *base_schema; /* what SELECT reads: the table's rows, or the groups */
+    int64_t max_bytes;
+    struct sluice_expr **cols;         /* the select list over the base */
     size_t n_cols;
-    struct sluice_batch projected;
+    /* ORDER BY item i: a result column (position) when keys[i] is NULL, else
+     * keys[i] over the result (key_over_out[i]) or over the base; its
+     * values are column order[i].col of the wide batches. */
+    struct sluice_expr **keys;
+    bool *key_over_out;
+    struct sluice_sql_order_col *order;
+    struct ArrowSchema wide;           /* the result's columns, then the computed keys */
+    struct sluice_sql_collect collect;
     struct sluice_sql_result *res;
 };
 
@@ -149,7 +132,12 @@ static void run_free(struct run *r)
     sluice_expr_free(r->where);
     for (size_t i = 0; i < r->n_cols; i++) sluice_expr_free(r->cols[i]);
     free(r->cols);
-    sluice_batch_release(&r->projected);
+    for (size_t i = 0; r->keys && i < q->n_order; i++) sluice_expr_free(r->keys[i]);
+    free(r->keys);
+    free(r->key_over_out);
+    free(r->order);
+    sluice_sql_collect_free(&r->collect);
+    if (r->wide.release) sluice_schema_release(&r->wide);
     held_release(&r->base);
     sluice_agg_groups_free(r->groups);
     sluice_agg_plan_free(r->plan);
@@ -288,12 +276,19 @@ static int aggregate(struct run *r, const struct sluice_batch *const *batches, s
     }
 
     r->groups = sluice_agg_groups_new(r->plan, 1);
+    /* The bound is on what the rows add, not on an empty table's own size. */
+    struct sluice_agg_stats empty;
+    sluice_agg_groups_stats(r->groups, &empty);
     for (size_t i = 0; i < n && !rc; i++) {
         struct held part = { 0 };
         if (r->where) rc = filter(r->where, batches[i], &part, ev->err);
         else part.borrowed = batches[i];
         if (!rc) rc = sluice_agg_groups_update(r->groups, held_get(&part), 0, NULL, ev->err);
         held_release(&part);
+        struct sluice_agg_stats st;
+        sluice_agg_groups_stats(r->groups, &st);
+        if (!rc && r->max_bytes > 0 && (int64_t)(st.bytes - empty.bytes) > r->max_bytes)
+            rc = sluice_sql_over_memory(r->max_bytes, "its groups", ev->err);
     }
     if (rc) return rc;
     sluice_agg_groups_emit(r->groups, SLUICE_AGG_EMIT_ALL, 0, &r->base.own);
@@ -314,38 +309,14 @@ static int aggregate(struct run *r, const struct sluice_batch *const *batches, s
     return rc;
 }
 
-/* WHERE over every batch, then the rows as one batch. */
-static int gather(struct run *r, const struct sluice_batch *const *batches, size_t n)
-{
-    struct held *parts = sluice_xcalloc(n + 1, sizeof *parts);
-    int rc = SLUICE_OK;
-    size_t k = 0;
-    for (; k < n && !rc; k++) {
-        if (r->where) rc = filter(r->where, batches[k], &parts[k], r->ev.err);
-        else parts[k].borrowed = batches[k];
-    }
-    if (!rc && n) {
-        concat(r->ev.input, parts, n, &r->base);
-    } else if (!rc) {
-        struct sluice_builder *b = sluice_builder_new(r->ev.input);
-        sluice_builder_finish(b, &r->base.own);
-        r->base.own.schema = r->ev.input;
-        sluice_builder_free(b);
-    }
-    for (size_t i = 0; i < k; i++) held_release(&parts[i]);
-    free(parts);
-    r->base_schema = r->ev.input;
-    return rc;
-}
-
 static void add_col(struct run *r, struct sluice_expr *e)
 {
     r->cols = sluice_xrealloc(r->cols, (r->n_cols + 1) * sizeof *r->cols);
     r->cols[r->n_cols++] = e;
 }
 
-/* SELECT: compile the items over the base, name them, evaluate. */
-static int project(struct run *r)
+/* SELECT: compile the items over the base and name the result's columns. */
+static int compile_select(struct run *r)
 {
     struct sluice_sql_ctx *ev = &r->ev;
     const struct sluice_sql *q = ev->q;
@@ -384,118 +355,127 @@ static int project(struct run *r)
     if (!rc) {
         struct sluice_sql_result *res = r->res;
         sluice_schema_init(&res->schema, SLUICE_FORMAT_STRUCT, "", false, (int64_t)r->n_cols);
-        const struct sluice_batch *base = held_get(&r->base);
-        struct ArrowArray *cols = sluice_xcalloc(r->n_cols + 1, sizeof *cols);
-        for (size_t i = 0; i < r->n_cols && !rc; i++) {
+        for (size_t i = 0; i < r->n_cols; i++) {
             /* A bare column keeps its field as it is (count(1) stays not null, as in Spark). */
             int64_t in = sluice_expr_input_column(r->cols[i]);
             sluice_schema_copy(in >= 0 ? r->base_schema->children[in] : sluice_expr_result(r->cols[i]),
                                res->schema.children[i]);
             sluice_schema_set_name(res->schema.children[i], names[i]);
-            rc = sluice_expr_eval(r->cols[i], base, &cols[i], ev->err);
         }
-        if (!rc) {
-            sluice_batch_assemble(&r->projected, &res->schema, sluice_batch_rows(base), cols, (int64_t)r->n_cols);
-        } else {
-            for (size_t i = 0; i < r->n_cols; i++)
-                if (cols[i].release) cols[i].release(&cols[i]);
-        }
-        free(cols);
     }
     for (size_t i = 0; i < n_names; i++) free(names[i]);
     free(names);
     return rc;
 }
 
-/* One ORDER BY item's values: a select-list position, an output column or
- * expression over the output (aliases), else an expression over what
- * SELECT read (input columns, or the groups). *owned is released by the caller. */
-static int order_key(struct run *r, size_t i, struct sluice_sort_key *key, struct ArrowArray *owned,
-                     struct sluice_expr **expr)
+/* One ORDER BY item: a select-list position, an expression over the result
+ * (its columns and aliases), else an expression over what SELECT reads
+ * (input columns, or the groups). */
+static int compile_order_item(struct run *r, size_t i)
 {
     struct sluice_sql_ctx *ev = &r->ev;
     const struct sluice_sql *q = ev->q;
     const struct sql_order *o = &q->order[i];
     size_t at = q->toks[o->expr.first].off;
-    key->desc = o->desc;
-    key->nulls_first = o->nulls_first;
+    const struct ArrowSchema *type;
     int64_t pos;
-    int rc;
     if (single_number(q, o->expr, &pos)) {
         if (pos < 1 || pos > r->res->schema.n_children)
             return sluice_sql_fail(q, ev->err, at, "ORDER BY position %lld is not in the select list (1 to %lld) "
                                    "at character %d", (long long)pos, (long long)r->res->schema.n_children,
                                    sluice_utf8_position(q->text, at));
-        key->schema = r->res->schema.children[pos - 1];
-        key->values = r->projected.array.children[pos - 1];
+        r->order[i].col = pos - 1;
+        type = r->res->schema.children[pos - 1];
     } else {
         struct sluice_sql_text plain;
         sluice_sql_rw_plain(q, o->expr, &plain);
-        const struct sluice_batch *over = &r->projected;
-        rc = sluice_expr_compile(&r->res->schema, plain.text.data, expr, ev->err);
+        int rc = sluice_expr_compile(&r->res->schema, plain.text.data, &r->keys[i], ev->err);
+        r->key_over_out[i] = rc == SLUICE_OK;
         if (rc) {
             sluice_error_clear(ev->err); /* not an output column: an expression over the input */
-            over = held_get(&r->base);
-            rc = ev->aggregated ? sluice_sql_compile(ev, r->base_schema, &r->order_rw[i], true, expr)
-                                : sluice_sql_compile(ev, r->base_schema, &plain, false, expr);
+            rc = ev->aggregated ? sluice_sql_compile(ev, r->base_schema, &r->order_rw[i], true, &r->keys[i])
+                                : sluice_sql_compile(ev, r->base_schema, &plain, false, &r->keys[i]);
         }
         sluice_sql_rw_free(&plain);
         if (rc) return rc;
-        rc = sluice_expr_eval(*expr, over, owned, ev->err);
-        if (rc) return rc;
-        key->schema = sluice_expr_result(*expr);
-        key->values = owned;
+        type = sluice_expr_result(r->keys[i]);
     }
-    if (!sluice_sort_type_ok(key->schema))
+    if (!sluice_sort_type_ok(type))
         return sluice_sql_fail(q, ev->err, at, "cannot order by a %s at character %d",
-                               sluice_type_name(sluice_type_of(key->schema)), sluice_utf8_position(q->text, at));
+                               sluice_type_name(sluice_type_of(type)), sluice_utf8_position(q->text, at));
+    r->order[i].desc = o->desc;
+    r->order[i].nulls_first = o->nulls_first;
     return SLUICE_OK;
 }
 
-/* ORDER BY and LIMIT: the result's rows. */
-static int order_and_limit(struct run *r, int64_t max_rows)
+/* ORDER BY's keys, and the wide schema the parts are collected in: the
+ * result's columns, then one column per computed key. */
+static int compile_order(struct run *r)
 {
     const struct sluice_sql *q = r->ev.q;
-    int64_t rows = sluice_batch_rows(&r->projected);
-    int64_t keep = rows;
-    if (q->has_limit && q->limit < keep) keep = q->limit;
-    if (max_rows >= 0 && max_rows < keep) keep = max_rows;
-    int64_t *perm = sluice_xmalloc(((size_t)rows + 1) * sizeof *perm);
+    r->keys = sluice_xcalloc(q->n_order + 1, sizeof *r->keys);
+    r->key_over_out = sluice_xcalloc(q->n_order + 1, sizeof *r->key_over_out);
+    r->order = sluice_xcalloc(q->n_order + 1, sizeof *r->order);
     int rc = SLUICE_OK;
-    if (q->n_order) {
-        struct sluice_sort_key *keys = sluice_xcalloc(q->n_order, sizeof *keys);
-        struct ArrowArray *owned = sluice_xcalloc(q->n_order, sizeof *owned);
-        struct sluice_expr **exprs = sluice_xcalloc(q->n_order, sizeof *exprs);
-        for (size_t i = 0; i < q->n_order && !rc; i++) rc = order_key(r, i, &keys[i], &owned[i], &exprs[i]);
-        if (!rc) sluice_sort_rows(keys, q->n_order, rows, perm);
-        for (size_t i = 0; i < q->n_order; i++) {
-            if (owned[i].release) owned[i].release(&owned[i]);
-            sluice_expr_free(exprs[i]);
-        }
-        free(keys);
-        free(owned);
-        free(exprs);
-    } else {
-        for (int64_t i = 0; i < rows; i++) perm[i] = i;
+    for (size_t i = 0; i < q->n_order && !rc; i++) rc = compile_order_item(r, i);
+    if (rc) return rc;
+    int64_t n_out = r->res->schema.n_children, n_wide = n_out;
+    for (size_t i = 0; i < q->n_order; i++)
+        if (r->keys[i]) r->order[i].col = n_wide++;
+    sluice_schema_init(&r->wide, SLUICE_FORMAT_STRUCT, "", false, n_wide);
+    for (int64_t c = 0; c < n_out; c++) sluice_schema_copy(r->res->schema.children[c], r->wide.children[c]);
+    for (size_t i = 0; i < q->n_order; i++) {
+        if (!r->keys[i]) continue;
+        struct ArrowSchema *child = r->wide.children[r->order[i].col];
+        sluice_schema_copy(sluice_expr_result(r->keys[i]), child);
+        char name[32];
+        snprintf(name, sizeof name, "__o%zu", i);
+        sluice_schema_set_name(child, name);
     }
-    if (!rc) {
-        if (!q->n_order && keep == rows)
-            sluice_batch_move(&r->res->batch, &r->projected);
-        else
-            take_rows(&r->projected, perm, keep, &r->res->batch);
-        r->res->batch.schema = &r->res->schema;
+    return SLUICE_OK;
+}
+
+/* SELECT and ORDER BY's keys over one part of the base, collected. */
+static int add_part(struct run *r, const struct sluice_batch *base)
+{
+    const struct sluice_sql *q = r->ev.q;
+    int64_t rows = sluice_batch_rows(base), n_wide = r->wide.n_children, n_out = r->res->schema.n_children;
+    struct ArrowArray *cols = sluice_xcalloc((size_t)n_wide + 1, sizeof *cols);
+    int rc = SLUICE_OK;
+    for (int64_t i = 0; i < n_out && !rc; i++) rc = sluice_expr_eval(r->cols[i], base, &cols[i], r->ev.err);
+    /* Keys over the result read the result's columns through a view. */
+    struct ArrowArray **out_cols = sluice_xcalloc((size_t)n_out + 1, sizeof *out_cols);
+    for (int64_t i = 0; i < n_out; i++) out_cols[i] = &cols[i];
+    const void *no_validity[1] = { NULL };
+    struct sluice_batch out_view = {
+        .array = { .length = rows, .n_buffers = 1, .buffers = no_validity, .n_children = n_out,
+                   .children = out_cols },
+        .schema = &r->res->schema,
+    };
+    for (size_t i = 0; i < q->n_order && !rc; i++)
+        if (r->keys[i])
+            rc = sluice_expr_eval(r->keys[i], r->key_over_out[i] ? &out_view : base, &cols[r->order[i].col],
+                                  r->ev.err);
+    free(out_cols);
+    if (rc) {
+        for (int64_t i = 0; i < n_wide; i++)
+            if (cols[i].release) cols[i].release(&cols[i]);
+        free(cols);
+        return rc;
     }
-    free(perm);
-    return rc;
+    struct sluice_batch wide;
+    sluice_batch_assemble(&wide, &r->wide, rows, cols, n_wide);
+    free(cols);
+    return sluice_sql_collect_add(&r->collect, &wide, r->ev.err);
 }
 
 int sluice_sql_eval(const struct sluice_sql *q, const struct ArrowSchema *schema,
                     const struct sluice_batch *const *batches, size_t n,
-                    const struct sluice_agg_catalog *catalog, int64_t max_rows,
+                    const struct sluice_agg_catalog *catalog, int64_t max_rows, int64_t max_bytes,
                     struct sluice_sql_result **out, struct sluice_error *err)
 {
     *out = NULL;
-    struct run r = { .ev = { .q = q, .input = schema, .cat = catalog, .err = err } };
+    struct run r = { .ev = { .q = q, .input = schema, .cat = catalog, .err = err }, .max_bytes = max_bytes };
     r.res = sluice_xcalloc(1, sizeof *r.res);
     int rc = SLUICE_OK;
     if (q->has_where) {
@@ -511,10 +491,30 @@ int sluice_sql_eval(const struct sluice_sql *q, const struct ArrowSchema *schema
     bool calls = false;
     for (size_t i = 0; i < q->n_items; i++) calls |= !q->items[i].star && sluice_sql_has_agg(&r.ev, q->items[i].expr);
     r.ev.aggregated = q->n_group || q->distinct || q->has_having || calls;
-    if (!rc) rc = r.ev.aggregated ? aggregate(&r, batches, n) : gather(&r, batches, n);
-    if (!rc) rc = project(&r);
-    if (!rc) rc = order_and_limit(&r, max_rows);
+    r.base_schema = schema;
+    if (!rc && r.ev.aggregated) rc = aggregate(&r, batches, n);
+    if (!rc) rc = compile_select(&r);
+    if (!rc) rc = compile_order(&r);
     if (!rc) {
+        int64_t keep = q->has_limit ? q->limit : -1;
+        if (max_rows >= 0 && (keep < 0 || max_rows < keep)) keep = max_rows;
+        sluice_sql_collect_init(&r.collect, &r.wide, r.res->schema.n_children, r.order, q->n_order, keep,
+                                max_bytes);
+    }
+    if (!rc && r.ev.aggregated) {
+        rc = add_part(&r, held_get(&r.base));
+    } else {
+        /* Part by part, so no batch ever holds more than a part or the answer. */
+        for (size_t i = 0; i < n && !rc && !sluice_sql_collect_full(&r.collect); i++) {
+            struct held part = { 0 };
+            if (r.where) rc = filter(r.where, batches[i], &part, err);
+            else part.borrowed = batches[i];
+            if (!rc) rc = add_part(&r, held_get(&part));
+            held_release(&part);
+        }
+    }
+    if (!rc) {
+        sluice_sql_collect_finish(&r.collect, &r.res->schema, &r.res->batch);
         *out = r.res;
         r.res = NULL;
     }

@@ -141,4 +141,43 @@ int sluice_sql_map_error(const struct sluice_sql_ctx *ev, const struct sluice_sq
 /* A result name with __kN and __aN replaced by Spark's names (a new string). */
 char *sluice_sql_spark_name(const struct sluice_sql_ctx *ev, const char *name);
 
+/* ---- collecting the result (sql_collect.c) ----------------------------------- */
+
+/* An ORDER BY key: a column of the wide batches. */
+struct sluice_sql_order_col {
+    int64_t col;
+    bool desc, nulls_first;
+};
+
+/* The rows kept so far. Parts come in as "wide" batches: the result's
+ * columns, then the ORDER BY keys that are not among them. */
+struct sluice_sql_collect {
+    const struct ArrowSchema *wide;          /* borrowed */
+    int64_t n_out;                           /* the result's columns: wide's first n_out */
+    const struct sluice_sql_order_col *order; /* borrowed */
+    size_t n_order;
+    int64_t keep;                            /* rows the answer has at most; < 0: all */
+    int64_t max_bytes;                       /* <= 0: no bound */
+    struct sluice_batch *runs;               /* owned */
+    size_t n_runs, cap_runs;
+    int64_t rows, bytes;                     /* what the runs hold */
+};
+
+void sluice_sql_collect_init(struct sluice_sql_collect *c, const struct ArrowSchema *wide, int64_t n_out,
+                             const struct sluice_sql_order_col *order, size_t n_order, int64_t keep,
+                             int64_t max_bytes);
+/* No later part can change the answer (no ORDER BY, and `keep` rows held). */
+bool sluice_sql_collect_full(const struct sluice_sql_collect *c);
+/* Keep what the answer can use of *part (moved in, left released). Past the
+ * memory bound: SLUICE_ENOMEM (sluice_sql_over_memory). */
+int sluice_sql_collect_add(struct sluice_sql_collect *c, struct sluice_batch *part, struct sluice_error *err);
+/* The answer: rows in order, cut to `keep`, the first n_out columns as a
+ * batch of `schema` into *out (the caller's). */
+void sluice_sql_collect_finish(struct sluice_sql_collect *c, const struct ArrowSchema *schema,
+                               struct sluice_batch *out);
+void sluice_sql_collect_free(struct sluice_sql_collect *c);
+/* The SLUICE_ENOMEM error of a query needing more than `max_bytes` for
+ * `what` ("its rows", "its groups"). */
+int sluice_sql_over_memory(int64_t max_bytes, const char *what, struct sluice_error *err);
+
 #endif

@@ -75,13 +75,10 @@ static int cmp_rows(const struct ctx *c, int64_t i, int64_t j)
     return 0;
 }
 
-/* Bottom-up merge sort: stable, n log n, one scratch array. */
-void sluice_sort_rows(const struct sluice_sort_key *keys, size_t n_keys, int64_t n, int64_t *perm)
+/* Bottom-up merge sort of the rows perm[0..n): stable, n log n, one scratch array. */
+static void merge_sort(const struct ctx *c, int64_t *perm, int64_t n)
 {
-    for (int64_t i = 0; i < n; i++) perm[i] = i;
-    if (n < 2 || n_keys == 0) return;
-    struct ctx c = { keys, n_keys, sluice_xcalloc(n_keys, sizeof *c.types) };
-    for (size_t k = 0; k < n_keys; k++) c.types[k] = sluice_type_of(keys[k].schema);
+    if (n < 2 || c->n_keys == 0) return;
     int64_t *tmp = sluice_xmalloc((size_t)n * sizeof *tmp);
     int64_t *src = perm, *dst = tmp;
     for (int64_t width = 1; width < n; width *= 2) {
@@ -89,7 +86,7 @@ void sluice_sort_rows(const struct sluice_sort_key *keys, size_t n_keys, int64_t
             int64_t mid = lo + width < n ? lo + width : n;
             int64_t hi = lo + 2 * width < n ? lo + 2 * width : n;
             int64_t a = lo, b = mid, o = lo;
-            while (a < mid && b < hi) dst[o++] = cmp_rows(&c, src[b], src[a]) < 0 ? src[b++] : src[a++];
+            while (a < mid && b < hi) dst[o++] = cmp_rows(c, src[b], src[a]) < 0 ? src[b++] : src[a++];
             while (a < mid) dst[o++] = src[a++];
             while (b < hi) dst[o++] = src[b++];
         }
@@ -99,5 +96,81 @@ void sluice_sort_rows(const struct sluice_sort_key *keys, size_t n_keys, int64_t
     }
     if (src != perm) memcpy(perm, src, (size_t)n * sizeof *perm);
     free(tmp);
+}
+
+static void ctx_init(struct ctx *c, const struct sluice_sort_key *keys, size_t n_keys)
+{
+    *c = (struct ctx){ keys, n_keys, sluice_xcalloc(n_keys + 1, sizeof *c->types) };
+    for (size_t k = 0; k < n_keys; k++) c->types[k] = sluice_type_of(keys[k].schema);
+}
+
+void sluice_sort_rows(const struct sluice_sort_key *keys, size_t n_keys, int64_t n, int64_t *perm)
+{
+    for (int64_t i = 0; i < n; i++) perm[i] = i;
+    struct ctx c;
+    ctx_init(&c, keys, n_keys);
+    merge_sort(&c, perm, n);
     free(c.types);
+}
+
+/* Heap order: row i is "above" row j when it sorts after it, equal keys
+ * ordered by row number, so the root is the worst row kept. */
+static bool after(const struct ctx *c, int64_t i, int64_t j)
+{
+    int r = cmp_rows(c, i, j);
+    return r ? r > 0 : i > j;
+}
+
+static void sift_down(const struct ctx *c, int64_t *heap, int64_t n, int64_t at)
+{
+    for (;;) {
+        int64_t l = 2 * at + 1, r = l + 1, top = at;
+        if (l < n && after(c, heap[l], heap[top])) top = l;
+        if (r < n && after(c, heap[r], heap[top])) top = r;
+        if (top == at) return;
+        int64_t t = heap[at];
+        heap[at] = heap[top];
+        heap[top] = t;
+        at = top;
+    }
+}
+
+static int compare_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int64_t sluice_sort_top(const struct sluice_sort_key *keys, size_t n_keys, int64_t n, int64_t k, int64_t *out)
+{
+    if (k < 0 || k >= n) {
+        sluice_sort_rows(keys, n_keys, n, out);
+        return n;
+    }
+    if (k == 0) return 0;
+    struct ctx c;
+    ctx_init(&c, keys, n_keys);
+    /* A max-heap of the k best rows so far: a later row enters only when it
+     * sorts strictly before the worst kept, which keeps the sort stable. */
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (m < k) {
+            int64_t at = m++;
+            out[at] = i;
+            while (at > 0 && after(&c, out[at], out[(at - 1) / 2])) {
+                int64_t p = (at - 1) / 2, t = out[at];
+                out[at] = out[p];
+                out[p] = t;
+                at = p;
+            }
+        } else if (cmp_rows(&c, i, out[0]) < 0) {
+            out[0] = i;
+            sift_down(&c, out, m, 0);
+        }
+    }
+    /* Row order first, then the stable sort: equal keys keep the table's order. */
+    qsort(out, (size_t)m, sizeof *out, compare_i64);
+    merge_sort(&c, out, m);
+    free(c.types);
+    return m;
 }

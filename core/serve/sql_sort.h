@@ -5,7 +5,9 @@
  * compares UTF8String bytes), timestamps by time. Structs and arrays are
  * not sortable here.
  *
- * The key arrays are borrowed for the call; nothing is allocated per row. */
+ * The key arrays are borrowed for the call; nothing is allocated per row.
+ * ORDER BY .. LIMIT k keeps only k rows (sluice_sort_top), so a query's
+ * top rows over a big table never need the whole table sorted at once. */
 #ifndef SLUICE_CORE_SQL_SORT_H
 #define SLUICE_CORE_SQL_SORT_H
 
@@ -26,5 +28,9 @@ struct sluice_sort_key {
 bool sluice_sort_type_ok(const struct ArrowSchema *s);
 /* perm[0..n) = 0..n-1 in the keys' order; equal rows keep their order. */
 void sluice_sort_rows(const struct sluice_sort_key *keys, size_t n_keys, int64_t n, int64_t *perm);
+/* The first min(n, k) rows of that order into out[0..), in order, chosen
+ * with a heap of k rows (n log k); k < 0 sorts all n. `out` has room for
+ * n rows when k < 0, else for k. Returns how many rows it wrote. */
+int64_t sluice_sort_top(const struct sluice_sort_key *keys, size_t n_keys, int64_t n, int64_t k, int64_t *out);
 
 #endif

@@ -1,6 +1,7 @@
 /* The REST server (core/serve/http.c) on 127.0.0.1 with a port the system picks,
  * every endpoint fetched with libcurl (core/cli/fetch.c) and its JSON compared
- * exactly; bad addresses and a busy port. Built without libmicrohttpd, the
+ * exactly; bad query parameters, a statement past the memory bound, a
+ * table streamed in many chunks; bad addresses and a busy port. Built without libmicrohttpd, the
  * server must refuse to start and say what to install. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -211,6 +213,135 @@ static void test_http_refuses_methods_but_get(void **state)
     fclose(sink);
 }
 
+
+static void test_http_rejects_bad_query_parameters_with_400(void **state)
+{
+    long status;
+    static const struct { const char *path, *body; } cases[] = {
+        { "/tables/lang_count?limit=-1",
+          "{\"error\":\"limit must be a whole number of rows, 0 or more, got '-1'\","
+          "\"hint\":\"e.g. ?limit=20, or no limit for every row\"}\n" },
+        { "/tables/lang_count?limit=abc",
+          "{\"error\":\"limit must be a whole number of rows, 0 or more, got 'abc'\","
+          "\"hint\":\"e.g. ?limit=20, or no limit for every row\"}\n" },
+        { "/tables/lang_count?limit=",
+          "{\"error\":\"limit must be a whole number of rows, 0 or more, got ''\","
+          "\"hint\":\"e.g. ?limit=20, or no limit for every row\"}\n" },
+        { "/tables/lang_count?limit",
+          "{\"error\":\"limit must be a whole number of rows, 0 or more, got ''\","
+          "\"hint\":\"e.g. ?limit=20, or no limit for every row\"}\n" },
+        { "/tables/lang_count?limit=1.5",
+          "{\"error\":\"limit must be a whole number of rows, 0 or more, got '1.5'\","
+          "\"hint\":\"e.g. ?limit=20, or no limit for every row\"}\n" },
+        { "/tables/lang_count?limit=99999999999999999999",
+          "{\"error\":\"limit must be a whole number of rows, 0 or more, got '99999999999999999999'\","
+          "\"hint\":\"e.g. ?limit=20, or no limit for every row\"}\n" },
+        { "/tables/lang_count?limit=1&limit=2",
+          "{\"error\":\"query parameter 'limit' is given twice\",\"hint\":\"give it once\"}\n" },
+        { "/tables/lang_count?limt=1",
+          "{\"error\":\"unknown query parameter 'limt' for /tables/NAME\",\"hint\":\"did you mean 'limit'?\"}\n" },
+        { "/sql?q=SELECT%20lang%20FROM%20lang_count&limit=x",
+          "{\"error\":\"limit must be a whole number of rows, 0 or more, got 'x'\","
+          "\"hint\":\"e.g. ?limit=20, or no limit for every row\"}\n" },
+        { "/sql?query=SELECT%201",
+          "{\"error\":\"unknown query parameter 'query' for /sql\",\"hint\":\"/sql takes: q, limit\"}\n" },
+        { "/progress?limit=1",
+          "{\"error\":\"unknown query parameter 'limit' for /progress\",\"hint\":\"/progress takes no parameters\"}\n" },
+        { "/tables?x=1",
+          "{\"error\":\"unknown query parameter 'x' for /tables\",\"hint\":\"/tables takes no parameters\"}\n" },
+        { "/metrics?x=1",
+          "{\"error\":\"unknown query parameter 'x' for /metrics\",\"hint\":\"/metrics takes no parameters\"}\n" },
+        { "/plan?x=1",
+          "{\"error\":\"unknown query parameter 'x' for /plan\",\"hint\":\"/plan takes no parameters\"}\n" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *body = get(*state, cases[i].path, &status);
+        if (strcmp(body, cases[i].body) != 0 || status != 400)
+            fail_msg("%s: HTTP %ld %s", cases[i].path, status, body);
+    }
+    /* Good values still work. */
+    get(*state, "/tables/lang_count?limit=0", &status);
+    assert_int_equal(status, 200);
+    get(*state, "/sql?limit=2&q=SELECT%20lang%20FROM%20lang_count", &status);
+    assert_int_equal(status, 200);
+}
+
+static void test_http_serves_the_live_page_from_the_binary(void **state)
+{
+    long status;
+    assert_non_null(strstr(get(*state, "/", &status), "<title>sluice</title>"));
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(get(*state, "/index.html", &status), "<script src=\"/app.js\">"));
+    assert_non_null(strstr(get(*state, "/app.js", &status), "class Chart"));
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(get(*state, "/style.css", &status), ".tiles"));
+    assert_int_equal(status, 200);
+    /* Without a graph the plan is empty, not an error. */
+    assert_string_equal(get(*state, "/plan", &status), "{\"stages\":[]}\n");
+    assert_int_equal(status, 200);
+    get(*state, "/app.jsx", &status);
+    assert_int_equal(status, 404);
+}
+
+static void test_http_answers_a_query_past_the_memory_bound_with_507_and_serves_on(void **state)
+{
+    struct fx *fx = *state;
+    struct sluice_http *small;
+    struct sluice_error err = { 0 };
+    struct sluice_http_opts opts = { .addr = "127.0.0.1:0", .tables = fx->tables, .query_memory_limit = 32 };
+    if (sluice_http_start(&opts, &small, &err)) fail_msg("start: %s", err.message);
+    struct sluice_http *shared = fx->http;
+    fx->http = small;
+    long status;
+    assert_string_equal(get(fx, "/sql?q=SELECT%20*%20FROM%20lang_count", &status),
+                        "{\"error\":\"the query needs more than 32 bytes for its rows (runtime.query_memory_limit)\","
+                        "\"hint\":\"add a LIMIT or a WHERE, select fewer columns, or raise runtime.query_memory_limit; "
+                        "the stream goes on\"}\n");
+    assert_int_equal(status, 507);
+    const char *body = get(fx, "/sql?q=SELECT%20*%20FROM%20lang_count%20ORDER%20BY%20count%20LIMIT%201", &status);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(body, "\"rows\":[\n{\"lang\":null,\"count\":1}\n]}"));
+    get(fx, "/progress", &status);
+    assert_int_equal(status, 200);
+    fx->http = shared;
+    sluice_http_stop(small);
+}
+
+static void test_http_streams_a_table_larger_than_a_chunk(void **state)
+{
+    struct fx *fx = *state;
+    struct sluice_table *big;
+    struct sluice_error err = { 0 };
+    if (sluice_tables_open(fx->tables, "big", &fx->schema, &big, &err)) fail_msg("%s", err.message);
+    sluice_table_begin(big, 0, false);
+    for (int part = 0; part < 4; part++) {
+        struct sluice_builder *b = sluice_builder_new(&fx->schema);
+        for (int i = 0; i < 2500; i++) add_row(fx, b, "a language of some length", part * 2500 + i);
+        struct sluice_batch batch;
+        sluice_builder_finish(b, &batch);
+        sluice_builder_free(b);
+        sluice_table_add(big, &batch);
+    }
+    sluice_table_commit(big);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/tables/big", sluice_http_port(fx->http));
+    struct sluice_buf body = { 0 };
+    long status;
+    if (sluice_fetch(url, &body, &status, &err)) fail_msg("%s", err.message);
+    assert_int_equal(status, 200);
+    assert_true(body.len > 400000);
+    json_error_t jerr;
+    json_t *doc = json_loadb(body.data, body.len, 0, &jerr);
+    if (!doc) fail_msg("not JSON: %s", jerr.text);
+    json_t *rows = json_object_get(doc, "rows");
+    assert_int_equal(json_array_size(rows), 10000);
+    for (size_t i = 0; i < 10000; i++)
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(rows, i), "count")), (json_int_t)i);
+    json_decref(doc);
+    sluice_buf_free(&body);
+    sluice_table_close(big);
+}
+
 static void test_http_rejects_bad_addresses_and_busy_ports(void **state)
 {
     struct fx *fx = *state;
@@ -241,6 +372,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_runs_sql_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_serves_the_recent_progress, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_refuses_methods_but_get, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_rejects_bad_query_parameters_with_400, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_serves_the_live_page_from_the_binary, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_answers_a_query_past_the_memory_bound_with_507_and_serves_on, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_http_streams_a_table_larger_than_a_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_rejects_bad_addresses_and_busy_ports, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,7 +90,7 @@ static char *run_n(const char *text, size_t n_batches, int64_t max_rows)
     if (sluice_sql_parse(text, &q, &err)) fail_msg("parse '%s': %s (at %d)", text, err.message, err.position);
     const struct sluice_batch *in[2] = { &batches[0], &batches[1] };
     struct sluice_sql_result *res;
-    if (sluice_sql_eval(q, &schema, in, n_batches, &catalog, max_rows, &res, &err))
+    if (sluice_sql_eval(q, &schema, in, n_batches, &catalog, max_rows, 0, &res, &err))
         fail_msg("eval '%s': %s (%s at %d; %s)", text, err.message, err.excerpt, err.position, err.hint);
     struct sluice_buf out = { 0 };
     for (int64_t c = 0; c < res->schema.n_children; c++)
@@ -125,7 +126,7 @@ static struct sluice_error fails(const char *text)
     if (rc == SLUICE_OK) {
         const struct sluice_batch *in[2] = { &batches[0], &batches[1] };
         struct sluice_sql_result *res;
-        rc = sluice_sql_eval(q, &schema, in, 2, &catalog, -1, &res, &err);
+        rc = sluice_sql_eval(q, &schema, in, 2, &catalog, -1, 0, &res, &err);
         sluice_sql_free(q);
         if (rc == SLUICE_OK) {
             sluice_sql_result_free(res);
@@ -268,7 +269,7 @@ static void test_sql_result_keeps_count_not_null_as_spark_does(void **state)
     assert_int_equal(sluice_sql_parse("SELECT count(1), lang, count(1) + 1 FROM t GROUP BY lang", &q, &err), SLUICE_OK);
     const struct sluice_batch *in[2] = { &batches[0], &batches[1] };
     struct sluice_sql_result *res;
-    assert_int_equal(sluice_sql_eval(q, &schema, in, 2, &catalog, -1, &res, &err), SLUICE_OK);
+    assert_int_equal(sluice_sql_eval(q, &schema, in, 2, &catalog, -1, 0, &res, &err), SLUICE_OK);
     assert_false(res->schema.children[0]->flags & ARROW_FLAG_NULLABLE);
     assert_true(res->schema.children[1]->flags & ARROW_FLAG_NULLABLE);
     assert_string_equal(res->schema.children[2]->name, "(count(1) + 1)");
@@ -323,7 +324,7 @@ static void test_sql_run_reads_a_snapshot_and_names_missing_tables(void **state)
     sluice_table_commit(t);
 
     struct sluice_sql_result *res;
-    assert_int_equal(sluice_sql_run("SELECT sum(n) FROM tweets", tables, &catalog, -1, &res, &err), SLUICE_OK);
+    assert_int_equal(sluice_sql_run("SELECT sum(n) FROM tweets", tables, &catalog, -1, 0, &res, &err), SLUICE_OK);
     assert_int_equal(sluice_batch_rows(&res->batch), 1);
     struct sluice_buf out = { 0 };
     sluice_render_row_json(&res->batch, 0, &out);
@@ -331,11 +332,120 @@ static void test_sql_run_reads_a_snapshot_and_names_missing_tables(void **state)
     sluice_buf_free(&out);
     sluice_sql_result_free(res);
 
-    assert_int_equal(sluice_sql_run("SELECT * FROM nope", tables, &catalog, -1, &res, &err), SLUICE_ECONFIG);
+    assert_int_equal(sluice_sql_run("SELECT * FROM nope", tables, &catalog, -1, 0, &res, &err), SLUICE_ECONFIG);
     assert_string_equal(err.message, "no memory table 'nope' at character 15");
     assert_string_equal(err.hint, "the tables are: Tweets");
     sluice_table_close(t);
     sluice_tables_free(tables);
+}
+
+
+/* ---- many parts, and the memory bound ---------------------------------------------- */
+
+/* A table of `parts` batches of 10 rows: row i (0-based over the table) is
+ * lang "r<i>" padded to 100 characters, n = i % 10, x = i. */
+static struct sluice_batch *many_parts(size_t parts)
+{
+    struct sluice_batch *b = calloc(parts, sizeof *b);
+    for (size_t p = 0; p < parts; p++) {
+        struct row rows[10];
+        char names[10][101];
+        for (int k = 0; k < 10; k++) {
+            int i = (int)p * 10 + k;
+            snprintf(names[k], sizeof names[k], "r%-99d", i);
+            rows[k] = (struct row){ names[k], i % 10, false, i, false };
+        }
+        build(&b[p], rows, 10);
+    }
+    return b;
+}
+
+static void free_parts(struct sluice_batch *b, size_t parts)
+{
+    for (size_t p = 0; p < parts; p++) sluice_batch_release(&b[p]);
+    free(b);
+}
+
+/* Run `text` over the parts with a memory bound; the result's column x as
+ * "x,x,.." (or NULL with *rc and err set on failure). */
+static char *run_parts(const struct sluice_batch *parts, size_t n, const char *text, int64_t max_bytes, int *rc,
+                       struct sluice_error *err)
+{
+    struct sluice_sql *q;
+    if (sluice_sql_parse(text, &q, err)) fail_msg("parse '%s': %s", text, err->message);
+    const struct sluice_batch **in = calloc(n, sizeof *in);
+    for (size_t i = 0; i < n; i++) in[i] = &parts[i];
+    struct sluice_sql_result *res;
+    *rc = sluice_sql_eval(q, &schema, in, n, &catalog, -1, max_bytes, &res, err);
+    free(in);
+    sluice_sql_free(q);
+    if (*rc) return NULL;
+    struct sluice_buf out = { 0 };
+    int64_t col = sluice_schema_child_index(&res->schema, "x");
+    for (int64_t r = 0; r < sluice_batch_rows(&res->batch); r++)
+        sluice_buf_printf(&out, "%s%g", r ? "," : "", sluice_get_double(res->batch.array.children[col], r));
+    sluice_sql_result_free(res);
+    return out.data ? out.data : strdup("");
+}
+
+static void test_sql_order_by_limit_keeps_the_top_rows_across_parts_in_table_order(void **state)
+{
+    struct sluice_batch *parts = many_parts(10); /* 100 rows, 10 parts */
+    struct sluice_error err = { 0 };
+    int rc;
+    /* n = 9 for x = 9, 19, .., 99: the first three in table order. */
+    char *got = run_parts(parts, 10, "SELECT x FROM t ORDER BY n DESC LIMIT 3", 0, &rc, &err);
+    assert_string_equal(got, "9,19,29");
+    free(got);
+    /* 25 rows: more than two parts' worth, so the candidates are merged down
+     * again and again: every n = 9, every n = 8, then the first five n = 7. */
+    got = run_parts(parts, 10, "SELECT x FROM t ORDER BY n DESC LIMIT 25", 0, &rc, &err);
+    assert_string_equal(got, "9,19,29,39,49,59,69,79,89,99,8,18,28,38,48,58,68,78,88,98,7,17,27,37,47");
+    free(got);
+    /* By a key not selected, two keys, ascending. */
+    got = run_parts(parts, 10, "SELECT x FROM t WHERE n < 2 ORDER BY n, x DESC LIMIT 4", 0, &rc, &err);
+    assert_string_equal(got, "90,80,70,60");
+    free(got);
+    free_parts(parts, 10);
+}
+
+static void test_sql_memory_bound_fails_only_what_needs_more(void **state)
+{
+    /* 100 rows of about 110 bytes each: 11 KB in all, the bound 4 KiB. */
+    struct sluice_batch *parts = many_parts(10);
+    struct sluice_error err = { 0 };
+    int rc;
+    int64_t bound = 4096;
+    char *got = run_parts(parts, 10, "SELECT lang, x FROM t ORDER BY lang DESC LIMIT 2", bound, &rc, &err);
+    assert_int_equal(rc, SLUICE_OK);
+    assert_string_equal(got, "99,98"); /* "r99 .." sorts above "r9  .." */
+    free(got);
+    got = run_parts(parts, 10, "SELECT lang, x FROM t LIMIT 3", bound, &rc, &err);
+    assert_string_equal(got, "0,1,2");
+    free(got);
+    got = run_parts(parts, 10, "SELECT x FROM t ORDER BY n", bound, &rc, &err); /* numbers alone fit */
+    assert_int_equal(rc, SLUICE_OK);
+    free(got);
+
+    assert_null(run_parts(parts, 10, "SELECT lang, x FROM t ORDER BY x", bound, &rc, &err));
+    assert_int_equal(rc, SLUICE_ENOMEM);
+    assert_string_equal(err.message, "the query needs more than 4 KiB for its rows (runtime.query_memory_limit)");
+    assert_string_equal(err.hint, "add a LIMIT or a WHERE, select fewer columns, or raise "
+                                  "runtime.query_memory_limit; the stream goes on");
+    assert_null(run_parts(parts, 10, "SELECT lang FROM t", bound, &rc, &err));
+    assert_int_equal(rc, SLUICE_ENOMEM);
+    free_parts(parts, 10);
+
+    /* Groups: 2,000 keys of 100 bytes do not fit 64 KiB; ten small ones do. */
+    parts = many_parts(200);
+    bound = 64 << 10;
+    assert_null(run_parts(parts, 200, "SELECT lang, count(1) AS x FROM t GROUP BY lang", bound, &rc, &err));
+    assert_int_equal(rc, SLUICE_ENOMEM);
+    assert_string_equal(err.message, "the query needs more than 64 KiB for its groups (runtime.query_memory_limit)");
+    got = run_parts(parts, 200, "SELECT n, max(x) AS x FROM t GROUP BY n ORDER BY n DESC LIMIT 2", bound, &rc, &err);
+    assert_string_equal(got, "1999,1998");
+    free(got);
+    free_parts(parts, 200);
 }
 
 int main(void)
@@ -352,6 +462,8 @@ int main(void)
         cmocka_unit_test(test_sql_order_by_puts_nulls_first_ascending_and_last_descending),
         cmocka_unit_test(test_sql_limit_and_max_rows_cut_the_result),
         cmocka_unit_test(test_sql_run_reads_a_snapshot_and_names_missing_tables),
+        cmocka_unit_test(test_sql_order_by_limit_keeps_the_top_rows_across_parts_in_table_order),
+        cmocka_unit_test(test_sql_memory_bound_fails_only_what_needs_more),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -38,10 +38,16 @@ struct sluice_runtime {
     int64_t min_batches_to_retain;    /* 0: the checkpoint's default */
     const char *http;                 /* NULL: none */
     struct sluice_where http_where;
+    int64_t query_memory_limit;       /* bytes a query over a memory table may hold */
     const char *progress_log;         /* NULL: none */
     const char *const *plugin_path;   /* runtime.plugin_path */
     size_t n_plugin_path;
 };
+
+/* runtime.query_memory_limit: the default, and the most a result may hold
+ * (one batch with 32-bit offsets, rendered to JSON). */
+#define SLUICE_QUERY_MEMORY_DEFAULT ((int64_t)256 << 20)
+#define SLUICE_QUERY_MEMORY_MAX ((int64_t)1 << 30)
 
 struct sluice_graph {
     const char *path;                 /* the config file */

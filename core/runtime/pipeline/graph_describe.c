@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agg_stage.h"
+#include "bytesize.h"
 #include "duration.h"
 #include "schema.h"
 
@@ -52,7 +53,12 @@ static void describe_runtime(const struct sluice_graph *g, struct sluice_buf *ou
     sluice_buf_printf(out, "  shuffle partitions: %lld\n", (long long)r->shuffle_partitions);
     sluice_buf_printf(out, "  checkpoint:         %s\n",
                       r->checkpoint ? r->checkpoint : "none (no recovery after a restart)");
-    if (r->http) sluice_buf_printf(out, "  http:               %s\n", r->http);
+    if (r->http) {
+        sluice_buf_printf(out, "  http:               %s\n", r->http);
+        sluice_buf_puts(out, "  query memory:       ");
+        sluice_bytesize_format(r->query_memory_limit, out);
+        sluice_buf_puts(out, " per query\n");
+    }
     if (r->progress_log) sluice_buf_printf(out, "  progress log:       %s\n", r->progress_log);
 }
 

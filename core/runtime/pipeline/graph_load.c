@@ -9,19 +9,22 @@
 
 #include "agg_load.h"
 #include "agg_stage.h"
+#include "bytesize.h"
 #include "config.h"
 #include "duration.h"
 #include "error.h"
 #include "expr.h"
 #include "log.h"
 #include "mem.h"
+#include "netaddr.h"
 #include "suggest.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const top_keys[] = { "name", "runtime", "stages" };
 static const char *const runtime_keys[] = { "trigger", "shuffle_partitions", "threads", "checkpoint",
-                                            "min_batches_to_retain", "http", "progress_log", "plugin_path" };
+                                            "min_batches_to_retain", "http", "query_memory_limit", "progress_log",
+                                            "plugin_path" };
 static const char *const kind_keys[] = { "source", "transform", "aggregate", "sink" };
 /* Indexed by enum sluice_stage_kind. */
 static const enum sluice_kind plugin_kinds[] = { SLUICE_KIND_SOURCE, SLUICE_KIND_TRANSFORM, 0,
@@ -139,6 +142,23 @@ static int get_positive(const config_setting_t *s, int64_t *out, struct sluice_e
     return SLUICE_OK;
 }
 
+/* A size in bytes: a number, or a string such as "256 MiB" (bytesize.h). */
+static int get_memory_limit(const config_setting_t *s, int64_t *out, struct sluice_error *err)
+{
+    int64_t v = -1;
+    if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64)
+        v = config_setting_get_int64(s);
+    else if (config_setting_type(s) == CONFIG_TYPE_STRING && sluice_bytesize_parse(config_setting_get_string(s), &v))
+        v = -1;
+    if (v <= 0 || v > SLUICE_QUERY_MEMORY_MAX) {
+        int rc = expected(err, s, "a size from 1 byte to 1 GiB such as \"256 MiB\"");
+        sluice_error_hint(err, "units: bytes, KiB, MiB, GiB (also Spark's k, m, g)");
+        return rc;
+    }
+    *out = v;
+    return SLUICE_OK;
+}
+
 static int load_plugin_path(struct sluice_graph *g, const config_setting_t *s,
                             struct sluice_error *err)
 {
@@ -168,6 +188,7 @@ static int load_runtime(struct sluice_graph *g, const config_setting_t *rt, stru
     r->trigger = (struct sluice_trigger){ .kind = SLUICE_TRIGGER_INTERVAL, .interval_us = 0 };
     r->trigger_text = "0 seconds";
     r->shuffle_partitions = 8;
+    r->query_memory_limit = SLUICE_QUERY_MEMORY_DEFAULT;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     r->threads = cores > 0 ? cores : 1;
     if (!rt) return SLUICE_OK;
@@ -198,6 +219,14 @@ static int load_runtime(struct sluice_graph *g, const config_setting_t *rt, stru
         } else if (strcmp(key, "http") == 0) {
             rc = get_string(s, &r->http, err);
             sluice_config_where(s, &r->http_where);
+            /* The server's own check, so `check` refuses what `run` would. */
+            struct sluice_error bad = { 0 };
+            if (!rc && sluice_netaddr_check(r->http, &bad)) {
+                rc = sluice_error_at(err, SLUICE_ECONFIG, s, "%s", bad.message);
+                sluice_error_hint(err, "%s", bad.hint);
+            }
+        } else if (strcmp(key, "query_memory_limit") == 0) {
+            rc = get_memory_limit(s, &r->query_memory_limit, err);
         } else if (strcmp(key, "progress_log") == 0) {
             rc = get_string(s, &r->progress_log, err);
         } else if (strcmp(key, "plugin_path") == 0) {
