@@ -33,6 +33,7 @@
 #include "mem.h"
 #include "netaddr.h"
 #include "progress.h"
+#include "reload.h"
 #include "render.h"
 #include "schema.h"
 #include "sql.h"
@@ -40,6 +41,8 @@
 #include "tables.h"
 #include "web.h"
 #include "clock.h"
+
+#include <netinet/in.h>
 
 /* Connections: in all (fewer when the descriptor limit is low, so the
  * server never takes the pipeline's files), per client address, and how
@@ -58,7 +61,9 @@ struct sluice_http {
     struct MHD_Daemon *daemon;
     struct sluice_tables *tables;
     struct sluice_progress *progress; /* or NULL: /progress answers [] */
+    pthread_rwlock_t graph_lock;      /* the graph changes on a reload */
     const struct sluice_graph *graph; /* or NULL: /metrics is empty */
+    struct sluice_reload *reload;     /* or NULL: POST /reload is not served */
     struct sluice_registry *registry; /* used on the server's thread only */
     struct sluice_agg_catalog catalog;
     int64_t query_memory_limit;
@@ -114,6 +119,12 @@ static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status,
     struct sluice_buf body = { 0 };
     sluice_buf_puts(&body, "{\"error\":");
     put_string(&body, err->message);
+    if (err->file[0]) {
+        /* A config's error (a refused reload): where it is, as the CLI says it. */
+        sluice_buf_puts(&body, ",\"file\":");
+        put_string(&body, err->file);
+        if (err->line > 0) sluice_buf_printf(&body, ",\"line\":%d", err->line);
+    }
     if (err->hint[0]) {
         sluice_buf_puts(&body, ",\"hint\":");
         put_string(&body, err->hint);
@@ -405,7 +416,9 @@ static enum MHD_Result get_metrics(struct sluice_http *h, struct MHD_Connection 
     if (!read_params(conn, "/metrics", NULL, 0, &p, &answer)) return answer;
     struct sluice_buf body = { 0 };
     sluice_buf_puts(&body, "");
+    pthread_rwlock_rdlock(&h->graph_lock);
     if (h->graph) sluice_metrics_format(h->graph, &body);
+    pthread_rwlock_unlock(&h->graph_lock);
     return reply_as(conn, MHD_HTTP_OK, &body, "text/plain; version=0.0.4; charset=utf-8");
 }
 
@@ -415,8 +428,10 @@ static enum MHD_Result get_plan(struct sluice_http *h, struct MHD_Connection *co
     enum MHD_Result answer;
     if (!read_params(conn, "/plan", NULL, 0, &p, &answer)) return answer;
     struct sluice_buf body = { 0 };
+    pthread_rwlock_rdlock(&h->graph_lock);
     if (h->graph) sluice_graph_describe_json(h->graph, &body);
     else sluice_buf_puts(&body, "{\"stages\":[]}");
+    pthread_rwlock_unlock(&h->graph_lock);
     return reply(conn, MHD_HTTP_OK, &body);
 }
 
@@ -429,13 +444,76 @@ static enum MHD_Result get_asset(struct MHD_Connection *conn, const struct sluic
     return queue_as(conn, MHD_HTTP_OK, r, a->type);
 }
 
+/* The client is this machine: 127.0.0.0/8, ::1 or ::ffff:127.x.y.z. */
+static bool from_loopback(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr) return false;
+    if (ci->client_addr->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ci->client_addr;
+        return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (ci->client_addr->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return false;
+}
+
+/* POST /reload: re-read the config (reload.h). Only from this machine: the
+ * server may listen on every address for readers. */
+static enum MHD_Result post_reload(struct sluice_http *h, struct MHD_Connection *conn)
+{
+    struct sluice_error err = { 0 };
+    if (!from_loopback(conn)) {
+        sluice_error_set(&err, SLUICE_ECONFIG, "POST /reload is served to this machine only");
+        sluice_error_hint(&err, "send it from the pipeline's host (127.0.0.1), or send the process SIGHUP");
+        return reply_error(conn, MHD_HTTP_FORBIDDEN, &err);
+    }
+    if (!h->reload) {
+        sluice_error_set(&err, SLUICE_ECONFIG, "this server cannot reload a pipeline");
+        return reply_error(conn, MHD_HTTP_NOT_FOUND, &err);
+    }
+    int rc = sluice_reload_request(h->reload, &err);
+    if (rc) {
+        struct sluice_buf text = { 0 };
+        sluice_error_format(&err, &text);
+        sluice_log(SLUICE_LOG_WARN, NULL, "POST /reload: %s", text.data);
+        sluice_buf_free(&text);
+        return reply_error(conn, rc == SLUICE_ECONFIG ? MHD_HTTP_CONFLICT : MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
+    }
+    sluice_log(SLUICE_LOG_INFO, NULL, "reload accepted (POST /reload): the new config applies from the next batch");
+    struct sluice_buf body = { 0 };
+    sluice_buf_puts(&body, "{\"reload\":\"accepted\",\"message\":\"the new config applies from the next batch\"}");
+    return reply(conn, MHD_HTTP_ACCEPTED, &body);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
+    static int post_seen;
     struct sluice_http *h = cls;
+    if (strcmp(method, MHD_HTTP_METHOD_POST) == 0 && strcmp(url, "/reload") == 0) {
+        /* libmicrohttpd calls for the headers, for each piece of the body
+         * (which /reload ignores), then once more to answer. */
+        if (!*con_cls) {
+            *con_cls = &post_seen;
+            return MHD_YES;
+        }
+        if (*upload_size) {
+            *upload_size = 0;
+            return MHD_YES;
+        }
+        return post_reload(h, conn);
+    }
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         struct sluice_error err = { 0 };
-        sluice_error_set(&err, SLUICE_ECONFIG, "method %s is not served: only GET", method);
+        sluice_error_set(&err, SLUICE_ECONFIG, "method %s is not served: only GET, and POST /reload", method);
+        return reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, &err);
+    }
+    if (strcmp(url, "/reload") == 0) {
+        struct sluice_error err = { 0 };
+        sluice_error_set(&err, SLUICE_ECONFIG, "/reload takes POST: curl -X POST http://HOST/reload");
         return reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, &err);
     }
     if (strcmp(url, "/tables") == 0 || strcmp(url, "/tables/") == 0) return get_tables(h, conn);
@@ -540,6 +618,8 @@ int sluice_http_start(const struct sluice_http_opts *opts, struct sluice_http **
     h->tables = opts->tables;
     h->progress = opts->progress;
     h->graph = opts->graph;
+    h->reload = opts->reload;
+    pthread_rwlock_init(&h->graph_lock, NULL);
     h->query_memory_limit = opts->query_memory_limit > 0 ? opts->query_memory_limit : SLUICE_QUERY_MEMORY_DEFAULT;
     h->port = port;
     snprintf(h->addr, sizeof h->addr, "%s", opts->addr);
@@ -559,6 +639,7 @@ int sluice_http_start(const struct sluice_http_opts *opts, struct sluice_http **
         close(fd);
         sluice_registry_free(h->registry);
         pthread_mutex_destroy(&h->log_lock);
+        pthread_rwlock_destroy(&h->graph_lock);
         free(h);
         return sluice_error_set(err, SLUICE_EIO, "cannot start the HTTP server on %s", opts->addr);
     }
@@ -579,16 +660,26 @@ void sluice_http_stop(struct sluice_http *h)
     log_suppressed(h);
     pthread_mutex_unlock(&h->log_lock);
     pthread_mutex_destroy(&h->log_lock);
+    pthread_rwlock_destroy(&h->graph_lock);
     sluice_registry_free(h->registry);
     free(h);
 }
 
-int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_http **out, struct sluice_error *err)
+void sluice_http_set_graph(struct sluice_http *h, const struct sluice_graph *g)
+{
+    if (!h) return;
+    pthread_rwlock_wrlock(&h->graph_lock);
+    h->graph = g;
+    pthread_rwlock_unlock(&h->graph_lock);
+}
+
+int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_reload *reload, struct sluice_http **out,
+                            struct sluice_error *err)
 {
     *out = NULL;
     if (!g->runtime.http) return SLUICE_OK;
-    struct sluice_http_opts opts = { .addr = g->runtime.http, .tables = g->tables, .progress = g->progress, .graph = g,
-                                     .plugin_path = g->runtime.plugin_path, .n_plugin_path = g->runtime.n_plugin_path,
+    struct sluice_http_opts opts = { .addr = g->runtime.http, .tables = g->tables, .progress = g->progress,
+                                     .reload = reload, .plugin_path = g->runtime.plugin_path, .n_plugin_path = g->runtime.n_plugin_path,
                                      .query_memory_limit = g->runtime.query_memory_limit };
     int rc = sluice_http_start(&opts, out, err);
     if (rc) {

@@ -7,6 +7,11 @@
  *   GET /sql?q=STATEMENT    the same shape for a SQL statement's result (sql.h),
  *                           with "name" the table it read and "query" the statement
  *   GET /progress           [ {progress record}, .. ]: the recent micro-batches
+ *   GET /metrics            Prometheus' text format (metrics.h)
+ *   GET /plan               the plan as JSON (sluice_graph_describe_json)
+ *   GET /, /app.js, ...     the live page (web.h)
+ *   POST /reload            re-read the config (reload.h), from loopback only:
+ *                           202 accepted, 409 refused with the reason
  * `limit=N` on /tables/NAME and /sql caps the rows returned (`sluice query`
  * asks for one more row than it shows). Errors are JSON too:
  * {"error":"..","hint":"..","excerpt":"..","position":N} with 400 for a bad
@@ -37,13 +42,15 @@
 
 struct sluice_graph;
 struct sluice_http;
+struct sluice_reload;
 struct sluice_tables;
 
 struct sluice_http_opts {
     const char *addr;               /* "127.0.0.1:4040", "localhost:4040", "[::1]:4040"; port 0: any free one */
     struct sluice_tables *tables;   /* what /tables and /sql read */
     struct sluice_progress *progress; /* what /progress reads */
-    const struct sluice_graph *graph; /* what /metrics reports (its progress and stages), or NULL */
+    const struct sluice_graph *graph; /* what /metrics and /plan report, or NULL (sluice_http_set_graph) */
+    struct sluice_reload *reload;   /* what POST /reload asks, or NULL: not served */
     const char *const *plugin_path; /* searched first for /sql's aggregators (runtime.plugin_path) */
     size_t n_plugin_path;
     int64_t query_memory_limit;     /* bytes a /sql statement may hold (sql.h); 0: the default, 256 MiB */
@@ -57,10 +64,16 @@ int sluice_http_start(const struct sluice_http_opts *opts, struct sluice_http **
 int sluice_http_port(const struct sluice_http *h);
 /* Stop serving: waits for the request in progress. NULL is allowed. */
 void sluice_http_stop(struct sluice_http *h);
+/* The graph /metrics and /plan report from now on (opened), or NULL while
+ * it changes: waits for requests reading the old one. NULL h is allowed. */
+void sluice_http_set_graph(struct sluice_http *h, const struct sluice_graph *g);
 
 /* Start the server a loaded pipeline asks for (runtime.http) over the
- * graph's memory tables and progress; *out is NULL when it asks for none. Errors name
- * the config file and line of runtime.http. */
-int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_http **out, struct sluice_error *err);
+ * graph's memory tables and progress, reloads through `reload` (or NULL);
+ * *out is NULL when it asks for none. The graph itself is reported once
+ * opened (sluice_http_set_graph). Errors name the config file and line of
+ * runtime.http. */
+int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_reload *reload, struct sluice_http **out,
+                            struct sluice_error *err);
 
 #endif

@@ -26,7 +26,12 @@ void sluice_http_stop(struct sluice_http *h)
 {
 }
 
-int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_http **out, struct sluice_error *err)
+void sluice_http_set_graph(struct sluice_http *h, const struct sluice_graph *g)
+{
+}
+
+int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_reload *reload, struct sluice_http **out,
+                            struct sluice_error *err)
 {
     *out = NULL;
     if (!g->runtime.http) return SLUICE_OK;

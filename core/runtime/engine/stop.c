@@ -49,6 +49,14 @@ bool sluice_stop_requested(const struct sluice_stop *s)
     return atomic_load(&((struct sluice_stop *)s)->requested) != 0;
 }
 
+void sluice_stop_clear(struct sluice_stop *s)
+{
+    atomic_store(&s->requested, 0);
+    char drain[64];
+    while (s->pipe[0] >= 0 && read(s->pipe[0], drain, sizeof drain) > 0) {
+    }
+}
+
 int sluice_stop_fd(const struct sluice_stop *s)
 {
     return s->pipe[0];

@@ -21,6 +21,9 @@ void sluice_stop_free(struct sluice_stop *s);
 /* Async-signal-safe; idempotent. */
 void sluice_stop_request(struct sluice_stop *s);
 bool sluice_stop_requested(const struct sluice_stop *s);
+/* Take back a request once it has been served (a reload's stop, before the
+ * reloaded pipeline runs). The run's thread. */
+void sluice_stop_clear(struct sluice_stop *s);
 /* Readable once a stop was requested; -1 when no pipe could be made (the
  * flag then still works, and sleeps wake within 50 ms). */
 int sluice_stop_fd(const struct sluice_stop *s);

@@ -195,6 +195,29 @@ static int plan_error(const struct sluice_stage *st, const config_setting_t *lis
     return rc;
 }
 
+int sluice_agg_load_spec(const config_setting_t *group, struct sluice_agg_spec *spec, struct sluice_error *err)
+{
+    enum sluice_agg_grouping grouping;
+    const config_setting_t *keys = grouping_setting(group, &grouping);
+    const config_setting_t *window = config_setting_get_member(group, "window");
+    *spec = (struct sluice_agg_spec){ .grouping = grouping };
+    if (window) {
+        /* Checked at load already: this cannot fail. */
+        int rc = sluice_agg_load_window(window, &spec->window, &spec->window_column, err);
+        if (rc) return rc;
+    }
+    spec->keys = strings_of(keys, &spec->n_keys);
+    spec->aggs = strings_of(config_setting_get_member(group, "aggregate"), &spec->n_aggs);
+    return SLUICE_OK;
+}
+
+void sluice_agg_load_spec_free(struct sluice_agg_spec *spec)
+{
+    free((void *)spec->keys);
+    free((void *)spec->aggs);
+    spec->keys = spec->aggs = NULL;
+}
+
 int sluice_agg_load_open(struct sluice_stage *st, struct sluice_registry *reg, int64_t partitions,
                          enum sluice_output_mode mode, struct sluice_error *err)
 {
@@ -203,19 +226,12 @@ int sluice_agg_load_open(struct sluice_stage *st, struct sluice_registry *reg, i
     const config_setting_t *keys = grouping_setting(group, &grouping);
     const config_setting_t *aggs = config_setting_get_member(group, "aggregate");
     const config_setting_t *window = config_setting_get_member(group, "window");
-    struct sluice_agg_spec spec = { .grouping = grouping };
-    if (window) {
-        /* Checked at load already: this cannot fail. */
-        int rc = sluice_agg_load_window(window, &spec.window, &spec.window_column, err);
-        if (rc) return rc;
-    }
-    const char **k = strings_of(keys, &spec.n_keys), **a = strings_of(aggs, &spec.n_aggs);
-    spec.keys = k;
-    spec.aggs = a;
+    struct sluice_agg_spec spec;
+    int rc = sluice_agg_load_spec(group, &spec, err);
+    if (rc) return rc;
     struct sluice_agg_where where;
-    int rc = sluice_agg_stage_open(st, &spec, reg, partitions, mode, &where, err);
-    free(k);
-    free(a);
+    rc = sluice_agg_stage_open(st, &spec, reg, partitions, mode, &where, err);
+    sluice_agg_load_spec_free(&spec);
     if (rc && where.in_window) return plan_error(st, config_setting_get_member(window, "column"), 0, rc, err);
     if (rc) return plan_error(st, where.in_keys ? keys : aggs, where.index, rc, err);
     return SLUICE_OK;

@@ -30,6 +30,14 @@ int sluice_agg_load_check(const struct config_setting_t *group, struct sluice_er
  * borrowed from the config. */
 int sluice_agg_load_window(const struct config_setting_t *group, struct sluice_window *w, const char **column,
                            struct sluice_error *err);
+/* The spec as the config writes it, for the checkpoint fingerprint of a
+ * graph not opened yet (a reload's): strings borrowed from the config,
+ * the key and aggregate arrays the caller's to free with
+ * sluice_agg_load_spec_free. The group was checked at load. */
+struct sluice_agg_spec;
+int sluice_agg_load_spec(const struct config_setting_t *group, struct sluice_agg_spec *spec,
+                         struct sluice_error *err);
+void sluice_agg_load_spec_free(struct sluice_agg_spec *spec);
 /* Open time: read the spec from st->setting and open the stage with it
  * (sluice_agg_stage_open), locating its errors in the config. */
 int sluice_agg_load_open(struct sluice_stage *st, struct sluice_registry *reg, int64_t partitions,

@@ -90,6 +90,19 @@ void sluice_graph_describe(const struct sluice_graph *g, struct sluice_buf *out)
  * plan above), "stages": [{"name", "kind", "plugin", "input", "lateOf",
  * "outputMode", "watermark", "runs"}]}, stages in the order data flows. */
 void sluice_graph_describe_json(const struct sluice_graph *g, struct sluice_buf *out);
+/* The config a graph was loaded from, as read then with its overrides, kept
+ * past the graph: what a reload whose new config cannot start goes back
+ * to. sluice_graph_free_keeping_config frees `g` but its config;
+ * sluice_graph_load_kept loads a new graph from it (taking it, also on
+ * error); sluice_graph_kept_free drops one not loaded again. */
+struct sluice_graph_kept;
+struct sluice_graph_kept *sluice_graph_free_keeping_config(struct sluice_graph *g);
+int sluice_graph_load_kept(struct sluice_graph_kept *kept, struct sluice_graph **out, struct sluice_error *err);
+void sluice_graph_kept_free(struct sluice_graph_kept *kept);
+/* A reload: `to` takes over `from`'s memory tables and progress (the REST
+ * server keeps serving them, the live page keeps its history) and `from`
+ * gets `to`'s empty ones, to free with it. Neither may be running. */
+void sluice_graph_hand_over(struct sluice_graph *from, struct sluice_graph *to);
 /* Closes opened plugins, frees everything. NULL is allowed. */
 void sluice_graph_free(struct sluice_graph *g);
 

@@ -646,16 +646,61 @@ static int load_top(struct sluice_graph *g, struct sluice_error *err)
     return load_stages(g, stages, err);
 }
 
+static struct sluice_graph *graph_new(char *path, config_t *config)
+{
+    struct sluice_graph *g = sluice_xcalloc(1, sizeof *g);
+    g->owned_path = path;
+    g->path = g->owned_path;
+    g->config = config;
+    g->tables = sluice_tables_new();
+    g->progress = sluice_progress_new();
+    return g;
+}
+
+struct sluice_graph_kept {
+    char *path;
+    config_t *config;
+};
+
+struct sluice_graph_kept *sluice_graph_free_keeping_config(struct sluice_graph *g)
+{
+    struct sluice_graph_kept *k = sluice_xcalloc(1, sizeof *k);
+    k->path = g->owned_path;
+    k->config = g->config;
+    g->owned_path = NULL;
+    g->path = NULL;
+    g->config = NULL;
+    sluice_graph_free(g);
+    return k;
+}
+
+int sluice_graph_load_kept(struct sluice_graph_kept *k, struct sluice_graph **out, struct sluice_error *err)
+{
+    struct sluice_graph *g = graph_new(k->path, k->config);
+    free(k);
+    int rc = load_top(g, err);
+    if (rc != SLUICE_OK) {
+        sluice_graph_free(g);
+        g = NULL;
+    }
+    *out = g;
+    return rc;
+}
+
+void sluice_graph_kept_free(struct sluice_graph_kept *k)
+{
+    if (!k) return;
+    config_destroy(k->config);
+    free(k->config);
+    free(k->path);
+    free(k);
+}
+
 int sluice_graph_load(const char *path, const char *const *overrides, size_t n_overrides,
                       struct sluice_graph **out, struct sluice_error *err)
 {
     *out = NULL;
-    struct sluice_graph *g = sluice_xcalloc(1, sizeof *g);
-    g->owned_path = sluice_xstrdup(path);
-    g->path = g->owned_path;
-    g->config = sluice_xcalloc(1, sizeof *g->config);
-    g->tables = sluice_tables_new();
-    g->progress = sluice_progress_new();
+    struct sluice_graph *g = graph_new(sluice_xstrdup(path), sluice_xcalloc(1, sizeof(config_t)));
     int rc = sluice_config_read(g->config, path, err);
     for (size_t i = 0; i < n_overrides && rc == SLUICE_OK; i++)
         rc = sluice_config_override(g->config, overrides[i], err);
@@ -666,6 +711,19 @@ int sluice_graph_load(const char *path, const char *const *overrides, size_t n_o
     }
     *out = g;
     return SLUICE_OK;
+}
+
+void sluice_graph_hand_over(struct sluice_graph *from, struct sluice_graph *to)
+{
+    struct sluice_tables *tables = to->tables;
+    struct sluice_progress *progress = to->progress;
+    to->tables = from->tables;
+    to->progress = from->progress;
+    from->tables = tables;
+    from->progress = progress;
+    /* Each stage's memory sink opens its table through its ctx. */
+    for (size_t k = 0; k < to->n_stages; k++) to->stages[k].ctx.tables = to->tables;
+    for (size_t k = 0; k < from->n_stages; k++) from->stages[k].ctx.tables = from->tables;
 }
 
 void sluice_graph_free(struct sluice_graph *g)

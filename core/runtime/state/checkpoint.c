@@ -352,7 +352,7 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, 
         }
         free(meta);
     }
-    json_t *fp = rc ? NULL : sluice_checkpoint_meta_fingerprint(g, source, aggs, n_aggs);
+    json_t *fp = rc ? NULL : sluice_checkpoint_meta_fingerprint(g, source, aggs, NULL, n_aggs);
     bool created = false;
     if (!rc)
         rc = sluice_checkpoint_meta_open(root, g->name, fp, &g->runtime.checkpoint_where, c->id,

@@ -84,11 +84,10 @@ static json_t *strings(const char *const *v, size_t n)
     return a;
 }
 
-static void add_aggregation(json_t *fp, const struct sluice_stage *st)
+static void add_aggregation(json_t *fp, const struct sluice_stage *st, const struct sluice_agg_spec *spec)
 {
     char key[160];
     static const char *const groupings[] = { "group_by", "cube", "rollup" };
-    const struct sluice_agg_spec *spec = &st->agg->spec;
     /* A window alone is a group_by of nothing else: its keys are not written. */
     if (spec->n_keys || spec->grouping != SLUICE_AGG_GROUP_BY) {
         snprintf(key, sizeof key, "%s.%s", st->name, groupings[spec->grouping]);
@@ -118,7 +117,8 @@ static void add_aggregation(json_t *fp, const struct sluice_stage *st)
 }
 
 json_t *sluice_checkpoint_meta_fingerprint(const struct sluice_graph *g, const struct sluice_stage *source,
-                                      struct sluice_stage *const *aggs, size_t n_aggs)
+                                           struct sluice_stage *const *aggs, const struct sluice_agg_spec *specs,
+                                           size_t n_aggs)
 {
     json_t *fp = json_object();
     char text[192];
@@ -130,7 +130,7 @@ json_t *sluice_checkpoint_meta_fingerprint(const struct sluice_graph *g, const s
         json_object_set_new(fp, "aggregate stages", names);
         json_object_set_new(fp, "runtime.shuffle_partitions", json_integer(g->runtime.shuffle_partitions));
     }
-    for (size_t i = 0; i < n_aggs; i++) add_aggregation(fp, aggs[i]);
+    for (size_t i = 0; i < n_aggs; i++) add_aggregation(fp, aggs[i], specs ? &specs[i] : &aggs[i]->agg->spec);
     return fp;
 }
 
@@ -147,8 +147,7 @@ static void describe(const json_t *v, struct sluice_buf *out)
     free(s);
 }
 
-/* Every difference as "key changed from X to Y", joined with "; ". */
-static size_t differences(const json_t *was, const json_t *now, struct sluice_buf *out)
+size_t sluice_checkpoint_meta_differences(const json_t *was, const json_t *now, struct sluice_buf *out)
 {
     size_t n = 0;
     const char *key;
@@ -214,7 +213,7 @@ int sluice_checkpoint_meta_open(const char *root, const char *pipeline, json_t *
                               (long long)json_integer_value(version), FORMAT_VERSION);
     } else {
         struct sluice_buf diff = { 0 };
-        if (differences(was, fingerprint, &diff)) {
+        if (sluice_checkpoint_meta_differences(was, fingerprint, &diff)) {
             sluice_error_where(err, SLUICE_ECONFIG, where, "checkpoint '%s' belongs to another pipeline: %s", root,
                                diff.data);
             sluice_error_hint(err, "undo the change, or give the changed pipeline a new runtime.checkpoint "

@@ -34,9 +34,16 @@ struct sluice_stage;
 void sluice_checkpoint_meta_uuid(char out[SLUICE_UUID_LEN + 1]);
 
 /* The fingerprint of the query reading `source`, whose aggregate stages are
- * aggs[0..n_aggs) (opened: plans and event keys known). */
+ * aggs[0..n_aggs), with their specs: specs[i], or when specs is NULL the
+ * opened stages' own (aggs[i]->agg->spec). */
+struct sluice_agg_spec;
 json_t *sluice_checkpoint_meta_fingerprint(const struct sluice_graph *g, const struct sluice_stage *source,
-                                      struct sluice_stage *const *aggs, size_t n_aggs);
+                                           struct sluice_stage *const *aggs, const struct sluice_agg_spec *specs,
+                                           size_t n_aggs);
+/* Every difference between two fingerprints, as "KEY changed from X to Y"
+ * joined with "; ", appended to out; returns how many. */
+struct sluice_buf;
+size_t sluice_checkpoint_meta_differences(const json_t *was, const json_t *now, struct sluice_buf *out);
 
 /* Read `root`/metadata and check it against `fingerprint`, or write it
  * with a new query id when the checkpoint is new. On SLUICE_OK `id` holds

@@ -425,7 +425,8 @@ async function tick() {
   let ok = true;
   try {
     await pollProgress();
-    if (!planShown) await pollPlan();
+    // The plan changes when the config is reloaded: ask again now and then.
+    if (!planShown || polls % 10 === 0) await pollPlan();
     if (polls++ % TABLES_EVERY === 0) await pollTables();
   } catch (e) {
     ok = false;
