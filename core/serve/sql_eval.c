@@ -295,8 +295,8 @@ static int aggregate(struct run *r, const struct sluice_batch *const *batches, s
         if (!rc) rc = sluice_agg_groups_update(r->groups, held_get(&part), 0, ev->err);
         held_release(&part);
     }
+    if (!rc) rc = sluice_agg_groups_emit(r->groups, SLUICE_AGG_EMIT_ALL, 0, &r->base.own, ev->err);
     if (rc) return rc;
-    sluice_agg_groups_emit(r->groups, SLUICE_AGG_EMIT_ALL, 0, &r->base.own);
     r->base_schema = &r->plan->output;
 
     if (q->has_having) {

@@ -31,12 +31,12 @@ struct char_count_conf {
 /* ---- 2. the option table: validation, defaults and `sluice plugins char_count` ---- */
 
 static const struct sluice_option char_count_options[] = {
-    { "column", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED,
-      offsetof(struct char_count_conf, column),
-      "string column to measure, e.g. data.text", NULL },
-    { "alias", SLUICE_OPT_STRING, "char_count", SLUICE_OPT_OPTIONAL,
-      offsetof(struct char_count_conf, alias),
-      "name of the long column added", NULL },
+    { .name = "column", .type = SLUICE_OPT_STRING, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct char_count_conf, column),
+      .help = "string column to measure, e.g. data.text" },
+    { .name = "alias", .type = SLUICE_OPT_STRING, .default_value = "char_count",
+      .offset = offsetof(struct char_count_conf, alias),
+      .help = "name of the long column added" },
     { 0 }
 };
 

@@ -348,6 +348,70 @@ static int relocate(struct sluice_error *err, const char *text, size_t arg_off, 
     return err ? err->code : SLUICE_ECONFIG;
 }
 
+int sluice_agg_param_parse(const struct ArrowSchema *input, const char *text, struct sluice_agg_param *out,
+                           char **str, struct sluice_error *err)
+{
+    *out = (struct sluice_agg_param){ .text = text };
+    *str = NULL;
+    struct sluice_expr *e = NULL;
+    int rc = sluice_expr_compile(input, text, &e, err);
+    if (rc) return rc;
+    const char *const *paths;
+    size_t reads = sluice_expr_columns(e, &paths);
+    sluice_expr_free(e);
+    if (reads) {
+        rc = sluice_error_set(err, SLUICE_ECONFIG, "'%s' reads a column: arguments after the first must be constants",
+                              text);
+        sluice_error_excerpt(err, text, 1);
+        sluice_error_hint(err, "only the first argument of an aggregate function is evaluated per row");
+        return rc;
+    }
+    /* No column: evaluate against a row of nothing. */
+    struct ArrowSchema none;
+    sluice_schema_init(&none, SLUICE_FORMAT_STRUCT, "", false, 0);
+    rc = sluice_expr_compile(&none, text, &e, err);
+    const void *no_buffers[1] = { NULL };
+    struct sluice_batch row = { .array = { .length = 1, .n_buffers = 1, .buffers = no_buffers }, .schema = &none };
+    struct ArrowArray v = { 0 };
+    if (!rc) rc = sluice_expr_eval(e, &row, &v, err);
+    if (rc) {
+        sluice_expr_free(e);
+        sluice_schema_release(&none);
+        return rc;
+    }
+    enum sluice_type t = sluice_type_of(sluice_expr_result(e));
+    bool valid = v.null_count == 0 || !v.buffers[0] || sluice_bit_get(v.buffers[0], v.offset);
+    out->type = valid ? (int32_t)t : SLUICE_TYPE_INVALID;
+    int64_t i = v.offset;
+    if (valid) {
+        switch (t) {
+        case SLUICE_TYPE_LONG:
+        case SLUICE_TYPE_TIMESTAMP:
+            out->l = ((const int64_t *)v.buffers[1])[i];
+            out->d = (double)out->l;
+            break;
+        case SLUICE_TYPE_DOUBLE: out->d = ((const double *)v.buffers[1])[i]; break;
+        case SLUICE_TYPE_BOOLEAN: out->l = sluice_bit_get(v.buffers[1], i); break;
+        case SLUICE_TYPE_STRING: {
+            const int32_t *offs = v.buffers[1];
+            size_t len = (size_t)(offs[i + 1] - offs[i]);
+            *str = sluice_xstrndup((const char *)v.buffers[2] + offs[i], len);
+            out->s = *str;
+            out->len = len;
+            break;
+        }
+        default:
+            rc = sluice_error_set(err, SLUICE_ECONFIG, "'%s' is a %s: arguments after the first must be numbers, "
+                                  "strings, booleans or timestamps", text, sluice_type_name(t));
+            sluice_error_excerpt(err, text, 1);
+        }
+    }
+    v.release(&v);
+    sluice_expr_free(e);
+    sluice_schema_release(&none);
+    return rc;
+}
+
 static int add_call(struct sluice_agg_plan *p, const char *text, const struct ArrowSchema *input,
                     const struct sluice_agg_catalog *cat, char ***arg_texts, struct sluice_buf *name,
                     bool *nonnull, struct sluice_error *err)
@@ -404,12 +468,21 @@ static int add_call(struct sluice_agg_plan *p, const char *text, const struct Ar
         }
         arg_schema = sluice_expr_result(p->args[c->arg]);
     }
-    char *params[MAX_PARAMS];
+    char *texts[MAX_PARAMS] = { 0 }, *strs[MAX_PARAMS] = { 0 };
+    struct sluice_agg_param params[MAX_PARAMS];
     size_t n_params = e.n_args - 1;
-    for (size_t i = 0; i < n_params; i++) params[i] = sluice_xstrndup(text + e.arg_off[i + 1], e.arg_len[i + 1]);
+    for (size_t i = 0; i < n_params && !rc; i++) {
+        texts[i] = sluice_xstrndup(text + e.arg_off[i + 1], e.arg_len[i + 1]);
+        rc = sluice_agg_param_parse(input, texts[i], &params[i], &strs[i], err);
+        if (rc) relocate(err, text, e.arg_off[i + 1], texts[i]);
+    }
     struct sluice_error perr = { 0 };
-    rc = plugin->bind(sluice_host(), arg_schema, (const char *const *)params, n_params, &c->bound, &c->info, &perr);
-    for (size_t i = 0; i < n_params; i++) free(params[i]);
+    if (!rc) rc = plugin->bind(sluice_host(), arg_schema, params, n_params, &c->bound, &c->info, &perr);
+    else if (err) perr = *err;
+    for (size_t i = 0; i < n_params; i++) {
+        free(texts[i]);
+        free(strs[i]);
+    }
     if (rc) {
         if (!perr.message[0]) snprintf(perr.message, sizeof perr.message, "aggregator '%s' refused its arguments", fn);
         if (!perr.excerpt[0]) sluice_error_excerpt(&perr, text, sluice_utf8_position(text, e.fn_off));
@@ -422,9 +495,15 @@ static int add_call(struct sluice_agg_plan *p, const char *text, const struct Ar
         return sluice_error_set(err, SLUICE_EPLUGIN, "aggregator '%s' declares result format '%s', which is not a "
                                 "boolean, long, double, string or timestamp",
                                 plugin->name, c->info.result_format ? c->info.result_format : "(null)");
-    if (!plugin->merge || !plugin->finalize || !plugin->update || !plugin->init ||
-        (c->info.has_destroy && !plugin->destroy))
-        return sluice_error_set(err, SLUICE_EPLUGIN, "aggregator '%s' lacks a callback its state needs", plugin->name);
+    if (c->info.state_size == 0) {
+        /* Its state would overlap the next aggregate's in the group's block. */
+        sluice_error_set(err, SLUICE_EPLUGIN, "aggregator '%s' declares a state of 0 bytes", plugin->name);
+        sluice_error_hint(err, "bind() must set info->state_size to the bytes of one group's state");
+        return SLUICE_EPLUGIN;
+    }
+    if (c->info.has_destroy && !plugin->destroy)
+        return sluice_error_set(err, SLUICE_EPLUGIN, "aggregator '%s' says its state owns memory (has_destroy) but "
+                                "has no destroy callback", plugin->name);
     c->offset = p->state_size;
     p->state_size += (c->info.state_size + 7) & ~(size_t)7;
     p->has_destroy |= c->info.has_destroy;

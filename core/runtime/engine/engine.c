@@ -33,7 +33,7 @@ static int idle(struct sluice_query *queries, size_t n_queries, const struct slu
                 struct sluice_error *err)
 {
     const struct sluice_plugin *p = n_queries == 1 ? queries[0].source->plugin : NULL;
-    if (!p || p->size < offsetof(struct sluice_plugin, wait) + sizeof p->wait || !p->wait) {
+    if (!p || !p->wait) {
         sluice_stop_sleep_until(stop, started + IDLE_POLL_US);
         return SLUICE_OK;
     }

@@ -146,8 +146,14 @@ int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, st
 {
     /* Merging in unit order keeps each partition's groups in the order
      * they first appeared, whatever the number of threads. */
-    for (size_t i = 0; i < u->n_partials; i++)
-        sluice_agg_groups_merge(u->partials[i].stage->agg->state, u->partials[i].groups, batch_id);
+    for (size_t i = 0; i < u->n_partials; i++) {
+        struct sluice_stage *st = u->partials[i].stage;
+        int rc = sluice_agg_groups_merge(st->agg->state, u->partials[i].groups, batch_id, err);
+        if (rc) {
+            sluice_error_stage(err, st->name);
+            return rc;
+        }
+    }
     for (size_t i = 0; i < u->n_outputs; i++) {
         struct sluice_unit_output *o = &u->outputs[i];
         *rows += sluice_batch_rows(&o->batch);

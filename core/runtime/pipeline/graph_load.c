@@ -15,6 +15,7 @@
 #include "expr.h"
 #include "log.h"
 #include "mem.h"
+#include "option_table.h"
 #include "suggest.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -24,11 +25,10 @@ static const char *const runtime_keys[] = { "trigger", "shuffle_partitions", "th
                                             "min_batches_to_retain", "http", "progress_log", "plugin_path" };
 static const char *const kind_keys[] = { "source", "transform", "aggregate", "sink" };
 /* Indexed by enum sluice_stage_kind. */
-static const enum sluice_kind plugin_kinds[] = { SLUICE_KIND_SOURCE, SLUICE_KIND_TRANSFORM, 0,
+static const uint32_t plugin_kinds[] = { SLUICE_KIND_SOURCE, SLUICE_KIND_TRANSFORM, 0,
                                                  SLUICE_KIND_SINK };
-/* The stage keys the graph reads; everything else belongs to the plugin. */
-static const char *const stage_core_keys[] = { "name", "input", "source", "transform", "sink",
-                                               "aggregate", "output_mode", "watermark", NULL };
+/* The stage keys the graph reads (sluice_option_table_core_keys);
+ * everything else belongs to the plugin. */
 
 /* What a stage says about its input before stages are ordered. */
 struct pending {
@@ -394,7 +394,7 @@ static int load_plugin(struct sluice_graph *g, struct sluice_stage *st, struct s
     st->plugin = l->plugin;
     st->plugin_file = l->path;
     st->conf = sluice_xcalloc(1, l->plugin->conf_size ? l->plugin->conf_size : 1);
-    return sluice_options_apply(l->plugin, st->setting, stage_core_keys, st->conf, &g->storage, err);
+    return sluice_options_apply(l->plugin, st->setting, sluice_option_table_core_keys, st->conf, &g->storage, err);
 }
 
 /* Config order among stages that do not depend on each other, so plans

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "duration.h"
 #include "error.h"
+#include "host.h"
 #include "registry.h"
 #include "option_table.h"
 #include "mem.h"
@@ -280,6 +281,25 @@ static int convert_setting(struct apply *a, const struct sluice_option *opt,
                 sluice_config_describe_value(s, got, sizeof got));
 }
 
+/* What the option table says of a converted value beyond its type: its
+ * bounds (min, max) and the plugin's own validate hook. `s` as for fail(). */
+static int check_value(struct apply *a, const struct sluice_option *opt, const config_setting_t *s,
+                       const void *conf)
+{
+    const void *value = (const char *)conf + opt->offset;
+    char why[300];
+    if (!sluice_option_table_in_range(opt, value, why, sizeof why)) return fail(a, opt, s, "%s", why);
+    if (!opt->validate) return SLUICE_OK;
+    struct sluice_error e = { 0 };
+    int rc = opt->validate(sluice_host(), value, &e);
+    if (rc == SLUICE_OK) return SLUICE_OK;
+    if (!e.message[0]) snprintf(e.message, sizeof e.message, "the value was refused");
+    fail(a, opt, s, "%s", e.message);
+    if (e.hint[0]) sluice_error_hint(a->err, "%s", e.hint);
+    if (a->err && s) a->err->code = rc; /* the plugin's code for a value from the config */
+    return s ? rc : SLUICE_EPLUGIN;
+}
+
 static const struct sluice_option *find_option(const struct sluice_plugin *p, const char *name)
 {
     for (const struct sluice_option *o = p->options; o && o->name; o++)
@@ -327,6 +347,7 @@ int sluice_options_apply(const struct sluice_plugin *plugin, const config_settin
         const struct sluice_option *opt = find_option(plugin, name);
         if (!opt) return unknown_key(&a, m, core_keys);
         int rc = convert_setting(&a, opt, m, conf);
+        if (rc == SLUICE_OK) rc = check_value(&a, opt, m, conf);
         if (rc != SLUICE_OK) return rc;
     }
     for (const struct sluice_option *o = plugin->options; o && o->name; o++) {
@@ -338,6 +359,7 @@ int sluice_options_apply(const struct sluice_plugin *plugin, const config_settin
         }
         if (o->default_value) {
             int rc = convert_text(&a, o, NULL, o->default_value, conf);
+            if (rc == SLUICE_OK) rc = check_value(&a, o, NULL, conf);
             if (rc != SLUICE_OK) return rc;
         }
     }
