@@ -42,7 +42,7 @@ static const struct sluice_option console_options[] = {
       .choices = "table|jsonl" },
     { .name = "num_rows", .type = SLUICE_OPT_LONG, .default_value = "20",
       .offset = offsetof(struct console_conf, num_rows),
-      .help = "table: rows shown per batch" },
+      .help = "table: rows shown per batch", .min = "0" },
     { .name = "truncate", .type = SLUICE_OPT_BOOL, .default_value = "true",
       .offset = offsetof(struct console_conf, truncate),
       .help = "table: cut cells to 20 characters and align them right" },
@@ -81,9 +81,6 @@ static int console_open(const struct sluice_host *host, const void *conf_ptr, st
                         void **state, struct sluice_error *err)
 {
     const struct console_conf *conf = conf_ptr;
-    if (conf->num_rows < 0)
-        return host->error(err, SLUICE_ECONFIG, "num_rows must not be negative, got %lld",
-                           (long long)conf->num_rows);
     struct console *c = calloc(1, sizeof *c);
     if (!c) return host->error(err, SLUICE_ENOMEM, "out of memory");
     c->host = host;

@@ -75,7 +75,7 @@ static const struct sluice_option file_options[] = {
       .help = "schema of the rows: Spark StructType JSON, DDL, or @file (streams need one, as in Spark)" },
     { .name = "max_files_per_trigger", .type = SLUICE_OPT_LONG, .default_value = "0",
       .offset = offsetof(struct file_conf, max_files_per_trigger),
-      .help = "most new files read per micro-batch (0: no limit)" },
+      .help = "most new files read per micro-batch (0: no limit)", .min = "0" },
     { .name = "latest_first", .type = SLUICE_OPT_BOOL, .default_value = "false",
       .offset = offsetof(struct file_conf, latest_first),
       .help = "read the newest new files first (useful with max_files_per_trigger)" },
@@ -95,7 +95,8 @@ static const struct sluice_option file_options[] = {
     { .name = "max_partition_bytes", .type = SLUICE_OPT_LONG, .default_value = "8388608",
       .offset = offsetof(struct file_conf, max_partition_bytes),
       .help = "files larger than this are read as several units of about this size, cut at line "
-              "boundaries, so one big file uses every thread (0: one unit per file)" },
+              "boundaries, so one big file uses every thread (0: one unit per file)",
+      .min = "0" },
     { .name = "ignore_missing_files", .type = SLUICE_OPT_BOOL, .default_value = "false",
       .offset = offsetof(struct file_conf, ignore_missing_files),
       .help = "a planned file gone (or unreadable) when read is skipped with a warning instead of failing "
@@ -160,12 +161,6 @@ static int file_open(const struct sluice_host *host, const void *conf_ptr, struc
                      void **state, struct sluice_error *err)
 {
     const struct file_conf *conf = conf_ptr;
-    if (conf->max_files_per_trigger < 0)
-        return host->error(err, SLUICE_ECONFIG, "max_files_per_trigger must be positive, got %lld",
-                           (long long)conf->max_files_per_trigger);
-    if (conf->max_partition_bytes < 0)
-        return host->error(err, SLUICE_ECONFIG, "max_partition_bytes must not be negative, got %lld",
-                           (long long)conf->max_partition_bytes);
     if (!conf->sep || strlen(conf->sep) != 1)
         return host->error(err, SLUICE_ECONFIG, "sep must be one character, got '%s'",
                            conf->sep ? conf->sep : "");

@@ -51,7 +51,7 @@ static const struct sluice_option foreach_options[] = {
       .help = "shell command run per micro-batch: rows as JSON lines on stdin, SLUICE_BATCH_ID in its environment" },
     { .name = "retries", .type = SLUICE_OPT_LONG, .default_value = "0",
       .offset = offsetof(struct foreach_conf, retries),
-      .help = "times a failing command is run again before the batch fails" },
+      .help = "times a failing command is run again before the batch fails", .min = "0" },
     { 0 }
 };
 
@@ -275,8 +275,6 @@ static int foreach_open(const struct sluice_host *host, const void *conf_ptr, st
 {
     const struct foreach_conf *conf = conf_ptr;
     if (!conf->command[0]) return host->error(err, SLUICE_ECONFIG, "command is empty");
-    if (conf->retries < 0)
-        return host->error(err, SLUICE_ECONFIG, "retries must not be negative, got %lld", (long long)conf->retries);
     host->use_all_columns(ctx);
     struct foreach *f = calloc(1, sizeof *f);
     if (!f) return host->error(err, SLUICE_ENOMEM, "out of memory");

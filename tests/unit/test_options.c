@@ -387,6 +387,46 @@ static void test_options_describe_prints_the_plugin_and_its_table(void **state)
     sluice_buf_free(&out);
 }
 
+/* ---- integers libconfig would wrap ---- */
+
+static void test_options_a_long_too_big_for_64_bits_is_refused_naming_the_range(void **state)
+{
+    struct fixture f;
+    /* libconfig 1.5 reads this as the int -1, silently. */
+    assert_int_equal(apply(&f, "path = \"in\"; n = 99999999999999999999;"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "99999999999999999999 is out of range: a long is between "
+                                       "-9223372036854775808 and 9223372036854775807");
+    assert_string_equal(f.err.key, "n");
+    assert_int_equal(f.err.line, 2);
+    done(&f);
+    assert_int_equal(apply(&f, "path = \"in\"; n = -99999999999999999999;"), SLUICE_ECONFIG);
+    done(&f);
+    assert_int_equal(apply(&f, "path = \"in\"; ratio = 99999999999999999999;"), SLUICE_ECONFIG);
+    done(&f);
+    /* The same typed on the command line (stored as a string). */
+    assert_int_equal(apply(&f, "path = \"in\"; n = \"99999999999999999999\";"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "99999999999999999999 is out of range: a long is between "
+                                       "-9223372036854775808 and 9223372036854775807");
+    done(&f);
+}
+
+static void test_options_a_long_beyond_32_bits_written_without_L_keeps_its_value(void **state)
+{
+    struct fixture f;
+    /* libconfig 1.5 wraps these to 32 bits: -1294967296, 1294967296, -1. */
+    assert_int_equal(apply(&f, "path = \"in\"; n = 3000000000; ratio = -3000000000; max_files_per_trigger = 0xFFFFFFFF;"),
+                     SLUICE_OK);
+    assert_int_equal(f.conf.n, 3000000000LL);
+    assert_true(f.conf.ratio == -3e9);
+    assert_int_equal(f.conf.max_files_per_trigger, 4294967295LL);
+    done(&f);
+    /* Values that fit are read as they are, wherever they sit on the line. */
+    assert_int_equal(apply(&f, "path = \"n = 7\"; max_files_per_trigger = 5; n =\n -12;"), SLUICE_OK);
+    assert_int_equal(f.conf.n, -12);
+    assert_int_equal(f.conf.max_files_per_trigger, 5);
+    done(&f);
+}
+
 /* ---- bounds and the validate hook ---- */
 
 struct ranged_conf {
@@ -512,6 +552,8 @@ int main(void)
         cmocka_unit_test(test_options_bad_default_in_the_table_is_a_plugin_error),
         cmocka_unit_test(test_options_type_names_read_well),
         cmocka_unit_test(test_options_describe_prints_the_plugin_and_its_table),
+        cmocka_unit_test(test_options_a_long_too_big_for_64_bits_is_refused_naming_the_range),
+        cmocka_unit_test(test_options_a_long_beyond_32_bits_written_without_L_keeps_its_value),
         cmocka_unit_test(test_options_values_within_their_bounds_and_defaults_pass),
         cmocka_unit_test(test_options_a_value_out_of_bounds_is_refused_naming_option_and_range),
         cmocka_unit_test(test_options_the_validate_hook_refuses_with_its_own_message),

@@ -147,10 +147,9 @@ static int convert_text(struct apply *a, const struct sluice_option *opt,
         write_at(conf, opt, &text, sizeof text);
         return SLUICE_OK;
     case SLUICE_OPT_LONG: {
-        errno = 0;
-        long long v = strtoll(text, &end, 10);
-        if (end == text || *end || errno) return fail(a, opt, s, "expected an integer, got '%s'", text);
-        int64_t x = v;
+        int64_t x;
+        char why[200];
+        if (!sluice_option_table_parse(opt, text, &x, why, sizeof why)) return fail(a, opt, s, "%s", why);
         write_at(conf, opt, &x, sizeof x);
         return SLUICE_OK;
     }
@@ -250,15 +249,20 @@ static int convert_setting(struct apply *a, const struct sluice_option *opt,
     switch (opt->type) {
     case SLUICE_OPT_LONG:
         if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
-            int64_t v = config_setting_get_int64(s);
+            int64_t v;
+            char why[200];
+            if (!sluice_config_int64(s, &v, why, sizeof why)) return fail(a, opt, s, "%s", why);
             write_at(conf, opt, &v, sizeof v);
             return SLUICE_OK;
         }
         break;
     case SLUICE_OPT_DOUBLE:
         if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64 || type == CONFIG_TYPE_FLOAT) {
-            double v = type == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
-                                                 : (double)config_setting_get_int64(s);
+            int64_t l = 0;
+            char why[200];
+            if (type != CONFIG_TYPE_FLOAT && !sluice_config_int64(s, &l, why, sizeof why))
+                return fail(a, opt, s, "%s", why);
+            double v = type == CONFIG_TYPE_FLOAT ? config_setting_get_float(s) : (double)l;
             write_at(conf, opt, &v, sizeof v);
             return SLUICE_OK;
         }
