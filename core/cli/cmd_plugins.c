@@ -17,9 +17,11 @@ static const char help[] =
     "sink/file) picks one kind when a source and a sink share a name.\n"
     "\n"
     "Plugins are searched in --plugin-path dirs, then SLUICE_PLUGIN_PATH\n"
-    "(colon-separated), then plugins/ beside the sluice binary, then the\n"
-    "install directory. A plugin file that cannot be loaded (another ABI, a\n"
-    "broken option table) is reported and makes the command exit 2.\n";
+    "(colon-separated), then plugins/ beside the sluice binary, then\n"
+    "../lib/sluice/plugins beside it (an installed sluice, wherever its\n"
+    "prefix was moved), then the install directory. A plugin file that\n"
+    "cannot be loaded (another ABI, a broken option table) is reported and\n"
+    "makes the command exit 2.\n";
 
 /* A plugin that cannot load is named with its problem, and the listing
  * fails (exit 2): its author should hear of a broken option table before

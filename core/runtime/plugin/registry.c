@@ -185,15 +185,25 @@ struct sluice_registry *sluice_registry_new(const char *const *dirs, size_t n_di
         add_dir(r, p, len);
         p += len + (colon != NULL);
     }
-    /* A sluice run from the build tree finds the plugins built beside it. */
+    /* A sluice run from the build tree finds the plugins built beside it,
+     * and an installed one those installed with it, wherever the prefix
+     * was moved (bin/../lib/sluice/plugins). */
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         exe[n] = '\0';
         char *slash = strrchr(exe, '/');
         if (slash) {
-            snprintf(slash, sizeof exe - (size_t)(slash - exe), "/plugins");
+            size_t room = sizeof exe - (size_t)(slash - exe);
+            snprintf(slash, room, "/plugins");
             add_dir(r, exe, strlen(exe));
+#ifdef SLUICE_PLUGIN_RELATIVE_DIR
+            snprintf(slash, room, "/%s", SLUICE_PLUGIN_RELATIVE_DIR);
+            /* Named without the "bin/.." when it exists, as messages show it. */
+            char *real = realpath(exe, NULL);
+            add_dir(r, real ? real : exe, strlen(real ? real : exe));
+            free(real);
+#endif
         }
     }
 #ifdef SLUICE_PLUGIN_INSTALL_DIR

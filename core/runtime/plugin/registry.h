@@ -4,7 +4,9 @@
  * sluice_sink_console.so). Directories are searched in order: the config's
  * runtime.plugin_path, then SLUICE_PLUGIN_PATH (colon-separated), then
  * `plugins/` beside the running executable (the build tree), then the
- * install directory. The first file found wins. Loading checks the
+ * plugin directory relative to it as installed (`../lib/sluice/plugins`:
+ * an install moved to another prefix), then the configured install
+ * directory. The first file found wins. Loading checks the
  * sluice_plugin_v1 symbol, the ABI version, the descriptor size, the kind,
  * that the descriptor's name matches the file name, that the callbacks the
  * kind needs are present (sources: open close prepare latest_offset
