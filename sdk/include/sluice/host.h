@@ -256,10 +256,14 @@ struct sluice_host {
      * file source's {"logOffset":N} is "the first N files of its log") keeps
      * that state here, as numbered entries of bytes under the checkpoint's
      * sources/<stage>/, so that after a restart the same offsets give the
-     * same rows. Store an entry before returning an offset from
-     * latest_offset that needs it: the core writes the offset to the
-     * checkpoint only after latest_offset returns. Each entry is written
-     * atomically and durably, with a checksum. Main thread only. */
+     * same rows. Read it back in prepare(): the entries are there from
+     * prepare on, and a batch planned before a crash is replayed with
+     * plan_read right after prepare, before any latest_offset. Store an
+     * entry before returning an offset from latest_offset that needs it
+     * (or in prepare): the core writes the offset to the checkpoint only
+     * after latest_offset returns. Each entry is written atomically and
+     * durably, with a checksum. Under `sluice check` the entries are read
+     * but meta_put and meta_trim store nothing. Main thread only. */
     /* Whether this run keeps a checkpoint for the stage. When false,
      * meta_put stores nothing and meta_scan finds nothing. */
     bool (*meta_enabled)(const struct sluice_ctx *ctx);
