@@ -337,7 +337,7 @@ static void test_agg_groups_finalize_must_append_exactly_one_value(void **state)
     update(g, "a:1:1", 0);
     struct sluice_batch out;
     struct sluice_error err = { 0 };
-    assert_int_equal(sluice_agg_groups_emit(g, SLUICE_AGG_EMIT_ALL, 0, &out, &err), SLUICE_EPLUGIN);
+    assert_int_equal(sluice_agg_groups_emit(g, SLUICE_AGG_EMIT_ALL, 0, &out, &err), SLUICE_EINTERNAL);
     assert_string_equal(err.message, "aggregator 'twice' appended 2 values in finalize; it must append exactly one "
                                      "(or a null)");
     assert_null(out.array.release);

@@ -695,6 +695,7 @@ static void test_graph_describe_prints_runtime_stages_schemas_and_columns(void *
              "  threads:            2\n"
              "  shuffle partitions: 8\n"
              "  checkpoint:         none (no recovery after a restart)\n"
+             "  retries:            5, waiting 100 milliseconds doubling (for a plugin's SLUICE_EAGAIN)\n"
              "stages, in the order data flows:\n"
              "  src\n"
              "    source good (" FIXTURES "/sluice_source_good.so)\n"

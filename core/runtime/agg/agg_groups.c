@@ -324,7 +324,7 @@ int sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit whi
                 rc = call->fn->finalize(sluice_host(), call->bound, st + call->offset, col, err);
                 if (rc) plugin_failed(call, "finalize", rc, err);
                 else if (col->length != before + 1)
-                    rc = sluice_error_set(err, SLUICE_EPLUGIN, "aggregator '%s' appended %lld values in finalize; it "
+                    rc = sluice_error_set(err, SLUICE_EINTERNAL, "aggregator '%s' appended %lld values in finalize; it "
                                           "must append exactly one (or a null)", call->fn->name,
                                           (long long)(col->length - before));
             }

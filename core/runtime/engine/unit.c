@@ -10,6 +10,7 @@
 #include "error.h"
 #include "expr.h"
 #include "mem.h"
+#include "retry.h"
 #include "stage.h"
 #include "watermark.h"
 
@@ -135,14 +136,40 @@ static int emit_from_source(void *arg, struct sluice_batch *batch, struct sluice
     return sluice_unit_push(e->unit, e->source, batch, err);
 }
 
-void sluice_unit_read(struct sluice_unit *u, struct sluice_stage *source, size_t index)
+void sluice_unit_read(struct sluice_unit *u, struct sluice_stage *source, size_t index,
+                      const struct sluice_retry_policy *retry)
 {
     struct emit_arg arg = { u, source };
-    u->status = source->plugin->read(source->state, index, emit_from_source, &arg, &u->err);
+    for (int attempt = 1;; attempt++) {
+        u->status = source->plugin->read(source->state, index, emit_from_source, &arg, &u->err);
+        if (!retry || !sluice_retry_again(retry, u->status, attempt, source->name, "read", &u->err)) break;
+        /* Read again from the start: what the failed try emitted goes. */
+        int64_t retries = u->retries + 1;
+        sluice_unit_clear(u);
+        u->retries = retries;
+    }
     if (u->status && !u->err.stage[0]) sluice_error_stage(&u->err, source->name);
 }
 
-int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, struct sluice_error *err)
+/* One sink batch, written again while the sink asks for it and leaves it in place. */
+static int write_output(struct sluice_unit_output *o, const struct sluice_retry_policy *retry, int64_t *retries,
+                        struct sluice_error *err)
+{
+    const struct sluice_stage *sink = o->sink;
+    for (int attempt = 1;; attempt++) {
+        int rc = sink->plugin->write(sink->state, &o->batch, err);
+        if (rc != SLUICE_EAGAIN || !retry) return rc;
+        if (!o->batch.array.release)
+            return sluice_error_set(err, SLUICE_EINTERNAL, "sink plugin '%s' asked for write to be retried "
+                                    "(SLUICE_EAGAIN) but released the batch; it must leave it in place",
+                                    sink->plugin->name);
+        if (!sluice_retry_again(retry, rc, attempt, sink->name, "write", err)) return rc;
+        if (retries) (*retries)++;
+    }
+}
+
+int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, const struct sluice_retry_policy *retry,
+                      int64_t *retries, struct sluice_error *err)
 {
     /* Merging in unit order keeps each partition's groups in the order
      * they first appeared, whatever the number of threads. */
@@ -157,7 +184,7 @@ int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, st
     for (size_t i = 0; i < u->n_outputs; i++) {
         struct sluice_unit_output *o = &u->outputs[i];
         *rows += sluice_batch_rows(&o->batch);
-        int rc = o->sink->plugin->write(o->sink->state, &o->batch, err);
+        int rc = write_output(o, retry, retries, err);
         sluice_batch_release(&o->batch); /* in case the plugin left it */
         if (rc) {
             sluice_error_stage(err, o->sink->name);

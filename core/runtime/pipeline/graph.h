@@ -36,6 +36,8 @@ struct sluice_runtime {
     const char *checkpoint;           /* NULL: none */
     struct sluice_where checkpoint_where;
     int64_t min_batches_to_retain;    /* 0: the checkpoint's default */
+    int64_t retry_limit;              /* SLUICE_EAGAIN retries per call (retry.h); default 5 */
+    int64_t retry_backoff_us;         /* the first retry's wait, doubling; default 100 ms */
     const char *http;                 /* NULL: none */
     struct sluice_where http_where;
     const char *progress_log;         /* NULL: none */

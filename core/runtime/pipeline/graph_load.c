@@ -16,13 +16,15 @@
 #include "log.h"
 #include "mem.h"
 #include "option_table.h"
+#include "retry.h"
 #include "suggest.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const top_keys[] = { "name", "runtime", "stages" };
 static const char *const runtime_keys[] = { "trigger", "shuffle_partitions", "threads", "checkpoint",
-                                            "min_batches_to_retain", "http", "progress_log", "plugin_path" };
+                                            "min_batches_to_retain", "http", "progress_log", "plugin_path",
+                                            "retry_limit", "retry_backoff" };
 static const char *const kind_keys[] = { "source", "transform", "aggregate", "sink" };
 /* Indexed by enum sluice_stage_kind. */
 static const uint32_t plugin_kinds[] = { SLUICE_KIND_SOURCE, SLUICE_KIND_TRANSFORM, 0,
@@ -91,6 +93,26 @@ static int get_positive(const config_setting_t *s, int64_t *out, struct sluice_e
     return SLUICE_OK;
 }
 
+/* An integer of 0 or more (a string too: what --set stores). */
+static int get_count(const config_setting_t *s, int64_t *out, struct sluice_error *err)
+{
+    int64_t v = 0;
+    bool ok = false;
+    char why[200];
+    if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) {
+        if (!sluice_config_int64(s, &v, why, sizeof why)) return sluice_error_at(err, SLUICE_ECONFIG, s, "%s", why);
+        ok = true;
+    } else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+        char *end;
+        const char *t = config_setting_get_string(s);
+        v = strtoll(t, &end, 10);
+        ok = end != t && !*end;
+    }
+    if (!ok || v < 0 || v > INT32_MAX) return expected(err, s, "an integer of 0 or more");
+    *out = v;
+    return SLUICE_OK;
+}
+
 static int load_plugin_path(struct sluice_graph *g, const config_setting_t *s,
                             struct sluice_error *err)
 {
@@ -122,6 +144,8 @@ static int load_runtime(struct sluice_graph *g, const config_setting_t *rt, stru
     r->shuffle_partitions = 8;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     r->threads = cores > 0 ? cores : 1;
+    r->retry_limit = SLUICE_RETRY_LIMIT_DEFAULT;
+    r->retry_backoff_us = SLUICE_RETRY_BACKOFF_DEFAULT_US;
     if (!rt) return SLUICE_OK;
     if (!config_setting_is_group(rt)) return expected(err, rt, "a group such as { trigger = \"3 seconds\"; }");
     for (int i = 0; i < config_setting_length(rt); i++) {
@@ -154,6 +178,12 @@ static int load_runtime(struct sluice_graph *g, const config_setting_t *rt, stru
             rc = get_string(s, &r->progress_log, err);
         } else if (strcmp(key, "plugin_path") == 0) {
             rc = load_plugin_path(g, s, err);
+        } else if (strcmp(key, "retry_limit") == 0) {
+            rc = get_count(s, &r->retry_limit, err);
+        } else if (strcmp(key, "retry_backoff") == 0) {
+            const char *t = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
+            if (!t || sluice_duration_parse(t, &r->retry_backoff_us) != 0)
+                return expected(err, s, "a duration such as \"100 milliseconds\"");
         } else {
             rc = unknown_key(err, s, runtime_keys, N_ELEMS(runtime_keys), "runtime");
         }

@@ -17,7 +17,7 @@ enum sluice_status {
     SLUICE_EDATA = 4,     /* malformed input under mode fail_fast */
     SLUICE_ENOMEM = 5,
     SLUICE_EPLUGIN = 6,   /* a plugin could not be loaded or is unfit (found before running): exit 2 */
-    SLUICE_EINTERNAL = 7, /* a bug: please report it */
+    SLUICE_EINTERNAL = 7, /* a bug, in sluice or in a plugin breaking its contract while running */
     SLUICE_EAGAIN = 8,    /* transient: the engine calls again after a backoff (runtime.retry_limit
                            * times at most), then fails the run with the last error. Sources'
                            * and sinks' callbacks only; see sdk/README.md */
