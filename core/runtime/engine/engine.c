@@ -75,8 +75,10 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
     struct sluice_worker_pool *pool = threads ? sluice_worker_pool_new(threads) : NULL;
 
     size_t n_sources = 0, n_queries = 0;
-    for (size_t i = 0; i < g->n_stages; i++)
+    for (size_t i = 0; i < g->n_stages; i++) {
         n_sources += g->stages[i].kind == SLUICE_STAGE_SOURCE && g->stages[i].feeds_sink;
+        g->stages[i].check_batches = opts->check_batches;
+    }
     struct sluice_query *queries = sluice_xcalloc(n_sources ? n_sources : 1, sizeof *queries);
     int rc = g->runtime.progress_log ? sluice_progress_log_open(g->progress, g->runtime.progress_log, err)
                                      : SLUICE_OK;

@@ -11,6 +11,7 @@
 #include "expr.h"
 #include "mem.h"
 #include "retry.h"
+#include "validate.h"
 #include "stage.h"
 #include "watermark.h"
 
@@ -61,6 +62,20 @@ static int observe_event_time(struct sluice_unit *u, struct sluice_stage *st, co
     return SLUICE_OK;
 }
 
+/* With check_batches, a batch a plugin emitted is checked against the
+ * stage's declared schema before anything reads it (validate.h). */
+static int check_emitted(const struct sluice_stage *st, const struct sluice_batch *b, struct sluice_error *err)
+{
+    char why[400];
+    if (!st->check_batches || sluice_batch_validate(sluice_ctx_output_schema(&st->ctx), &b->array, why, sizeof why))
+        return SLUICE_OK;
+    sluice_error_set(err, SLUICE_EINTERNAL, "%s plugin '%s' emitted a malformed batch: %s",
+                     st->kind == SLUICE_STAGE_SOURCE ? "source" : "transform", st->plugin->name, why);
+    sluice_error_hint(err, "SLUICE_CHECK_BATCHES is set: every batch a plugin emits is checked");
+    sluice_error_stage(err, st->name);
+    return SLUICE_EINTERNAL;
+}
+
 static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct sluice_batch *b,
                      struct sluice_error *err)
 {
@@ -72,6 +87,11 @@ static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct s
         if (rc) {
             sluice_batch_release(&out);
             sluice_error_stage(err, stage->name);
+            return rc;
+        }
+        rc = check_emitted(stage, &out, err);
+        if (rc) {
+            sluice_batch_release(&out);
             return rc;
         }
         return sluice_unit_push(u, stage, &out, err);
@@ -132,6 +152,11 @@ struct emit_arg {
 static int emit_from_source(void *arg, struct sluice_batch *batch, struct sluice_error *err)
 {
     struct emit_arg *e = arg;
+    int rc = check_emitted(e->source, batch, err);
+    if (rc) {
+        sluice_batch_release(batch); /* the core takes every batch emitted */
+        return rc;
+    }
     e->unit->input_rows += sluice_batch_rows(batch);
     return sluice_unit_push(e->unit, e->source, batch, err);
 }

@@ -65,6 +65,8 @@ struct sluice_stage {
     struct sluice_watermark watermark;
     bool feeds_sink;                  /* some sink reads this stage, directly or not;
                                        * stages that feed none never run, as in Spark */
+    bool check_batches;               /* validate every batch the plugin emits (validate.h):
+                                       * SLUICE_CHECK_BATCHES, the test kit */
 };
 
 #endif
