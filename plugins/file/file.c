@@ -118,40 +118,20 @@ static int parse_offset(const struct file_source *fs, const char *text, size_t *
 {
     *out = 0;
     if (!text) return SLUICE_OK;
-    const char *p = text;
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-    if (*p++ != '{') goto bad;
-    while (*p == ' ' || *p == '\n') p++;
-    if (strncmp(p, "\"logOffset\"", 11) != 0) goto bad;
-    p += 11;
-    while (*p == ' ') p++;
-    if (*p++ != ':') goto bad;
-    while (*p == ' ') p++;
-    if (*p < '0' || *p > '9') goto bad;
-    size_t v = 0;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        if (v > (SIZE_MAX - 9) / 10) goto bad;
-        v = v * 10 + (size_t)(*p - '0');
-    }
-    while (*p == ' ' || *p == '\n') p++;
-    if (*p++ != '}') goto bad;
-    while (*p == ' ' || *p == '\n') p++;
-    if (*p) goto bad;
-    *out = v;
+    int64_t v;
+    if (!sluice_offset_get_long(text, "logOffset", &v) || v < 0)
+        return fs->host->error(err, SLUICE_ECONFIG, "'%s' is not a file source offset", text);
+    *out = (size_t)v;
     return SLUICE_OK;
-bad:
-    return fs->host->error(err, SLUICE_ECONFIG, "'%s' is not a file source offset", text);
 }
 
 static int put_offset(const struct file_source *fs, size_t n, struct sluice_buf *out,
                       struct sluice_error *err)
 {
-    sluice_buf_clear(out);
-    if (sluice_buf_printf(out, "{\"logOffset\":%zu}", n))
+    if (sluice_offset_write_long(out, "logOffset", (int64_t)n))
         return fs->host->error(err, SLUICE_ENOMEM, "out of memory");
     return SLUICE_OK;
 }
-
 
 /* ---- callbacks ---- */
 
