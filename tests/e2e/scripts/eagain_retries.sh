@@ -56,4 +56,10 @@ status=0; "$sluice" run pipeline.conf 2>err.txt || status=$?
 [ "$status" = 1 ] || fail "release_on_retry: exit status $status, expected 1"
 grep -q "sink plugin 'flaky' asked for write to be retried (SLUICE_EAGAIN) but released the batch" err.txt ||
   fail "the released batch is not named"
+# Units read on worker threads, several failing: each read again alone, in order.
+pipeline "read:3" ""
+sed -i 's/rows = 3;/rows = 2; units = 4;/; s/trigger = "once";/trigger = "once"; threads = 4;/' pipeline.conf
+"$sluice" run pipeline.conf 2>err.txt || fail "the run on 4 threads failed"
+[ "$(cat out.txt)" = "batch 0: 0 1 2 3 4 5 6 7" ] || fail "4 units, 3 failed reads: $(cat out.txt)"
+[ "$(grep -c "read failed, may pass" err.txt)" = 3 ] || fail "3 retried reads expected"
 echo "ok eagain_retries"

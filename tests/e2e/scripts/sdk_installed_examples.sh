@@ -23,8 +23,16 @@ sluice=$prefix/bin/sluice
 cp -R "$prefix/share/sluice/examples" examples
 cd examples
 
+# A sanitizer build's test kit needs its runtime in the executables that link it.
+san="" deps=$(ldd "$prefix"/lib*/libsluice-testkit.so.* 2>/dev/null || true)
+case $deps in
+  *libasan*) san="-fsanitize=address,undefined" ;;
+  *libtsan*) san="-fsanitize=thread" ;;
+esac
+
 # Out of tree with the CMake package: the plugins and their tests on the installed test kit.
-cmake -S . -B build -DCMAKE_PREFIX_PATH="$prefix" >../cmake.log 2>&1 || { cat ../cmake.log >&2; fail "configure"; }
+cmake -S . -B build -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" \
+  >../cmake.log 2>&1 || { cat ../cmake.log >&2; fail "configure"; }
 cmake --build build >../build.log 2>&1 || { cat ../build.log >&2; fail "build"; }
 (cd build && ctest --output-on-failure >../../ctest.log 2>&1) || { cat ../ctest.log >&2; fail "the examples' unit tests"; }
 
@@ -32,7 +40,7 @@ cmake --build build >../build.log 2>&1 || { cat ../build.log >&2; fail "build"; 
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$(ls -d "$prefix"/lib*/*/pkgconfig 2>/dev/null | tr '\n' ':')"
 mkdir -p pc
 cc -shared $(pkg-config --cflags sluice-plugin) -o pc/sluice_transform_modulo.so modulo/modulo.c
-cc modulo/test_modulo.c $(pkg-config --cflags --libs sluice-testkit) -o pc/test_modulo
+cc $san modulo/test_modulo.c $(pkg-config --cflags --libs sluice-testkit) -o pc/test_modulo
 pc/test_modulo pc/sluice_transform_modulo.so >/dev/null || fail "test_modulo built with pkg-config"
 
 # Every plugin on the path is fine by sluice's loader.
