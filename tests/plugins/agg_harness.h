@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "agg_plan.h"
+#include "agg_param.h"
 #include "arena.h"
 #include "builder.h"
 #include "host.h"

@@ -114,15 +114,6 @@ int sluice_agg_plan_new(const struct sluice_agg_spec *spec, const struct ArrowSc
                         struct sluice_agg_where *where, struct sluice_error *err);
 void sluice_agg_plan_free(struct sluice_agg_plan *p);
 
-/* An aggregate function's argument after the first, as bind() receives it
- * (plugin.h): `text` is an expression that must read no column of struct
- * schema `input`; it is evaluated once. A string value is copied to *str
- * (the caller frees it once bind returned); out->text is `text`.
- * SLUICE_ECONFIG with err->excerpt = text when it reads a column, does not
- * compile, or is a struct or array. */
-int sluice_agg_param_parse(const struct ArrowSchema *input, const char *text, struct sluice_agg_param *out,
-                           char **str, struct sluice_error *err);
-
 /* Every input path the plan reads, in projection form, each once; the
  * array (not the strings) is the caller's to free. */
 const char **sluice_agg_plan_columns(const struct sluice_agg_plan *p, size_t *n);

@@ -74,27 +74,9 @@ static int get_string(const config_setting_t *s, const char **out, struct sluice
     return SLUICE_OK;
 }
 
-/* A positive integer; --set stores new keys as strings, so accept "4" too. */
-static int get_positive(const config_setting_t *s, int64_t *out, struct sluice_error *err)
-{
-    int64_t v = 0;
-    bool ok = false;
-    if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) {
-        v = config_setting_get_int64(s);
-        ok = true;
-    } else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-        char *end;
-        const char *t = config_setting_get_string(s);
-        v = strtoll(t, &end, 10);
-        ok = end != t && !*end;
-    }
-    if (!ok || v <= 0 || v > INT32_MAX) return expected(err, s, "a positive integer");
-    *out = v;
-    return SLUICE_OK;
-}
-
-/* An integer of 0 or more (a string too: what --set stores). */
-static int get_count(const config_setting_t *s, int64_t *out, struct sluice_error *err)
+/* An integer of `min` or more; --set stores new keys as strings, so accept
+ * "4" too. A literal libconfig would wrap is read as written (config.h). */
+static int get_int(const config_setting_t *s, int64_t min, int64_t *out, struct sluice_error *err)
 {
     int64_t v = 0;
     bool ok = false;
@@ -108,7 +90,7 @@ static int get_count(const config_setting_t *s, int64_t *out, struct sluice_erro
         v = strtoll(t, &end, 10);
         ok = end != t && !*end;
     }
-    if (!ok || v < 0 || v > INT32_MAX) return expected(err, s, "an integer of 0 or more");
+    if (!ok || v < min || v > INT32_MAX) return expected(err, s, min ? "a positive integer" : "an integer of 0 or more");
     *out = v;
     return SLUICE_OK;
 }
@@ -163,14 +145,14 @@ static int load_runtime(struct sluice_graph *g, const config_setting_t *rt, stru
             }
             r->trigger_text = t;
         } else if (strcmp(key, "shuffle_partitions") == 0) {
-            rc = get_positive(s, &r->shuffle_partitions, err);
+            rc = get_int(s, 1, &r->shuffle_partitions, err);
         } else if (strcmp(key, "threads") == 0) {
-            rc = get_positive(s, &r->threads, err);
+            rc = get_int(s, 1, &r->threads, err);
         } else if (strcmp(key, "checkpoint") == 0) {
             rc = get_string(s, &r->checkpoint, err);
             sluice_config_where(s, &r->checkpoint_where);
         } else if (strcmp(key, "min_batches_to_retain") == 0) {
-            rc = get_positive(s, &r->min_batches_to_retain, err);
+            rc = get_int(s, 1, &r->min_batches_to_retain, err);
         } else if (strcmp(key, "http") == 0) {
             rc = get_string(s, &r->http, err);
             sluice_config_where(s, &r->http_where);
@@ -179,7 +161,7 @@ static int load_runtime(struct sluice_graph *g, const config_setting_t *rt, stru
         } else if (strcmp(key, "plugin_path") == 0) {
             rc = load_plugin_path(g, s, err);
         } else if (strcmp(key, "retry_limit") == 0) {
-            rc = get_count(s, &r->retry_limit, err);
+            rc = get_int(s, 0, &r->retry_limit, err);
         } else if (strcmp(key, "retry_backoff") == 0) {
             const char *t = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
             if (!t || sluice_duration_parse(t, &r->retry_backoff_us) != 0)
