@@ -30,6 +30,7 @@ int sluice_cmd_check(int argc, char **argv)
     struct sluice_error err = { 0 };
     struct sluice_graph *g = NULL;
     rc = sluice_graph_load(args.config, args.sets, args.n_sets, &g, &err);
+    if (!rc) g->check_only = true; /* a check reads a checkpoint, never writes it */
     if (!rc) rc = sluice_graph_open(g, &err);
     int status = 0;
     if (rc) {

@@ -17,12 +17,19 @@ static const char help[] =
     "sink/file) picks one kind when a source and a sink share a name.\n"
     "\n"
     "Plugins are searched in --plugin-path dirs, then SLUICE_PLUGIN_PATH\n"
-    "(colon-separated), then plugins/ beside the sluice binary, then the\n"
-    "install directory.\n";
+    "(colon-separated), then plugins/ beside the sluice binary, then\n"
+    "../lib/sluice/plugins beside it (an installed sluice, wherever its\n"
+    "prefix was moved), then the install directory. A plugin file that\n"
+    "cannot be loaded (another ABI, a broken option table) is reported and\n"
+    "makes the command exit 2.\n";
 
+/* A plugin that cannot load is named with its problem, and the listing
+ * fails (exit 2): its author should hear of a broken option table before
+ * a user's config does. */
 static void report_broken(const struct sluice_error *err, void *arg)
 {
     sluice_error_print(err, stderr);
+    *(bool *)arg = true;
 }
 
 static int list_all(const struct sluice_loaded *const *all, size_t n)
@@ -73,7 +80,8 @@ int sluice_cmd_plugins(int argc, char **argv)
     const struct sluice_loaded *const *all = NULL;
     size_t n = 0;
     int status = 0;
-    sluice_registry_list(reg, 0, &all, &n, report_broken, NULL);
+    bool broken = false;
+    sluice_registry_list(reg, 0, &all, &n, report_broken, &broken);
     if (!name) {
         status = list_all(all, n);
     } else {
@@ -100,5 +108,5 @@ int sluice_cmd_plugins(int argc, char **argv)
     }
     sluice_registry_free(reg);
     free(dirs);
-    return status;
+    return broken ? 2 : status;
 }

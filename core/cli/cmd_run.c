@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -179,7 +180,10 @@ int sluice_cmd_run(int argc, char **argv)
         sigaction(SIGINT, &sa, &old_int);
         sigaction(SIGTERM, &sa, &old_term);
         if (watching) sigaction(SIGHUP, &hup, &old_hup);
-        struct sluice_run_opts opts = { .max_batches = args.max_batches, .observer = &status, .stop = signal_stop };
+        /* For plugin authors: check every batch a plugin emits (slow). */
+        const char *check = getenv("SLUICE_CHECK_BATCHES");
+        struct sluice_run_opts opts = { .max_batches = args.max_batches, .observer = &status, .stop = signal_stop,
+                                        .check_batches = check && *check && strcmp(check, "0") != 0 };
         rc = run_reloading(&g, http, reload, &opts, &err);
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);

@@ -290,8 +290,8 @@ static int aggregate(struct run *r, const struct sluice_batch *const *batches, s
         if (!rc && r->max_bytes > 0 && (int64_t)(st.bytes - empty.bytes) > r->max_bytes)
             rc = sluice_sql_over_memory(r->max_bytes, "its groups", ev->err);
     }
+    if (!rc) rc = sluice_agg_groups_emit(r->groups, SLUICE_AGG_EMIT_ALL, 0, &r->base.own, ev->err);
     if (rc) return rc;
-    sluice_agg_groups_emit(r->groups, SLUICE_AGG_EMIT_ALL, 0, &r->base.own);
     r->base_schema = &r->plan->output;
 
     if (q->has_having) {

@@ -30,7 +30,14 @@ int sluice_error_set(struct sluice_error *err, int code, const char *fmt, ...)
 
 void sluice_error_locate(struct sluice_error *err, const struct sluice_where *at)
 {
-    if (!err || !at || !at->file) return;
+    if (!err || !at) return;
+    if (!at->file) {
+        /* A config read from text (the test kit, tests): no file, but the
+         * stage and key are still worth naming. */
+        if (at->stage) copy_field(err->stage, sizeof err->stage, at->stage);
+        if (at->key[0]) copy_field(err->key, sizeof err->key, at->key);
+        return;
+    }
     copy_field(err->file, sizeof err->file, at->file);
     err->line = at->line;
     if (at->stage) copy_field(err->stage, sizeof err->stage, at->stage);

@@ -32,7 +32,9 @@ struct sluice_where {
     const char *stage; /* or NULL */
     char key[64];      /* e.g. "runtime.checkpoint", "window.duration" */
 };
-/* Record `at` as where the error is (a NULL or empty `at` changes nothing). */
+/* Record `at` as where the error is (a NULL or zeroed `at` changes nothing;
+ * one without a file, from a config read from text, records its stage and
+ * key). */
 void sluice_error_locate(struct sluice_error *err, const struct sluice_where *at);
 /* Like sluice_error_set, and takes file, line, stage and key from `at` (may be NULL). */
 int sluice_error_where(struct sluice_error *err, int code, const struct sluice_where *at, const char *fmt, ...)

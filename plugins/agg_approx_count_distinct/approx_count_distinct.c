@@ -29,7 +29,6 @@
  *
  * State: the registers, one byte each (2^p bytes). Checkpoint format: p
  * (one byte), then the 2^p registers. */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +109,7 @@ static int64_t hll_estimate(const struct hll_bound *b, const uint8_t *reg)
 /* ---- callbacks ---- */
 
 static int hll_bind(const struct sluice_host *host, const struct ArrowSchema *arg,
-                    const char *const *params, size_t n_params, void **bound,
+                    const struct sluice_agg_param *params, size_t n_params, void **bound,
                     struct sluice_agg_info *info, struct sluice_error *err)
 {
     if (!arg) return host->error(err, SLUICE_ECONFIG, "function 'approx_count_distinct' needs an argument, not *");
@@ -125,14 +124,12 @@ static int hll_bind(const struct sluice_host *host, const struct ArrowSchema *ar
                            "got %s", sluice_type_name(t));
     double rsd = HLL_DEFAULT_RSD;
     if (n_params == 1) {
-        const char *s = params[0] ? params[0] : "";
-        char *end;
-        errno = 0;
-        rsd = strtod(s, &end);
-        while (*end == ' ') end++;
-        if (end == s || *end || errno == ERANGE || !(rsd > 0.0) || isinf(rsd))
+        bool number = params[0].type == SLUICE_TYPE_DOUBLE || params[0].type == SLUICE_TYPE_LONG;
+        rsd = params[0].d;
+        if (!number || !(rsd > 0.0) || isinf(rsd))
             return host->error(err, SLUICE_ECONFIG,
-                               "approx_count_distinct's relative error must be a positive number, got '%s'", s);
+                               "approx_count_distinct's relative error must be a positive number, got %s",
+                               params[0].text);
     }
     double pd = ceil(2.0 * log(1.106 / rsd) / log(2.0));
     if (pd < HLL_MIN_P)
@@ -183,12 +180,13 @@ static inline void hll_add(uint8_t *reg, uint64_t h, unsigned p, uint64_t pad)
     if (pw > *r) *r = pw;
 }
 
-static void hll_update(const void *bound, void *const *states, const struct ArrowArray *arg, int64_t n)
+static int hll_update(const struct sluice_host *host, const void *bound, void *const *states,
+                      const struct ArrowArray *arg, int64_t n, struct sluice_error *err)
 {
     const struct hll_bound *b = bound;
     const unsigned p = b->p;
     const uint64_t pad = UINT64_C(1) << (b->p - 1);
-    const uint8_t *valid = agg_validity(arg);
+    const uint8_t *valid = sluice_agg_validity(arg);
     int64_t off = arg->offset;
 #define HLL_SKIP(s, i) (!(s) || (valid && !sluice_bit_get(valid, off + (i))))
     switch (b->type) {
@@ -204,7 +202,7 @@ static void hll_update(const void *bound, void *const *states, const struct Arro
         const double *v = (const double *)arg->buffers[1];
         for (int64_t i = 0; i < n; i++)
             if (!HLL_SKIP(states[i], i))
-                hll_add(states[i], agg_xxh64_long(agg_double_key(v[off + i]), AGG_SPARK_SEED), p, pad);
+                hll_add(states[i], agg_xxh64_long(sluice_double_key(v[off + i]), AGG_SPARK_SEED), p, pad);
         break;
     }
     case SLUICE_TYPE_BOOLEAN: {
@@ -229,47 +227,52 @@ static void hll_update(const void *bound, void *const *states, const struct Arro
         break; /* bind admits no other type */
     }
 #undef HLL_SKIP
+    return SLUICE_OK;
 }
 
-static void hll_merge(const void *bound, void *dst, const void *src)
+static int hll_merge(const struct sluice_host *host, const void *bound, void *dst, const void *src,
+                     struct sluice_error *err)
 {
     const struct hll_bound *b = bound;
     uint8_t *d = dst;
     const uint8_t *s = src;
     for (uint32_t j = 0; j < b->m; j++) d[j] = s[j] > d[j] ? s[j] : d[j];
+    return SLUICE_OK;
 }
 
-static void hll_finalize(const void *bound, const void *state, struct sluice_builder *out)
+static int hll_finalize(const struct sluice_host *host, const void *bound, const void *state,
+                        struct sluice_builder *out, struct sluice_error *err)
 {
     const struct hll_bound *b = bound;
-    b->host->append_long(out, hll_estimate(b, state));
+    host->append_long(out, hll_estimate(b, state));
+    return SLUICE_OK;
 }
 
-static int hll_serialize(const void *bound, const void *state, struct sluice_buf *out,
-                         struct sluice_error *err)
+static int hll_serialize(const struct sluice_host *host, const void *bound, const void *state,
+                         struct sluice_buf *out, struct sluice_error *err)
 {
     const struct hll_bound *b = bound;
     uint8_t p = (uint8_t)b->p;
     if (sluice_buf_append(out, &p, 1) || sluice_buf_append(out, state, b->m))
-        return b->host->error(err, SLUICE_ENOMEM, "out of memory saving approx_count_distinct state");
+        return host->error(err, SLUICE_ENOMEM, "out of memory saving approx_count_distinct state");
     return SLUICE_OK;
 }
 
-static int hll_deserialize(const void *bound, void *state, const char *data, size_t len,
-                           struct sluice_error *err)
+static int hll_deserialize(const struct sluice_host *host, const void *bound, void *state, uint32_t version,
+                           const char *data, size_t len, struct sluice_error *err)
 {
     const struct hll_bound *b = bound;
     hll_init(bound, state);
     const uint8_t *p = (const uint8_t *)data;
     if (len >= 1 && p[0] != b->p)
-        return b->host->error(err, SLUICE_EDATA,
+        return host->error(err, SLUICE_EDATA,
                               "saved approx_count_distinct state has precision %u, not %u (was the relative "
                               "error changed?)", p[0], b->p);
     if (len != 1 + (size_t)b->m)
-        return b->host->error(err, SLUICE_EDATA, "corrupt approx_count_distinct state (%zu bytes)", len);
+        return host->error(err, SLUICE_EDATA, "corrupt approx_count_distinct state (%zu bytes)", len);
     for (uint32_t j = 0; j < b->m; j++)
         if (p[1 + j] > 65 - b->p)
-            return b->host->error(err, SLUICE_EDATA, "corrupt approx_count_distinct state (register %u is %u)",
+            return host->error(err, SLUICE_EDATA, "corrupt approx_count_distinct state (register %u is %u)",
                                   j, p[1 + j]);
     memcpy(state, p + 1, b->m);
     return SLUICE_OK;

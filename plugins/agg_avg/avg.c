@@ -14,10 +14,9 @@
 
 #include <sluice/plugin.h>
 
-#include "../common/agg_util.h"
+#include <sluice/agg.h>
 
 struct avg_bound {
-    const struct sluice_host *host;
     enum sluice_type type; /* LONG or DOUBLE */
 };
 
@@ -27,7 +26,7 @@ struct avg_state {
 };
 
 static int avg_bind(const struct sluice_host *host, const struct ArrowSchema *arg,
-                    const char *const *params, size_t n_params, void **bound,
+                    const struct sluice_agg_param *params, size_t n_params, void **bound,
                     struct sluice_agg_info *info, struct sluice_error *err)
 {
     (void)params;
@@ -39,7 +38,6 @@ static int avg_bind(const struct sluice_host *host, const struct ArrowSchema *ar
         return host->error(err, SLUICE_ECONFIG, "function 'avg' expects a number, got %s", sluice_type_name(t));
     struct avg_bound *b = malloc(sizeof *b);
     if (!b) return host->error(err, SLUICE_ENOMEM, "out of memory binding 'avg'");
-    b->host = host;
     b->type = t;
     *bound = b;
     info->result_format = SLUICE_FORMAT_DOUBLE;
@@ -61,10 +59,11 @@ static void avg_init(const void *bound, void *state)
     s->n = 0;
 }
 
-static void avg_update(const void *bound, void *const *states, const struct ArrowArray *arg, int64_t n)
+static int avg_update(const struct sluice_host *host, const void *bound, void *const *states,
+                      const struct ArrowArray *arg, int64_t n, struct sluice_error *err)
 {
     const struct avg_bound *b = bound;
-    const uint8_t *valid = agg_validity(arg);
+    const uint8_t *valid = sluice_agg_validity(arg);
     int64_t off = arg->offset;
     if (b->type == SLUICE_TYPE_LONG) {
         const int64_t *v = (const int64_t *)arg->buffers[1];
@@ -83,40 +82,43 @@ static void avg_update(const void *bound, void *const *states, const struct Arro
             s->n++;
         }
     }
+    return SLUICE_OK;
 }
 
-static void avg_merge(const void *bound, void *dst, const void *src)
+static int avg_merge(const struct sluice_host *host, const void *bound, void *dst, const void *src,
+                     struct sluice_error *err)
 {
-    (void)bound;
     struct avg_state *d = dst;
     const struct avg_state *s = src;
     d->sum += s->sum;
     d->n += s->n;
-}
-
-static void avg_finalize(const void *bound, const void *state, struct sluice_builder *out)
-{
-    const struct avg_bound *b = bound;
-    const struct avg_state *s = state;
-    if (s->n == 0) b->host->append_null(out);
-    else b->host->append_double(out, s->sum / (double)s->n);
-}
-
-static int avg_serialize(const void *bound, const void *state, struct sluice_buf *out,
-                         struct sluice_error *err)
-{
-    const struct avg_bound *b = bound;
-    const struct avg_state *s = state;
-    uint8_t rec[1 + 8 + AGG_VARINT_MAX] = { (uint8_t)b->type };
-    agg_put_le64(rec + 1, agg_double_bits(s->sum));
-    size_t len = 9 + agg_varint_encode(rec + 9, (uint64_t)s->n);
-    if (sluice_buf_append(out, rec, len))
-        return b->host->error(err, SLUICE_ENOMEM, "out of memory saving avg state");
     return SLUICE_OK;
 }
 
-static int avg_deserialize(const void *bound, void *state, const char *data, size_t len,
-                           struct sluice_error *err)
+static int avg_finalize(const struct sluice_host *host, const void *bound, const void *state,
+                        struct sluice_builder *out, struct sluice_error *err)
+{
+    const struct avg_state *s = state;
+    if (s->n == 0) host->append_null(out);
+    else host->append_double(out, s->sum / (double)s->n);
+    return SLUICE_OK;
+}
+
+static int avg_serialize(const struct sluice_host *host, const void *bound, const void *state,
+                         struct sluice_buf *out, struct sluice_error *err)
+{
+    const struct avg_bound *b = bound;
+    const struct avg_state *s = state;
+    uint8_t rec[1 + 8 + SLUICE_VARINT_MAX] = { (uint8_t)b->type };
+    sluice_put_le64(rec + 1, sluice_double_bits(s->sum));
+    size_t len = 9 + sluice_varint_encode(rec + 9, (uint64_t)s->n);
+    if (sluice_buf_append(out, rec, len))
+        return host->error(err, SLUICE_ENOMEM, "out of memory saving avg state");
+    return SLUICE_OK;
+}
+
+static int avg_deserialize(const struct sluice_host *host, const void *bound, void *state, uint32_t version,
+                           const char *data, size_t len, struct sluice_error *err)
 {
     const struct avg_bound *b = bound;
     struct avg_state *s = state;
@@ -124,14 +126,14 @@ static int avg_deserialize(const void *bound, void *state, const char *data, siz
     const uint8_t *p = (const uint8_t *)data, *end = len ? p + len : p;
     uint64_t n;
     if (len < 10)
-        return b->host->error(err, SLUICE_EDATA, "corrupt avg state (%zu bytes)", len);
+        return host->error(err, SLUICE_EDATA, "corrupt avg state (%zu bytes)", len);
     if (p[0] != b->type)
-        return b->host->error(err, SLUICE_EDATA, "saved avg state is for %s values, not %s",
+        return host->error(err, SLUICE_EDATA, "saved avg state is for %s values, not %s",
                               sluice_type_name((enum sluice_type)p[0]), sluice_type_name(b->type));
     const uint8_t *q = p + 9;
-    if (!agg_varint_decode(&q, end, &n) || q != end || n > (uint64_t)INT64_MAX)
-        return b->host->error(err, SLUICE_EDATA, "corrupt avg state (%zu bytes)", len);
-    s->sum = agg_bits_double(agg_get_le64(p + 1));
+    if (!sluice_varint_decode(&q, end, &n) || q != end || n > (uint64_t)INT64_MAX)
+        return host->error(err, SLUICE_EDATA, "corrupt avg state (%zu bytes)", len);
+    s->sum = sluice_bits_double(sluice_get_le64(p + 1));
     s->n = (int64_t)n;
     return SLUICE_OK;
 }

@@ -12,7 +12,7 @@
 
 #include <sluice/plugin.h>
 
-#include "../common/agg_util.h"
+#include <sluice/agg.h>
 
 struct count_bound {
     const struct sluice_host *host;
@@ -25,7 +25,7 @@ struct count_state {
 
 /* Main thread, at load. Any argument type counts: only its validity is read. */
 static int count_bind(const struct sluice_host *host, const struct ArrowSchema *arg,
-                      const char *const *params, size_t n_params, void **bound,
+                      const struct sluice_agg_param *params, size_t n_params, void **bound,
                       struct sluice_agg_info *info, struct sluice_error *err)
 {
     (void)params;
@@ -55,51 +55,54 @@ static void count_init(const void *bound, void *state)
 
 /* Worker threads: one pass, the null test hoisted out when the argument
  * has no nulls (count(*), count(1), a column without nulls). */
-static void count_update(const void *bound, void *const *states, const struct ArrowArray *arg, int64_t n)
+static int count_update(const struct sluice_host *host, const void *bound, void *const *states,
+                        const struct ArrowArray *arg, int64_t n, struct sluice_error *err)
 {
     const struct count_bound *b = bound;
-    const uint8_t *valid = b->star || !arg ? NULL : agg_validity(arg);
+    const uint8_t *valid = b->star || !arg ? NULL : sluice_agg_validity(arg);
     if (!valid) {
         for (int64_t i = 0; i < n; i++)
             if (states[i]) ((struct count_state *)states[i])->n++;
-        return;
+        return SLUICE_OK;
     }
     int64_t off = arg->offset;
     for (int64_t i = 0; i < n; i++)
         if (states[i] && sluice_bit_get(valid, off + i)) ((struct count_state *)states[i])->n++;
-}
-
-static void count_merge(const void *bound, void *dst, const void *src)
-{
-    (void)bound;
-    ((struct count_state *)dst)->n += ((const struct count_state *)src)->n;
-}
-
-static void count_finalize(const void *bound, const void *state, struct sluice_builder *out)
-{
-    const struct count_bound *b = bound;
-    b->host->append_long(out, ((const struct count_state *)state)->n);
-}
-
-static int count_serialize(const void *bound, const void *state, struct sluice_buf *out,
-                           struct sluice_error *err)
-{
-    const struct count_bound *b = bound;
-    if (agg_put_varint(out, (uint64_t)((const struct count_state *)state)->n))
-        return b->host->error(err, SLUICE_ENOMEM, "out of memory saving count state");
     return SLUICE_OK;
 }
 
-static int count_deserialize(const void *bound, void *state, const char *data, size_t len,
-                             struct sluice_error *err)
+static int count_merge(const struct sluice_host *host, const void *bound, void *dst, const void *src,
+                       struct sluice_error *err)
 {
-    const struct count_bound *b = bound;
+    (void)bound;
+    ((struct count_state *)dst)->n += ((const struct count_state *)src)->n;
+    return SLUICE_OK;
+}
+
+static int count_finalize(const struct sluice_host *host, const void *bound, const void *state,
+                          struct sluice_builder *out, struct sluice_error *err)
+{
+    host->append_long(out, ((const struct count_state *)state)->n);
+    return SLUICE_OK;
+}
+
+static int count_serialize(const struct sluice_host *host, const void *bound, const void *state,
+                           struct sluice_buf *out, struct sluice_error *err)
+{
+    if (sluice_buf_put_varint(out, (uint64_t)((const struct count_state *)state)->n))
+        return host->error(err, SLUICE_ENOMEM, "out of memory saving count state");
+    return SLUICE_OK;
+}
+
+static int count_deserialize(const struct sluice_host *host, const void *bound, void *state, uint32_t version,
+                             const char *data, size_t len, struct sluice_error *err)
+{
     struct count_state *s = state;
     s->n = 0;
     const uint8_t *p = (const uint8_t *)data, *end = len ? p + len : p;
     uint64_t v;
-    if (!agg_varint_decode(&p, end, &v) || p != end || v > (uint64_t)INT64_MAX)
-        return b->host->error(err, SLUICE_EDATA, "corrupt count state (%zu bytes)", len);
+    if (!sluice_varint_decode(&p, end, &v) || p != end || v > (uint64_t)INT64_MAX)
+        return host->error(err, SLUICE_EDATA, "corrupt count state (%zu bytes)", len);
     s->n = (int64_t)v;
     return SLUICE_OK;
 }

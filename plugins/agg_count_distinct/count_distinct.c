@@ -54,7 +54,7 @@ static uint64_t cd_entry_hash(const struct cd_bound *b, const uint8_t *e, const 
 {
     if (b->width == 8) {
         *size = 8;
-        return agg_xxh64_long(agg_get_le64(e), AGG_SPARK_SEED);
+        return agg_xxh64_long(sluice_get_le64(e), AGG_SPARK_SEED);
     }
     if (b->width == 1) {
         *size = 1;
@@ -62,7 +62,7 @@ static uint64_t cd_entry_hash(const struct cd_bound *b, const uint8_t *e, const 
     }
     const uint8_t *p = e;
     uint64_t len = 0;
-    agg_varint_decode(&p, end, &len); /* entries in the area were written by us */
+    sluice_varint_decode(&p, end, &len); /* entries in the area were written by us */
     *size = (size_t)(p - e) + (size_t)len;
     return agg_xxh64(p, (size_t)len, AGG_SPARK_SEED);
 }
@@ -75,20 +75,22 @@ static bool cd_entry_equal(const struct cd_bound *b, const uint8_t *e, const uin
     if (b->width) return memcmp(e, key, b->width) == 0;
     uint64_t len = 0;
     const uint8_t *p = e;
-    agg_varint_decode(&p, end, &len);
+    sluice_varint_decode(&p, end, &len);
     return len == klen && (klen == 0 || memcmp(p, key, klen) == 0);
 }
 
 /* ---- the set ---- */
 
 /* Doubles the slot table and places every value again, walking the area
- * (slots keep only 24 bits of each hash). */
-static void cd_grow(const struct cd_bound *b, struct cd_state *s)
+ * (slots keep only 24 bits of each hash). False when out of memory, the
+ * set unchanged. */
+static bool cd_grow(const struct cd_bound *b, struct cd_state *s)
 {
     uint64_t cap = s->cap ? s->cap * 2 : CD_MIN_SLOTS;
+    uint64_t *slots = calloc((size_t)cap, sizeof *slots);
+    if (!slots) return false;
     free(s->slots);
-    s->slots = calloc((size_t)cap, sizeof *s->slots);
-    if (!s->slots) abort(); /* see agg_xrealloc */
+    s->slots = slots;
     s->cap = cap;
     uint64_t mask = cap - 1;
     const uint8_t *end = s->area_len ? s->area + s->area_len : s->area;
@@ -100,26 +102,30 @@ static void cd_grow(const struct cd_bound *b, struct cd_state *s)
         s->slots[i] = (h & CD_TAG_MASK) | (off + 1);
         off += size;
     }
+    return true;
 }
 
 /* Adds the value key[0..klen) with hash h unless present. For strings
- * klen is the length and the area gets a varint before the bytes. */
-static void cd_insert(const struct cd_bound *b, struct cd_state *s, const uint8_t *key, size_t klen, uint64_t h)
+ * klen is the length and the area gets a varint before the bytes. False
+ * when out of memory. */
+static bool cd_insert(const struct cd_bound *b, struct cd_state *s, const uint8_t *key, size_t klen, uint64_t h)
 {
-    if ((s->n + 1) * 4 > s->cap * 3) cd_grow(b, s); /* load factor at most 3/4 */
+    if ((s->n + 1) * 4 > s->cap * 3 && !cd_grow(b, s)) return false; /* load factor at most 3/4 */
     uint64_t mask = s->cap - 1, tag = h & CD_TAG_MASK, i = h & mask;
     const uint8_t *area_end = s->area_len ? s->area + s->area_len : s->area;
     for (uint64_t e; (e = s->slots[i]) != 0; i = (i + 1) & mask)
         if ((e & CD_TAG_MASK) == tag && cd_entry_equal(b, s->area + (e & CD_OFF_MASK) - 1, area_end, key, klen))
-            return;
+            return true;
 
-    uint8_t lenbuf[AGG_VARINT_MAX];
-    size_t head = b->width ? 0 : agg_varint_encode(lenbuf, klen);
+    uint8_t lenbuf[SLUICE_VARINT_MAX];
+    size_t head = b->width ? 0 : sluice_varint_encode(lenbuf, klen);
     size_t size = b->width ? b->width : head + klen;
     if (s->area_len + size > s->area_cap) {
         uint64_t want = s->area_cap ? s->area_cap : 64;
         while (want < s->area_len + size) want *= 2;
-        s->area = agg_xrealloc(s->area, (size_t)want);
+        uint8_t *area = realloc(s->area, (size_t)want);
+        if (!area) return false;
+        s->area = area;
         s->area_cap = want;
     }
     uint8_t *dst = s->area + s->area_len;
@@ -128,12 +134,13 @@ static void cd_insert(const struct cd_bound *b, struct cd_state *s, const uint8_
     s->slots[i] = tag | (s->area_len + 1);
     s->area_len += size;
     s->n++;
+    return true;
 }
 
 /* ---- callbacks ---- */
 
 static int cd_bind(const struct sluice_host *host, const struct ArrowSchema *arg,
-                   const char *const *params, size_t n_params, void **bound,
+                   const struct sluice_agg_param *params, size_t n_params, void **bound,
                    struct sluice_agg_info *info, struct sluice_error *err)
 {
     (void)params;
@@ -185,52 +192,54 @@ static void cd_destroy(const void *bound, void *state)
     cd_init(bound, state);
 }
 
-static void cd_update(const void *bound, void *const *states, const struct ArrowArray *arg, int64_t n)
+static int cd_update(const struct sluice_host *host, const void *bound, void *const *states,
+                     const struct ArrowArray *arg, int64_t n, struct sluice_error *err)
 {
     const struct cd_bound *b = bound;
-    const uint8_t *valid = agg_validity(arg);
+    const uint8_t *valid = sluice_agg_validity(arg);
     int64_t off = arg->offset;
 #define CD_SKIP(s, i) (!(s) || (valid && !sluice_bit_get(valid, off + (i))))
     uint8_t key[8];
+    bool ok = true;
     switch (b->type) {
     case SLUICE_TYPE_LONG:
     case SLUICE_TYPE_TIMESTAMP: {
         const int64_t *v = (const int64_t *)arg->buffers[1];
-        for (int64_t i = 0; i < n; i++) {
+        for (int64_t i = 0; i < n && ok; i++) {
             if (CD_SKIP(states[i], i)) continue;
             uint64_t x = (uint64_t)v[off + i];
-            agg_put_le64(key, x);
-            cd_insert(b, states[i], key, 8, agg_xxh64_long(x, AGG_SPARK_SEED));
+            sluice_put_le64(key, x);
+            ok = cd_insert(b, states[i], key, 8, agg_xxh64_long(x, AGG_SPARK_SEED));
         }
         break;
     }
     case SLUICE_TYPE_DOUBLE: {
         const double *v = (const double *)arg->buffers[1];
-        for (int64_t i = 0; i < n; i++) {
+        for (int64_t i = 0; i < n && ok; i++) {
             if (CD_SKIP(states[i], i)) continue;
-            uint64_t x = agg_double_key(v[off + i]);
-            agg_put_le64(key, x);
-            cd_insert(b, states[i], key, 8, agg_xxh64_long(x, AGG_SPARK_SEED));
+            uint64_t x = sluice_double_key(v[off + i]);
+            sluice_put_le64(key, x);
+            ok = cd_insert(b, states[i], key, 8, agg_xxh64_long(x, AGG_SPARK_SEED));
         }
         break;
     }
     case SLUICE_TYPE_BOOLEAN: {
         const uint8_t *v = (const uint8_t *)arg->buffers[1];
-        for (int64_t i = 0; i < n; i++) {
+        for (int64_t i = 0; i < n && ok; i++) {
             if (CD_SKIP(states[i], i)) continue;
             key[0] = sluice_bit_get(v, off + i);
-            cd_insert(b, states[i], key, 1, agg_xxh64_int(key[0], AGG_SPARK_SEED));
+            ok = cd_insert(b, states[i], key, 1, agg_xxh64_int(key[0], AGG_SPARK_SEED));
         }
         break;
     }
     case SLUICE_TYPE_STRING: {
         const int32_t *offs = (const int32_t *)arg->buffers[1];
         const uint8_t *data = arg->buffers[2] ? (const uint8_t *)arg->buffers[2] : (const uint8_t *)"";
-        for (int64_t i = 0; i < n; i++) {
+        for (int64_t i = 0; i < n && ok; i++) {
             if (CD_SKIP(states[i], i)) continue;
             const uint8_t *p = data + offs[off + i];
             size_t len = (size_t)(offs[off + i + 1] - offs[off + i]);
-            cd_insert(b, states[i], p, len, agg_xxh64(p, len, AGG_SPARK_SEED));
+            ok = cd_insert(b, states[i], p, len, agg_xxh64(p, len, AGG_SPARK_SEED));
         }
         break;
     }
@@ -238,74 +247,84 @@ static void cd_update(const void *bound, void *const *states, const struct Arrow
         break; /* bind admits no other type */
     }
 #undef CD_SKIP
+    return ok ? SLUICE_OK : host->error(err, SLUICE_ENOMEM, "out of memory keeping distinct values");
 }
 
-/* Adds every value of the area [area, area + len) to s. Returns false on a
- * malformed area (only possible from a corrupt checkpoint). */
-static bool cd_insert_area(const struct cd_bound *b, struct cd_state *s, const uint8_t *area, size_t len)
+/* Adds every value of the area [area, area + len) to s: SLUICE_OK,
+ * SLUICE_EDATA for a malformed area (only possible from a corrupt
+ * checkpoint), or SLUICE_ENOMEM. */
+static int cd_insert_area(const struct cd_bound *b, struct cd_state *s, const uint8_t *area, size_t len)
 {
     const uint8_t *p = area, *end = len ? area + len : area;
     while (p < end) {
         if (b->width) {
-            if ((size_t)(end - p) < b->width) return false;
-            if (b->width == 1 && *p > 1) return false;
+            if ((size_t)(end - p) < b->width) return SLUICE_EDATA;
+            if (b->width == 1 && *p > 1) return SLUICE_EDATA;
             size_t size;
             uint64_t h = cd_entry_hash(b, p, end, &size);
-            cd_insert(b, s, p, b->width, h);
+            if (!cd_insert(b, s, p, b->width, h)) return SLUICE_ENOMEM;
             p += size;
         } else {
             uint64_t n;
-            if (!agg_varint_decode(&p, end, &n) || n > (uint64_t)(end - p)) return false;
-            cd_insert(b, s, p, (size_t)n, agg_xxh64(p, (size_t)n, AGG_SPARK_SEED));
+            if (!sluice_varint_decode(&p, end, &n) || n > (uint64_t)(end - p)) return SLUICE_EDATA;
+            if (!cd_insert(b, s, p, (size_t)n, agg_xxh64(p, (size_t)n, AGG_SPARK_SEED))) return SLUICE_ENOMEM;
             p += n;
         }
     }
-    return true;
+    return SLUICE_OK;
 }
 
-static void cd_merge(const void *bound, void *dst, const void *src)
+static int cd_merge(const struct sluice_host *host, const void *bound, void *dst, const void *src,
+                    struct sluice_error *err)
 {
     const struct cd_bound *b = bound;
     struct cd_state *d = dst;
     const struct cd_state *s = src;
-    if (s->n == 0) return;
+    if (s->n == 0) return SLUICE_OK;
     if (d->n == 0) {
         /* The common first merge into a fresh group: copy, don't rehash. */
         cd_destroy(bound, d);
-        d->slots = agg_xrealloc(NULL, (size_t)s->cap * sizeof *d->slots);
+        d->slots = malloc((size_t)s->cap * sizeof *d->slots);
+        d->area = malloc((size_t)s->area_len);
+        if (!d->slots || !d->area) {
+            cd_destroy(bound, d);
+            return host->error(err, SLUICE_ENOMEM, "out of memory merging distinct values");
+        }
         memcpy(d->slots, s->slots, (size_t)s->cap * sizeof *d->slots);
-        d->area = agg_xrealloc(NULL, (size_t)s->area_len);
         memcpy(d->area, s->area, (size_t)s->area_len);
         d->n = s->n;
         d->cap = s->cap;
         d->area_len = d->area_cap = s->area_len;
-        return;
+        return SLUICE_OK;
     }
-    cd_insert_area(b, d, s->area, (size_t)s->area_len);
-}
-
-static void cd_finalize(const void *bound, const void *state, struct sluice_builder *out)
-{
-    const struct cd_bound *b = bound;
-    b->host->append_long(out, (int64_t)((const struct cd_state *)state)->n);
-}
-
-static int cd_serialize(const void *bound, const void *state, struct sluice_buf *out,
-                        struct sluice_error *err)
-{
-    const struct cd_bound *b = bound;
-    const struct cd_state *s = state;
-    uint8_t head[1 + 2 * AGG_VARINT_MAX] = { (uint8_t)b->type };
-    size_t len = 1;
-    len += agg_varint_encode(head + len, s->n);
-    len += agg_varint_encode(head + len, s->area_len);
-    if (sluice_buf_append(out, head, len) || (s->area_len && sluice_buf_append(out, s->area, (size_t)s->area_len)))
-        return b->host->error(err, SLUICE_ENOMEM, "out of memory saving count(DISTINCT) state");
+    int rc = cd_insert_area(b, d, s->area, (size_t)s->area_len);
+    if (rc) return host->error(err, rc, "%s merging distinct values", rc == SLUICE_ENOMEM ? "out of memory" : "a damaged state");
     return SLUICE_OK;
 }
 
-static int cd_deserialize(const void *bound, void *state, const char *data, size_t len,
-                          struct sluice_error *err)
+static int cd_finalize(const struct sluice_host *host, const void *bound, const void *state,
+                       struct sluice_builder *out, struct sluice_error *err)
+{
+    host->append_long(out, (int64_t)((const struct cd_state *)state)->n);
+    return SLUICE_OK;
+}
+
+static int cd_serialize(const struct sluice_host *host, const void *bound, const void *state,
+                        struct sluice_buf *out, struct sluice_error *err)
+{
+    const struct cd_bound *b = bound;
+    const struct cd_state *s = state;
+    uint8_t head[1 + 2 * SLUICE_VARINT_MAX] = { (uint8_t)b->type };
+    size_t len = 1;
+    len += sluice_varint_encode(head + len, s->n);
+    len += sluice_varint_encode(head + len, s->area_len);
+    if (sluice_buf_append(out, head, len) || (s->area_len && sluice_buf_append(out, s->area, (size_t)s->area_len)))
+        return host->error(err, SLUICE_ENOMEM, "out of memory saving count(DISTINCT) state");
+    return SLUICE_OK;
+}
+
+static int cd_deserialize(const struct sluice_host *host, const void *bound, void *state, uint32_t version,
+                          const char *data, size_t len, struct sluice_error *err)
 {
     const struct cd_bound *b = bound;
     struct cd_state *s = state;
@@ -314,21 +333,26 @@ static int cd_deserialize(const void *bound, void *state, const char *data, size
     uint64_t n, area_len;
     if (len < 1) goto corrupt;
     if (p[0] != b->type)
-        return b->host->error(err, SLUICE_EDATA, "saved count(DISTINCT) state is for %s values, not %s",
+        return host->error(err, SLUICE_EDATA, "saved count(DISTINCT) state is for %s values, not %s",
                               sluice_type_name((enum sluice_type)p[0]), sluice_type_name(b->type));
     p++;
-    if (!agg_varint_decode(&p, end, &n) || !agg_varint_decode(&p, end, &area_len) ||
+    if (!sluice_varint_decode(&p, end, &n) || !sluice_varint_decode(&p, end, &area_len) ||
         area_len != (uint64_t)(end - p))
         goto corrupt;
     /* Inserting value by value validates the area and rebuilds the slots;
      * a count that disagrees means duplicates or a truncated area. */
-    if (!cd_insert_area(b, s, p, (size_t)area_len) || s->n != n) {
+    int rc = cd_insert_area(b, s, p, (size_t)area_len);
+    if (rc == SLUICE_ENOMEM) {
+        cd_destroy(bound, state);
+        return host->error(err, SLUICE_ENOMEM, "out of memory loading count(DISTINCT) state");
+    }
+    if (rc || s->n != n) {
         cd_destroy(bound, state);
         goto corrupt;
     }
     return SLUICE_OK;
 corrupt:
-    return b->host->error(err, SLUICE_EDATA, "corrupt count(DISTINCT) state (%zu bytes)", len);
+    return host->error(err, SLUICE_EDATA, "corrupt count(DISTINCT) state (%zu bytes)", len);
 }
 
 SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)

@@ -15,7 +15,7 @@
 
 #include <sluice/plugin.h>
 
-#include "../common/agg_util.h"
+#include <sluice/agg.h>
 
 struct sum_bound {
     const struct sluice_host *host;
@@ -33,7 +33,7 @@ struct sum_state {
 #define SUM_SAVED_BYTES 10
 
 static int sum_bind(const struct sluice_host *host, const struct ArrowSchema *arg,
-                    const char *const *params, size_t n_params, void **bound,
+                    const struct sluice_agg_param *params, size_t n_params, void **bound,
                     struct sluice_agg_info *info, struct sluice_error *err)
 {
     (void)params;
@@ -66,10 +66,11 @@ static void sum_init(const void *bound, void *state)
     memset(s, 0, sizeof *s); /* also +0.0 for a double sum */
 }
 
-static void sum_update(const void *bound, void *const *states, const struct ArrowArray *arg, int64_t n)
+static int sum_update(const struct sluice_host *host, const void *bound, void *const *states,
+                      const struct ArrowArray *arg, int64_t n, struct sluice_error *err)
 {
     const struct sum_bound *b = bound;
-    const uint8_t *valid = agg_validity(arg);
+    const uint8_t *valid = sluice_agg_validity(arg);
     int64_t off = arg->offset;
     if (b->type == SLUICE_TYPE_LONG) {
         const int64_t *v = (const int64_t *)arg->buffers[1];
@@ -88,61 +89,66 @@ static void sum_update(const void *bound, void *const *states, const struct Arro
             s->seen = 1;
         }
     }
+    return SLUICE_OK;
 }
 
-static void sum_merge(const void *bound, void *dst, const void *src)
+static int sum_merge(const struct sluice_host *host, const void *bound, void *dst, const void *src,
+                     struct sluice_error *err)
 {
     const struct sum_bound *b = bound;
     struct sum_state *d = dst;
     const struct sum_state *s = src;
-    if (!s->seen) return;
+    if (!s->seen) return SLUICE_OK;
     if (b->type == SLUICE_TYPE_LONG) d->v.l += s->v.l;
     else d->v.d += s->v.d;
     d->seen = 1;
+    return SLUICE_OK;
 }
 
-static void sum_finalize(const void *bound, const void *state, struct sluice_builder *out)
+static int sum_finalize(const struct sluice_host *host, const void *bound, const void *state,
+                        struct sluice_builder *out, struct sluice_error *err)
 {
     const struct sum_bound *b = bound;
     const struct sum_state *s = state;
     if (!s->seen) {
-        b->host->append_null(out);
+        host->append_null(out);
     } else if (b->type == SLUICE_TYPE_LONG) {
         int64_t v;
         memcpy(&v, &s->v.l, sizeof v); /* the wrapped bits, without an out-of-range conversion */
-        b->host->append_long(out, v);
+        host->append_long(out, v);
     } else {
-        b->host->append_double(out, s->v.d);
+        host->append_double(out, s->v.d);
     }
+    return SLUICE_OK;
 }
 
-static int sum_serialize(const void *bound, const void *state, struct sluice_buf *out,
-                         struct sluice_error *err)
+static int sum_serialize(const struct sluice_host *host, const void *bound, const void *state,
+                         struct sluice_buf *out, struct sluice_error *err)
 {
     const struct sum_bound *b = bound;
     const struct sum_state *s = state;
     uint8_t rec[SUM_SAVED_BYTES] = { (uint8_t)b->type, s->seen };
-    agg_put_le64(rec + 2, b->type == SLUICE_TYPE_LONG ? s->v.l : agg_double_bits(s->v.d));
+    sluice_put_le64(rec + 2, b->type == SLUICE_TYPE_LONG ? s->v.l : sluice_double_bits(s->v.d));
     if (sluice_buf_append(out, rec, sizeof rec))
-        return b->host->error(err, SLUICE_ENOMEM, "out of memory saving sum state");
+        return host->error(err, SLUICE_ENOMEM, "out of memory saving sum state");
     return SLUICE_OK;
 }
 
-static int sum_deserialize(const void *bound, void *state, const char *data, size_t len,
-                           struct sluice_error *err)
+static int sum_deserialize(const struct sluice_host *host, const void *bound, void *state, uint32_t version,
+                           const char *data, size_t len, struct sluice_error *err)
 {
     const struct sum_bound *b = bound;
     struct sum_state *s = state;
     sum_init(bound, state);
     const uint8_t *p = (const uint8_t *)data;
     if (len != SUM_SAVED_BYTES || p[1] > 1)
-        return b->host->error(err, SLUICE_EDATA, "corrupt sum state (%zu bytes)", len);
+        return host->error(err, SLUICE_EDATA, "corrupt sum state (%zu bytes)", len);
     if (p[0] != b->type)
-        return b->host->error(err, SLUICE_EDATA, "saved sum state is for %s values, not %s",
+        return host->error(err, SLUICE_EDATA, "saved sum state is for %s values, not %s",
                               sluice_type_name((enum sluice_type)p[0]), sluice_type_name(b->type));
-    uint64_t bits = agg_get_le64(p + 2);
+    uint64_t bits = sluice_get_le64(p + 2);
     if (b->type == SLUICE_TYPE_LONG) s->v.l = bits;
-    else s->v.d = agg_bits_double(bits);
+    else s->v.d = sluice_bits_double(bits);
     s->seen = p[1];
     return SLUICE_OK;
 }

@@ -28,7 +28,7 @@
 
 #include <sluice/plugin.h>
 
-#include "agg_util.h"
+#include <sluice/agg.h>
 
 #if !defined(AGG_EXTREME_MAX) || !defined(AGG_EXTREME_NAME)
 #error "define AGG_EXTREME_MAX (0: min, 1: max) and AGG_EXTREME_NAME before including agg_extreme.h"
@@ -80,21 +80,25 @@ static inline int ext_cmp_string(const char *a, size_t alen, const char *b, size
     return (alen > blen) - (alen < blen);
 }
 
-static void ext_set_string(struct ext_state *s, const char *p, uint32_t len)
+/* False when out of memory, the state unchanged. */
+static bool ext_set_string(struct ext_state *s, const char *p, uint32_t len)
 {
     if (len > s->cap) {
-        s->str = agg_xrealloc(s->str, len);
+        char *str = realloc(s->str, len);
+        if (!str) return false;
+        s->str = str;
         s->cap = len;
     }
     if (len) memcpy(s->str, p, len);
     s->len = len;
     s->seen = 1;
+    return true;
 }
 
 /* ---- callbacks ---- */
 
 static int ext_bind(const struct sluice_host *host, const struct ArrowSchema *arg,
-                    const char *const *params, size_t n_params, void **bound,
+                    const struct sluice_agg_param *params, size_t n_params, void **bound,
                     struct sluice_agg_info *info, struct sluice_error *err)
 {
     (void)params;
@@ -146,10 +150,11 @@ static void ext_destroy(const void *bound, void *state)
     s->len = s->cap = 0;
 }
 
-static void ext_update(const void *bound, void *const *states, const struct ArrowArray *arg, int64_t n)
+static int ext_update(const struct sluice_host *host, const void *bound, void *const *states,
+                      const struct ArrowArray *arg, int64_t n, struct sluice_error *err)
 {
     const struct ext_bound *b = bound;
-    const uint8_t *valid = agg_validity(arg);
+    const uint8_t *valid = sluice_agg_validity(arg);
     int64_t off = arg->offset;
 #define EXT_SKIP(s, i) (!(s) || (valid && !sluice_bit_get(valid, off + (i))))
     switch (b->type) {
@@ -201,7 +206,8 @@ static void ext_update(const void *bound, void *const *states, const struct Arro
             if (EXT_SKIP(s, i)) continue;
             const char *x = data + offs[off + i];
             uint32_t len = (uint32_t)(offs[off + i + 1] - offs[off + i]);
-            if (!s->seen || EXT_BEATS(ext_cmp_string(x, len, s->str, s->len))) ext_set_string(s, x, len);
+            if ((!s->seen || EXT_BEATS(ext_cmp_string(x, len, s->str, s->len))) && !ext_set_string(s, x, len))
+                return host->error(err, SLUICE_ENOMEM, "out of memory keeping a %s string", AGG_EXTREME_NAME);
         }
         break;
     }
@@ -209,34 +215,39 @@ static void ext_update(const void *bound, void *const *states, const struct Arro
         break; /* bind admits no other type */
     }
 #undef EXT_SKIP
+    return SLUICE_OK;
 }
 
-static void ext_merge(const void *bound, void *dst, const void *src)
+static int ext_merge(const struct sluice_host *host, const void *bound, void *dst, const void *src,
+                     struct sluice_error *err)
 {
     const struct ext_bound *b = bound;
     struct ext_state *d = dst;
     const struct ext_state *s = src;
-    if (!s->seen) return;
+    if (!s->seen) return SLUICE_OK;
     int cmp;
     switch (b->type) {
     case SLUICE_TYPE_DOUBLE: cmp = d->seen ? ext_cmp_double(s->v.d, d->v.d) : 0; break;
     case SLUICE_TYPE_STRING: cmp = d->seen ? ext_cmp_string(s->str, s->len, d->str, d->len) : 0; break;
     default: cmp = d->seen ? ext_cmp_long(s->v.l, d->v.l) : 0; break;
     }
-    if (d->seen && !EXT_BEATS(cmp)) return;
-    if (b->type == SLUICE_TYPE_STRING) ext_set_string(d, s->str, s->len);
-    else d->v = s->v;
+    if (d->seen && !EXT_BEATS(cmp)) return SLUICE_OK;
+    if (b->type != SLUICE_TYPE_STRING) d->v = s->v;
+    else if (!ext_set_string(d, s->str, s->len))
+        return host->error(err, SLUICE_ENOMEM, "out of memory keeping a %s string", AGG_EXTREME_NAME);
     d->seen = 1;
+    return SLUICE_OK;
 }
 
-static void ext_finalize(const void *bound, const void *state, struct sluice_builder *out)
+static int ext_finalize(const struct sluice_host *host, const void *bound, const void *state,
+                        struct sluice_builder *out, struct sluice_error *err)
 {
     const struct ext_bound *b = bound;
     const struct ext_state *s = state;
     const struct sluice_host *h = b->host;
     if (!s->seen) {
         h->append_null(out);
-        return;
+        return SLUICE_OK;
     }
     switch (b->type) {
     case SLUICE_TYPE_LONG: h->append_long(out, s->v.l); break;
@@ -246,32 +257,33 @@ static void ext_finalize(const void *bound, const void *state, struct sluice_bui
     case SLUICE_TYPE_STRING: h->append_string(out, s->str ? s->str : "", s->len); break;
     default: h->append_null(out); break;
     }
+    return SLUICE_OK;
 }
 
-static int ext_serialize(const void *bound, const void *state, struct sluice_buf *out,
-                         struct sluice_error *err)
+static int ext_serialize(const struct sluice_host *host, const void *bound, const void *state,
+                         struct sluice_buf *out, struct sluice_error *err)
 {
     const struct ext_bound *b = bound;
     const struct ext_state *s = state;
-    uint8_t rec[2 + 8 + AGG_VARINT_MAX] = { (uint8_t)b->type, s->seen };
+    uint8_t rec[2 + 8 + SLUICE_VARINT_MAX] = { (uint8_t)b->type, s->seen };
     size_t len = 2;
     if (s->seen) {
         switch (b->type) {
         case SLUICE_TYPE_BOOLEAN: rec[len++] = (uint8_t)s->v.l; break;
-        case SLUICE_TYPE_STRING: len += agg_varint_encode(rec + len, s->len); break;
-        case SLUICE_TYPE_DOUBLE: agg_put_le64(rec + len, agg_double_bits(s->v.d)); len += 8; break;
-        default: agg_put_le64(rec + len, (uint64_t)s->v.l); len += 8; break;
+        case SLUICE_TYPE_STRING: len += sluice_varint_encode(rec + len, s->len); break;
+        case SLUICE_TYPE_DOUBLE: sluice_put_le64(rec + len, sluice_double_bits(s->v.d)); len += 8; break;
+        default: sluice_put_le64(rec + len, (uint64_t)s->v.l); len += 8; break;
         }
     }
     int rc = sluice_buf_append(out, rec, len);
     if (rc == SLUICE_OK && s->seen && b->type == SLUICE_TYPE_STRING && s->len)
         rc = sluice_buf_append(out, s->str, s->len);
-    if (rc) return b->host->error(err, SLUICE_ENOMEM, "out of memory saving %s state", AGG_EXTREME_NAME);
+    if (rc) return host->error(err, SLUICE_ENOMEM, "out of memory saving %s state", AGG_EXTREME_NAME);
     return SLUICE_OK;
 }
 
-static int ext_deserialize(const void *bound, void *state, const char *data, size_t len,
-                           struct sluice_error *err)
+static int ext_deserialize(const struct sluice_host *host, const void *bound, void *state, uint32_t version,
+                           const char *data, size_t len, struct sluice_error *err)
 {
     const struct ext_bound *b = bound;
     struct ext_state *s = state;
@@ -279,7 +291,7 @@ static int ext_deserialize(const void *bound, void *state, const char *data, siz
     const uint8_t *p = (const uint8_t *)data, *end = len ? p + len : p;
     if (len < 2 || p[1] > 1) goto corrupt;
     if (p[0] != b->type)
-        return b->host->error(err, SLUICE_EDATA, "saved %s state is for %s values, not %s", AGG_EXTREME_NAME,
+        return host->error(err, SLUICE_EDATA, "saved %s state is for %s values, not %s", AGG_EXTREME_NAME,
                               sluice_type_name((enum sluice_type)p[0]), sluice_type_name(b->type));
     p += 2;
     if (!data[1]) {
@@ -293,14 +305,15 @@ static int ext_deserialize(const void *bound, void *state, const char *data, siz
         break;
     case SLUICE_TYPE_STRING: {
         uint64_t n;
-        if (!agg_varint_decode(&p, end, &n) || n != (uint64_t)(end - p) || n > INT32_MAX) goto corrupt;
-        ext_set_string(s, (const char *)p, (uint32_t)n);
+        if (!sluice_varint_decode(&p, end, &n) || n != (uint64_t)(end - p) || n > INT32_MAX) goto corrupt;
+        if (!ext_set_string(s, (const char *)p, (uint32_t)n))
+            return host->error(err, SLUICE_ENOMEM, "out of memory loading %s state", AGG_EXTREME_NAME);
         break;
     }
     default: {
         if (end - p != 8) goto corrupt;
-        uint64_t bits = agg_get_le64(p);
-        if (b->type == SLUICE_TYPE_DOUBLE) s->v.d = agg_bits_double(bits);
+        uint64_t bits = sluice_get_le64(p);
+        if (b->type == SLUICE_TYPE_DOUBLE) s->v.d = sluice_bits_double(bits);
         else memcpy(&s->v.l, &bits, sizeof s->v.l); /* the two's-complement bits, as saved */
         break;
     }
@@ -308,7 +321,7 @@ static int ext_deserialize(const void *bound, void *state, const char *data, siz
     s->seen = 1;
     return SLUICE_OK;
 corrupt:
-    return b->host->error(err, SLUICE_EDATA, "corrupt %s state (%zu bytes)", AGG_EXTREME_NAME, len);
+    return host->error(err, SLUICE_EDATA, "corrupt %s state (%zu bytes)", AGG_EXTREME_NAME, len);
 }
 
 /* The descriptor fields min.c and max.c share. */

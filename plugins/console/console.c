@@ -36,12 +36,16 @@ struct console_conf {
 /* ---- the option table ---- */
 
 static const struct sluice_option console_options[] = {
-    { "format", SLUICE_OPT_ENUM, "table", SLUICE_OPT_OPTIONAL, offsetof(struct console_conf, format),
-      "table: Spark's show() table per batch; jsonl: one JSON object per row", "table|jsonl" },
-    { "num_rows", SLUICE_OPT_LONG, "20", SLUICE_OPT_OPTIONAL, offsetof(struct console_conf, num_rows),
-      "table: rows shown per batch", NULL },
-    { "truncate", SLUICE_OPT_BOOL, "true", SLUICE_OPT_OPTIONAL, offsetof(struct console_conf, truncate),
-      "table: cut cells to 20 characters and align them right", NULL },
+    { .name = "format", .type = SLUICE_OPT_ENUM, .default_value = "table",
+      .offset = offsetof(struct console_conf, format),
+      .help = "table: Spark's show() table per batch; jsonl: one JSON object per row",
+      .choices = "table|jsonl" },
+    { .name = "num_rows", .type = SLUICE_OPT_LONG, .default_value = "20",
+      .offset = offsetof(struct console_conf, num_rows),
+      .help = "table: rows shown per batch", .min = "0" },
+    { .name = "truncate", .type = SLUICE_OPT_BOOL, .default_value = "true",
+      .offset = offsetof(struct console_conf, truncate),
+      .help = "table: cut cells to 20 characters and align them right" },
     { 0 }
 };
 
@@ -77,9 +81,6 @@ static int console_open(const struct sluice_host *host, const void *conf_ptr, st
                         void **state, struct sluice_error *err)
 {
     const struct console_conf *conf = conf_ptr;
-    if (conf->num_rows < 0)
-        return host->error(err, SLUICE_ECONFIG, "num_rows must not be negative, got %lld",
-                           (long long)conf->num_rows);
     struct console *c = calloc(1, sizeof *c);
     if (!c) return host->error(err, SLUICE_ENOMEM, "out of memory");
     c->host = host;
@@ -102,7 +103,7 @@ static void console_close(void *state)
     free(c);
 }
 
-static int console_begin(void *state, int64_t batch_id, enum sluice_output_mode mode,
+static int console_begin(void *state, int64_t batch_id, uint32_t mode,
                          struct sluice_error *err)
 {
     /* A replayed batch id is printed again, as Spark's console sink does:

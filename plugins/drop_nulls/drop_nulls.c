@@ -16,7 +16,7 @@
 
 #include <sluice/plugin.h>
 
-#include "../common/transform_util.h"
+#include <sluice/transform.h>
 
 /* ---- configuration ---- */
 
@@ -26,10 +26,13 @@ struct drop_nulls_conf {
 };
 
 static const struct sluice_option drop_nulls_options[] = {
-    { "how", SLUICE_OPT_ENUM, "any", SLUICE_OPT_OPTIONAL, offsetof(struct drop_nulls_conf, how),
-      "any: drop a row if any subset column is null; all: only if every one is", "any|all" },
-    { "subset", SLUICE_OPT_STRING_LIST, NULL, SLUICE_OPT_OPTIONAL, offsetof(struct drop_nulls_conf, subset),
-      "columns to look at, paths allowed (data.lang); default: every top-level column", NULL },
+    { .name = "how", .type = SLUICE_OPT_ENUM, .default_value = "any",
+      .offset = offsetof(struct drop_nulls_conf, how),
+      .help = "any: drop a row if any subset column is null; all: only if every one is",
+      .choices = "any|all" },
+    { .name = "subset", .type = SLUICE_OPT_STRING_LIST,
+      .offset = offsetof(struct drop_nulls_conf, subset),
+      .help = "columns to look at, paths allowed (data.lang); default: every top-level column" },
     { 0 }
 };
 
@@ -105,7 +108,7 @@ static int drop_nulls_open(const struct sluice_host *host, const void *conf_ptr,
     if (rc != SLUICE_OK) {
         free(s->cols);
         free(s);
-        return transform_keyed(err, "subset", rc);
+        return sluice_error_key(err, "subset", rc);
     }
 
     struct ArrowSchema out;
@@ -162,7 +165,7 @@ static int drop_nulls_process(void *state, struct sluice_batch *in, struct sluic
         out->schema = host->output_schema(s->ctx);
         return SLUICE_OK;
     }
-    int rc = transform_take_rows(host, s->in_schema, in, kept, n_kept, host->output_schema(s->ctx), out, err);
+    int rc = sluice_take_rows(host, s->in_schema, in, kept, n_kept, host->output_schema(s->ctx), out, err);
     free(kept);
     sluice_batch_release(in);
     return rc;

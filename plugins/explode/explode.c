@@ -18,7 +18,7 @@
 
 #include <sluice/plugin.h>
 
-#include "../common/transform_util.h"
+#include <sluice/transform.h>
 
 /* ---- configuration ---- */
 
@@ -29,12 +29,15 @@ struct explode_conf {
 };
 
 static const struct sluice_option explode_options[] = {
-    { "column", SLUICE_OPT_EXPR, NULL, SLUICE_OPT_REQUIRED, offsetof(struct explode_conf, column),
-      "the array to explode: a path such as data.entities.hashtags, or any array expression", NULL },
-    { "alias", SLUICE_OPT_STRING, "col", SLUICE_OPT_OPTIONAL, offsetof(struct explode_conf, alias),
-      "name of the element column, added after the input columns (Spark's default: col)", NULL },
-    { "explode_outer", SLUICE_OPT_BOOL, "false", SLUICE_OPT_OPTIONAL, offsetof(struct explode_conf, outer),
-      "true: a null or empty array gives one row with a null element instead of none", NULL },
+    { .name = "column", .type = SLUICE_OPT_EXPR, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct explode_conf, column),
+      .help = "the array to explode: a path such as data.entities.hashtags, or any array expression" },
+    { .name = "alias", .type = SLUICE_OPT_STRING, .default_value = "col",
+      .offset = offsetof(struct explode_conf, alias),
+      .help = "name of the element column, added after the input columns (Spark's default: col)" },
+    { .name = "explode_outer", .type = SLUICE_OPT_BOOL, .default_value = "false",
+      .offset = offsetof(struct explode_conf, outer),
+      .help = "true: a null or empty array gives one row with a null element instead of none" },
     { 0 }
 };
 
@@ -64,7 +67,7 @@ static int explode_open(const struct sluice_host *host, const void *conf_ptr, st
     const struct explode_conf *conf = conf_ptr;
     const struct ArrowSchema *in = host->input_schema(ctx);
     if (!conf->alias[0])
-        return transform_keyed(err, "alias", host->error(err, SLUICE_ECONFIG, "alias is empty: name the element column"));
+        return sluice_error_key(err, "alias", host->error(err, SLUICE_ECONFIG, "alias is empty: name the element column"));
     struct explode_state *s = calloc(1, sizeof *s);
     if (!s) return host->error(err, SLUICE_ENOMEM, "out of memory");
     s->host = host;
@@ -82,10 +85,10 @@ static int explode_open(const struct sluice_host *host, const void *conf_ptr, st
         else
             s->element = r->children[0];
     }
-    if (rc == SLUICE_OK) rc = transform_use_expr_columns(host, ctx, s->array, err);
+    if (rc == SLUICE_OK) rc = sluice_use_expr_columns(host, ctx, s->array, err);
     if (rc != SLUICE_OK) {
         free_state(s);
-        return transform_keyed(err, "column", rc);
+        return sluice_error_key(err, "column", rc);
     }
 
     struct ArrowSchema out;

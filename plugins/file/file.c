@@ -63,40 +63,48 @@
 /* ---- the option table ---- */
 
 static const struct sluice_option file_options[] = {
-    { "path", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED, offsetof(struct file_conf, path),
-      "directory to watch for new files", NULL },
-    { "format", SLUICE_OPT_ENUM, "json", SLUICE_OPT_OPTIONAL, offsetof(struct file_conf, format),
-      "file format: JSON lines or CSV", "json|csv" },
-    { "schema", SLUICE_OPT_SCHEMA, NULL, SLUICE_OPT_REQUIRED, offsetof(struct file_conf, schema),
-      "schema of the rows: Spark StructType JSON, DDL, or @file (streams need one, as in Spark)",
-      NULL },
-    { "max_files_per_trigger", SLUICE_OPT_LONG, "0", SLUICE_OPT_OPTIONAL,
-      offsetof(struct file_conf, max_files_per_trigger),
-      "most new files read per micro-batch (0: no limit)", NULL },
-    { "latest_first", SLUICE_OPT_BOOL, "false", SLUICE_OPT_OPTIONAL,
-      offsetof(struct file_conf, latest_first),
-      "read the newest new files first (useful with max_files_per_trigger)", NULL },
-    { "mode", SLUICE_OPT_ENUM, "permissive", SLUICE_OPT_OPTIONAL, offsetof(struct file_conf, mode),
-      "malformed lines: a row of nulls, dropped, or an error", "permissive|drop_malformed|fail_fast" },
-    { "column_name_of_corrupt_record", SLUICE_OPT_STRING, "_corrupt_record", SLUICE_OPT_OPTIONAL,
-      offsetof(struct file_conf, column_name_of_corrupt_record),
-      "string column that keeps malformed lines in permissive mode, if the schema has it", NULL },
-    { "header", SLUICE_OPT_BOOL, "false", SLUICE_OPT_OPTIONAL, offsetof(struct file_conf, header),
-      "csv: the first line of each file names the columns", NULL },
-    { "sep", SLUICE_OPT_STRING, ",", SLUICE_OPT_OPTIONAL, offsetof(struct file_conf, sep),
-      "csv: the field separator (one character)", NULL },
-    { "max_partition_bytes", SLUICE_OPT_LONG, "8388608", SLUICE_OPT_OPTIONAL,
-      offsetof(struct file_conf, max_partition_bytes),
-      "files larger than this are read as several units of about this size, cut at line "
-      "boundaries, so one big file uses every thread (0: one unit per file)", NULL },
-    { "ignore_missing_files", SLUICE_OPT_BOOL, "false", SLUICE_OPT_OPTIONAL,
-      offsetof(struct file_conf, ignore_missing_files),
-      "a planned file gone (or unreadable) when read is skipped with a warning instead of failing "
-      "the batch and every restart (Spark's ignoreMissingFiles)", NULL },
-    { "min_file_age", SLUICE_OPT_DURATION, "0 seconds", SLUICE_OPT_OPTIONAL,
-      offsetof(struct file_conf, min_file_age),
-      "read a file only once its size and modification time have not changed for this long, "
-      "for writers that write in place instead of renaming a finished file in (0: off)", NULL },
+    { .name = "path", .type = SLUICE_OPT_STRING, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct file_conf, path),
+      .help = "directory to watch for new files" },
+    { .name = "format", .type = SLUICE_OPT_ENUM, .default_value = "json",
+      .offset = offsetof(struct file_conf, format),
+      .help = "file format: JSON lines or CSV",
+      .choices = "json|csv" },
+    { .name = "schema", .type = SLUICE_OPT_SCHEMA, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct file_conf, schema),
+      .help = "schema of the rows: Spark StructType JSON, DDL, or @file (streams need one, as in Spark)" },
+    { .name = "max_files_per_trigger", .type = SLUICE_OPT_LONG, .default_value = "0",
+      .offset = offsetof(struct file_conf, max_files_per_trigger),
+      .help = "most new files read per micro-batch (0: no limit)", .min = "0" },
+    { .name = "latest_first", .type = SLUICE_OPT_BOOL, .default_value = "false",
+      .offset = offsetof(struct file_conf, latest_first),
+      .help = "read the newest new files first (useful with max_files_per_trigger)" },
+    { .name = "mode", .type = SLUICE_OPT_ENUM, .default_value = "permissive",
+      .offset = offsetof(struct file_conf, mode),
+      .help = "malformed lines: a row of nulls, dropped, or an error",
+      .choices = "permissive|drop_malformed|fail_fast" },
+    { .name = "column_name_of_corrupt_record", .type = SLUICE_OPT_STRING, .default_value = "_corrupt_record",
+      .offset = offsetof(struct file_conf, column_name_of_corrupt_record),
+      .help = "string column that keeps malformed lines in permissive mode, if the schema has it" },
+    { .name = "header", .type = SLUICE_OPT_BOOL, .default_value = "false",
+      .offset = offsetof(struct file_conf, header),
+      .help = "csv: the first line of each file names the columns" },
+    { .name = "sep", .type = SLUICE_OPT_STRING, .default_value = ",",
+      .offset = offsetof(struct file_conf, sep),
+      .help = "csv: the field separator (one character)" },
+    { .name = "max_partition_bytes", .type = SLUICE_OPT_LONG, .default_value = "8388608",
+      .offset = offsetof(struct file_conf, max_partition_bytes),
+      .help = "files larger than this are read as several units of about this size, cut at line "
+              "boundaries, so one big file uses every thread (0: one unit per file)",
+      .min = "0" },
+    { .name = "ignore_missing_files", .type = SLUICE_OPT_BOOL, .default_value = "false",
+      .offset = offsetof(struct file_conf, ignore_missing_files),
+      .help = "a planned file gone (or unreadable) when read is skipped with a warning instead of failing "
+              "the batch and every restart (Spark's ignoreMissingFiles)" },
+    { .name = "min_file_age", .type = SLUICE_OPT_DURATION, .default_value = "0 seconds",
+      .offset = offsetof(struct file_conf, min_file_age),
+      .help = "read a file only once its size and modification time have not changed for this long, "
+              "for writers that write in place instead of renaming a finished file in (0: off)" },
     { 0 }
 };
 
@@ -110,40 +118,20 @@ static int parse_offset(const struct file_source *fs, const char *text, size_t *
 {
     *out = 0;
     if (!text) return SLUICE_OK;
-    const char *p = text;
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-    if (*p++ != '{') goto bad;
-    while (*p == ' ' || *p == '\n') p++;
-    if (strncmp(p, "\"logOffset\"", 11) != 0) goto bad;
-    p += 11;
-    while (*p == ' ') p++;
-    if (*p++ != ':') goto bad;
-    while (*p == ' ') p++;
-    if (*p < '0' || *p > '9') goto bad;
-    size_t v = 0;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        if (v > (SIZE_MAX - 9) / 10) goto bad;
-        v = v * 10 + (size_t)(*p - '0');
-    }
-    while (*p == ' ' || *p == '\n') p++;
-    if (*p++ != '}') goto bad;
-    while (*p == ' ' || *p == '\n') p++;
-    if (*p) goto bad;
-    *out = v;
+    int64_t v;
+    if (!sluice_offset_get_long(text, "logOffset", &v) || v < 0)
+        return fs->host->error(err, SLUICE_ECONFIG, "'%s' is not a file source offset", text);
+    *out = (size_t)v;
     return SLUICE_OK;
-bad:
-    return fs->host->error(err, SLUICE_ECONFIG, "'%s' is not a file source offset", text);
 }
 
 static int put_offset(const struct file_source *fs, size_t n, struct sluice_buf *out,
                       struct sluice_error *err)
 {
-    sluice_buf_clear(out);
-    if (sluice_buf_printf(out, "{\"logOffset\":%zu}", n))
+    if (sluice_offset_write_long(out, "logOffset", (int64_t)n))
         return fs->host->error(err, SLUICE_ENOMEM, "out of memory");
     return SLUICE_OK;
 }
-
 
 /* ---- callbacks ---- */
 
@@ -153,12 +141,6 @@ static int file_open(const struct sluice_host *host, const void *conf_ptr, struc
                      void **state, struct sluice_error *err)
 {
     const struct file_conf *conf = conf_ptr;
-    if (conf->max_files_per_trigger < 0)
-        return host->error(err, SLUICE_ECONFIG, "max_files_per_trigger must be positive, got %lld",
-                           (long long)conf->max_files_per_trigger);
-    if (conf->max_partition_bytes < 0)
-        return host->error(err, SLUICE_ECONFIG, "max_partition_bytes must not be negative, got %lld",
-                           (long long)conf->max_partition_bytes);
     if (!conf->sep || strlen(conf->sep) != 1)
         return host->error(err, SLUICE_ECONFIG, "sep must be one character, got '%s'",
                            conf->sep ? conf->sep : "");

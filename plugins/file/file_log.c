@@ -309,8 +309,7 @@ int file_log_scan(struct file_source *fs, size_t limit, struct sluice_error *err
  * names alone, of files in the configured directory. */
 bool file_log_checkpointed(const struct file_source *fs)
 {
-    const struct sluice_host *h = fs->host;
-    return h->size >= offsetof(struct sluice_host, meta_trim) + sizeof h->meta_trim && h->meta_enabled(fs->ctx);
+    return fs->host->meta_enabled(fs->ctx);
 }
 
 struct load {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sluice/offset.h>
 #include <sluice/plugin.h>
 
 struct file_conf {

@@ -52,13 +52,17 @@ struct file_sink_conf {
 /* ---- the option table ---- */
 
 static const struct sluice_option file_sink_options[] = {
-    { "path", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED, offsetof(struct file_sink_conf, path),
-      "output directory, created at the first batch: part files and _sluice_manifest/; "
-      "read it with `sluice cat`", NULL },
-    { "format", SLUICE_OPT_ENUM, "json", SLUICE_OPT_OPTIONAL, offsetof(struct file_sink_conf, format),
-      "part file format: JSON lines or CSV (flat columns only)", "json|csv" },
-    { "header", SLUICE_OPT_BOOL, "false", SLUICE_OPT_OPTIONAL, offsetof(struct file_sink_conf, header),
-      "csv: start each part file with a line naming the columns (Spark's default: no header)", NULL },
+    { .name = "path", .type = SLUICE_OPT_STRING, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct file_sink_conf, path),
+      .help = "output directory, created at the first batch: part files and _sluice_manifest/; "
+              "read it with `sluice cat`" },
+    { .name = "format", .type = SLUICE_OPT_ENUM, .default_value = "json",
+      .offset = offsetof(struct file_sink_conf, format),
+      .help = "part file format: JSON lines or CSV (flat columns only)",
+      .choices = "json|csv" },
+    { .name = "header", .type = SLUICE_OPT_BOOL, .default_value = "false",
+      .offset = offsetof(struct file_sink_conf, header),
+      .help = "csv: start each part file with a line naming the columns (Spark's default: no header)" },
     { 0 }
 };
 
@@ -216,7 +220,7 @@ static int file_sink_open(const struct sluice_host *host, const void *conf_ptr, 
     }
     if (rc) {
         /* Let the core point at the option the error is about. */
-        if (err) snprintf(err->key, sizeof err->key, "%s", key);
+        sluice_error_key(err, key, rc);
         file_sink_close(fs);
         return rc;
     }
@@ -362,7 +366,7 @@ static int remove_leftovers(struct file_sink *fs, int64_t batch, struct sluice_e
     return rc;
 }
 
-static int file_sink_begin(void *state, int64_t batch_id, enum sluice_output_mode mode,
+static int file_sink_begin(void *state, int64_t batch_id, uint32_t mode,
                            struct sluice_error *err)
 {
     struct file_sink *fs = state;

@@ -14,7 +14,7 @@
 
 #include <sluice/plugin.h>
 
-#include "../common/transform_util.h"
+#include <sluice/transform.h>
 
 /* ---- configuration ---- */
 
@@ -23,8 +23,9 @@ struct filter_conf {
 };
 
 static const struct sluice_option filter_options[] = {
-    { "condition", SLUICE_OPT_EXPR, NULL, SLUICE_OPT_REQUIRED, offsetof(struct filter_conf, condition),
-      "boolean expression; rows where it is false or null are dropped", NULL },
+    { .name = "condition", .type = SLUICE_OPT_EXPR, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct filter_conf, condition),
+      .help = "boolean expression; rows where it is false or null are dropped" },
     { 0 }
 };
 
@@ -60,11 +61,11 @@ static int filter_open(const struct sluice_host *host, const void *conf_ptr, str
             rc = host->error(err, SLUICE_ECONFIG, "filter expression '%s' of type %s is not a boolean",
                              conf->condition, sluice_type_name(t));
     }
-    if (rc == SLUICE_OK) rc = transform_use_expr_columns(host, ctx, s->cond, err);
+    if (rc == SLUICE_OK) rc = sluice_use_expr_columns(host, ctx, s->cond, err);
     if (rc != SLUICE_OK) {
         if (s->cond) host->expr_free(s->cond);
         free(s);
-        return transform_keyed(err, "condition", rc);
+        return sluice_error_key(err, "condition", rc);
     }
 
     struct ArrowSchema out;
@@ -125,7 +126,7 @@ static int filter_process(void *state, struct sluice_batch *in, struct sluice_ba
     }
     true_rows(&mask, rows, kept);
     mask.release(&mask);
-    rc = transform_take_rows(host, s->in_schema, in, kept, n_kept, host->output_schema(s->ctx), out, err);
+    rc = sluice_take_rows(host, s->in_schema, in, kept, n_kept, host->output_schema(s->ctx), out, err);
     if (kept != &none) free(kept);
     sluice_batch_release(in);
     return rc;

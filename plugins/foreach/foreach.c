@@ -46,10 +46,12 @@ struct foreach_conf {
 /* ---- the option table ---- */
 
 static const struct sluice_option foreach_options[] = {
-    { "command", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED, offsetof(struct foreach_conf, command),
-      "shell command run per micro-batch: rows as JSON lines on stdin, SLUICE_BATCH_ID in its environment", NULL },
-    { "retries", SLUICE_OPT_LONG, "0", SLUICE_OPT_OPTIONAL, offsetof(struct foreach_conf, retries),
-      "times a failing command is run again before the batch fails", NULL },
+    { .name = "command", .type = SLUICE_OPT_STRING, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct foreach_conf, command),
+      .help = "shell command run per micro-batch: rows as JSON lines on stdin, SLUICE_BATCH_ID in its environment" },
+    { .name = "retries", .type = SLUICE_OPT_LONG, .default_value = "0",
+      .offset = offsetof(struct foreach_conf, retries),
+      .help = "times a failing command is run again before the batch fails", .min = "0" },
     { 0 }
 };
 
@@ -273,8 +275,6 @@ static int foreach_open(const struct sluice_host *host, const void *conf_ptr, st
 {
     const struct foreach_conf *conf = conf_ptr;
     if (!conf->command[0]) return host->error(err, SLUICE_ECONFIG, "command is empty");
-    if (conf->retries < 0)
-        return host->error(err, SLUICE_ECONFIG, "retries must not be negative, got %lld", (long long)conf->retries);
     host->use_all_columns(ctx);
     struct foreach *f = calloc(1, sizeof *f);
     if (!f) return host->error(err, SLUICE_ENOMEM, "out of memory");
@@ -294,7 +294,7 @@ static void foreach_close(void *state)
     free(f);
 }
 
-static int foreach_begin(void *state, int64_t batch_id, enum sluice_output_mode mode, struct sluice_error *err)
+static int foreach_begin(void *state, int64_t batch_id, uint32_t mode, struct sluice_error *err)
 {
     struct foreach *f = state;
     drop_batches(f); /* what a failed attempt at a batch left */

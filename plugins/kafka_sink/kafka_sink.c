@@ -31,18 +31,24 @@ struct ksink_conf {
 };
 
 static const struct sluice_option ksink_options[] = {
-    { "bootstrap_servers", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED, offsetof(struct ksink_conf, bootstrap_servers),
-      "brokers to connect to, host:port,... (Spark's kafka.bootstrap.servers)", NULL },
-    { "topic", SLUICE_OPT_STRING, NULL, SLUICE_OPT_OPTIONAL, offsetof(struct ksink_conf, topic),
-      "topic to write to; without it, each row's `topic` column", NULL },
-    { "key", SLUICE_OPT_EXPR, NULL, SLUICE_OPT_OPTIONAL, offsetof(struct ksink_conf, key),
-      "expression for the message key (a string); none by default", NULL },
-    { "value", SLUICE_OPT_EXPR, NULL, SLUICE_OPT_OPTIONAL, offsetof(struct ksink_conf, value),
-      "expression for the message value (a string); default: the row as JSON", NULL },
-    { "kafka", SLUICE_OPT_STRING_LIST, "", SLUICE_OPT_OPTIONAL, offsetof(struct ksink_conf, kafka),
-      "librdkafka properties as \"name=value\" (Spark's kafka.* options)", NULL },
-    { "timeout", SLUICE_OPT_DURATION, "60 seconds", SLUICE_OPT_OPTIONAL, offsetof(struct ksink_conf, timeout_us),
-      "how long a batch waits for its messages to be acknowledged", NULL },
+    { .name = "bootstrap_servers", .type = SLUICE_OPT_STRING, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct ksink_conf, bootstrap_servers),
+      .help = "brokers to connect to, host:port,... (Spark's kafka.bootstrap.servers)" },
+    { .name = "topic", .type = SLUICE_OPT_STRING,
+      .offset = offsetof(struct ksink_conf, topic),
+      .help = "topic to write to; without it, each row's `topic` column" },
+    { .name = "key", .type = SLUICE_OPT_EXPR,
+      .offset = offsetof(struct ksink_conf, key),
+      .help = "expression for the message key (a string); none by default" },
+    { .name = "value", .type = SLUICE_OPT_EXPR,
+      .offset = offsetof(struct ksink_conf, value),
+      .help = "expression for the message value (a string); default: the row as JSON" },
+    { .name = "kafka", .type = SLUICE_OPT_STRING_LIST, .default_value = "",
+      .offset = offsetof(struct ksink_conf, kafka),
+      .help = "librdkafka properties as \"name=value\" (Spark's kafka.* options)" },
+    { .name = "timeout", .type = SLUICE_OPT_DURATION, .default_value = "60 seconds",
+      .offset = offsetof(struct ksink_conf, timeout_us),
+      .help = "how long a batch waits for its messages to be acknowledged" },
     { 0 }
 };
 
@@ -163,7 +169,7 @@ static void ksink_close(void *state)
     free(k);
 }
 
-static int ksink_begin(void *state, int64_t batch_id, enum sluice_output_mode mode, struct sluice_error *err)
+static int ksink_begin(void *state, int64_t batch_id, uint32_t mode, struct sluice_error *err)
 {
     struct ksink *k = state;
     k->batch_id = batch_id;

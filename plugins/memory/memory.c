@@ -26,8 +26,9 @@ struct memory_conf {
 /* ---- the option table ---- */
 
 static const struct sluice_option memory_options[] = {
-    { "query_name", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED, offsetof(struct memory_conf, query_name),
-      "name of the in-memory table, as in SELECT ... FROM name (Spark's queryName)", NULL },
+    { .name = "query_name", .type = SLUICE_OPT_STRING, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct memory_conf, query_name),
+      .help = "name of the in-memory table, as in SELECT ... FROM name (Spark's queryName)" },
     { 0 }
 };
 
@@ -45,8 +46,6 @@ static int memory_open(const struct sluice_host *host, const void *conf_ptr, str
                        void **state, struct sluice_error *err)
 {
     const struct memory_conf *conf = conf_ptr;
-    if (offsetof(struct sluice_host, table_close) >= host->size)
-        return host->error(err, SLUICE_EPLUGIN, "this sluice core has no memory tables: upgrade it");
     for (const char *c = conf->query_name; *c; c++)
         if (*c == '/' || *c == '?' || *c == '#' || *c == '%' || (unsigned char)*c <= ' ') {
             int rc = host->error(err, SLUICE_ECONFIG, "query_name '%s' has a '%c'", conf->query_name,
@@ -75,7 +74,7 @@ static void memory_close(void *state)
     free(m);
 }
 
-static int memory_begin(void *state, int64_t batch_id, enum sluice_output_mode mode, struct sluice_error *err)
+static int memory_begin(void *state, int64_t batch_id, uint32_t mode, struct sluice_error *err)
 {
     struct memory *m = state;
     if (!m->host->table_begin(m->table, batch_id, mode == SLUICE_MODE_COMPLETE))

@@ -33,12 +33,15 @@ struct rate_conf {
 };
 
 static const struct sluice_option rate_options[] = {
-    { "rows_per_second", SLUICE_OPT_LONG, "1", SLUICE_OPT_OPTIONAL, offsetof(struct rate_conf, rows_per_second),
-      "rows generated per second (Spark's rowsPerSecond)", NULL },
-    { "ramp_up_time", SLUICE_OPT_DURATION, "0 seconds", SLUICE_OPT_OPTIONAL, offsetof(struct rate_conf, ramp_up_us),
-      "time to reach rows_per_second, whole seconds (Spark's rampUpTime)", NULL },
-    { "num_partitions", SLUICE_OPT_LONG, "0", SLUICE_OPT_OPTIONAL, offsetof(struct rate_conf, num_partitions),
-      "units each batch is read as; 0: the number of cores (Spark's numPartitions)", NULL },
+    { .name = "rows_per_second", .type = SLUICE_OPT_LONG, .default_value = "1",
+      .offset = offsetof(struct rate_conf, rows_per_second),
+      .help = "rows generated per second (Spark's rowsPerSecond)", .min = "1" },
+    { .name = "ramp_up_time", .type = SLUICE_OPT_DURATION, .default_value = "0 seconds",
+      .offset = offsetof(struct rate_conf, ramp_up_us),
+      .help = "time to reach rows_per_second, whole seconds (Spark's rampUpTime)", .min = "0 seconds" },
+    { .name = "num_partitions", .type = SLUICE_OPT_LONG, .default_value = "0",
+      .offset = offsetof(struct rate_conf, num_partitions),
+      .help = "units each batch is read as; 0: the number of cores (Spark's numPartitions)", .min = "0" },
     { 0 }
 };
 
@@ -76,12 +79,8 @@ static int rate_open(const struct sluice_host *host, const void *conf, struct sl
                      struct sluice_error *err)
 {
     const struct rate_conf *c = conf;
-    if (c->rows_per_second <= 0)
-        return host->error(err, SLUICE_ECONFIG, "rows_per_second must be positive, got %" PRId64, c->rows_per_second);
-    if (c->ramp_up_us < 0 || c->ramp_up_us % 1000000)
-        return host->error(err, SLUICE_ECONFIG, "ramp_up_time must be whole seconds, not negative");
-    if (c->num_partitions < 0)
-        return host->error(err, SLUICE_ECONFIG, "num_partitions must be positive, got %" PRId64, c->num_partitions);
+    if (c->ramp_up_us % 1000000)
+        return host->option_error(err, SLUICE_ECONFIG, "ramp_up_time", "must be whole seconds, as Spark's rampUpTime");
     struct ArrowSchema schema;
     int rc = host->schema_parse("timestamp TIMESTAMP, value LONG", &schema, err);
     if (!rc) rc = host->set_output_schema(ctx, &schema, err);

@@ -27,14 +27,19 @@ struct rmb_conf {
 };
 
 static const struct sluice_option rmb_options[] = {
-    { "rows_per_batch", SLUICE_OPT_LONG, NULL, SLUICE_OPT_REQUIRED, offsetof(struct rmb_conf, rows_per_batch),
-      "rows in every micro-batch (Spark's rowsPerBatch)", NULL },
-    { "num_partitions", SLUICE_OPT_LONG, "0", SLUICE_OPT_OPTIONAL, offsetof(struct rmb_conf, num_partitions),
-      "units each batch is read as; 0: the number of cores (Spark's numPartitions)", NULL },
-    { "start_timestamp", SLUICE_OPT_LONG, "0", SLUICE_OPT_OPTIONAL, offsetof(struct rmb_conf, start_timestamp),
-      "timestamp of the first batch's rows, ms since the epoch (Spark's startTimestamp)", NULL },
-    { "advance_millis_per_batch", SLUICE_OPT_LONG, "1000", SLUICE_OPT_OPTIONAL, offsetof(struct rmb_conf, advance_ms),
-      "how far the timestamp moves from one batch to the next, ms (Spark's advanceMillisPerBatch)", NULL },
+    { .name = "rows_per_batch", .type = SLUICE_OPT_LONG, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct rmb_conf, rows_per_batch),
+      .help = "rows in every micro-batch (Spark's rowsPerBatch)", .min = "1" },
+    { .name = "num_partitions", .type = SLUICE_OPT_LONG, .default_value = "0",
+      .offset = offsetof(struct rmb_conf, num_partitions),
+      .help = "units each batch is read as; 0: the number of cores (Spark's numPartitions)", .min = "0" },
+    { .name = "start_timestamp", .type = SLUICE_OPT_LONG, .default_value = "0",
+      .offset = offsetof(struct rmb_conf, start_timestamp),
+      .help = "timestamp of the first batch's rows, ms since the epoch (Spark's startTimestamp)", .min = "0" },
+    { .name = "advance_millis_per_batch", .type = SLUICE_OPT_LONG, .default_value = "1000",
+      .offset = offsetof(struct rmb_conf, advance_ms),
+      .help = "how far the timestamp moves from one batch to the next, ms (Spark's advanceMillisPerBatch)",
+      .min = "0" },
     { 0 }
 };
 
@@ -53,12 +58,6 @@ static int rmb_open(const struct sluice_host *host, const void *conf, struct slu
                     struct sluice_error *err)
 {
     const struct rmb_conf *c = conf;
-    if (c->rows_per_batch <= 0)
-        return host->error(err, SLUICE_ECONFIG, "rows_per_batch must be positive, got %" PRId64, c->rows_per_batch);
-    if (c->num_partitions < 0)
-        return host->error(err, SLUICE_ECONFIG, "num_partitions must be positive, got %" PRId64, c->num_partitions);
-    if (c->start_timestamp < 0 || c->advance_ms < 0)
-        return host->error(err, SLUICE_ECONFIG, "start_timestamp and advance_millis_per_batch must not be negative");
     struct ArrowSchema schema;
     int rc = host->schema_parse("timestamp TIMESTAMP, value LONG", &schema, err);
     if (!rc) rc = host->set_output_schema(ctx, &schema, err);

@@ -18,7 +18,7 @@
 
 #include <sluice/plugin.h>
 
-#include "../common/transform_util.h"
+#include <sluice/transform.h>
 
 /* ---- configuration ---- */
 
@@ -27,10 +27,10 @@ struct select_conf {
 };
 
 static const struct sluice_option select_options[] = {
-    { "columns", SLUICE_OPT_STRING_LIST, NULL, SLUICE_OPT_REQUIRED, offsetof(struct select_conf, columns),
-      "output columns in order: expressions, each optionally `expr AS name`; \"*\" is every input "
-      "column, \"data.*\" every field of struct data",
-      NULL },
+    { .name = "columns", .type = SLUICE_OPT_STRING_LIST, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct select_conf, columns),
+      .help = "output columns in order: expressions, each optionally `expr AS name`; \"*\" is every input "
+              "column, \"data.*\" every field of struct data" },
     { 0 }
 };
 
@@ -130,7 +130,7 @@ static int add_input_column(struct select_state *s, const struct ArrowSchema *in
         return SLUICE_OK;
     }
     int rc = compile_field(s->host, in, NULL, 0, in->children[i]->name, &c->expr, err);
-    if (rc == SLUICE_OK) rc = transform_use_expr_columns(s->host, s->ctx, c->expr, err);
+    if (rc == SLUICE_OK) rc = sluice_use_expr_columns(s->host, s->ctx, c->expr, err);
     return rc;
 }
 
@@ -174,7 +174,7 @@ static int add_entry(struct select_state *s, const struct ArrowSchema *in, const
                 break;
             }
             rc = compile_field(host, in, prefix, plen, col.schema->children[f]->name, &c->expr, err);
-            if (rc == SLUICE_OK) rc = transform_use_expr_columns(s->host, s->ctx, c->expr, err);
+            if (rc == SLUICE_OK) rc = sluice_use_expr_columns(s->host, s->ctx, c->expr, err);
         }
         free(prefix);
         return rc;
@@ -190,7 +190,7 @@ static int add_entry(struct select_state *s, const struct ArrowSchema *in, const
         c->move_from = from;
         return SLUICE_OK;
     }
-    return transform_use_expr_columns(s->host, s->ctx, c->expr, err);
+    return sluice_use_expr_columns(s->host, s->ctx, c->expr, err);
 }
 
 /* ---- callbacks ---- */
@@ -202,7 +202,7 @@ static int select_open(const struct sluice_host *host, const void *conf_ptr, str
     const struct select_conf *conf = conf_ptr;
     const struct ArrowSchema *in = host->input_schema(ctx);
     if (conf->columns.n == 0)
-        return transform_keyed(err, "columns", host->error(err, SLUICE_ECONFIG, "columns is empty: select at least one column"));
+        return sluice_error_key(err, "columns", host->error(err, SLUICE_ECONFIG, "columns is empty: select at least one column"));
 
     struct select_state *s = calloc(1, sizeof *s);
     bool *moved = calloc((size_t)in->n_children + 1, sizeof *moved);
@@ -221,7 +221,7 @@ static int select_open(const struct sluice_host *host, const void *conf_ptr, str
     if (rc != SLUICE_OK) {
         free_cols(s);
         free(s);
-        return transform_keyed(err, "columns", rc);
+        return sluice_error_key(err, "columns", rc);
     }
 
     struct ArrowSchema out;
@@ -232,11 +232,11 @@ static int select_open(const struct sluice_host *host, const void *conf_ptr, str
             const struct ArrowSchema *field = in->children[c->move_from];
             /* An alias renames a moved column; `*` keeps the input's name. */
             const char *name = c->expr ? host->expr_result(c->expr)->name : NULL;
-            transform_copy_named(host, field, name ? name : field->name, out.children[j]);
+            sluice_schema_copy_named(host, field, name ? name : field->name, out.children[j]);
             host->pass_column(ctx, j, c->move_from);
         } else {
             const struct ArrowSchema *r = host->expr_result(c->expr);
-            transform_copy_named(host, r, r->name ? r->name : "", out.children[j]);
+            sluice_schema_copy_named(host, r, r->name ? r->name : "", out.children[j]);
         }
     }
     rc = host->set_output_schema(ctx, &out, err);

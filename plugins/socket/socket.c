@@ -35,11 +35,15 @@ struct socket_conf {
 };
 
 static const struct sluice_option socket_options[] = {
-    { "host", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED, offsetof(struct socket_conf, host),
-      "server to connect to", NULL },
-    { "port", SLUICE_OPT_LONG, NULL, SLUICE_OPT_REQUIRED, offsetof(struct socket_conf, port), "its TCP port", NULL },
-    { "include_timestamp", SLUICE_OPT_BOOL, "false", SLUICE_OPT_OPTIONAL,
-      offsetof(struct socket_conf, include_timestamp), "add a `timestamp` column: when each line arrived", NULL },
+    { .name = "host", .type = SLUICE_OPT_STRING, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct socket_conf, host),
+      .help = "server to connect to" },
+    { .name = "port", .type = SLUICE_OPT_LONG, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct socket_conf, port),
+      .help = "its TCP port", .min = "1", .max = "65535" },
+    { .name = "include_timestamp", .type = SLUICE_OPT_BOOL, .default_value = "false",
+      .offset = offsetof(struct socket_conf, include_timestamp),
+      .help = "add a `timestamp` column: when each line arrived" },
     { 0 }
 };
 
@@ -144,8 +148,6 @@ static int socket_open(const struct sluice_host *host, const void *conf, struct 
                        struct sluice_error *err)
 {
     const struct socket_conf *c = conf;
-    if (c->port < 1 || c->port > 65535)
-        return host->error(err, SLUICE_ECONFIG, "port must be 1 to 65535, got %" PRId64, c->port);
     struct ArrowSchema schema;
     int rc = host->schema_parse(c->include_timestamp ? "value STRING, timestamp TIMESTAMP" : "value STRING", &schema,
                                 err);

@@ -14,7 +14,7 @@
 
 #include <sluice/plugin.h>
 
-#include "../common/transform_util.h"
+#include <sluice/transform.h>
 
 /* ---- configuration ---- */
 
@@ -24,10 +24,12 @@ struct with_column_conf {
 };
 
 static const struct sluice_option with_column_options[] = {
-    { "column", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED, offsetof(struct with_column_conf, column),
-      "name of the column to add, or of the top-level column to replace (same position)", NULL },
-    { "expr", SLUICE_OPT_EXPR, NULL, SLUICE_OPT_REQUIRED, offsetof(struct with_column_conf, expr),
-      "the column's value, e.g. lower(data.text) LIKE '%covid%'", NULL },
+    { .name = "column", .type = SLUICE_OPT_STRING, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct with_column_conf, column),
+      .help = "name of the column to add, or of the top-level column to replace (same position)" },
+    { .name = "expr", .type = SLUICE_OPT_EXPR, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct with_column_conf, expr),
+      .help = "the column's value, e.g. lower(data.text) LIKE '%covid%'" },
     { 0 }
 };
 
@@ -59,7 +61,7 @@ static int with_column_open(const struct sluice_host *host, const void *conf_ptr
     const struct with_column_conf *conf = conf_ptr;
     const struct ArrowSchema *in = host->input_schema(ctx);
     if (!conf->column[0])
-        return transform_keyed(err, "column", host->error(err, SLUICE_ECONFIG, "column is empty: name the column to add"));
+        return sluice_error_key(err, "column", host->error(err, SLUICE_ECONFIG, "column is empty: name the column to add"));
 
     struct with_column_state *s = calloc(1, sizeof *s);
     if (!s) return host->error(err, SLUICE_ENOMEM, "out of memory");
@@ -68,7 +70,7 @@ static int with_column_open(const struct sluice_host *host, const void *conf_ptr
     int rc = host->expr_compile(in, conf->expr, &s->expr, err);
     if (rc != SLUICE_OK) {
         free_state(s);
-        return transform_keyed(err, "expr", rc);
+        return sluice_error_key(err, "expr", rc);
     }
 
     bool replaces = false;
@@ -98,10 +100,10 @@ static int with_column_open(const struct sluice_host *host, const void *conf_ptr
         }
     }
     if (evaluated) {
-        rc = transform_use_expr_columns(host, ctx, s->expr, err);
+        rc = sluice_use_expr_columns(host, ctx, s->expr, err);
         if (rc != SLUICE_OK) {
             free_state(s);
-            return transform_keyed(err, "expr", rc);
+            return sluice_error_key(err, "expr", rc);
         }
     }
 
@@ -110,7 +112,7 @@ static int with_column_open(const struct sluice_host *host, const void *conf_ptr
     const struct ArrowSchema *result = host->expr_result(s->expr);
     for (int64_t j = 0; j < s->n_cols; j++) {
         bool computed = j == in->n_children || strcasecmp(in->children[j]->name, conf->column) == 0;
-        if (computed) transform_copy_named(host, result, conf->column, out.children[j]);
+        if (computed) sluice_schema_copy_named(host, result, conf->column, out.children[j]);
         else host->schema_copy(in->children[j], out.children[j]);
         if (s->move_from[j] >= 0) host->pass_column(ctx, j, s->move_from[j]);
     }

@@ -15,11 +15,13 @@
  *      output schema, the columns you read and the ones you pass through.
  *   4. In process(): turn each input batch into an output batch.
  *   5. In close(): free what open() made.
- * Include only <sluice/plugin.h>; reach the core only through `host`. */
+ * Include only the SDK's headers (<sluice/plugin.h>, and helpers such as
+ * <sluice/transform.h>); reach the core only through `host`. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <sluice/plugin.h>
+#include <sluice/transform.h>
 
 /* ---- 1. configuration: what the core fills from the config ---- */
 
@@ -31,12 +33,12 @@ struct char_count_conf {
 /* ---- 2. the option table: validation, defaults and `sluice plugins char_count` ---- */
 
 static const struct sluice_option char_count_options[] = {
-    { "column", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED,
-      offsetof(struct char_count_conf, column),
-      "string column to measure, e.g. data.text", NULL },
-    { "alias", SLUICE_OPT_STRING, "char_count", SLUICE_OPT_OPTIONAL,
-      offsetof(struct char_count_conf, alias),
-      "name of the long column added", NULL },
+    { .name = "column", .type = SLUICE_OPT_STRING, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct char_count_conf, column),
+      .help = "string column to measure, e.g. data.text" },
+    { .name = "alias", .type = SLUICE_OPT_STRING, .default_value = "char_count",
+      .offset = offsetof(struct char_count_conf, alias),
+      .help = "name of the long column added" },
     { 0 }
 };
 
@@ -58,6 +60,8 @@ static int64_t count_code_points(const char *s, int32_t n)
 }
 
 /* ---- 3. open: called once, on the main thread, before any batch ---- */
+/* `sluice check` calls it too (then close): validate and declare here, but
+ * make nothing outside the process. */
 
 static int char_count_open(const struct sluice_host *host, const void *conf_ptr,
                            struct sluice_ctx *ctx, void **state, struct sluice_error *err)
@@ -70,11 +74,12 @@ static int char_count_open(const struct sluice_host *host, const void *conf_ptr,
     cc->host = host;
     cc->ctx = ctx;
 
-    /* Resolving reports unknown columns with a "did you mean" hint. */
-    int rc = host->col_resolve(in, conf->column, &cc->column, err);
+    /* Resolving reports unknown columns with a "did you mean" hint;
+     * sluice_error_key and option_error point the error at `column`. */
+    int rc = sluice_error_key(err, "column", host->col_resolve(in, conf->column, &cc->column, err));
     if (rc == SLUICE_OK && cc->column.type != SLUICE_TYPE_STRING)
-        rc = host->error(err, SLUICE_ECONFIG, "column '%s' is a %s, not a string", conf->column,
-                         sluice_type_name(cc->column.type));
+        rc = host->option_error(err, SLUICE_ECONFIG, "column", "column '%s' is a %s, not a string",
+                                conf->column, sluice_type_name(cc->column.type));
     /* Tell the core what we read, so the source parses it (projection pushdown). */
     if (rc == SLUICE_OK) rc = host->use_column(ctx, conf->column, err);
     if (rc != SLUICE_OK) {
@@ -84,12 +89,8 @@ static int char_count_open(const struct sluice_host *host, const void *conf_ptr,
 
     /* Output = every input column, passed through, plus ours at the end. */
     struct ArrowSchema out;
-    host->schema_init(&out, SLUICE_FORMAT_STRUCT, "", false, in->n_children + 1);
-    for (int64_t i = 0; i < in->n_children; i++) {
-        host->schema_copy(in->children[i], out.children[i]);
-        host->pass_column(ctx, i, i);
-    }
-    host->schema_init(out.children[in->n_children], SLUICE_FORMAT_LONG, conf->alias, true, 0);
+    sluice_schema_with_field(host, in, SLUICE_FORMAT_LONG, conf->alias, &out);
+    sluice_pass_columns(host, ctx, in->n_children);
     rc = host->set_output_schema(ctx, &out, err); /* takes ownership of `out` */
     if (rc != SLUICE_OK) {
         free(cc);
@@ -130,21 +131,12 @@ static int char_count_process(void *state, struct sluice_batch *in, struct sluic
     host->builder_finish(b, &built);
     host->builder_free(b);
 
-    /* Assemble the output from the input's columns (moved, not copied) and ours. */
-    int64_t n = in->array.n_children;
-    struct ArrowArray *columns = calloc((size_t)n + 1, sizeof *columns);
-    if (!columns) {
-        sluice_batch_release(&built);
-        sluice_batch_release(in);
-        return host->error(err, SLUICE_ENOMEM, "out of memory");
-    }
-    for (int64_t i = 0; i < n; i++) sluice_array_move(&columns[i], in->array.children[i]);
-    sluice_array_move(&columns[n], built.array.children[0]);
-    host->batch_assemble(out, host->output_schema(cc->ctx), rows, columns, n + 1);
-    free(columns);
-    sluice_batch_release(&built); /* what is left of them: the emptied roots */
-    sluice_batch_release(in);
-    return SLUICE_OK;
+    /* The input's columns (moved, not copied) and ours. On an error the
+     * core releases whatever is left in *in and *out. */
+    int rc = sluice_batch_add_columns(host, in, built.array.children[0], 1, host->output_schema(cc->ctx),
+                                      out, err);
+    sluice_batch_release(&built); /* what is left of it: the emptied root */
+    return rc;
 }
 
 /* ---- 5. close: called once, on the main thread, after the last batch ---- */

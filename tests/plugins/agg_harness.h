@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "agg_param.h"
 #include "arena.h"
 #include "builder.h"
 #include "host.h"
@@ -75,8 +76,19 @@ static inline int agg_bind(struct agg *a, const char *format, const char *const 
     if (format) sluice_host()->schema_init(&a->arg_schema, format, "x", true, 0);
     memset(&a->info, 0, sizeof a->info);
     memset(&a->err, 0, sizeof a->err);
-    int rc = a->p->bind(sluice_host(), format ? &a->arg_schema : NULL, params, n_params, &a->bound, &a->info,
+    /* Literal arguments arrive parsed, as the core's planner parses them. */
+    struct sluice_agg_param typed[8];
+    char *strs[8] = { 0 };
+    struct ArrowSchema none;
+    sluice_host()->schema_init(&none, SLUICE_FORMAT_STRUCT, "", false, 0);
+    assert_true(n_params <= 8);
+    for (size_t i = 0; i < n_params; i++)
+        if (sluice_agg_param_parse(&none, params[i], &typed[i], &strs[i], &a->err))
+            fail_msg("parameter '%s': %s", params[i], a->err.message);
+    int rc = a->p->bind(sluice_host(), format ? &a->arg_schema : NULL, typed, n_params, &a->bound, &a->info,
                         &a->err);
+    for (size_t i = 0; i < n_params; i++) free(strs[i]);
+    none.release(&none);
     a->bound_ok = rc == SLUICE_OK;
     if (a->bound_ok) {
         assert_non_null(a->info.result_format);
@@ -172,6 +184,20 @@ static inline struct ArrowArray agg_view(const struct ArrowArray *col, int64_t f
 
 /* ---- driving the callbacks ---- */
 
+/* update(), merge() and finalize() through the real host table, failing
+ * the test on an error. */
+static inline void agg_update(struct agg *a, void *const *states, const struct ArrowArray *arg, int64_t n)
+{
+    memset(&a->err, 0, sizeof a->err);
+    if (a->p->update(sluice_host(), a->bound, states, arg, n, &a->err)) fail_msg("update: %s", a->err.message);
+}
+
+static inline void agg_merge(struct agg *a, void *dst, const void *src)
+{
+    memset(&a->err, 0, sizeof a->err);
+    if (a->p->merge(sluice_host(), a->bound, dst, src, &a->err)) fail_msg("merge: %s", a->err.message);
+}
+
 /* Fold rows [from, from + len) of `col` (NULL: f(*)) into one state. */
 static inline void agg_feed(struct agg *a, void *state, const struct ArrowArray *col, int64_t from, int64_t len)
 {
@@ -179,9 +205,9 @@ static inline void agg_feed(struct agg *a, void *state, const struct ArrowArray 
     for (int64_t i = 0; i < len; i++) states[i] = state;
     if (col) {
         struct ArrowArray v = agg_view(col, from, len);
-        a->p->update(a->bound, (void *const *)states, &v, len);
+        agg_update(a, (void *const *)states, &v, len);
     } else {
-        a->p->update(a->bound, (void *const *)states, NULL, len);
+        agg_update(a, (void *const *)states, NULL, len);
     }
     free(states);
 }
@@ -199,7 +225,7 @@ static inline char *agg_result(struct agg *a, const void *state)
     struct ArrowSchema rs;
     sluice_host()->schema_init(&rs, a->info.result_format, "r", true, 0);
     struct sluice_builder *b = sluice_builder_new(&rs);
-    a->p->finalize(a->bound, state, b);
+    if (a->p->finalize(sluice_host(), a->bound, state, b, &a->err)) fail_msg("finalize: %s", a->err.message);
     assert_int_equal(b->length, 1);
     char buf[512];
     if (b->validity && !(b->validity[0] & 1)) {
@@ -231,7 +257,7 @@ static inline char *agg_result(struct agg *a, const void *state)
 static inline void agg_save(struct agg *a, const void *state, struct sluice_buf *out)
 {
     memset(out, 0, sizeof *out);
-    if (a->p->serialize(a->bound, state, out, &a->err)) fail_msg("serialize: %s", a->err.message);
+    if (a->p->serialize(sluice_host(), a->bound, state, out, &a->err)) fail_msg("serialize: %s", a->err.message);
 }
 
 /* A new state deserialized from `data`; returns deserialize's status and
@@ -242,7 +268,8 @@ static inline int agg_load_state(struct agg *a, const char *data, size_t len, vo
     void *s = aligned_alloc(8, size);
     memset(s, 0xa5, size);
     memset(&a->err, 0, sizeof a->err);
-    int rc = a->p->deserialize(a->bound, s, data ? data : "", len, &a->err);
+    uint32_t version = a->p->state_version ? a->p->state_version : 1;
+    int rc = a->p->deserialize(sluice_host(), a->bound, s, version, data ? data : "", len, &a->err);
     *out = s;
     return rc;
 }
@@ -279,7 +306,7 @@ static inline void agg_expect_merge_equals_single_pass(struct agg *a, const stru
     for (size_t k = 0; k + 1 < n_cuts; k++) {
         void *part = agg_state(a);
         agg_feed(a, part, col, cuts[k], cuts[k + 1] - cuts[k]);
-        a->p->merge(a->bound, merged, part);
+        agg_merge(a, merged, part);
         agg_state_free(a, part);
     }
     char *want = agg_result(a, single), *got = agg_result(a, merged);

@@ -124,7 +124,7 @@ static inline int open_source_with(struct fx *fx, const char *path, const char *
     static const char *const core_keys[] = { "name", "source", NULL };
     int rc = sluice_options_apply(fx->p, config_lookup(&fx->cfg, "stage"), core_keys, fx->conf,
                                   &fx->storage, &fx->err);
-    if (rc) fail_msg("options: %s", fx->err.message);
+    if (rc) return rc; /* the option table's own checks */
     fx->stage.name = "src";
     fx->stage.kind = SLUICE_STAGE_SOURCE;
     fx->stage.plugin = fx->p;

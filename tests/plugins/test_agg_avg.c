@@ -74,7 +74,7 @@ static void test_avg_routes_rows_to_groups_and_skips_null_states_and_offsets(voi
     struct ArrowArray view = agg_view(&col, 1, 4);
     void *g = agg_state(a);
     void *states[] = { g, NULL, g, g };
-    a->p->update(a->bound, states, &view, 4);
+    agg_update(a, states, &view, 4);
     agg_expect(a, g, "2.6666666666666665"); /* (1 + 3 + 4) / 3 */
     agg_state_free(a, g);
     col.release(&col);

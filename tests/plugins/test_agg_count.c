@@ -80,12 +80,12 @@ static void test_count_routes_each_row_to_its_group_and_skips_null_states(void *
     agg_col(SLUICE_FORMAT_LONG, v, N(v), &col);
     void *g1 = agg_state(a), *g2 = agg_state(a);
     void *states[] = { g1, g2, g1, NULL, g1, g2 };
-    a->p->update(a->bound, states, &col, 6);
+    agg_update(a, states, &col, 6);
     agg_expect(a, g1, "2"); /* rows 0 and 4; row 2 is null */
     agg_expect(a, g2, "2"); /* rows 1 and 5; row 3 has no group */
     void *star = agg_state(a);
     void *only_some[] = { star, NULL, NULL, star, NULL, star };
-    a->p->update(a->bound, only_some, &col, 6);
+    agg_update(a, only_some, &col, 6);
     agg_expect(a, star, "3");
     agg_state_free(a, g1);
     agg_state_free(a, g2);

@@ -106,7 +106,7 @@ static void test_min_routes_rows_to_groups_and_skips_null_states_and_offsets(voi
     struct ArrowArray view = agg_view(&col, 1, 6); /* pear fig kiwi apple null date */
     void *g1 = agg_state(a), *g2 = agg_state(a);
     void *states[] = { g1, g2, g1, NULL, g2, g1 };
-    a->p->update(a->bound, states, &view, 6);
+    agg_update(a, states, &view, 6);
     col.release(&col);
     agg_expect(a, g1, "date"); /* pear, kiwi, date */
     agg_expect(a, g2, "fig");  /* fig, null */
@@ -151,10 +151,10 @@ static void test_min_merge_of_strings_copies_the_winner_into_the_destination(voi
     agg_feed(a, s1, &col, 1, 1);
     agg_feed(a, s2, &col, 2, 1);
     col.release(&col);
-    a->p->merge(a->bound, d, s1); /* grows d's copy */
+    agg_merge(a, d, s1); /* grows d's copy */
     agg_state_free(a, s1);         /* d must not point into s1 */
     agg_expect(a, d, "a much longer string than the first one");
-    a->p->merge(a->bound, d, s2);
+    agg_merge(a, d, s2);
     agg_state_free(a, s2);
     agg_expect(a, d, "a much longer string than the first one"); /* "aa" > "a " */
     agg_state_free(a, d);

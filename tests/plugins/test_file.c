@@ -409,7 +409,7 @@ static void test_file_source_rejects_a_negative_partition_size(void **state)
 {
     struct fx *fx = *state;
     assert_int_equal(open_source_with(fx, fx->dir, NULL, "max_partition_bytes = -1;"), SLUICE_ECONFIG);
-    assert_string_equal(fx->err.message, "max_partition_bytes must not be negative, got -1");
+    assert_string_equal(fx->err.message, "must be at least 0, got -1");
 }
 
 /* ---- waiting for files ---------------------------------------------------- */
@@ -589,7 +589,7 @@ static void test_file_source_rejects_a_negative_file_limit(void **state)
 {
     struct fx *fx = *state;
     assert_int_equal(open_source_with(fx, fx->dir, NULL, "max_files_per_trigger = -1;"), SLUICE_ECONFIG);
-    assert_string_equal(fx->err.message, "max_files_per_trigger must be positive, got -1");
+    assert_string_equal(fx->err.message, "must be at least 0, got -1");
 }
 
 static void test_file_source_rejects_a_corrupt_record_column_that_is_not_a_string(void **state)

@@ -227,7 +227,7 @@ static void test_foreach_rejects_negative_retries(void **state)
 {
     struct fx *fx = *state;
     assert_int_equal(open_sink(fx, "cat", "retries = -1;"), SLUICE_ECONFIG);
-    assert_string_equal(fx->err.message, "retries must not be negative, got -1");
+    assert_string_equal(fx->err.message, "must be at least 0, got -1");
 }
 
 int main(void)

@@ -88,7 +88,7 @@ static void update(struct sluice_agg_groups *g, const char *rows, int64_t batch_
 static char *emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id)
 {
     struct sluice_batch out;
-    sluice_agg_groups_emit(g, which, batch_id, &out);
+    assert_int_equal(sluice_agg_groups_emit(g, which, batch_id, &out, NULL), 0);
     char why[256];
     if (sluice_array_validate(out.schema, &out.array, why)) fail_msg("invalid output: %s", why);
     struct sluice_buf b = { 0 };
@@ -194,7 +194,7 @@ static void check_partials_equal_single_pass(enum sluice_agg_grouping grouping, 
     for (size_t u = 0; u < 3; u++) {
         struct sluice_agg_groups *partial = sluice_agg_groups_new(p, 1);
         update(partial, units[u], 0);
-        sluice_agg_groups_merge(merged, partial, 0);
+        assert_int_equal(sluice_agg_groups_merge(merged, partial, 0, NULL), 0);
         struct sluice_agg_stats st;
         sluice_agg_groups_stats(partial, &st);
         assert_int_equal(st.groups, 0); /* emptied, reusable */
@@ -231,7 +231,7 @@ static void test_update_mode_emits_only_groups_changed_in_the_batch(void **state
         const char *rows = batch == 0 ? "a:1:1 b:1:2" : batch == 1 ? "b:1:3 c:1:4 b:1:5" : "";
         struct sluice_agg_groups *partial = sluice_agg_groups_new(p, 1);
         update(partial, rows, batch);
-        sluice_agg_groups_merge(state_, partial, batch);
+        assert_int_equal(sluice_agg_groups_merge(state_, partial, batch, NULL), 0);
         sluice_agg_groups_free(partial);
     }
     /* Batch 2 had no rows: nothing changed. */
@@ -295,14 +295,14 @@ static void test_groups_scale_to_many_keys_across_batches(void **state)
         for (int i = 0; i < 20000; i++) sluice_buf_printf(&rows, "x:%d:%d ", i, batch + 1);
         struct sluice_agg_groups *partial = sluice_agg_groups_new(p, 1);
         update(partial, rows.data, batch);
-        sluice_agg_groups_merge(state_, partial, batch);
+        assert_int_equal(sluice_agg_groups_merge(state_, partial, batch, NULL), 0);
         sluice_agg_groups_free(partial);
     }
     struct sluice_agg_stats st;
     sluice_agg_groups_stats(state_, &st);
     assert_int_equal(st.groups, 20000);
     struct sluice_batch out;
-    sluice_agg_groups_emit(state_, SLUICE_AGG_EMIT_UPDATED, 1, &out);
+    assert_int_equal(sluice_agg_groups_emit(state_, SLUICE_AGG_EMIT_UPDATED, 1, &out, NULL), 0);
     assert_int_equal(out.array.length, 20000);
     const int64_t *n = out.array.children[1]->buffers[1];
     const int64_t *s = out.array.children[2]->buffers[1];
@@ -316,9 +316,40 @@ static void test_groups_scale_to_many_keys_across_batches(void **state)
     sluice_agg_plan_free(p);
 }
 
+static void test_agg_groups_an_aggregator_update_error_stops_the_update_with_its_message(void **state)
+{
+    struct sluice_agg_plan *p = plan_ok(SLUICE_AGG_GROUP_BY, LIST("k"), 1, LIST("picky(v)"), 1);
+    struct sluice_agg_groups *g = sluice_agg_groups_new(p, 2);
+    struct sluice_batch b;
+    batch_of("a:1:1 b:1:13 c:1:2", &b);
+    struct sluice_error err = { 0 };
+    assert_int_equal(sluice_agg_groups_update(g, &b, 0, NULL, &err), SLUICE_EDATA);
+    assert_string_equal(err.message, "13 is unlucky");
+    sluice_batch_release(&b);
+    sluice_agg_groups_free(g);
+    sluice_agg_plan_free(p);
+}
+
+static void test_agg_groups_finalize_must_append_exactly_one_value(void **state)
+{
+    struct sluice_agg_plan *p = plan_ok(SLUICE_AGG_GROUP_BY, LIST("k"), 1, LIST("twice(v)"), 1);
+    struct sluice_agg_groups *g = sluice_agg_groups_new(p, 1);
+    update(g, "a:1:1", 0);
+    struct sluice_batch out;
+    struct sluice_error err = { 0 };
+    assert_int_equal(sluice_agg_groups_emit(g, SLUICE_AGG_EMIT_ALL, 0, &out, &err), SLUICE_EINTERNAL);
+    assert_string_equal(err.message, "aggregator 'twice' appended 2 values in finalize; it must append exactly one "
+                                     "(or a null)");
+    assert_null(out.array.release);
+    sluice_agg_groups_free(g);
+    sluice_agg_plan_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_agg_groups_an_aggregator_update_error_stops_the_update_with_its_message),
+        cmocka_unit_test(test_agg_groups_finalize_must_append_exactly_one_value),
         cmocka_unit_test(test_groups_fold_a_batch_per_key_in_insertion_order),
         cmocka_unit_test(test_groups_emit_partition_by_partition_in_insertion_order),
         cmocka_unit_test(test_partials_merged_by_partition_equal_a_single_pass),

@@ -202,6 +202,44 @@ static void test_plan_reports_bad_entries_with_a_caret(void **state)
     fails(SLUICE_AGG_CUBE, many, 13, LIST("count(*)"), 1, true, 12, "cube takes at most 12 keys, got 13", 0);
 }
 
+static void test_plan_hands_bind_literal_arguments_parsed_and_typed(void **state)
+{
+    struct sluice_agg_plan *p = plan_ok(SLUICE_AGG_GROUP_BY, NULL, 0,
+                                        LIST("probe(n, 'pop', -0.5, CAST('7' AS LONG), null)"), 1);
+    assert_int_equal(tu_n_params, 4);
+    assert_int_equal(tu_params[0].type, SLUICE_TYPE_STRING);
+    assert_string_equal(tu_params[0].s, "pop"); /* no quotes */
+    assert_int_equal(tu_params[0].len, 3);
+    assert_int_equal(tu_params[1].type, SLUICE_TYPE_DOUBLE);
+    assert_true(tu_params[1].d == -0.5);
+    assert_int_equal(tu_params[2].type, SLUICE_TYPE_LONG);
+    assert_int_equal(tu_params[2].l, 7);
+    assert_true(tu_params[2].d == 7.0);
+    assert_int_equal(tu_params[3].type, SLUICE_TYPE_INVALID); /* null */
+    sluice_agg_plan_free(p);
+    p = plan_ok(SLUICE_AGG_GROUP_BY, NULL, 0, LIST("probe(n, true)"), 1);
+    assert_int_equal(tu_params[0].type, SLUICE_TYPE_BOOLEAN);
+    assert_int_equal(tu_params[0].l, 1);
+    sluice_agg_plan_free(p);
+}
+
+static void test_plan_refuses_a_column_where_a_literal_argument_goes(void **state)
+{
+    /* A column name used to reach bind as if it were a literal. */
+    fails(SLUICE_AGG_GROUP_BY, NULL, 0, LIST("sum(n, id)"), 1, false, 0,
+          "'id' reads a column: arguments after the first must be constants", 8);
+    fails(SLUICE_AGG_GROUP_BY, NULL, 0, LIST("sum(n, 1 +)"), 1, false, 0, "expected an expression at character 4, found the end", 11);
+}
+
+static void test_plan_refuses_an_aggregator_declaring_an_empty_state(void **state)
+{
+    struct sluice_error err;
+    struct sluice_agg_plan *p;
+    assert_int_equal(plan(SLUICE_AGG_GROUP_BY, NULL, 0, LIST("count(*)", "zero(n)"), 2, &p, NULL, &err),
+                     SLUICE_EPLUGIN);
+    assert_string_equal(err.message, "aggregator 'zero' declares a state of 0 bytes");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +247,9 @@ int main(void)
         cmocka_unit_test(test_plan_lays_out_state_and_shares_arguments),
         cmocka_unit_test(test_plan_builds_spark_grouping_sets_for_cube_and_rollup),
         cmocka_unit_test(test_plan_reports_bad_entries_with_a_caret),
+        cmocka_unit_test(test_plan_hands_bind_literal_arguments_parsed_and_typed),
+        cmocka_unit_test(test_plan_refuses_a_column_where_a_literal_argument_goes),
+        cmocka_unit_test(test_plan_refuses_an_aggregator_declaring_an_empty_state),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

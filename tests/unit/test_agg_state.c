@@ -106,7 +106,7 @@ static void update(struct sluice_agg_stage *a, const char *rows, int64_t batch_i
 static char *rows_of(struct sluice_agg_stage *a)
 {
     struct sluice_batch out;
-    sluice_agg_groups_emit(a->state, SLUICE_AGG_EMIT_ALL, 0, &out);
+    assert_int_equal(sluice_agg_groups_emit(a->state, SLUICE_AGG_EMIT_ALL, 0, &out, NULL), 0);
     struct sluice_buf b = { 0 };
     sluice_buf_puts(&b, "");
     for (int64_t i = 0; i < out.array.length; i++) {
@@ -261,6 +261,90 @@ static void test_agg_state_value_an_aggregator_cannot_read_names_the_file(void *
     stage_free(a);
 }
 
+/* ---- state versions ---- */
+
+/* The real count aggregator, as a build of it whose state format is
+ * `version`; its deserialize records the version it was handed. */
+static uint32_t versioned_as, seen_version;
+static const struct sluice_plugin *real_count;
+
+static int spy_deserialize(const struct sluice_host *host, const void *bound, void *state, uint32_t version,
+                           const char *data, size_t len, struct sluice_error *err)
+{
+    seen_version = version;
+    return real_count->deserialize(host, bound, state, version, data, len, err);
+}
+
+static const struct sluice_plugin *find_versioned(void *arg, const char *name)
+{
+    static struct sluice_plugin copy;
+    real_count = find(arg, "count");
+    copy = *real_count;
+    copy.state_version = versioned_as;
+    copy.deserialize = spy_deserialize;
+    return strcmp(name, "count") == 0 ? &copy : NULL;
+}
+
+static struct sluice_agg_stage *count_stage(uint32_t version)
+{
+    versioned_as = version;
+    static const struct sluice_agg_catalog cat = { find_versioned, NULL, NULL };
+    const char *keys[] = { "k" }, *aggs[] = { "count(*) AS n" };
+    struct sluice_agg_spec spec = { .keys = keys, .n_keys = 1, .aggs = aggs, .n_aggs = 1 };
+    struct sluice_agg_stage *a = calloc(1, sizeof *a);
+    struct sluice_error err = { 0 };
+    if (sluice_agg_plan_new(&spec, &input, &cat, &a->plan, NULL, &err)) fail_msg("plan: %s", err.message);
+    a->state = sluice_agg_groups_new(a->plan, 1);
+    a->event_key = -1;
+    a->watermark = SLUICE_WATERMARK_NONE;
+    return a;
+}
+
+static void test_agg_state_hands_deserialize_the_version_the_state_was_saved_in(void **state)
+{
+    struct sluice_agg_stage *a = count_stage(2);
+    struct sluice_state_store *s = open_store("v2", -1);
+    struct sluice_agg_state_stats st = { 0 };
+    update(a, "a:1:1 a:1:2", 0);
+    save(a, s, 0, &st);
+    sluice_state_store_free(s);
+    /* A later build of the aggregator, whose format is 3, reads format 2. */
+    struct sluice_agg_stage *b = count_stage(3);
+    struct sluice_state_store *r = open_store("v2", 0);
+    struct sluice_error err = { 0 };
+    seen_version = 0;
+    assert_int_equal(sluice_agg_state_restore(b, "agg", r, SLUICE_WATERMARK_NONE, &err), SLUICE_OK);
+    assert_int_equal(seen_version, 2);
+    char *got = rows_of(b);
+    assert_string_equal(got, "{\"k\":\"a\",\"n\":2}\n");
+    free(got);
+    sluice_state_store_free(r);
+    stage_free(a);
+    stage_free(b);
+}
+
+static void test_agg_state_saved_in_a_newer_format_is_refused_before_deserialize(void **state)
+{
+    struct sluice_agg_stage *a = count_stage(3);
+    struct sluice_state_store *s = open_store("v3", -1);
+    struct sluice_agg_state_stats st = { 0 };
+    update(a, "a:1:1", 0);
+    save(a, s, 0, &st);
+    sluice_state_store_free(s);
+    /* An older build of the aggregator cannot guess at format 3. */
+    struct sluice_agg_stage *b = count_stage(2);
+    struct sluice_state_store *r = open_store("v3", 0);
+    struct sluice_error err = { 0 };
+    seen_version = 0;
+    assert_int_equal(sluice_agg_state_restore(b, "agg", r, SLUICE_WATERMARK_NONE, &err), SLUICE_EPLUGIN);
+    assert_string_equal(err.message, "state of aggregator 'count' was saved in its format 3; this build of it "
+                                     "reads formats 1 to 2");
+    assert_int_equal(seen_version, 0);
+    sluice_state_store_free(r);
+    stage_free(a);
+    stage_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +353,8 @@ int main(void)
         cmocka_unit_test(test_agg_state_restore_evicts_what_the_watermark_closed),
         cmocka_unit_test(test_agg_state_saved_with_other_partitions_is_refused),
         cmocka_unit_test(test_agg_state_value_an_aggregator_cannot_read_names_the_file),
+        cmocka_unit_test(test_agg_state_hands_deserialize_the_version_the_state_was_saved_in),
+        cmocka_unit_test(test_agg_state_saved_in_a_newer_format_is_refused_before_deserialize),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

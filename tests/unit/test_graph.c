@@ -405,11 +405,11 @@ static void test_graph_broken_plugin_is_a_plugin_error_at_its_key(void **state)
 {
     load_fails(RUNTIME
                "stages = (\n"
-               "  { name = \"src\"; source = \"abi2\"; },\n"
+               "  { name = \"src\"; source = \"abi1\"; },\n"
                "  { name = \"out\"; input = \"src\"; sink = \"collect\"; }\n"
                ");\n",
                SLUICE_EPLUGIN, 3,
-               "plugin file '" FIXTURES "/sluice_source_abi2.so' was built for ABI 2; this sluice speaks ABI 1");
+               "plugin file '" FIXTURES "/sluice_source_abi1.so' was built for ABI 1; this sluice speaks ABI 2");
 }
 
 static void test_graph_checks_plugin_options(void **state)
@@ -695,6 +695,7 @@ static void test_graph_describe_prints_runtime_stages_schemas_and_columns(void *
              "  threads:            2\n"
              "  shuffle partitions: 8\n"
              "  checkpoint:         none (no recovery after a restart)\n"
+             "  retries:            5, waiting 100 milliseconds doubling (for a plugin's SLUICE_EAGAIN)\n"
              "stages, in the order data flows:\n"
              "  src\n"
              "    source good (" FIXTURES "/sluice_source_good.so)\n"

@@ -32,25 +32,37 @@ struct test_conf {
 };
 
 static const struct sluice_option test_options[] = {
-    { "path", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED, offsetof(struct test_conf, path),
-      "directory to read", NULL },
-    { "n", SLUICE_OPT_LONG, "10", SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, n), "a count", NULL },
-    { "ratio", SLUICE_OPT_DOUBLE, "0.5", SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, ratio),
-      "a fraction", NULL },
-    { "latest", SLUICE_OPT_BOOL, "false", SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, latest),
-      "newest first", NULL },
-    { "delay", SLUICE_OPT_DURATION, "10 seconds", SLUICE_OPT_OPTIONAL,
-      offsetof(struct test_conf, delay), "how long to wait", NULL },
-    { "format", SLUICE_OPT_ENUM, "json", SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, format),
-      "file format", "json|csv" },
-    { "schema", SLUICE_OPT_SCHEMA, NULL, SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, schema),
-      "the rows' schema", NULL },
-    { "cond", SLUICE_OPT_EXPR, NULL, SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, cond),
-      "keep rows where true", NULL },
-    { "cols", SLUICE_OPT_STRING_LIST, "a,b", SLUICE_OPT_OPTIONAL, offsetof(struct test_conf, cols),
-      "columns", NULL },
-    { "max_files_per_trigger", SLUICE_OPT_LONG, "1", SLUICE_OPT_OPTIONAL,
-      offsetof(struct test_conf, max_files_per_trigger), "files per batch", NULL },
+    { .name = "path", .type = SLUICE_OPT_STRING, .flags = SLUICE_OPT_REQUIRED,
+      .offset = offsetof(struct test_conf, path),
+      .help = "directory to read" },
+    { .name = "n", .type = SLUICE_OPT_LONG, .default_value = "10",
+      .offset = offsetof(struct test_conf, n),
+      .help = "a count" },
+    { .name = "ratio", .type = SLUICE_OPT_DOUBLE, .default_value = "0.5",
+      .offset = offsetof(struct test_conf, ratio),
+      .help = "a fraction" },
+    { .name = "latest", .type = SLUICE_OPT_BOOL, .default_value = "false",
+      .offset = offsetof(struct test_conf, latest),
+      .help = "newest first" },
+    { .name = "delay", .type = SLUICE_OPT_DURATION, .default_value = "10 seconds",
+      .offset = offsetof(struct test_conf, delay),
+      .help = "how long to wait" },
+    { .name = "format", .type = SLUICE_OPT_ENUM, .default_value = "json",
+      .offset = offsetof(struct test_conf, format),
+      .help = "file format",
+      .choices = "json|csv" },
+    { .name = "schema", .type = SLUICE_OPT_SCHEMA,
+      .offset = offsetof(struct test_conf, schema),
+      .help = "the rows' schema" },
+    { .name = "cond", .type = SLUICE_OPT_EXPR,
+      .offset = offsetof(struct test_conf, cond),
+      .help = "keep rows where true" },
+    { .name = "cols", .type = SLUICE_OPT_STRING_LIST, .default_value = "a,b",
+      .offset = offsetof(struct test_conf, cols),
+      .help = "columns" },
+    { .name = "max_files_per_trigger", .type = SLUICE_OPT_LONG, .default_value = "1",
+      .offset = offsetof(struct test_conf, max_files_per_trigger),
+      .help = "files per batch" },
     { 0 }
 };
 
@@ -315,7 +327,7 @@ static void test_options_schema_file_in_the_current_directory_wins(void **state)
 static void test_options_bad_default_in_the_table_is_a_plugin_error(void **state)
 {
     static const struct sluice_option bad_options[] = {
-        { "n", SLUICE_OPT_LONG, "ten", SLUICE_OPT_OPTIONAL, 0, "a count", NULL },
+        { .name = "n", .type = SLUICE_OPT_LONG, .default_value = "ten", .offset = 0, .help = "a count" },
         { 0 }
     };
     struct sluice_plugin bad = test_plugin;
@@ -342,8 +354,10 @@ static void test_options_type_names_read_well(void **state)
 static void test_options_describe_prints_the_plugin_and_its_table(void **state)
 {
     static const struct sluice_option opts[] = {
-        { "path", SLUICE_OPT_STRING, NULL, SLUICE_OPT_REQUIRED, 0, "directory to read", NULL },
-        { "format", SLUICE_OPT_ENUM, "json", SLUICE_OPT_OPTIONAL, 8, "file format", "json|csv" },
+        { .name = "path", .type = SLUICE_OPT_STRING, .flags = SLUICE_OPT_REQUIRED, .offset = 0,
+          .help = "directory to read" },
+        { .name = "format", .type = SLUICE_OPT_ENUM, .default_value = "json", .offset = 8, .help = "file format",
+          .choices = "json|csv" },
         { 0 }
     };
     struct sluice_plugin p = test_plugin;
@@ -373,6 +387,150 @@ static void test_options_describe_prints_the_plugin_and_its_table(void **state)
     sluice_buf_free(&out);
 }
 
+/* ---- integers libconfig would wrap ---- */
+
+static void test_options_a_long_too_big_for_64_bits_is_refused_naming_the_range(void **state)
+{
+    struct fixture f;
+    /* libconfig 1.5 reads this as the int -1, silently. */
+    assert_int_equal(apply(&f, "path = \"in\"; n = 99999999999999999999;"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "99999999999999999999 is out of range: a long is between "
+                                       "-9223372036854775808 and 9223372036854775807");
+    assert_string_equal(f.err.key, "n");
+    assert_int_equal(f.err.line, 2);
+    done(&f);
+    assert_int_equal(apply(&f, "path = \"in\"; n = -99999999999999999999;"), SLUICE_ECONFIG);
+    done(&f);
+    assert_int_equal(apply(&f, "path = \"in\"; ratio = 99999999999999999999;"), SLUICE_ECONFIG);
+    done(&f);
+    /* The same typed on the command line (stored as a string). */
+    assert_int_equal(apply(&f, "path = \"in\"; n = \"99999999999999999999\";"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "99999999999999999999 is out of range: a long is between "
+                                       "-9223372036854775808 and 9223372036854775807");
+    done(&f);
+}
+
+static void test_options_a_long_beyond_32_bits_written_without_L_keeps_its_value(void **state)
+{
+    struct fixture f;
+    /* libconfig 1.5 wraps these to 32 bits: -1294967296, 1294967296, -1. */
+    assert_int_equal(apply(&f, "path = \"in\"; n = 3000000000; ratio = -3000000000; max_files_per_trigger = 0xFFFFFFFF;"),
+                     SLUICE_OK);
+    assert_int_equal(f.conf.n, 3000000000LL);
+    assert_true(f.conf.ratio == -3e9);
+    assert_int_equal(f.conf.max_files_per_trigger, 4294967295LL);
+    done(&f);
+    /* Values that fit are read as they are, wherever they sit on the line. */
+    assert_int_equal(apply(&f, "path = \"n = 7\"; max_files_per_trigger = 5; n =\n -12;"), SLUICE_OK);
+    assert_int_equal(f.conf.n, -12);
+    assert_int_equal(f.conf.max_files_per_trigger, 5);
+    done(&f);
+}
+
+/* ---- bounds and the validate hook ---- */
+
+struct ranged_conf {
+    int64_t port;
+    double frac;
+    int64_t every;
+    int64_t even;
+};
+
+static int must_be_even(const struct sluice_host *host, const void *value, struct sluice_error *err)
+{
+    int64_t v;
+    memcpy(&v, value, sizeof v);
+    if (v % 2 == 0) return SLUICE_OK;
+    int rc = host->error(err, SLUICE_ECONFIG, "%lld is odd", (long long)v);
+    host->error_hint(err, "batches pair up rows");
+    return rc;
+}
+
+static const struct sluice_option ranged_options[] = {
+    { .name = "port", .type = SLUICE_OPT_LONG, .default_value = "80", .offset = offsetof(struct ranged_conf, port),
+      .help = "tcp port", .min = "1", .max = "65535" },
+    { .name = "frac", .type = SLUICE_OPT_DOUBLE, .default_value = "0.5", .offset = offsetof(struct ranged_conf, frac),
+      .help = "a fraction", .min = "0", .max = "1" },
+    { .name = "every", .type = SLUICE_OPT_DURATION, .default_value = "1 minute",
+      .offset = offsetof(struct ranged_conf, every), .help = "how often", .min = "1 second" },
+    { .name = "even", .type = SLUICE_OPT_LONG, .default_value = "2", .offset = offsetof(struct ranged_conf, even),
+      .help = "an even number", .validate = must_be_even },
+    { 0 }
+};
+
+static const struct sluice_plugin ranged_plugin = {
+    .abi_version = SLUICE_ABI_VERSION, .size = sizeof(struct sluice_plugin), .kind = SLUICE_KIND_SOURCE,
+    .name = "net", .options = ranged_options, .conf_size = sizeof(struct ranged_conf),
+};
+
+static int apply_ranged(struct fixture *f, struct ranged_conf *conf, const char *stage_body)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "stages = (\n  { name = \"src\"; source = \"net\"; %s }\n);\n", stage_body);
+    memset(f, 0, sizeof *f);
+    memset(conf, 0, sizeof *conf);
+    assert_int_equal(sluice_config_read(&f->cfg, write_file("r.cfg", text), &f->err), SLUICE_OK);
+    return sluice_options_apply(&ranged_plugin, sluice_config_stage(&f->cfg, "src"), core_keys, conf, &f->storage,
+                                &f->err);
+}
+
+static void test_options_values_within_their_bounds_and_defaults_pass(void **state)
+{
+    struct fixture f;
+    struct ranged_conf c;
+    assert_int_equal(apply_ranged(&f, &c, ""), SLUICE_OK);
+    assert_int_equal(c.port, 80);
+    assert_int_equal(c.every, 60000000);
+    done(&f);
+    assert_int_equal(apply_ranged(&f, &c, "port = 65535; frac = 0; every = \"1s\"; even = 4;"), SLUICE_OK);
+    assert_int_equal(c.port, 65535);
+    done(&f);
+}
+
+static void test_options_a_value_out_of_bounds_is_refused_naming_option_and_range(void **state)
+{
+    struct fixture f;
+    struct ranged_conf c;
+    assert_int_equal(apply_ranged(&f, &c, "port = 0;"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "must be between 1 and 65535, got 0");
+    assert_string_equal(f.err.key, "port");
+    assert_string_equal(f.err.stage, "src");
+    assert_int_equal(f.err.line, 2);
+    done(&f);
+    assert_int_equal(apply_ranged(&f, &c, "frac = 1.5;"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "must be between 0 and 1, got 1.5");
+    done(&f);
+    assert_int_equal(apply_ranged(&f, &c, "every = \"500ms\";"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "must be at least 1 second, got 500 milliseconds");
+    assert_string_equal(f.err.key, "every");
+    done(&f);
+    /* What --set stores for a new key is a string: checked the same way. */
+    assert_int_equal(apply_ranged(&f, &c, "port = \"70000\";"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "must be between 1 and 65535, got 70000");
+    done(&f);
+}
+
+static void test_options_the_validate_hook_refuses_with_its_own_message(void **state)
+{
+    struct fixture f;
+    struct ranged_conf c;
+    assert_int_equal(apply_ranged(&f, &c, "even = 3;"), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "3 is odd");
+    assert_string_equal(f.err.hint, "batches pair up rows");
+    assert_string_equal(f.err.key, "even");
+    assert_int_equal(f.err.line, 2);
+    done(&f);
+}
+
+static void test_options_describe_shows_the_bounds(void **state)
+{
+    struct sluice_buf out = { 0 };
+    sluice_option_table_describe(&ranged_plugin, NULL, &out);
+    assert_non_null(strstr(out.data, "tcp port (1 to 65535)\n"));
+    assert_non_null(strstr(out.data, "how often (at least 1 second)\n"));
+    sluice_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +552,12 @@ int main(void)
         cmocka_unit_test(test_options_bad_default_in_the_table_is_a_plugin_error),
         cmocka_unit_test(test_options_type_names_read_well),
         cmocka_unit_test(test_options_describe_prints_the_plugin_and_its_table),
+        cmocka_unit_test(test_options_a_long_too_big_for_64_bits_is_refused_naming_the_range),
+        cmocka_unit_test(test_options_a_long_beyond_32_bits_written_without_L_keeps_its_value),
+        cmocka_unit_test(test_options_values_within_their_bounds_and_defaults_pass),
+        cmocka_unit_test(test_options_a_value_out_of_bounds_is_refused_naming_option_and_range),
+        cmocka_unit_test(test_options_the_validate_hook_refuses_with_its_own_message),
+        cmocka_unit_test(test_options_describe_shows_the_bounds),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

@@ -79,19 +79,42 @@ static void test_loader_rejects_plugin_without_entry_point(void **state)
                    "plugin file '%s' has no sluice_plugin_v1 symbol");
 }
 
+/* The hint a refused plugin file gets. */
+static void load_expecting_hint(const char *file, const char *hint)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", FIXTURES, file);
+    struct sluice_loaded l;
+    struct sluice_error err = { 0 };
+    assert_int_equal(sluice_registry_load_file(path, &l, &err), SLUICE_EPLUGIN);
+    assert_string_equal(err.hint, hint);
+}
+
+static void test_loader_rejects_plugin_built_for_the_older_abi_saying_to_rebuild_it(void **state)
+{
+    load_expecting("sluice_source_abi1.so", SLUICE_EPLUGIN,
+                   "plugin file '%s' was built for ABI 1; this sluice speaks ABI 2");
+    load_expecting_hint("sluice_source_abi1.so",
+                        "rebuild the plugin against this sluice's SDK (include/sluice, ABI 2); 'ABI 2' in the "
+                        "plugin author's guide (share/sluice/README.md) lists what changed");
+}
+
 static void test_loader_rejects_plugin_with_newer_abi(void **state)
 {
-    load_expecting("sluice_source_abi2.so", SLUICE_EPLUGIN,
-                   "plugin file '%s' was built for ABI 2; this sluice speaks ABI 1");
+    load_expecting("sluice_source_abi3.so", SLUICE_EPLUGIN,
+                   "plugin file '%s' was built for ABI 3; this sluice speaks ABI 2");
+    load_expecting_hint("sluice_source_abi3.so",
+                        "the plugin needs a newer sluice: upgrade sluice, or rebuild the plugin against this "
+                        "sluice's SDK (include/sluice, ABI 2)");
 }
 
 static void test_loader_rejects_plugin_with_too_small_descriptor(void **state)
 {
-    /* ABI 1 ends at destroy; fields added since (wait) must not raise the bar. */
-    size_t v1_size = offsetof(struct sluice_plugin, destroy) + sizeof(((struct sluice_plugin *)0)->destroy);
+    /* ABI 2 ends at destroy; fields added later must not raise the bar. */
+    size_t v2_size = offsetof(struct sluice_plugin, destroy) + sizeof(((struct sluice_plugin *)0)->destroy);
     char msg[256];
     snprintf(msg, sizeof msg,
-             "plugin file '%%s' declares a 16-byte descriptor; ABI 1 needs at least %zu bytes", v1_size);
+             "plugin file '%%s' declares a 16-byte descriptor; ABI 2 needs at least %zu bytes", v2_size);
     load_expecting("sluice_source_small.so", SLUICE_EPLUGIN, msg);
 }
 
@@ -110,7 +133,48 @@ static void test_loader_rejects_plugin_named_unlike_its_file(void **state)
 static void test_loader_rejects_option_outside_the_conf_struct(void **state)
 {
     load_expecting("sluice_source_offset.so", SLUICE_EPLUGIN,
-                   "plugin file '%s': option 'n' (long at offset 8) does not fit in conf_size 8");
+                   "plugin file '%s': option 'n' (long at offset 16) does not fit in conf_size 16");
+}
+
+#define BADOPTS SLUICE_TEST_BINARY_DIR "/test-plugins-badopts"
+
+static void load_bad(const char *file, const char *message)
+{
+    char path[512], expected[1024];
+    snprintf(path, sizeof path, "%s/%s", BADOPTS, file);
+    snprintf(expected, sizeof expected, message, path);
+    struct sluice_loaded l;
+    struct sluice_error err = { 0 };
+    assert_int_equal(sluice_registry_load_file(path, &l, &err), SLUICE_EPLUGIN);
+    assert_string_equal(err.message, expected);
+}
+
+static void test_loader_rejects_two_options_of_one_name(void **state)
+{
+    load_bad("sluice_source_dupopt.so", "plugin file '%s': option 'n' is declared twice in the option table");
+}
+
+static void test_loader_rejects_an_option_named_like_a_core_key(void **state)
+{
+    load_bad("sluice_source_corekey.so",
+             "plugin file '%s': option 'input' has the name of a key the core reads itself, so no config could set it");
+}
+
+static void test_loader_rejects_a_default_that_does_not_convert(void **state)
+{
+    load_bad("sluice_source_baddefault.so", "plugin file '%s': option 'n' has a bad default: expected an integer, got 'abc'");
+}
+
+static void test_loader_rejects_a_default_outside_the_option_range(void **state)
+{
+    load_bad("sluice_source_badrange.so",
+             "plugin file '%s': option 'n' has a default out of its range: must be between 1 and 10, got 0");
+}
+
+static void test_loader_rejects_an_aggregator_without_serialize_even_without_a_checkpoint(void **state)
+{
+    load_bad("sluice_aggregator_noserial.so",
+             "plugin file '%s': aggregator plugin 'noserial' lacks the required callback 'serialize'");
 }
 
 static void test_loader_reports_a_file_that_is_no_shared_object(void **state)
@@ -147,10 +211,13 @@ static void test_registry_searches_given_dirs_then_environment_then_defaults(voi
     exe[len] = '\0';
     strcpy(strrchr(exe, '/'), "/plugins");
     assert_string_equal(d[3], exe);
-#ifdef SLUICE_PLUGIN_INSTALL_DIR
-    assert_int_equal(n, 5);
-    assert_string_equal(d[4], SLUICE_PLUGIN_INSTALL_DIR);
-#endif
+    /* Then the install's plugin directory relative to the binary
+     * (bin/../lib/sluice/plugins), then the configured one. */
+    assert_true(n >= 5);
+    *strrchr(exe, '/') = '\0';
+    assert_memory_equal(d[4], exe, strlen(exe)); /* the build tree has no such directory: not resolved */
+    assert_non_null(strstr(d[4] + strlen(exe), "/../"));
+    assert_string_equal(d[4] + strlen(d[4]) - strlen("/sluice/plugins"), "/sluice/plugins");
     sluice_registry_free(r);
 }
 
@@ -243,9 +310,9 @@ static void test_registry_broken_plugin_error_names_the_file(void **state)
     struct sluice_registry *r = sluice_registry_new(dirs, 1);
     const struct sluice_loaded *l;
     struct sluice_error err = { 0 };
-    assert_int_equal(sluice_registry_find(r, SLUICE_KIND_SOURCE, "abi2", &l, &err), SLUICE_EPLUGIN);
-    assert_string_equal(err.message, "plugin file '" FIXTURES "/sluice_source_abi2.so' was built for "
-                                     "ABI 2; this sluice speaks ABI 1");
+    assert_int_equal(sluice_registry_find(r, SLUICE_KIND_SOURCE, "abi1", &l, &err), SLUICE_EPLUGIN);
+    assert_string_equal(err.message, "plugin file '" FIXTURES "/sluice_source_abi1.so' was built for "
+                                     "ABI 1; this sluice speaks ABI 2");
     sluice_registry_free(r);
 }
 
@@ -280,12 +347,28 @@ static void test_registry_list_sorts_by_kind_and_name_and_reports_broken_files(v
         k++;
     }
     assert_int_equal(k, 4);
-    assert_int_equal(broken.count, 6); /* nosym, abi2, small, nowrite, misnamed, offset */
+    assert_int_equal(broken.count, 7); /* nosym, abi1, abi3, small, nowrite, misnamed, offset */
     assert_non_null(strstr(broken.first, FIXTURES "/sluice_"));
 
     assert_int_equal(sluice_registry_list(r, SLUICE_KIND_SINK, &list, &n, NULL, NULL), SLUICE_OK);
     for (size_t i = 0; i < n; i++) assert_int_equal(list[i]->plugin->kind, SLUICE_KIND_SINK);
     sluice_registry_free(r);
+}
+
+static void test_loader_reads_a_plugin_built_with_short_enums(void **state)
+{
+    /* -fshort-enums makes enum-typed fields one byte: ABI 1 had them in
+     * the descriptor and option table, so such a plugin was misread. */
+    struct sluice_loaded l;
+    struct sluice_error err = { 0 };
+    assert_int_equal(sluice_registry_load_file(SLUICE_TEST_BINARY_DIR "/test-plugins-shortenums/"
+                                               "sluice_transform_shortenums.so", &l, &err),
+                     SLUICE_OK);
+    assert_int_equal(l.plugin->kind, SLUICE_KIND_TRANSFORM);
+    assert_string_equal(l.plugin->options[0].name, "use");
+    assert_int_equal(l.plugin->options[0].type, SLUICE_OPT_STRING_LIST);
+    assert_int_equal(l.plugin->options[3].type, SLUICE_OPT_BOOL);
+    sluice_registry_unload(&l);
 }
 
 static void test_loader_kind_names(void **state)
@@ -302,11 +385,17 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loader_loads_a_good_plugin),
         cmocka_unit_test(test_loader_rejects_plugin_without_entry_point),
+        cmocka_unit_test(test_loader_rejects_plugin_built_for_the_older_abi_saying_to_rebuild_it),
         cmocka_unit_test(test_loader_rejects_plugin_with_newer_abi),
         cmocka_unit_test(test_loader_rejects_plugin_with_too_small_descriptor),
         cmocka_unit_test(test_loader_rejects_sink_without_write),
         cmocka_unit_test(test_loader_rejects_plugin_named_unlike_its_file),
         cmocka_unit_test(test_loader_rejects_option_outside_the_conf_struct),
+        cmocka_unit_test(test_loader_rejects_two_options_of_one_name),
+        cmocka_unit_test(test_loader_rejects_an_option_named_like_a_core_key),
+        cmocka_unit_test(test_loader_rejects_a_default_that_does_not_convert),
+        cmocka_unit_test(test_loader_rejects_a_default_outside_the_option_range),
+        cmocka_unit_test(test_loader_rejects_an_aggregator_without_serialize_even_without_a_checkpoint),
         cmocka_unit_test(test_loader_reports_a_file_that_is_no_shared_object),
         cmocka_unit_test(test_registry_searches_given_dirs_then_environment_then_defaults),
         cmocka_unit_test(test_registry_plugin_in_an_earlier_dir_wins),
@@ -315,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_registry_refuses_names_that_would_leave_the_plugin_dir),
         cmocka_unit_test(test_registry_broken_plugin_error_names_the_file),
         cmocka_unit_test(test_registry_list_sorts_by_kind_and_name_and_reports_broken_files),
+        cmocka_unit_test(test_loader_reads_a_plugin_built_with_short_enums),
         cmocka_unit_test(test_loader_kind_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

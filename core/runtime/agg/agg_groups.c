@@ -11,6 +11,7 @@
 #include "builder.h"
 #include "error.h"
 #include "expr.h"
+#include "host.h"
 #include "mem.h"
 #include "watermark.h"
 #include "window.h"
@@ -112,6 +113,13 @@ static void drop_closed_keys(const struct ArrowArray *key, int64_t n, int64_t wa
     }
 }
 
+/* A plugin's error without a message still says whose it is. */
+static void plugin_failed(const struct sluice_agg_call *call, const char *callback, int rc, struct sluice_error *err)
+{
+    if (err && !err->message[0])
+        sluice_error_set(err, rc, "aggregator '%s' failed in %s with status %d", call->fn->name, callback, rc);
+}
+
 int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_batch *in,
                              int64_t batch_id, uint8_t *late_rows, struct sluice_error *err)
 {
@@ -172,10 +180,12 @@ int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_ba
                 base[i] = has && !has[i] ? NULL
                                          : find_group(g, ek.hash[i], ek.data + ek.offs[i],
                                                       (uint32_t)(ek.offs[i + 1] - ek.offs[i]), batch_id);
-            for (size_t c = 0; c < p->n_calls; c++) {
+            for (size_t c = 0; c < p->n_calls && !rc; c++) {
                 const struct sluice_agg_call *call = &p->calls[c];
                 for (size_t i = 0; i < rows; i++) states[i] = base[i] ? base[i] + call->offset : NULL;
-                call->fn->update(call->bound, states, call->arg >= 0 ? &args[call->arg] : NULL, n);
+                rc = call->fn->update(sluice_host(), call->bound, states, call->arg >= 0 ? &args[call->arg] : NULL,
+                                      n, err);
+                if (rc) plugin_failed(call, "update", rc, err);
             }
         }
     }
@@ -188,14 +198,23 @@ int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_ba
     return rc;
 }
 
-void sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_groups *from, int64_t batch_id)
+int sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_groups *from, int64_t batch_id,
+                            struct sluice_error *err)
 {
     const struct sluice_agg_plan *p = into->plan;
-    for (size_t t = 0; t < from->n_parts; t++) {
+    int rc = SLUICE_OK;
+    for (size_t t = 0; t < from->n_parts && !rc; t++) {
         struct sluice_agg_table *src = &from->parts[t];
         for (size_t i = 0; i < src->n_groups; i++) {
             const struct sluice_agg_group *sg = &src->groups[i];
             uint8_t *ss = sluice_agg_table_state(src, i);
+            if (rc) {
+                /* After a failed merge the rest of the partition is
+                 * dropped here, as merged groups would have been. */
+                for (size_t c = 0; c < p->n_calls && p->has_destroy; c++)
+                    if (p->calls[c].info.has_destroy) p->calls[c].fn->destroy(p->calls[c].bound, ss + p->calls[c].offset);
+                continue;
+            }
             struct sluice_agg_table *dst = &into->parts[partition_of(into, sg->hash)];
             bool inserted;
             size_t gi = sluice_agg_table_upsert(dst, sg->hash, sg->key, sg->key_len, &inserted);
@@ -209,15 +228,20 @@ void sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_g
             }
             for (size_t c = 0; c < p->n_calls; c++) {
                 const struct sluice_agg_call *call = &p->calls[c];
-                call->fn->merge(call->bound, ds + call->offset, ss + call->offset);
+                if (!rc) {
+                    rc = call->fn->merge(sluice_host(), call->bound, ds + call->offset, ss + call->offset, err);
+                    if (rc) plugin_failed(call, "merge", rc, err);
+                }
                 if (call->info.has_destroy) call->fn->destroy(call->bound, ss + call->offset);
             }
         }
+        /* Every state of the partition moved, merged or was destroyed. */
         sluice_agg_table_free(src);
         sluice_agg_table_init(src, p->state_size);
     }
     into->dropped += from->dropped;
     from->dropped = 0;
+    return rc;
 }
 
 /* The event time of a group's key (the window's end, or the key's value);
@@ -272,18 +296,19 @@ int64_t sluice_agg_groups_evict(struct sluice_agg_groups *g)
     return removed;
 }
 
-void sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
-                            struct sluice_batch *out)
+int sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
+                           struct sluice_batch *out, struct sluice_error *err)
 {
+    int rc = SLUICE_OK;
     const struct sluice_agg_plan *p = g->plan;
     /* Spark's global aggregate answers every batch, even an empty one
      * (a plan without keys has no event time, so append never gets here). */
     bool global = p->n_keys == 0 && which != SLUICE_AGG_EMIT_CLOSED;
     if (global) find_group(g, sluice_hash64("", 0, 0), (const uint8_t *)"", 0, batch_id);
     struct sluice_builder *b = sluice_builder_new(&p->output);
-    for (size_t t = 0; t < g->n_parts; t++) {
+    for (size_t t = 0; t < g->n_parts && !rc; t++) {
         const struct sluice_agg_table *tab = &g->parts[t];
-        for (size_t i = 0; i < tab->n_groups; i++) {
+        for (size_t i = 0; i < tab->n_groups && !rc; i++) {
             const struct sluice_agg_group *gr = &tab->groups[i];
             if (which == SLUICE_AGG_EMIT_UPDATED && gr->updated != batch_id) continue;
             if (which == SLUICE_AGG_EMIT_CLOSED && !is_closed(g, gr)) continue;
@@ -301,13 +326,24 @@ void sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit wh
                     sluice_builder_append_null(&b->children[c]); /* rolled up */
             }
             const uint8_t *st = sluice_agg_table_state(tab, i);
-            for (size_t c = 0; c < p->n_calls; c++)
-                p->calls[c].fn->finalize(p->calls[c].bound, st + p->calls[c].offset, &b->children[p->n_keys + c]);
+            for (size_t c = 0; c < p->n_calls && !rc; c++) {
+                const struct sluice_agg_call *call = &p->calls[c];
+                struct sluice_builder *col = &b->children[p->n_keys + c];
+                int64_t before = col->length;
+                rc = call->fn->finalize(sluice_host(), call->bound, st + call->offset, col, err);
+                if (rc) plugin_failed(call, "finalize", rc, err);
+                else if (col->length != before + 1)
+                    rc = sluice_error_set(err, SLUICE_EINTERNAL, "aggregator '%s' appended %lld values in finalize; it "
+                                          "must append exactly one (or a null)", call->fn->name,
+                                          (long long)(col->length - before));
+            }
         }
     }
-    sluice_builder_finish(b, out);
+    if (rc) *out = (struct sluice_batch){ 0 };
+    else sluice_builder_finish(b, out);
     out->schema = &p->output;
     sluice_builder_free(b);
+    return rc;
 }
 
 void sluice_agg_groups_stats(const struct sluice_agg_groups *g, struct sluice_agg_stats *out)

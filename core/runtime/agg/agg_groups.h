@@ -45,14 +45,16 @@ void sluice_agg_groups_free(struct sluice_agg_groups *g);
  * grouping set. Marks changed groups with `batch_id`. late_rows (may be
  * NULL; in's row count of bytes) gets 1 for each row the watermark kept out
  * of every group it belonged to (a row that still counts in an open
- * sliding window is not late). Fails only when an expression does. */
+ * sliding window is not late). Fails when an expression or an
+ * aggregator's update does. */
 int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_batch *in,
                              int64_t batch_id, uint8_t *late_rows, struct sluice_error *err);
 /* Move every group of `from` into `into` (same plan), merging states of
  * keys both hold and marking them changed in `batch_id`; `from` is left
- * empty, ready for reuse. */
-void sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_groups *from,
-                             int64_t batch_id);
+ * empty, ready for reuse. Fails when an aggregator's merge does; the
+ * partitions of `from` not yet merged then stay in it. */
+int sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_groups *from,
+                            int64_t batch_id, struct sluice_error *err);
 
 /* Event time (DESIGN §5): plan key `key` is what the watermark closes, the
  * window by its end when it is a windowed plan's key 0, else a timestamp
@@ -76,9 +78,11 @@ int64_t sluice_agg_groups_evict(struct sluice_agg_groups *g);
 /* The groups as rows of plan->output into *out (the caller's to release;
  * its schema is &plan->output). A plan without keys always has its one
  * group, as Spark's global aggregate answers an empty input with one row
- * (count 0) and re-emits it every batch in update mode. */
-void sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
-                            struct sluice_batch *out);
+ * (count 0) and re-emits it every batch in update mode. Fails when an
+ * aggregator's finalize does, or appends other than one value; *out is
+ * then empty. */
+int sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
+                           struct sluice_batch *out, struct sluice_error *err);
 
 /* What the state holds, for progress reports (Spark's numRowsTotal and
  * memoryUsedBytes). Memory an aggregator's state owns on the heap

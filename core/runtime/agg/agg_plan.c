@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "agg_param.h"
 #include "colpath.h"
 #include "error.h"
 #include "expr.h"
@@ -404,12 +405,21 @@ static int add_call(struct sluice_agg_plan *p, const char *text, const struct Ar
         }
         arg_schema = sluice_expr_result(p->args[c->arg]);
     }
-    char *params[MAX_PARAMS];
+    char *texts[MAX_PARAMS] = { 0 }, *strs[MAX_PARAMS] = { 0 };
+    struct sluice_agg_param params[MAX_PARAMS];
     size_t n_params = e.n_args - 1;
-    for (size_t i = 0; i < n_params; i++) params[i] = sluice_xstrndup(text + e.arg_off[i + 1], e.arg_len[i + 1]);
+    for (size_t i = 0; i < n_params && !rc; i++) {
+        texts[i] = sluice_xstrndup(text + e.arg_off[i + 1], e.arg_len[i + 1]);
+        rc = sluice_agg_param_parse(input, texts[i], &params[i], &strs[i], err);
+        if (rc) relocate(err, text, e.arg_off[i + 1], texts[i]);
+    }
     struct sluice_error perr = { 0 };
-    rc = plugin->bind(sluice_host(), arg_schema, (const char *const *)params, n_params, &c->bound, &c->info, &perr);
-    for (size_t i = 0; i < n_params; i++) free(params[i]);
+    if (!rc) rc = plugin->bind(sluice_host(), arg_schema, params, n_params, &c->bound, &c->info, &perr);
+    else if (err) perr = *err;
+    for (size_t i = 0; i < n_params; i++) {
+        free(texts[i]);
+        free(strs[i]);
+    }
     if (rc) {
         if (!perr.message[0]) snprintf(perr.message, sizeof perr.message, "aggregator '%s' refused its arguments", fn);
         if (!perr.excerpt[0]) sluice_error_excerpt(&perr, text, sluice_utf8_position(text, e.fn_off));
@@ -422,9 +432,15 @@ static int add_call(struct sluice_agg_plan *p, const char *text, const struct Ar
         return sluice_error_set(err, SLUICE_EPLUGIN, "aggregator '%s' declares result format '%s', which is not a "
                                 "boolean, long, double, string or timestamp",
                                 plugin->name, c->info.result_format ? c->info.result_format : "(null)");
-    if (!plugin->merge || !plugin->finalize || !plugin->update || !plugin->init ||
-        (c->info.has_destroy && !plugin->destroy))
-        return sluice_error_set(err, SLUICE_EPLUGIN, "aggregator '%s' lacks a callback its state needs", plugin->name);
+    if (c->info.state_size == 0) {
+        /* Its state would overlap the next aggregate's in the group's block. */
+        sluice_error_set(err, SLUICE_EPLUGIN, "aggregator '%s' declares a state of 0 bytes", plugin->name);
+        sluice_error_hint(err, "bind() must set info->state_size to the bytes of one group's state");
+        return SLUICE_EPLUGIN;
+    }
+    if (c->info.has_destroy && !plugin->destroy)
+        return sluice_error_set(err, SLUICE_EPLUGIN, "aggregator '%s' says its state owns memory (has_destroy) but "
+                                "has no destroy callback", plugin->name);
     c->offset = p->state_size;
     p->state_size += (c->info.state_size + 7) & ~(size_t)7;
     p->has_destroy |= c->info.has_destroy;

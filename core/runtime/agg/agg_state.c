@@ -8,6 +8,7 @@
 #include "agg_stage.h"
 #include "agg_table.h"
 #include "error.h"
+#include "host.h"
 #include "state_store.h"
 
 static void put_u32(struct sluice_buf *b, uint32_t v)
@@ -21,7 +22,16 @@ static void patch_u32(struct sluice_buf *b, size_t at, uint32_t v)
     for (int i = 0; i < 4; i++) b->data[at + (size_t)i] = (char)(uint8_t)(v >> (8 * i));
 }
 
-/* One group's value: per call, u32 length and its serialized state. */
+/* The format an aggregator's serialize() writes (plugin.h: 0 counts as 1). */
+static uint32_t state_version(const struct sluice_plugin *fn)
+{
+    return fn->state_version ? fn->state_version : 1;
+}
+
+/* One group's value: per call, u32 length, then the aggregator's state
+ * version as a varint and its serialized state. The version travels with
+ * each record, not once per file: a partition's snapshot may be older than
+ * its deltas, and an upgraded aggregator must read both. */
 static int put_group(const struct sluice_agg_plan *plan, const uint8_t *st, struct sluice_buf *b,
                      struct sluice_error *err)
 {
@@ -29,7 +39,14 @@ static int put_group(const struct sluice_agg_plan *plan, const uint8_t *st, stru
         const struct sluice_agg_call *call = &plan->calls[c];
         size_t len_at = b->len;
         put_u32(b, 0);
-        int rc = call->fn->serialize(call->bound, st + call->offset, b, err);
+        uint32_t v = state_version(call->fn);
+        do {
+            sluice_buf_putc(b, (char)(uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0)));
+            v >>= 7;
+        } while (v);
+        int rc = call->fn->serialize(sluice_host(), call->bound, st + call->offset, b, err);
+        if (rc && err && !err->message[0])
+            sluice_error_set(err, rc, "aggregator '%s' could not save its state (status %d)", call->fn->name, rc);
         if (rc) return rc;
         size_t len = b->len - len_at - 4;
         if (len > UINT32_MAX)
@@ -78,9 +95,11 @@ static int damaged_group(struct sluice_error *err, const char *op, uint32_t part
 }
 
 /* Restore one group's states from its value; on failure every call's
- * state is left initialised, so the group can be destroyed like any other. */
+ * state is left initialised, so the group can be destroyed like any other,
+ * and why[cap] says what was wrong. SLUICE_EPLUGIN: a state in a format
+ * the aggregator does not read; SLUICE_EDATA: damage. */
 static int load_states(const struct sluice_agg_plan *plan, uint8_t *st, const uint8_t *v, size_t len,
-                       const char **why, struct sluice_error *err)
+                       char *why, size_t cap)
 {
     const uint8_t *end = v + len;
     for (size_t k = 0; k < plan->n_calls; k++) {
@@ -88,19 +107,40 @@ static int load_states(const struct sluice_agg_plan *plan, uint8_t *st, const ui
         struct sluice_error e = { 0 };
         int rc = SLUICE_OK;
         uint32_t n = 0;
-        if (end - v < 4) rc = SLUICE_EDATA, *why = "a group's state runs past the end";
+        if (end - v < 4) rc = SLUICE_EDATA;
         else n = (uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24, v += 4;
-        if (!rc && (size_t)(end - v) < n) rc = SLUICE_EDATA, *why = "a group's state runs past the end";
-        if (!rc) rc = call->fn->deserialize(call->bound, st + call->offset, (const char *)v, n, &e);
-        if (rc && !*why) *why = e.message[0] ? e.message : "an aggregator could not read its state";
+        if (!rc && (size_t)(end - v) < n) rc = SLUICE_EDATA;
+        if (rc) snprintf(why, cap, "a group's state runs past the end");
+        const uint8_t *state = v, *state_end = v + n;
+        uint32_t version = 0;
+        for (unsigned shift = 0; !rc; shift += 7) {
+            if (state == state_end || shift > 28) {
+                rc = SLUICE_EDATA;
+                snprintf(why, cap, "a group's state has no format version");
+                break;
+            }
+            version |= (uint32_t)(*state & 0x7f) << shift;
+            if (!(*state++ & 0x80)) break;
+        }
+        if (!rc && (version == 0 || version > state_version(call->fn))) {
+            /* Not damage: the state was saved by another build of the
+             * aggregator, which deserialize must not be asked to guess at. */
+            rc = SLUICE_EPLUGIN;
+            snprintf(why, cap, "state of aggregator '%s' was saved in its format %u; this build of it reads "
+                     "formats 1 to %u", call->fn->name, version, state_version(call->fn));
+        } else if (!rc) {
+            rc = call->fn->deserialize(sluice_host(), call->bound, st + call->offset, version, (const char *)state,
+                                       (size_t)(state_end - state), &e);
+            if (rc) snprintf(why, cap, "%s", e.message[0] ? e.message : "an aggregator could not read its state");
+        }
         if (rc) {
             for (size_t j = k; j < plan->n_calls; j++)
                 plan->calls[j].fn->init(plan->calls[j].bound, st + plan->calls[j].offset);
-            return SLUICE_EDATA;
+            return rc == SLUICE_EPLUGIN ? rc : SLUICE_EDATA;
         }
         v += n;
     }
-    if (v != end) *why = "a group's value has bytes after its states";
+    if (v != end) snprintf(why, cap, "a group's value has bytes after its states");
     return v == end ? SLUICE_OK : SLUICE_EDATA;
 }
 
@@ -126,8 +166,14 @@ static int restore_group(void *arg, uint32_t part, int64_t version, const void *
         if (call->info.has_destroy) call->fn->destroy(call->bound, st + call->offset);
     }
     tab->groups[gi].updated = version;
-    const char *why = NULL;
-    if (load_states(plan, st, value, value_len, &why, err)) return damaged_group(err, r->op, part, why);
+    char why[sizeof err->message + 64];
+    int rc = load_states(plan, st, value, value_len, why, sizeof why);
+    if (rc == SLUICE_EPLUGIN) {
+        sluice_error_set(err, rc, "%s", why);
+        sluice_error_hint(err, "run this checkpoint with the aggregator that wrote it, or a newer one");
+        return rc;
+    }
+    if (rc) return damaged_group(err, r->op, part, why);
     return SLUICE_OK;
 }
 

@@ -17,6 +17,7 @@
 #include "mem.h"
 #include "progress.h"
 #include "query.h"
+#include "retry.h"
 #include "stop.h"
 #include "worker_pool.h"
 
@@ -33,7 +34,7 @@ static int idle(struct sluice_query *queries, size_t n_queries, const struct slu
                 struct sluice_error *err)
 {
     const struct sluice_plugin *p = n_queries == 1 ? queries[0].source->plugin : NULL;
-    if (!p || p->size < offsetof(struct sluice_plugin, wait) + sizeof p->wait || !p->wait) {
+    if (!p || !p->wait) {
         sluice_stop_sleep_until(stop, started + IDLE_POLL_US);
         return SLUICE_OK;
     }
@@ -46,8 +47,13 @@ static int idle(struct sluice_query *queries, size_t n_queries, const struct slu
 static int next_offset(struct sluice_query *q, bool limited, struct sluice_buf *out, struct sluice_error *err)
 {
     struct sluice_stage *src = q->source;
-    sluice_buf_clear(out);
-    int rc = src->plugin->latest_offset(src->state, q->committed, limited, out, err);
+    int rc;
+    for (int attempt = 1;; attempt++) {
+        sluice_buf_clear(out);
+        rc = src->plugin->latest_offset(src->state, q->committed, limited, out, err);
+        if (!sluice_retry_again(&q->retry, rc, attempt, src->name, "latest_offset", err)) break;
+        q->source_retries++;
+    }
     if (rc) sluice_error_stage(err, src->name);
     return rc;
 }
@@ -69,14 +75,17 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
     struct sluice_worker_pool *pool = threads ? sluice_worker_pool_new(threads) : NULL;
 
     size_t n_sources = 0, n_queries = 0;
-    for (size_t i = 0; i < g->n_stages; i++)
+    for (size_t i = 0; i < g->n_stages; i++) {
         n_sources += g->stages[i].kind == SLUICE_STAGE_SOURCE && g->stages[i].feeds_sink;
+        g->stages[i].check_batches = opts->check_batches;
+    }
     struct sluice_query *queries = sluice_xcalloc(n_sources ? n_sources : 1, sizeof *queries);
     int rc = g->runtime.progress_log ? sluice_progress_log_open(g->progress, g->runtime.progress_log, err)
                                      : SLUICE_OK;
     for (size_t i = 0; i < g->n_stages && !rc; i++) {
         if (g->stages[i].kind != SLUICE_STAGE_SOURCE || !g->stages[i].feeds_sink) continue;
-        rc = sluice_query_open(&queries[n_queries++], g, &g->stages[i], n_sources > 1, pool, opts->observer, err);
+        rc = sluice_query_open(&queries[n_queries++], g, &g->stages[i], n_sources > 1, pool, opts->observer, stop,
+                               err);
     }
 
     const struct sluice_trigger *trig = &g->runtime.trigger;

@@ -30,6 +30,8 @@ struct sluice_run_opts {
     int64_t max_batches;                        /* stop after this many batches; 0: no limit */
     const struct sluice_run_observer *observer; /* or NULL */
     struct sluice_stop *stop;                   /* stop.h; NULL: the run ends only by itself */
+    bool check_batches;                         /* validate every batch a source or transform
+                                                 * emits (validate.h): slow, for plugin authors */
 };
 
 /* Run an opened graph until its trigger says stop, `opts->stop` is

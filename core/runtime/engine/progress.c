@@ -159,6 +159,8 @@ void sluice_progress_format(const struct sluice_progress_batch *b, struct sluice
     json_object_set_new(src, "latestOffset", offset(b->latest_offset ? b->latest_offset : b->end_offset));
     json_object_set_new(src, "numInputRows", json_integer(b->input_rows));
     json_object_set_new(src, "numMalformedRows", json_integer(b->malformed));
+    /* Only when some were, so the usual record keeps Spark's fields. */
+    if (b->source_retries) json_object_set_new(src, "numRetries", json_integer(b->source_retries));
     json_object_set_new(src, "inputRowsPerSecond", b->since_previous_us > 0 ? rate(b->input_rows, b->since_previous_us)
                                                                              : json_real(0.0));
     set_opt(src, "processedRowsPerSecond", rate(b->input_rows, b->duration_us));
@@ -169,6 +171,7 @@ void sluice_progress_format(const struct sluice_progress_batch *b, struct sluice
     json_t *sink = json_object();
     json_object_set_new(sink, "description", json_string(b->sink ? b->sink : ""));
     json_object_set_new(sink, "numOutputRows", json_integer(b->sink_rows));
+    if (b->sink_retries) json_object_set_new(sink, "numRetries", json_integer(b->sink_retries));
     json_object_set_new(r, "sink", sink);
 
     char *text = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));

@@ -92,6 +92,8 @@ struct sluice_progress_batch {
     struct sluice_progress_event_time event_time;
     const struct sluice_progress_state *state;
     size_t n_state;
+    int64_t source_retries;     /* source callbacks called again after SLUICE_EAGAIN (retry.h) */
+    int64_t sink_retries;       /* sink callbacks, the same */
 };
 
 /* Fold the non-null values of rows [0, n) of a timestamp array into *s (any thread). */

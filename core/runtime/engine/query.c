@@ -26,9 +26,10 @@ static void collect(struct sluice_query *q, struct sluice_stage *s)
 
 int sluice_query_open(struct sluice_query *q, struct sluice_graph *g, struct sluice_stage *source, bool shared,
                       struct sluice_worker_pool *pool, const struct sluice_run_observer *observer,
-                      struct sluice_error *err)
+                      const struct sluice_stop *stop, struct sluice_error *err)
 {
     q->graph = g;
+    q->retry = (struct sluice_retry_policy){ g->runtime.retry_limit, g->runtime.retry_backoff_us, stop };
     q->source = source;
     q->pool = pool;
     q->observer = observer;

@@ -20,11 +20,13 @@
 
 #include "checkpoint_meta.h"
 #include "progress.h"
+#include "retry.h"
 
 struct sluice_graph;
 struct sluice_stage;
 struct sluice_checkpoint;
 struct sluice_run_observer;
+struct sluice_stop;
 struct sluice_worker_pool;
 
 struct sluice_query {
@@ -39,6 +41,7 @@ struct sluice_query {
     struct sluice_worker_pool *pool;            /* the run's; NULL: units run on this thread */
     const struct sluice_run_observer *observer; /* or NULL */
     struct sluice_checkpoint *ckpt;             /* NULL without runtime.checkpoint */
+    struct sluice_retry_policy retry;           /* runtime.retry_limit and retry_backoff (retry.h) */
 
     bool no_data_pending;        /* a watermark moved: run a batch even without new data */
     char *committed;             /* offset JSON, NULL before the first batch */
@@ -50,6 +53,8 @@ struct sluice_query {
     char id[SLUICE_UUID_LEN + 1], run_id[SLUICE_UUID_LEN + 1];
     char *source_desc, *sink_desc;
     int64_t latest_us;           /* asking the source for the offset of the batch about to run */
+    int64_t source_retries;      /* source and sink callbacks retried since the last progress record */
+    int64_t sink_retries;
     int64_t last_start_wall;     /* when the previous batch started (wall clock), 0: none yet */
     struct sluice_progress_state *state_progress;
 };
@@ -57,10 +62,11 @@ struct sluice_query {
 /* Make the query reading `source` (zeroed *q): ids and descriptions for
  * progress, and with runtime.checkpoint its checkpoint, with restored
  * state, watermarks and where to resume. `shared` says other queries run
- * beside it (each then checkpoints under a folder named for its source). */
+ * beside it (each then checkpoints under a folder named for its source).
+ * `stop` (the run's) cuts a retry's wait short. */
 int sluice_query_open(struct sluice_query *q, struct sluice_graph *g, struct sluice_stage *source, bool shared,
                       struct sluice_worker_pool *pool, const struct sluice_run_observer *observer,
-                      struct sluice_error *err);
+                      const struct sluice_stop *stop, struct sluice_error *err);
 void sluice_query_close(struct sluice_query *q);
 
 /* One micro-batch over the source's offsets up to `end`; a no-data batch

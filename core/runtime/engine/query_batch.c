@@ -24,6 +24,7 @@
 #include "graph.h"
 #include "log.h"
 #include "mem.h"
+#include "retry.h"
 #include "stage.h"
 #include "unit.h"
 #include "watermark.h"
@@ -33,6 +34,7 @@
 
 struct unit_queue {
     struct sluice_stage *source;
+    const struct sluice_retry_policy *retry;
     struct sluice_unit *units;
     size_t n_units;
     size_t window;          /* units a worker may run ahead of the writer */
@@ -53,7 +55,7 @@ static void read_units(void *arg)
         if (uq->failed || uq->next_read >= uq->n_units) break;
         size_t i = uq->next_read++;
         pthread_mutex_unlock(&uq->lock);
-        sluice_unit_read(&uq->units[i], uq->source, i);
+        sluice_unit_read(&uq->units[i], uq->source, i, uq->retry);
         pthread_mutex_lock(&uq->lock);
         uq->units[i].done = true;
         if (uq->units[i].status) uq->failed = true;
@@ -83,7 +85,7 @@ static void work_add(struct sluice_progress_work *into, const struct sluice_prog
 static int run_units(struct sluice_query *q, size_t n_units, int64_t batch_id, struct units_done *done,
                      struct sluice_error *err)
 {
-    struct unit_queue uq = { .source = q->source, .n_units = n_units };
+    struct unit_queue uq = { .source = q->source, .retry = &q->retry, .n_units = n_units };
     uq.units = sluice_xcalloc(n_units ? n_units : 1, sizeof *uq.units);
     size_t workers = q->pool ? sluice_worker_pool_size(q->pool) : 0;
     /* One unit needs no thread: run it here and skip the hand-offs. */
@@ -97,12 +99,13 @@ static int run_units(struct sluice_query *q, size_t n_units, int64_t batch_id, s
     for (size_t i = 0; i < n_units && rc == SLUICE_OK; i++) {
         struct sluice_unit *u = &uq.units[i];
         if (!parallel) {
-            sluice_unit_read(u, q->source, i);
+            sluice_unit_read(u, q->source, i, &q->retry);
         } else {
             pthread_mutex_lock(&uq.lock);
             while (!u->done) pthread_cond_wait(&uq.changed, &uq.lock);
             pthread_mutex_unlock(&uq.lock);
         }
+        q->source_retries += u->retries;
         if (u->status) {
             rc = u->status;
             *err = u->err;
@@ -113,7 +116,7 @@ static int run_units(struct sluice_query *q, size_t n_units, int64_t batch_id, s
         if (!rc) {
             done->input_rows += u->input_rows;
             sluice_progress_event_time_merge(&done->event_time, &u->event_time);
-            rc = sluice_unit_write(u, batch_id, &done->sink_rows, err);
+            rc = sluice_unit_write(u, batch_id, &done->sink_rows, &q->retry, &q->sink_retries, err);
             work_add(&done->work, &u->work);
         }
         sluice_unit_clear(u);
@@ -149,10 +152,14 @@ static int emit_aggregations(struct sluice_query *q, int64_t batch_id, struct un
         struct sluice_batch out;
         struct sluice_unit u = { 0 };
         int64_t t0 = sluice_monotonic_us();
-        sluice_agg_stage_emit(a->agg, batch_id, &out);
+        rc = sluice_agg_stage_emit(a->agg, batch_id, &out, err);
         u.work.aggregate_us = sluice_monotonic_us() - t0;
+        if (rc) {
+            sluice_error_stage(err, a->name);
+            break;
+        }
         rc = sluice_unit_push(&u, a, &out, err);
-        if (!rc) rc = sluice_unit_write(&u, batch_id, &done->sink_rows, err);
+        if (!rc) rc = sluice_unit_write(&u, batch_id, &done->sink_rows, &q->retry, &q->sink_retries, err);
         work_add(&done->work, &u.work);
         sluice_unit_clear(&u);
     }
@@ -208,7 +215,9 @@ static void record_progress(struct sluice_query *q, const struct batch_facts *f)
         .wal_commit_us = f->at.offsets_written - f->at.start, .get_batch_us = f->at.planned - f->at.offsets_written,
         .add_batch_us = f->at.added - f->at.planned, .commit_us = f->at.done - f->at.added, .work = f->units.work,
         .has_watermark = q->n_marks > 0, .watermark = f->watermark, .event_time = f->units.event_time,
-        .state = q->state_progress, .n_state = q->n_aggs };
+        .state = q->state_progress, .n_state = q->n_aggs,
+        .source_retries = q->source_retries, .sink_retries = q->sink_retries };
+    q->source_retries = q->sink_retries = 0;
     sluice_progress_record(q->graph->progress, &b);
     if (q->observer && q->observer->batch_committed) q->observer->batch_committed(q->observer->arg, &b);
     q->last_start_wall = f->wall_start;
@@ -220,7 +229,12 @@ static int begin_sinks(struct sluice_query *q, int64_t batch_id, struct sluice_e
 {
     for (size_t i = 0; i < q->n_sinks; i++) {
         struct sluice_stage *k = q->sinks[i];
-        int rc = k->plugin->begin(k->state, batch_id, k->mode, err);
+        int rc;
+        for (int attempt = 1;; attempt++) {
+            rc = k->plugin->begin(k->state, batch_id, k->mode, err);
+            if (!sluice_retry_again(&q->retry, rc, attempt, k->name, "begin", err)) break;
+            q->sink_retries++;
+        }
         if (rc) return sluice_error_stage(err, k->name), rc;
     }
     return SLUICE_OK;
@@ -230,10 +244,44 @@ static int end_sinks(struct sluice_query *q, int64_t batch_id, struct sluice_err
 {
     for (size_t i = 0; i < q->n_sinks; i++) {
         struct sluice_stage *k = q->sinks[i];
-        int rc = k->plugin->end(k->state, batch_id, err);
+        int rc;
+        for (int attempt = 1;; attempt++) {
+            rc = k->plugin->end(k->state, batch_id, err);
+            if (!sluice_retry_again(&q->retry, rc, attempt, k->name, "end", err)) break;
+            q->sink_retries++;
+        }
         if (rc) return sluice_error_stage(err, k->name), rc;
     }
     return SLUICE_OK;
+}
+
+/* The source's plan_read, retried as the policy says. */
+static int plan_read(struct sluice_query *q, const char *end, size_t *n_units, struct sluice_error *err)
+{
+    struct sluice_stage *src = q->source;
+    int rc;
+    for (int attempt = 1;; attempt++) {
+        rc = src->plugin->plan_read(src->state, q->committed, end, n_units, err);
+        if (!sluice_retry_again(&q->retry, rc, attempt, src->name, "plan_read", err)) break;
+        q->source_retries++;
+    }
+    if (rc) sluice_error_stage(err, src->name);
+    return rc;
+}
+
+/* The source's optional commit, retried as the policy says. */
+static int commit_source(struct sluice_query *q, const char *end, struct sluice_error *err)
+{
+    struct sluice_stage *src = q->source;
+    if (!src->plugin->commit) return SLUICE_OK;
+    int rc;
+    for (int attempt = 1;; attempt++) {
+        rc = src->plugin->commit(src->state, end, err);
+        if (!sluice_retry_again(&q->retry, rc, attempt, src->name, "commit", err)) break;
+        q->source_retries++;
+    }
+    if (rc) sluice_error_stage(err, src->name);
+    return rc;
 }
 
 int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data, struct sluice_error *err)
@@ -252,10 +300,7 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
     int rc = q->ckpt ? sluice_checkpoint_plan(q->ckpt, f.batch_id, q->committed, end, err) : SLUICE_OK;
     f.at.offsets_written = sluice_monotonic_us();
     size_t n_units = 0;
-    if (!rc && !no_data) {
-        rc = src->plugin->plan_read(src->state, q->committed, end, &n_units, err);
-        if (rc) sluice_error_stage(err, src->name);
-    }
+    if (!rc && !no_data) rc = plan_read(q, end, &n_units, err);
     f.at.planned = sluice_monotonic_us();
     if (!rc) rc = begin_sinks(q, f.batch_id, err);
     if (!rc) rc = run_units(q, n_units, f.batch_id, &f.units, err);
@@ -270,10 +315,8 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
         if (q->ckpt) rc = sluice_checkpoint_commit(q->ckpt, f.batch_id, q->no_data_pending, &cst, err);
     }
     if (!rc && !no_data) {
-        rc = src->plugin->commit(src->state, end, err);
-        if (rc) {
-            sluice_error_stage(err, src->name);
-        } else {
+        rc = commit_source(q, end, err);
+        if (!rc) {
             free(q->committed);
             q->committed = sluice_xstrdup(end);
         }

@@ -12,6 +12,8 @@
 #include "error.h"
 #include "expr.h"
 #include "mem.h"
+#include "retry.h"
+#include "validate.h"
 #include "stage.h"
 #include "take.h"
 #include "watermark.h"
@@ -63,6 +65,20 @@ static int observe_event_time(struct sluice_unit *u, struct sluice_stage *st, co
     return SLUICE_OK;
 }
 
+/* With check_batches, a batch a plugin emitted is checked against the
+ * stage's declared schema before anything reads it (validate.h). */
+static int check_emitted(const struct sluice_stage *st, const struct sluice_batch *b, struct sluice_error *err)
+{
+    char why[400];
+    if (!st->check_batches || sluice_batch_validate(sluice_ctx_output_schema(&st->ctx), &b->array, why, sizeof why))
+        return SLUICE_OK;
+    sluice_error_set(err, SLUICE_EINTERNAL, "%s plugin '%s' emitted a malformed batch: %s",
+                     st->kind == SLUICE_STAGE_SOURCE ? "source" : "transform", st->plugin->name, why);
+    sluice_error_hint(err, "SLUICE_CHECK_BATCHES is set: every batch a plugin emits is checked");
+    sluice_error_stage(err, st->name);
+    return SLUICE_EINTERNAL;
+}
+
 static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct sluice_batch *b,
                      struct sluice_error *err);
 
@@ -97,6 +113,11 @@ static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct s
         if (rc) {
             sluice_batch_release(&out);
             sluice_error_stage(err, stage->name);
+            return rc;
+        }
+        rc = check_emitted(stage, &out, err);
+        if (rc) {
+            sluice_batch_release(&out);
             return rc;
         }
         return sluice_unit_push(u, stage, &out, err);
@@ -164,34 +185,71 @@ struct emit_arg {
 static int emit_from_source(void *arg, struct sluice_batch *batch, struct sluice_error *err)
 {
     struct emit_arg *e = arg;
+    int rc = check_emitted(e->source, batch, err);
+    if (rc) {
+        sluice_batch_release(batch); /* the core takes every batch emitted */
+        return rc;
+    }
     e->unit->input_rows += sluice_batch_rows(batch);
     return sluice_unit_push(e->unit, e->source, batch, err);
 }
 
-void sluice_unit_read(struct sluice_unit *u, struct sluice_stage *source, size_t index)
+void sluice_unit_read(struct sluice_unit *u, struct sluice_stage *source, size_t index,
+                      const struct sluice_retry_policy *retry)
 {
     struct emit_arg arg = { u, source };
     int64_t t0 = sluice_monotonic_us();
-    u->status = source->plugin->read(source->state, index, emit_from_source, &arg, &u->err);
-    /* What the stages below took is theirs; the rest is the source's. */
+    for (int attempt = 1;; attempt++) {
+        u->status = source->plugin->read(source->state, index, emit_from_source, &arg, &u->err);
+        if (!retry || !sluice_retry_again(retry, u->status, attempt, source->name, "read", &u->err)) break;
+        /* Read again from the start: what the failed try emitted goes. */
+        int64_t retries = u->retries + 1;
+        sluice_unit_clear(u);
+        u->retries = retries;
+    }
+    /* What the stages below took is theirs; the rest (failed tries too) is the source's. */
     u->work.read_us += sluice_monotonic_us() - t0 - u->work.transform_us - u->work.aggregate_us;
     if (u->status && !u->err.stage[0]) sluice_error_stage(&u->err, source->name);
 }
 
-int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, struct sluice_error *err)
+/* One sink batch, written again while the sink asks for it and leaves it in place. */
+static int write_output(struct sluice_unit_output *o, const struct sluice_retry_policy *retry, int64_t *retries,
+                        struct sluice_error *err)
+{
+    const struct sluice_stage *sink = o->sink;
+    for (int attempt = 1;; attempt++) {
+        int rc = sink->plugin->write(sink->state, &o->batch, err);
+        if (rc != SLUICE_EAGAIN || !retry) return rc;
+        if (!o->batch.array.release)
+            return sluice_error_set(err, SLUICE_EINTERNAL, "sink plugin '%s' asked for write to be retried "
+                                    "(SLUICE_EAGAIN) but released the batch; it must leave it in place",
+                                    sink->plugin->name);
+        if (!sluice_retry_again(retry, rc, attempt, sink->name, "write", err)) return rc;
+        if (retries) (*retries)++;
+    }
+}
+
+int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, const struct sluice_retry_policy *retry,
+                      int64_t *retries, struct sluice_error *err)
 {
     /* Merging in unit order keeps each partition's groups in the order
      * they first appeared, whatever the number of threads. */
     int64_t t0 = sluice_monotonic_us();
-    for (size_t i = 0; i < u->n_partials; i++)
-        sluice_agg_groups_merge(u->partials[i].stage->agg->state, u->partials[i].groups, batch_id);
+    for (size_t i = 0; i < u->n_partials; i++) {
+        struct sluice_stage *st = u->partials[i].stage;
+        int rc = sluice_agg_groups_merge(st->agg->state, u->partials[i].groups, batch_id, err);
+        if (rc) {
+            sluice_error_stage(err, st->name);
+            return rc;
+        }
+    }
     int64_t t1 = sluice_monotonic_us();
     u->work.aggregate_us += t1 - t0;
     for (size_t i = 0; i < u->n_outputs; i++) {
         struct sluice_unit_output *o = &u->outputs[i];
         *rows += sluice_batch_rows(&o->batch);
         atomic_fetch_add_explicit(&o->sink->rows_out, sluice_batch_rows(&o->batch), memory_order_relaxed);
-        int rc = o->sink->plugin->write(o->sink->state, &o->batch, err);
+        int rc = write_output(o, retry, retries, err);
         sluice_batch_release(&o->batch); /* in case the plugin left it */
         if (rc) {
             sluice_error_stage(err, o->sink->name);

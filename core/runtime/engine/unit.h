@@ -27,6 +27,7 @@
 
 struct sluice_stage;
 struct sluice_agg_groups;
+struct sluice_retry_policy;
 
 /* A batch that reached a sink. */
 struct sluice_unit_output {
@@ -53,12 +54,16 @@ struct sluice_unit {
      * the transforms, folding rows into the aggregations; on the main
      * thread, merging partials (aggregate) and sink writes (sink). */
     struct sluice_progress_work work;
+    int64_t retries;                              /* times read() was called again (SLUICE_EAGAIN) */
     struct sluice_progress_event_time event_time; /* of the rows leaving watermarked stages */
 };
 
 /* Read unit `index` of `source`'s planned batch into `u` (zeroed): every
- * batch the source emits goes down the graph. Sets u->status and u->err. */
-void sluice_unit_read(struct sluice_unit *u, struct sluice_stage *source, size_t index);
+ * batch the source emits goes down the graph. Sets u->status and u->err.
+ * A read() answering SLUICE_EAGAIN is retried as `retry` says, from the
+ * start, what it emitted dropped first (retry.h). */
+void sluice_unit_read(struct sluice_unit *u, struct sluice_stage *source, size_t index,
+                      const struct sluice_retry_policy *retry);
 /* Hand `b` (moved in) to every reader of `producer`, after folding its event
  * times into producer's watermark: shared views to all but the last, which
  * gets the batch itself. Also used on the main thread for an aggregate
@@ -67,8 +72,12 @@ int sluice_unit_push(struct sluice_unit *u, struct sluice_stage *producer, struc
                      struct sluice_error *err);
 /* Main thread, in unit order: merge the partials into their stages' state
  * (marking groups changed in `batch_id`) and write the sink batches; adds
- * the rows written to *rows. */
-int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, struct sluice_error *err);
+ * the rows written to *rows. A write() answering SLUICE_EAGAIN with the
+ * batch left in place is retried as `retry` says, counted in *retries; one
+ * that released the batch cannot be, and fails (SLUICE_EINTERNAL: a
+ * plugin bug found while running). */
+int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, const struct sluice_retry_policy *retry,
+                      int64_t *retries, struct sluice_error *err);
 /* Release what the unit still holds and zero it. */
 void sluice_unit_clear(struct sluice_unit *u);
 

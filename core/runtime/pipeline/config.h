@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libconfig.h>
 #include <sluice/error.h>
@@ -46,6 +47,14 @@ void sluice_config_where(const config_setting_t *setting, struct sluice_where *o
  * keeping its message and hint and recording `code`. A location already recorded in `err`
  * (e.g. a schema file and line) is moved into the message. Returns the code. */
 int sluice_config_error_locate(struct sluice_error *err, int code, const config_setting_t *setting);
+/* The value of an integer setting as its file wrote it. libconfig 1.5
+ * reads an integer without an L suffix as a 32-bit int and silently wraps
+ * one that does not fit (3000000000 becomes -1294967296, and
+ * 99999999999999999999 becomes -1); this reads the literal again from the
+ * file (config_int.c), so a value that fits in 64 bits is kept whole and
+ * one that does not is refused: false, with why[cap] giving the literal
+ * and the range. Settings of other types, or made by --set, keep their value. */
+bool sluice_config_int64(const config_setting_t *setting, int64_t *out, char *why, size_t cap);
 /* A short description of a setting's value for "got ..." in messages:
  * `'text'`, `10`, `1.5`, `true`, `a group`, `a list`. */
 const char *sluice_config_describe_value(const config_setting_t *setting, char *buf, size_t cap);

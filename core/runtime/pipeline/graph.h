@@ -36,6 +36,8 @@ struct sluice_runtime {
     const char *checkpoint;           /* NULL: none */
     struct sluice_where checkpoint_where;
     int64_t min_batches_to_retain;    /* 0: the checkpoint's default */
+    int64_t retry_limit;              /* SLUICE_EAGAIN retries per call (retry.h); default 5 */
+    int64_t retry_backoff_us;         /* the first retry's wait, doubling; default 100 ms */
     const char *http;                 /* NULL: none */
     struct sluice_where http_where;
     int64_t query_memory_limit;       /* bytes a query over a memory table may hold */
@@ -61,6 +63,8 @@ struct sluice_graph {
     struct sluice_progress *progress; /* the runs' progress records (kept after a run ends) */
     struct sluice_options_storage storage;
     struct sluice_projection *projections; /* per stage; used for sources */
+    bool check_only;                  /* set before open by `sluice check`: the checkpoint is read, never
+                                       * written or locked */
     bool opened;
     /* What the fields above point into when they are not config strings. */
     char *owned_path;
@@ -75,8 +79,11 @@ struct sluice_graph {
 int sluice_graph_load(const char *path, const char *const *overrides, size_t n_overrides,
                       struct sluice_graph **out, struct sluice_error *err);
 /* Check output modes, open every plugin (sources first), type every edge,
- * compute projections and call each source's prepare(). After a failure
- * the graph can only be freed (which closes what was opened). */
+ * compute projections and call each source's prepare(). With
+ * runtime.checkpoint, each source that feeds a sink has its checkpoint
+ * metadata attached before prepare (checkpoint.h); unless check_only, its
+ * query's checkpoint is made and locked then. After a failure the graph
+ * can only be freed (which closes what was opened). */
 int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err);
 /* The projection computed for a source stage: the columns it must produce
  * (NULL before open). For any stage, the same form says which of its output

@@ -53,6 +53,9 @@ static void describe_runtime(const struct sluice_graph *g, struct sluice_buf *ou
     sluice_buf_printf(out, "  shuffle partitions: %lld\n", (long long)r->shuffle_partitions);
     sluice_buf_printf(out, "  checkpoint:         %s\n",
                       r->checkpoint ? r->checkpoint : "none (no recovery after a restart)");
+    sluice_buf_printf(out, "  retries:            %lld, waiting ", (long long)r->retry_limit);
+    sluice_duration_format(r->retry_backoff_us, out);
+    sluice_buf_puts(out, " doubling (for a plugin's SLUICE_EAGAIN)\n");
     if (r->http) {
         sluice_buf_printf(out, "  http:               %s\n", r->http);
         sluice_buf_puts(out, "  query memory:       ");

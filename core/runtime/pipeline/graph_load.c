@@ -17,6 +17,8 @@
 #include "log.h"
 #include "mem.h"
 #include "netaddr.h"
+#include "option_table.h"
+#include "retry.h"
 #include "suggest.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -24,14 +26,13 @@
 static const char *const top_keys[] = { "name", "runtime", "stages" };
 static const char *const runtime_keys[] = { "trigger", "shuffle_partitions", "threads", "checkpoint",
                                             "min_batches_to_retain", "http", "query_memory_limit", "progress_log",
-                                            "plugin_path" };
+                                            "plugin_path", "retry_limit", "retry_backoff" };
 static const char *const kind_keys[] = { "source", "transform", "aggregate", "sink" };
 /* Indexed by enum sluice_stage_kind. */
-static const enum sluice_kind plugin_kinds[] = { SLUICE_KIND_SOURCE, SLUICE_KIND_TRANSFORM, 0,
+static const uint32_t plugin_kinds[] = { SLUICE_KIND_SOURCE, SLUICE_KIND_TRANSFORM, 0,
                                                  SLUICE_KIND_SINK };
-/* The stage keys the graph reads; everything else belongs to the plugin. */
-static const char *const stage_core_keys[] = { "name", "input", "source", "transform", "sink",
-                                               "aggregate", "output_mode", "watermark", NULL };
+/* The stage keys the graph reads (sluice_option_table_core_keys);
+ * everything else belongs to the plugin. */
 
 /* What a stage says about its input before stages are ordered. */
 struct pending {
@@ -123,13 +124,15 @@ static int get_string(const config_setting_t *s, const char **out, struct sluice
     return SLUICE_OK;
 }
 
-/* A positive integer; --set stores new keys as strings, so accept "4" too. */
-static int get_positive(const config_setting_t *s, int64_t *out, struct sluice_error *err)
+/* An integer of `min` or more; --set stores new keys as strings, so accept
+ * "4" too. A literal libconfig would wrap is read as written (config.h). */
+static int get_int(const config_setting_t *s, int64_t min, int64_t *out, struct sluice_error *err)
 {
     int64_t v = 0;
     bool ok = false;
+    char why[200];
     if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) {
-        v = config_setting_get_int64(s);
+        if (!sluice_config_int64(s, &v, why, sizeof why)) return sluice_error_at(err, SLUICE_ECONFIG, s, "%s", why);
         ok = true;
     } else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
         char *end;
@@ -137,7 +140,7 @@ static int get_positive(const config_setting_t *s, int64_t *out, struct sluice_e
         v = strtoll(t, &end, 10);
         ok = end != t && !*end;
     }
-    if (!ok || v <= 0 || v > INT32_MAX) return expected(err, s, "a positive integer");
+    if (!ok || v < min || v > INT32_MAX) return expected(err, s, min ? "a positive integer" : "an integer of 0 or more");
     *out = v;
     return SLUICE_OK;
 }
@@ -191,6 +194,8 @@ static int load_runtime(struct sluice_graph *g, const config_setting_t *rt, stru
     r->query_memory_limit = SLUICE_QUERY_MEMORY_DEFAULT;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     r->threads = cores > 0 ? cores : 1;
+    r->retry_limit = SLUICE_RETRY_LIMIT_DEFAULT;
+    r->retry_backoff_us = SLUICE_RETRY_BACKOFF_DEFAULT_US;
     if (!rt) return SLUICE_OK;
     if (!config_setting_is_group(rt)) return expected(err, rt, "a group such as { trigger = \"3 seconds\"; }");
     for (int i = 0; i < config_setting_length(rt); i++) {
@@ -208,14 +213,14 @@ static int load_runtime(struct sluice_graph *g, const config_setting_t *rt, stru
             }
             r->trigger_text = t;
         } else if (strcmp(key, "shuffle_partitions") == 0) {
-            rc = get_positive(s, &r->shuffle_partitions, err);
+            rc = get_int(s, 1, &r->shuffle_partitions, err);
         } else if (strcmp(key, "threads") == 0) {
-            rc = get_positive(s, &r->threads, err);
+            rc = get_int(s, 1, &r->threads, err);
         } else if (strcmp(key, "checkpoint") == 0) {
             rc = get_string(s, &r->checkpoint, err);
             sluice_config_where(s, &r->checkpoint_where);
         } else if (strcmp(key, "min_batches_to_retain") == 0) {
-            rc = get_positive(s, &r->min_batches_to_retain, err);
+            rc = get_int(s, 1, &r->min_batches_to_retain, err);
         } else if (strcmp(key, "http") == 0) {
             rc = get_string(s, &r->http, err);
             sluice_config_where(s, &r->http_where);
@@ -231,6 +236,12 @@ static int load_runtime(struct sluice_graph *g, const config_setting_t *rt, stru
             rc = get_string(s, &r->progress_log, err);
         } else if (strcmp(key, "plugin_path") == 0) {
             rc = load_plugin_path(g, s, err);
+        } else if (strcmp(key, "retry_limit") == 0) {
+            rc = get_int(s, 0, &r->retry_limit, err);
+        } else if (strcmp(key, "retry_backoff") == 0) {
+            const char *t = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
+            if (!t || sluice_duration_parse(t, &r->retry_backoff_us) != 0)
+                return expected(err, s, "a duration such as \"100 milliseconds\"");
         } else {
             rc = unknown_key(err, s, runtime_keys, N_ELEMS(runtime_keys), "runtime");
         }
@@ -498,7 +509,7 @@ static int load_plugin(struct sluice_graph *g, struct sluice_stage *st, struct s
     st->plugin = l->plugin;
     st->plugin_file = l->path;
     st->conf = sluice_xcalloc(1, l->plugin->conf_size ? l->plugin->conf_size : 1);
-    return sluice_options_apply(l->plugin, st->setting, stage_core_keys, st->conf, &g->storage, err);
+    return sluice_options_apply(l->plugin, st->setting, sluice_option_table_core_keys, st->conf, &g->storage, err);
 }
 
 /* Config order among stages that do not depend on each other, so plans

@@ -7,6 +7,7 @@
 
 #include "agg_load.h"
 #include "agg_stage.h"
+#include "checkpoint.h"
 #include "colpath.h"
 #include "config.h"
 #include "error.h"
@@ -434,6 +435,22 @@ static void compute_projections(struct sluice_graph *g)
     free(need);
 }
 
+/* What a source stored in the checkpoint is what its prepare() reads, so
+ * replaying a batch planned before a crash needs no latest_offset first
+ * (plugin.h). One query per source that feeds a sink, as the engine runs them. */
+static int attach_checkpoint(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
+{
+    size_t queries = 0;
+    for (size_t k = 0; k < g->n_stages; k++)
+        queries += g->stages[k].kind == SLUICE_STAGE_SOURCE && g->stages[k].feeds_sink;
+    int rc = sluice_checkpoint_prepare_source(g->runtime.checkpoint, st, queries > 1, g->check_only, err);
+    if (rc) {
+        sluice_error_locate(err, &g->runtime.checkpoint_where);
+        sluice_error_stage(err, st->name);
+    }
+    return rc;
+}
+
 int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
 {
     if (g->opened) return SLUICE_OK;
@@ -445,6 +462,8 @@ int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
     for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) {
         struct sluice_stage *st = &g->stages[k];
         if (st->kind != SLUICE_STAGE_SOURCE) continue;
+        if (g->runtime.checkpoint && st->feeds_sink) rc = attach_checkpoint(g, st, err);
+        if (rc) break;
         struct sluice_error e = { 0 };
         rc = st->plugin->prepare(st->state, &g->projections[k], &e);
         if (rc != SLUICE_OK) rc = stage_error(st, NULL, rc, &e, err);

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "duration.h"
 #include "error.h"
+#include "host.h"
 #include "registry.h"
 #include "option_table.h"
 #include "mem.h"
@@ -146,10 +147,9 @@ static int convert_text(struct apply *a, const struct sluice_option *opt,
         write_at(conf, opt, &text, sizeof text);
         return SLUICE_OK;
     case SLUICE_OPT_LONG: {
-        errno = 0;
-        long long v = strtoll(text, &end, 10);
-        if (end == text || *end || errno) return fail(a, opt, s, "expected an integer, got '%s'", text);
-        int64_t x = v;
+        int64_t x;
+        char why[200];
+        if (!sluice_option_table_parse(opt, text, &x, why, sizeof why)) return fail(a, opt, s, "%s", why);
         write_at(conf, opt, &x, sizeof x);
         return SLUICE_OK;
     }
@@ -249,15 +249,20 @@ static int convert_setting(struct apply *a, const struct sluice_option *opt,
     switch (opt->type) {
     case SLUICE_OPT_LONG:
         if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
-            int64_t v = config_setting_get_int64(s);
+            int64_t v;
+            char why[200];
+            if (!sluice_config_int64(s, &v, why, sizeof why)) return fail(a, opt, s, "%s", why);
             write_at(conf, opt, &v, sizeof v);
             return SLUICE_OK;
         }
         break;
     case SLUICE_OPT_DOUBLE:
         if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64 || type == CONFIG_TYPE_FLOAT) {
-            double v = type == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
-                                                 : (double)config_setting_get_int64(s);
+            int64_t l = 0;
+            char why[200];
+            if (type != CONFIG_TYPE_FLOAT && !sluice_config_int64(s, &l, why, sizeof why))
+                return fail(a, opt, s, "%s", why);
+            double v = type == CONFIG_TYPE_FLOAT ? config_setting_get_float(s) : (double)l;
             write_at(conf, opt, &v, sizeof v);
             return SLUICE_OK;
         }
@@ -278,6 +283,25 @@ static int convert_setting(struct apply *a, const struct sluice_option *opt,
     char got[64];
     return fail(a, opt, s, "expected %s, got %s", expected_text(opt->type),
                 sluice_config_describe_value(s, got, sizeof got));
+}
+
+/* What the option table says of a converted value beyond its type: its
+ * bounds (min, max) and the plugin's own validate hook. `s` as for fail(). */
+static int check_value(struct apply *a, const struct sluice_option *opt, const config_setting_t *s,
+                       const void *conf)
+{
+    const void *value = (const char *)conf + opt->offset;
+    char why[300];
+    if (!sluice_option_table_in_range(opt, value, why, sizeof why)) return fail(a, opt, s, "%s", why);
+    if (!opt->validate) return SLUICE_OK;
+    struct sluice_error e = { 0 };
+    int rc = opt->validate(sluice_host(), value, &e);
+    if (rc == SLUICE_OK) return SLUICE_OK;
+    if (!e.message[0]) snprintf(e.message, sizeof e.message, "the value was refused");
+    fail(a, opt, s, "%s", e.message);
+    if (e.hint[0]) sluice_error_hint(a->err, "%s", e.hint);
+    if (a->err && s) a->err->code = rc; /* the plugin's code for a value from the config */
+    return s ? rc : SLUICE_EPLUGIN;
 }
 
 static const struct sluice_option *find_option(const struct sluice_plugin *p, const char *name)
@@ -327,6 +351,7 @@ int sluice_options_apply(const struct sluice_plugin *plugin, const config_settin
         const struct sluice_option *opt = find_option(plugin, name);
         if (!opt) return unknown_key(&a, m, core_keys);
         int rc = convert_setting(&a, opt, m, conf);
+        if (rc == SLUICE_OK) rc = check_value(&a, opt, m, conf);
         if (rc != SLUICE_OK) return rc;
     }
     for (const struct sluice_option *o = plugin->options; o && o->name; o++) {
@@ -338,6 +363,7 @@ int sluice_options_apply(const struct sluice_plugin *plugin, const config_settin
         }
         if (o->default_value) {
             int rc = convert_text(&a, o, NULL, o->default_value, conf);
+            if (rc == SLUICE_OK) rc = check_value(&a, o, NULL, conf);
             if (rc != SLUICE_OK) return rc;
         }
     }

@@ -54,4 +54,14 @@ int sluice_options_apply(const struct sluice_plugin *plugin, const struct config
                          struct sluice_options_storage *storage, struct sluice_error *err);
 void sluice_options_storage_free(struct sluice_options_storage *storage);
 
+/* The same from `settings`, libconfig text as a stage of a config holds it
+ * (`column = "x"; divisor = 4;`), for callers that have no config file
+ * (the plugin test kit, options_text.c). *out owns what conf points into
+ * and must outlive it: free it with sluice_options_text_free. Errors name
+ * the key; a syntax error says its line. */
+struct sluice_options_text;
+int sluice_options_apply_text(const struct sluice_plugin *plugin, const char *settings, void *conf,
+                              struct sluice_options_text **out, struct sluice_error *err);
+void sluice_options_text_free(struct sluice_options_text *t);
+
 #endif

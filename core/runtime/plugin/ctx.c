@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "colpath.h"
 #include "error.h"
@@ -160,4 +161,6 @@ void sluice_ctx_free(struct sluice_ctx *ctx)
     ctx->use_all = false;
     free(ctx->meta_dir);
     ctx->meta_dir = NULL;
+    if (ctx->ckpt_locked) close(ctx->ckpt_lock_fd);
+    ctx->ckpt_locked = false;
 }

@@ -38,6 +38,10 @@ struct sluice_ctx {
     struct sluice_tables *tables;           /* the graph's memory tables (host table_open) */
     char *meta_dir;                         /* sources: checkpoint metadata folder, or NULL (owned) */
     bool meta_dir_made;
+    bool meta_readonly;                     /* `sluice check`: meta_put and meta_trim store nothing */
+    bool ckpt_locked;                       /* sources: the query's checkpoint lock, taken before
+                                             * prepare; the checkpoint adopts it when it opens */
+    int ckpt_lock_fd;                       /* valid when ckpt_locked (owned) */
 };
 
 const char *sluice_ctx_stage_name(const struct sluice_ctx *ctx);
@@ -59,7 +63,8 @@ void sluice_ctx_count_malformed(struct sluice_ctx *ctx, int64_t n);
 int64_t sluice_ctx_malformed(const struct sluice_ctx *ctx);
 void sluice_ctx_log(const struct sluice_ctx *ctx, enum sluice_log_level level, const char *fmt, ...)
     SLUICE_PRINTF(3, 4);
-/* Frees what the ctx owns (output schema, used paths, pass map). */
+/* Frees what the ctx owns (output schema, used paths, pass map, metadata
+ * folder, a checkpoint lock still held). */
 void sluice_ctx_free(struct sluice_ctx *ctx);
 
 #endif

@@ -13,6 +13,7 @@
 #include "decode.h"
 #include "error.h"
 #include "expr.h"
+#include "hash.h"
 #include "log.h"
 #include "render.h"
 #include "schema.h"
@@ -24,11 +25,12 @@
 
 #include <sluice/plugin.h>
 
-static void host_log(const struct sluice_ctx *ctx, enum sluice_log_level level, const char *fmt, ...)
+static void host_log(const struct sluice_ctx *ctx, uint32_t level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    sluice_logv(level, ctx ? sluice_ctx_stage_name(ctx) : NULL, fmt, ap);
+    if (level > SLUICE_LOG_DEBUG) level = SLUICE_LOG_DEBUG; /* a level from a newer SDK */
+    sluice_logv((enum sluice_log_level)level, ctx ? sluice_ctx_stage_name(ctx) : NULL, fmt, ap);
     va_end(ap);
 }
 
@@ -39,6 +41,27 @@ static int host_error(struct sluice_error *err, int code, const char *fmt, ...)
     sluice_error_setv(err, code, fmt, ap);
     va_end(ap);
     return code;
+}
+
+static int host_option_error(struct sluice_error *err, int code, const char *option, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sluice_error_setv(err, code, fmt, ap);
+    va_end(ap);
+    return sluice_error_key(err, option ? option : "", code);
+}
+
+static uint64_t host_hash64(const void *data, size_t n, uint64_t seed)
+{
+    return sluice_hash64(data, n, seed);
+}
+
+/* Plugins count rows from an array's offset, as everywhere in the host
+ * table; the builder's own function takes a physical slot. */
+static void host_append_from(struct sluice_builder *b, const struct ArrowArray *src, int64_t row)
+{
+    sluice_builder_append_from(b, src, src->offset + row);
 }
 
 static void host_error_hint(struct sluice_error *err, const char *fmt, ...)
@@ -105,7 +128,7 @@ static const struct sluice_host host = {
     .append_struct = sluice_builder_append_struct,
     .begin_list = sluice_builder_begin_list,
     .end_list = sluice_builder_end_list,
-    .append_from = sluice_builder_append_from,
+    .append_from = host_append_from,
     .builder_rows = host_builder_rows,
     .builder_finish = sluice_builder_finish,
     .builder_free = sluice_builder_free,
@@ -142,6 +165,9 @@ static const struct sluice_host host = {
     .meta_scan = sluice_checkpoint_source_scan,
     .meta_trim = sluice_checkpoint_source_trim,
     .render_show = sluice_show_format_batches,
+
+    .option_error = host_option_error,
+    .hash64 = host_hash64,
 };
 
 const struct sluice_host *sluice_host(void)

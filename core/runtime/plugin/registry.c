@@ -12,10 +12,10 @@
 #include "option_table.h"
 #include "suggest.h"
 
-/* The end of the fields ABI 1 defined (its last is the aggregators'
+/* The end of the fields ABI 2 defined (its last is the aggregators'
  * destroy): a plugin declaring a smaller size was built against something
- * that is not ABI 1. Fields added later must not move this. */
-#define SLUICE_PLUGIN_V1_SIZE \
+ * that is not ABI 2. Fields added later must not move this. */
+#define SLUICE_PLUGIN_V2_SIZE \
     (offsetof(struct sluice_plugin, destroy) + sizeof(((struct sluice_plugin *)0)->destroy))
 
 struct sluice_registry {
@@ -29,7 +29,7 @@ struct sluice_registry {
 
 static const char *const kind_names[] = { NULL, "source", "transform", "aggregator", "sink" };
 
-const char *sluice_registry_kind_name(enum sluice_kind kind)
+const char *sluice_registry_kind_name(uint32_t kind)
 {
     return kind >= SLUICE_KIND_SOURCE && kind <= SLUICE_KIND_SINK ? kind_names[kind] : "unknown";
 }
@@ -51,11 +51,15 @@ static int check_callbacks(const struct sluice_plugin *p, const char *path, stru
     struct need xf[] = { { "open", p->open }, { "close", p->close }, { "process", p->process } };
     struct need sink[] = { { "open", p->open }, { "close", p->close }, { "begin", p->begin },
                            { "write", p->write }, { "end", p->end } };
-    /* What the core calls for every use of an aggregate function; serialize
-     * and deserialize matter only with checkpoints, destroy only when bind
-     * says so, and those are checked where they are needed. */
+    /* What the core calls for every use of an aggregate function. serialize
+     * and deserialize are required even though only a checkpoint calls them:
+     * an aggregator without them would load, pass every test without a
+     * checkpoint, and fail the day a user turns checkpoints on, so its
+     * author hears of it now. destroy matters only when bind says so and is
+     * checked there. */
     struct need agg[] = { { "bind", p->bind }, { "init", p->init }, { "update", p->update },
-                          { "merge", p->merge }, { "finalize", p->finalize } };
+                          { "merge", p->merge }, { "finalize", p->finalize },
+                          { "serialize", p->serialize }, { "deserialize", p->deserialize } };
     const struct need *needs = NULL;
     size_t n = 0;
     switch (p->kind) {
@@ -74,21 +78,29 @@ static int check_callbacks(const struct sluice_plugin *p, const char *path, stru
 
 static int check_descriptor(const struct sluice_plugin *p, const char *path, struct sluice_error *err)
 {
+    /* abi_version and size are the first two fields of every ABI's
+     * descriptor: reading them is safe whatever the plugin was built for. */
     if (p->abi_version != SLUICE_ABI_VERSION) {
         sluice_error_set(err, SLUICE_EPLUGIN,
                          "plugin file '%s' was built for ABI %u; this sluice speaks ABI %d", path,
                          (unsigned)p->abi_version, SLUICE_ABI_VERSION);
-        sluice_error_hint(err, "rebuild the plugin against this sluice's SDK");
+        if (p->abi_version < SLUICE_ABI_VERSION)
+            sluice_error_hint(err, "rebuild the plugin against this sluice's SDK (include/sluice, ABI %d); "
+                                   "'ABI %d' in the plugin author's guide (share/sluice/README.md) lists "
+                                   "what changed", SLUICE_ABI_VERSION, SLUICE_ABI_VERSION);
+        else
+            sluice_error_hint(err, "the plugin needs a newer sluice: upgrade sluice, or rebuild the plugin "
+                                   "against this sluice's SDK (include/sluice, ABI %d)", SLUICE_ABI_VERSION);
         return SLUICE_EPLUGIN;
     }
-    if (p->size < SLUICE_PLUGIN_V1_SIZE)
+    if (p->size < SLUICE_PLUGIN_V2_SIZE)
         return sluice_error_set(err, SLUICE_EPLUGIN,
                                 "plugin file '%s' declares a %u-byte descriptor; ABI %d needs at "
                                 "least %zu bytes", path, (unsigned)p->size, SLUICE_ABI_VERSION,
-                                (size_t)SLUICE_PLUGIN_V1_SIZE);
+                                (size_t)SLUICE_PLUGIN_V2_SIZE);
     if (p->kind < SLUICE_KIND_SOURCE || p->kind > SLUICE_KIND_SINK)
-        return sluice_error_set(err, SLUICE_EPLUGIN, "plugin file '%s' declares unknown kind %d",
-                                path, (int)p->kind);
+        return sluice_error_set(err, SLUICE_EPLUGIN, "plugin file '%s' declares unknown kind %u",
+                                path, (unsigned)p->kind);
     if (!p->name || !p->name[0])
         return sluice_error_set(err, SLUICE_EPLUGIN, "plugin file '%s' declares no name", path);
     char expected[256];
@@ -173,15 +185,25 @@ struct sluice_registry *sluice_registry_new(const char *const *dirs, size_t n_di
         add_dir(r, p, len);
         p += len + (colon != NULL);
     }
-    /* A sluice run from the build tree finds the plugins built beside it. */
+    /* A sluice run from the build tree finds the plugins built beside it,
+     * and an installed one those installed with it, wherever the prefix
+     * was moved (bin/../lib/sluice/plugins). */
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         exe[n] = '\0';
         char *slash = strrchr(exe, '/');
         if (slash) {
-            snprintf(slash, sizeof exe - (size_t)(slash - exe), "/plugins");
+            size_t room = sizeof exe - (size_t)(slash - exe);
+            snprintf(slash, room, "/plugins");
             add_dir(r, exe, strlen(exe));
+#ifdef SLUICE_PLUGIN_RELATIVE_DIR
+            snprintf(slash, room, "/%s", SLUICE_PLUGIN_RELATIVE_DIR);
+            /* Named without the "bin/.." when it exists, as messages show it. */
+            char *real = realpath(exe, NULL);
+            add_dir(r, real ? real : exe, strlen(real ? real : exe));
+            free(real);
+#endif
         }
     }
 #ifdef SLUICE_PLUGIN_INSTALL_DIR
@@ -211,7 +233,7 @@ const char *const *sluice_registry_dirs(const struct sluice_registry *r, size_t 
 }
 
 /* Split "sluice_KIND_NAME.so" into kind and name (into `name`, `cap` bytes). */
-static enum sluice_kind parse_file_name(const char *file, char *name, size_t cap)
+static uint32_t parse_file_name(const char *file, char *name, size_t cap)
 {
     size_t len = strlen(file);
     if (strncmp(file, "sluice_", 7) != 0 || len < 10 || strcmp(file + len - 3, ".so") != 0) return 0;
@@ -222,7 +244,7 @@ static enum sluice_kind parse_file_name(const char *file, char *name, size_t cap
             if (nl == 0 || nl >= cap) return 0;
             memcpy(name, file + 7 + kl + 1, nl);
             name[nl] = '\0';
-            return (enum sluice_kind)k;
+            return (uint32_t)k;
         }
     }
     return 0;
@@ -366,7 +388,7 @@ int sluice_registry_list(struct sluice_registry *r, enum sluice_kind kind,
         struct dirent *e;
         while ((e = readdir(d))) {
             char name[256], key[300];
-            enum sluice_kind k = parse_file_name(e->d_name, name, sizeof name);
+            uint32_t k = parse_file_name(e->d_name, name, sizeof name);
             if (!k || (kind && k != kind) || !valid_name(name)) continue;
             snprintf(key, sizeof key, "%d/%s", (int)k, name);
             bool seen = false;

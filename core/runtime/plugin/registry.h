@@ -4,13 +4,16 @@
  * sluice_sink_console.so). Directories are searched in order: the config's
  * runtime.plugin_path, then SLUICE_PLUGIN_PATH (colon-separated), then
  * `plugins/` beside the running executable (the build tree), then the
- * install directory. The first file found wins. Loading checks the
+ * plugin directory relative to it as installed (`../lib/sluice/plugins`:
+ * an install moved to another prefix), then the configured install
+ * directory. The first file found wins. Loading checks the
  * sluice_plugin_v1 symbol, the ABI version, the descriptor size, the kind,
  * that the descriptor's name matches the file name, that the callbacks the
  * kind needs are present (sources: open close prepare latest_offset
  * plan_read read; transforms: open close process; sinks: open close begin
- * write end; aggregators: bind init update merge finalize) and that every
- * option fits in conf_size; each failure is SLUICE_EPLUGIN naming the file.
+ * write end; aggregators: bind init update merge finalize serialize
+ * deserialize) and the option table (option_table.h); each failure is
+ * SLUICE_EPLUGIN naming the file.
  * The registry owns every loaded plugin and unloads them when freed. */
 #ifndef SLUICE_CORE_REGISTRY_H
 #define SLUICE_CORE_REGISTRY_H
@@ -51,6 +54,6 @@ int sluice_registry_list(struct sluice_registry *r, enum sluice_kind kind,
 int sluice_registry_load_file(const char *path, struct sluice_loaded *out, struct sluice_error *err);
 void sluice_registry_unload(struct sluice_loaded *l);
 
-const char *sluice_registry_kind_name(enum sluice_kind kind); /* "source", "transform", ... */
+const char *sluice_registry_kind_name(uint32_t kind); /* an enum sluice_kind: "source", "transform", ... */
 
 #endif

@@ -68,6 +68,8 @@ struct sluice_stage {
     bool feeds_sink;                  /* some sink reads this stage, directly or not;
                                        * stages that feed none never run, as in Spark */
     atomic_int_least64_t rows_out;    /* rows the stage has put out (a sink: written), for /metrics */
+    bool check_batches;               /* validate every batch the plugin emits (validate.h):
+                                       * SLUICE_CHECK_BATCHES, the test kit */
 };
 
 #endif

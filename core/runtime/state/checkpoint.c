@@ -288,19 +288,59 @@ static int recover(struct sluice_checkpoint *c, struct sluice_error *err)
 /* Two processes writing one checkpoint would interleave their batches:
  * the second one is refused while the first holds the lock (released by
  * the kernel however the first one ends). */
-static int lock_root(struct sluice_checkpoint *c, struct sluice_error *err)
+static int lock_dir(const char *root, int *fd, struct sluice_error *err)
 {
-    c->lock_fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (c->lock_fd < 0)
-        return sluice_error_set(err, SLUICE_EIO, "cannot open checkpoint directory '%s': %s", c->root,
-                                strerror(errno));
-    if (flock(c->lock_fd, LOCK_EX | LOCK_NB) == 0) return SLUICE_OK;
-    if (errno == EWOULDBLOCK) {
-        sluice_error_set(err, SLUICE_EIO, "checkpoint '%s' is in use by another running pipeline", c->root);
+    *fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (*fd < 0)
+        return sluice_error_set(err, SLUICE_EIO, "cannot open checkpoint directory '%s': %s", root, strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) == 0) return SLUICE_OK;
+    int e = errno;
+    close(*fd);
+    *fd = -1;
+    if (e == EWOULDBLOCK) {
+        sluice_error_set(err, SLUICE_EIO, "checkpoint '%s' is in use by another running pipeline", root);
         sluice_error_hint(err, "stop the other one first, or give this one its own runtime.checkpoint");
         return SLUICE_EIO;
     }
-    return sluice_error_set(err, SLUICE_EIO, "cannot lock checkpoint directory '%s': %s", c->root, strerror(errno));
+    return sluice_error_set(err, SLUICE_EIO, "cannot lock checkpoint directory '%s': %s", root, strerror(e));
+}
+
+/* The lock the graph took before the source's prepare, or a new one. */
+static int lock_root(struct sluice_checkpoint *c, struct sluice_error *err)
+{
+    struct sluice_ctx *ctx = &c->source->ctx;
+    if (ctx->ckpt_locked) {
+        c->lock_fd = ctx->ckpt_lock_fd;
+        ctx->ckpt_locked = false;
+        return SLUICE_OK;
+    }
+    return lock_dir(c->root, &c->lock_fd, err);
+}
+
+char *sluice_checkpoint_root(const char *checkpoint, const struct sluice_stage *source, bool per_source)
+{
+    return per_source ? join(checkpoint, source->name) : sluice_xstrdup(checkpoint);
+}
+
+int sluice_checkpoint_prepare_source(const char *checkpoint, struct sluice_stage *source, bool per_source,
+                                     bool readonly, struct sluice_error *err)
+{
+    char *root = sluice_checkpoint_root(checkpoint, source, per_source);
+    char *sources = join(root, "sources");
+    int rc = SLUICE_OK;
+    if (readonly) {
+        sluice_checkpoint_source_attach_readonly(source, sources);
+    } else {
+        rc = sluice_checkpoint_mkdirs(root, err);
+        if (!rc && !source->ctx.ckpt_locked) {
+            rc = lock_dir(root, &source->ctx.ckpt_lock_fd, err);
+            source->ctx.ckpt_locked = rc == SLUICE_OK;
+        }
+        if (!rc) sluice_checkpoint_source_attach(source, sources);
+    }
+    free(sources);
+    free(root);
+    return rc;
 }
 
 static bool below(const struct sluice_stage *s, const struct sluice_stage *source)
@@ -315,7 +355,7 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, 
     *out = NULL;
     struct sluice_checkpoint *c = sluice_xcalloc(1, sizeof *c);
     c->lock_fd = -1;
-    c->root = per_source ? join(g->runtime.checkpoint, source->name) : sluice_xstrdup(g->runtime.checkpoint);
+    c->root = sluice_checkpoint_root(g->runtime.checkpoint, source, per_source);
     const char *root = c->root;
     int64_t retain = g->runtime.min_batches_to_retain;
     c->offsets_dir = join(root, "offsets");

@@ -74,6 +74,19 @@ struct sluice_checkpoint_stats {
                                 * state, plus the one write of the batch's state file */
 };
 
+/* The checkpoint root of the query reading `source`: `checkpoint`
+ * (runtime.checkpoint), or checkpoint/<source> when `per_source` (several
+ * sources feed sinks, each a query). A heap string, the caller's. */
+char *sluice_checkpoint_root(const char *checkpoint, const struct sluice_stage *source, bool per_source);
+/* Before a source's prepare(), so it reads what the last run stored:
+ * attach its metadata folder. To run (`readonly` false) the query's root
+ * is made and locked first (the lock, held in the source's ctx, is
+ * adopted by sluice_checkpoint_open), so nothing is written to a
+ * checkpoint another pipeline runs on; `sluice check` (`readonly`)
+ * attaches for reading only and takes no lock. SLUICE_EIO naming the
+ * root when it cannot be made or is in use. */
+int sluice_checkpoint_prepare_source(const char *checkpoint, struct sluice_stage *source, bool per_source,
+                                     bool readonly, struct sluice_error *err);
 /* Open (making it on first use) the checkpoint of the query reading
  * `source` (under runtime.checkpoint, in a directory of its own when
  * `per_source`: the pipeline has several sources), whose aggregate stages

@@ -19,7 +19,9 @@
 #include "timefmt.h"
 #include "window.h"
 
-#define FORMAT_VERSION 2 /* 2: state in one file per batch (state_store.h) */
+/* 2: state in one file per batch (state_store.h); 3: each aggregation
+ * state carries its aggregator's state version (plugin.h, ABI 2). */
+#define FORMAT_VERSION 3
 
 void sluice_checkpoint_meta_uuid(char out[SLUICE_UUID_LEN + 1])
 {

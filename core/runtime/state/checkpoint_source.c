@@ -23,6 +23,13 @@ void sluice_checkpoint_source_attach(struct sluice_stage *stage, const char *dir
     ctx->meta_dir = sluice_xmalloc(n);
     snprintf(ctx->meta_dir, n, "%s/%s", dir, stage->name);
     ctx->meta_dir_made = false;
+    ctx->meta_readonly = false;
+}
+
+void sluice_checkpoint_source_attach_readonly(struct sluice_stage *stage, const char *dir)
+{
+    sluice_checkpoint_source_attach(stage, dir);
+    stage->ctx.meta_readonly = true;
 }
 
 void sluice_checkpoint_source_detach(struct sluice_stage *stage)
@@ -52,6 +59,7 @@ int sluice_checkpoint_source_put(struct sluice_ctx *ctx, int64_t key, const void
                                struct sluice_error *err)
 {
     if (key < 0) return sluice_error_set(err, SLUICE_EINTERNAL, "source metadata key %" PRId64 " is negative", key);
+    if (ctx->meta_readonly) return SLUICE_OK;
     int rc;
     const char *dir = dir_of(ctx, true, err, &rc);
     if (!dir) return rc;
@@ -87,6 +95,7 @@ int sluice_checkpoint_source_scan(struct sluice_ctx *ctx, sluice_meta_fn fn, voi
 
 int sluice_checkpoint_source_trim(struct sluice_ctx *ctx, int64_t below, struct sluice_error *err)
 {
+    if (ctx->meta_readonly) return SLUICE_OK;
     int rc;
     const char *dir = dir_of(ctx, false, err, &rc);
     if (!dir) return rc;

@@ -10,11 +10,14 @@
  * "source-meta"). It stores an entry before returning an offset that
  * needs it, so offsets/N never names what a crash could lose.
  *
- * The checkpoint attaches a source stage to its directory when it opens
- * and detaches it when it closes (the stage's ctx holds the path);
- * functions called for a stage that is not attached (no
- * runtime.checkpoint, `sluice check`) keep nothing. Threads: the main
- * thread, i.e. the source callbacks other than read(). */
+ * The graph attaches a source stage to its directory before the source's
+ * prepare() (so what the last run stored is readable from prepare on), the
+ * checkpoint again when it opens, and detaches it when it closes (the
+ * stage's ctx holds the path); functions called for a stage that is not
+ * attached (no runtime.checkpoint) keep nothing. `sluice check` attaches
+ * read-only: scans read, puts and trims store nothing, so a check never
+ * changes a checkpoint. Threads: the main thread, i.e. the source
+ * callbacks other than read(). */
 #ifndef SLUICE_CORE_CHECKPOINT_SOURCE_H
 #define SLUICE_CORE_CHECKPOINT_SOURCE_H
 
@@ -27,8 +30,10 @@
 struct sluice_stage;
 
 /* The stage keeps its entries under `dir`/<stage> (copied). Attaching a
- * stage again replaces its directory. */
+ * stage again replaces its directory and clears `readonly`. */
 void sluice_checkpoint_source_attach(struct sluice_stage *stage, const char *dir);
+/* The same, for reading only (`sluice check`). */
+void sluice_checkpoint_source_attach_readonly(struct sluice_stage *stage, const char *dir);
 void sluice_checkpoint_source_detach(struct sluice_stage *stage);
 
 /* The host functions, as sluice/host.h describes them. */

@@ -1,10 +1,13 @@
 /* sluice/host.h — the functions the core lends to plugins.
  *
- * The core passes one `struct sluice_host` to every plugin's open(). Plugins call the core only through it, never by
- * linking to core symbols, so a plugin built against ABI 1 keeps loading.
- * The table starts with abi_version and size; fields are only ever added at
- * the end, so before calling a field added after ABI 1's first release, check
- * `offsetof(struct sluice_host, field) < host->size`.
+ * The core passes one `struct sluice_host` to every plugin's open() (and an
+ * aggregator's bind() and callbacks). Plugins call the core only through
+ * it, never by linking to core symbols, so a plugin keeps loading into
+ * every later core of its ABI. The table starts with abi_version and size;
+ * fields are only ever added at the end. Each group of fields below names
+ * the ABI version that added it: everything here is ABI 2. A field added
+ * later will say which release added it; before calling one, check
+ * SLUICE_HOST_HAS(host, field).
  *
  * Threads: every function here may be called from any thread, except the
  * stage-declaration functions (set_output_schema, use_column, use_all_columns,
@@ -30,6 +33,11 @@
 #else
 #define SLUICE_PRINTF(a, b)
 #endif
+
+/* Whether the core's host table has `field` (one added after the plugin's
+ * ABI version first shipped): its size covers the field. */
+#define SLUICE_HOST_HAS(host, field) \
+    ((host)->size >= offsetof(struct sluice_host, field) + sizeof((host)->field))
 
 struct sluice_ctx;      /* one stage, as the core sees it (opaque) */
 struct sluice_builder;  /* builds Arrow arrays (opaque) */
@@ -64,7 +72,7 @@ struct sluice_decode_opts {
     const char *format;                         /* "json" (JSON lines) or "csv" */
     const struct ArrowSchema *schema;           /* the rows' struct schema; must outlive the decoder */
     const struct sluice_projection *projection; /* NULL: every column */
-    enum sluice_parse_mode mode;
+    uint32_t mode;                              /* enum sluice_parse_mode */
     const char *corrupt_column;                 /* top-level string column for raw malformed lines, used only if the schema has it; NULL: "_corrupt_record" */
     bool csv_header;                            /* csv: the first line of each file names the columns */
     char csv_delimiter;                         /* csv: 0 means ',' */
@@ -92,16 +100,16 @@ struct sluice_host {
     uint32_t abi_version; /* SLUICE_ABI_VERSION of the core */
     uint32_t size;        /* sizeof(struct sluice_host) in the core */
 
-    /* ---- logging and errors ---- */
-    void (*log)(const struct sluice_ctx *ctx, enum sluice_log_level level, const char *fmt, ...)
-        SLUICE_PRINTF(3, 4);
+    /* ---- logging and errors (ABI 2) ---- */
+    /* `level` is an enum sluice_log_level. */
+    void (*log)(const struct sluice_ctx *ctx, uint32_t level, const char *fmt, ...) SLUICE_PRINTF(3, 4);
     /* Record an error (message: lower-case, one line, no final period) and
      * return `code`, so a failure path is one statement. */
     int (*error)(struct sluice_error *err, int code, const char *fmt, ...) SLUICE_PRINTF(3, 4);
     /* Add advice to an error already recorded. */
     void (*error_hint)(struct sluice_error *err, const char *fmt, ...) SLUICE_PRINTF(2, 3);
 
-    /* ---- the stage ---- */
+    /* ---- the stage (ABI 2) ---- */
     const char *(*stage_name)(const struct sluice_ctx *ctx);
     /* The schema of the stage's input (NULL for a source). Borrowed, lives as long as the pipeline. */
     const struct ArrowSchema *(*input_schema)(const struct sluice_ctx *ctx);
@@ -119,7 +127,7 @@ struct sluice_host {
     /* Count malformed input lines for progress reporting (any thread). */
     void (*count_malformed)(struct sluice_ctx *ctx, int64_t n);
 
-    /* ---- schemas ---- */
+    /* ---- schemas (ABI 2) ---- */
     /* Resolve `data.public_metrics.like_count`, `includes.users[0].verified` or
      * back-quoted names against a struct schema. */
     int (*col_resolve)(const struct ArrowSchema *schema, const char *path, struct sluice_col *out,
@@ -135,7 +143,7 @@ struct sluice_host {
     void (*schema_init)(struct ArrowSchema *out, const char *format, const char *name,
                         bool nullable, int64_t n_children);
 
-    /* ---- building batches ---- */
+    /* ---- building batches (ABI 2) ---- */
     /* A builder for rows of `schema` (a struct; borrowed, must outlive the builder). */
     struct sluice_builder *(*builder_new)(const struct ArrowSchema *schema);
     /* The builder of struct field i, or of a list's elements (i = 0). */
@@ -152,8 +160,9 @@ struct sluice_host {
     /* A non-null list: append its elements to builder_child(b, 0), then end_list. */
     void (*begin_list)(struct sluice_builder *b);
     void (*end_list)(struct sluice_builder *b);
-    /* Append a copy of physical slot `slot` of `src`, an array of the builder's type (deep for structs and lists). */
-    void (*append_from)(struct sluice_builder *b, const struct ArrowArray *src, int64_t slot);
+    /* Append a copy of row `row` of `src` (logical: counted from src->offset),
+     * an array of the builder's type (deep for structs and lists). */
+    void (*append_from)(struct sluice_builder *b, const struct ArrowArray *src, int64_t row);
     /* Rows appended so far on the root. */
     int64_t (*builder_rows)(const struct sluice_builder *b);
     /* Turn the rows appended so far into *out (the caller's to release);
@@ -167,7 +176,7 @@ struct sluice_host {
     void (*batch_assemble)(struct sluice_batch *out, const struct ArrowSchema *schema,
                            int64_t length, struct ArrowArray *columns, int64_t n);
 
-    /* ---- decoding text formats (shared by every source) ---- */
+    /* ---- decoding text formats, shared by every source (ABI 2) ---- */
     int (*decoder_new)(const struct sluice_decode_opts *opts, struct sluice_decoder **out,
                        struct sluice_error *err);
     /* Decode every line of `in` into *out (the caller's to release; the
@@ -178,7 +187,7 @@ struct sluice_host {
                   struct sluice_error *err);
     void (*decoder_free)(struct sluice_decoder *d);
 
-    /* ---- time ---- */
+    /* ---- time (ABI 2) ---- */
     int64_t (*now_us)(void);       /* wall clock, µs since the epoch */
     int64_t (*monotonic_us)(void); /* for measuring durations */
     /* ISO 8601 with or without offset, or a date; SLUICE_OK and *us on success. */
@@ -186,7 +195,7 @@ struct sluice_host {
     /* `2021-05-03T07:55:40.000Z` into out (NUL-terminated); returns the length. */
     size_t (*format_timestamp)(int64_t us, char out[40]);
 
-    /* ---- rendering values (console, file and memory sinks share these) ---- */
+    /* ---- rendering values: console, file and memory sinks share these (ABI 2) ---- */
     /* One row as a JSON object {"col":value,...}: timestamps ISO UTC with ms,
      * structs as objects, arrays as arrays, doubles shortest round-trip. */
     void (*render_row_json)(const struct sluice_batch *b, int64_t row, struct sluice_buf *out);
@@ -195,7 +204,7 @@ struct sluice_host {
     void (*render_cell_text)(const struct sluice_batch *b, int64_t column, int64_t row,
                              struct sluice_buf *out);
 
-    /* ---- expressions (DESIGN §3), compiled once in open(), evaluated per batch ---- */
+    /* ---- expressions (DESIGN §3), compiled once in open(), evaluated per batch (ABI 2) ---- */
     /* Compile `text` (optionally ending in `AS alias`) against the struct
      * schema `input`. Errors are SLUICE_ECONFIG with err->excerpt and
      * err->position set (unknown column or function with a suggestion, wrong
@@ -217,12 +226,13 @@ struct sluice_host {
     int (*expr_eval)(const struct sluice_expr *e, const struct sluice_batch *in, struct ArrowArray *out,
                      struct sluice_error *err);
     void (*expr_free)(struct sluice_expr *e);
-    /* *out (the caller's) = slots indices[0..n) of `a` (an array of `schema`),
-     * deep; an index of -1 gives a null slot. For filter and explode. */
-    void (*array_take)(const struct ArrowSchema *schema, const struct ArrowArray *a, const int64_t *indices,
+    /* *out (the caller's) = rows rows[0..n) of `a` (an array of `schema`;
+     * logical rows, counted from a->offset), deep; -1 gives a null. For
+     * filter and explode. */
+    void (*array_take)(const struct ArrowSchema *schema, const struct ArrowArray *a, const int64_t *rows,
                        int64_t n, struct ArrowArray *out);
 
-    /* ---- in-memory tables (the memory sink), read over runtime.http and by `sluice query` ---- */
+    /* ---- in-memory tables: the memory sink's, read over runtime.http and by `sluice query` (ABI 2) ---- */
     /* open(): create the table `name` holding rows of the stage's input
      * schema. SLUICE_ECONFIG when a table of that name exists (names compare
      * case-insensitively, as Spark's query names do). *out is the stage's
@@ -241,15 +251,19 @@ struct sluice_host {
     /* close(): drop the table (readers holding a snapshot keep it). */
     void (*table_close)(struct sluice_table *t);
 
-    /* ---- what a source keeps in the checkpoint (runtime.checkpoint, DESIGN §7) ---- */
+    /* ---- what a source keeps in the checkpoint: runtime.checkpoint, DESIGN §7 (ABI 2) ---- */
     /* A source whose offsets mean something only with state of its own (the
      * file source's {"logOffset":N} is "the first N files of its log") keeps
      * that state here, as numbered entries of bytes under the checkpoint's
      * sources/<stage>/, so that after a restart the same offsets give the
-     * same rows. Store an entry before returning an offset from
-     * latest_offset that needs it: the core writes the offset to the
-     * checkpoint only after latest_offset returns. Each entry is written
-     * atomically and durably, with a checksum. Main thread only. */
+     * same rows. Read it back in prepare(): the entries are there from
+     * prepare on, and a batch planned before a crash is replayed with
+     * plan_read right after prepare, before any latest_offset. Store an
+     * entry before returning an offset from latest_offset that needs it
+     * (or in prepare): the core writes the offset to the checkpoint only
+     * after latest_offset returns. Each entry is written atomically and
+     * durably, with a checksum. Under `sluice check` the entries are read
+     * but meta_put and meta_trim store nothing. Main thread only. */
     /* Whether this run keeps a checkpoint for the stage. When false,
      * meta_put stores nothing and meta_scan finds nothing. */
     bool (*meta_enabled)(const struct sluice_ctx *ctx);
@@ -263,13 +277,24 @@ struct sluice_host {
      * replaces them). */
     int (*meta_trim)(struct sluice_ctx *ctx, int64_t below, struct sluice_error *err);
 
-    /* ---- Spark's show() table (console sink, sluice query) ---- */
+    /* ---- Spark's show() table: console sink, sluice query (ABI 2) ---- */
     /* Append the table Dataset.show(num_rows, truncate) prints for the rows
      * of batches[0..n) (n >= 1, one schema), in order, with "only showing
      * top N rows" when they hold more than num_rows rows or `more` says
      * others exist. Batches are borrowed. */
     void (*render_show)(const struct sluice_batch *batches, size_t n, int64_t num_rows, bool truncate,
                         bool more, struct sluice_buf *out);
+
+    /* ---- errors about an option, hashing (ABI 2) ---- */
+    /* host->error, also recording `option` as err->key, so the core points
+     * the message at that option's line in the config. Returns `code`. */
+    int (*option_error)(struct sluice_error *err, int code, const char *option, const char *fmt, ...)
+        SLUICE_PRINTF(4, 5);
+    /* XXH64 of n bytes with `seed`: with seed 42 what Spark's xxhash64()
+     * and HyperLogLog++ compute for a string's UTF-8 bytes, or for a long's
+     * 8 little-endian bytes. Deterministic across runs and machines, so it
+     * may place values in a saved state. */
+    uint64_t (*hash64)(const void *data, size_t n, uint64_t seed);
 };
 
 #endif /* SLUICE_HOST_H */

@@ -89,7 +89,7 @@ struct sluice_path_step {
  * against. */
 struct sluice_col {
     const struct ArrowSchema *schema; /* the leaf's schema (borrowed) */
-    enum sluice_type type;            /* the leaf's type */
+    int32_t type;                     /* the leaf's type: an enum sluice_type */
     int32_t depth;                    /* number of steps */
     struct sluice_path_step steps[SLUICE_PATH_MAX_DEPTH];
 };
