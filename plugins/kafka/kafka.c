@@ -459,11 +459,6 @@ static int kafka_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_
     return kafka_read_range(s, &s->plan[unit], emit, emit_arg, err);
 }
 
-static int kafka_commit(void *state, const char *end, struct sluice_error *err)
-{
-    return SLUICE_OK; /* offsets live in the checkpoint, as Spark's do */
-}
-
 /* Nothing new: look again in a while (sooner when stopped). */
 static int kafka_wait(void *state, int64_t timeout_us, int wake_fd, struct sluice_error *err)
 {
@@ -489,7 +484,7 @@ SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
         .latest_offset = kafka_latest_offset,
         .plan_read = kafka_plan_read,
         .read = kafka_read,
-        .commit = kafka_commit,
+        /* no commit: offsets live in the checkpoint, as Spark's do */
         .wait = kafka_wait,
     };
     return &p;

@@ -24,6 +24,8 @@
 
 #include <sluice/plugin.h>
 
+#include "../common/rate_rows.h"
+
 /* ---- configuration ---- */
 
 struct rate_conf {
@@ -47,7 +49,6 @@ static const struct sluice_option rate_options[] = {
 
 /* ---- state ---- */
 
-#define ROWS_PER_EMIT 65536
 
 struct rate_source {
     const struct sluice_host *host;
@@ -196,28 +197,9 @@ static int rate_plan_read(void *state, const char *start, const char *end, size_
 static int rate_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_arg, struct sluice_error *err)
 {
     const struct rate_source *r = state;
-    const struct sluice_host *h = r->host;
-    struct sluice_builder *b = h->builder_new(h->output_schema(r->ctx));
-    struct sluice_builder *ts = h->builder_child(b, 0), *val = h->builder_child(b, 1);
-    int rc = SLUICE_OK;
-    for (int64_t v = r->range_start + (int64_t)unit; v < r->range_end && !rc; v += r->partitions) {
-        int64_t relative = (int64_t)llround((double)(v - r->range_start) * r->ms_per_value);
-        h->append_struct(b);
-        h->append_timestamp(ts, (r->local_start_ms + relative) * 1000);
-        h->append_long(val, v);
-        if (h->builder_rows(b) == ROWS_PER_EMIT || v + r->partitions >= r->range_end) {
-            struct sluice_batch batch;
-            h->builder_finish(b, &batch);
-            rc = emit(emit_arg, &batch, err);
-        }
-    }
-    h->builder_free(b);
-    return rc;
-}
-
-static int rate_commit(void *state, const char *end, struct sluice_error *err)
-{
-    return SLUICE_OK;
+    struct rate_rows rows = { .first = r->range_start + (int64_t)unit, .end = r->range_end, .stride = r->partitions,
+                              .origin = r->range_start, .base_ms = r->local_start_ms, .ms_per_value = r->ms_per_value };
+    return rate_rows_emit(r->host, r->ctx, &rows, emit, emit_arg, err);
 }
 
 /* An idle stream has new rows at the next whole second of its clock. */
@@ -251,7 +233,6 @@ SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
         .latest_offset = rate_latest_offset,
         .plan_read = rate_plan_read,
         .read = rate_read,
-        .commit = rate_commit,
         .wait = rate_wait,
     };
     return &p;

@@ -19,6 +19,8 @@
 
 #include <sluice/plugin.h>
 
+#include "../common/rate_rows.h"
+
 struct rmb_conf {
     int64_t rows_per_batch;
     int64_t num_partitions;
@@ -43,7 +45,6 @@ static const struct sluice_option rmb_options[] = {
     { 0 }
 };
 
-#define ROWS_PER_EMIT 65536
 
 struct rmb_source {
     const struct sluice_host *host;
@@ -126,27 +127,9 @@ static int rmb_plan_read(void *state, const char *start, const char *end, size_t
 static int rmb_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_arg, struct sluice_error *err)
 {
     const struct rmb_source *r = state;
-    const struct sluice_host *h = r->host;
-    struct sluice_builder *b = h->builder_new(h->output_schema(r->ctx));
-    struct sluice_builder *ts = h->builder_child(b, 0), *val = h->builder_child(b, 1);
-    int rc = SLUICE_OK;
-    for (int64_t v = r->start + (int64_t)unit; v < r->end && !rc; v += r->partitions) {
-        h->append_struct(b);
-        h->append_timestamp(ts, r->timestamp_ms * 1000);
-        h->append_long(val, v);
-        if (h->builder_rows(b) == ROWS_PER_EMIT || v + r->partitions >= r->end) {
-            struct sluice_batch batch;
-            h->builder_finish(b, &batch);
-            rc = emit(emit_arg, &batch, err);
-        }
-    }
-    h->builder_free(b);
-    return rc;
-}
-
-static int rmb_commit(void *state, const char *end, struct sluice_error *err)
-{
-    return SLUICE_OK;
+    struct rate_rows rows = { .first = r->start + (int64_t)unit, .end = r->end, .stride = r->partitions,
+                              .base_ms = r->timestamp_ms };
+    return rate_rows_emit(r->host, r->ctx, &rows, emit, emit_arg, err);
 }
 
 SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
@@ -165,7 +148,6 @@ SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
         .latest_offset = rmb_latest_offset,
         .plan_read = rmb_plan_read,
         .read = rmb_read,
-        .commit = rmb_commit,
     };
     return &p;
 }
