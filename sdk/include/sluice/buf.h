@@ -36,7 +36,7 @@ static inline int sluice_buf_reserve(struct sluice_buf *b, size_t extra)
 static inline int sluice_buf_append(struct sluice_buf *b, const void *p, size_t n)
 {
     if (sluice_buf_reserve(b, n)) return SLUICE_ENOMEM;
-    memcpy(b->data + b->len, p, n);
+    if (n) memcpy(b->data + b->len, p, n); /* p may be NULL when n is 0 */
     b->len += n;
     b->data[b->len] = '\0';
     return SLUICE_OK;
