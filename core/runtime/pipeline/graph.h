@@ -44,6 +44,9 @@ struct sluice_runtime {
     const char *progress_log;         /* NULL: none */
     const char *const *plugin_path;   /* runtime.plugin_path */
     size_t n_plugin_path;
+    const char *group;                /* runtime.group: a member of this group (kafka sources), or NULL */
+    const char *member;               /* runtime.member: this member's name (default: the host's) */
+    struct sluice_where group_where;
 };
 
 /* runtime.query_memory_limit: the default, and the most a result may hold
@@ -69,6 +72,8 @@ struct sluice_graph {
     /* What the fields above point into when they are not config strings. */
     char *owned_path;
     char *owned_name;
+    char *owned_member;
+    char *owned_checkpoint;           /* a group member's own folder under runtime.checkpoint */
     const char **owned_plugin_path;
 };
 

@@ -14,6 +14,7 @@
 #include "duration.h"
 #include "error.h"
 #include "expr.h"
+#include "graph_priv.h"
 #include "log.h"
 #include "mem.h"
 #include "netaddr.h"
@@ -24,9 +25,6 @@
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const top_keys[] = { "name", "runtime", "stages" };
-static const char *const runtime_keys[] = { "trigger", "shuffle_partitions", "threads", "checkpoint",
-                                            "min_batches_to_retain", "http", "query_memory_limit", "progress_log",
-                                            "plugin_path", "retry_limit", "retry_backoff" };
 static const char *const kind_keys[] = { "source", "transform", "aggregate", "sink" };
 /* Indexed by enum sluice_stage_kind. */
 static const uint32_t plugin_kinds[] = { SLUICE_KIND_SOURCE, SLUICE_KIND_TRANSFORM, 0,
@@ -89,167 +87,6 @@ static bool fed_late_rows(const config_setting_t *list, const char *name)
     return false;
 }
 
-static int unknown_key(struct sluice_error *err, const config_setting_t *s,
-                       const char *const *known, size_t n, const char *where)
-{
-    const char *name = config_setting_name(s);
-    int rc = sluice_error_at(err, SLUICE_ECONFIG, s, "unknown key '%s'", name);
-    const char *close = sluice_suggest(name, known, n);
-    if (close) {
-        sluice_error_hint(err, "did you mean '%s'?", close);
-    } else {
-        char list[256];
-        size_t used = 0;
-        for (size_t i = 0; i < n && used < sizeof list; i++) {
-            int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", known[i]);
-            if (w > 0) used += (size_t)w;
-        }
-        sluice_error_hint(err, "%s keys are: %s", where, list);
-    }
-    return rc;
-}
-
-static int expected(struct sluice_error *err, const config_setting_t *s, const char *what)
-{
-    char got[80];
-    return sluice_error_at(err, SLUICE_ECONFIG, s, "expected %s, got %s", what,
-                           sluice_config_describe_value(s, got, sizeof got));
-}
-
-static int get_string(const config_setting_t *s, const char **out, struct sluice_error *err)
-{
-    if (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0])
-        return expected(err, s, "a non-empty string");
-    *out = config_setting_get_string(s);
-    return SLUICE_OK;
-}
-
-/* An integer of `min` or more; --set stores new keys as strings, so accept
- * "4" too. A literal libconfig would wrap is read as written (config.h). */
-static int get_int(const config_setting_t *s, int64_t min, int64_t *out, struct sluice_error *err)
-{
-    int64_t v = 0;
-    bool ok = false;
-    char why[200];
-    if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) {
-        if (!sluice_config_int64(s, &v, why, sizeof why)) return sluice_error_at(err, SLUICE_ECONFIG, s, "%s", why);
-        ok = true;
-    } else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-        char *end;
-        const char *t = config_setting_get_string(s);
-        v = strtoll(t, &end, 10);
-        ok = end != t && !*end;
-    }
-    if (!ok || v < min || v > INT32_MAX) return expected(err, s, min ? "a positive integer" : "an integer of 0 or more");
-    *out = v;
-    return SLUICE_OK;
-}
-
-/* A size in bytes: a number, or a string such as "256 MiB" (bytesize.h). */
-static int get_memory_limit(const config_setting_t *s, int64_t *out, struct sluice_error *err)
-{
-    int64_t v = -1;
-    if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64)
-        v = config_setting_get_int64(s);
-    else if (config_setting_type(s) == CONFIG_TYPE_STRING && sluice_bytesize_parse(config_setting_get_string(s), &v))
-        v = -1;
-    if (v <= 0 || v > SLUICE_QUERY_MEMORY_MAX) {
-        int rc = expected(err, s, "a size from 1 byte to 1 GiB such as \"256 MiB\"");
-        sluice_error_hint(err, "units: bytes, KiB, MiB, GiB (also Spark's k, m, g)");
-        return rc;
-    }
-    *out = v;
-    return SLUICE_OK;
-}
-
-static int load_plugin_path(struct sluice_graph *g, const config_setting_t *s,
-                            struct sluice_error *err)
-{
-    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-        g->owned_plugin_path = sluice_xcalloc(1, sizeof *g->owned_plugin_path);
-        g->owned_plugin_path[0] = config_setting_get_string(s);
-        g->runtime.n_plugin_path = 1;
-    } else if (config_setting_is_list(s) || config_setting_is_array(s)) {
-        int n = config_setting_length(s);
-        g->owned_plugin_path = sluice_xcalloc(n > 0 ? (size_t)n : 1, sizeof *g->owned_plugin_path);
-        for (int i = 0; i < n; i++) {
-            const char *d = config_setting_get_string_elem(s, i);
-            if (!d) return expected(err, s, "a list of directory names such as [\"build/plugins\"]");
-            g->owned_plugin_path[i] = d;
-        }
-        g->runtime.n_plugin_path = (size_t)n;
-    } else {
-        return expected(err, s, "a list of directory names such as [\"build/plugins\"]");
-    }
-    g->runtime.plugin_path = g->owned_plugin_path;
-    return SLUICE_OK;
-}
-
-static int load_runtime(struct sluice_graph *g, const config_setting_t *rt, struct sluice_error *err)
-{
-    struct sluice_runtime *r = &g->runtime;
-    r->trigger = (struct sluice_trigger){ .kind = SLUICE_TRIGGER_INTERVAL, .interval_us = 0 };
-    r->trigger_text = "0 seconds";
-    r->shuffle_partitions = 8;
-    r->query_memory_limit = SLUICE_QUERY_MEMORY_DEFAULT;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    r->threads = cores > 0 ? cores : 1;
-    r->retry_limit = SLUICE_RETRY_LIMIT_DEFAULT;
-    r->retry_backoff_us = SLUICE_RETRY_BACKOFF_DEFAULT_US;
-    if (!rt) return SLUICE_OK;
-    if (!config_setting_is_group(rt)) return expected(err, rt, "a group such as { trigger = \"3 seconds\"; }");
-    for (int i = 0; i < config_setting_length(rt); i++) {
-        const config_setting_t *s = config_setting_get_elem(rt, (unsigned)i);
-        const char *key = config_setting_name(s);
-        int rc = SLUICE_OK;
-        if (strcmp(key, "trigger") == 0) {
-            const char *t = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
-            if (!t || sluice_trigger_parse(t, &r->trigger) != 0) {
-                char got[80];
-                return sluice_error_at(err, SLUICE_ECONFIG, s,
-                                       "expected a duration such as \"3 seconds\", \"once\" or "
-                                       "\"available_now\", got %s",
-                                       sluice_config_describe_value(s, got, sizeof got));
-            }
-            r->trigger_text = t;
-        } else if (strcmp(key, "shuffle_partitions") == 0) {
-            rc = get_int(s, 1, &r->shuffle_partitions, err);
-        } else if (strcmp(key, "threads") == 0) {
-            rc = get_int(s, 1, &r->threads, err);
-        } else if (strcmp(key, "checkpoint") == 0) {
-            rc = get_string(s, &r->checkpoint, err);
-            sluice_config_where(s, &r->checkpoint_where);
-        } else if (strcmp(key, "min_batches_to_retain") == 0) {
-            rc = get_int(s, 1, &r->min_batches_to_retain, err);
-        } else if (strcmp(key, "http") == 0) {
-            rc = get_string(s, &r->http, err);
-            sluice_config_where(s, &r->http_where);
-            /* The server's own check, so `check` refuses what `run` would. */
-            struct sluice_error bad = { 0 };
-            if (!rc && sluice_netaddr_check(r->http, &bad)) {
-                rc = sluice_error_at(err, SLUICE_ECONFIG, s, "%s", bad.message);
-                sluice_error_hint(err, "%s", bad.hint);
-            }
-        } else if (strcmp(key, "query_memory_limit") == 0) {
-            rc = get_memory_limit(s, &r->query_memory_limit, err);
-        } else if (strcmp(key, "progress_log") == 0) {
-            rc = get_string(s, &r->progress_log, err);
-        } else if (strcmp(key, "plugin_path") == 0) {
-            rc = load_plugin_path(g, s, err);
-        } else if (strcmp(key, "retry_limit") == 0) {
-            rc = get_int(s, 0, &r->retry_limit, err);
-        } else if (strcmp(key, "retry_backoff") == 0) {
-            const char *t = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
-            if (!t || sluice_duration_parse(t, &r->retry_backoff_us) != 0)
-                return expected(err, s, "a duration such as \"100 milliseconds\"");
-        } else {
-            rc = unknown_key(err, s, runtime_keys, N_ELEMS(runtime_keys), "runtime");
-        }
-        if (rc != SLUICE_OK) return rc;
-    }
-    return SLUICE_OK;
-}
-
 /* --set stage.KEY addresses stages by name, so names stay simple words. */
 static bool valid_stage_name(const char *n)
 {
@@ -268,26 +105,26 @@ static int load_watermark(struct sluice_stage *st, const config_setting_t *w, st
         return SLUICE_ECONFIG;
     }
     if (!config_setting_is_group(w))
-        return expected(err, w, "a group such as { column = \"data.created_at\"; delay = \"5 seconds\"; }");
+        return sluice_graph_expected(err, w, "a group such as { column = \"data.created_at\"; delay = \"5 seconds\"; }");
     static const char *const keys[] = { "column", "delay" };
     const config_setting_t *column = NULL, *delay = NULL;
     for (int i = 0; i < config_setting_length(w); i++) {
         const config_setting_t *s = config_setting_get_elem(w, (unsigned)i);
         if (strcmp(config_setting_name(s), "column") == 0) column = s;
         else if (strcmp(config_setting_name(s), "delay") == 0) delay = s;
-        else return unknown_key(err, s, keys, N_ELEMS(keys), "watermark");
+        else return sluice_graph_unknown_key(err, s, keys, N_ELEMS(keys), "watermark");
     }
     if (!column || !delay) {
         sluice_error_at(err, SLUICE_ECONFIG, w, "missing key '%s'", !column ? "column" : "delay");
         sluice_error_hint(err, "watermark = { column = \"data.created_at\"; delay = \"5 seconds\"; }");
         return SLUICE_ECONFIG;
     }
-    int rc = get_string(column, &st->watermark.column, err);
+    int rc = sluice_graph_get_string(column, &st->watermark.column, err);
     if (rc != SLUICE_OK) return rc;
     if (config_setting_type(delay) != CONFIG_TYPE_STRING)
-        return expected(err, delay, "a string (a duration such as \"10 seconds\")");
+        return sluice_graph_expected(err, delay, "a string (a duration such as \"10 seconds\")");
     if (sluice_duration_parse(config_setting_get_string(delay), &st->watermark.delay_us) != 0)
-        return expected(err, delay, "a duration such as \"10 seconds\"");
+        return sluice_graph_expected(err, delay, "a duration such as \"10 seconds\"");
     st->watermark.setting = w;
     st->has_watermark = true;
     return SLUICE_OK;
@@ -308,7 +145,7 @@ static int load_output_mode(struct sluice_stage *st, const config_setting_t *m, 
             return SLUICE_OK;
         }
     }
-    int rc = expected(err, m, "\"append\", \"update\" or \"complete\"");
+    int rc = sluice_graph_expected(err, m, "\"append\", \"update\" or \"complete\"");
     const char *close = v ? sluice_suggest(v, names, N_ELEMS(names)) : NULL;
     if (close) sluice_error_hint(err, "did you mean '%s'?", close);
     return rc;
@@ -321,14 +158,14 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
     struct sluice_stage *st = &stages[i];
     st->setting = group;
     if (!config_setting_is_group(group))
-        return expected(err, group, "a stage group such as { name = \"out\"; input = \"...\"; sink = \"console\"; }");
+        return sluice_graph_expected(err, group, "a stage group such as { name = \"out\"; input = \"...\"; sink = \"console\"; }");
     const config_setting_t *name = config_setting_get_member(group, "name");
     if (!name) {
         sluice_error_at(err, SLUICE_ECONFIG, group, "missing key 'name'");
         sluice_error_hint(err, "every stage needs a unique name = \"...\";");
         return SLUICE_ECONFIG;
     }
-    int rc = get_string(name, &st->name, err);
+    int rc = sluice_graph_get_string(name, &st->name, err);
     if (rc != SLUICE_OK) return rc;
     if (!valid_stage_name(st->name) || strcmp(st->name, "runtime") == 0) {
         sluice_error_at(err, SLUICE_ECONFIG, name, "bad stage name '%s'", st->name);
@@ -370,7 +207,7 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
         if (rc != SLUICE_OK) return rc;
     } else {
         if (config_setting_type(kind_setting) != CONFIG_TYPE_STRING || !config_setting_get_string(kind_setting)[0])
-            return expected(err, kind_setting, "a plugin name such as \"file\"");
+            return sluice_graph_expected(err, kind_setting, "a plugin name such as \"file\"");
         st->plugin_name = config_setting_get_string(kind_setting);
     }
 
@@ -385,7 +222,7 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
     }
     if (st->kind == SLUICE_STAGE_AGGREGATE) {
         pend[i].late_setting = config_setting_get_member(group, "late_output");
-        if (pend[i].late_setting && (rc = get_string(pend[i].late_setting, &pend[i].late_name, err))) return rc;
+        if (pend[i].late_setting && (rc = sluice_graph_get_string(pend[i].late_setting, &pend[i].late_name, err))) return rc;
     }
     if (st->kind == SLUICE_STAGE_SOURCE && input) {
         sluice_error_at(err, SLUICE_ECONFIG, input, "a source stage takes no 'input'");
@@ -398,7 +235,7 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
             sluice_error_hint(err, "name the stage this one reads: input = \"...\";");
             return SLUICE_ECONFIG;
         }
-        rc = get_string(input, &pend[i].input_name, err);
+        rc = sluice_graph_get_string(input, &pend[i].input_name, err);
         if (rc != SLUICE_OK) return rc;
         pend[i].input_setting = input;
     }
@@ -540,7 +377,7 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
         return SLUICE_ECONFIG;
     }
     if (!config_setting_is_list(list) || config_setting_length(list) == 0)
-        return expected(err, list, "a non-empty list of stages ( { ... }, { ... } )");
+        return sluice_graph_expected(err, list, "a non-empty list of stages ( { ... }, { ... } )");
     size_t n = (size_t)config_setting_length(list);
     int rc = check_late_names(list, err);
     if (rc != SLUICE_OK) return rc;
@@ -638,10 +475,10 @@ static int load_top(struct sluice_graph *g, struct sluice_error *err)
         const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
         const char *key = config_setting_name(s);
         int rc = SLUICE_OK;
-        if (strcmp(key, "name") == 0) rc = get_string(s, &g->name, err);
+        if (strcmp(key, "name") == 0) rc = sluice_graph_get_string(s, &g->name, err);
         else if (strcmp(key, "runtime") == 0) runtime = s;
         else if (strcmp(key, "stages") == 0) stages = s;
-        else rc = unknown_key(err, s, top_keys, N_ELEMS(top_keys), "top-level");
+        else rc = sluice_graph_unknown_key(err, s, top_keys, N_ELEMS(top_keys), "top-level");
         if (rc != SLUICE_OK) return rc;
     }
     if (!g->name) {
@@ -651,10 +488,11 @@ static int load_top(struct sluice_graph *g, struct sluice_error *err)
         g->owned_name = sluice_xstrndup(base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
         g->name = g->owned_name;
     }
-    int rc = load_runtime(g, runtime, err);
+    int rc = sluice_graph_load_runtime(g, runtime, err);
     if (rc != SLUICE_OK) return rc;
     g->registry = sluice_registry_new(g->runtime.plugin_path, g->runtime.n_plugin_path);
-    return load_stages(g, stages, err);
+    rc = load_stages(g, stages, err);
+    return rc ? rc : sluice_graph_load_group(g, err);
 }
 
 static struct sluice_graph *graph_new(char *path, config_t *config)
@@ -772,6 +610,8 @@ void sluice_graph_free(struct sluice_graph *g)
     free(g->stages);
     free(g->owned_plugin_path);
     free(g->owned_name);
+    free(g->owned_member);
+    free(g->owned_checkpoint);
     free(g->owned_path);
     free(g);
 }
