@@ -238,9 +238,11 @@ int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in,
     c.memo = sluice_arena_calloc(c.scratch, (size_t)e->n_nodes * sizeof *c.memo + 1);
     const struct evec *v = sluice_expr_eval_node(&c, e->root);
     enum sluice_type t = e->root->type;
+    int rc = SLUICE_OK;
     if (t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY) {
         if (v->arr) {
-            sluice_array_take_physical(&e->result, v->arr, v->slots, c.n, out);
+            rc = sluice_array_take_physical(&e->result, v->arr, v->slots, c.n, out, err);
+            if (rc) out->release(out);
         } else {
             struct sluice_arena *arena = sluice_arena_new(0);
             sluice_array_make_null(&e->result, c.n, arena, out);
@@ -253,5 +255,5 @@ int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in,
     c.scratch = NULL;
     ectx_release(&c);
     scratch_put(scratch);
-    return SLUICE_OK;
+    return rc;
 }

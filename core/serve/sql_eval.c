@@ -48,15 +48,20 @@ static void held_release(struct held *h)
     h->borrowed = NULL;
 }
 
-/* *out = rows `idx[0..n)` of `in`, every column taken (deep). */
-static void take_rows(const struct sluice_batch *in, const int64_t *idx, int64_t n, struct sluice_batch *out)
+/* *out = rows `idx[0..n)` of `in`, every column taken (deep); released
+ * again when a column passes the size limit. */
+static int take_rows(const struct sluice_batch *in, const int64_t *idx, int64_t n, struct sluice_batch *out,
+                     struct sluice_error *err)
 {
     int64_t cols = in->schema->n_children;
     struct ArrowArray *c = sluice_xcalloc((size_t)cols + 1, sizeof *c);
-    for (int64_t k = 0; k < cols; k++)
-        sluice_array_take(in->schema->children[k], in->array.children[k], idx, n, &c[k]);
+    int rc = SLUICE_OK;
+    for (int64_t k = 0; k < cols && !rc; k++)
+        rc = sluice_array_take(in->schema->children[k], in->array.children[k], idx, n, &c[k], err);
     sluice_batch_assemble(out, in->schema, n, c, cols);
     free(c);
+    if (rc) sluice_batch_release(out);
+    return rc;
 }
 
 /* Rows of `in` where `cond` (compiled against in's schema) is true: `in`
@@ -78,20 +83,22 @@ static int filter(const struct sluice_expr *cond, const struct sluice_batch *in,
     if (k == n)
         out->borrowed = in;
     else
-        take_rows(in, idx, k, &out->own);
+        rc = take_rows(in, idx, k, &out->own, err);
     free(idx);
-    return SLUICE_OK;
+    return rc;
 }
 
 /* The rows of parts[0..n) as one batch of `schema`: the one part itself
- * (moved), or a copy. The parts are released. */
-static void concat(const struct ArrowSchema *schema, struct held *parts, size_t n, struct held *out)
+ * (moved), or a copy, which fails past the size limit. The parts are
+ * released. */
+static int concat(const struct ArrowSchema *schema, struct held *parts, size_t n, struct held *out,
+                  struct sluice_error *err)
 {
     memset(out, 0, sizeof *out);
     if (n == 1) {
         *out = parts[0];
         memset(&parts[0], 0, sizeof parts[0]);
-        return;
+        return SLUICE_OK;
     }
     struct sluice_builder *b = sluice_builder_new(schema);
     for (size_t i = 0; i < n; i++) {
@@ -106,9 +113,12 @@ static void concat(const struct ArrowSchema *schema, struct held *parts, size_t 
         }
         held_release(&parts[i]);
     }
+    int rc = sluice_builder_refusal(b, err);
     sluice_builder_finish(b, &out->own);
     out->own.schema = schema;
     sluice_builder_free(b);
+    if (rc) held_release(out);
+    return rc;
 }
 
 static int check_condition(const struct sluice_sql_ctx *ev, const struct sluice_expr *e, const struct sluice_sql_text *rw,
@@ -295,8 +305,8 @@ static int aggregate(struct run *r, const struct sluice_batch *const *batches, s
         if (!rc) rc = sluice_agg_groups_update(r->groups, held_get(&part), 0, NULL, ev->err);
         held_release(&part);
     }
+    if (!rc) rc = sluice_agg_groups_emit(r->groups, SLUICE_AGG_EMIT_ALL, 0, &r->base.own, ev->err);
     if (rc) return rc;
-    sluice_agg_groups_emit(r->groups, SLUICE_AGG_EMIT_ALL, 0, &r->base.own);
     r->base_schema = &r->plan->output;
 
     if (q->has_having) {
@@ -325,7 +335,7 @@ static int gather(struct run *r, const struct sluice_batch *const *batches, size
         else parts[k].borrowed = batches[k];
     }
     if (!rc && n) {
-        concat(r->ev.input, parts, n, &r->base);
+        rc = concat(r->ev.input, parts, n, &r->base, r->ev.err);
     } else if (!rc) {
         struct sluice_builder *b = sluice_builder_new(r->ev.input);
         sluice_builder_finish(b, &r->base.own);
@@ -482,7 +492,7 @@ static int order_and_limit(struct run *r, int64_t max_rows)
         if (!q->n_order && keep == rows)
             sluice_batch_move(&r->res->batch, &r->projected);
         else
-            take_rows(&r->projected, perm, keep, &r->res->batch);
+            rc = take_rows(&r->projected, perm, keep, &r->res->batch, r->ev.err);
         r->res->batch.schema = &r->res->schema;
     }
     free(perm);

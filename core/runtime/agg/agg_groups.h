@@ -45,14 +45,17 @@ void sluice_agg_groups_free(struct sluice_agg_groups *g);
  * grouping set. Marks changed groups with `batch_id`. late_rows (may be
  * NULL; in's row count of bytes) gets 1 for each row the watermark kept out
  * of every group it belonged to (a row that still counts in an open
- * sliding window is not late). Fails only when an expression does. */
+ * sliding window is not late). Fails when an expression does, or with
+ * SLUICE_ELIMIT when a key or a partition passes its size limit. */
 int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_batch *in,
                              int64_t batch_id, uint8_t *late_rows, struct sluice_error *err);
 /* Move every group of `from` into `into` (same plan), merging states of
  * keys both hold and marking them changed in `batch_id`; `from` is left
- * empty, ready for reuse. */
-void sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_groups *from,
-                             int64_t batch_id);
+ * empty, ready for reuse. SLUICE_ELIMIT when a partition of `into` is full
+ * (size_limit.h): `into` then holds part of `from`, which keeps the rest
+ * (the batch fails; a checkpointed run replays it from the state before). */
+int sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_groups *from, int64_t batch_id,
+                            struct sluice_error *err);
 
 /* Event time (DESIGN §5): plan key `key` is what the watermark closes, the
  * window by its end when it is a windowed plan's key 0, else a timestamp
@@ -76,9 +79,11 @@ int64_t sluice_agg_groups_evict(struct sluice_agg_groups *g);
 /* The groups as rows of plan->output into *out (the caller's to release;
  * its schema is &plan->output). A plan without keys always has its one
  * group, as Spark's global aggregate answers an empty input with one row
- * (count 0) and re-emits it every batch in update mode. */
-void sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
-                            struct sluice_batch *out);
+ * (count 0) and re-emits it every batch in update mode. SLUICE_ELIMIT,
+ * with *out left empty, when the rows would pass a column's size limit
+ * (2 GiB of keys' strings in complete mode, say: size_limit.h). */
+int sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
+                           struct sluice_batch *out, struct sluice_error *err);
 
 /* What the state holds, for progress reports (Spark's numRowsTotal and
  * memoryUsedBytes). Memory an aggregator's state owns on the heap

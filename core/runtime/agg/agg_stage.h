@@ -65,8 +65,10 @@ struct sluice_agg_groups *sluice_agg_stage_partial(const struct sluice_agg_stage
  * the groups the watermark has closed), into *out as sluice_agg_groups_emit
  * says, then closed groups are evicted in append and update modes. State
  * changes here are not undone if a sink fails later in the batch: a
- * checkpointed replay (issue 7) must restore the state of the batch before. */
-void sluice_agg_stage_emit(struct sluice_agg_stage *a, int64_t batch_id, struct sluice_batch *out);
+ * checkpointed replay (issue 7) must restore the state of the batch before.
+ * SLUICE_ELIMIT, evicting nothing, when the rows pass a size limit. */
+int sluice_agg_stage_emit(struct sluice_agg_stage *a, int64_t batch_id, struct sluice_batch *out,
+                          struct sluice_error *err);
 /* After batch `batch_id` committed: log the state at debug level and
  * describe it for the batch's progress record (rows dropped as late and
  * groups evicted since the last report); out->commit_us is left to the

@@ -136,7 +136,11 @@ static int emit_aggregations(struct sluice_query *q, int64_t batch_id, int64_t *
     for (size_t i = 0; i < q->n_aggs && !rc; i++) {
         struct sluice_stage *a = q->aggs[i];
         struct sluice_batch out;
-        sluice_agg_stage_emit(a->agg, batch_id, &out);
+        rc = sluice_agg_stage_emit(a->agg, batch_id, &out, err);
+        if (rc) {
+            sluice_error_stage(err, a->name);
+            break;
+        }
         struct sluice_unit u = { 0 };
         rc = sluice_unit_push(&u, a, &out, err);
         if (!rc) rc = sluice_unit_write(&u, batch_id, rows, err);

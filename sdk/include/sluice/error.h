@@ -16,6 +16,7 @@ enum sluice_status {
     SLUICE_EPLUGIN = 6,   /* a plugin could not be loaded or is unfit (found before running): exit 2 */
     SLUICE_EINTERNAL = 7, /* a bug: please report it */
     SLUICE_EAGAIN = 8,    /* transient: the engine may retry */
+    SLUICE_ELIMIT = 9,    /* data past a fixed size limit (2 GiB of strings in one column of a batch): the batch fails */
 };
 
 /* Exit status the CLI uses for a code: 2 for what is wrong before anything
