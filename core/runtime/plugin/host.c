@@ -150,6 +150,8 @@ static const struct sluice_host host = {
     .meta_scan = sluice_checkpoint_source_scan,
     .meta_trim = sluice_checkpoint_source_trim,
     .render_show = sluice_show_format_batches,
+
+    .count_invalid_utf8 = sluice_ctx_count_invalid_utf8,
 };
 
 const struct sluice_host *sluice_host(void)

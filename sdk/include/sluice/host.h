@@ -68,6 +68,10 @@ struct sluice_decode_opts {
     const char *corrupt_column;                 /* top-level string column for raw malformed lines, used only if the schema has it; NULL: "_corrupt_record" */
     bool csv_header;                            /* csv: the first line of each file names the columns */
     char csv_delimiter;                         /* csv: 0 means ',' */
+    /* Added after ABI 1's first release. sizeof(struct sluice_decode_stats)
+     * as the caller sees it: the decoder fills the stats fields this covers
+     * (0, an older caller: rows, malformed and bytes). */
+    uint32_t stats_size;
 };
 
 /* A run of complete lines. A final line without a newline counts as a line. */
@@ -86,6 +90,8 @@ struct sluice_decode_stats {
     int64_t rows;      /* rows produced */
     int64_t malformed; /* malformed lines seen (kept as null rows or dropped) */
     int64_t bytes;     /* input bytes consumed */
+    /* Added after ABI 1's first release (filled when opts.stats_size covers it). */
+    int64_t invalid_utf8; /* invalid UTF-8 sequences replaced with U+FFFD in the string values built */
 };
 
 struct sluice_host {
@@ -172,7 +178,11 @@ struct sluice_host {
                        struct sluice_error *err);
     /* Decode every line of `in` into *out (the caller's to release; the
      * batch's schema is opts->schema). Stats are added to *stats. Fails only
-     * under SLUICE_PARSE_FAIL_FAST, with SLUICE_EDATA naming origin and line. */
+     * under SLUICE_PARSE_FAIL_FAST, with SLUICE_EDATA naming origin and line.
+     * String values are valid UTF-8: invalid sequences become U+FFFD, as
+     * Spark's reading through Java's decoder makes them, and are counted.
+     * A line whose values would pass the 2 GiB a column of one batch holds
+     * is malformed (its corrupt-column text is cut short, with a note). */
     int (*decode)(struct sluice_decoder *d, const struct sluice_decode_input *in,
                   struct sluice_batch *out, struct sluice_decode_stats *stats,
                   struct sluice_error *err);
@@ -270,6 +280,11 @@ struct sluice_host {
      * others exist. Batches are borrowed. */
     void (*render_show)(const struct sluice_batch *batches, size_t n, int64_t num_rows, bool truncate,
                         bool more, struct sluice_buf *out);
+
+    /* ---- added after ABI 1's first release: check host->size first ---- */
+    /* Count invalid UTF-8 sequences a source's decoding replaced (the
+     * stats' invalid_utf8) for progress reporting (any thread). */
+    void (*count_invalid_utf8)(struct sluice_ctx *ctx, int64_t n);
 };
 
 #endif /* SLUICE_HOST_H */
