@@ -23,6 +23,7 @@
 #include "builder.h"
 #include "decode.h"
 #include "error.h"
+#include "expr.h"
 #include "render.h"
 #include "schema.h"
 #include "size_limit.h"
@@ -390,6 +391,64 @@ static void test_an_emission_of_more_key_bytes_than_a_column_holds_fails(void **
     sluice_agg_plan_free(p);
 }
 
+/* ---- expressions ------------------------------------------------------------ */
+
+/* Rows of (a, b) with strings of x as long as given; -1 is null. */
+static void ab_batch(int rows, const int *la, const int *lb, struct sluice_batch *out)
+{
+    static const char xs[] = X10 X10 X10 X10 X10 X10 X10 X10 X10 X10;
+    struct sluice_builder *bl = sluice_builder_new(&schema);
+    for (int i = 0; i < rows; i++) {
+        sluice_builder_append_struct(bl);
+        for (int k = 0; k < 2; k++) {
+            int n = k ? lb[i] : la[i];
+            if (n < 0) sluice_builder_append_null(&bl->children[k]);
+            else sluice_builder_append_string(&bl->children[k], xs, (size_t)n);
+        }
+    }
+    assert_false(sluice_builder_refused(bl));
+    sluice_builder_finish(bl, out);
+    out->schema = &schema;
+    sluice_builder_free(bl);
+}
+
+static int eval(const char *text, const struct sluice_batch *in, struct ArrowArray *out)
+{
+    struct sluice_expr *e;
+    if (sluice_expr_compile(&schema, text, &e, &err)) fail_msg("compile %s: %s", text, err.message);
+    int rc = sluice_expr_eval(e, in, out, &err);
+    sluice_expr_free(e);
+    return rc;
+}
+
+#define LIT52 "'0123456789012345678901234567890123456789012345678901'"
+
+/* String results were cut short (concat) or wrapped their offsets (a
+ * literal repeated over many rows) past 2 GiB: now the evaluation fails. */
+static void test_string_results_past_the_limit_fail_the_evaluation(void **state)
+{
+    parse("a STRING, b STRING");
+    struct sluice_batch in;
+    struct ArrowArray out;
+    ab_batch(2, (const int[]){ 60, 10 }, (const int[]){ 10, 60 }, &in);
+    assert_int_equal(eval("concat(a, b) AS ab", &in, &out), SLUICE_ELIMIT);
+    assert_string_equal(err.message,
+                        "expression 'ab': more than 100 bytes of strings in one batch (Arrow's 32-bit offsets)");
+    assert_null(out.release);
+    /* A row made null by a null argument counts for nothing. */
+    assert_int_equal(eval("concat(a, if(length(b) > 50, null, b)) AS ab", &in, &out), SLUICE_OK);
+    assert_int_equal(out.null_count, 1);
+    out.release(&out);
+    assert_int_equal(eval("CASE WHEN length(a) > length(b) THEN a ELSE b END AS c", &in, &out), SLUICE_ELIMIT);
+    assert_int_equal(eval("upper(" LIT52 ") AS u", &in, &out), SLUICE_ELIMIT);
+    assert_int_equal(eval(LIT52 " AS k", &in, &out), SLUICE_ELIMIT);
+    assert_string_equal(err.message,
+                        "expression 'k': more than 100 bytes of strings in one batch (Arrow's 32-bit offsets)");
+    assert_int_equal(eval("'01234567890123456789012345678901234567890123456789' AS k", &in, &out), SLUICE_OK);
+    out.release(&out);
+    sluice_batch_release(&in);
+}
+
 int main(void)
 {
     /* Before anything asks: the limit is read once. */
@@ -407,6 +466,7 @@ int main(void)
         T(test_a_grouping_key_past_the_limit_fails_the_update),
         T(test_a_full_partition_fails_the_update_and_the_merge),
         T(test_an_emission_of_more_key_bytes_than_a_column_holds_fails),
+        T(test_string_results_past_the_limit_fail_the_evaluation),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

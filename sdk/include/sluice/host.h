@@ -223,7 +223,9 @@ struct sluice_host {
     size_t (*expr_columns)(const struct sluice_expr *e, const char *const **paths);
     /* Evaluate over every row of `in`; *out (the caller's to release) has
      * in's row count. Thread-safe: a compiled expression is read-only. Never
-     * fails on data (bad casts, division by zero give null, as in Spark). */
+     * fails on bad data (bad casts, division by zero give null, as in Spark);
+     * fails with SLUICE_ELIMIT when a result would pass the 2 GiB of strings
+     * a column of one batch holds. */
     int (*expr_eval)(const struct sluice_expr *e, const struct sluice_batch *in, struct ArrowArray *out,
                      struct sluice_error *err);
     void (*expr_free)(struct sluice_expr *e);
