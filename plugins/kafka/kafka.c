@@ -248,7 +248,7 @@ static int kafka_prepare(void *state, const struct sluice_projection *projection
             .mode = strcmp(s->conf->mode, "fail_fast") == 0        ? SLUICE_PARSE_FAIL_FAST
                     : strcmp(s->conf->mode, "drop_malformed") == 0 ? SLUICE_PARSE_DROP_MALFORMED
                                                                    : SLUICE_PARSE_PERMISSIVE,
-            .corrupt_column = s->conf->corrupt_column };
+            .corrupt_column = s->conf->corrupt_column, .stats_size = sizeof(struct sluice_decode_stats) };
     }
     return SLUICE_OK; /* connecting waits for the run: `sluice check` calls prepare too */
 }

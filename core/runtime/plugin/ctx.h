@@ -35,6 +35,7 @@ struct sluice_ctx {
     int64_t *pass_from;                     /* per output column: input column passed through, or -1 */
     size_t n_pass_from;
     atomic_int_least64_t malformed;         /* malformed lines counted by a source */
+    atomic_int_least64_t invalid_utf8;      /* invalid UTF-8 sequences a source's decoding replaced */
     struct sluice_tables *tables;           /* the graph's memory tables (host table_open) */
     char *meta_dir;                         /* sources: checkpoint metadata folder, or NULL (owned) */
     bool meta_dir_made;
@@ -61,6 +62,8 @@ void sluice_ctx_use_all_columns(struct sluice_ctx *ctx);
 void sluice_ctx_pass_column(struct sluice_ctx *ctx, int64_t out_index, int64_t in_index);
 void sluice_ctx_count_malformed(struct sluice_ctx *ctx, int64_t n);
 int64_t sluice_ctx_malformed(const struct sluice_ctx *ctx);
+void sluice_ctx_count_invalid_utf8(struct sluice_ctx *ctx, int64_t n);
+int64_t sluice_ctx_invalid_utf8(const struct sluice_ctx *ctx);
 void sluice_ctx_log(const struct sluice_ctx *ctx, enum sluice_log_level level, const char *fmt, ...)
     SLUICE_PRINTF(3, 4);
 /* Frees what the ctx owns (output schema, used paths, pass map, metadata
