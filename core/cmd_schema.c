@@ -2,7 +2,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "colpath.h"
 #include "schema.h"
 #include "schema_infer.h"
 
@@ -27,12 +26,7 @@ static void print_schema(const struct ArrowSchema *s, enum output how)
         sluice_schema_print_tree(s, &b);
     } else if (how == OUT_DDL) {
         /* DDL of a struct is STRUCT<...>; a schema is its field list. */
-        for (int64_t i = 0; i < s->n_children; i++) {
-            if (i) sluice_buf_puts(&b, ", ");
-            sluice_col_append_name(&b, s->children[i]->name);
-            sluice_buf_putc(&b, ' ');
-            sluice_schema_type_ddl(s->children[i], &b);
-        }
+        sluice_schema_fields_ddl(s, &b);
         sluice_buf_putc(&b, '\n');
     } else {
         sluice_schema_to_json(s, &b);

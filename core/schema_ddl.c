@@ -467,3 +467,16 @@ void sluice_schema_type_ddl(const struct ArrowSchema *s, struct sluice_buf *out)
         sluice_buf_printf(out, "UNSUPPORTED('%s')", s->format ? s->format : "");
     }
 }
+
+void sluice_schema_fields_ddl(const struct ArrowSchema *s, struct sluice_buf *out)
+{
+    sluice_buf_puts(out, "");
+    for (int64_t i = 0; i < s->n_children; i++) {
+        const struct ArrowSchema *f = s->children[i];
+        if (i) sluice_buf_puts(out, ", ");
+        put_ddl_name(out, f->name);
+        sluice_buf_putc(out, ' ');
+        sluice_schema_type_ddl(f, out);
+        if (!(f->flags & ARROW_FLAG_NULLABLE)) sluice_buf_puts(out, " NOT NULL");
+    }
+}

@@ -345,6 +345,22 @@ static void test_schema_type_ddl_parses_back_to_the_same_schema(void **state)
     sluice_buf_free(&b);
 }
 
+/* Found by fuzzing: `schema show --ddl` dropped NOT NULL from top-level
+ * fields, so what it printed parsed back to another schema. */
+static void test_schema_fields_ddl_keeps_not_null_on_top_level_fields(void **state)
+{
+    struct ArrowSchema s, again;
+    parse_ok("a INT NOT NULL, `b c` STRING, `1` STRUCT<x: LONG NOT NULL>", &s);
+    struct sluice_buf b = { 0 };
+    sluice_schema_fields_ddl(&s, &b);
+    assert_string_equal(b.data, "a BIGINT NOT NULL, `b c` STRING, `1` STRUCT<x: BIGINT NOT NULL>");
+    parse_ok(b.data, &again);
+    assert_true(sluice_schema_equal(&s, &again));
+    sluice_schema_release(&s);
+    sluice_schema_release(&again);
+    sluice_buf_free(&b);
+}
+
 static void test_schema_ddl_errors_give_the_character_and_what_was_expected(void **state)
 {
     expect_error("data STRUCT<lang: >", "schema ddl at character 19: expected a type after 'lang:', found '>'",
@@ -550,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_schema_ddl_reads_arrays_not_null_comments_colons_and_any_case),
         cmocka_unit_test(test_schema_ddl_unquotes_back_quoted_names),
         cmocka_unit_test(test_schema_type_ddl_parses_back_to_the_same_schema),
+        cmocka_unit_test(test_schema_fields_ddl_keeps_not_null_on_top_level_fields),
         cmocka_unit_test(test_schema_ddl_errors_give_the_character_and_what_was_expected),
         cmocka_unit_test(test_schema_errors_carry_the_line_with_a_caret_position),
         cmocka_unit_test(test_schema_print_tree_matches_spark_print_schema),
