@@ -1,12 +1,16 @@
 # Thin wrapper over CMake for the README's two commands:
 #   make demo   install what is missing, build, make sample data, run the lab's main pipeline
 #   make test   install what is missing, build, run every test
+#   make fuzz   install clang if missing, build the fuzzing harnesses, run each FUZZ_SECONDS
 BUILD      ?= build
 SAN_BUILD  ?= build-sanitize
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_DIR   ?= demo-data
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 
-.PHONY: all deps configure build test test-sanitize demo bench install clean
+.PHONY: all deps configure build test test-sanitize fuzz demo bench install clean
 
 all: build
 
@@ -28,6 +32,10 @@ test-sanitize: deps
 	@cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
 demo: build
 	@scripts/demo.sh $(BUILD)/sluice $(DEMO_DIR)
 
@@ -38,4 +46,4 @@ install: build
 	@cmake --install $(BUILD)
 
 clean:
-	@rm -rf $(BUILD) $(SAN_BUILD) $(DEMO_DIR)
+	@rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD) $(DEMO_DIR)
