@@ -21,9 +21,12 @@ static const char help[] =
     "  -s, --set key=value   override a setting: STAGE.key, runtime.key or a top-level key\n"
     "                        (e.g. --set tweets.path=/data --set runtime.trigger=once)\n"
     "  --max-batches N       stop after N micro-batches\n"
-    "  -v, --verbose         more logging (repeat for debug); SLUICE_LOG=debug does the same\n"
-    "  -q, --quiet           errors only\n"
-    "  -h, --help            this help\n";
+    "  -v, --verbose         one line per batch and what the run does (info);\n"
+    "                        -v -v adds progress records, state and checkpoint details (debug)\n"
+    "  -q, --quiet           errors only: no warnings, notices or status line\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "SLUICE_LOG=error|warn|info|debug sets the level -v and -q start from (default warn).\n";
 
 int sluice_cmd_run(int argc, char **argv)
 {
@@ -36,7 +39,7 @@ int sluice_cmd_run(int argc, char **argv)
     sluice_cli_init_logging(args.verbose);
     /* The live status line is for a person watching: never in a pipe, a
      * log file or with --quiet. */
-    sluice_status_line_enable(isatty(STDERR_FILENO) && sluice_log_level() >= SLUICE_LOG_INFO);
+    sluice_status_line_enable(isatty(STDERR_FILENO) && sluice_log_level() >= SLUICE_LOG_WARN);
 
     struct sluice_error err = { 0 };
     struct sluice_graph *g = NULL;

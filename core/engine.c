@@ -512,7 +512,7 @@ static int run_batch(struct sluice_graph *g, struct query *q, const char *end, b
     t[5] = sluice_monotonic_us();
 
     int64_t malformed = sluice_ctx_malformed(&src->ctx) - malformed0;
-    sluice_log(SLUICE_LOG_DEBUG, src->name,
+    sluice_log(SLUICE_LOG_INFO, src->name,
                "batch %lld%s: %zu units, %lld rows to sinks, %lld malformed, %.1f ms, offset %s",
                (long long)batch_id, no_data ? " (no data)" : "", n_units, (long long)rows, (long long)malformed,
                (t[5] - t[0]) / 1000.0, end);

@@ -339,7 +339,7 @@ int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_http **o
     }
     char host[256], port[8];
     split_addr(g->runtime.http, host, sizeof host, port, sizeof port);
-    sluice_log(SLUICE_LOG_INFO, NULL, "serving memory tables and progress on http://%s%s%s:%d", strchr(host, ':') ? "[" : "",
-               host, strchr(host, ':') ? "]" : "", sluice_http_port(*out));
+    sluice_log_notice(NULL, "serving memory tables and progress on http://%s%s%s:%d", strchr(host, ':') ? "[" : "",
+                      host, strchr(host, ':') ? "]" : "", sluice_http_port(*out));
     return SLUICE_OK;
 }
