@@ -283,7 +283,7 @@ static void test_options_schema_error_keeps_the_parser_message_and_the_setting_l
     done(&f);
 }
 
-static void test_options_schema_file_falls_back_to_the_config_directory(void **state)
+static void test_options_schema_file_is_read_from_the_config_directory(void **state)
 {
     write_file("only_here.ddl", "lang STRING");
     struct fixture f;
@@ -294,7 +294,9 @@ static void test_options_schema_file_falls_back_to_the_config_directory(void **s
     done(&f);
 }
 
-static void test_options_schema_file_in_the_current_directory_wins(void **state)
+/* Issue 11: an @path in a config was read from the current directory
+ * first, so the same config read another schema depending on where it ran. */
+static void test_options_schema_file_in_the_config_directory_wins_over_the_current_one(void **state)
 {
     char cwd[1024], other[300];
     assert_non_null(getcwd(cwd, sizeof cwd));
@@ -305,9 +307,42 @@ static void test_options_schema_file_in_the_current_directory_wins(void **state)
     assert_int_equal(chdir(other), 0);
     struct fixture f;
     int rc = apply(&f, "path = \"in\"; schema = \"@both.ddl\";");
+    assert_int_equal(rc, SLUICE_OK);
+    assert_string_equal(f.conf.schema->children[0]->name, "from_config_dir");
+    done(&f);
+    /* Typed on the command line, a path is the shell's: the current directory. */
+    memset(&f, 0, sizeof f);
+    char conf[400];
+    snprintf(conf, sizeof conf, "%s/t.cfg", tmpdir);
+    assert_int_equal(sluice_config_read(&f.cfg, conf, &f.err), SLUICE_OK);
+    assert_int_equal(sluice_config_override(&f.cfg, "tweets.schema=@both.ddl", &f.err), SLUICE_OK);
+    rc = sluice_options_apply(&test_plugin, sluice_config_stage(&f.cfg, "tweets"), core_keys, &f.conf, &f.storage,
+                              &f.err);
     assert_int_equal(chdir(cwd), 0);
     assert_int_equal(rc, SLUICE_OK);
     assert_string_equal(f.conf.schema->children[0]->name, "from_cwd");
+    done(&f);
+}
+
+static void test_options_missing_schema_file_says_where_it_was_looked_for(void **state)
+{
+    struct fixture f;
+    char want[600];
+    assert_int_equal(apply(&f, "path = \"in\"; schema = \"@nowhere.json\";"), SLUICE_ECONFIG);
+    snprintf(want, sizeof want,
+             "schema file 'nowhere.json' not found: looked for '%s/nowhere.json' (relative to the config file's "
+             "directory)", tmpdir);
+    assert_string_equal(f.err.message, want);
+    assert_string_equal(f.err.key, "schema");
+    assert_int_equal(f.err.line, 2);
+    assert_string_equal(f.err.hint, "in a config an @path is read from the config's own directory");
+    done(&f);
+    /* The repository root (where tests run) has README.md: say so. */
+    assert_int_equal(apply(&f, "path = \"in\"; schema = \"@README.md\";"), SLUICE_ECONFIG);
+    snprintf(want, sizeof want,
+             "'README.md' is there from the current directory, but in a config an @path is read from the config's "
+             "own directory '%s/': write the path from there, or an absolute one", tmpdir);
+    assert_string_equal(f.err.hint, want);
     done(&f);
 }
 
@@ -388,8 +423,9 @@ int main(void)
         cmocka_unit_test(test_options_bad_duration_text_names_the_value),
         cmocka_unit_test(test_options_enum_value_outside_the_choices_lists_them),
         cmocka_unit_test(test_options_schema_error_keeps_the_parser_message_and_the_setting_line),
-        cmocka_unit_test(test_options_schema_file_falls_back_to_the_config_directory),
-        cmocka_unit_test(test_options_schema_file_in_the_current_directory_wins),
+        cmocka_unit_test(test_options_schema_file_is_read_from_the_config_directory),
+        cmocka_unit_test(test_options_schema_file_in_the_config_directory_wins_over_the_current_one),
+        cmocka_unit_test(test_options_missing_schema_file_says_where_it_was_looked_for),
         cmocka_unit_test(test_options_bad_default_in_the_table_is_a_plugin_error),
         cmocka_unit_test(test_options_type_names_read_well),
         cmocka_unit_test(test_options_describe_prints_the_plugin_and_its_table),
