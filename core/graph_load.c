@@ -71,7 +71,9 @@ static int get_string(const config_setting_t *s, const char **out, struct sluice
     return SLUICE_OK;
 }
 
-/* A positive integer; --set stores new keys as strings, so accept "4" too. */
+/* A positive integer. A string only from --set, which stores a key the
+ * file lacks as the text typed; in the file "4" is refused, as plugin
+ * options refuse it (options.h). */
 static int get_positive(const config_setting_t *s, int64_t *out, struct sluice_error *err)
 {
     int64_t v = 0;
@@ -84,6 +86,11 @@ static int get_positive(const config_setting_t *s, int64_t *out, struct sluice_e
         const char *t = config_setting_get_string(s);
         v = strtoll(t, &end, 10);
         ok = end != t && !*end;
+        if (!sluice_config_is_override(s)) {
+            int rc = sluice_error_at(err, SLUICE_ECONFIG, s, "expected a positive integer, got the string '%s'", t);
+            if (ok && v > 0) sluice_error_hint(err, "drop the quotes: %s = %s;", config_setting_name(s), t);
+            return rc;
+        }
     }
     if (!ok || v <= 0 || v > INT32_MAX) return expected(err, s, "a positive integer");
     *out = v;

@@ -295,10 +295,30 @@ static int convert_list(struct apply *a, const struct sluice_option *opt,
     return SLUICE_OK;
 }
 
+/* Numbers and booleans written in quotes in a config file: libconfig
+ * would keep "2" a string, and converting it quietly hides a typo such as
+ * "2O" until it fails; Spark's options are typed too. Only --set, which
+ * stores a new key as the text typed, gets its strings converted. */
+static bool quoted_scalar(const struct sluice_option *opt, const config_setting_t *s)
+{
+    return (opt->type == SLUICE_OPT_LONG || opt->type == SLUICE_OPT_DOUBLE || opt->type == SLUICE_OPT_BOOL) &&
+           !sluice_config_is_override(s);
+}
+
 static int convert_setting(struct apply *a, const struct sluice_option *opt,
                            const config_setting_t *s, void *conf)
 {
     int type = config_setting_type(s);
+    if (type == CONFIG_TYPE_STRING && quoted_scalar(opt, s)) {
+        const char *text = config_setting_get_string(s);
+        int rc = fail(a, opt, s, "expected %s, got the string '%s'", expected_text(opt->type), text);
+        char *end;
+        bool fits = opt->type == SLUICE_OPT_BOOL ? strcasecmp(text, "true") == 0 || strcasecmp(text, "false") == 0
+                    : opt->type == SLUICE_OPT_LONG ? (strtoll(text, &end, 10), end != text && !*end)
+                                                   : (strtod(text, &end), end != text && !*end);
+        if (fits) sluice_error_hint(a->err, "drop the quotes: %s = %s;", opt->name, text);
+        return rc;
+    }
     if (type == CONFIG_TYPE_STRING) return convert_text(a, opt, s, config_setting_get_string(s), conf);
     switch (opt->type) {
     case SLUICE_OPT_LONG:

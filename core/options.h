@@ -22,10 +22,12 @@
  *                 current directory. A missing file is an error naming
  *                 where it was looked for.
  *   STRING_LIST   a list (...) or array [...] of strings
- * A string is also accepted for LONG, DOUBLE and BOOL and converted ("5",
- * "0.5", "true"), since that is what `--set key=value` stores for keys the
- * config did not have. Defaults in the table are strings converted the same
- * way; a STRING_LIST default is comma-separated ("a,b"; "" is empty). */
+ * Any other type is refused with the key and what was expected; a quoted
+ * number or boolean in a config file too (max_files_per_trigger = "2"),
+ * with a hint to drop the quotes. Only a key that `--set key=value` added,
+ * stored as the text typed, is converted from a string ("5", "0.5",
+ * "true"). Defaults in the table are strings converted the same way; a
+ * STRING_LIST default is comma-separated ("a,b"; "" is empty). */
 #ifndef SLUICE_CORE_OPTIONS_H
 #define SLUICE_CORE_OPTIONS_H
 

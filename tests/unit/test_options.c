@@ -143,15 +143,33 @@ static void test_options_apply_defaults_converted_from_their_text(void **state)
     done(&f);
 }
 
-static void test_options_convert_strings_given_for_other_types(void **state)
+/* Issue 11: max_files_per_trigger = "2" was taken as 2, so a quoted typo
+ * ("2O") only failed later, and a config read differently from Spark. */
+static void test_options_refuse_quoted_numbers_and_booleans_in_the_file(void **state)
 {
-    struct fixture f;
-    assert_int_equal(apply(&f, "path = \"in\"; n = \"12\"; ratio = \"0.75\"; latest = \"true\";"),
-                     SLUICE_OK);
-    assert_int_equal(f.conf.n, 12);
-    assert_true(f.conf.ratio == 0.75);
-    assert_true(f.conf.latest);
-    done(&f);
+    static const struct { const char *body, *message, *hint, *key; } cases[] = {
+        { "n = \"12\";", "expected an integer, got the string '12'", "drop the quotes: n = 12;", "n" },
+        { "ratio = \"0.75\";", "expected a number, got the string '0.75'", "drop the quotes: ratio = 0.75;", "ratio" },
+        { "latest = \"true\";", "expected true or false, got the string 'true'", "drop the quotes: latest = true;",
+          "latest" },
+        { "n = \"12x\";", "expected an integer, got the string '12x'", "", "n" },
+        { "n = 1.5;", "expected an integer, got 1.5", "", "n" },
+        { "latest = 1;", "expected true or false, got 1", "", "latest" },
+        { "ratio = true;", "expected a number, got true", "", "ratio" },
+        { "delay = 10;", "expected a string (a duration such as \"10 seconds\"), got 10", "", "delay" },
+        { "cols = \"a\";", "expected a list of strings such as [\"a\", \"b\"], got 'a'", "", "cols" },
+        { "format = 1;", "expected a string, got 1", "", "format" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[200];
+        snprintf(body, sizeof body, "path = \"in\"; %s", cases[i].body);
+        struct fixture f;
+        assert_int_equal(apply(&f, body), SLUICE_ECONFIG);
+        assert_string_equal(f.err.message, cases[i].message);
+        assert_string_equal(f.err.hint, cases[i].hint);
+        assert_string_equal(f.err.key, cases[i].key);
+        done(&f);
+    }
 }
 
 static void test_options_convert_values_set_on_the_command_line(void **state)
@@ -245,7 +263,7 @@ static void test_options_wrong_config_type_says_what_was_expected(void **state)
                         "expected a list of strings such as [\"a\", \"b\"], got 2 as element 2");
     done(&f);
     assert_int_equal(apply(&f, "path = \"in\"; n = \"many\";"), SLUICE_ECONFIG);
-    assert_string_equal(f.err.message, "expected an integer, got 'many'");
+    assert_string_equal(f.err.message, "expected an integer, got the string 'many'");
     done(&f);
 }
 
@@ -413,7 +431,7 @@ int main(void)
         cmocka_unit_test(test_options_fill_every_type_from_config_values),
         cmocka_unit_test(test_options_take_a_double_from_a_float_and_a_list_from_an_array),
         cmocka_unit_test(test_options_apply_defaults_converted_from_their_text),
-        cmocka_unit_test(test_options_convert_strings_given_for_other_types),
+        cmocka_unit_test(test_options_refuse_quoted_numbers_and_booleans_in_the_file),
         cmocka_unit_test(test_options_convert_values_set_on_the_command_line),
         cmocka_unit_test(test_options_unknown_key_suggests_the_closest_option),
         cmocka_unit_test(test_options_unknown_key_may_suggest_a_core_key),
