@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "schema.h"
 #include "schema_infer.h"
+#include "suggest.h"
 
 static const char help[] =
     "Usage: sluice schema infer FILE [--max-lines N] [--timestamps] [--tree]\n"
@@ -44,8 +45,14 @@ int sluice_cmd_schema(int argc, char **argv)
         return 0;
     }
     bool infer = strcmp(argv[0], "infer") == 0;
-    if (!infer && strcmp(argv[0], "show") != 0)
+    if (!infer && strcmp(argv[0], "show") != 0) {
+        static const char *const subcommands[] = { "infer", "show" };
+        const char *close = sluice_suggest(argv[0], subcommands, 2);
+        if (close)
+            return sluice_cli_usage_error("schema ", "unknown schema command '%s'\n  hint: did you mean 'sluice schema %s'?",
+                                          argv[0], close);
         return sluice_cli_usage_error("schema ", "unknown schema command '%s'", argv[0]);
+    }
 
     const char *arg = NULL;
     enum output how = infer ? OUT_JSON : OUT_TREE;
