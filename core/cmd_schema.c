@@ -7,14 +7,16 @@
 #include "suggest.h"
 
 static const char help[] =
-    "Usage: sluice schema infer FILE [--max-lines N] [--timestamps] [--tree]\n"
+    "Usage: sluice schema infer FILE|DIR [--max-lines N] [--timestamps] [--tree]\n"
     "       sluice schema show SCHEMA [--json | --ddl]\n"
     "\n"
-    "infer  read JSON lines from FILE and print the schema Spark would infer, as\n"
-    "       the JSON of StructType.json() (paste it into a config's schema option\n"
-    "       or a file for schema = \"@file\"). --max-lines N reads only the first N\n"
-    "       lines; --timestamps types ISO 8601 strings as timestamps; --tree prints\n"
-    "       the schema as Spark's printSchema() does instead.\n"
+    "infer  read JSON lines from FILE, or from every file in DIR (in name order,\n"
+    "       skipping names that start with '.' or '_', as Spark does), and print\n"
+    "       the schema Spark would infer, as the JSON of StructType.json() (paste\n"
+    "       it into a config's schema option or a file for schema = \"@file\").\n"
+    "       --max-lines N reads only the first N lines; --timestamps types ISO 8601\n"
+    "       strings as timestamps; --tree prints the schema as Spark's\n"
+    "       printSchema() does instead.\n"
     "show   parse SCHEMA (Spark JSON, a DDL string, or @file) and print it as a\n"
     "       tree (default), as Spark JSON (--json) or as DDL (--ddl).\n";
 
@@ -82,7 +84,7 @@ int sluice_cmd_schema(int argc, char **argv)
             return sluice_cli_usage_error("schema ", "unexpected argument '%s'", a);
         }
     }
-    if (!arg) return sluice_cli_usage_error("schema ", infer ? "missing FILE" : "missing SCHEMA");
+    if (!arg) return sluice_cli_usage_error("schema ", infer ? "missing FILE or DIR" : "missing SCHEMA");
 
     struct ArrowSchema schema = { 0 };
     struct sluice_error err = { 0 };

@@ -12,7 +12,7 @@ static const char usage[] =
     "  run CONFIG [--set key=value]...   run a pipeline until its trigger stops it or Ctrl-C\n"
     "  check CONFIG [--set key=value]... validate a pipeline and print its plan\n"
     "  plugins [NAME]                    list plugins, or document one plugin's options\n"
-    "  schema infer FILE                 print a schema inferred from JSON lines (Spark JSON)\n"
+    "  schema infer FILE|DIR             print a schema inferred from JSON lines (Spark JSON)\n"
     "  schema show SCHEMA                print a schema (JSON, DDL or @file) as a tree\n"
     "  gen tweets DIR [options]          write synthetic lab-shaped tweet files\n"
     "  cat PATH [--batch N]              print the rows a file sink committed, as JSON lines\n"
