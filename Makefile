@@ -1,13 +1,17 @@
 # Thin wrapper over CMake for the README's two commands:
 #   make demo   install what is missing, build, make sample data, run the lab's main pipeline
 #   make test   install what is missing, build, run every test
+#   make fuzz   install clang if missing, build the fuzzing harnesses, run each FUZZ_SECONDS
 BUILD      ?= build
 SAN_BUILD  ?= build-sanitize
 TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_DIR   ?= demo-data
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 
-.PHONY: all deps configure build test test-sanitize test-tsan ci demo bench install clean
+.PHONY: all deps configure build test test-sanitize test-tsan fuzz ci demo bench install clean
 
 all: build
 
@@ -39,6 +43,10 @@ test-tsan: deps
 # What CI runs: the test suite, then the same under ASan+UBSan, then TSan.
 ci: test test-sanitize test-tsan
 
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
 demo: build
 	@scripts/demo.sh $(BUILD)/sluice $(DEMO_DIR)
 
@@ -49,4 +57,4 @@ install: build
 	@cmake --install $(BUILD)
 
 clean:
-	@rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) $(DEMO_DIR)
+	@rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) $(DEMO_DIR)

@@ -30,7 +30,8 @@ bool sluice_cli_is_help(const char *arg);
 /* Strict number parsing for option values; false on junk or overflow. */
 bool sluice_cli_parse_i64(const char *s, int64_t *out);
 bool sluice_cli_parse_double(const char *s, double *out);
-/* Applies -v/--verbose, -q/--quiet and SLUICE_LOG (error|warn|info|debug). */
+/* Applies SLUICE_LOG (error|warn|info|debug; default warn), then
+ * verbose_delta levels more (-v/--verbose) or fewer (-q/--quiet). */
 void sluice_cli_init_logging(int verbose_delta);
 
 /* The arguments `run` and `check` share: CONFIG [--set key=value]... [-v] [-q]. */

@@ -56,7 +56,8 @@ bool sluice_cli_parse_double(const char *s, double *out)
 
 void sluice_cli_init_logging(int verbose_delta)
 {
-    int level = SLUICE_LOG_INFO;
+    /* Warnings by default, so each -v shows more: info, then debug. */
+    int level = SLUICE_LOG_WARN;
     const char *env = getenv("SLUICE_LOG");
     if (env) {
         static const char *const names[] = { "error", "warn", "info", "debug" };

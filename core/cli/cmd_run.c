@@ -32,9 +32,12 @@ static const char help[] =
     "  -s, --set key=value   override a setting: STAGE.key, runtime.key or a top-level key\n"
     "                        (e.g. --set tweets.path=/data --set runtime.trigger=once)\n"
     "  --max-batches N       stop after N micro-batches\n"
-    "  -v, --verbose         more logging (repeat for debug); SLUICE_LOG=debug does the same\n"
-    "  -q, --quiet           errors only\n"
-    "  -h, --help            this help\n";
+    "  -v, --verbose         one line per batch and what the run does (info);\n"
+    "                        -v -v adds progress records, state and checkpoint details (debug)\n"
+    "  -q, --quiet           errors only: no warnings, notices or status line\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "SLUICE_LOG=error|warn|info|debug sets the level -v and -q start from (default warn).\n";
 
 /* The status line follows the run: cleared before a batch (its sinks may
  * print to the same terminal) and at the end, redrawn after each commit. */
@@ -91,7 +94,7 @@ static void *watch_hup(void *arg)
     while (read(hup_pipe[0], &c, 1) == 1 && c == 'h') {
         struct sluice_error err = { 0 };
         if (sluice_reload_request(reload, &err) == SLUICE_OK)
-            sluice_log(SLUICE_LOG_INFO, NULL, "reload accepted (SIGHUP): the new config applies from the next batch");
+            sluice_log_notice(NULL, "reload accepted (SIGHUP): the new config applies from the next batch");
         else
             log_error("SIGHUP", &err);
     }
@@ -103,7 +106,7 @@ static void *watch_hup(void *arg)
  * that cannot open its output), go back to the previous config as loaded. */
 static int open_reloaded(struct sluice_graph **g, struct sluice_graph *next, struct sluice_error *err)
 {
-    sluice_log(SLUICE_LOG_INFO, NULL, "reloading %s: the pipeline resumes from its checkpoint", (*g)->path);
+    sluice_log_notice(NULL, "reloading %s: the pipeline resumes from its checkpoint", (*g)->path);
     sluice_graph_hand_over(*g, next);
     struct sluice_graph_kept *previous = sluice_graph_free_keeping_config(*g);
     *g = next;
@@ -159,7 +162,7 @@ int sluice_cmd_run(int argc, char **argv)
     sluice_cli_init_logging(args.verbose);
     /* The live status line is for a person watching: never in a pipe, a
      * log file or with --quiet. */
-    sluice_status_line_enable(isatty(STDERR_FILENO) && sluice_log_level() >= SLUICE_LOG_INFO);
+    sluice_status_line_enable(isatty(STDERR_FILENO) && sluice_log_level() >= SLUICE_LOG_WARN);
 
     struct sluice_error err = { 0 };
     struct sluice_graph *g = NULL;

@@ -340,7 +340,7 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
                    (long long)f.batch_id, (long long)f.invalid_utf8);
     }
     f.ckpt = q->ckpt ? &cst : NULL;
-    sluice_log(SLUICE_LOG_DEBUG, src->name, "batch %lld%s: %zu units, %lld rows to sinks, %lld malformed, %.1f ms, offset %s",
+    sluice_log(SLUICE_LOG_INFO, src->name, "batch %lld%s: %zu units, %lld rows to sinks, %lld malformed, %.1f ms, offset %s",
                (long long)f.batch_id, no_data ? " (no data)" : "", n_units, (long long)f.units.sink_rows,
                (long long)f.malformed, (f.at.done - f.at.start) / 1000.0, end);
     record_progress(q, &f);

@@ -196,6 +196,17 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
         }
     }
     if (!kind_setting) {
+        /* Keys of an aggregate stage without its aggregate list: say that,
+         * not what a source or sink would need. */
+        static const char *const agg_only[] = { "group_by", "cube", "rollup", "window" };
+        for (size_t k = 0; k < N_ELEMS(agg_only); k++) {
+            const config_setting_t *s = config_setting_get_member(group, agg_only[k]);
+            if (!s) continue;
+            sluice_error_at(err, SLUICE_ECONFIG, s, "'%s' needs 'aggregate' in the same stage", agg_only[k]);
+            sluice_error_hint(err, "an aggregate stage lists what to compute, as Spark's agg(): "
+                                   "aggregate = [\"count(*) AS count\"];");
+            return SLUICE_ECONFIG;
+        }
         sluice_error_at(err, SLUICE_ECONFIG, group,
                         "expected one of source, transform, sink or aggregate");
         sluice_error_hint(err, "e.g. source = \"file\"; or sink = \"console\";");

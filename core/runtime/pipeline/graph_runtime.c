@@ -56,8 +56,10 @@ int sluice_graph_get_string(const config_setting_t *s, const char **out, struct 
     return SLUICE_OK;
 }
 
-/* An integer of `min` or more; --set stores new keys as strings, so accept
- * "4" too. A literal libconfig would wrap is read as written (config.h). */
+/* An integer of `min` or more. A string only from --set, which stores a
+ * key the file lacks as the text typed; in the file "4" is refused, as
+ * plugin options refuse it (options.h). A literal libconfig would wrap is
+ * read as written (config.h). */
 static int get_int(const config_setting_t *s, int64_t min, int64_t *out, struct sluice_error *err)
 {
     int64_t v = 0;
@@ -71,6 +73,12 @@ static int get_int(const config_setting_t *s, int64_t min, int64_t *out, struct 
         const char *t = config_setting_get_string(s);
         v = strtoll(t, &end, 10);
         ok = end != t && !*end;
+        if (!sluice_config_is_override(s)) {
+            int rc = sluice_error_at(err, SLUICE_ECONFIG, s, "expected %s, got the string '%s'",
+                                     min ? "a positive integer" : "an integer of 0 or more", t);
+            if (ok && v >= min) sluice_error_hint(err, "drop the quotes: %s = %s;", config_setting_name(s), t);
+            return rc;
+        }
     }
     if (!ok || v < min || v > INT32_MAX) return sluice_graph_expected(err, s, min ? "a positive integer" : "an integer of 0 or more");
     *out = v;
