@@ -287,7 +287,7 @@ static int infer_dir(const char *path, const struct sluice_infer_opts *opts, str
         names[n++] = sluice_xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, by_name);
+    if (n) qsort(names, n, sizeof *names, by_name); /* names is NULL when n is 0 */
     int rc = SLUICE_OK;
     int64_t lines = 0;
     size_t files = 0;
