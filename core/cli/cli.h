@@ -41,11 +41,13 @@ struct sluice_cli_pipeline {
     size_t n_sets;
     int verbose;       /* +1 per -v, -1 per -q */
     int64_t max_batches;
+    char *owned[2];    /* --group and --member, as the sets they stand for */
 };
 
 /* Parses argv into *out; on a usage error prints it and returns 2; on --help
  * prints `help` and returns -1 (the caller exits 0); else returns 0. */
 int sluice_cli_parse_pipeline(const char *cmd, const char *help, int argc, char **argv,
                               struct sluice_cli_pipeline *out);
+void sluice_cli_pipeline_free(struct sluice_cli_pipeline *p);
 
 #endif

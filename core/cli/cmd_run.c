@@ -32,6 +32,10 @@ static const char help[] =
     "  -s, --set key=value   override a setting: STAGE.key, runtime.key or a top-level key\n"
     "                        (e.g. --set tweets.path=/data --set runtime.trigger=once)\n"
     "  --max-batches N       stop after N micro-batches\n"
+    "  --group NAME          be a member of group NAME (runtime.group): share a kafka\n"
+    "                        source's partitions with the other members\n"
+    "  --member NAME         this member's name in the group (runtime.member; default\n"
+    "                        the host name)\n"
     "  -v, --verbose         one line per batch and what the run does (info);\n"
     "                        -v -v adds progress records, state and checkpoint details (debug)\n"
     "  -q, --quiet           errors only: no warnings, notices or status line\n"
@@ -156,7 +160,7 @@ int sluice_cmd_run(int argc, char **argv)
     struct sluice_cli_pipeline args;
     int rc = sluice_cli_parse_pipeline("run", help, argc, argv, &args);
     if (rc) {
-        free(args.sets);
+        sluice_cli_pipeline_free(&args);
         return rc < 0 ? 0 : rc;
     }
     sluice_cli_init_logging(args.verbose);
@@ -208,6 +212,6 @@ int sluice_cmd_run(int argc, char **argv)
     sluice_stop_free(signal_stop);
     signal_stop = NULL;
     sluice_graph_free(g);
-    free(args.sets);
+    sluice_cli_pipeline_free(&args);
     return status;
 }

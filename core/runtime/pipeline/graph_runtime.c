@@ -235,7 +235,8 @@ int sluice_graph_load_group(struct sluice_graph *g, struct sluice_error *err)
         sluice_error_where(err, SLUICE_ECONFIG, &r->group_where,
                            "runtime.group shares a stream among members until they stop: trigger \"%s\" does not "
                            "go with it", r->trigger_text);
-        return sluice_error_hint(err, "use a processing-time trigger such as \"1 second\""), SLUICE_ECONFIG;
+        sluice_error_hint(err, "use a processing-time trigger such as \"1 second\"");
+        return SLUICE_ECONFIG;
     }
     for (size_t k = 0; k < g->n_stages; k++) {
         const struct sluice_stage *st = &g->stages[k];
@@ -243,9 +244,9 @@ int sluice_graph_load_group(struct sluice_graph *g, struct sluice_error *err)
         sluice_error_where(err, SLUICE_ECONFIG, &r->group_where,
                            "stage '%s' aggregates, and aggregations shared by the members of a group (through "
                            "repartition and changelog topics) are not built yet", st->name);
-        return sluice_error_hint(err, "run this pipeline in one process, without runtime.group; stateless "
-                                      "pipelines (filters, selects, sinks) scale out today"),
-               SLUICE_ECONFIG;
+        sluice_error_hint(err, "run this pipeline in one process, without runtime.group; stateless "
+                               "pipelines (filters, selects, sinks) scale out today");
+        return SLUICE_ECONFIG;
     }
     if (!r->member) {
         g->owned_member = host_member();

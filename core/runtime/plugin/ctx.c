@@ -171,6 +171,8 @@ void sluice_ctx_free(struct sluice_ctx *ctx)
     ctx->use_all = false;
     free(ctx->meta_dir);
     ctx->meta_dir = NULL;
+    free(ctx->group_fingerprint);
+    ctx->group_fingerprint = NULL;
     if (ctx->ckpt_locked) close(ctx->ckpt_lock_fd);
     ctx->ckpt_locked = false;
 }

@@ -177,6 +177,9 @@ static const struct sluice_host host = {
     .option_error = host_option_error,
     .hash64 = host_hash64,
     .count_invalid_utf8 = sluice_ctx_count_invalid_utf8,
+    .group_join = sluice_ctx_group_join,
+    .group_fingerprint = sluice_ctx_group_fingerprint,
+    .group_check = sluice_ctx_group_check,
 };
 
 const struct sluice_host *sluice_host(void)

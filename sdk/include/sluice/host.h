@@ -312,6 +312,21 @@ struct sluice_host {
     /* Count invalid UTF-8 sequences a source's decoding replaced (the
      * stats' invalid_utf8) for progress reporting (any thread). */
     void (*count_invalid_utf8)(struct sluice_ctx *ctx, int64_t n);
+
+    /* ---- groups: runtime.group, README "Scaling out" (ABI 2) ---- */
+    /* The group this process is a member of (runtime.group), or NULL; then
+     * *member (may be NULL) is this member's name. A source that can share
+     * its input among the members (Kafka's consumer groups) calls this in
+     * open(); the core refuses a group pipeline whose source did not, since
+     * every member would read all of it. */
+    const char *(*group_join)(struct sluice_ctx *ctx, const char **member);
+    /* What the members must agree on, as a string to leave where the other
+     * members see it (Kafka: the commit metadata): NULL until the query
+     * opens, i.e. before latest_offset. */
+    const char *(*group_fingerprint)(const struct sluice_ctx *ctx);
+    /* SLUICE_OK when `other` (a fingerprint another member left) is this
+     * member's; else SLUICE_ECONFIG naming each difference: fail the call. */
+    int (*group_check)(struct sluice_ctx *ctx, const char *other, struct sluice_error *err);
 };
 
 #endif /* SLUICE_HOST_H */
