@@ -42,6 +42,10 @@ struct kafka_group {
     bool idle_said;
     struct sluice_error failed;   /* from a callback, returned by the next call */
     int failed_rc;
+    /* The last committed batch's end offsets while the group has not taken
+     * them (a commit during a rebalance is refused): committed when the
+     * partitions are revoked, or with the next batch's. */
+    struct kafka_offsets pending;
 };
 
 static struct kafka_tp *find_tp(struct kafka_source *s, const char *topic, int32_t partition)
@@ -81,14 +85,20 @@ static int entry_points(struct kafka_source *s, rd_kafka_topic_partition_list_t 
             free(other);
             if (rc) break;
         }
-        int64_t o = strcmp(rule, "latest") == 0 ? LATEST : EARLIEST;
+        int64_t o = strcmp(rule, "latest") == 0 ? LATEST : EARLIEST, mine;
         if (rule[0] == '{' && !kafka_offsets_find(&json, tp->topic, tp->partition, &o)) o = EARLIEST;
         tp->entry = p->offset >= 0 ? p->offset : o;
+        /* Back to this member with offsets the group never took (its
+         * session timed out): go on from them, not from older ones. */
+        if (kafka_offsets_find(&s->group->pending, tp->topic, tp->partition, &mine) && mine > tp->entry)
+            tp->entry = mine;
         tp->owned = tp->entering = true;
     }
     kafka_offsets_free(&json);
     return rc;
 }
+
+static rd_kafka_resp_err_t commit_pending(struct kafka_source *s, const rd_kafka_topic_partition_list_t *only);
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -108,7 +118,17 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
             if (!g->failed_rc) g->failed_rc = entry_points(s, parts, &g->failed);
         }
     } else if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-        /* Between batches: what was read is committed already. */
+        /* Between batches: what was read is committed, or pending if the
+         * rebalance refused it; commit it now, while the partitions are
+         * still this member's, so that their next owner goes on from it.
+         * Lost partitions (this member's session timed out) are another's
+         * already: their pending offsets stay, in case they come back. */
+        rd_kafka_resp_err_t ce = rd_kafka_assignment_lost(rk) ? RD_KAFKA_RESP_ERR__STATE : commit_pending(s, parts);
+        if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
+            s->host->log(s->ctx, SLUICE_LOG_WARN, "group '%s': offsets of %s not committed (%s); their next owner "
+                         "reads the last batch again", g->name, names.data,
+                         ce == RD_KAFKA_RESP_ERR__STATE ? "this member's session timed out: no heartbeat within "
+                                                          "session.timeout.ms" : rd_kafka_err2str(ce));
         for (int i = 0; i < parts->cnt; i++) {
             struct kafka_tp *tp = find_tp(s, parts->elems[i].topic, parts->elems[i].partition);
             if (tp) tp->owned = tp->entering = false;
@@ -230,9 +250,44 @@ int kafka_group_poll(struct kafka_source *s, struct sluice_error *err)
     return SLUICE_OK;
 }
 
-/* Offsets after the batch that read up to them, with this pipeline's
- * fingerprint: only of the partitions still owned (a commit of another's
- * partition would be refused, and its owner commits it). */
+/* Commit the pending offsets of the partitions in `only` (NULL: every
+ * partition this member owns), with this pipeline's fingerprint, and drop
+ * them from pending once the group has them. */
+static rd_kafka_resp_err_t commit_pending(struct kafka_source *s, const rd_kafka_topic_partition_list_t *only)
+{
+    struct kafka_group *g = s->group;
+    const char *fp = s->host->group_fingerprint(s->ctx);
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)g->pending.n + 1);
+    for (size_t i = 0; i < g->pending.n; i++) {
+        const struct kafka_offset *o = &g->pending.v[i];
+        struct kafka_tp *tp = find_tp(s, o->topic, o->partition);
+        bool wanted = only ? rd_kafka_topic_partition_list_find(only, o->topic, o->partition) != NULL
+                           : tp && tp->owned;
+        if (!wanted || o->offset < 0) continue;
+        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_add(list, o->topic, o->partition);
+        p->offset = o->offset;
+        if (fp && (p->metadata = strdup(fp))) p->metadata_size = strlen(fp);
+    }
+    rd_kafka_resp_err_t e = list->cnt ? rd_kafka_commit(g->rk, list, 0) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (!e) {
+        /* Committed: drop them from pending (the rest stay). */
+        struct kafka_offsets rest = { 0 };
+        for (size_t i = 0; i < g->pending.n; i++) {
+            const struct kafka_offset *o = &g->pending.v[i];
+            if (!rd_kafka_topic_partition_list_find(list, o->topic, o->partition))
+                kafka_offsets_set(&rest, o->topic, o->partition, o->offset);
+        }
+        kafka_offsets_free(&g->pending);
+        g->pending = rest;
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    return e;
+}
+
+/* Offsets after the batch that read up to them (main thread, after the
+ * sinks and the checkpoint). While the group rebalances it refuses
+ * commits: they stay pending, and the revocation commits them before the
+ * partitions move, as a Kafka consumer commits in onPartitionsRevoked. */
 int kafka_group_commit(struct kafka_source *s, const char *end, struct sluice_error *err)
 {
     struct kafka_group *g = s->group;
@@ -240,32 +295,24 @@ int kafka_group_commit(struct kafka_source *s, const char *end, struct sluice_er
     struct kafka_offsets o = { 0 };
     int rc = kafka_offsets_parse(s, end, &o, err);
     if (rc) return rc;
-    const char *fp = s->host->group_fingerprint(s->ctx);
-    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)o.n + 1);
-    for (size_t i = 0; i < o.n; i++) {
-        struct kafka_tp *tp = find_tp(s, o.v[i].topic, o.v[i].partition);
-        if (!tp || !tp->owned || o.v[i].offset < 0) continue;
-        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_add(list, o.v[i].topic, o.v[i].partition);
-        p->offset = o.v[i].offset;
-        if (fp) {
-            p->metadata = strdup(fp);
-            p->metadata_size = p->metadata ? strlen(fp) : 0;
-        }
-    }
+    for (size_t i = 0; i < o.n; i++) kafka_offsets_set(&g->pending, o.v[i].topic, o.v[i].partition, o.v[i].offset);
     kafka_offsets_free(&o);
-    rd_kafka_resp_err_t e = list->cnt ? rd_kafka_commit(g->rk, list, 0) : RD_KAFKA_RESP_ERR_NO_ERROR;
-    rd_kafka_topic_partition_list_destroy(list);
+    rd_kafka_resp_err_t e = commit_pending(s, NULL);
     switch (e) {
     case RD_KAFKA_RESP_ERR_NO_ERROR:
     case RD_KAFKA_RESP_ERR__NO_OFFSET:
         return SLUICE_OK;
     case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
     case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
-    case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
     case RD_KAFKA_RESP_ERR__STATE:
-        /* The partitions moved on: their next owner reads this batch again. */
-        s->host->log(s->ctx, SLUICE_LOG_WARN, "group '%s': offsets not committed (%s); the next owner of these "
-                     "partitions reads the last batch again", g->name, rd_kafka_err2str(e));
+        return SLUICE_OK; /* pending: the rebalance's revocation (or the next batch) commits them */
+    case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+        /* This member was out of the group (a session that timed out):
+         * its partitions moved on, and their next owners read this batch
+         * again. */
+        s->host->log(s->ctx, SLUICE_LOG_WARN, "group '%s': offsets not committed (%s); the partitions' next "
+                     "owners read the last batch again", g->name, rd_kafka_err2str(e));
+        kafka_offsets_free(&g->pending);
         return SLUICE_OK;
     default:
         return s->host->error(err, SLUICE_EAGAIN, "group '%s': cannot commit offsets: %s", g->name,
@@ -283,6 +330,7 @@ void kafka_group_close(struct kafka_source *s)
         rd_kafka_consumer_close(g->rk);
         rd_kafka_destroy(g->rk);
     }
+    kafka_offsets_free(&g->pending);
     free(g);
     s->group = NULL;
 }
