@@ -121,14 +121,15 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
         /* Between batches: what was read is committed, or pending if the
          * rebalance refused it; commit it now, while the partitions are
          * still this member's, so that their next owner goes on from it.
-         * Lost partitions (this member's session timed out) are another's
+         * Lost partitions (the group went on without this member) are another's
          * already: their pending offsets stay, in case they come back. */
         rd_kafka_resp_err_t ce = rd_kafka_assignment_lost(rk) ? RD_KAFKA_RESP_ERR__STATE : commit_pending(s, parts);
         if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
             s->host->log(s->ctx, SLUICE_LOG_WARN, "group '%s': offsets of %s not committed (%s); their next owner "
                          "reads the last batch again", g->name, names.data,
-                         ce == RD_KAFKA_RESP_ERR__STATE ? "this member's session timed out: no heartbeat within "
-                                                          "session.timeout.ms" : rd_kafka_err2str(ce));
+                         ce == RD_KAFKA_RESP_ERR__STATE ? "this member's assignment was lost: its session timed "
+                                                          "out, or the group went on without it"
+                                                        : rd_kafka_err2str(ce));
         for (int i = 0; i < parts->cnt; i++) {
             struct kafka_tp *tp = find_tp(s, parts->elems[i].topic, parts->elems[i].partition);
             if (tp) tp->owned = tp->entering = false;
