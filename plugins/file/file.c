@@ -57,13 +57,6 @@
 
 #include "file_source.h"
 
-/* ---- the option table ---- */
-
-static const struct sluice_option file_options[] = {
-    FILE_SOURCE_OPTIONS("directory to watch for new files"),
-    { 0 }
-};
-
 /* ---- offsets ---- */
 
 static int parse_offset(const struct file_source *fs, const char *text, size_t *out,
@@ -141,16 +134,6 @@ int file_source_check(const struct sluice_host *host, const struct file_conf *co
                                corrupt, sluice_type_name(sluice_type_of(c)));
     }
     return SLUICE_OK;
-}
-
-static int file_open(const struct sluice_host *host, const void *conf_ptr, struct sluice_ctx *ctx,
-                     void **state, struct sluice_error *err)
-{
-    const struct file_conf *conf = conf_ptr;
-    struct file_store *store;
-    int rc = file_source_check(host, conf, err);
-    if (!rc) rc = file_store_local_open(host, ctx, conf->path, &store, err);
-    return rc ? rc : file_source_open(host, conf, ctx, store, state, err);
 }
 
 void file_source_close(void *state)
@@ -327,22 +310,4 @@ int file_source_wait(void *state, int64_t timeout_us, int wake_fd, struct sluice
         if (left < timeout_us) timeout_us = left;
     }
     return fs->store->ops->wait(fs->store, timeout_us, wake_fd, err);
-}
-
-/* ---- the descriptor ---- */
-
-SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
-{
-    static const struct sluice_plugin p = {
-        .abi_version = SLUICE_ABI_VERSION,
-        .size = sizeof(struct sluice_plugin),
-        .kind = SLUICE_KIND_SOURCE,
-        .name = "file",
-        .summary = "read new JSON-lines or CSV files from a directory as they appear",
-        .options = file_options,
-        .conf_size = sizeof(struct file_conf),
-        .open = file_open,
-        FILE_SOURCE_CALLBACKS,
-    };
-    return &p;
 }
