@@ -211,8 +211,12 @@ int file_store_local_open(const struct sluice_host *host, struct sluice_ctx *ctx
                           struct file_store **out, struct sluice_error *err)
 {
     DIR *d = opendir(path);
-    if (!d)
-        return host->error(err, SLUICE_ECONFIG, "path '%s' is not a readable directory: %s", path, strerror(errno));
+    if (!d) {
+        int rc = host->error(err, SLUICE_ECONFIG, "path '%s' is not a readable directory: %s", path, strerror(errno));
+        if (strncmp(path, "s3://", 5) == 0 || strncmp(path, "s3a://", 6) == 0)
+            host->error_hint(err, "an S3 folder is read by source = \"s3\"");
+        return rc;
+    }
     closedir(d);
     /* The checkpoint names files by the directory's real path: "in",
      * "./in/" and "/abs/in" are one directory, and another is another. */

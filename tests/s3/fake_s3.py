@@ -19,7 +19,8 @@ does not (s3rver takes any signature), and fails on command.
   the next N requests whose path holds TEXT answer status S with S3 error
   code C (503 SlowDown, 500 InternalError, ...); status=reset closes the
   connection without an answer; status=cut sends half the body then closes;
-  status=xml answers 200 with an XML document that is not a listing.
+  status=xml answers 200 with an XML document that is not a listing;
+  status=stall waits 3 s before answering (a client's timeout cuts it).
 - Every request is logged to stdout as "METHOD PATH?QUERY -> STATUS", after
   the first line, which gives the port.
 
@@ -34,6 +35,7 @@ import http.server
 import os
 import sys
 import threading
+import time
 import urllib.parse
 from xml.sax.saxutils import escape
 
@@ -152,6 +154,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)
             return
+        if fault and fault[0] == "stall":
+            time.sleep(3)
+            fault = None
         if fault and fault[0] == "xml":
             return self.answer(200, b"<?xml version='1.0'?><Nonsense><Key>x</Key></Nonsense>",
                                [("Content-Type", "application/xml")])

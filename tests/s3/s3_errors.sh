@@ -4,13 +4,16 @@
 # run), a requester-pays bucket without requester_pays, the wrong region,
 # an unreachable endpoint (after the retries, exit 1), an answer that is
 # not a listing. Transient failures are retried: 503 SlowDown, 500, a
-# connection reset, a body cut midway (resumed from the byte reached). A
+# stall past `timeout`, a connection reset, a body cut midway (resumed from
+# the byte reached). A
 # failure mid-run stops the query with exit 1 before its batch commits,
 # and a restart replays it: every row once. An object gone when read fails
 # the batch, or is skipped with ignore_missing_files.
-# Usage: s3_errors.sh SLUICE
+# Usage: s3_errors.sh SLUICE SOURCE_DIR
 source "$(dirname "$0")/lib.sh" "$1"
-start_fake --requester-pays lab-bucket --wrong-region far-bucket=eu-west-3
+src=$2
+lab=spark-lab-input-data-ensai20202021
+start_fake --requester-pays lab-bucket --requester-pays $lab --wrong-region far-bucket=eu-west-3
 export AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=SECRETTEST
 mkdir -p fake/bkt/in fake/lab-bucket/in fake/far-bucket
 printf '{"n":1}\n{"n":2}\n' >fake/bkt/in/a.json
@@ -38,6 +41,15 @@ grep -q "hint: check the bucket's name in path and the endpoint" err.txt || fail
 expect 2 "cannot list s3://lab-bucket/in/: HTTP 403 AccessDenied: Access Denied" run p.conf --set in.path=s3://lab-bucket/in/
 grep -q "requester_pays = true" err.txt || fail "no hint at requester_pays"
 ok --set in.path=s3://lab-bucket/in/ --set in.requester_pays=true
+# The lab's config reads its requester-pays bucket as the lab does (here a
+# stand-in for it on loopback), and fails as the lab would without the header.
+"$SLUICE" gen tweets fake/$lab/stream_tweet --files 2 --rows 5 >/dev/null
+(cd "$src" && "$SLUICE" run configs/lab1_read_stream_s3.conf --set tweets.endpoint="$FAKE" \
+  --set runtime.trigger=available_now >"$WORK/out.txt" 2>"$WORK/err.txt") || fail "the lab's S3 config"
+[ "$(grep -c '^Batch: ' out.txt)" = 2 ] || fail "the lab's S3 config: $(cat out.txt)"
+(cd "$src" && "$SLUICE" check configs/lab1_read_stream_s3.conf --set tweets.endpoint="$FAKE" \
+  --set tweets.requester_pays=false >/dev/null 2>"$WORK/err.txt") && fail "the lab's bucket without requester_pays"
+grep -q "cannot list s3://$lab/stream_tweet/: HTTP 403 AccessDenied" err.txt || fail "the lab's bucket without requester_pays"
 expect 2 "cannot list s3://far-bucket/: HTTP 301" run p.conf --set in.path=s3://far-bucket/
 grep -q 'the bucket is in eu-west-3, not us-east-1: set region = "eu-west-3"' err.txt || fail "no hint at the region"
 expect 2 "key 'path': path 'http://bkt/in/' is not an S3 folder: s3://bucket/prefix/" check p.conf --set in.path=http://bkt/in/
@@ -62,6 +74,12 @@ fault 'status=500&count=1&match=list-type'
 fault 'status=cut&count=1&match=/bkt/in/a.json'
 ok
 grep -q '/bkt/in/a.json -> cut' fake.log || fail "no body was cut"
+# An answer that does not come within `timeout` (1 s here) is given up and asked again.
+fault 'status=stall&count=1&match=/bkt/in/b.json'
+start=$(date +%s%N)
+ok --set in.timeout=1s
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$elapsed" -lt 2900 ] || fail "the stalled answer was waited for (${elapsed} ms), not cut by the timeout"
 
 # Mid-run: the read fails after the retries, exit 1; the batch is not
 # committed, and a restart reads it again.
