@@ -392,7 +392,7 @@ static int s3_store_read(struct file_store_file *base, char *buf, size_t n, int6
         f->pos = off;
     }
     size_t k = f->stage_n - f->stage_off < n ? f->stage_n - f->stage_off : n;
-    memcpy(buf, f->stage + f->stage_off, k);
+    if (k) memcpy(buf, f->stage + f->stage_off, k);
     f->stage_off += k;
     f->dst = buf + k;
     f->want = n - k;
