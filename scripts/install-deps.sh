@@ -2,8 +2,8 @@
 # Install the Debian packages sluice needs to build and test, only those
 # missing (apt-get as root, or through sudo when not root); then the npm
 # packages the tests pin in package-lock.json files (tests/web: playwright-core
-# to drive Debian's chromium), only where node_modules is missing or older
-# than its lockfile.
+# to drive Debian's chromium; tests/s3: s3rver, a real S3 server on
+# loopback), only where node_modules is missing or older than its lockfile.
 #   scripts/install-deps.sh        what `make test` and `make demo` need
 #   scripts/install-deps.sh fuzz   that, plus clang and libFuzzer for `make fuzz`
 set -euo pipefail
@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(build-essential cmake pkg-config libconfig-dev libjansson-dev libcurl4-openssl-dev
           libcmocka-dev libpcre2-dev libmicrohttpd-dev libxxhash-dev librdkafka-dev kcat python3
-          chromium)
+          chromium libexpat1-dev curl)
 # Node.js from Debian unless one is already there (e.g. NodeSource's, which
 # bundles npm and conflicts with Debian's npm package).
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

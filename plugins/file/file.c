@@ -42,74 +42,20 @@
  * is unavailable), so an idle stream costs no CPU yet sees a file at once;
  * a file held back by min_file_age ends the wait when it is old enough.
  *
+ * Stores: the directory is reached through a store (file_store.h): listing,
+ * sizes, byte ranges, waiting. The `s3` source is this same source over an
+ * S3 store (s3_source.c), so every option above means the same there.
+ *
  * Threads: latest_offset, plan_read, commit and wait run on the main thread
  * and own the log; read() runs on workers, concurrently, and reads only the
  * plan (immutable until the next plan_read) and the decoder pool, whose
  * lock is taken twice per unit, never per line. */
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "file_source.h"
-
-/* ---- the option table ---- */
-
-static const struct sluice_option file_options[] = {
-    { .name = "path", .type = SLUICE_OPT_STRING, .flags = SLUICE_OPT_REQUIRED,
-      .offset = offsetof(struct file_conf, path),
-      .help = "directory to watch for new files" },
-    { .name = "format", .type = SLUICE_OPT_ENUM, .default_value = "json",
-      .offset = offsetof(struct file_conf, format),
-      .help = "file format: JSON lines or CSV",
-      .choices = "json|csv" },
-    { .name = "schema", .type = SLUICE_OPT_SCHEMA, .flags = SLUICE_OPT_REQUIRED,
-      .offset = offsetof(struct file_conf, schema),
-      .help = "schema of the rows: Spark StructType JSON, DDL, or @file (streams need one, as in Spark)" },
-    { .name = "max_files_per_trigger", .type = SLUICE_OPT_LONG, .default_value = "0",
-      .offset = offsetof(struct file_conf, max_files_per_trigger),
-      .help = "most new files read per micro-batch (0: no limit)", .min = "0" },
-    { .name = "latest_first", .type = SLUICE_OPT_BOOL, .default_value = "false",
-      .offset = offsetof(struct file_conf, latest_first),
-      .help = "read the newest new files first (useful with max_files_per_trigger)" },
-    { .name = "mode", .type = SLUICE_OPT_ENUM, .default_value = "permissive",
-      .offset = offsetof(struct file_conf, mode),
-      .help = "malformed lines: a row of nulls, dropped, or an error",
-      .choices = "permissive|drop_malformed|fail_fast" },
-    { .name = "column_name_of_corrupt_record", .type = SLUICE_OPT_STRING, .default_value = "_corrupt_record",
-      .offset = offsetof(struct file_conf, column_name_of_corrupt_record),
-      .help = "string column that keeps malformed lines in permissive mode, if the schema has it" },
-    { .name = "header", .type = SLUICE_OPT_BOOL, .default_value = "false",
-      .offset = offsetof(struct file_conf, header),
-      .help = "csv: the first line of each file names the columns" },
-    { .name = "sep", .type = SLUICE_OPT_STRING, .default_value = ",",
-      .offset = offsetof(struct file_conf, sep),
-      .help = "csv: the field separator (one character)" },
-    { .name = "max_partition_bytes", .type = SLUICE_OPT_LONG, .default_value = "8388608",
-      .offset = offsetof(struct file_conf, max_partition_bytes),
-      .help = "files larger than this are read as several units of about this size, cut at line "
-              "boundaries, so one big file uses every thread (0: one unit per file)",
-      .min = "0" },
-    { .name = "ignore_missing_files", .type = SLUICE_OPT_BOOL, .default_value = "false",
-      .offset = offsetof(struct file_conf, ignore_missing_files),
-      .help = "a planned file gone (or unreadable) when read is skipped with a warning instead of failing "
-              "the batch and every restart (Spark's ignoreMissingFiles)" },
-    { .name = "min_file_age", .type = SLUICE_OPT_DURATION, .default_value = "0 seconds",
-      .offset = offsetof(struct file_conf, min_file_age),
-      .help = "read a file only once its size and modification time have not changed for this long, "
-              "for writers that write in place instead of renaming a finished file in (0: off)" },
-    { 0 }
-};
-
-/* How often wait() looks at the directory when inotify is unavailable. */
-#define POLL_FALLBACK_US 10000
 
 /* ---- offsets ---- */
 
@@ -135,12 +81,42 @@ static int put_offset(const struct file_source *fs, size_t n, struct sluice_buf 
 
 /* ---- callbacks ---- */
 
-static void file_close(void *state);
-
-static int file_open(const struct sluice_host *host, const void *conf_ptr, struct sluice_ctx *ctx,
-                     void **state, struct sluice_error *err)
+int file_source_open(const struct sluice_host *host, const struct file_conf *conf, struct sluice_ctx *ctx,
+                     struct file_store *store, void **state, struct sluice_error *err)
 {
-    const struct file_conf *conf = conf_ptr;
+    struct file_source *fs = calloc(1, sizeof *fs);
+    if (!fs) {
+        store->ops->free(store);
+        return host->error(err, SLUICE_ENOMEM, "out of memory");
+    }
+    fs->host = host;
+    fs->conf = conf;
+    fs->ctx = ctx;
+    fs->store = store;
+    fs->abs_dir = store->root;
+    fs->young_ready_us = INT64_MAX;
+    fs->dir_len = strlen(conf->path);
+    while (fs->dir_len > 1 && conf->path[fs->dir_len - 1] == '/') fs->dir_len--;
+    fs->mode = strcmp(conf->mode, "fail_fast") == 0        ? SLUICE_PARSE_FAIL_FAST
+               : strcmp(conf->mode, "drop_malformed") == 0 ? SLUICE_PARSE_DROP_MALFORMED
+                                                           : SLUICE_PARSE_PERMISSIVE;
+    pthread_mutex_init(&fs->pool_lock, NULL);
+
+    struct ArrowSchema out;
+    host->schema_copy(conf->schema, &out);
+    int rc = host->set_output_schema(ctx, &out, err);
+    if (rc) {
+        file_source_close(fs);
+        return rc;
+    }
+    *state = fs;
+    return SLUICE_OK;
+}
+
+/* The checks of the options both sources share, before a store is opened
+ * (the s3 source's opening asks the server). */
+int file_source_check(const struct sluice_host *host, const struct file_conf *conf, struct sluice_error *err)
+{
     if (!conf->sep || strlen(conf->sep) != 1)
         return host->error(err, SLUICE_ECONFIG, "sep must be one character, got '%s'",
                            conf->sep ? conf->sep : "");
@@ -157,48 +133,10 @@ static int file_open(const struct sluice_host *host, const void *conf_ptr, struc
                                "column '%s' keeps corrupt records, so it must be a string, not a %s",
                                corrupt, sluice_type_name(sluice_type_of(c)));
     }
-    DIR *d = opendir(conf->path);
-    if (!d)
-        return host->error(err, SLUICE_ECONFIG, "path '%s' is not a readable directory: %s",
-                           conf->path, strerror(errno));
-    closedir(d);
-    /* The checkpoint names files by the directory's real path: "in",
-     * "./in/" and "/abs/in" are one directory, and another is another. */
-    char *abs_dir = realpath(conf->path, NULL);
-    if (!abs_dir)
-        return host->error(err, SLUICE_ECONFIG, "path '%s' is not a readable directory: %s", conf->path,
-                           strerror(errno));
-
-    struct file_source *fs = calloc(1, sizeof *fs);
-    if (!fs) {
-        free(abs_dir);
-        return host->error(err, SLUICE_ENOMEM, "out of memory");
-    }
-    fs->host = host;
-    fs->conf = conf;
-    fs->ctx = ctx;
-    fs->abs_dir = abs_dir;
-    fs->young_ready_us = INT64_MAX;
-    fs->dir_len = strlen(conf->path);
-    while (fs->dir_len > 1 && conf->path[fs->dir_len - 1] == '/') fs->dir_len--;
-    fs->mode = strcmp(conf->mode, "fail_fast") == 0        ? SLUICE_PARSE_FAIL_FAST
-               : strcmp(conf->mode, "drop_malformed") == 0 ? SLUICE_PARSE_DROP_MALFORMED
-                                                           : SLUICE_PARSE_PERMISSIVE;
-    fs->inotify_fd = -1;
-    pthread_mutex_init(&fs->pool_lock, NULL);
-
-    struct ArrowSchema out;
-    host->schema_copy(conf->schema, &out);
-    int rc = host->set_output_schema(ctx, &out, err);
-    if (rc) {
-        file_close(fs);
-        return rc;
-    }
-    *state = fs;
     return SLUICE_OK;
 }
 
-static void file_close(void *state)
+void file_source_close(void *state)
 {
     struct file_source *fs = state;
     int64_t skipped = atomic_load(&fs->skipped_files);
@@ -208,16 +146,15 @@ static void file_close(void *state)
                       skipped == 1 ? "was" : "were");
     file_pool_free(fs);
     pthread_mutex_destroy(&fs->pool_lock);
-    if (fs->inotify_fd >= 0) close(fs->inotify_fd);
     file_log_free(fs);
-    free(fs->abs_dir);
+    fs->store->ops->free(fs->store);
     free(fs->plan);
     for (size_t i = 0; i < fs->projection.n_paths; i++) free(fs->projection_paths[i]);
     free(fs->projection_paths);
     free(fs);
 }
 
-static int file_prepare(void *state, const struct sluice_projection *projection,
+int file_source_prepare(void *state, const struct sluice_projection *projection,
                         struct sluice_error *err)
 {
     struct file_source *fs = state;
@@ -255,7 +192,7 @@ static int file_prepare(void *state, const struct sluice_projection *projection,
     return SLUICE_OK;
 }
 
-static int file_latest_offset(void *state, const char *start, bool limited, struct sluice_buf *out,
+int file_source_latest_offset(void *state, const char *start, bool limited, struct sluice_buf *out,
                               struct sluice_error *err)
 {
     struct file_source *fs = state;
@@ -292,7 +229,7 @@ static int file_latest_offset(void *state, const char *start, bool limited, stru
     return put_offset(fs, end, out, err);
 }
 
-static int file_plan_read(void *state, const char *start, const char *end, size_t *n_units,
+int file_source_plan_read(void *state, const char *start, const char *end, size_t *n_units,
                           struct sluice_error *err)
 {
     struct file_source *fs = state;
@@ -318,9 +255,9 @@ static int file_plan_read(void *state, const char *start, const char *end, size_
          * one unit, whose read() reports why. */
         int64_t split = fs->conf->max_partition_bytes;
         if (fs->conf->header && strcmp(fs->conf->format, "csv") == 0) split = 0;
-        struct stat st;
-        bool known = stat(path, &st) == 0;
-        int64_t size = known ? (int64_t)st.st_size : 0;
+        int64_t size = fs->store->ops->size(fs->store, path);
+        bool known = size >= 0;
+        if (!known) size = 0;
         int64_t parts = split > 0 && size > split ? (size - 1) / split + 1 : 1;
         if (fs->plan_n + (size_t)parts > fs->plan_cap) {
             size_t cap = 2 * (fs->plan_n + (size_t)parts);
@@ -345,7 +282,7 @@ static int file_plan_read(void *state, const char *start, const char *end, size_
 }
 
 
-static int file_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_arg,
+int file_source_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_arg,
                      struct sluice_error *err)
 {
     struct file_source *fs = state;
@@ -354,7 +291,7 @@ static int file_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_a
     return file_read_unit(fs, &fs->plan[unit], emit, emit_arg, err);
 }
 
-static int file_commit(void *state, const char *end, struct sluice_error *err)
+int file_source_commit(void *state, const char *end, struct sluice_error *err)
 {
     /* Files are never deleted or moved, so there is nothing to release:
      * the log keeps every name to know it was seen. */
@@ -363,78 +300,15 @@ static int file_commit(void *state, const char *end, struct sluice_error *err)
     return parse_offset(fs, end, &n, err);
 }
 
-/* Block until the directory may hold a new file, `timeout_us` passes or
- * wake_fd turns readable. Events queued since the last wait end it at
- * once: latest_offset lists the directory after they were drained, so a
- * file that lands between a listing and this call is never missed. */
-static int file_wait(void *state, int64_t timeout_us, int wake_fd, struct sluice_error *err)
+/* The store waits (inotify for a directory); a file held back by
+ * min_file_age sends no news when it comes of age, so the wait ends then. */
+int file_source_wait(void *state, int64_t timeout_us, int wake_fd, struct sluice_error *err)
 {
     struct file_source *fs = state;
-    /* A file held back by min_file_age sends no event when it comes of age. */
     if (fs->young_ready_us != INT64_MAX) {
         int64_t left = fs->young_ready_us - fs->host->now_us();
         if (left < 0) return SLUICE_OK;
         if (left < timeout_us) timeout_us = left;
     }
-    if (fs->inotify_fd == -1) {
-        fs->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (fs->inotify_fd >= 0 &&
-            inotify_add_watch(fs->inotify_fd, fs->conf->path, IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
-            close(fs->inotify_fd);
-            fs->inotify_fd = -1;
-        }
-        if (fs->inotify_fd < 0) {
-            fs->host->log(fs->ctx, SLUICE_LOG_DEBUG, "inotify unavailable for '%s' (%s): polling",
-                          fs->conf->path, strerror(errno));
-            fs->inotify_fd = -2;
-        }
-        /* A file may have landed after the listing that found nothing and
-         * before the watch began: list once more before sleeping. */
-        if (fs->inotify_fd >= 0) return SLUICE_OK;
-    }
-    bool polling = fs->inotify_fd < 0;
-    if (polling && timeout_us > POLL_FALLBACK_US) timeout_us = POLL_FALLBACK_US;
-    struct pollfd pfd[2] = { { fs->inotify_fd, POLLIN, 0 }, { wake_fd, POLLIN, 0 } };
-    int64_t deadline = fs->host->monotonic_us() + (timeout_us > 0 ? timeout_us : 0);
-    for (;;) {
-        int64_t left = deadline - fs->host->monotonic_us();
-        int ms = left <= 0 ? 0 : (int)((left + 999) / 1000);
-        int n = polling ? poll(&pfd[1], wake_fd >= 0 ? 1 : 0, ms) : poll(pfd, wake_fd >= 0 ? 2 : 1, ms);
-        if (n < 0 && errno == EINTR) return SLUICE_OK; /* a signal: let the core look */
-        if (n < 0) return fs->host->error(err, SLUICE_EIO, "cannot wait for '%s': %s", fs->conf->path,
-                                          strerror(errno));
-        if (n == 0 && left > 0) continue; /* poll rounds to ms: sleep the rest */
-        break;
-    }
-    if (!polling && (pfd[0].revents & POLLIN)) {
-        /* Drain: one wake-up stands for every event queued so far. */
-        char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-        while (read(fs->inotify_fd, ev, sizeof ev) > 0) {
-        }
-    }
-    return SLUICE_OK;
-}
-
-/* ---- the descriptor ---- */
-
-SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
-{
-    static const struct sluice_plugin p = {
-        .abi_version = SLUICE_ABI_VERSION,
-        .size = sizeof(struct sluice_plugin),
-        .kind = SLUICE_KIND_SOURCE,
-        .name = "file",
-        .summary = "read new JSON-lines or CSV files from a directory as they appear",
-        .options = file_options,
-        .conf_size = sizeof(struct file_conf),
-        .open = file_open,
-        .close = file_close,
-        .prepare = file_prepare,
-        .latest_offset = file_latest_offset,
-        .plan_read = file_plan_read,
-        .read = file_read,
-        .commit = file_commit,
-        .wait = file_wait,
-    };
-    return &p;
+    return fs->store->ops->wait(fs->store, timeout_us, wake_fd, err);
 }

@@ -2,13 +2,9 @@
  * them; listing the directory for new ones; the log in the checkpoint.
  * Main thread only. See file.c and file_source.h. */
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "file_source.h"
 
@@ -148,7 +144,7 @@ void file_log_free(struct file_source *fs)
 
 struct found {
     char *name;
-    struct timespec mtime;
+    int64_t mtime_ns;
 };
 
 /* Spark's InMemoryFileIndex rule: hidden and underscore names are metadata
@@ -169,8 +165,7 @@ static int by_name(const void *a, const void *b)
 static int newest_first(const void *a, const void *b)
 {
     const struct found *x = a, *y = b;
-    if (x->mtime.tv_sec != y->mtime.tv_sec) return x->mtime.tv_sec < y->mtime.tv_sec ? 1 : -1;
-    if (x->mtime.tv_nsec != y->mtime.tv_nsec) return x->mtime.tv_nsec < y->mtime.tv_nsec ? 1 : -1;
+    if (x->mtime_ns != y->mtime_ns) return x->mtime_ns < y->mtime_ns ? 1 : -1;
     return -strcmp(x->name, y->name);
 }
 
@@ -184,44 +179,27 @@ static void skip_entry(struct file_source *fs, const char *name, enum sluice_log
     fs->host->log(fs->ctx, level, "skipping '%.*s/%s': %s", (int)fs->dir_len, fs->conf->path, name, why);
 }
 
-/* Why a name that readdir gave cannot be stat'ed; NULL when it is simply
- * gone (deleted since readdir): nothing to say then. */
-static const char *unreadable_why(int dfd, const char *name, int e)
-{
-    struct stat lst;
-    if (e == ENOENT) {
-        if (fstatat(dfd, name, &lst, AT_SYMLINK_NOFOLLOW) != 0) return NULL;
-        return S_ISLNK(lst.st_mode) ? "a symbolic link to nothing" : strerror(e);
-    }
-    if (e == ELOOP) return "a loop of symbolic links";
-    return strerror(e);
-}
-
-static int64_t mtime_ns(const struct stat *st)
-{
-    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-}
-
 /* min_file_age: whether the file has kept its size and modification time
  * for that long. The last change is known from its mtime (every write
  * moves it), or from a change seen between two listings (a clock that
  * disagrees with the file system's, a tool setting an old mtime), so a
  * file already old at the first listing is read at once. Files not ready
  * are kept in `next` with what was seen of them. */
-static bool old_enough(struct file_source *fs, const char *name, const struct stat *st, int64_t now_us,
+static bool old_enough(struct file_source *fs, const struct file_store_entry *fe, int64_t now_us,
                        struct file_seen_set *next)
 {
     int64_t age = fs->conf->min_file_age;
     if (age <= 0) return true;
-    int64_t m = mtime_ns(st), since = m / 1000;
+    const char *name = fe->name;
+    int64_t m = fe->mtime_ns, since = m / 1000;
     const struct file_seen *was = seen_find(&fs->young, name);
-    if (was && (was->size != (int64_t)st->st_size || was->mtime_ns != m)) since = now_us;
+    if (was && (was->size != fe->size || was->mtime_ns != m)) since = now_us;
     else if (was && was->since_us > since) since = was->since_us;
     if (since > now_us) since = now_us; /* an mtime in the future counts from now */
     if (now_us - since >= age) return true;
     struct file_seen *s = seen_add(next, name);
     if (s) {
-        s->size = (int64_t)st->st_size;
+        s->size = fe->size;
         s->mtime_ns = m;
         s->since_us = since;
     }
@@ -229,81 +207,73 @@ static bool old_enough(struct file_source *fs, const char *name, const struct st
     return false;
 }
 
+/* What one listing found. */
+struct scan {
+    struct file_source *fs;
+    struct found *found;
+    size_t n, cap;
+    struct file_seen_set young; /* min_file_age: the files not old enough yet */
+    int64_t now_us;
+};
+
+static bool scan_skip(void *arg, const char *name)
+{
+    struct scan *sc = arg;
+    return skipped_name(name) || log_contains(sc->fs, name);
+}
+
+static int scan_each(void *arg, const struct file_store_entry *fe, struct sluice_error *err)
+{
+    struct scan *sc = arg;
+    struct file_source *fs = sc->fs;
+    if (fe->kind == FILE_STORE_DIR) {
+        skip_entry(fs, fe->name, SLUICE_LOG_INFO, "a directory (subdirectories are not read)");
+        return SLUICE_OK;
+    }
+    if (fe->kind != FILE_STORE_REGULAR) {
+        skip_entry(fs, fe->name, SLUICE_LOG_WARN, fe->why);
+        return SLUICE_OK;
+    }
+    if (!old_enough(fs, fe, sc->now_us, &sc->young)) return SLUICE_OK;
+    if (sc->n == sc->cap) {
+        size_t cap = sc->cap ? 2 * sc->cap : 32;
+        struct found *p = realloc(sc->found, cap * sizeof *p);
+        if (!p) return oom(fs, err);
+        sc->found = p;
+        sc->cap = cap;
+    }
+    sc->found[sc->n].name = strdup(fe->name);
+    if (!sc->found[sc->n].name) return oom(fs, err);
+    sc->found[sc->n++].mtime_ns = fe->mtime_ns;
+    return SLUICE_OK;
+}
+
 /* Spark re-lists for latest_first each trigger rather than queueing, so
- * files left out now compete with newer ones next time. Entries that
- * cannot be stat'ed (a loop of links, no permission) or are not regular
- * files (a FIFO, a socket) are skipped, and the listing goes on. */
+ * files left out now compete with newer ones next time. Entries that are
+ * not files to read are skipped, saying so once, and the listing goes on. */
 int file_log_scan(struct file_source *fs, size_t limit, struct sluice_error *err)
 {
-    const struct sluice_host *host = fs->host;
-    DIR *d = opendir(fs->conf->path);
-    if (!d)
-        return host->error(err, SLUICE_EIO, "cannot list '%s': %s", fs->conf->path, strerror(errno));
-    struct found *found = NULL;
-    size_t n = 0, cap = 0;
-    int rc = SLUICE_OK;
-    struct file_seen_set young = { 0 };
-    int64_t now = fs->conf->min_file_age > 0 ? host->now_us() : 0;
+    struct scan sc = { .fs = fs, .now_us = fs->conf->min_file_age > 0 ? fs->host->now_us() : 0 };
     fs->young_ready_us = INT64_MAX;
-    for (;;) {
-        errno = 0;
-        struct dirent *e = readdir(d);
-        if (!e) {
-            if (errno) rc = host->error(err, SLUICE_EIO, "cannot list '%s': %s", fs->conf->path, strerror(errno));
-            break;
-        }
-        if (skipped_name(e->d_name) || log_contains(fs, e->d_name)) continue;
-        struct stat st;
-        /* Follow symlinks, as Hadoop's local file system does. */
-        if (fstatat(dirfd(d), e->d_name, &st, 0) != 0) {
-            const char *why = unreadable_why(dirfd(d), e->d_name, errno);
-            if (why) skip_entry(fs, e->d_name, SLUICE_LOG_WARN, why);
-            continue;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            skip_entry(fs, e->d_name, SLUICE_LOG_INFO, "a directory (subdirectories are not read)");
-            continue;
-        }
-        if (!S_ISREG(st.st_mode)) {
-            skip_entry(fs, e->d_name, SLUICE_LOG_WARN,
-                       S_ISFIFO(st.st_mode) ? "a named pipe, not a regular file" : "not a regular file");
-            continue;
-        }
-        if (!old_enough(fs, e->d_name, &st, now, &young)) continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 32;
-            struct found *p = realloc(found, cap * sizeof *p);
-            if (!p) {
-                rc = oom(fs, err);
-                break;
-            }
-            found = p;
-        }
-        found[n].name = strdup(e->d_name);
-        if (!found[n].name) {
-            rc = oom(fs, err);
-            break;
-        }
-        found[n++].mtime = st.st_mtim;
-    }
-    closedir(d);
+    int rc = fs->store->ops->list(fs->store, scan_skip, scan_each, &sc, err);
     seen_free(&fs->young);
-    fs->young = young;
-    if (rc == SLUICE_OK && n) {
-        qsort(found, n, sizeof *found, fs->conf->latest_first ? newest_first : by_name);
-        size_t take = limit && limit < n ? limit : n;
-        for (size_t i = 0; i < take && rc == SLUICE_OK; i++) rc = log_append(fs, NULL, found[i].name, err);
+    fs->young = sc.young;
+    if (rc == SLUICE_OK && sc.n) {
+        qsort(sc.found, sc.n, sizeof *sc.found, fs->conf->latest_first ? newest_first : by_name);
+        size_t take = limit && limit < sc.n ? limit : sc.n;
+        for (size_t i = 0; i < take && rc == SLUICE_OK; i++) rc = log_append(fs, NULL, sc.found[i].name, err);
     }
-    for (size_t i = 0; i < n; i++) free(found[i].name);
-    free(found);
+    for (size_t i = 0; i < sc.n; i++) free(sc.found[i].name);
+    free(sc.found);
     return rc;
 }
 
 /* ---- the log in the checkpoint ---- */
 
 /* An entry: "file-log 2 <first index> <count>\n", then items each ending
- * in a NUL: an absolute directory (it starts with '/'), then the names of
- * files in it (a name holds any byte but '/' and NUL). As Spark's
+ * in a NUL: a directory (it holds a '/': an absolute path, or
+ * s3://bucket/prefix), then the names of files in it (a name holds any
+ * byte but '/' and NUL). As Spark's
  * FileStreamSourceLog keeps full paths, a changed `path` finds the new
  * directory's files new, whatever their names. Version 1 entries hold
  * names alone, of files in the configured directory. */
@@ -347,7 +317,7 @@ static int load_entry(void *arg, int64_t key, const char *data, size_t len, stru
     for (unsigned long long i = 0; i < count;) {
         const char *z = memchr(p, '\0', (size_t)(end - p));
         if (!z) return bad_entry(fs, key, "is cut short", err);
-        if (version == 2 && *p == '/') {
+        if (version == 2 && memchr(p, '/', (size_t)(z - p))) {
             dir = p;
             dir_n = (size_t)(z - p);
             p = z + 1;

@@ -1,12 +1,8 @@
 /* The file source's reading of one unit: worker threads, concurrently.
  * See file.c for units and pieces, file_source.h for the types. */
 #define _GNU_SOURCE /* memrchr */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "file_source.h"
 
@@ -47,17 +43,16 @@ void file_pool_free(struct file_source *fs)
 
 /* Newlines in the first `upto` bytes of the file: the error path's way to
  * a line number, since units and pieces know only their byte offsets. */
-static int count_lines_before(int fd, int64_t upto, int64_t *lines)
+static int count_lines_before(struct file_source *fs, struct file_store_file *f, int64_t upto, int64_t *lines)
 {
     char buf[1 << 16];
     int64_t off = 0, n = 0;
     while (off < upto) {
-        size_t want = upto - off < (int64_t)sizeof buf ? (size_t)(upto - off) : sizeof buf;
-        ssize_t got = pread(fd, buf, want, off);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) return -1;
+        size_t want = upto - off < (int64_t)sizeof buf ? (size_t)(upto - off) : sizeof buf, got;
+        struct sluice_error ignored;
+        if (fs->store->ops->read(f, buf, want, off, &got, &ignored) || !got) return -1;
         for (const char *p = buf, *end = buf + got; (p = memchr(p, '\n', (size_t)(end - p))); p++) n++;
-        off += got;
+        off += (int64_t)got;
     }
     *lines = n;
     return 0;
@@ -65,7 +60,7 @@ static int count_lines_before(int fd, int64_t upto, int64_t *lines)
 
 /* Decode one piece of whole lines that starts at byte `off` of the file
  * and emit its batch. */
-static int decode_piece(struct file_source *fs, struct sluice_decoder *d, int fd, const char *path,
+static int decode_piece(struct file_source *fs, struct sluice_decoder *d, struct file_store_file *f, const char *path,
                         const char *p, size_t n, int64_t off, sluice_emit_fn emit, void *emit_arg,
                         struct sluice_error *err)
 {
@@ -83,7 +78,7 @@ static int decode_piece(struct file_source *fs, struct sluice_decoder *d, int fd
          * now with its number in the file. */
         struct sluice_error first = *err;
         int64_t before;
-        if (count_lines_before(fd, off, &before) == 0) {
+        if (count_lines_before(fs, f, off, &before) == 0) {
             struct sluice_decode_stats again = { 0 };
             in.first_line = before + 1;
             if (host->decode(d, &in, &batch, &again, err) == SLUICE_OK) {
@@ -99,24 +94,24 @@ static int decode_piece(struct file_source *fs, struct sluice_decoder *d, int fd
 }
 
 /* Fill buf[*have, cap) from byte off + *have of the file; *eof at its end. */
-static int fill(struct file_source *fs, int fd, const char *path, char *buf, size_t cap, int64_t off,
+static int fill(struct file_source *fs, struct file_store_file *f, char *buf, size_t cap, int64_t off,
                 size_t *have, bool *eof, struct sluice_error *err)
 {
     while (*have < cap) {
-        ssize_t got = pread(fd, buf + *have, cap - *have, off + (int64_t)*have);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) return fs->host->error(err, SLUICE_EIO, "cannot read '%s': %s", path, strerror(errno));
+        size_t got;
+        int rc = fs->store->ops->read(f, buf + *have, cap - *have, off + (int64_t)*have, &got, err);
+        if (rc) return rc;
         if (got == 0) {
             *eof = true;
             break;
         }
-        *have += (size_t)got;
+        *have += got;
     }
     return SLUICE_OK;
 }
 
 /* Read the lines of one unit: those starting in [u->begin, u->end). */
-static int read_lines(struct file_source *fs, const struct file_unit *u, int fd, char **bufp, size_t *capp,
+static int read_lines(struct file_source *fs, const struct file_unit *u, struct file_store_file *f, char **bufp, size_t *capp,
                       struct sluice_decoder *d, sluice_emit_fn emit, void *emit_arg, struct sluice_error *err)
 {
     const char *path = u->path;
@@ -128,7 +123,7 @@ static int read_lines(struct file_source *fs, const struct file_unit *u, int fd,
     int rc = SLUICE_OK;
     while (!rc) {
         char *buf = *bufp;
-        if ((rc = fill(fs, fd, path, buf, *capp, off, &have, &eof, err))) break;
+        if ((rc = fill(fs, f, buf, *capp, off, &have, &eof, err))) break;
         if (skip_partial) {
             const char *nl = memchr(buf, '\n', have);
             size_t drop = nl ? (size_t)(nl + 1 - buf) : have;
@@ -164,7 +159,7 @@ static int read_lines(struct file_source *fs, const struct file_unit *u, int fd,
             if (nl) whole = (size_t)(nl + 1 - buf);
             last = true;
         }
-        if (whole) rc = decode_piece(fs, d, fd, path, buf, whole, off, emit, emit_arg, err);
+        if (whole) rc = decode_piece(fs, d, f, path, buf, whole, off, emit, emit_arg, err);
         if (rc || last) break;
         off += (int64_t)whole;
         memmove(buf, buf + whole, have - whole);
@@ -204,31 +199,26 @@ int file_read_unit(struct file_source *fs, const struct file_unit *u, sluice_emi
                    struct sluice_error *err)
 {
     const struct sluice_host *host = fs->host;
-    /* Read rather than mmap: a file truncated under us is then an error to
-     * report, not a SIGBUS. O_NONBLOCK: a FIFO put in a file's place must
-     * not hang the batch (regular files ignore the flag). */
-    int fd = open(u->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return cannot_open(fs, u, strerror(errno), err);
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return host->error(err, SLUICE_EIO, "cannot read '%s': %s", u->path, strerror(e));
+    const struct file_store_ops *ops = fs->store->ops;
+    struct file_store_file *f;
+    int64_t size;
+    int rc = ops->open(fs->store, u->path, u->begin, u->end, &f, &size, err);
+    if (rc == FILE_STORE_MISSING) {
+        char why[sizeof err->message] = "not found";
+        if (err) memcpy(why, err->message, sizeof why);
+        return cannot_open(fs, u, why, err);
     }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return cannot_open(fs, u, "it is no longer a regular file", err);
-    }
+    if (rc) return rc;
     /* Written in place rather than renamed in: what is read now is not
      * what was planned, and a replay may read something else again. */
-    if (u->begin == 0 && u->planned_size >= 0 && (int64_t)st.st_size != u->planned_size)
+    if (u->begin == 0 && u->planned_size >= 0 && size != u->planned_size)
         host->log(fs->ctx, SLUICE_LOG_WARN,
                   "'%s' changed size since it was planned (%lld to %lld bytes): it is being written in place; "
                   "write files under a temporary name and rename them in, or set min_file_age",
-                  u->path, (long long)u->planned_size, (long long)st.st_size);
-    int64_t span = (u->end == INT64_MAX ? (int64_t)st.st_size : u->end) - u->begin + 1;
-    if (st.st_size == 0 || span <= 1) {
-        close(fd);
+                  u->path, (long long)u->planned_size, (long long)size);
+    int64_t span = (u->end == INT64_MAX ? size : u->end) - u->begin + 1;
+    if (size == 0 || span <= 1) {
+        ops->close(f);
         return SLUICE_OK;
     }
     /* A small file is one read, so its end is known before decoding (a
@@ -236,18 +226,18 @@ int file_read_unit(struct file_source *fs, const struct file_unit *u, sluice_emi
     size_t cap = span < (int64_t)READ_PIECE ? (size_t)span + 1 : READ_PIECE;
     char *buf = malloc(cap);
     if (!buf) {
-        close(fd);
+        ops->close(f);
         return host->error(err, SLUICE_ENOMEM, "out of memory");
     }
     struct sluice_decoder *d;
-    int rc = pool_take(fs, &d, err);
+    rc = pool_take(fs, &d, err);
     if (!rc) {
-        rc = read_lines(fs, u, fd, &buf, &cap, d, emit, emit_arg, err);
+        rc = read_lines(fs, u, f, &buf, &cap, d, emit, emit_arg, err);
         /* A failed decoder may hold rows of the failed batch: don't reuse it. */
         if (rc) host->decoder_free(d);
         else pool_give(fs, d);
     }
     free(buf);
-    close(fd);
+    ops->close(f);
     return rc;
 }

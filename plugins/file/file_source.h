@@ -1,6 +1,8 @@
 /* plugins/file/file_source.h — the file source's parts, private to it:
  * file.c (options and callbacks), file_log.c (the files seen: listing the
- * directory, the log in the checkpoint) and file_read.c (reading a unit).
+ * directory, the log in the checkpoint) and file_read.c (reading a unit),
+ * over a store (file_store.h): a local directory, or an S3 prefix for the
+ * `s3` source, which is built from the same files (s3_source.c).
  * See file.c for the whole design; the thread rules are there too. */
 #ifndef SLUICE_PLUGIN_FILE_SOURCE_H
 #define SLUICE_PLUGIN_FILE_SOURCE_H
@@ -13,6 +15,8 @@
 
 #include <sluice/offset.h>
 #include <sluice/plugin.h>
+
+#include "file_store.h"
 
 struct file_conf {
     const char *path;
@@ -27,7 +31,59 @@ struct file_conf {
     int64_t max_partition_bytes;
     bool ignore_missing_files;
     int64_t min_file_age; /* µs; 0: off */
+    /* The s3 source's own options (s3_source.c); the file source leaves them zero. */
+    const char *region;
+    const char *endpoint;
+    const char *profile;
+    bool requester_pays;
+    bool anonymous;
+    int64_t poll_interval; /* µs */
+    int64_t timeout;       /* µs */
+    int64_t max_retries;
 };
+
+/* The options both sources take, in the order `sluice plugins` shows
+ * them; only the help of `path` differs. */
+#define FILE_SOURCE_OPTIONS(path_help)                                                                           \
+    { .name = "path", .type = SLUICE_OPT_STRING, .flags = SLUICE_OPT_REQUIRED,                                 \
+      .offset = offsetof(struct file_conf, path), .help = path_help },                                         \
+    { .name = "format", .type = SLUICE_OPT_ENUM, .default_value = "json",                                      \
+      .offset = offsetof(struct file_conf, format), .help = "file format: JSON lines or CSV",                  \
+      .choices = "json|csv" },                                                                                 \
+    { .name = "schema", .type = SLUICE_OPT_SCHEMA, .flags = SLUICE_OPT_REQUIRED,                               \
+      .offset = offsetof(struct file_conf, schema),                                                            \
+      .help = "schema of the rows: Spark StructType JSON, DDL, or @file (streams need one, as in Spark)" },    \
+    { .name = "max_files_per_trigger", .type = SLUICE_OPT_LONG, .default_value = "0",                          \
+      .offset = offsetof(struct file_conf, max_files_per_trigger),                                             \
+      .help = "most new files read per micro-batch (0: no limit)", .min = "0" },                               \
+    { .name = "latest_first", .type = SLUICE_OPT_BOOL, .default_value = "false",                               \
+      .offset = offsetof(struct file_conf, latest_first),                                                      \
+      .help = "read the newest new files first (useful with max_files_per_trigger)" },                         \
+    { .name = "mode", .type = SLUICE_OPT_ENUM, .default_value = "permissive",                                  \
+      .offset = offsetof(struct file_conf, mode),                                                              \
+      .help = "malformed lines: a row of nulls, dropped, or an error",                                         \
+      .choices = "permissive|drop_malformed|fail_fast" },                                                      \
+    { .name = "column_name_of_corrupt_record", .type = SLUICE_OPT_STRING, .default_value = "_corrupt_record", \
+      .offset = offsetof(struct file_conf, column_name_of_corrupt_record),                                     \
+      .help = "string column that keeps malformed lines in permissive mode, if the schema has it" },           \
+    { .name = "header", .type = SLUICE_OPT_BOOL, .default_value = "false",                                     \
+      .offset = offsetof(struct file_conf, header),                                                            \
+      .help = "csv: the first line of each file names the columns" },                                          \
+    { .name = "sep", .type = SLUICE_OPT_STRING, .default_value = ",", .offset = offsetof(struct file_conf, sep), \
+      .help = "csv: the field separator (one character)" },                                                    \
+    { .name = "max_partition_bytes", .type = SLUICE_OPT_LONG, .default_value = "8388608",                      \
+      .offset = offsetof(struct file_conf, max_partition_bytes),                                               \
+      .help = "files larger than this are read as several units of about this size, cut at line "             \
+              "boundaries, so one big file uses every thread (0: one unit per file)",                         \
+      .min = "0" },                                                                                            \
+    { .name = "ignore_missing_files", .type = SLUICE_OPT_BOOL, .default_value = "false",                       \
+      .offset = offsetof(struct file_conf, ignore_missing_files),                                              \
+      .help = "a planned file gone (or unreadable) when read is skipped with a warning instead of failing "    \
+              "the batch and every restart (Spark's ignoreMissingFiles)" },                                    \
+    { .name = "min_file_age", .type = SLUICE_OPT_DURATION, .default_value = "0 seconds",                       \
+      .offset = offsetof(struct file_conf, min_file_age),                                                      \
+      .help = "read a file only once its size and modification time have not changed for this long, "         \
+              "for writers that write in place instead of renaming a finished file in (0: off)" }
 
 /* Decoders kept for reuse; more concurrent reads simply make more. */
 #define FILE_POOL_MAX 64
@@ -74,7 +130,8 @@ struct file_source {
     const struct file_conf *conf;
     struct sluice_ctx *ctx;
     size_t dir_len;        /* conf->path without trailing slashes */
-    char *abs_dir;         /* the directory's real path, as the checkpoint names it */
+    struct file_store *store;
+    const char *abs_dir;   /* store->root: the directory as the checkpoint names it */
     enum sluice_parse_mode mode;
     struct file_log log;
     /* The log in the checkpoint: loaded once, files [0, log_stored) stored
@@ -89,9 +146,6 @@ struct file_source {
     /* The current plan. */
     struct file_unit *plan;
     size_t plan_n, plan_cap;
-    /* wait(): an inotify descriptor watching the directory, -1 before the
-     * first wait, -2 once inotify proved unavailable (poll instead). */
-    int inotify_fd;
     /* What prepare() said to produce. */
     struct sluice_projection projection;
     char **projection_paths;
@@ -102,6 +156,29 @@ struct file_source {
     /* Planned files that could not be opened, skipped (ignore_missing_files). */
     atomic_int_least64_t skipped_files;
 };
+
+/* ---- file.c: the callbacks both sources share ---- */
+
+/* The checks of the shared options, before the store is opened. */
+int file_source_check(const struct sluice_host *host, const struct file_conf *conf, struct sluice_error *err);
+/* open() once the store is open: the checks of the shared options, the
+ * output schema. Takes the store, also on error. */
+int file_source_open(const struct sluice_host *host, const struct file_conf *conf, struct sluice_ctx *ctx,
+                     struct file_store *store, void **state, struct sluice_error *err);
+void file_source_close(void *state);
+int file_source_prepare(void *state, const struct sluice_projection *projection, struct sluice_error *err);
+int file_source_latest_offset(void *state, const char *start, bool limited, struct sluice_buf *out,
+                              struct sluice_error *err);
+int file_source_plan_read(void *state, const char *start, const char *end, size_t *n_units,
+                          struct sluice_error *err);
+int file_source_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_arg, struct sluice_error *err);
+int file_source_commit(void *state, const char *end, struct sluice_error *err);
+int file_source_wait(void *state, int64_t timeout_us, int wake_fd, struct sluice_error *err);
+
+#define FILE_SOURCE_CALLBACKS                                                                      \
+    .close = file_source_close, .prepare = file_source_prepare,                                    \
+    .latest_offset = file_source_latest_offset, .plan_read = file_source_plan_read,                \
+    .read = file_source_read, .commit = file_source_commit, .wait = file_source_wait
 
 /* ---- file_log.c ---- */
 
