@@ -37,7 +37,8 @@ stages = (
 );
 CONF
 start_member() { # NAME [CONFIG]
-  "$sluice" run "${2:-member.conf}" --group g --member "$1" --set out.path="out_$1" -v 2>"err_$1.txt" >/dev/null &
+  "$sluice" run "${2:-member.conf}" --group g --member "$1" --set out.path="out_$1" \
+    --set runtime.progress_log="\"p_$1.log\"" -v 2>"err_$1.txt" >/dev/null &
   PIDS+=($!)
   eval "PID_$1=$!"
 }
@@ -75,6 +76,18 @@ for m in a b; do
   grep -q "member '$m' of group 'g' takes" "err_$m.txt" || fail "member $m took no partitions"
   [ -n "$(ls out_$m 2>/dev/null)" ] || fail "member $m wrote nothing"
 done
+# Progress names the group and the member; each member's offsets are its
+# own partitions, and together they are the topic's.
+python3 - p_a.log p_b.log <<'PY' || fail "progress does not show each member's own partitions"
+import json, sys
+seen = []
+for path in sys.argv[1:]:
+    last = [json.loads(l) for l in open(path)][-1]
+    assert last["group"] == "g" and last["member"] == path[2], last
+    end = last["sources"][0]["endOffset"]
+    seen += list((json.loads(end) if isinstance(end, str) else end)["in"])
+assert sorted(seen) == [str(p) for p in range(6)], seen
+PY
 
 # A third member joins: partitions move, nothing is lost or read twice.
 start_member c

@@ -98,6 +98,11 @@ void sluice_progress_format(const struct sluice_progress_batch *b, struct sluice
     if (b->id) json_object_set_new(r, "id", json_string(b->id));
     if (b->run_id) json_object_set_new(r, "runId", json_string(b->run_id));
     json_object_set_new(r, "name", json_string(b->query ? b->query : ""));
+    /* A member of a group: its partitions are its source's endOffset. */
+    if (b->group) {
+        json_object_set_new(r, "group", json_string(b->group));
+        json_object_set_new(r, "member", json_string(b->member ? b->member : ""));
+    }
     json_object_set_new(r, "timestamp", iso(b->start_wall_us ? b->start_wall_us : sluice_now_us() - b->duration_us));
     json_object_set_new(r, "batchId", json_integer(b->batch_id));
     json_object_set_new(r, "numInputRows", json_integer(b->input_rows));

@@ -95,6 +95,7 @@ struct sluice_progress_batch {
     size_t n_state;
     int64_t source_retries;     /* source callbacks called again after SLUICE_EAGAIN (retry.h) */
     int64_t sink_retries;       /* sink callbacks, the same */
+    const char *group, *member; /* runtime.group and this member's name, or NULL */
 };
 
 /* Fold the non-null values of rows [0, n) of a timestamp array into *s (any thread). */

@@ -208,6 +208,7 @@ static void record_progress(struct sluice_query *q, const struct batch_facts *f)
     }
     struct sluice_progress_batch b = {
         .query = q->graph->name, .source = q->source_desc, .batch_id = f->batch_id,
+        .group = q->graph->runtime.group, .member = q->graph->runtime.member,
         .duration_us = f->at.done - f->at.start + q->latest_us, .sink_rows = f->units.sink_rows,
         .malformed = f->malformed, .invalid_utf8 = f->invalid_utf8, .end_offset = f->end, .id = q->id, .run_id = q->run_id,
         .start_wall_us = f->wall_start, .input_rows = f->units.input_rows, .start_offset = f->start,
