@@ -2,17 +2,17 @@
 core of its own (taskset), reading the same topic as one group.
 
 Starts the tests' mock broker (librdkafka's mock cluster, on loopback; it
-shares the two cores with the members, so the figures are a floor), produces
---files x 10,000 tweets of the lab's data set into --partitions partitions,
-then for each member count starts that many `sluice run --group` processes
-(a new group each time, starting_offsets earliest) of a stateless pipeline
-(the lab's schema, a filter on lang, a file sink per member) and waits until
-their progress logs account for every message. Prints, per member count:
-  - total: from the start of the processes to the last message (includes
-    joining the group: the mock broker holds a first join 3 s);
-  - steady: rows over the time between the first and the last batch that
-    read rows, summed over the members' batches: the processing rate;
-  - rows/s, MB/s (steady) and each member's peak RSS.
+shares the two cores with the members), takes --files x 10,000 tweets of the
+lab's data set and --partitions partitions per topic, then for each member count starts that many `sluice run --group` processes
+of a stateless pipeline (the lab's schema, a filter on lang, a file sink per
+member) on an empty topic of their own, lets the group settle (every member
+holds partitions and none moved for 2 s), produces the tweets and waits until
+the members' progress logs account for every message. Prints, per member
+count, the time from the first message produced to the last one written
+beside the time producing alone takes, rows/s and MB/s over it, and each
+member's CPU time (user + system) and peak RSS. On this machine the mock
+broker, one process serving the producer and every member, sets the pace:
+the CPU per member is what shows the work split.
 
     python3 tests/bench/kafka_group.py [--sluice build/sluice] [--broker build/tests/mock_broker]
                                        [--partitions 40] [--files 20] [--members 1,2]
@@ -48,18 +48,44 @@ def progress(path):
     return out
 
 
-def run(sluice, conf, members, rows, work, group):
-    procs, logs, rss = [], [], []
-    t0 = time.monotonic()
+def settled(errs, members):
+    """Every member holds partitions and none moved for 2 s (the group is stable)."""
+    texts = [open(e).read() if os.path.exists(e) else "" for e in errs]
+    if sum(" takes " in t for t in texts) < min(members, 1) or any(" takes " not in t for t in texts):
+        return None
+    return sum(t.count(" takes ") + t.count(" hands over ") for t in texts)
+
+
+def run(sluice, conf, members, files, rows, work, group, bootstrap):
+    """Start the members on an empty topic, let the group settle, then
+    produce the tweets and time until the members wrote them all."""
+    topic = group
+    procs, logs, rss, errs = [], [], [], []
     for m in range(members):
         log, rss_file = os.path.join(work, f"{group}-{m}.progress"), os.path.join(work, f"{group}-{m}.rss")
-        argv = ["taskset", "-c", str(m % os.cpu_count()), "/usr/bin/time", "-f", "%M", "-o", rss_file,
-                sluice, "run", conf, "--group", group, "--member", f"m{m}", "-q",
+        err = os.path.join(work, f"{group}-{m}.err")
+        argv = ["taskset", "-c", str(m % os.cpu_count()), "/usr/bin/time", "-f", "%U %S %M", "-o", rss_file,
+                sluice, "run", conf, "--group", group, "--member", f"m{m}", "-v",
+                "--set", f"tweets.subscribe=[\"{topic}\"]",
                 "--set", f"runtime.progress_log=\"{log}\"", "--set", f"runtime.checkpoint=\"{work}/{group}-ck\"",
                 "--set", f"out.path=\"{work}/{group}-out-{m}\""]
-        procs.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(err, "w")))
         logs.append(log)
         rss.append(rss_file)
+        errs.append(err)
+    moves, since = None, time.monotonic()
+    while time.monotonic() - since < 2:
+        now = settled(errs, members)
+        if now is None or now != moves:
+            moves, since = now, time.monotonic()
+        if any(p.poll() is not None for p in procs):
+            sys.exit(f"a member stopped early (exit {[p.poll() for p in procs]})")
+        time.sleep(0.2)
+    t0 = time.monotonic()
+    for f in files:
+        subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", topic, "-l", f,
+                        "-X", "sticky.partitioning.linger.ms=0"], check=True)
+    produced = time.monotonic() - t0
     batches = []
     while time.monotonic() - t0 < 600:
         batches = [b for log in logs for b in progress(log)]
@@ -67,19 +93,17 @@ def run(sluice, conf, members, rows, work, group):
             break
         if any(p.poll() is not None for p in procs):
             sys.exit(f"a member stopped early (exit {[p.poll() for p in procs]})")
-        time.sleep(0.2)
+        time.sleep(0.1)
     total = time.monotonic() - t0
     for p in procs:  # stop sluice, the child of /usr/bin/time, which then writes its peak RSS
         subprocess.run(["pkill", "-TERM", "-P", str(p.pid)])
     for p in procs:
         p.wait()
-    read = [b for b in batches if b[2] > 0]
-    got = sum(b[2] for b in read)
+    got = sum(b[2] for b in batches)
     if got != rows:
         sys.exit(f"{members} member(s) read {got} rows, not {rows}")
-    steady = max(b[1] for b in read) - min(b[0] for b in read)
-    peaks = [int(open(r).read().split()[-1]) * 1024 for r in rss]
-    return total, steady, peaks
+    usage = [open(r).read().split()[-3:] for r in rss]  # user s, system s, peak KiB
+    return total, produced, [(float(u) + float(y), int(k) * 1024) for u, y, k in usage]
 
 
 def main():
@@ -97,16 +121,14 @@ def main():
     files = sorted(glob.glob(os.path.join(generate(sluice, args.cache, 100, 10000), "*.json")))[:args.files]
     size, rows = sum(os.path.getsize(f) for f in files), 10000 * len(files)
     work = tempfile.mkdtemp(prefix="sluice-group-bench.")
-    mock = subprocess.Popen([broker, "--topic", f"tweets:{args.partitions}"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    counts = [int(x) for x in args.members.split(",")]
+    topics = [a for n in counts for a in ("--topic", f"bench{n}:{args.partitions}")]
+    mock = subprocess.Popen([broker] + topics, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         bootstrap = mock.stdout.readline().strip()
-        for f in files:
-            subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", "tweets", "-l", f,
-                            "-X", "sticky.partitioning.linger.ms=0"], check=True)
         conf = os.path.join(work, "member.conf")
         with open(conf, "w") as c:
-            c.write(f"""runtime = {{ trigger = "100 milliseconds"; threads = 1; }};
+            c.write(f"""runtime = {{ trigger = "100 milliseconds"; threads = 4; }};
 stages = (
   {{ name = "tweets"; source = "kafka"; bootstrap_servers = "{bootstrap}"; subscribe = ["tweets"];
      starting_offsets = "earliest"; format = "json"; schema = "@{ROOT}/configs/schemas/tweet.json";
@@ -117,10 +139,11 @@ stages = (
 """)
         print(f"kafka group: {rows} tweets ({size / 1e6:.0f} MB) in {args.partitions} partitions, "
               f"filter into a file sink per member, one core per member (mock broker on the same cores)")
-        for n in [int(x) for x in args.members.split(",")]:
-            total, steady, peaks = run(sluice, conf, n, rows, work, f"bench{n}")
-            print(f"  {n} member(s): total {total:.2f} s, steady {steady:.2f} s, {rows / steady:,.0f} rows/s, "
-                  f"{size / steady / 1e6:.0f} MB/s, peak RSS " + ", ".join(f"{p / 1e6:.0f} MB" for p in peaks))
+        for n in counts:
+            total, produced, peaks = run(sluice, conf, n, files, rows, work, f"bench{n}", bootstrap)
+            print(f"  {n} member(s): {total:.2f} s from the first message produced to the last written "
+                  f"(producing alone: {produced:.2f} s), {rows / total:,.0f} rows/s, {size / total / 1e6:.0f} MB/s, "
+                  f"CPU and peak RSS per member: " + ", ".join(f"{c:.2f} s {p / 1e6:.0f} MB" for c, p in peaks))
     finally:
         mock.stdin.write("quit\n")
         mock.stdin.flush()
