@@ -8,7 +8,8 @@ objects, 604 MB) with curl, then times, best of --repeat, whole process:
     --threads connections at once: the server's own limit;
   - sluice's lang count from the bucket (source s3, the lab's schema,
     trigger available_now), threads as given;
-  - the same pipeline from the files on disk.
+  - the same pipeline from the files on disk, and from the same files
+    gzipped on disk (made once in the cache with gzip -6).
 Every run's count is checked. s3rver is one Node.js process: it, not
 sluice, sets the pace here; the figure to watch is sluice / curl.
 
@@ -16,7 +17,7 @@ sluice, sets the pace here; the figure to watch is sluice / curl.
 """
 import argparse
 import glob
-import json
+import gzip
 import os
 import shutil
 import subprocess
@@ -42,6 +43,15 @@ def main():
     files = sorted(glob.glob(os.path.join(data, "*.json")))
     size = sum(os.path.getsize(f) for f in files)
     rows = 1000000
+    gz_dir = data + "-gz"
+    if not os.path.exists(os.path.join(gz_dir, ".complete")):
+        print(f"gzipping the data set into {gz_dir} (once)", file=sys.stderr)
+        os.makedirs(gz_dir, exist_ok=True)
+        for f in files:
+            with open(f, "rb") as src, gzip.open(os.path.join(gz_dir, os.path.basename(f) + ".gz"), "wb", 6) as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        open(os.path.join(gz_dir, ".complete"), "w").close()
+    gz_size = sum(os.path.getsize(f) for f in glob.glob(os.path.join(gz_dir, "*.gz")))
     store = os.path.join(args.cache, "s3rver")
     os.environ.update(AWS_ACCESS_KEY_ID="S3RVER", AWS_SECRET_ACCESS_KEY="S3RVER",
                       NODE_OPTIONS="--openssl-legacy-provider")
@@ -66,7 +76,8 @@ def main():
             for f in files:
                 c.write(f'url = "{endpoint}/bench/tweets/{os.path.basename(f)}"\noutput = "/dev/null"\n')
         conf = os.path.join(HERE, "lang_count.conf")
-        print(f"s3: {rows} tweets ({size / 1e6:.0f} MB) in {len(files)} objects of s3rver on loopback")
+        print(f"s3: {rows} tweets ({size / 1e6:.0f} MB) in {len(files)} objects of s3rver on loopback; "
+              f"gzipped: {gz_size / 1e6:.0f} MB (MB/s below count the uncompressed bytes)")
         print(f"{'reader':<34} {'wall s':>8} {'rows/s':>12} {'MB/s':>8} {'peak RSS MB':>12}")
 
         def line(name, argv, check=True):
@@ -91,6 +102,8 @@ def main():
             disk = [sluice, "run", conf, "--set", f"tweets.path={data}", "--set", f"runtime.threads={t}"]
             st = line(f"sluice lang count from S3, {t} thr", s3)
             line(f"sluice lang count from disk, {t} thr", disk)
+            line(f"sluice lang count, .gz on disk, {t} thr",
+                 [sluice, "run", conf, "--set", f"tweets.path={gz_dir}", "--set", f"runtime.threads={t}"])
             print(f"  from S3 / curl with {t} conn: {st / curl_t[t]:.2f}x")
     finally:
         server.stdin.close()
