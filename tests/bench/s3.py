@@ -78,7 +78,7 @@ def main():
         conf = os.path.join(HERE, "lang_count.conf")
         print(f"s3: {rows} tweets ({size / 1e6:.0f} MB) in {len(files)} objects of s3rver on loopback; "
               f"gzipped: {gz_size / 1e6:.0f} MB (MB/s below count the uncompressed bytes)")
-        print(f"{'reader':<34} {'wall s':>8} {'rows/s':>12} {'MB/s':>8} {'peak RSS MB':>12}")
+        print(f"{'reader':<38} {'wall s':>8} {'rows/s':>12} {'MB/s':>8} {'peak RSS MB':>12}")
 
         def line(name, argv, check=True):
             if check:
@@ -89,7 +89,7 @@ def main():
                     sys.exit(f"{name}: counted {total} tweets, not {rows}")
             t = min(wall_time(argv) for _ in range(args.repeat))
             rss = peak_rss(argv)
-            print(f"{name:<34} {t:8.3f} {rows / t:12,.0f} {size / t / 1e6:8.0f} {rss / 1e6:12.1f}", flush=True)
+            print(f"{name:<38} {t:8.3f} {rows / t:12,.0f} {size / t / 1e6:8.0f} {rss / 1e6:12.1f}", flush=True)
             return t
 
         curl_t = {}
