@@ -4,6 +4,8 @@
 # packages the tests pin in package-lock.json files (tests/web: playwright-core
 # to drive Debian's chromium; tests/s3: s3rver, a real S3 server on
 # loopback), only where node_modules is missing or older than its lockfile.
+#   scripts/install-deps.sh        what `make test` and `make demo` need
+#   scripts/install-deps.sh fuzz   that, plus clang and libFuzzer for `make fuzz`
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -14,6 +16,12 @@ packages=(build-essential cmake pkg-config libconfig-dev libjansson-dev libcurl4
 # bundles npm and conflicts with Debian's npm package).
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
+for group in "$@"; do
+  case "$group" in
+    fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    *) echo "sluice: unknown package group '$group' (known: fuzz)" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

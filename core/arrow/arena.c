@@ -55,6 +55,7 @@ struct sluice_arena {
     struct arena_block *large;    /* blocks of single large requests */
     struct arena_adopted *adopted;
     struct arena_held *held;
+    const char *poison;           /* why the data in it is unfit (sluice_arena_poison), or NULL */
 };
 
 static inline size_t round_up16(size_t n)
@@ -233,10 +234,21 @@ void sluice_arena_reset(struct sluice_arena *a)
         arena_fatal("reset of an arena that others still reference",
                     atomic_load_explicit(&a->refs, memory_order_relaxed));
     arena_release_contents(a);
+    a->poison = NULL;
     a->cur = a->first;
     a->end = a->first_end;
     a->next_chunk = first_growth(a->first_chunk);
     a->bytes = a->first_bytes;
+}
+
+void sluice_arena_poison(struct sluice_arena *a, const char *why)
+{
+    if (!a->poison) a->poison = sluice_arena_strndup(a, why, strlen(why));
+}
+
+const char *sluice_arena_poisoned(const struct sluice_arena *a)
+{
+    return a->poison;
 }
 
 size_t sluice_arena_bytes(const struct sluice_arena *a)

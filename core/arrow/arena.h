@@ -37,6 +37,14 @@ void sluice_arena_hold(struct sluice_arena *a, struct sluice_arena *other);
 /* Free everything but keep the first chunk, for a scratch arena reused per
  * batch. Only valid while the caller holds the sole reference. */
 void sluice_arena_reset(struct sluice_arena *a);
+/* Mark what the arena holds as unfit to use, saying why (copied; the
+ * first reason stays): a builder or take whose data passed a size limit
+ * still returns a well-formed batch, with nulls where data was refused,
+ * and whoever receives the batch fails it (sluice_array_poisoned). A reset
+ * clears the mark. */
+void sluice_arena_poison(struct sluice_arena *a, const char *why);
+/* The reason, or NULL. */
+const char *sluice_arena_poisoned(const struct sluice_arena *a);
 /* Bytes allocated from the system for this arena, adopted blocks included
  * when adopted with their size (for progress reporting). */
 size_t sluice_arena_bytes(const struct sluice_arena *a);

@@ -15,13 +15,17 @@
 #include <stdlib.h>
 
 #include "arena.h"
+#include "error.h"
 #include "log.h"
 #include "mem.h"
+#include "size_limit.h"
 
 /* Stands in for the buffers of empty arrays: consumers may read offsets[0]
  * of an empty string or list array, so these are never NULL. */
 static alignas(16) const uint8_t empty_buffer[64];
 
+/* A caller misusing the builder (a bug in it, never something in the
+ * data: sizes are refused, see refuse). */
 static _Noreturn void builder_fatal(const struct sluice_builder *b, const char *what)
 {
     const char *name = b && b->schema && b->schema->name ? b->schema->name : "?";
@@ -68,10 +72,12 @@ static size_t grown_cap(size_t cap, size_t need, size_t start)
 
 /* ---- lifecycle ------------------------------------------------------------ */
 
-static void builder_init(struct sluice_builder *b, const struct ArrowSchema *schema)
+static void builder_init(struct sluice_builder *b, const struct ArrowSchema *schema, struct sluice_builder *root)
 {
     memset(b, 0, sizeof *b);
     b->schema = schema;
+    b->root = root;
+    b->limit = sluice_size_limit(SLUICE_OFFSET_LIMIT);
     b->type = sluice_type_of(schema);
     if (b->type == SLUICE_TYPE_INVALID) builder_fatal(b, "unsupported arrow format");
     if (b->type == SLUICE_TYPE_STRUCT || b->type == SLUICE_TYPE_ARRAY) {
@@ -81,7 +87,7 @@ static void builder_init(struct sluice_builder *b, const struct ArrowSchema *sch
         if (b->n_children > 0)
             b->children = sluice_xcalloc((size_t)b->n_children, sizeof *b->children);
         for (int64_t i = 0; i < b->n_children; i++)
-            builder_init(&b->children[i], schema->children[i]);
+            builder_init(&b->children[i], schema->children[i], root);
     }
 }
 
@@ -97,7 +103,7 @@ static void builder_release(struct sluice_builder *b)
 struct sluice_builder *sluice_builder_new(const struct ArrowSchema *schema)
 {
     struct sluice_builder *b = sluice_xmalloc(sizeof *b);
-    builder_init(b, schema);
+    builder_init(b, schema, b);
     return b;
 }
 
@@ -182,12 +188,6 @@ static void grow_data(struct sluice_builder *b, size_t need)
     b->data_cap = cap;
 }
 
-void sluice_builder_reserve_data(struct sluice_builder *b, size_t bytes)
-{
-    if (bytes > SIZE_MAX - b->data_len) builder_fatal(b, "string reservation overflows");
-    grow_data(b, b->data_len + bytes);
-}
-
 /* ---- appends -------------------------------------------------------------- */
 
 /* `count` null slots. Struct children are left to lag: they are padded when
@@ -243,13 +243,23 @@ void sluice_builder_begin_list(struct sluice_builder *b)
     if (need > b->values_cap) sluice_builder_grow_values_(b, need);
 }
 
+/* An append past the size limit: the slot becomes a null (wrapping the
+ * offsets would corrupt every later value of the batch) and the root
+ * remembers the first column it happened to. */
+static void refuse(struct sluice_builder *b)
+{
+    if (!b->root->refused) b->root->refused = b;
+    append_nulls(b, 1);
+}
+
 void sluice_builder_end_list(struct sluice_builder *b)
 {
     int64_t end = b->children[0].length;
-    /* Wrapping would silently corrupt every later list in the batch. */
-    if (end > INT32_MAX)
-        builder_fatal(b, "more than 2^31 array elements in one batch overflow int32 offsets; "
-                         "use smaller batches");
+    if (__builtin_expect(end > b->limit, 0)) {
+        sluice_builder_truncate(&b->children[0], b->values ? ((int32_t *)b->values)[b->length] : 0);
+        refuse(b);
+        return;
+    }
     size_t need = (size_t)(b->length + 2) * sizeof(int32_t);
     if (need > b->values_cap) sluice_builder_grow_values_(b, need);
     ((int32_t *)b->values)[b->length + 1] = (int32_t)end;
@@ -259,9 +269,10 @@ void sluice_builder_end_list(struct sluice_builder *b)
 
 void sluice_builder_append_string(struct sluice_builder *b, const char *s, size_t n)
 {
-    if (n > (size_t)INT32_MAX - b->data_len)
-        builder_fatal(b, "more than 2 GiB of string data in one batch overflows int32 offsets; "
-                         "use smaller batches");
+    if (__builtin_expect(n > (size_t)b->limit - b->data_len, 0)) {
+        refuse(b);
+        return;
+    }
     size_t need = (size_t)(b->length + 2) * sizeof(int32_t);
     if (need > b->values_cap) sluice_builder_grow_values_(b, need);
     if (b->data_len + n > b->data_cap) grow_data(b, b->data_len + n);
@@ -361,6 +372,72 @@ void sluice_builder_append_from(struct sluice_builder *b, const struct ArrowArra
     }
 }
 
+/* ---- refusals -------------------------------------------------------------- */
+
+/* The dotted path from `b` down to `target` into path[len..]; true when found. */
+static bool path_to(const struct sluice_builder *b, const struct sluice_builder *target, char *path, size_t cap,
+                    size_t len)
+{
+    if (b == target) return true;
+    for (int64_t i = 0; i < b->n_children; i++) {
+        const struct sluice_builder *c = &b->children[i];
+        size_t l = len;
+        /* List elements take the list's name, as projection paths do. */
+        if (b->type == SLUICE_TYPE_STRUCT && c->schema->name) {
+            int w = snprintf(path + len, cap - len, "%s%s", len ? "." : "", c->schema->name);
+            l = w < 0 || (size_t)w >= cap - len ? cap - 1 : len + (size_t)w;
+        }
+        if (path_to(c, target, path, cap, l)) return true;
+        path[len] = '\0';
+    }
+    return false;
+}
+
+static void refusal_message(const struct sluice_builder *root, char *msg, size_t cap)
+{
+    const struct sluice_builder *r = root->refused;
+    char path[200] = "";
+    if (!path_to(root, r, path, sizeof path, 0) || !path[0])
+        snprintf(path, sizeof path, "%s", r->schema->name ? r->schema->name : "?");
+    snprintf(msg, cap, "column '%s': more than %lld %s in one batch (Arrow's 32-bit offsets)", path,
+             (long long)r->limit, r->type == SLUICE_TYPE_ARRAY ? "list elements" : "bytes of strings");
+}
+
+int sluice_builder_refusal(struct sluice_builder *b, struct sluice_error *err)
+{
+    struct sluice_builder *root = b->root;
+    if (!root->refused) return SLUICE_OK;
+    char msg[300];
+    refusal_message(root, msg, sizeof msg);
+    root->refused = NULL;
+    return sluice_error_set(err, SLUICE_ELIMIT, "%s", msg);
+}
+
+/* A refusal nobody took: the batch carries it to whoever receives it. */
+static void poison_if_refused(struct sluice_builder *b, struct sluice_arena *arena)
+{
+    struct sluice_builder *root = b->root;
+    if (!root->refused) return;
+    char msg[300];
+    refusal_message(root, msg, sizeof msg);
+    root->refused = NULL;
+    sluice_arena_poison(arena, msg);
+}
+
+const char *sluice_array_poisoned(const struct ArrowArray *a)
+{
+    if (!a || !a->release) return NULL;
+    if (a->release == sluice_array_release_node) {
+        const char *why = sluice_arena_poisoned(a->private_data);
+        if (why) return why;
+    }
+    for (int64_t i = 0; i < a->n_children; i++) {
+        const char *why = sluice_array_poisoned(a->children[i]);
+        if (why) return why;
+    }
+    return NULL;
+}
+
 /* ---- finishing ------------------------------------------------------------ */
 
 static size_t round16(size_t n)
@@ -449,13 +526,16 @@ static void finish_node(struct sluice_builder *b, struct sluice_arena *arena, st
 void sluice_builder_finish_array(struct sluice_builder *b, struct sluice_arena *arena,
                                  struct ArrowArray *out)
 {
+    poison_if_refused(b, arena);
     finish_node(b, arena, out);
 }
 
 void sluice_builder_finish(struct sluice_builder *b, struct sluice_batch *out)
 {
     if (b->type != SLUICE_TYPE_STRUCT) builder_fatal(b, "finish needs a struct (row) builder");
-    struct sluice_arena *arena = sluice_arena_new(tree_bytes(b));
+    /* Room for the poison message too, should there be one. */
+    struct sluice_arena *arena = sluice_arena_new(tree_bytes(b) + (b->refused ? 320 : 0));
+    poison_if_refused(b, arena);
     finish_node(b, arena, &out->array);
     sluice_arena_unref(arena); /* the nodes hold it now */
     out->schema = b->schema;

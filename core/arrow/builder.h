@@ -11,9 +11,13 @@
  * and a projection leaves unread columns untouched: they come out null.
  *
  * Offsets are int32 (Arrow "u" and "+l"): one batch holds at most 2 GiB of
- * string bytes per column and 2^31-1 elements per list column. Appending
- * past that aborts with a message naming the column rather than wrapping,
- * so callers bound their batch sizes.
+ * string bytes per column and 2^31-1 elements per list column (or the
+ * lower test limit, size_limit.h). An append past that is refused, never
+ * wrapped: the slot gets a null and the root builder records the column.
+ * A decoder checks after each line and treats the line as malformed; any
+ * other caller takes the refusal as an error (sluice_builder_refusal) or,
+ * not knowing of it (a plugin), gets a batch whose arena is poisoned with
+ * the reason, which the engine fails (sluice_array_poisoned).
  *
  * Threads: one builder is used by one thread at a time. */
 #ifndef SLUICE_CORE_BUILDER_H
@@ -26,6 +30,7 @@
 
 #include <sluice/arrow.h>
 #include <sluice/batch.h>
+#include <sluice/error.h>
 #include <sluice/types.h>
 
 struct sluice_arena;
@@ -46,6 +51,9 @@ struct sluice_builder {
     struct sluice_builder *children; /* struct fields, or the list element (one) */
     int64_t rows_hint;     /* capacity to reserve after finish (last batch's length) */
     size_t data_hint;      /* string bytes to reserve after finish (last batch's) */
+    int64_t limit;         /* string bytes or list elements this node may hold (size_limit.h) */
+    struct sluice_builder *root;      /* the builder the tree was made as */
+    struct sluice_builder *refused;   /* root only: the first node an append was refused on, or NULL */
 };
 
 /* A builder for `schema` (borrowed: must outlive the builder). */
@@ -53,8 +61,6 @@ struct sluice_builder *sluice_builder_new(const struct ArrowSchema *schema);
 void sluice_builder_free(struct sluice_builder *b);
 /* Room for `rows` more slots on this builder (not its children). */
 void sluice_builder_reserve(struct sluice_builder *b, int64_t rows);
-/* Room for `bytes` more string bytes. */
-void sluice_builder_reserve_data(struct sluice_builder *b, size_t bytes);
 
 /* Slow paths of the inline appends; not for direct use. */
 void sluice_builder_grow_values_(struct sluice_builder *b, size_t need_bytes);
@@ -75,6 +81,16 @@ void sluice_builder_truncate(struct sluice_builder *b, int64_t length);
 /* Deep copy of physical slot `slot` of `src` (same type as the builder). */
 void sluice_builder_append_from(struct sluice_builder *b, const struct ArrowArray *src,
                                 int64_t slot);
+
+/* Whether an append anywhere in b's tree was refused for passing the size
+ * limit since the last finish or sluice_builder_refusal. */
+static inline bool sluice_builder_refused(const struct sluice_builder *b)
+{
+    return b->root->refused != NULL;
+}
+/* SLUICE_OK, or when an append was refused SLUICE_ELIMIT with a message
+ * naming the column and the limit (then the refusal is cleared). */
+int sluice_builder_refusal(struct sluice_builder *b, struct sluice_error *err);
 
 /* Marks slot `length` valid; the inline appends call it. */
 static inline void sluice_builder_mark_valid_(struct sluice_builder *b)
@@ -120,10 +136,11 @@ static inline void sluice_builder_append_bool(struct sluice_builder *b, bool v)
 }
 
 /* Turn what was appended into *out (the caller's to release); the builder
- * (root: a struct) is empty again and keeps its capacity hint. */
+ * (root: a struct) is empty again and keeps its capacity hint. A refusal
+ * not yet taken poisons the batch's arena with its message and is cleared. */
 void sluice_builder_finish(struct sluice_builder *b, struct sluice_batch *out);
 /* The same for any builder, as one Arrow node tree whose memory `arena`
- * keeps (each node takes a reference on it). */
+ * keeps (each node takes a reference on it); a refusal poisons `arena`. */
 void sluice_builder_finish_array(struct sluice_builder *b, struct sluice_arena *arena,
                                  struct ArrowArray *out);
 
@@ -134,6 +151,10 @@ void sluice_array_make_null(const struct ArrowSchema *schema, int64_t length,
 /* The node release used by every array this module makes: releases the
  * children, then drops the node's arena reference. */
 void sluice_array_release_node(struct ArrowArray *a);
+/* The poison reason of the first arena (sluice_arena_poison) found among
+ * the nodes of `a` this module or take.c made, or NULL: how the engine
+ * learns that a plugin built or took past a size limit. */
+const char *sluice_array_poisoned(const struct ArrowArray *a);
 
 /* Checks that `a` is well-formed for `schema` (lengths, offsets monotone and
  * within bounds, children lengths, null counts). For tests and debug builds.

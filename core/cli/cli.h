@@ -30,7 +30,8 @@ bool sluice_cli_is_help(const char *arg);
 /* Strict number parsing for option values; false on junk or overflow. */
 bool sluice_cli_parse_i64(const char *s, int64_t *out);
 bool sluice_cli_parse_double(const char *s, double *out);
-/* Applies -v/--verbose, -q/--quiet and SLUICE_LOG (error|warn|info|debug). */
+/* Applies SLUICE_LOG (error|warn|info|debug; default warn), then
+ * verbose_delta levels more (-v/--verbose) or fewer (-q/--quiet). */
 void sluice_cli_init_logging(int verbose_delta);
 
 /* The arguments `run` and `check` share: CONFIG [--set key=value]... [-v] [-q]. */
@@ -40,11 +41,13 @@ struct sluice_cli_pipeline {
     size_t n_sets;
     int verbose;       /* +1 per -v, -1 per -q */
     int64_t max_batches;
+    char *owned[2];    /* --group and --member, as the sets they stand for */
 };
 
 /* Parses argv into *out; on a usage error prints it and returns 2; on --help
  * prints `help` and returns -1 (the caller exits 0); else returns 0. */
 int sluice_cli_parse_pipeline(const char *cmd, const char *help, int argc, char **argv,
                               struct sluice_cli_pipeline *out);
+void sluice_cli_pipeline_free(struct sluice_cli_pipeline *p);
 
 #endif

@@ -56,7 +56,8 @@ bool sluice_cli_parse_double(const char *s, double *out)
 
 void sluice_cli_init_logging(int verbose_delta)
 {
-    int level = SLUICE_LOG_INFO;
+    /* Warnings by default, so each -v shows more: info, then debug. */
+    int level = SLUICE_LOG_WARN;
     const char *env = getenv("SLUICE_LOG");
     if (env) {
         static const char *const names[] = { "error", "warn", "info", "debug" };
@@ -97,6 +98,15 @@ int sluice_cli_parse_pipeline(const char *cmd, const char *help, int argc, char 
                 out->max_batches < 0)
                 return sluice_cli_usage_error(prefix, "--max-batches needs a count");
             i++;
+        } else if (strcmp(a, "--group") == 0 || strcmp(a, "--member") == 0) {
+            /* runtime.group / runtime.member, as a --set of them */
+            if (i + 1 >= argc || !argv[i + 1][0]) return sluice_cli_usage_error(prefix, "%s needs a name", a);
+            char **slot = &out->owned[a[2] == 'm'];
+            free(*slot);
+            size_t n = strlen(argv[i + 1]) + 32;
+            *slot = sluice_xmalloc(n);
+            snprintf(*slot, n, "runtime.%s=%s", a + 2, argv[++i]);
+            out->sets[out->n_sets++] = *slot;
         } else if (a[0] == '-' && a[1]) {
             return sluice_cli_usage_error(prefix, "unknown option '%s'", a);
         } else if (!out->config) {
@@ -107,4 +117,12 @@ int sluice_cli_parse_pipeline(const char *cmd, const char *help, int argc, char 
     }
     if (!out->config) return sluice_cli_usage_error(prefix, "missing CONFIG");
     return 0;
+}
+
+void sluice_cli_pipeline_free(struct sluice_cli_pipeline *p)
+{
+    free(p->sets);
+    free(p->owned[0]);
+    free(p->owned[1]);
+    memset(p, 0, sizeof *p);
 }

@@ -91,13 +91,14 @@ static size_t record_end(const char *p, size_t n, bool csv, bool *inner)
 }
 
 /* The decoder reads one record per line. Quoted line breaks are swapped
- * for two bytes absent from the text (bytes that never occur in UTF-8
- * first), decoded, and swapped back in the string columns. */
+ * for two bytes absent from the text, decoded, and swapped back in the
+ * string columns. The bytes are ASCII controls: the decoder would replace
+ * bytes that are not UTF-8 (0xFF, say) with U+FFFD before the swap back. */
 static bool hide_line_breaks(char *p, size_t n, unsigned char sub[2])
 {
-    static const unsigned char candidates[] = { 0xFF, 0xFE, 0xFD, 0xFC, 0xFB, 0xFA, 0xF9, 0xF8, 0xF7,
-                                                0xF6, 0xF5, 0xC1, 0xC0, 0x01, 0x02, 0x03, 0x04, 0x05,
-                                                0x06, 0x07, 0x08, 0x0B, 0x0C, 0x0E, 0x0F, 0x10, 0x11 };
+    static const unsigned char candidates[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0B, 0x0C,
+                                                0x0E, 0x0F, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+                                                0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F, 0x7F };
     bool present[256] = { false };
     for (size_t i = 0; i < n; i++) present[(unsigned char)p[i]] = true;
     int found = 0;

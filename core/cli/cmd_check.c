@@ -14,6 +14,7 @@ static const char help[] =
     "\n"
     "Options:\n"
     "  -s, --set key=value   override a setting, as for `sluice run`\n"
+    "  --group, --member     as for `sluice run`\n"
     "  -q, --quiet           validate only, print nothing on success\n"
     "  -h, --help            this help\n";
 
@@ -22,7 +23,7 @@ int sluice_cmd_check(int argc, char **argv)
     struct sluice_cli_pipeline args;
     int rc = sluice_cli_parse_pipeline("check", help, argc, argv, &args);
     if (rc) {
-        free(args.sets);
+        sluice_cli_pipeline_free(&args);
         return rc < 0 ? 0 : rc;
     }
     sluice_cli_init_logging(args.verbose < 0 ? args.verbose : 0);
@@ -42,6 +43,6 @@ int sluice_cmd_check(int argc, char **argv)
         sluice_buf_free(&plan);
     }
     sluice_graph_free(g);
-    free(args.sets);
+    sluice_cli_pipeline_free(&args);
     return status;
 }

@@ -32,9 +32,16 @@ static const char help[] =
     "  -s, --set key=value   override a setting: STAGE.key, runtime.key or a top-level key\n"
     "                        (e.g. --set tweets.path=/data --set runtime.trigger=once)\n"
     "  --max-batches N       stop after N micro-batches\n"
-    "  -v, --verbose         more logging (repeat for debug); SLUICE_LOG=debug does the same\n"
-    "  -q, --quiet           errors only\n"
-    "  -h, --help            this help\n";
+    "  --group NAME          be a member of group NAME (runtime.group): share a kafka\n"
+    "                        source's partitions with the other members\n"
+    "  --member NAME         this member's name in the group (runtime.member; default\n"
+    "                        the host name)\n"
+    "  -v, --verbose         one line per batch and what the run does (info);\n"
+    "                        -v -v adds progress records, state and checkpoint details (debug)\n"
+    "  -q, --quiet           errors only: no warnings, notices or status line\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "SLUICE_LOG=error|warn|info|debug sets the level -v and -q start from (default warn).\n";
 
 /* The status line follows the run: cleared before a batch (its sinks may
  * print to the same terminal) and at the end, redrawn after each commit. */
@@ -91,7 +98,7 @@ static void *watch_hup(void *arg)
     while (read(hup_pipe[0], &c, 1) == 1 && c == 'h') {
         struct sluice_error err = { 0 };
         if (sluice_reload_request(reload, &err) == SLUICE_OK)
-            sluice_log(SLUICE_LOG_INFO, NULL, "reload accepted (SIGHUP): the new config applies from the next batch");
+            sluice_log_notice(NULL, "reload accepted (SIGHUP): the new config applies from the next batch");
         else
             log_error("SIGHUP", &err);
     }
@@ -103,7 +110,7 @@ static void *watch_hup(void *arg)
  * that cannot open its output), go back to the previous config as loaded. */
 static int open_reloaded(struct sluice_graph **g, struct sluice_graph *next, struct sluice_error *err)
 {
-    sluice_log(SLUICE_LOG_INFO, NULL, "reloading %s: the pipeline resumes from its checkpoint", (*g)->path);
+    sluice_log_notice(NULL, "reloading %s: the pipeline resumes from its checkpoint", (*g)->path);
     sluice_graph_hand_over(*g, next);
     struct sluice_graph_kept *previous = sluice_graph_free_keeping_config(*g);
     *g = next;
@@ -153,13 +160,13 @@ int sluice_cmd_run(int argc, char **argv)
     struct sluice_cli_pipeline args;
     int rc = sluice_cli_parse_pipeline("run", help, argc, argv, &args);
     if (rc) {
-        free(args.sets);
+        sluice_cli_pipeline_free(&args);
         return rc < 0 ? 0 : rc;
     }
     sluice_cli_init_logging(args.verbose);
     /* The live status line is for a person watching: never in a pipe, a
      * log file or with --quiet. */
-    sluice_status_line_enable(isatty(STDERR_FILENO) && sluice_log_level() >= SLUICE_LOG_INFO);
+    sluice_status_line_enable(isatty(STDERR_FILENO) && sluice_log_level() >= SLUICE_LOG_WARN);
 
     struct sluice_error err = { 0 };
     struct sluice_graph *g = NULL;
@@ -205,6 +212,6 @@ int sluice_cmd_run(int argc, char **argv)
     sluice_stop_free(signal_stop);
     signal_stop = NULL;
     sluice_graph_free(g);
-    free(args.sets);
+    sluice_cli_pipeline_free(&args);
     return status;
 }

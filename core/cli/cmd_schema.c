@@ -2,19 +2,21 @@
 #include <string.h>
 
 #include "cli.h"
-#include "colpath.h"
 #include "schema.h"
 #include "schema_infer.h"
+#include "suggest.h"
 
 static const char help[] =
-    "Usage: sluice schema infer FILE [--max-lines N] [--timestamps] [--tree]\n"
+    "Usage: sluice schema infer FILE|DIR [--max-lines N] [--timestamps] [--tree]\n"
     "       sluice schema show SCHEMA [--json | --ddl]\n"
     "\n"
-    "infer  read JSON lines from FILE and print the schema Spark would infer, as\n"
-    "       the JSON of StructType.json() (paste it into a config's schema option\n"
-    "       or a file for schema = \"@file\"). --max-lines N reads only the first N\n"
-    "       lines; --timestamps types ISO 8601 strings as timestamps; --tree prints\n"
-    "       the schema as Spark's printSchema() does instead.\n"
+    "infer  read JSON lines from FILE, or from every file in DIR (in name order,\n"
+    "       skipping names that start with '.' or '_', as Spark does), and print\n"
+    "       the schema Spark would infer, as the JSON of StructType.json() (paste\n"
+    "       it into a config's schema option or a file for schema = \"@file\").\n"
+    "       --max-lines N reads only the first N lines; --timestamps types ISO 8601\n"
+    "       strings as timestamps; --tree prints the schema as Spark's\n"
+    "       printSchema() does instead.\n"
     "show   parse SCHEMA (Spark JSON, a DDL string, or @file) and print it as a\n"
     "       tree (default), as Spark JSON (--json) or as DDL (--ddl).\n";
 
@@ -27,12 +29,7 @@ static void print_schema(const struct ArrowSchema *s, enum output how)
         sluice_schema_print_tree(s, &b);
     } else if (how == OUT_DDL) {
         /* DDL of a struct is STRUCT<...>; a schema is its field list. */
-        for (int64_t i = 0; i < s->n_children; i++) {
-            if (i) sluice_buf_puts(&b, ", ");
-            sluice_col_append_name(&b, s->children[i]->name);
-            sluice_buf_putc(&b, ' ');
-            sluice_schema_type_ddl(s->children[i], &b);
-        }
+        sluice_schema_fields_ddl(s, &b);
         sluice_buf_putc(&b, '\n');
     } else {
         sluice_schema_to_json(s, &b);
@@ -50,8 +47,14 @@ int sluice_cmd_schema(int argc, char **argv)
         return 0;
     }
     bool infer = strcmp(argv[0], "infer") == 0;
-    if (!infer && strcmp(argv[0], "show") != 0)
+    if (!infer && strcmp(argv[0], "show") != 0) {
+        static const char *const subcommands[] = { "infer", "show" };
+        const char *close = sluice_suggest(argv[0], subcommands, 2);
+        if (close)
+            return sluice_cli_usage_error("schema ", "unknown schema command '%s'\n  hint: did you mean 'sluice schema %s'?",
+                                          argv[0], close);
         return sluice_cli_usage_error("schema ", "unknown schema command '%s'", argv[0]);
+    }
 
     const char *arg = NULL;
     enum output how = infer ? OUT_JSON : OUT_TREE;
@@ -81,7 +84,7 @@ int sluice_cmd_schema(int argc, char **argv)
             return sluice_cli_usage_error("schema ", "unexpected argument '%s'", a);
         }
     }
-    if (!arg) return sluice_cli_usage_error("schema ", infer ? "missing FILE" : "missing SCHEMA");
+    if (!arg) return sluice_cli_usage_error("schema ", infer ? "missing FILE or DIR" : "missing SCHEMA");
 
     struct ArrowSchema schema = { 0 };
     struct sluice_error err = { 0 };

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "suggest.h"
 
 static const char usage[] =
     "Usage: sluice COMMAND [ARGS]\n"
@@ -11,7 +12,7 @@ static const char usage[] =
     "  run CONFIG [--set key=value]...   run a pipeline until its trigger stops it or Ctrl-C\n"
     "  check CONFIG [--set key=value]... validate a pipeline and print its plan\n"
     "  plugins [NAME]                    list plugins, or document one plugin's options\n"
-    "  schema infer FILE                 print a schema inferred from JSON lines (Spark JSON)\n"
+    "  schema infer FILE|DIR             print a schema inferred from JSON lines (Spark JSON)\n"
     "  schema show SCHEMA                print a schema (JSON, DDL or @file) as a tree\n"
     "  gen tweets DIR [options]          write synthetic lab-shaped tweet files\n"
     "  cat PATH [--batch N]              print the rows a file sink committed, as JSON lines\n"
@@ -49,7 +50,13 @@ int main(int argc, char **argv)
         printf("sluice %s (plugin ABI 1)\n", SLUICE_VERSION);
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    enum { N = sizeof commands / sizeof commands[0] };
+    const char *names[N];
+    for (size_t i = 0; i < N; i++) {
         if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 2, argv + 2);
+        names[i] = commands[i].name;
+    }
+    const char *close = sluice_suggest(argv[1], names, N);
+    if (close) return sluice_cli_usage_error("", "unknown command '%s'\n  hint: did you mean 'sluice %s'?", argv[1], close);
     return sluice_cli_usage_error("", "unknown command '%s'", argv[1]);
 }

@@ -149,8 +149,10 @@ static int64_t pack_validity(const uint8_t *valid, int64_t n, uint8_t *bits)
     return nulls;
 }
 
-/* A scalar column copied into one exactly sized arena that its node keeps. */
-static void scalar_out(struct ectx *c, enum sluice_type t, const struct evec *v, struct ArrowArray *out)
+/* A scalar column copied into one exactly sized arena that its node keeps;
+ * false, with nothing made, for strings past the size limit (a literal
+ * repeated over many rows can get there). */
+static bool scalar_out(struct ectx *c, enum sluice_type t, const struct evec *v, struct ArrowArray *out)
 {
     int64_t n = c->n;
     size_t bitmap = ((size_t)n + 7) / 8 + 8, values = 0, data = 0;
@@ -162,6 +164,7 @@ static void scalar_out(struct ectx *c, enum sluice_type t, const struct evec *v,
             int32_t len;
             if (evec_valid(v, i)) evec_str(v, i, &len), data += (size_t)len;
         }
+        if (data > sbuild_limit()) return false;
         break;
     default: values = (size_t)n * 8 + 8; break;
     }
@@ -221,6 +224,7 @@ static void scalar_out(struct ectx *c, enum sluice_type t, const struct evec *v,
         .length = n, .null_count = nulls, .n_buffers = nb, .buffers = bufs,
         .release = sluice_array_release_node, .private_data = arena,
     };
+    return true;
 }
 
 int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in, struct ArrowArray *out,
@@ -238,20 +242,25 @@ int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in,
     c.memo = sluice_arena_calloc(c.scratch, (size_t)e->n_nodes * sizeof *c.memo + 1);
     const struct evec *v = sluice_expr_eval_node(&c, e->root);
     enum sluice_type t = e->root->type;
-    if (t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY) {
+    int rc = SLUICE_OK;
+    if (!c.refused && t != SLUICE_TYPE_STRUCT && t != SLUICE_TYPE_ARRAY) c.refused = !scalar_out(&c, t, v, out);
+    if (c.refused) {
+        memset(out, 0, sizeof *out);
+        rc = sluice_error_set(err, SLUICE_ELIMIT, "expression '%s': more than %zu bytes of strings in one batch "
+                              "(Arrow's 32-bit offsets)", e->result.name ? e->result.name : "?", sbuild_limit());
+    } else if (t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY) {
         if (v->arr) {
-            sluice_array_take_physical(&e->result, v->arr, v->slots, c.n, out);
+            rc = sluice_array_take_physical(&e->result, v->arr, v->slots, c.n, out, err);
+            if (rc) out->release(out);
         } else {
             struct sluice_arena *arena = sluice_arena_new(0);
             sluice_array_make_null(&e->result, c.n, arena, out);
             sluice_arena_unref(arena);
         }
-    } else {
-        scalar_out(&c, t, v, out);
     }
     struct sluice_arena *scratch = c.scratch;
     c.scratch = NULL;
     ectx_release(&c);
     scratch_put(scratch);
-    return SLUICE_OK;
+    return rc;
 }

@@ -94,8 +94,10 @@ int64_t sluice_expr_input_column(const struct sluice_expr *e);
  * `includes.users[0].verified`), each once; borrowed from the expression. */
 size_t sluice_expr_columns(const struct sluice_expr *e, const char *const **paths);
 /* Evaluate over every row of `in` (a batch of the schema compiled against).
- * On SLUICE_OK *out has in's row count and is the caller's to release. Data
- * never makes it fail; only a batch of a different shape does (EINTERNAL). */
+ * On SLUICE_OK *out has in's row count and is the caller's to release. Bad
+ * data never makes it fail (bad casts, division by zero give null); a
+ * string or list result past the size limit does (SLUICE_ELIMIT, size_limit.h:
+ * 2 GiB in one batch), and a batch of a different shape (EINTERNAL). */
 int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in, struct ArrowArray *out,
                      struct sluice_error *err);
 void sluice_expr_free(struct sluice_expr *e);

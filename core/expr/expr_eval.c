@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "size_limit.h"
 
 /* ---- scratch ---------------------------------------------------------------- */
 
@@ -69,13 +70,23 @@ void ectx_finish(struct ectx *c)
     c->scratch = NULL;
 }
 
-void sbuild_init(struct ectx *c, struct sbuild *b, size_t cap)
+size_t sbuild_limit(void)
 {
+    return (size_t)sluice_size_limit(SLUICE_OFFSET_LIMIT);
+}
+
+bool sbuild_init(struct ectx *c, struct sbuild *b, size_t cap)
+{
+    if (cap > sbuild_limit()) {
+        c->refused = true;
+        return false;
+    }
     b->offs = ectx_alloc(c, ((size_t)c->n + 1) * sizeof(int32_t));
     b->offs[0] = 0;
     b->data = ectx_alloc(c, cap);
     b->len = 0;
     b->cap = cap;
+    return true;
 }
 
 void sbuild_to_vec(struct sbuild *b, struct evec *v)
@@ -189,7 +200,7 @@ const struct evec *sluice_expr_gather(struct ectx *c, enum sluice_type t, const 
         for (int64_t i = 0; i < n; i++)
             if (slots[i] >= 0) total += (size_t)(so[slots[i] + 1] - so[slots[i]]);
         struct sbuild b;
-        sbuild_init(c, &b, total);
+        if (!sbuild_init(c, &b, total)) return ectx_null(c);
         for (int64_t i = 0; i < n; i++) {
             size_t len = 0;
             if (slots[i] >= 0) {

@@ -173,10 +173,18 @@ static const struct evec *to_string(struct ectx *c, enum sluice_type from, const
     int64_t n = c->n;
     struct evec *v = ectx_vec(c);
     v->valid = a->valid;
+    /* At most 40 bytes a row: a bound, checked row by row where the limit
+     * is lower (a batch of 53 million rows). */
     struct sbuild b;
-    sbuild_init(c, &b, (size_t)n * 40);
+    size_t cap = (size_t)n * 40;
+    if (cap > sbuild_limit()) cap = sbuild_limit();
+    sbuild_init(c, &b, cap);
     for (int64_t i = 0; i < n; i++) {
         size_t len = 0;
+        if (__builtin_expect(b.cap - b.len < 40, 0)) {
+            c->refused = true;
+            return ectx_null(c);
+        }
         char *w = sbuild_room(&b);
         if (evec_valid(a, i)) {
             switch (from) {

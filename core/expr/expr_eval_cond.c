@@ -44,7 +44,7 @@ static const struct evec *merge(struct ectx *c, const struct expr_node *nd, cons
                 total += (size_t)len;
             }
         struct sbuild b;
-        sbuild_init(c, &b, total);
+        if (!sbuild_init(c, &b, total)) return ectx_null(c);
         for (int64_t i = 0; i < n; i++) {
             len = 0;
             if (v->valid[i]) {

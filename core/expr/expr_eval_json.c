@@ -89,6 +89,11 @@ static const struct evec *to_json(struct ectx *c, const struct expr_node *nd)
         const uint8_t *bits = x->arr && x->arr->n_buffers ? x->arr->buffers[0] : NULL;
         valid[i] = slot >= 0 && (!bits || ((bits[slot >> 3] >> (slot & 7)) & 1));
         if (valid[i]) sluice_render_value_json(a->schema, x->arr, slot - x->arr->offset, &json);
+        if (__builtin_expect(json.len > sbuild_limit(), 0)) {
+            sluice_buf_free(&json);
+            c->refused = true;
+            return ectx_null(c);
+        }
         offs[i + 1] = (int32_t)json.len;
     }
     char *data = ectx_alloc(c, json.len ? json.len : 1);

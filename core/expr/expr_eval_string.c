@@ -256,20 +256,27 @@ static const struct evec *eval_concat(struct ectx *c, const struct expr_node *nd
     int64_t n = c->n;
     struct evec *v = ectx_vec(c);
     v->valid = ectx_valid_and(c, as, nd->n_args);
+    /* The exact size, rows a null argument makes null left out: past the
+     * limit the call fails rather than cutting rows short. */
     size_t total = 0;
-    for (int j = 0; j < nd->n_args; j++) total += total_bytes(c, as[j]);
-    if (total > INT32_MAX) total = INT32_MAX; /* the output cannot hold more; rows are cut below */
+    for (int64_t i = 0; i < n; i++) {
+        if (!evec_valid(v, i)) continue;
+        for (int j = 0; j < nd->n_args; j++) {
+            int32_t l;
+            evec_str(as[j], i, &l);
+            total += (size_t)l;
+        }
+    }
     struct sbuild b;
-    sbuild_init(c, &b, total);
+    if (!sbuild_init(c, &b, total)) return ectx_null(c);
     for (int64_t i = 0; i < n; i++) {
         size_t len = 0;
         if (evec_valid(v, i)) {
             for (int j = 0; j < nd->n_args; j++) {
                 int32_t l;
                 const char *s = evec_str(as[j], i, &l);
-                size_t take = (size_t)l <= b.cap - b.len - len ? (size_t)l : b.cap - b.len - len;
-                memcpy(sbuild_room(&b) + len, s, take);
-                len += take;
+                memcpy(sbuild_room(&b) + len, s, (size_t)l);
+                len += (size_t)l;
             }
         }
         sbuild_end_row(&b, i, len);
@@ -340,7 +347,7 @@ const struct evec *sluice_expr_eval_string(struct ectx *c, const struct expr_nod
     v = ectx_vec(c);
     v->valid = ectx_valid_and(c, as, nd->n_args);
     struct sbuild b;
-    sbuild_init(c, &b, total_bytes(c, a));
+    if (!sbuild_init(c, &b, total_bytes(c, a))) return ectx_null(c);
     for (int64_t i = 0; i < n; i++) {
         int32_t len;
         const char *s = evec_str(a, i, &len);

@@ -357,7 +357,21 @@ int sluice_expr_check_call(struct sluice_expr *e, struct expr_node *n, const cha
     if (!d) {
         sluice_expr_fail(err, text, n->pos, "unknown function '%s'", n->text);
         const char *best = suggest_fn(n->text);
-        if (best) sluice_error_hint(err, "did you mean '%s'?", best);
+        const struct expr_node *a = n->n_args == 1 ? n->args[0] : NULL;
+        bool quoted = a && a->kind == EX_LIT && !a->lit.is_null && a->type == SLUICE_TYPE_STRING;
+        if (best) {
+            sluice_error_hint(err, "did you mean '%s'?", best);
+        } else if (strcasecmp(n->text, "col") == 0 || strcasecmp(n->text, "column") == 0) {
+            /* PySpark's col("x") is a column by name; in SQL the name is the column. */
+            if (quoted)
+                sluice_error_hint(err, "an expression names a column by its path, without col(): write %.*s",
+                                  (int)a->lit.s_len, a->lit.s);
+            else
+                sluice_error_hint(err, "an expression names a column by its path, without col(): write data.lang");
+        } else if (strcasecmp(n->text, "lit") == 0 || strcasecmp(n->text, "expr") == 0) {
+            sluice_error_hint(err, "PySpark's %s() is not needed in an expression: write the %s itself",
+                              n->text, strcasecmp(n->text, "lit") == 0 ? "literal" : "expression");
+        }
         return SLUICE_ECONFIG;
     }
     n->fn = d->fn;

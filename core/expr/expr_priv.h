@@ -205,6 +205,7 @@ struct ectx {
     void *match_data;                /* pcre2 match data, made on first use */
     struct ArrowArray **owned;       /* arrays made during the call, released at its end */
     int n_owned, cap_owned;
+    bool refused;                    /* a string result would pass the size limit: the call fails */
 };
 
 /* Release `a` when the call ends. */
@@ -247,7 +248,13 @@ struct sbuild {
     char *data;
     size_t len, cap;
 };
-void sbuild_init(struct ectx *c, struct sbuild *b, size_t cap);
+/* A string result of `cap` bytes (exact, or a bound the kernel checks as
+ * it writes: sbuild_limit). False when cap passes the size limit
+ * (size_limit.h): c->refused is set and the kernel returns ectx_null, as
+ * wrapping the int32 offsets would corrupt every later row. */
+bool sbuild_init(struct ectx *c, struct sbuild *b, size_t cap);
+/* The most bytes one string result may hold. */
+size_t sbuild_limit(void);
 /* Append without a capacity check: callers size the buffer up front. */
 static inline char *sbuild_room(struct sbuild *b) { return b->data + b->len; }
 static inline void sbuild_end_row(struct sbuild *b, int64_t i, size_t n)

@@ -3,11 +3,13 @@
  * The formats (decode_json.c, decode_csv.c) only turn one line into rows;
  * everything that must behave the same for both lives here: the UTF-8 BOM,
  * CRLF, blank lines, line numbers, the corrupt-record column, the three
- * parse modes, and rolling rows back when a line turns out to be bad. */
+ * parse modes, rolling rows back when a line turns out to be bad, lines
+ * too large for a batch, and repairing invalid UTF-8. */
 #define _GNU_SOURCE /* strtod_l: numbers must not follow LC_NUMERIC */
 #include "decode.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,9 @@
 #include "mem.h"
 
 #define DEFAULT_CORRUPT_COLUMN "_corrupt_record"
+/* A line too large for the batch keeps at most this much of its text in
+ * the corrupt column: enough to find it by, not another 2 GiB. */
+#define CORRUPT_KEEP ((size_t)1 << 20)
 
 void sluice_decode_scratch_grow_(struct sluice_decoder *d, size_t n)
 {
@@ -25,6 +30,26 @@ void sluice_decode_scratch_grow_(struct sluice_decoder *d, size_t n)
     free(d->scratch);
     d->scratch = sluice_xmalloc(cap);
     d->scratch_cap = cap;
+}
+
+void sluice_decode_append_repaired_(struct sluice_decoder *d, struct sluice_builder *b, const char *s, size_t n)
+{
+    /* A repair never shrinks text: what does not fit unrepaired is refused
+     * (and the line made malformed) without repairing 2 GiB first. */
+    if (n > (size_t)b->limit - b->data_len) {
+        sluice_builder_append_string(b, s, n);
+        return;
+    }
+    size_t room = SLUICE_UTF8_REPAIR_ROOM(n);
+    if (room > d->repair_cap) {
+        size_t cap = d->repair_cap ? d->repair_cap : 256;
+        while (cap < room) cap *= 2;
+        free(d->repair);
+        d->repair = sluice_xmalloc(cap);
+        d->repair_cap = cap;
+    }
+    size_t len = sluice_utf8_repair(s, n, d->repair, &d->invalid_utf8);
+    sluice_builder_append_string(b, d->repair, len);
 }
 
 int sluice_decode_parse_double(struct sluice_decoder *d, const char *s, size_t n, double *v)
@@ -144,6 +169,8 @@ int sluice_decoder_new(const struct sluice_decode_opts *opts, struct sluice_deco
     d->mode = o.mode;
     d->csv_header = o.csv_header;
     d->csv_delimiter = o.csv_delimiter ? o.csv_delimiter : ',';
+    /* An older caller's opts end before stats_size, which o then holds as 0. */
+    d->stats_size = o.stats_size;
     d->c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     if (d->c_locale == (locale_t)0) {
         free(d);
@@ -176,6 +203,7 @@ void sluice_decoder_free(struct sluice_decoder *d)
     if (d->root) sluice_builder_free(d->root);
     if (d->c_locale != (locale_t)0) freelocale(d->c_locale);
     free(d->scratch);
+    free(d->repair);
     free(d);
 }
 
@@ -194,6 +222,56 @@ static bool blank(const char *p, const char *end)
     for (; p < end; p++)
         if (*p != ' ' && *p != '\t' && *p != '\r') return false;
     return true;
+}
+
+/* A line whose values the builder refused (size_limit.h): the refusal
+ * becomes the line's reason, and the line a syntax-kind bad one, so its
+ * half-built rows are rolled back. */
+static enum sluice_decode_line_status too_large(struct sluice_decoder *d, struct sluice_decode_line *ln)
+{
+    struct sluice_error e = { 0 };
+    sluice_builder_refusal(d->root, &e);
+    snprintf(ln->why, sizeof ln->why, "%.*s", (int)sizeof ln->why - 1, e.message);
+    return SLUICE_DECODE_LINE_SYNTAX;
+}
+
+/* The raw line into the corrupt column at its current slot, repaired like
+ * any text. A line the column has no room left for (one that was too
+ * large, mostly) keeps its first CORRUPT_KEEP bytes or what fits, whole
+ * characters only, then a note with its full length. */
+static void append_corrupt(struct sluice_decoder *d, const struct sluice_decode_line *ln)
+{
+    struct sluice_builder *c = d->corrupt;
+    const char *p = ln->p;
+    size_t n = (size_t)(ln->end - ln->p), room = (size_t)c->limit - c->data_len;
+    if (n <= room) {
+        if (sluice_utf8_valid(p, n)) {
+            sluice_builder_append_string(c, p, n);
+            return;
+        }
+        size_t need = SLUICE_UTF8_REPAIR_ROOM(n);
+        char *fixed = sluice_decode_scratch(d, need);
+        size_t len = sluice_utf8_repair(p, n, fixed, &d->invalid_utf8);
+        if (len <= room) {
+            sluice_builder_append_string(c, fixed, len);
+            return;
+        }
+    }
+    char note[96];
+    int w = snprintf(note, sizeof note, "... [truncated: the line holds %zu bytes]", n);
+    size_t note_len = w > 0 ? (size_t)w : 0;
+    if (room < note_len) {
+        sluice_builder_append_null(c);
+        return;
+    }
+    size_t keep = room - note_len < CORRUPT_KEEP ? room - note_len : CORRUPT_KEEP;
+    /* Cut at a character's start, so the cut itself is not counted as
+     * invalid input; repair may grow what is left: clip again after it. */
+    size_t raw = sluice_utf8_clip(p, n, keep);
+    char *buf = sluice_decode_scratch(d, SLUICE_UTF8_REPAIR_ROOM(raw) + note_len);
+    size_t len = sluice_utf8_clip(buf, sluice_utf8_repair(p, raw, buf, &d->invalid_utf8), keep);
+    memcpy(buf + len, note, note_len);
+    sluice_builder_append_string(c, buf, len + note_len);
 }
 
 /* Apply the parse mode to a bad line whose rows start at root slot `first`. */
@@ -218,12 +296,23 @@ static int bad_line(struct sluice_decoder *d, const struct sluice_decode_input *
         if (d->corrupt) {
             for (int64_t r = first; r < root->length; r++) {
                 sluice_decode_builder_at(d->corrupt, r);
-                sluice_builder_append_string(d->corrupt, ln->p, (size_t)(ln->end - ln->p));
+                append_corrupt(d, ln);
             }
         }
         return SLUICE_OK;
     }
     return SLUICE_OK;
+}
+
+static void add_stats(const struct sluice_decoder *d, struct sluice_decode_stats *stats, int64_t rows,
+                      int64_t malformed, int64_t bytes)
+{
+    if (!stats) return;
+    stats->rows += rows;
+    stats->malformed += malformed;
+    stats->bytes += bytes;
+    if (d->stats_size >= offsetof(struct sluice_decode_stats, invalid_utf8) + sizeof stats->invalid_utf8)
+        stats->invalid_utf8 += d->invalid_utf8;
 }
 
 int sluice_decode(struct sluice_decoder *d, const struct sluice_decode_input *in,
@@ -247,6 +336,7 @@ int sluice_decode(struct sluice_decoder *d, const struct sluice_decode_input *in
     ln.number = in->first_line;
     ln.file_start = in->file_start;
     int64_t malformed = 0;
+    d->invalid_utf8 = 0;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
@@ -258,12 +348,13 @@ int sluice_decode(struct sluice_decoder *d, const struct sluice_decode_input *in
             ln.end = le;
             ln.why[0] = '\0';
             enum sluice_decode_line_status st = d->fmt->line(d, &ln);
+            if (__builtin_expect(sluice_builder_refused(d->root), 0)) st = too_large(d, &ln);
             if (st != SLUICE_DECODE_LINE_OK) {
                 malformed++;
                 int rc = bad_line(d, in, &ln, st, first, err);
                 if (rc) {
                     sluice_builder_truncate(d->root, 0);
-                    if (stats) stats->malformed += malformed;
+                    add_stats(d, stats, 0, malformed, 0);
                     return rc;
                 }
             }
@@ -275,10 +366,6 @@ int sluice_decode(struct sluice_decoder *d, const struct sluice_decode_input *in
     d->seen_rows += d->root->length;
     d->seen_bytes += (int64_t)in->len;
     sluice_builder_finish(d->root, out);
-    if (stats) {
-        stats->rows += out->array.length;
-        stats->malformed += malformed;
-        stats->bytes += (int64_t)in->len;
-    }
+    add_stats(d, stats, out->array.length, malformed, (int64_t)in->len);
     return SLUICE_OK;
 }

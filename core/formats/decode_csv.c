@@ -140,7 +140,7 @@ static bool convert(struct sluice_decoder *d, const struct ccol *col, const char
     double x;
     switch (col->type) {
     case SLUICE_TYPE_STRING:
-        sluice_builder_append_string(col->b, s, n);
+        sluice_decode_append_text(d, col->b, s, n);
         return true;
     case SLUICE_TYPE_LONG:
         if (!parse_long(s, n, &l)) return false;

@@ -222,7 +222,7 @@ static int string_value(struct sluice_json_scan *s, struct jnode *n)
     int64_t us;
     switch (n->type) {
     case SLUICE_TYPE_STRING:
-        sluice_builder_append_string(n->b, v, len);
+        sluice_decode_append_text(s->d, n->b, v, len);
         return SLUICE_JSON_OK;
     case SLUICE_TYPE_TIMESTAMP:
         if (len && sluice_time_parse(v, len, &us) == 0) {
@@ -295,7 +295,7 @@ static int number_value(struct sluice_json_scan *s, struct jnode *n)
         /* Spark multiplies in Java longs, which wrap; do the same without UB. */
         sluice_builder_append_timestamp(n->b, (int64_t)((uint64_t)iv * UINT64_C(1000000)));
         return SLUICE_JSON_OK;
-    case SLUICE_TYPE_STRING:
+    case SLUICE_TYPE_STRING: /* a number's text is ASCII: no UTF-8 to check */
         sluice_builder_append_string(n->b, start, (size_t)(s->p - start));
         return SLUICE_JSON_OK;
     default:
@@ -343,7 +343,7 @@ static int value(struct sluice_json_scan *s, struct jnode *n)
     }
     if (sluice_json_skip(s)) return SLUICE_JSON_ERR;
     if (n->type == SLUICE_TYPE_STRING) { /* Spark 4 keeps the value's exact text */
-        sluice_builder_append_string(n->b, start, (size_t)(s->p - start));
+        sluice_decode_append_text(s->d, n->b, start, (size_t)(s->p - start));
         return SLUICE_JSON_OK;
     }
     return mismatch(s, n, start);

@@ -10,7 +10,13 @@
  *   - partial: a field had the wrong type; the field is null, the rest of
  *     the row stays (Spark's partial results), but the row still counts as
  *     malformed: permissive keeps it with the raw line in the corrupt
- *     column, drop_malformed drops it, fail_fast fails. */
+ *     column, drop_malformed drops it, fail_fast fails.
+ * A line whose values would take a column of the batch past the size
+ * limit (2 GiB of strings: size_limit.h) is a syntax-kind bad line; its
+ * raw text goes to the corrupt column cut short, with a note saying so.
+ * Every string value built goes through sluice_decode_append_text, which
+ * replaces invalid UTF-8 with U+FFFD and counts it, so no batch holds text
+ * a strict JSON reader would reject. */
 #ifndef SLUICE_CORE_DECODE_PRIV_H
 #define SLUICE_CORE_DECODE_PRIV_H
 
@@ -21,6 +27,7 @@
 
 #include "builder.h"
 #include "decode.h"
+#include "utf8_valid.h"
 
 enum sluice_decode_line_status {
     SLUICE_DECODE_LINE_OK = 0,
@@ -60,9 +67,25 @@ struct sluice_decoder {
     int64_t seen_rows, seen_bytes;     /* for estimating a batch's rows */
     char *scratch;                     /* unescaping; grows to the longest value */
     size_t scratch_cap;
+    char *repair;                      /* UTF-8 repair of a value, which may sit in scratch */
+    size_t repair_cap;
+    int64_t invalid_utf8;              /* sequences replaced in the current sluice_decode */
+    uint32_t stats_size;               /* of the caller's struct sluice_decode_stats (opts) */
 };
 
 void sluice_decode_scratch_grow_(struct sluice_decoder *d, size_t n);
+/* The slow path of sluice_decode_append_text: s holds invalid UTF-8. */
+void sluice_decode_append_repaired_(struct sluice_decoder *d, struct sluice_builder *b, const char *s, size_t n);
+
+/* Append s[0..n) to the string builder `b` as text: invalid UTF-8 is
+ * replaced with U+FFFD and counted. Valid text, nearly all of it, costs a
+ * check of 8 bytes at a time. */
+static inline void sluice_decode_append_text(struct sluice_decoder *d, struct sluice_builder *b, const char *s,
+                                             size_t n)
+{
+    if (__builtin_expect(sluice_utf8_valid(s, n), 1)) sluice_builder_append_string(b, s, n);
+    else sluice_decode_append_repaired_(d, b, s, n);
+}
 
 /* Room for `n` bytes in d->scratch (kept across lines, so no per-row malloc). */
 static inline char *sluice_decode_scratch(struct sluice_decoder *d, size_t n)

@@ -233,67 +233,133 @@ static const char *article(enum sluice_type t)
     return t == SLUICE_TYPE_ARRAY ? "an" : "a";
 }
 
+/* ---- "did you mean" ------------------------------------------------------ */
+
+/* The user's path by name: toks[at[j]] is its j-th name, followed by the
+ * index tokens written after it. */
+struct written {
+    const struct path *pp;
+    int at[SLUICE_PATH_MAX_DEPTH];
+    int n;
+};
+
+static const char *written_name(const struct written *w, int j)
+{
+    return w->pp->toks[w->at[j]].name;
+}
+
+/* Each of the candidate's segments within a typo of the user's name at the
+ * same place (sluice_suggest_limit of that name): the total distance, or -1. */
+static long typo_distance(const struct written *w, const char *const *segs, int k)
+{
+    if (k != w->n) return -1;
+    long total = 0;
+    for (int j = 0; j < k; j++) {
+        size_t d = sluice_edit_distance(written_name(w, j), segs[j]);
+        if (d > sluice_suggest_limit(strlen(written_name(w, j)))) return -1;
+        total += (long)d;
+    }
+    return total;
+}
+
+/* The candidate is the user's path with levels left out before the name
+ * that failed (`lang` for `data.lang`): the names before it lead there
+ * exactly, and the names from it on end the candidate exactly. */
+static bool skips_levels(const struct written *w, int failed, const char *const *segs, int k)
+{
+    if (k <= w->n) return false;
+    for (int j = 0; j < failed; j++)
+        if (strcasecmp(written_name(w, j), segs[j]) != 0) return false;
+    for (int j = failed; j < w->n; j++)
+        if (strcasecmp(written_name(w, j), segs[k - w->n + j]) != 0) return false;
+    return true;
+}
+
+/* Write the candidate as a path that resolves: with the user's own indexes
+ * after the names that line up with theirs (`mapped`), and [0] wherever an
+ * array stands between a name and the next one and the user gave none.
+ * False when the schema does not hold it (it always should). */
+static bool write_candidate(const struct ArrowSchema *schema, const struct written *w, int failed,
+                            const char *const *segs, int k, struct sluice_buf *out)
+{
+    const struct ArrowSchema *node = schema;
+    for (int j = 0; j < k; j++) {
+        int64_t c = sluice_type_of(node) == SLUICE_TYPE_STRUCT ? sluice_schema_child_index(node, segs[j]) : -1;
+        if (c < 0) return false;
+        node = node->children[c];
+        if (j) sluice_buf_putc(out, '.');
+        sluice_col_append_name(out, segs[j]);
+        int m = k == w->n ? j : j < failed ? j : j >= k - (w->n - failed) ? j - (k - w->n) : -1;
+        int t = m >= 0 ? w->at[m] + 1 : w->pp->n;
+        while (sluice_type_of(node) == SLUICE_TYPE_ARRAY && node->n_children == 1) {
+            if (t < w->pp->n && !w->pp->toks[t].name) sluice_buf_printf(out, "[%d]", (int)w->pp->toks[t++].index);
+            else if (j + 1 < k) sluice_buf_puts(out, "[0]");
+            else break;
+            node = node->children[0];
+        }
+    }
+    return true;
+}
+
+static int resolve(const struct ArrowSchema *schema, const struct path *pp, bool suggest, struct sluice_col *out,
+                   struct sluice_error *err);
+
 /* The hint for a name that is not there: the closest path of the schema,
- * written with the user's own indexes when it has as many names as theirs. */
+ * only if it is a typo away or only skips levels, and only as a path that
+ * resolves (never one that needs an index, unless it shows one). */
 static void suggest_path(const struct ArrowSchema *schema, const struct path *pp, int failed,
                          struct sluice_buf *hint)
 {
+    struct written w = { .pp = pp };
+    int failed_name = 0;
+    for (int i = 0; i < pp->n; i++) {
+        if (!pp->toks[i].name) continue;
+        if (i == failed) failed_name = w.n;
+        w.at[w.n++] = i;
+    }
     size_t n;
     char **all = schema_paths(schema, true, &n);
-    struct sluice_buf want = { 0 };
-    sluice_buf_puts(&want, "");
-    int names = 0;
-    for (int i = 0; i < pp->n; i++)
-        if (pp->toks[i].name) {
-            if (names++) sluice_buf_putc(&want, '.');
-            sluice_col_append_name(&want, pp->toks[i].name);
+    const char *segs[SLUICE_PATH_MAX_DEPTH];
+    long best_d = -1;
+    const char *best = NULL, *deeper = NULL;
+    int deeper_hits = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *storage = sluice_xmalloc(strlen(all[i]) + 1);
+        int k = sluice_projection_path_split(all[i], storage, segs, SLUICE_PATH_MAX_DEPTH);
+        long d = k > 0 ? typo_distance(&w, segs, k) : -1;
+        if (d >= 0 && (best_d < 0 || d < best_d)) {
+            best_d = d;
+            best = all[i];
         }
-    const char *best = sluice_suggest(want.data, (const char *const *)all, n);
-    if (!best) {
-        /* `lang` for `data.lang`: the name exists, just deeper down, and
-         * only there (two places would make the hint a guess). */
-        struct sluice_buf leaf = { 0 };
-        sluice_col_append_name(&leaf, pp->toks[failed].name);
-        int hits = 0;
-        for (size_t i = 0; i < n; i++) {
-            size_t len = strlen(all[i]);
-            if (len > leaf.len && all[i][len - leaf.len - 1] == '.' &&
-                strcasecmp(all[i] + len - leaf.len, leaf.data) == 0 && !hits++)
-                best = all[i];
-        }
-        if (hits != 1) best = NULL;
-        sluice_buf_free(&leaf);
-    }
-    if (best) {
-        char *storage = sluice_xmalloc(strlen(best) + 1);
-        const char *segs[SLUICE_PATH_MAX_DEPTH];
-        int k = sluice_projection_path_split(best, storage, segs, SLUICE_PATH_MAX_DEPTH);
-        sluice_buf_puts(hint, "did you mean '");
-        if (k == names) {
-            int seg = -1;
-            for (int i = 0; i < pp->n; i++) {
-                if (pp->toks[i].name) {
-                    if (++seg) sluice_buf_putc(hint, '.');
-                    sluice_col_append_name(hint, segs[seg]);
-                } else {
-                    sluice_buf_printf(hint, "[%d]", (int)pp->toks[i].index);
-                }
-            }
-        } else {
-            sluice_buf_puts(hint, best);
-        }
-        sluice_buf_puts(hint, "'?");
+        if (k > 0 && skips_levels(&w, failed_name, segs, k) && !deeper_hits++) deeper = all[i];
         free(storage);
     }
-    sluice_buf_free(&want);
+    /* Two places a name could come from would make the hint a guess. */
+    if (!best && deeper_hits == 1) best = deeper;
+    if (best) {
+        char *storage = sluice_xmalloc(strlen(best) + 1);
+        int k = sluice_projection_path_split(best, storage, segs, SLUICE_PATH_MAX_DEPTH);
+        struct sluice_buf path = { 0 };
+        sluice_buf_puts(&path, "");
+        if (write_candidate(schema, &w, failed_name, segs, k, &path)) {
+            struct path check = { .text = path.data, .names = sluice_xmalloc(path.len + 1) };
+            struct sluice_col col = { 0 };
+            struct sluice_error ignored = { 0 };
+            if (tokenize(&check, &ignored) == SLUICE_OK && resolve(schema, &check, false, &col, &ignored) == SLUICE_OK)
+                sluice_buf_printf(hint, "did you mean '%s'?", path.data);
+            free(check.names);
+        }
+        sluice_buf_free(&path);
+        free(storage);
+    }
     free_paths(all, n);
 }
 
-static int no_column(const struct ArrowSchema *schema, const struct path *pp, int failed,
+static int no_column(const struct ArrowSchema *schema, const struct path *pp, int failed, bool suggest,
                      struct sluice_error *err)
 {
     struct sluice_buf hint = { 0 };
-    suggest_path(schema, pp, failed, &hint);
+    if (suggest) suggest_path(schema, pp, failed, &hint);
     const struct tok *t = &pp->toks[failed];
     int rc = fail(err, pp->text, pp->text + t->start, hint.data, "no column '%.*s' in the input",
                   (int)t->end, pp->text);
@@ -301,7 +367,7 @@ static int no_column(const struct ArrowSchema *schema, const struct path *pp, in
     return rc;
 }
 
-static int resolve(const struct ArrowSchema *schema, const struct path *pp, struct sluice_col *out,
+static int resolve(const struct ArrowSchema *schema, const struct path *pp, bool suggest, struct sluice_col *out,
                    struct sluice_error *err)
 {
     const struct ArrowSchema *node = schema;
@@ -330,7 +396,7 @@ static int resolve(const struct ArrowSchema *schema, const struct path *pp, stru
                 return fail(err, s, s + t->start, NULL,
                             "'%.*s' is an array: use [N] or a function such as explode to reach '%s'",
                             up, s, t->name);
-            return no_column(schema, pp, i, err);
+            return no_column(schema, pp, i, suggest, err);
         }
         if (type != SLUICE_TYPE_STRUCT)
             return fail(err, s, s + t->start, NULL,
@@ -338,7 +404,7 @@ static int resolve(const struct ArrowSchema *schema, const struct path *pp, stru
                         article(type), sluice_type_name(type), t->name);
         int64_t second;
         int64_t idx = find_field(node, t->name, &second);
-        if (idx < 0) return no_column(schema, pp, i, err);
+        if (idx < 0) return no_column(schema, pp, i, suggest, err);
         if (second >= 0)
             return fail(err, s, s + t->start, "write the name in its exact case",
                         "ambiguous column '%.*s': it matches both '%s' and '%s'", (int)t->end, s,
@@ -367,7 +433,7 @@ int sluice_col_resolve(const struct ArrowSchema *schema, const char *path, struc
     buf[len] = '\0';
     struct path pp = { .text = buf, .names = buf + len + 1 };
     int rc = tokenize(&pp, err);
-    if (!rc) rc = resolve(schema, &pp, out, err);
+    if (!rc) rc = resolve(schema, &pp, true, out, err);
     if (rc) memset(out, 0, sizeof *out);
     free(buf);
     return rc;

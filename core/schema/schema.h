@@ -79,5 +79,9 @@ void sluice_schema_print_tree(const struct ArrowSchema *s, struct sluice_buf *ou
  * Spark's DataType.sql, plus NOT NULL on non-nullable fields so the text
  * parses back to the same schema. Appends. */
 void sluice_schema_type_ddl(const struct ArrowSchema *s, struct sluice_buf *out);
+/* The fields of struct `s` as a DDL schema, `a BIGINT NOT NULL, b STRING`
+ * (what `sluice schema show --ddl` prints): parses back to the same schema,
+ * but for the nullability of array elements, which DDL cannot write. Appends. */
+void sluice_schema_fields_ddl(const struct ArrowSchema *s, struct sluice_buf *out);
 
 #endif

@@ -97,6 +97,29 @@ static int fail_at(struct ddl *d, const char *at, const char *hint, const char *
     return SLUICE_ECONFIG;
 }
 
+/* The first byte of `s` that does not start a valid UTF-8 sequence (no
+ * overlong forms, surrogates or code points past U+10FFFF), or NULL. Names
+ * must be UTF-8: the JSON form of a schema, and Spark, could not hold them. */
+static const char *invalid_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        int n = c < 0x80 ? 0 : c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2 : c >= 0xF0 && c <= 0xF4 ? 3 : -1;
+        if (n < 0) return (const char *)p;
+        unsigned lo = 0x80, hi = 0xBF; /* the second byte's range */
+        if (c == 0xE0) lo = 0xA0;
+        else if (c == 0xED) hi = 0x9F;
+        else if (c == 0xF0) lo = 0x90;
+        else if (c == 0xF4) hi = 0x8F;
+        for (int i = 1; i <= n; i++) {
+            if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xBF)) return (const char *)p;
+        }
+        p += n + 1;
+    }
+    return NULL;
+}
+
 /* What stands at `p`, for "found ...": a whole word, or one character. */
 static void describe(const char *p, char *buf, size_t cap)
 {
@@ -373,6 +396,8 @@ int sluice_schema_parse_ddl_from(const char *ddl, const char *source, struct Arr
     else
         snprintf(where, sizeof where, "schema ddl");
     struct ddl d = { .text = ddl, .p = ddl, .where = where, .err = err };
+    const char *bad = invalid_utf8(ddl);
+    if (bad) return fail_at(&d, bad, "save the schema as UTF-8", "byte 0x%02X is not UTF-8", (unsigned char)*bad);
     skip_ws(&d);
     if (!*d.p) {
         sluice_error_set(err, SLUICE_ECONFIG, "%s is empty", where);
@@ -461,5 +486,18 @@ void sluice_schema_type_ddl(const struct ArrowSchema *s, struct sluice_buf *out)
         break;
     default:
         sluice_buf_printf(out, "UNSUPPORTED('%s')", s->format ? s->format : "");
+    }
+}
+
+void sluice_schema_fields_ddl(const struct ArrowSchema *s, struct sluice_buf *out)
+{
+    sluice_buf_puts(out, "");
+    for (int64_t i = 0; i < s->n_children; i++) {
+        const struct ArrowSchema *f = s->children[i];
+        if (i) sluice_buf_puts(out, ", ");
+        put_ddl_name(out, f->name);
+        sluice_buf_putc(out, ' ');
+        sluice_schema_type_ddl(f, out);
+        if (!(f->flags & ARROW_FLAG_NULLABLE)) sluice_buf_puts(out, " NOT NULL");
     }
 }

@@ -12,10 +12,12 @@
  * each object, as Spark reads each as a row. */
 #include "schema_infer.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -214,20 +216,27 @@ static bool blank_line(const char *s, size_t n)
     return true;
 }
 
-int sluice_schema_infer_file(const char *path, const struct sluice_infer_opts *opts,
-                             struct ArrowSchema *out, struct sluice_error *err)
+/* strerror, lower-case as our messages are. */
+static int io_error(struct sluice_error *err, const char *fmt, const char *path, int e)
 {
-    static const struct sluice_infer_opts defaults = { 0 };
-    if (!opts) opts = &defaults;
+    char reason[128];
+    snprintf(reason, sizeof reason, "%s", strerror(e));
+    if (reason[0] >= 'A' && reason[0] <= 'Z' && !(reason[1] >= 'A' && reason[1] <= 'Z')) reason[0] += 'a' - 'A';
+    return sluice_error_set(err, SLUICE_EIO, fmt, path, reason);
+}
+
+/* Merge the lines of one file into *root; *lines counts the non-blank
+ * lines read so far, across files, for max_lines. */
+static int infer_file(const char *path, const struct sluice_infer_opts *opts, struct itype **root, int64_t *lines,
+                      struct sluice_error *err)
+{
     FILE *f = fopen(path, "rb");
-    if (!f) return sluice_error_set(err, SLUICE_EIO, "cannot open '%s': %s", path, strerror(errno));
-    struct itype *root = itype_new(I_STRUCT);
+    if (!f) return io_error(err, "cannot open '%s': %s", path, errno);
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
-    int64_t lines = 0;
     bool first = true;
-    while ((opts->max_lines <= 0 || lines < opts->max_lines) && (len = getline(&line, &cap, f)) >= 0) {
+    while ((opts->max_lines <= 0 || *lines < opts->max_lines) && (len = getline(&line, &cap, f)) >= 0) {
         const char *s = line;
         size_t n = (size_t)len;
         if (first && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
@@ -236,26 +245,85 @@ int sluice_schema_infer_file(const char *path, const struct sluice_infer_opts *o
         }
         first = false;
         if (blank_line(s, n)) continue;
-        lines++;
+        (*lines)++;
         json_error_t jerr;
         /* Spark reads the first value of a line and ignores what follows. */
         json_t *doc = json_loadb(s, n, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &jerr);
         if (!doc) continue; /* malformed: skipped */
         if (json_is_object(doc)) {
-            root = merge(root, infer(doc, opts));
+            *root = merge(*root, infer(doc, opts));
         } else if (json_is_array(doc)) {
             size_t i;
             json_t *e;
-            json_array_foreach(doc, i, e) if (json_is_object(e)) root = merge(root, infer(e, opts));
+            json_array_foreach(doc, i, e) if (json_is_object(e)) *root = merge(*root, infer(e, opts));
         }
         json_decref(doc);
     }
-    bool io_error = ferror(f);
+    int e = errno;
+    bool failed = ferror(f);
     free(line);
     fclose(f);
-    if (io_error) {
+    return failed ? io_error(err, "cannot read '%s': %s", path, e) : SLUICE_OK;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory is read as Spark's spark.read.json(dir) and the file source
+ * read it: every file in it, in name order, but names starting with '.'
+ * or '_' (hidden, temporary, _SUCCESS) and subdirectories. */
+static int infer_dir(const char *path, const struct sluice_infer_opts *opts, struct itype **root,
+                     struct sluice_error *err)
+{
+    DIR *d = opendir(path);
+    if (!d) return io_error(err, "cannot read directory '%s': %s", path, errno);
+    char **names = NULL;
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.' || e->d_name[0] == '_') continue;
+        names = sluice_xrealloc(names, (n + 1) * sizeof *names);
+        names[n++] = sluice_xstrdup(e->d_name);
+    }
+    closedir(d);
+    if (n) qsort(names, n, sizeof *names, by_name); /* names is NULL when n is 0 */
+    int rc = SLUICE_OK;
+    int64_t lines = 0;
+    size_t files = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(path) + strlen(names[i]) + 2;
+        char *file = sluice_xmalloc(len);
+        snprintf(file, len, "%s/%s", path, names[i]);
+        struct stat st;
+        if (!rc && stat(file, &st) == 0 && S_ISREG(st.st_mode)) {
+            rc = infer_file(file, opts, root, &lines, err);
+            files++;
+        }
+        free(file);
+        free(names[i]);
+    }
+    free(names);
+    if (!rc && !files) {
+        rc = sluice_error_set(err, SLUICE_EIO, "directory '%s' has no files to read", path);
+        sluice_error_hint(err, "names starting with '.' or '_' are skipped, as Spark skips them");
+    }
+    return rc;
+}
+
+int sluice_schema_infer_file(const char *path, const struct sluice_infer_opts *opts,
+                             struct ArrowSchema *out, struct sluice_error *err)
+{
+    static const struct sluice_infer_opts defaults = { 0 };
+    if (!opts) opts = &defaults;
+    struct stat st;
+    if (stat(path, &st) != 0) return io_error(err, "cannot open '%s': %s", path, errno);
+    struct itype *root = itype_new(I_STRUCT);
+    int64_t lines = 0;
+    int rc = S_ISDIR(st.st_mode) ? infer_dir(path, opts, &root, err) : infer_file(path, opts, &root, &lines, err);
+    if (rc) {
         itype_free(root);
-        return sluice_error_set(err, SLUICE_EIO, "cannot read '%s'", path);
+        return rc;
     }
     canonical(root); /* a root left without fields is the empty struct */
     to_arrow(root, "", false, out);

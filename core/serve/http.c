@@ -482,7 +482,7 @@ static enum MHD_Result post_reload(struct sluice_http *h, struct MHD_Connection 
         sluice_buf_free(&text);
         return reply_error(conn, rc == SLUICE_ECONFIG ? MHD_HTTP_CONFLICT : MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
     }
-    sluice_log(SLUICE_LOG_INFO, NULL, "reload accepted (POST /reload): the new config applies from the next batch");
+    sluice_log_notice(NULL, "reload accepted (POST /reload): the new config applies from the next batch");
     struct sluice_buf body = { 0 };
     sluice_buf_puts(&body, "{\"reload\":\"accepted\",\"message\":\"the new config applies from the next batch\"}");
     return reply(conn, MHD_HTTP_ACCEPTED, &body);
@@ -688,7 +688,7 @@ int sluice_http_start_graph(const struct sluice_graph *g, struct sluice_reload *
     }
     char host[256], port[8];
     sluice_netaddr_split(g->runtime.http, host, sizeof host, port, sizeof port);
-    sluice_log(SLUICE_LOG_INFO, NULL, "serving memory tables and progress on http://%s%s%s:%d", strchr(host, ':') ? "[" : "",
-               host, strchr(host, ':') ? "]" : "", sluice_http_port(*out));
+    sluice_log_notice(NULL, "serving memory tables and progress on http://%s%s%s:%d", strchr(host, ':') ? "[" : "",
+                      host, strchr(host, ':') ? "]" : "", sluice_http_port(*out));
     return SLUICE_OK;
 }

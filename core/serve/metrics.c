@@ -143,6 +143,9 @@ void sluice_metrics_format(const struct sluice_graph *g, struct sluice_buf *out)
               offsetof(struct sluice_progress_totals, output_rows));
     per_query(out, &c, "sluice_malformed_rows_total", "counter", "Malformed input lines the source met.",
               offsetof(struct sluice_progress_totals, malformed_rows));
+    per_query(out, &c, "sluice_invalid_utf8_total", "counter",
+              "Invalid UTF-8 sequences in the source's input, replaced with U+FFFD.",
+              offsetof(struct sluice_progress_totals, invalid_utf8));
     per_query(out, &c, "sluice_batches_total", "counter", "Micro-batches committed.",
               offsetof(struct sluice_progress_totals, batches));
     per_query(out, &c, "sluice_last_batch_id", "gauge", "The id of the last committed micro-batch.",

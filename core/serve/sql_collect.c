@@ -67,23 +67,28 @@ static int64_t batch_bytes(const struct sluice_batch *b)
     return n;
 }
 
-/* *out = rows idx[0..n) of `in`, its first `cols` columns, as a batch of `schema`. */
-static void take(const struct sluice_batch *in, int64_t cols, const struct ArrowSchema *schema, const int64_t *idx,
-                 int64_t n, struct sluice_batch *out)
+/* *out = rows idx[0..n) of `in`, its first `cols` columns, as a batch of
+ * `schema`; empty when a column would pass the size limit (SLUICE_ELIMIT). */
+static int take(const struct sluice_batch *in, int64_t cols, const struct ArrowSchema *schema, const int64_t *idx,
+                int64_t n, struct sluice_batch *out, struct sluice_error *err)
 {
     struct ArrowArray *c = sluice_xcalloc((size_t)cols + 1, sizeof *c);
-    for (int64_t k = 0; k < cols; k++)
-        sluice_array_take(in->schema->children[k], in->array.children[k], idx, n, &c[k]);
+    int rc = SLUICE_OK;
+    for (int64_t k = 0; k < cols && !rc; k++)
+        rc = sluice_array_take(in->schema->children[k], in->array.children[k], idx, n, &c[k], err);
     sluice_batch_assemble(out, schema, n, c, cols);
     free(c);
+    if (rc) sluice_batch_release(out);
+    return rc;
 }
 
-static void take_prefix(const struct sluice_batch *in, int64_t n, struct sluice_batch *out)
+static int take_prefix(const struct sluice_batch *in, int64_t n, struct sluice_batch *out, struct sluice_error *err)
 {
     int64_t *idx = sluice_xmalloc(((size_t)n + 1) * sizeof *idx);
     for (int64_t i = 0; i < n; i++) idx[i] = i;
-    take(in, in->schema->n_children, in->schema, idx, n, out);
+    int rc = take(in, in->schema->n_children, in->schema, idx, n, out, err);
     free(idx);
+    return rc;
 }
 
 /* The sort keys over the columns of a wide batch. */
@@ -98,25 +103,27 @@ static struct sluice_sort_key *keys_over(const struct sluice_sql_collect *c, con
 }
 
 /* The `keep` first rows of `b` in ORDER BY order, as a new batch. */
-static void top_rows(const struct sluice_sql_collect *c, const struct sluice_batch *b, int64_t keep,
-                     struct sluice_batch *out)
+static int top_rows(const struct sluice_sql_collect *c, const struct sluice_batch *b, int64_t keep,
+                    struct sluice_batch *out, struct sluice_error *err)
 {
     int64_t rows = sluice_batch_rows(b);
     struct sluice_sort_key *keys = keys_over(c, b);
     int64_t *idx = sluice_xmalloc(((size_t)(keep >= 0 && keep < rows ? keep : rows) + 1) * sizeof *idx);
     int64_t m = sluice_sort_top(keys, c->n_order, rows, keep, idx);
-    take(b, b->schema->n_children, b->schema, idx, m, out);
+    int rc = take(b, b->schema->n_children, b->schema, idx, m, out, err);
     free(idx);
     free(keys);
+    return rc;
 }
 
-/* Every run as one batch (the runs are released). */
-static void concat_runs(struct sluice_sql_collect *c, struct sluice_batch *out)
+/* Every run as one batch (the runs are released); empty when it would
+ * pass a column's size limit. */
+static int concat_runs(struct sluice_sql_collect *c, struct sluice_batch *out, struct sluice_error *err)
 {
     if (c->n_runs == 1) {
         sluice_batch_move(out, &c->runs[0]);
         c->n_runs = 0;
-        return;
+        return SLUICE_OK;
     }
     struct sluice_builder *b = sluice_builder_new(c->wide);
     for (size_t i = 0; i < c->n_runs; i++) {
@@ -131,9 +138,12 @@ static void concat_runs(struct sluice_sql_collect *c, struct sluice_batch *out)
         sluice_batch_release(&c->runs[i]);
     }
     c->n_runs = 0;
+    int rc = sluice_builder_refusal(b, err);
     sluice_builder_finish(b, out);
     out->schema = c->wide;
     sluice_builder_free(b);
+    if (rc) sluice_batch_release(out);
+    return rc;
 }
 
 static void push_run(struct sluice_sql_collect *c, struct sluice_batch *run)
@@ -148,14 +158,15 @@ static void push_run(struct sluice_sql_collect *c, struct sluice_batch *run)
 }
 
 /* ORDER BY .. LIMIT k: the runs merged down to their k first rows. */
-static void compact(struct sluice_sql_collect *c)
+static int compact(struct sluice_sql_collect *c, struct sluice_error *err)
 {
     struct sluice_batch all = { 0 }, top = { 0 };
-    concat_runs(c, &all);
-    top_rows(c, &all, c->keep, &top);
+    int rc = concat_runs(c, &all, err);
+    if (!rc) rc = top_rows(c, &all, c->keep, &top, err);
     sluice_batch_release(&all);
     c->rows = c->bytes = 0;
-    push_run(c, &top);
+    if (!rc) push_run(c, &top);
+    return rc;
 }
 
 void sluice_sql_collect_init(struct sluice_sql_collect *c, const struct ArrowSchema *wide, int64_t n_out,
@@ -191,32 +202,36 @@ int sluice_sql_collect_add(struct sluice_sql_collect *c, struct sluice_batch *pa
         sluice_batch_release(part);
         return SLUICE_OK;
     }
+    int rc = SLUICE_OK;
     if (c->n_order && c->keep >= 0) {
-        top_rows(c, part, c->keep, &run);
+        rc = top_rows(c, part, c->keep, &run, err);
         sluice_batch_release(part);
     } else if (!c->n_order && c->keep >= 0 && rows > c->keep - c->rows) {
-        take_prefix(part, c->keep - c->rows, &run);
+        rc = take_prefix(part, c->keep - c->rows, &run, err);
         sluice_batch_release(part);
     } else {
         sluice_batch_move(&run, part); /* every row may be in the answer */
     }
+    if (rc) return rc;
     push_run(c, &run);
-    if (c->n_order && c->keep >= 0 && c->rows > 2 * c->keep) compact(c);
+    if (c->n_order && c->keep >= 0 && c->rows > 2 * c->keep && (rc = compact(c, err))) return rc;
     if (c->max_bytes > 0 && c->bytes > c->max_bytes) return sluice_sql_over_memory(c->max_bytes, "its rows", err);
     return SLUICE_OK;
 }
 
-void sluice_sql_collect_finish(struct sluice_sql_collect *c, const struct ArrowSchema *schema, struct sluice_batch *out)
+int sluice_sql_collect_finish(struct sluice_sql_collect *c, const struct ArrowSchema *schema, struct sluice_batch *out,
+                              struct sluice_error *err)
 {
     if (!c->n_runs) {
         struct sluice_builder *b = sluice_builder_new(schema);
         sluice_builder_finish(b, out);
         out->schema = schema;
         sluice_builder_free(b);
-        return;
+        return SLUICE_OK;
     }
     struct sluice_batch all = { 0 };
-    concat_runs(c, &all);
+    int rc = concat_runs(c, &all, err);
+    if (rc) return rc;
     int64_t rows = sluice_batch_rows(&all);
     int64_t keep = c->keep >= 0 && c->keep < rows ? c->keep : rows;
     int64_t *idx = sluice_xmalloc(((size_t)rows + 1) * sizeof *idx);
@@ -227,9 +242,10 @@ void sluice_sql_collect_finish(struct sluice_sql_collect *c, const struct ArrowS
     } else {
         for (int64_t i = 0; i < keep; i++) idx[i] = i;
     }
-    take(&all, c->n_out, schema, idx, keep, out);
+    rc = take(&all, c->n_out, schema, idx, keep, out, err);
     free(idx);
     sluice_batch_release(&all);
+    return rc;
 }
 
 void sluice_sql_collect_free(struct sluice_sql_collect *c)

@@ -51,15 +51,20 @@ static void held_release(struct held *h)
     h->borrowed = NULL;
 }
 
-/* *out = rows `idx[0..n)` of `in`, every column taken (deep). */
-static void take_rows(const struct sluice_batch *in, const int64_t *idx, int64_t n, struct sluice_batch *out)
+/* *out = rows `idx[0..n)` of `in`, every column taken (deep); released
+ * again when a column passes the size limit. */
+static int take_rows(const struct sluice_batch *in, const int64_t *idx, int64_t n, struct sluice_batch *out,
+                     struct sluice_error *err)
 {
     int64_t cols = in->schema->n_children;
     struct ArrowArray *c = sluice_xcalloc((size_t)cols + 1, sizeof *c);
-    for (int64_t k = 0; k < cols; k++)
-        sluice_array_take(in->schema->children[k], in->array.children[k], idx, n, &c[k]);
+    int rc = SLUICE_OK;
+    for (int64_t k = 0; k < cols && !rc; k++)
+        rc = sluice_array_take(in->schema->children[k], in->array.children[k], idx, n, &c[k], err);
     sluice_batch_assemble(out, in->schema, n, c, cols);
     free(c);
+    if (rc) sluice_batch_release(out);
+    return rc;
 }
 
 /* Rows of `in` where `cond` (compiled against in's schema) is true: `in`
@@ -81,9 +86,9 @@ static int filter(const struct sluice_expr *cond, const struct sluice_batch *in,
     if (k == n)
         out->borrowed = in;
     else
-        take_rows(in, idx, k, &out->own);
+        rc = take_rows(in, idx, k, &out->own, err);
     free(idx);
-    return SLUICE_OK;
+    return rc;
 }
 
 static int check_condition(const struct sluice_sql_ctx *ev, const struct sluice_expr *e, const struct sluice_sql_text *rw,
@@ -513,8 +518,8 @@ int sluice_sql_eval(const struct sluice_sql *q, const struct ArrowSchema *schema
             held_release(&part);
         }
     }
+    if (!rc) rc = sluice_sql_collect_finish(&r.collect, &r.res->schema, &r.res->batch, r.ev.err);
     if (!rc) {
-        sluice_sql_collect_finish(&r.collect, &r.res->schema, &r.res->batch);
         *out = r.res;
         r.res = NULL;
     }

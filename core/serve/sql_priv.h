@@ -172,9 +172,10 @@ bool sluice_sql_collect_full(const struct sluice_sql_collect *c);
  * memory bound: SLUICE_ENOMEM (sluice_sql_over_memory). */
 int sluice_sql_collect_add(struct sluice_sql_collect *c, struct sluice_batch *part, struct sluice_error *err);
 /* The answer: rows in order, cut to `keep`, the first n_out columns as a
- * batch of `schema` into *out (the caller's). */
-void sluice_sql_collect_finish(struct sluice_sql_collect *c, const struct ArrowSchema *schema,
-                               struct sluice_batch *out);
+ * batch of `schema` into *out (the caller's). SLUICE_ELIMIT when a column
+ * would pass its size limit (2 GiB of strings). */
+int sluice_sql_collect_finish(struct sluice_sql_collect *c, const struct ArrowSchema *schema,
+                              struct sluice_batch *out, struct sluice_error *err);
 void sluice_sql_collect_free(struct sluice_sql_collect *c);
 /* The SLUICE_ENOMEM error of a query needing more than `max_bytes` for
  * `what` ("its rows", "its groups"). */

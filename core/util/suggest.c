@@ -36,10 +36,14 @@ size_t sluice_edit_distance(const char *a, const char *b)
     return d;
 }
 
+size_t sluice_suggest_limit(size_t len)
+{
+    return len < 3 ? 0 : (len + 1) / 3;
+}
+
 const char *sluice_suggest(const char *word, const char *const *candidates, size_t n)
 {
-    size_t limit = strlen(word) / 3;
-    if (limit < 2) limit = 2;
+    size_t limit = sluice_suggest_limit(strlen(word));
     const char *best = NULL;
     size_t best_d = limit + 1;
     for (size_t i = 0; i < n; i++) {

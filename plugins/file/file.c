@@ -182,6 +182,7 @@ int file_source_prepare(void *state, const struct sluice_projection *projection,
         .corrupt_column = conf->column_name_of_corrupt_record,
         .csv_header = conf->header,
         .csv_delimiter = conf->sep[0],
+        .stats_size = sizeof(struct sluice_decode_stats),
     };
     /* Make one decoder now, so bad decode options fail before the first batch. */
     struct sluice_decoder *d;

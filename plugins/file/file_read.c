@@ -85,6 +85,8 @@ static int decode_piece(struct file_source *fs, struct sluice_decoder *d, const 
     struct sluice_batch batch;
     int rc = host->decode(d, &in, &batch, &stats, err);
     if (stats.malformed) host->count_malformed(fs->ctx, stats.malformed);
+    if (stats.invalid_utf8 && host->size > offsetof(struct sluice_host, count_invalid_utf8))
+        host->count_invalid_utf8(fs->ctx, stats.invalid_utf8);
     if (rc == SLUICE_EDATA && off > 0) {
         /* fail_fast named a line counted from the piece's start: count the
          * lines before it and decode again, which fails on the same line,

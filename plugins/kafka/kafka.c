@@ -17,6 +17,8 @@
  * the checkpoint, never the group's). The first batch's start is kept in
  * the checkpoint (metadata entry 0) so that "latest" means the same after
  * a crash. Each partition of a batch is a unit, read by a worker thread.
+ * With runtime.group the source is one member of a Kafka consumer group
+ * and reads the partitions the group assigns it (kafka_group.c).
  * See kafka_offsets.c (limits, data loss) and kafka_read.c (reading). */
 #include <inttypes.h>
 #include <jansson.h>
@@ -171,6 +173,8 @@ static int build_schema(struct kafka_source *s, struct ArrowSchema *out, struct 
     return SLUICE_OK;
 }
 
+static void kafka_close(void *state);
+
 static int kafka_open(const struct sluice_host *host, const void *conf, struct sluice_ctx *ctx, void **state,
                       struct sluice_error *err)
 {
@@ -217,6 +221,11 @@ static int kafka_open(const struct sluice_host *host, const void *conf, struct s
         free(s);
         return rc;
     }
+    const char *member = NULL, *group = SLUICE_HOST_HAS(host, group_join) ? host->group_join(ctx, &member) : NULL;
+    if (group && (rc = kafka_group_open(s, group, member, err))) {
+        kafka_close(s);
+        return rc;
+    }
     *state = s;
     return SLUICE_OK;
 }
@@ -224,6 +233,7 @@ static int kafka_open(const struct sluice_host *host, const void *conf, struct s
 static void kafka_close(void *state)
 {
     struct kafka_source *s = state;
+    kafka_group_close(s);
     for (size_t i = 0; i < s->n_tps; i++) {
         struct kafka_tp *tp = &s->tps[i];
         for (size_t k = 0; k < tp->n_held; k++) rd_kafka_message_destroy(tp->held[k]);
@@ -248,7 +258,7 @@ static int kafka_prepare(void *state, const struct sluice_projection *projection
             .mode = strcmp(s->conf->mode, "fail_fast") == 0        ? SLUICE_PARSE_FAIL_FAST
                     : strcmp(s->conf->mode, "drop_malformed") == 0 ? SLUICE_PARSE_DROP_MALFORMED
                                                                    : SLUICE_PARSE_PERMISSIVE,
-            .corrupt_column = s->conf->corrupt_column };
+            .corrupt_column = s->conf->corrupt_column, .stats_size = sizeof(struct sluice_decode_stats) };
     }
     return SLUICE_OK; /* connecting waits for the run: `sluice check` calls prepare too */
 }
@@ -289,14 +299,15 @@ static int make_client(struct kafka_source *s, struct sluice_error *err)
     return SLUICE_OK;
 }
 
-static void add_tp(struct kafka_source *s, const char *topic, int32_t partition)
+struct kafka_tp *kafka_add_tp(struct kafka_source *s, const char *topic, int32_t partition)
 {
     for (size_t i = 0; i < s->n_tps; i++)
-        if (s->tps[i].partition == partition && strcmp(s->tps[i].topic, topic) == 0) return;
+        if (s->tps[i].partition == partition && strcmp(s->tps[i].topic, topic) == 0) return &s->tps[i];
     struct kafka_tp *grown = realloc(s->tps, (s->n_tps + 1) * sizeof *grown);
-    if (!grown) return;
+    if (!grown) return NULL;
     s->tps = grown;
-    s->tps[s->n_tps++] = (struct kafka_tp){ .topic = strdup(topic), .partition = partition };
+    s->tps[s->n_tps] = (struct kafka_tp){ .topic = strdup(topic), .partition = partition };
+    return &s->tps[s->n_tps++];
 }
 
 static bool wanted(const struct kafka_source *s, const char *topic, const regex_t *re)
@@ -343,10 +354,10 @@ int kafka_refresh_partitions(struct kafka_source *s, struct sluice_error *err)
                 bool exists = false;
                 for (int k = 0; k < mt->partition_cnt; k++) exists |= mt->partitions[k].id == part;
                 if (!exists) rc = h->error(err, SLUICE_ECONFIG, "assign: topic '%s' has no partition %" PRId32, mt->topic, part);
-                else add_tp(s, mt->topic, part);
+                else kafka_add_tp(s, mt->topic, part);
             }
         } else if (wanted(s, mt->topic, has_re ? &re : NULL)) {
-            for (int k = 0; k < mt->partition_cnt; k++) add_tp(s, mt->topic, mt->partitions[k].id);
+            for (int k = 0; k < mt->partition_cnt; k++) kafka_add_tp(s, mt->topic, mt->partitions[k].id);
         }
     }
     /* A topic named outright must exist. */
@@ -367,6 +378,7 @@ int kafka_refresh_partitions(struct kafka_source *s, struct sluice_error *err)
     rd_kafka_metadata_destroy(md);
     for (size_t i = 0; i < s->n_tps && !rc; i++) {
         struct kafka_tp *tp = &s->tps[i];
+        if (s->group && !tp->owned) continue; /* another member's */
         e = rd_kafka_query_watermark_offsets(s->rk, tp->topic, tp->partition, &tp->low, &tp->high, timeout_ms);
         if (e)
             rc = h->error(err, SLUICE_EIO, "cannot read the offsets of %s-%" PRId32 ": %s", tp->topic, tp->partition,
@@ -411,8 +423,10 @@ static int kafka_latest_offset(void *state, const char *start, bool limited, str
                                struct sluice_error *err)
 {
     struct kafka_source *s = state;
-    int rc = kafka_refresh_partitions(s, err);
-    if (!rc && !start) rc = initial_offsets(s, err);
+    int rc = s->group ? kafka_group_poll(s, err) : SLUICE_OK;
+    if (!rc) rc = kafka_refresh_partitions(s, err);
+    /* In a group each partition enters at its own starting point. */
+    if (!rc && !start && !s->group) rc = initial_offsets(s, err);
     if (!rc) rc = kafka_offsets_latest(s, start, limited, out, err);
     return rc;
 }
@@ -425,7 +439,7 @@ static int kafka_plan_read(void *state, const char *start, const char *end, size
         if (rc) return rc;
     }
     struct kafka_offsets from = { 0 }, until = { 0 };
-    int rc = start ? kafka_offsets_parse(s, start, &from, err) : initial_offsets(s, err);
+    int rc = start ? kafka_offsets_parse(s, start, &from, err) : s->group ? SLUICE_OK : initial_offsets(s, err);
     if (!rc) rc = kafka_offsets_parse(s, end, &until, err);
     free(s->plan);
     s->plan = calloc(until.n ? until.n : 1, sizeof *s->plan);
@@ -434,12 +448,16 @@ static int kafka_plan_read(void *state, const char *start, const char *end, size
     for (size_t i = 0; i < until.n && !rc; i++) {
         const struct kafka_offset *u = &until.v[i];
         int64_t f;
-        add_tp(s, u->topic, u->partition);
-        const struct kafka_tp *tp = NULL;
-        for (size_t k = 0; k < s->n_tps && !tp; k++)
-            if (s->tps[k].partition == u->partition && strcmp(s->tps[k].topic, u->topic) == 0) tp = &s->tps[k];
-        /* A partition that appeared after the batch before starts at its earliest offset. */
-        if (!kafka_offsets_find(base, u->topic, u->partition, &f)) f = tp->low;
+        struct kafka_tp *tp = kafka_add_tp(s, u->topic, u->partition);
+        if (!tp) {
+            rc = s->host->error(err, SLUICE_ENOMEM, "out of memory");
+            break;
+        }
+        /* A partition that appeared after the batch before starts at its
+         * earliest offset; in a group it enters at the batch's end offset,
+         * with nothing read (kafka_group.c). */
+        if (!kafka_offsets_find(base, u->topic, u->partition, &f) || tp->entering) f = s->group ? u->offset : tp->low;
+        tp->entering = false;
         /* What retention deleted is skipped (latest_offset said so), or fails the read. */
         if (f < tp->low && !s->conf->fail_on_data_loss) f = tp->low;
         if (u->offset <= f) continue;
@@ -451,6 +469,14 @@ static int kafka_plan_read(void *state, const char *start, const char *end, size
     s->last_batch_us = s->host->monotonic_us();
     *n_units = rc ? 0 : s->n_plan;
     return rc;
+}
+
+/* Outside a group the offsets live in the checkpoint only, as Spark's do;
+ * a member also commits them to its group (kafka_group.c). */
+static int kafka_commit(void *state, const char *end, struct sluice_error *err)
+{
+    struct kafka_source *s = state;
+    return s->group ? kafka_group_commit(s, end, err) : SLUICE_OK;
 }
 
 static int kafka_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_arg, struct sluice_error *err)
@@ -484,7 +510,7 @@ SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
         .latest_offset = kafka_latest_offset,
         .plan_read = kafka_plan_read,
         .read = kafka_read,
-        /* no commit: offsets live in the checkpoint, as Spark's do */
+        .commit = kafka_commit,
         .wait = kafka_wait,
     };
     return &p;

@@ -165,9 +165,18 @@ int kafka_offsets_latest(struct kafka_source *s, const char *start, bool limited
     if (!rc && c->ending_offsets && c->ending_offsets[0] == '{') rc = kafka_offsets_parse(s, c->ending_offsets, &ending, err);
     int64_t *from = calloc(s->n_tps ? s->n_tps : 1, sizeof *from), *until = calloc(s->n_tps ? s->n_tps : 1, sizeof *until);
     int64_t available = 0;
+    size_t entering = 0;
     for (size_t i = 0; i < s->n_tps && !rc; i++) {
         struct kafka_tp *tp = &s->tps[i];
         int64_t f;
+        if (s->group && !tp->owned) continue; /* another member's */
+        if (s->group && (tp->entering || !kafka_offsets_find(base, tp->topic, tp->partition, &f))) {
+            /* Arrived in this member: it enters the offsets at its starting
+             * point, read from the next batch on (kafka_group.c). */
+            from[i] = until[i] = tp->entry == EARLIEST ? tp->low : tp->entry == LATEST ? tp->high : tp->entry;
+            entering++;
+            continue;
+        }
         /* A partition that appeared since starts at its earliest offset (Spark). */
         if (!kafka_offsets_find(base, tp->topic, tp->partition, &f)) f = tp->low;
         if (f < tp->low) {
@@ -205,12 +214,15 @@ int kafka_offsets_latest(struct kafka_source *s, const char *start, bool limited
         }
     }
     if (!rc && limited && c->max_offsets_per_trigger > 0) rate_limit(s, c->max_offsets_per_trigger, from, until);
-    if (!rc && (start || available > 0)) {
+    if (!rc && (start || available > 0 || entering > 0)) {
         struct kafka_offsets end = { 0 };
-        for (size_t i = 0; i < s->n_tps; i++) kafka_offsets_set(&end, s->tps[i].topic, s->tps[i].partition, until[i]);
-        /* Partitions that went away keep their offsets, as the committed JSON had them. */
+        for (size_t i = 0; i < s->n_tps; i++)
+            if (!s->group || s->tps[i].owned) kafka_offsets_set(&end, s->tps[i].topic, s->tps[i].partition, until[i]);
+        /* Partitions that went away keep their offsets, as the committed JSON
+         * had them; in a group they went to another member, which goes on
+         * from the group's committed offsets. */
         int64_t ignored;
-        for (size_t i = 0; i < committed.n; i++)
+        for (size_t i = 0; i < committed.n && !s->group; i++)
             if (!kafka_offsets_find(&end, committed.v[i].topic, committed.v[i].partition, &ignored))
                 kafka_offsets_set(&end, committed.v[i].topic, committed.v[i].partition, committed.v[i].offset);
         kafka_offsets_format(&end, out);

@@ -131,6 +131,8 @@ static int flush(struct rows *w, sluice_emit_fn emit, void *emit_arg, struct slu
                                           .first_line = 1 };
         int rc = h->decode(w->decoder, &in, &parsed, &stats, err);
         if (stats.malformed) h->count_malformed(s->ctx, stats.malformed);
+        if (stats.invalid_utf8 && h->size > offsetof(struct sluice_host, count_invalid_utf8))
+            h->count_invalid_utf8(s->ctx, stats.invalid_utf8);
         sluice_buf_clear(&w->values);
         if (w->b) h->builder_finish(w->b, &kept);
         if (rc) {

@@ -58,6 +58,11 @@ struct kafka_tp {
     int64_t next;                 /* the next offset reading will hand over */
     rd_kafka_message_t *held[KAFKA_HELD_MAX];
     size_t n_held;
+    /* In a group (kafka_group.c): this member owns the partition; it
+     * arrived since the last batch and enters at `entry` (an offset, or
+     * -2 earliest / -1 latest). */
+    bool owned, entering;
+    int64_t entry;
 };
 
 /* A range to read: offsets [from, to) of one topic-partition. */
@@ -66,6 +71,8 @@ struct kafka_range {
     int32_t partition;
     int64_t from, to;
 };
+
+struct kafka_group;
 
 struct kafka_source {
     const struct sluice_host *host;
@@ -90,6 +97,7 @@ struct kafka_source {
     struct kafka_range *plan;
     size_t n_plan;
     int64_t last_batch_us;        /* when the last batch was planned: max_trigger_delay */
+    struct kafka_group *group;    /* runtime.group: this source is a member; NULL: reads every partition */
 };
 
 /* ---- kafka_offsets.c ---- */
@@ -116,6 +124,18 @@ int kafka_offsets_latest(struct kafka_source *s, const char *start, bool limited
 /* Make the consumer and list the partitions (on first use; again to find
  * new partitions of subscribed topics). */
 int kafka_refresh_partitions(struct kafka_source *s, struct sluice_error *err);
+/* The topic-partition's entry in s->tps, added when new; NULL out of memory. */
+struct kafka_tp *kafka_add_tp(struct kafka_source *s, const char *topic, int32_t partition);
+
+/* ---- kafka_group.c: runtime.group ---- */
+
+/* Become a member of group `name` as `member` (open(); joins on first poll). */
+int kafka_group_open(struct kafka_source *s, const char *name, const char *member, struct sluice_error *err);
+/* Join on first use; serve rebalances: tps[].owned/entering follow the assignment. */
+int kafka_group_poll(struct kafka_source *s, struct sluice_error *err);
+/* Commit a committed batch's end offsets to the group (synchronously). */
+int kafka_group_commit(struct kafka_source *s, const char *end, struct sluice_error *err);
+void kafka_group_close(struct kafka_source *s);
 
 /* ---- kafka_read.c ---- */
 

@@ -88,7 +88,7 @@ static void update(struct sluice_agg_groups *g, const char *rows, int64_t batch_
 static char *emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id)
 {
     struct sluice_batch out;
-    assert_int_equal(sluice_agg_groups_emit(g, which, batch_id, &out, NULL), 0);
+    assert_int_equal(sluice_agg_groups_emit(g, which, batch_id, &out, NULL), SLUICE_OK);
     char why[256];
     if (sluice_array_validate(out.schema, &out.array, why)) fail_msg("invalid output: %s", why);
     struct sluice_buf b = { 0 };
@@ -194,7 +194,7 @@ static void check_partials_equal_single_pass(enum sluice_agg_grouping grouping, 
     for (size_t u = 0; u < 3; u++) {
         struct sluice_agg_groups *partial = sluice_agg_groups_new(p, 1);
         update(partial, units[u], 0);
-        assert_int_equal(sluice_agg_groups_merge(merged, partial, 0, NULL), 0);
+        assert_int_equal(sluice_agg_groups_merge(merged, partial, 0, NULL), SLUICE_OK);
         struct sluice_agg_stats st;
         sluice_agg_groups_stats(partial, &st);
         assert_int_equal(st.groups, 0); /* emptied, reusable */
@@ -231,7 +231,7 @@ static void test_update_mode_emits_only_groups_changed_in_the_batch(void **state
         const char *rows = batch == 0 ? "a:1:1 b:1:2" : batch == 1 ? "b:1:3 c:1:4 b:1:5" : "";
         struct sluice_agg_groups *partial = sluice_agg_groups_new(p, 1);
         update(partial, rows, batch);
-        assert_int_equal(sluice_agg_groups_merge(state_, partial, batch, NULL), 0);
+        assert_int_equal(sluice_agg_groups_merge(state_, partial, batch, NULL), SLUICE_OK);
         sluice_agg_groups_free(partial);
     }
     /* Batch 2 had no rows: nothing changed. */
@@ -295,14 +295,14 @@ static void test_groups_scale_to_many_keys_across_batches(void **state)
         for (int i = 0; i < 20000; i++) sluice_buf_printf(&rows, "x:%d:%d ", i, batch + 1);
         struct sluice_agg_groups *partial = sluice_agg_groups_new(p, 1);
         update(partial, rows.data, batch);
-        assert_int_equal(sluice_agg_groups_merge(state_, partial, batch, NULL), 0);
+        assert_int_equal(sluice_agg_groups_merge(state_, partial, batch, NULL), SLUICE_OK);
         sluice_agg_groups_free(partial);
     }
     struct sluice_agg_stats st;
     sluice_agg_groups_stats(state_, &st);
     assert_int_equal(st.groups, 20000);
     struct sluice_batch out;
-    assert_int_equal(sluice_agg_groups_emit(state_, SLUICE_AGG_EMIT_UPDATED, 1, &out, NULL), 0);
+    assert_int_equal(sluice_agg_groups_emit(state_, SLUICE_AGG_EMIT_UPDATED, 1, &out, NULL), SLUICE_OK);
     assert_int_equal(out.array.length, 20000);
     const int64_t *n = out.array.children[1]->buffers[1];
     const int64_t *s = out.array.children[2]->buffers[1];

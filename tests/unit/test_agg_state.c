@@ -106,7 +106,7 @@ static void update(struct sluice_agg_stage *a, const char *rows, int64_t batch_i
 static char *rows_of(struct sluice_agg_stage *a)
 {
     struct sluice_batch out;
-    assert_int_equal(sluice_agg_groups_emit(a->state, SLUICE_AGG_EMIT_ALL, 0, &out, NULL), 0);
+    assert_int_equal(sluice_agg_groups_emit(a->state, SLUICE_AGG_EMIT_ALL, 0, &out, NULL), SLUICE_OK);
     struct sluice_buf b = { 0 };
     sluice_buf_puts(&b, "");
     for (int64_t i = 0; i < out.array.length; i++) {

@@ -118,7 +118,7 @@ static void compact_times(struct sluice_buf *b)
 static char *emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id)
 {
     struct sluice_batch out;
-    assert_int_equal(sluice_agg_groups_emit(g, which, batch_id, &out, NULL), 0);
+    assert_int_equal(sluice_agg_groups_emit(g, which, batch_id, &out, NULL), SLUICE_OK);
     char why[256];
     if (sluice_array_validate(out.schema, &out.array, why)) fail_msg("invalid output: %s", why);
     struct sluice_buf b = { 0 };
@@ -320,7 +320,7 @@ static void test_agg_window_partials_drop_late_rows_and_merge_their_counts(void 
         struct sluice_agg_groups *part = sluice_agg_groups_new(p, 1);
         sluice_agg_groups_set_watermark(part, 0, 20 * S);
         update(part, u ? "x:1:0 x:21:0 x:22:0" : "x:19.999:0 x:20:0", -1);
-        assert_int_equal(sluice_agg_groups_merge(g, part, 4, NULL), 0);
+        assert_int_equal(sluice_agg_groups_merge(g, part, 4, NULL), SLUICE_OK);
         assert_int_equal(stats(part).dropped, 0);
         sluice_agg_groups_free(part);
     }
@@ -436,7 +436,7 @@ static void test_agg_window_key_encodes_as_agg_key_specifies(void **state)
     struct sluice_agg_keycol col = { &s, &c.array };
     struct sluice_arena *scratch = sluice_arena_new(0);
     struct sluice_agg_keys k;
-    sluice_agg_key_encode(&col, 1, 3, 2, scratch, &k);
+    assert_int_equal(sluice_agg_key_encode(&col, 1, 3, 2, scratch, &k, NULL), SLUICE_OK);
     assert_int_equal(k.offs[1], 21);
     assert_int_equal(k.offs[2], 42);
     uint8_t want[21] = { 3, 0, 1, 1 };

@@ -147,6 +147,28 @@ static void test_colpath_unknown_name_suggests_the_closest_path(void **state)
     expect_error(*state, "nothing_like_this", "no column 'nothing_like_this' in the input", NULL);
 }
 
+/* Issue 11: `data.id` got "did you mean 'includes.users.id'?", a path in
+ * another branch that itself needs an index. A suggestion is a typo away
+ * or only adds the levels left out, and always resolves as written. */
+static void test_colpath_suggests_only_close_paths_that_resolve(void **state)
+{
+    expect_error(*state, "data.id", "no column 'data.id' in the input", NULL);
+    expect_error(*state, "data.xyz", "no column 'data.xyz' in the input", NULL);
+    /* Arrays on the way get an index: the user's, else [0]. */
+    expect_error(*state, "includes.user.id", "no column 'includes.user' in the input",
+                 "did you mean 'includes.users[0].id'?");
+    expect_error(*state, "includes.user[2].id", "no column 'includes.user' in the input",
+                 "did you mean 'includes.users[2].id'?");
+    expect_error(*state, "users[1].verified", "no column 'users' in the input",
+                 "did you mean 'includes.users[1].verified'?");
+    expect_error(*state, "verified", "no column 'verified' in the input", "did you mean 'includes.users[0].verified'?");
+    expect_error(*state, "hashtags", "no column 'hashtags' in the input", "did you mean 'data.entities.hashtags'?");
+    expect_error(*state, "data.entities.hashtag[0]", "no column 'data.entities.hashtag' in the input",
+                 "did you mean 'data.entities.hashtags[0]'?");
+    /* `end` is in three arrays of structs: a guess, so none. */
+    expect_error(*state, "end", "no column 'end' in the input", NULL);
+}
+
 static void test_colpath_says_which_segment_has_the_wrong_type(void **state)
 {
     expect_error(*state, "data.text[0]", "'data.text' is a string, not an array: cannot index it with [0]",
@@ -160,7 +182,7 @@ static void test_colpath_says_which_segment_has_the_wrong_type(void **state)
                  "'data.entities.hashtags' is an array: use [N] or a function such as explode to reach 'tag'",
                  NULL);
     expect_error(*state, "data.entities.hashtags.tga", "no column 'data.entities.hashtags.tga' in the input",
-                 "did you mean 'data.entities.hashtags.tag'?");
+                 "did you mean 'data.entities.hashtags[0].tag'?");
 }
 
 static void test_colpath_errors_put_the_caret_under_the_step_that_failed(void **state)
@@ -304,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_colpath_reads_back_quoted_segments_and_ignores_outer_spaces),
         cmocka_unit_test(test_colpath_prefers_the_exact_case_and_rejects_an_ambiguous_one),
         cmocka_unit_test(test_colpath_unknown_name_suggests_the_closest_path),
+        cmocka_unit_test(test_colpath_suggests_only_close_paths_that_resolve),
         cmocka_unit_test(test_colpath_says_which_segment_has_the_wrong_type),
         cmocka_unit_test(test_colpath_errors_put_the_caret_under_the_step_that_failed),
         cmocka_unit_test(test_colpath_rejects_bad_syntax_with_the_character),

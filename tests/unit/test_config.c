@@ -67,6 +67,36 @@ static void test_config_syntax_error_names_file_and_line(void **state)
     config_destroy(&cfg);
 }
 
+/* Issue 11: libconfig says only "syntax error" for the two mistakes people
+ * coming from JSON make most: a JSON file, and [ { } ] for a list of groups. */
+static void test_config_syntax_error_hints_at_json_and_lists_of_groups(void **state)
+{
+    static const struct { const char *text; int line; const char *hint; } cases[] = {
+        { "# a pipeline\n{\n  \"name\": \"x\",\n  \"stages\": []\n}\n", 2,
+          "this looks like JSON, but a pipeline is libconfig: unquoted keys with = (name = \"x\";), "
+          "groups { ... } and lists ( ... ), no braces around the whole file" },
+        { "\"name\": \"x\";\n", 1,
+          "this looks like JSON, but a pipeline is libconfig: unquoted keys with = (name = \"x\";), "
+          "groups { ... } and lists ( ... ), no braces around the whole file" },
+        { "name = \"x [ {\"; /* [ { */\nstages = [\n  # one\n  { name = \"a\"; }\n];\n", 4,
+          "a list of groups is written ( { ... }, { ... } ): libconfig's [ ... ] holds only plain values "
+          "such as [\"a\", \"b\"]" },
+        /* Neither: no hint, rather than a wrong one. */
+        { "name = \"x\";\nruntime = { threads = ; };\n", 2, "" },
+        { "name = \"[ {\" ; x = [1, 2];\nstages = ( { a = 1 } ) ) ;\n", 2, "" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = write_file("bad.cfg", cases[i].text);
+        config_t cfg;
+        struct sluice_error err = { 0 };
+        assert_int_equal(sluice_config_read(&cfg, path, &err), SLUICE_ECONFIG);
+        assert_int_equal(err.line, cases[i].line);
+        assert_string_equal(err.message, "syntax error");
+        assert_string_equal(err.hint, cases[i].hint);
+        config_destroy(&cfg);
+    }
+}
+
 static void test_config_missing_file_is_a_config_error_naming_it(void **state)
 {
     char path[300];
@@ -336,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_config_reads_a_file_and_finds_stages_by_name),
         cmocka_unit_test(test_config_include_is_relative_to_the_config_file),
         cmocka_unit_test(test_config_syntax_error_names_file_and_line),
+        cmocka_unit_test(test_config_syntax_error_hints_at_json_and_lists_of_groups),
         cmocka_unit_test(test_config_missing_file_is_a_config_error_naming_it),
         cmocka_unit_test(test_config_override_sets_a_stage_string),
         cmocka_unit_test(test_config_override_takes_a_quoted_string_in_config_syntax),

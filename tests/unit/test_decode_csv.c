@@ -56,7 +56,7 @@ static void open_csv(const char *ddl, struct csv_opts c)
     struct sluice_projection proj = { c.paths == NULL, c.paths ? c.n_paths : 0, c.paths };
     struct sluice_decode_opts o = { .size = sizeof o, .format = "csv", .schema = &schema,
                                     .projection = &proj, .mode = c.mode, .csv_header = c.header,
-                                    .csv_delimiter = c.delimiter };
+                                    .csv_delimiter = c.delimiter, .stats_size = sizeof stats };
     if (sluice_decoder_new(&o, &dec, &err)) fail_msg("decoder_new: %s", err.message);
 }
 
@@ -213,6 +213,24 @@ static void test_csv_rejects_nested_columns_at_decoder_new(void **state)
     assert_null(dec);
 }
 
+#define FFFD "\xEF\xBF\xBD"
+
+/* As Spark reading through Java's decoder: what is not UTF-8 becomes
+ * U+FFFD in the string values (Python's decode("utf-8", "replace") gives
+ * the expected forms), counted; a raw malformed row's text too. */
+static void test_csv_replaces_invalid_utf8_in_string_values(void **state)
+{
+    open_csv("s STRING, n LONG, _corrupt_record STRING", (struct csv_opts){ 0 });
+    feed("caf\xC3\xA9 \xFF,1\n\"q\xE2\x82\"\"x\",2\n\xC0,3,extra\n\xF0\x9F\x98\x80,4\n");
+    assert_string_equal(rows.data,
+                        "{\"s\":\"caf\xC3\xA9 " FFFD "\",\"n\":1,\"_corrupt_record\":null}\n"
+                        "{\"s\":\"q" FFFD "\\\"x\",\"n\":2,\"_corrupt_record\":null}\n"
+                        "{\"s\":\"" FFFD "\",\"n\":3,\"_corrupt_record\":\"" FFFD ",3,extra\"}\n"
+                        "{\"s\":\"\xF0\x9F\x98\x80\",\"n\":4,\"_corrupt_record\":null}\n");
+    assert_int_equal(stats.invalid_utf8, 4);
+    assert_int_equal(stats.malformed, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +248,7 @@ int main(void)
         T(test_csv_wrong_types_are_null_and_the_rest_of_the_row_survives),
         T(test_csv_skips_blank_lines_and_handles_crlf_and_a_missing_final_newline),
         T(test_csv_rejects_nested_columns_at_decoder_new),
+        T(test_csv_replaces_invalid_utf8_in_string_values),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

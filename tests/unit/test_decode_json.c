@@ -50,7 +50,7 @@ static void open_mode(const char *ddl, enum sluice_parse_mode mode, const char *
     if (sluice_schema_parse(ddl, &schema, &err)) fail_msg("schema: %s", err.message);
     struct sluice_projection proj = { paths == NULL, paths ? n : 0, paths };
     struct sluice_decode_opts o = { .size = sizeof o, .format = "json", .schema = &schema,
-                                    .projection = &proj, .mode = mode };
+                                    .projection = &proj, .mode = mode, .stats_size = sizeof stats };
     if (sluice_decoder_new(&o, &dec, &err)) fail_msg("decoder_new: %s", err.message);
 }
 
@@ -499,6 +499,67 @@ static void test_json_decoder_is_reusable_and_batches_are_independent(void **sta
 
 /* ---- options ------------------------------------------------------------------ */
 
+/* ---- invalid UTF-8 ------------------------------------------------------ */
+
+#define FFFD "\xEF\xBF\xBD"
+
+/* Spark reads text through Java's UTF-8 decoder, which replaces what is not
+ * UTF-8 with U+FFFD: every string value built is repaired the same way (and
+ * counted), so no output written from it is invalid JSON. The expected
+ * forms follow Python's bytes.decode("utf-8", "replace"). */
+static void test_json_replaces_invalid_utf8_in_every_string_value_built(void **state)
+{
+    open_all("b STRING, s STRUCT<x: STRING>, l ARRAY<STRING>, o STRING, n LONG");
+    feed("{\"b\":\"caf\xC3\xA9 \xFF!\",\"s\":{\"x\":\"\xE2\x82\"},\"l\":[\"ok\",\"\xC0\xAF\"],"
+         "\"o\":{\"k\":\"\xED\xA0\x80\"},\"n\":1}\n"
+         "{\"b\":\"tab\\t\xF0\x9F\x98\x80\\u00e9\xF4\x90\x80\x80\"}\n"
+         "{\"b\":\"clean \xF0\x9F\x98\x80 text\"}\n");
+    assert_string_equal(rows.data,
+                        "{\"b\":\"caf\xC3\xA9 " FFFD "!\",\"s\":{\"x\":\"" FFFD "\"},\"l\":[\"ok\",\"" FFFD FFFD "\"],"
+                        "\"o\":\"{\\\"k\\\":\\\"" FFFD FFFD FFFD "\\\"}\",\"n\":1}\n"
+                        "{\"b\":\"tab\\t\xF0\x9F\x98\x80\xC3\xA9" FFFD FFFD FFFD FFFD "\",\"s\":null,\"l\":null,\"o\":null,"
+                        "\"n\":null}\n"
+                        "{\"b\":\"clean \xF0\x9F\x98\x80 text\",\"s\":null,\"l\":null,\"o\":null,\"n\":null}\n");
+    assert_int_equal(stats.invalid_utf8, 1 + 1 + 2 + 3 + 4);
+    assert_int_equal(stats.malformed, 0);
+    /* The count is per call. */
+    feed("{\"b\":\"\xFF\"}\n");
+    assert_int_equal(stats.invalid_utf8, 11 + 1);
+}
+
+/* What the projection skips is never built, so never checked or counted. */
+static void test_json_leaves_invalid_utf8_in_skipped_values_alone(void **state)
+{
+    open_mode("b STRING, x STRING", SLUICE_PARSE_PERMISSIVE, (const char *const[]){ "b" }, 1);
+    feed("{\"x\":\"\xFF\xFF\",\"b\":\"fine\"}\n");
+    assert_string_equal(rows.data, "{\"b\":\"fine\",\"x\":null}\n");
+    assert_int_equal(stats.invalid_utf8, 0);
+}
+
+static void test_json_repairs_the_raw_line_in_the_corrupt_column(void **state)
+{
+    open_all("a LONG, _corrupt_record STRING");
+    feed("{\"a\":\xFF}\n");
+    assert_string_equal(rows.data, "{\"a\":null,\"_corrupt_record\":\"{\\\"a\\\":" FFFD "}\"}\n");
+    assert_int_equal(stats.malformed, 1);
+    assert_int_equal(stats.invalid_utf8, 1);
+}
+
+/* A caller built before the count existed has a shorter stats struct: the
+ * decoder writes nothing past what opts.stats_size says it has. */
+static void test_json_counts_invalid_utf8_only_for_callers_that_have_the_field(void **state)
+{
+    if (sluice_schema_parse("b STRING", &schema, &err)) fail_msg("schema: %s", err.message);
+    struct sluice_decode_opts o = { .size = sizeof o, .format = "json", .schema = &schema,
+                                    .stats_size = offsetof(struct sluice_decode_stats, invalid_utf8) };
+    if (sluice_decoder_new(&o, &dec, &err)) fail_msg("decoder_new: %s", err.message);
+    stats.invalid_utf8 = 99; /* stands for whatever follows an older caller's struct */
+    feed("{\"b\":\"\xFF\"}\n");
+    assert_string_equal(rows.data, "{\"b\":\"" FFFD "\"}\n");
+    assert_int_equal(stats.rows, 1);
+    assert_int_equal(stats.invalid_utf8, 99);
+}
+
 static void test_decoder_new_rejects_bad_options(void **state)
 {
     if (sluice_schema_parse("a LONG, c BOOLEAN, s STRUCT<x: LONG>", &schema, &err)) fail();
@@ -555,6 +616,10 @@ int main(void)
         T(test_json_skips_bom_crlf_blank_lines_and_takes_a_last_line_without_newline),
         T(test_json_decodes_a_4_mb_line),
         T(test_json_decoder_is_reusable_and_batches_are_independent),
+        T(test_json_replaces_invalid_utf8_in_every_string_value_built),
+        T(test_json_leaves_invalid_utf8_in_skipped_values_alone),
+        T(test_json_repairs_the_raw_line_in_the_corrupt_column),
+        T(test_json_counts_invalid_utf8_only_for_callers_that_have_the_field),
         T(test_decoder_new_rejects_bad_options),
 #undef T
     };

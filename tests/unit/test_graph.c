@@ -313,6 +313,11 @@ static void test_graph_validates_runtime_values(void **state)
                "expected a positive integer, got 0");
     load_fails("runtime = { threads = -2; };\n", SLUICE_ECONFIG, 1,
                "expected a positive integer, got -2");
+    /* Issue 11: quoted numbers were taken as numbers. */
+    load_fails("runtime = { threads = \"2\"; };\n", SLUICE_ECONFIG, 1,
+               "expected a positive integer, got the string '2'");
+    load_fails("runtime = { min_batches_to_retain = \"ten\"; };\n", SLUICE_ECONFIG, 1,
+               "expected a positive integer, got the string 'ten'");
     load_fails("runtime = { plugin_path = (\"a\", 3); };\n", SLUICE_ECONFIG, 1,
                "expected a list of directory names such as [\"build/plugins\"], got a list");
 }

@@ -178,7 +178,7 @@ static void test_http_serves_the_recent_progress(void **state)
     assert_non_null(strstr(body, "\"batchId\":0,"));
     assert_non_null(strstr(body, "\"sources\":[{\"description\":\"tweets\",\"startOffset\":null,"
                                  "\"endOffset\":{\"files\":1},\"latestOffset\":{\"files\":1},\"numInputRows\":0,"
-                                 "\"numMalformedRows\":0,\"inputRowsPerSecond\":0.0}],"
+                                 "\"numMalformedRows\":0,\"numInvalidUtf8Replaced\":0,\"inputRowsPerSecond\":0.0}],"
                                  "\"sink\":{\"description\":\"\",\"numOutputRows\":3}}"));
     assert_non_null(strstr(body, "\"batchId\":1,"));
     assert_non_null(strstr(body, "\"triggerExecution\":2}"));

@@ -99,6 +99,18 @@ static int apply(struct fixture *f, const char *stage_body)
                                 &f->conf, &f->storage, &f->err);
 }
 
+/* apply(), then `assignment` as --set gives it, over an empty stage body. */
+static int apply_set(struct fixture *f, const char *assignment)
+{
+    char text[256];
+    snprintf(text, sizeof text, "stages = (\n  { name = \"tweets\"; source = \"file\"; path = \"in\"; }\n);\n");
+    memset(f, 0, sizeof *f);
+    assert_int_equal(sluice_config_read(&f->cfg, write_file("t.cfg", text), &f->err), SLUICE_OK);
+    assert_int_equal(sluice_config_override(&f->cfg, assignment, &f->err), SLUICE_OK);
+    return sluice_options_apply(&test_plugin, sluice_config_stage(&f->cfg, "tweets"), core_keys,
+                                &f->conf, &f->storage, &f->err);
+}
+
 static void done(struct fixture *f)
 {
     sluice_options_storage_free(&f->storage);
@@ -156,15 +168,33 @@ static void test_options_apply_defaults_converted_from_their_text(void **state)
     done(&f);
 }
 
-static void test_options_convert_strings_given_for_other_types(void **state)
+/* Issue 11: max_files_per_trigger = "2" was taken as 2, so a quoted typo
+ * ("2O") only failed later, and a config read differently from Spark. */
+static void test_options_refuse_quoted_numbers_and_booleans_in_the_file(void **state)
 {
-    struct fixture f;
-    assert_int_equal(apply(&f, "path = \"in\"; n = \"12\"; ratio = \"0.75\"; latest = \"true\";"),
-                     SLUICE_OK);
-    assert_int_equal(f.conf.n, 12);
-    assert_true(f.conf.ratio == 0.75);
-    assert_true(f.conf.latest);
-    done(&f);
+    static const struct { const char *body, *message, *hint, *key; } cases[] = {
+        { "n = \"12\";", "expected an integer, got the string '12'", "drop the quotes: n = 12;", "n" },
+        { "ratio = \"0.75\";", "expected a number, got the string '0.75'", "drop the quotes: ratio = 0.75;", "ratio" },
+        { "latest = \"true\";", "expected true or false, got the string 'true'", "drop the quotes: latest = true;",
+          "latest" },
+        { "n = \"12x\";", "expected an integer, got the string '12x'", "", "n" },
+        { "n = 1.5;", "expected an integer, got 1.5", "", "n" },
+        { "latest = 1;", "expected true or false, got 1", "", "latest" },
+        { "ratio = true;", "expected a number, got true", "", "ratio" },
+        { "delay = 10;", "expected a string (a duration such as \"10 seconds\"), got 10", "", "delay" },
+        { "cols = \"a\";", "expected a list of strings such as [\"a\", \"b\"], got 'a'", "", "cols" },
+        { "format = 1;", "expected a string, got 1", "", "format" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[200];
+        snprintf(body, sizeof body, "path = \"in\"; %s", cases[i].body);
+        struct fixture f;
+        assert_int_equal(apply(&f, body), SLUICE_ECONFIG);
+        assert_string_equal(f.err.message, cases[i].message);
+        assert_string_equal(f.err.hint, cases[i].hint);
+        assert_string_equal(f.err.key, cases[i].key);
+        done(&f);
+    }
 }
 
 static void test_options_convert_values_set_on_the_command_line(void **state)
@@ -258,7 +288,7 @@ static void test_options_wrong_config_type_says_what_was_expected(void **state)
                         "expected a list of strings such as [\"a\", \"b\"], got 2 as element 2");
     done(&f);
     assert_int_equal(apply(&f, "path = \"in\"; n = \"many\";"), SLUICE_ECONFIG);
-    assert_string_equal(f.err.message, "expected an integer, got 'many'");
+    assert_string_equal(f.err.message, "expected an integer, got the string 'many'");
     done(&f);
 }
 
@@ -296,7 +326,7 @@ static void test_options_schema_error_keeps_the_parser_message_and_the_setting_l
     done(&f);
 }
 
-static void test_options_schema_file_falls_back_to_the_config_directory(void **state)
+static void test_options_schema_file_is_read_from_the_config_directory(void **state)
 {
     write_file("only_here.ddl", "lang STRING");
     struct fixture f;
@@ -307,7 +337,9 @@ static void test_options_schema_file_falls_back_to_the_config_directory(void **s
     done(&f);
 }
 
-static void test_options_schema_file_in_the_current_directory_wins(void **state)
+/* Issue 11: an @path in a config was read from the current directory
+ * first, so the same config read another schema depending on where it ran. */
+static void test_options_schema_file_in_the_config_directory_wins_over_the_current_one(void **state)
 {
     char cwd[1024], other[300];
     assert_non_null(getcwd(cwd, sizeof cwd));
@@ -318,9 +350,42 @@ static void test_options_schema_file_in_the_current_directory_wins(void **state)
     assert_int_equal(chdir(other), 0);
     struct fixture f;
     int rc = apply(&f, "path = \"in\"; schema = \"@both.ddl\";");
+    assert_int_equal(rc, SLUICE_OK);
+    assert_string_equal(f.conf.schema->children[0]->name, "from_config_dir");
+    done(&f);
+    /* Typed on the command line, a path is the shell's: the current directory. */
+    memset(&f, 0, sizeof f);
+    char conf[400];
+    snprintf(conf, sizeof conf, "%s/t.cfg", tmpdir);
+    assert_int_equal(sluice_config_read(&f.cfg, conf, &f.err), SLUICE_OK);
+    assert_int_equal(sluice_config_override(&f.cfg, "tweets.schema=@both.ddl", &f.err), SLUICE_OK);
+    rc = sluice_options_apply(&test_plugin, sluice_config_stage(&f.cfg, "tweets"), core_keys, &f.conf, &f.storage,
+                              &f.err);
     assert_int_equal(chdir(cwd), 0);
     assert_int_equal(rc, SLUICE_OK);
     assert_string_equal(f.conf.schema->children[0]->name, "from_cwd");
+    done(&f);
+}
+
+static void test_options_missing_schema_file_says_where_it_was_looked_for(void **state)
+{
+    struct fixture f;
+    char want[600];
+    assert_int_equal(apply(&f, "path = \"in\"; schema = \"@nowhere.json\";"), SLUICE_ECONFIG);
+    snprintf(want, sizeof want,
+             "schema file 'nowhere.json' not found: looked for '%s/nowhere.json' (relative to the config file's "
+             "directory)", tmpdir);
+    assert_string_equal(f.err.message, want);
+    assert_string_equal(f.err.key, "schema");
+    assert_int_equal(f.err.line, 2);
+    assert_string_equal(f.err.hint, "in a config an @path is read from the config's own directory");
+    done(&f);
+    /* The repository root (where tests run) has README.md: say so. */
+    assert_int_equal(apply(&f, "path = \"in\"; schema = \"@README.md\";"), SLUICE_ECONFIG);
+    snprintf(want, sizeof want,
+             "'README.md' is there from the current directory, but in a config an @path is read from the config's "
+             "own directory '%s/': write the path from there, or an absolute one", tmpdir);
+    assert_string_equal(f.err.hint, want);
     done(&f);
 }
 
@@ -403,10 +468,10 @@ static void test_options_a_long_too_big_for_64_bits_is_refused_naming_the_range(
     done(&f);
     assert_int_equal(apply(&f, "path = \"in\"; ratio = 99999999999999999999;"), SLUICE_ECONFIG);
     done(&f);
-    /* The same typed on the command line (stored as a string). */
-    assert_int_equal(apply(&f, "path = \"in\"; n = \"99999999999999999999\";"), SLUICE_ECONFIG);
+    /* The same typed on the command line. */
+    assert_int_equal(apply_set(&f, "tweets.n=99999999999999999999"), SLUICE_ECONFIG);
     assert_string_equal(f.err.message, "99999999999999999999 is out of range: a long is between "
-                                       "-9223372036854775808 and 9223372036854775807");
+                                       "-9223372036854775808 and 9223372036854775807 (from --set)");
     done(&f);
 }
 
@@ -504,9 +569,16 @@ static void test_options_a_value_out_of_bounds_is_refused_naming_option_and_rang
     assert_string_equal(f.err.message, "must be at least 1 second, got 500 milliseconds");
     assert_string_equal(f.err.key, "every");
     done(&f);
-    /* What --set stores for a new key is a string: checked the same way. */
-    assert_int_equal(apply_ranged(&f, &c, "port = \"70000\";"), SLUICE_ECONFIG);
-    assert_string_equal(f.err.message, "must be between 1 and 65535, got 70000");
+    /* What --set stores for a new key is checked the same way. */
+    assert_int_equal(apply_ranged(&f, &c, ""), SLUICE_OK);
+    done(&f);
+    assert_int_equal(sluice_config_read(&f.cfg, write_file("r.cfg", "stages = ({ name = \"src\"; source = \"net\"; });\n"),
+                                        &f.err), SLUICE_OK);
+    assert_int_equal(sluice_config_override(&f.cfg, "src.port=70000", &f.err), SLUICE_OK);
+    memset(&c, 0, sizeof c);
+    assert_int_equal(sluice_options_apply(&ranged_plugin, sluice_config_stage(&f.cfg, "src"), core_keys, &c,
+                                          &f.storage, &f.err), SLUICE_ECONFIG);
+    assert_string_equal(f.err.message, "must be between 1 and 65535, got 70000 (from --set)");
     done(&f);
 }
 
@@ -537,7 +609,7 @@ int main(void)
         cmocka_unit_test(test_options_fill_every_type_from_config_values),
         cmocka_unit_test(test_options_take_a_double_from_a_float_and_a_list_from_an_array),
         cmocka_unit_test(test_options_apply_defaults_converted_from_their_text),
-        cmocka_unit_test(test_options_convert_strings_given_for_other_types),
+        cmocka_unit_test(test_options_refuse_quoted_numbers_and_booleans_in_the_file),
         cmocka_unit_test(test_options_convert_values_set_on_the_command_line),
         cmocka_unit_test(test_options_unknown_key_suggests_the_closest_option),
         cmocka_unit_test(test_options_unknown_key_may_suggest_a_core_key),
@@ -547,8 +619,9 @@ int main(void)
         cmocka_unit_test(test_options_bad_duration_text_names_the_value),
         cmocka_unit_test(test_options_enum_value_outside_the_choices_lists_them),
         cmocka_unit_test(test_options_schema_error_keeps_the_parser_message_and_the_setting_line),
-        cmocka_unit_test(test_options_schema_file_falls_back_to_the_config_directory),
-        cmocka_unit_test(test_options_schema_file_in_the_current_directory_wins),
+        cmocka_unit_test(test_options_schema_file_is_read_from_the_config_directory),
+        cmocka_unit_test(test_options_schema_file_in_the_config_directory_wins_over_the_current_one),
+        cmocka_unit_test(test_options_missing_schema_file_says_where_it_was_looked_for),
         cmocka_unit_test(test_options_bad_default_in_the_table_is_a_plugin_error),
         cmocka_unit_test(test_options_type_names_read_well),
         cmocka_unit_test(test_options_describe_prints_the_plugin_and_its_table),

@@ -31,7 +31,7 @@ static struct sluice_progress_batch known(void)
 {
     return (struct sluice_progress_batch){
         .query = "windows", .source = "file[tweets]", .batch_id = 4, .duration_us = 250000, .sink_rows = 2,
-        .malformed = 1, .end_offset = "{\"logOffset\":5}", .id = "00000000-0000-4000-8000-000000000001",
+        .malformed = 1, .invalid_utf8 = 3, .end_offset = "{\"logOffset\":5}", .id = "00000000-0000-4000-8000-000000000001",
         .run_id = "00000000-0000-4000-8000-000000000002", .start_wall_us = T0, .since_previous_us = 2 * SEC,
         .input_rows = 100, .start_offset = "{\"logOffset\":4}", .latest_offset = "{\"logOffset\":6}",
         .sink = "file[out]", .latest_offset_us = 1000, .get_batch_us = 2000, .wal_commit_us = 3999,
@@ -63,7 +63,7 @@ static void test_progress_record_has_sparks_fields_from_known_inputs(void **stat
         "\"memoryUsedBytes\":4096,\"numShufflePartitions\":5}],"
         "\"sources\":[{\"description\":\"file[tweets]\",\"startOffset\":{\"logOffset\":4},"
         "\"endOffset\":{\"logOffset\":5},\"latestOffset\":{\"logOffset\":6},\"numInputRows\":100,"
-        "\"numMalformedRows\":1,\"inputRowsPerSecond\":50.0,\"processedRowsPerSecond\":400.0}],"
+        "\"numMalformedRows\":1,\"numInvalidUtf8Replaced\":3,\"inputRowsPerSecond\":50.0,\"processedRowsPerSecond\":400.0}],"
         "\"sink\":{\"description\":\"file[out]\",\"numOutputRows\":2}}");
     sluice_buf_free(&out);
 }

@@ -185,9 +185,17 @@ static void test_schema_json_round_trips_pyspark_output_byte_for_byte(void **sta
 
 static void test_schema_json_writes_each_invalid_utf8_byte_as_a_replacement_character(void **state)
 {
-    /* F5..FF never start a character; C3 and E2 82 are cut short. */
-    char *json = reprint("`\xff\x95\x95` LONG, `\xf5\x80\x80\x80` LONG, `\xc3` LONG, `\xe2\x82` LONG",
-                         sluice_schema_to_json);
+    /* F5..FF never start a character; C3 and E2 82 are cut short. The DDL
+     * and JSON parsers refuse such names, but an alias in a config (which
+     * libconfig does not check) can make one. */
+    static const char *const names[] = { "\xff\x95\x95", "\xf5\x80\x80\x80", "\xc3", "\xe2\x82" };
+    struct ArrowSchema s;
+    sluice_schema_init(&s, SLUICE_FORMAT_STRUCT, "", false, 4);
+    for (int i = 0; i < 4; i++) sluice_schema_init(s.children[i], SLUICE_FORMAT_LONG, names[i], true, 0);
+    struct sluice_buf b = { 0 };
+    sluice_schema_to_json(&s, &b);
+    sluice_schema_release(&s);
+    char *json = b.data;
     assert_string_equal(json,
                         "{\"fields\":["
                         "{\"metadata\":{},\"name\":\"\\ufffd\\ufffd\\ufffd\",\"nullable\":true,\"type\":\"long\"},"
@@ -343,6 +351,36 @@ static void test_schema_type_ddl_parses_back_to_the_same_schema(void **state)
     sluice_schema_release(&tweet);
     sluice_schema_release(&again);
     sluice_buf_free(&b);
+}
+
+/* Found by fuzzing: `schema show --ddl` dropped NOT NULL from top-level
+ * fields, so what it printed parsed back to another schema. */
+static void test_schema_fields_ddl_keeps_not_null_on_top_level_fields(void **state)
+{
+    struct ArrowSchema s, again;
+    parse_ok("a INT NOT NULL, `b c` STRING, `1` STRUCT<x: LONG NOT NULL>", &s);
+    struct sluice_buf b = { 0 };
+    sluice_schema_fields_ddl(&s, &b);
+    assert_string_equal(b.data, "a BIGINT NOT NULL, `b c` STRING, `1` STRUCT<x: BIGINT NOT NULL>");
+    parse_ok(b.data, &again);
+    assert_true(sluice_schema_equal(&s, &again));
+    sluice_schema_release(&s);
+    sluice_schema_release(&again);
+    sluice_buf_free(&b);
+}
+
+/* Found by fuzzing: a name with a byte that is not UTF-8 parsed, and the
+ * schema's JSON (where jansson writes U+FFFD for it) named another field. */
+static void test_schema_ddl_refuses_text_that_is_not_utf8(void **state)
+{
+    expect_error("data STRUCT<created_at\xe4: TIMESTAMP>", "schema ddl at character 23: byte 0xE4 is not UTF-8",
+                 "save the schema as UTF-8");
+    expect_error("a STRING, \xed\xa0\x80 LONG", "schema ddl at character 11: byte 0xED is not UTF-8",
+                 "save the schema as UTF-8");
+    struct ArrowSchema s;
+    parse_ok("\xc3\xa9t\xc3\xa9 STRING, \xf0\x9f\x8e\x89 LONG", &s);
+    assert_string_equal(s.children[0]->name, "\xc3\xa9t\xc3\xa9");
+    sluice_schema_release(&s);
 }
 
 static void test_schema_ddl_errors_give_the_character_and_what_was_expected(void **state)
@@ -550,6 +588,8 @@ int main(void)
         cmocka_unit_test(test_schema_ddl_reads_arrays_not_null_comments_colons_and_any_case),
         cmocka_unit_test(test_schema_ddl_unquotes_back_quoted_names),
         cmocka_unit_test(test_schema_type_ddl_parses_back_to_the_same_schema),
+        cmocka_unit_test(test_schema_fields_ddl_keeps_not_null_on_top_level_fields),
+        cmocka_unit_test(test_schema_ddl_refuses_text_that_is_not_utf8),
         cmocka_unit_test(test_schema_ddl_errors_give_the_character_and_what_was_expected),
         cmocka_unit_test(test_schema_errors_carry_the_line_with_a_caret_position),
         cmocka_unit_test(test_schema_print_tree_matches_spark_print_schema),

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -120,7 +121,61 @@ static void test_infer_reports_a_missing_file(void **state)
 {
     struct sluice_infer_opts opts = { 0 };
     assert_int_equal(sluice_schema_infer_file("/nonexistent/x.json", &opts, &schema, &err), SLUICE_EIO);
-    assert_string_equal(err.message, "cannot open '/nonexistent/x.json': No such file or directory");
+    assert_string_equal(err.message, "cannot open '/nonexistent/x.json': no such file or directory");
+}
+
+static void put(const char *dir, const char *name, const char *body)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    fputs(body, f);
+    fclose(f);
+}
+
+/* Issue 11: `schema infer DIR` said "cannot read 'DIR'" without a reason.
+ * Spark's spark.read.json(dir) reads the files in it, as the file source
+ * does: so does sluice, and a directory without files says so. */
+static void test_infer_reads_the_files_of_a_directory_as_spark_does(void **state)
+{
+    char dir[64] = "/tmp/sluice-infer-dir-XXXXXX", sub[96], cmd[128];
+    assert_non_null(mkdtemp(dir));
+    put(dir, "b.json", "{\"a\":2.5,\"b\":\"x\"}\n");
+    put(dir, "a.json", "\xEF\xBB\xBF{\"a\":1}\n{\"a\":2}\n");
+    put(dir, "_SUCCESS", "{\"skipped\":1}\n");
+    put(dir, ".hidden.json", "{\"skipped\":1}\n");
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    put(sub, "c.json", "{\"skipped\":1}\n");
+    struct sluice_infer_opts opts = { 0 };
+    assert_int_equal(sluice_schema_infer_file(dir, &opts, &schema, &err), SLUICE_OK);
+    sluice_schema_type_ddl(&schema, &text);
+    assert_string_equal(text.data, "STRUCT<a: DOUBLE, b: STRING>");
+    /* --max-lines counts across the files, in name order. */
+    sluice_schema_release(&schema);
+    sluice_buf_clear(&text);
+    opts.max_lines = 2;
+    assert_int_equal(sluice_schema_infer_file(dir, &opts, &schema, &err), SLUICE_OK);
+    sluice_schema_type_ddl(&schema, &text);
+    assert_string_equal(text.data, "STRUCT<a: BIGINT>");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_infer_of_a_directory_without_files_says_so(void **state)
+{
+    char dir[64] = "/tmp/sluice-infer-dir-XXXXXX", want[200];
+    assert_non_null(mkdtemp(dir));
+    put(dir, "_SUCCESS", "");
+    struct sluice_infer_opts opts = { 0 };
+    assert_int_equal(sluice_schema_infer_file(dir, &opts, &schema, &err), SLUICE_EIO);
+    snprintf(want, sizeof want, "directory '%s' has no files to read", dir);
+    assert_string_equal(err.message, want);
+    assert_string_equal(err.hint, "names starting with '.' or '_' are skipped, as Spark skips them");
+    unlink(strcat(dir, "/_SUCCESS"));
+    *strrchr(dir, '/') = '\0';
+    rmdir(dir);
 }
 
 int main(void)
@@ -133,6 +188,8 @@ int main(void)
         T(test_infer_prints_spark_struct_type_json),
         T(test_infer_of_only_malformed_or_empty_lines_is_an_empty_struct),
         T(test_infer_reports_a_missing_file),
+        T(test_infer_reads_the_files_of_a_directory_as_spark_does),
+        T(test_infer_of_a_directory_without_files_says_so),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

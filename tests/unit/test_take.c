@@ -37,7 +37,7 @@ static const char *take(int column, const int64_t *idx, int64_t n)
 {
     const struct ArrowSchema *s = schema->children[column];
     struct ArrowArray out;
-    sluice_array_take(s, sliced.array.children[column], idx, n, &out);
+    assert_int_equal(sluice_array_take(s, sliced.array.children[column], idx, n, &out, NULL), SLUICE_OK);
     char why[256];
     if (sluice_array_validate(s, &out, why)) fail_msg("invalid take of column %d: %s", column, why);
     assert_int_equal(out.length, n);
@@ -104,7 +104,7 @@ static void test_take_result_outlives_its_input(void **state)
     struct sluice_batch b;
     tu_rows(schema, &b, false);
     struct ArrowArray out;
-    sluice_array_take(schema->children[C_LST], b.array.children[C_LST], mixed, 5, &out);
+    assert_int_equal(sluice_array_take(schema->children[C_LST], b.array.children[C_LST], mixed, 5, &out, NULL), SLUICE_OK);
     sluice_batch_release(&b);
     tu_render_all(schema->children[C_LST], &out, got, sizeof got);
     assert_string_equal(got, "[null, {null, 'w4'}], null, [{1, 'w1'}, {2, null}], [{1, 'w1'}, {2, null}], []");

@@ -85,13 +85,24 @@ static inline size_t partition_of(const struct sluice_agg_groups *g, uint64_t ha
     return g->n_parts == 1 ? 0 : (size_t)(hash % g->n_parts);
 }
 
-/* The group of one key, made (and its state initialised) when new. */
+static int partition_full(const struct sluice_agg_groups *g, uint64_t hash, struct sluice_error *err)
+{
+    const struct sluice_agg_table *t = &g->parts[partition_of(g, hash)];
+    int rc = sluice_error_set(err, SLUICE_ELIMIT, "a partition of the aggregation state holds %lld groups, "
+                              "the most one may", (long long)t->max_groups);
+    sluice_error_hint(err, "raise runtime.shuffle_partitions to spread the groups over more partitions");
+    return rc;
+}
+
+/* The group of one key, made (and its state initialised) when new; NULL
+ * when its partition is full. */
 static uint8_t *find_group(struct sluice_agg_groups *g, uint64_t hash, const uint8_t *key, uint32_t len,
                            int64_t batch_id)
 {
     struct sluice_agg_table *t = &g->parts[partition_of(g, hash)];
     bool inserted;
     size_t gi = sluice_agg_table_upsert(t, hash, key, len, &inserted);
+    if (__builtin_expect(gi == SLUICE_AGG_TABLE_FULL, 0)) return NULL;
     uint8_t *st = sluice_agg_table_state(t, gi);
     if (inserted) init_state(g->plan, st);
     t->groups[gi].updated = batch_id;
@@ -153,7 +164,7 @@ int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_ba
      * aggregator folds the whole batch into those groups in one call. */
     for (size_t s = 0; s < p->n_sets && !rc; s++) {
         bool drop_keys = key_closes && (p->sets[s] & ((uint32_t)1 << g->event_key));
-        for (size_t w = 0; w < p->n_passes; w++) {
+        for (size_t w = 0; w < p->n_passes && !rc; w++) {
             if (p->windowed) {
                 if (!sluice_window_assign(&p->window, &keys[0], n, w,
                                           window_closes ? g->watermark : SLUICE_WATERMARK_NONE, wstart, wend, has,
@@ -175,11 +186,18 @@ int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_ba
                     cols[n_cols++] = (struct sluice_agg_keycol){ sluice_expr_result(p->keys[k]), &keys[k] };
             }
             struct sluice_agg_keys ek;
-            sluice_agg_key_encode(cols, n_cols, p->n_sets > 1 ? (int32_t)s : -1, n, g->scratch, &ek);
-            for (size_t i = 0; i < rows; i++)
-                base[i] = has && !has[i] ? NULL
-                                         : find_group(g, ek.hash[i], ek.data + ek.offs[i],
-                                                      (uint32_t)(ek.offs[i + 1] - ek.offs[i]), batch_id);
+            rc = sluice_agg_key_encode(cols, n_cols, p->n_sets > 1 ? (int32_t)s : -1, n, g->scratch, &ek, err);
+            for (size_t i = 0; i < rows && !rc; i++) {
+                base[i] = NULL;
+                if (has && !has[i]) continue;
+                base[i] = find_group(g, ek.hash[i], ek.data + ek.offs[i], (uint32_t)(ek.offs[i + 1] - ek.offs[i]),
+                                     batch_id);
+                if (!base[i]) rc = partition_full(g, ek.hash[i], err);
+            }
+            /* Rows before a failure joined groups without their values:
+             * the batch fails, and a checkpointed run replays it from the
+             * state before it. */
+            if (rc) break;
             for (size_t c = 0; c < p->n_calls && !rc; c++) {
                 const struct sluice_agg_call *call = &p->calls[c];
                 for (size_t i = 0; i < rows; i++) states[i] = base[i] ? base[i] + call->offset : NULL;
@@ -196,6 +214,17 @@ int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_ba
     free(keys);
     sluice_arena_reset(g->scratch);
     return rc;
+}
+
+/* Merging stopped at group `done` of `src`: the groups before it have
+ * moved or been merged (their states are gone), so only the rest stay for
+ * whoever frees `src`. */
+static void keep_unmerged(struct sluice_agg_table *src, size_t done)
+{
+    bool *keep = sluice_xmalloc(src->n_groups + 1);
+    for (size_t i = 0; i < src->n_groups; i++) keep[i] = i >= done;
+    sluice_agg_table_retain(src, keep);
+    free(keep);
 }
 
 int sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_groups *from, int64_t batch_id,
@@ -218,6 +247,13 @@ int sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_gr
             struct sluice_agg_table *dst = &into->parts[partition_of(into, sg->hash)];
             bool inserted;
             size_t gi = sluice_agg_table_upsert(dst, sg->hash, sg->key, sg->key_len, &inserted);
+            if (__builtin_expect(gi == SLUICE_AGG_TABLE_FULL, 0)) {
+                rc = partition_full(into, sg->hash, err);
+                keep_unmerged(src, i);
+                into->dropped += from->dropped;
+                from->dropped = 0;
+                return rc;
+            }
             uint8_t *ds = sluice_agg_table_state(dst, gi);
             dst->groups[gi].updated = batch_id;
             if (inserted) {
@@ -301,10 +337,12 @@ int sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit whi
 {
     int rc = SLUICE_OK;
     const struct sluice_agg_plan *p = g->plan;
+    memset(out, 0, sizeof *out);
     /* Spark's global aggregate answers every batch, even an empty one
      * (a plan without keys has no event time, so append never gets here). */
     bool global = p->n_keys == 0 && which != SLUICE_AGG_EMIT_CLOSED;
-    if (global) find_group(g, sluice_hash64("", 0, 0), (const uint8_t *)"", 0, batch_id);
+    uint64_t empty = sluice_hash64("", 0, 0);
+    if (global && !find_group(g, empty, (const uint8_t *)"", 0, batch_id)) return partition_full(g, empty, err);
     struct sluice_builder *b = sluice_builder_new(&p->output);
     for (size_t t = 0; t < g->n_parts && !rc; t++) {
         const struct sluice_agg_table *tab = &g->parts[t];
@@ -339,9 +377,15 @@ int sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit whi
             }
         }
     }
-    if (rc) *out = (struct sluice_batch){ 0 };
-    else sluice_builder_finish(b, out);
-    out->schema = &p->output;
+    /* Complete mode emits every group each batch: 2 GiB of key strings
+     * is reachable, and fails the batch rather than the process. */
+    if (!rc) rc = sluice_builder_refusal(b, err);
+    if (rc) {
+        *out = (struct sluice_batch){ 0 };
+    } else {
+        sluice_builder_finish(b, out);
+        out->schema = &p->output;
+    }
     sluice_builder_free(b);
     return rc;
 }

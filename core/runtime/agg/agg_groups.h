@@ -46,13 +46,17 @@ void sluice_agg_groups_free(struct sluice_agg_groups *g);
  * NULL; in's row count of bytes) gets 1 for each row the watermark kept out
  * of every group it belonged to (a row that still counts in an open
  * sliding window is not late). Fails when an expression or an
- * aggregator's update does. */
+ * aggregator's update does, or with SLUICE_ELIMIT when a key or a
+ * partition passes its size limit. */
 int sluice_agg_groups_update(struct sluice_agg_groups *g, const struct sluice_batch *in,
                              int64_t batch_id, uint8_t *late_rows, struct sluice_error *err);
 /* Move every group of `from` into `into` (same plan), merging states of
  * keys both hold and marking them changed in `batch_id`; `from` is left
- * empty, ready for reuse. Fails when an aggregator's merge does; the
- * partitions of `from` not yet merged then stay in it. */
+ * empty, ready for reuse. The batch fails (a checkpointed run replays it
+ * from the state before) when an aggregator's merge does (the rest of that
+ * partition is dropped) or with SLUICE_ELIMIT when a partition of `into`
+ * is full (size_limit.h; the groups not merged stay in `from`); `into`
+ * then holds part of `from`. */
 int sluice_agg_groups_merge(struct sluice_agg_groups *into, struct sluice_agg_groups *from,
                             int64_t batch_id, struct sluice_error *err);
 
@@ -79,8 +83,9 @@ int64_t sluice_agg_groups_evict(struct sluice_agg_groups *g);
  * its schema is &plan->output). A plan without keys always has its one
  * group, as Spark's global aggregate answers an empty input with one row
  * (count 0) and re-emits it every batch in update mode. Fails when an
- * aggregator's finalize does, or appends other than one value; *out is
- * then empty. */
+ * aggregator's finalize does, or appends other than one value, or with
+ * SLUICE_ELIMIT when the rows would pass a column's size limit (2 GiB of
+ * keys' strings in complete mode, say: size_limit.h); *out is then empty. */
 int sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
                            struct sluice_batch *out, struct sluice_error *err);
 

@@ -11,7 +11,8 @@
 
 #include "arena.h"
 #include "builder.h"
-#include "log.h"
+#include "error.h"
+#include "size_limit.h"
 
 /* ---- little-endian fields --------------------------------------------------- */
 
@@ -266,8 +267,9 @@ static void write_column(const struct sluice_agg_keycol *col, int64_t n, uint8_t
     }
 }
 
-void sluice_agg_key_encode(const struct sluice_agg_keycol *cols, size_t n_cols, int32_t set_id,
-                           int64_t n, struct sluice_arena *scratch, struct sluice_agg_keys *out)
+int sluice_agg_key_encode(const struct sluice_agg_keycol *cols, size_t n_cols, int32_t set_id,
+                          int64_t n, struct sluice_arena *scratch, struct sluice_agg_keys *out,
+                          struct sluice_error *err)
 {
     size_t rows = n > 0 ? (size_t)n : 0;
     uint64_t *offs = sluice_arena_alloc(scratch, (rows + 1) * sizeof *offs);
@@ -277,13 +279,12 @@ void sluice_agg_key_encode(const struct sluice_agg_keycol *cols, size_t n_cols, 
     for (size_t i = 0; i < rows; i++) pos[i] = head;
     for (size_t c = 0; c < n_cols; c++) add_sizes(&cols[c], n, pos);
     offs[0] = 0;
+    /* Table records hold key lengths in 32 bits. */
+    uint64_t limit = (uint64_t)sluice_size_limit(SLUICE_KEY_LIMIT);
     for (size_t i = 0; i < rows; i++) {
-        /* Table records hold key lengths in 32 bits. */
-        if (pos[i] > UINT32_MAX) {
-            sluice_log(SLUICE_LOG_ERROR, NULL, "a grouping key of %llu bytes is over the 4 GiB limit",
-                       (unsigned long long)pos[i]);
-            abort();
-        }
+        if (__builtin_expect(pos[i] > limit, 0))
+            return sluice_error_set(err, SLUICE_ELIMIT, "the grouping key of row %zu takes %llu bytes, more than "
+                                    "the %llu a key may hold", i, (unsigned long long)pos[i], (unsigned long long)limit);
         offs[i + 1] = offs[i] + pos[i];
         pos[i] = offs[i];
     }
@@ -301,6 +302,7 @@ void sluice_agg_key_encode(const struct sluice_agg_keycol *cols, size_t n_cols, 
     out->offs = offs;
     out->data = data;
     out->hash = hash;
+    return SLUICE_OK;
 }
 
 /* ---- decoding -------------------------------------------------------------- */

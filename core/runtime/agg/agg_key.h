@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include <sluice/arrow.h>
+#include <sluice/error.h>
 
 #include "hash.h"
 
@@ -50,9 +51,11 @@ struct sluice_agg_keys {
 
 /* Encode and hash the keys of rows [0, n) made of `cols` (the key columns of
  * one grouping set), prefixed with `set_id` unless it is negative. Every
- * buffer of *out is allocated from `scratch`. */
-void sluice_agg_key_encode(const struct sluice_agg_keycol *cols, size_t n_cols, int32_t set_id,
-                           int64_t n, struct sluice_arena *scratch, struct sluice_agg_keys *out);
+ * buffer of *out is allocated from `scratch`. SLUICE_ELIMIT when a key
+ * would take more than 4 GiB - 1 bytes (size_limit.h), naming its row. */
+int sluice_agg_key_encode(const struct sluice_agg_keycol *cols, size_t n_cols, int32_t set_id,
+                          int64_t n, struct sluice_arena *scratch, struct sluice_agg_keys *out,
+                          struct sluice_error *err);
 
 /* Append the value encoded at `p` (tag byte first), of `schema`'s type, to
  * `b`; returns the byte after it. */

@@ -136,7 +136,8 @@ int sluice_agg_stage_emit(struct sluice_agg_stage *a, int64_t batch_id, struct s
     int rc = sluice_agg_groups_emit(a->state, which, batch_id, out, err);
     /* Spark's StateStoreSaveExec: append outputs the groups it evicts;
      * update evicts them without output, having emitted their last change
-     * in the batch that made it. event_key is -1 in complete mode. */
+     * in the batch that made it. event_key is -1 in complete mode. A
+     * failed emission evicts nothing: the groups are still to be output. */
     if (!rc) sluice_agg_groups_evict(a->state);
     return rc;
 }

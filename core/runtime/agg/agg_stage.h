@@ -66,7 +66,8 @@ struct sluice_agg_groups *sluice_agg_stage_partial(const struct sluice_agg_stage
  * says, then closed groups are evicted in append and update modes. State
  * changes here are not undone if a sink fails later in the batch: a
  * checkpointed replay (issue 7) must restore the state of the batch before.
- * Fails when an aggregator's finalize does (*out is then empty). */
+ * Fails when an aggregator's finalize does (*out is then empty), or with
+ * SLUICE_ELIMIT, evicting nothing, when the rows pass a size limit. */
 int sluice_agg_stage_emit(struct sluice_agg_stage *a, int64_t batch_id, struct sluice_batch *out,
                           struct sluice_error *err);
 /* After batch `batch_id` committed: log the state at debug level and

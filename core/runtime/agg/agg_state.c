@@ -160,6 +160,9 @@ static int restore_group(void *arg, uint32_t part, int64_t version, const void *
     struct sluice_agg_table *tab = sluice_agg_groups_table(r->a->state, part);
     bool inserted;
     size_t gi = sluice_agg_table_upsert(tab, hash, key, key_len, &inserted);
+    if (gi == SLUICE_AGG_TABLE_FULL)
+        return sluice_error_set(err, SLUICE_ELIMIT, "state of '%s' partition %u holds more than the %lld groups a "
+                                "partition may", r->op, part, (long long)tab->max_groups);
     uint8_t *st = sluice_agg_table_state(tab, gi);
     for (size_t k = 0; k < plan->n_calls && !inserted; k++) {
         const struct sluice_agg_call *call = &plan->calls[k];

@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "mem.h"
+#include "size_limit.h"
 
 #define MIN_SLOTS_LOG2 4
 
@@ -24,6 +25,7 @@ void sluice_agg_table_init(struct sluice_agg_table *t, size_t state_size)
     t->shift = 64 - MIN_SLOTS_LOG2;
     t->slots = sluice_xcalloc(t->mask + 1, sizeof *t->slots);
     t->arena = sluice_arena_new(ARENA_CHUNK);
+    t->max_groups = sluice_size_limit(SLUICE_GROUP_LIMIT);
 }
 
 void sluice_agg_table_free(struct sluice_agg_table *t)
@@ -126,7 +128,8 @@ size_t sluice_agg_table_upsert(struct sluice_agg_table *t, uint64_t hash, const 
             }
         }
     }
-    if (t->n_groups >= UINT32_MAX - 1) abort(); /* 4 billion groups in one partition */
+    /* Group indexes are 32-bit in the slots. */
+    if (__builtin_expect(t->n_groups >= (size_t)t->max_groups, 0)) return SLUICE_AGG_TABLE_FULL;
     size_t gi = t->n_groups;
     if (gi == t->cap_groups) {
         t->cap_groups = t->cap_groups ? 2 * t->cap_groups : 16;

@@ -53,6 +53,7 @@ struct sluice_agg_table {
     uint8_t *key_cur, *key_end;     /* room left in the current key block */
     size_t key_bytes;               /* bytes of the keys held */
     size_t dead_key_bytes;          /* bytes of removed keys still in the arena */
+    int64_t max_groups;             /* the most groups it may hold (size_limit.h) */
 };
 
 /* An empty table whose groups carry `state_size` bytes of state (rounded up to 8). */
@@ -61,7 +62,10 @@ void sluice_agg_table_init(struct sluice_agg_table *t, size_t state_size);
 void sluice_agg_table_free(struct sluice_agg_table *t);
 
 /* The group whose key is key[0..len); when absent it is added (the key
- * copied, the state block left uninitialised) and *inserted set. */
+ * copied, the state block left uninitialised) and *inserted set, unless the
+ * table already holds the most groups a partition may (4 billion, or the
+ * test limit: size_limit.h): then SLUICE_AGG_TABLE_FULL. */
+#define SLUICE_AGG_TABLE_FULL SIZE_MAX
 size_t sluice_agg_table_upsert(struct sluice_agg_table *t, uint64_t hash, const uint8_t *key,
                                uint32_t len, bool *inserted);
 /* The group's index, or -1 when absent. */

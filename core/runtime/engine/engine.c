@@ -158,13 +158,17 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
 
     if (opts->observer && opts->observer->run_ended) opts->observer->run_ended(opts->observer->arg);
     sluice_progress_log_close(g->progress);
-    int64_t malformed = 0;
+    int64_t malformed = 0, invalid_utf8 = 0;
     for (size_t i = 0; i < n_queries; i++) {
         malformed += sluice_ctx_malformed(&queries[i].source->ctx);
+        invalid_utf8 += sluice_ctx_invalid_utf8(&queries[i].source->ctx);
         sluice_query_close(&queries[i]);
     }
     if (malformed)
         sluice_log(SLUICE_LOG_WARN, NULL, "%lld malformed input lines were read", (long long)malformed);
+    if (invalid_utf8)
+        sluice_log(SLUICE_LOG_WARN, NULL, "%lld invalid UTF-8 sequences in the input were replaced with U+FFFD",
+                   (long long)invalid_utf8);
     free(queries);
     sluice_buf_free(&latest);
     sluice_worker_pool_free(pool);

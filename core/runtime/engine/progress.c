@@ -98,6 +98,11 @@ void sluice_progress_format(const struct sluice_progress_batch *b, struct sluice
     if (b->id) json_object_set_new(r, "id", json_string(b->id));
     if (b->run_id) json_object_set_new(r, "runId", json_string(b->run_id));
     json_object_set_new(r, "name", json_string(b->query ? b->query : ""));
+    /* A member of a group: its partitions are its source's endOffset. */
+    if (b->group) {
+        json_object_set_new(r, "group", json_string(b->group));
+        json_object_set_new(r, "member", json_string(b->member ? b->member : ""));
+    }
     json_object_set_new(r, "timestamp", iso(b->start_wall_us ? b->start_wall_us : sluice_now_us() - b->duration_us));
     json_object_set_new(r, "batchId", json_integer(b->batch_id));
     json_object_set_new(r, "numInputRows", json_integer(b->input_rows));
@@ -159,6 +164,7 @@ void sluice_progress_format(const struct sluice_progress_batch *b, struct sluice
     json_object_set_new(src, "latestOffset", offset(b->latest_offset ? b->latest_offset : b->end_offset));
     json_object_set_new(src, "numInputRows", json_integer(b->input_rows));
     json_object_set_new(src, "numMalformedRows", json_integer(b->malformed));
+    json_object_set_new(src, "numInvalidUtf8Replaced", json_integer(b->invalid_utf8));
     /* Only when some were, so the usual record keeps Spark's fields. */
     if (b->source_retries) json_object_set_new(src, "numRetries", json_integer(b->source_retries));
     json_object_set_new(src, "inputRowsPerSecond", b->since_previous_us > 0 ? rate(b->input_rows, b->since_previous_us)
@@ -250,6 +256,7 @@ static void add_totals(struct sluice_progress *p, const struct sluice_progress_b
     t->input_rows += b->input_rows;
     t->output_rows += b->sink_rows;
     t->malformed_rows += b->malformed;
+    t->invalid_utf8 += b->invalid_utf8;
     double secs = (double)b->duration_us / 1e6;
     t->duration_sum += secs;
     for (size_t k = 0; k < SLUICE_PROGRESS_BUCKETS; k++) t->duration_buckets[k] += secs <= sluice_progress_buckets[k];

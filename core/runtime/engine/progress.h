@@ -76,6 +76,7 @@ struct sluice_progress_batch {
     int64_t duration_us;        /* the whole trigger, from asking for offsets to commit */
     int64_t sink_rows;          /* rows handed to the sinks */
     int64_t malformed;          /* malformed input lines in this batch */
+    int64_t invalid_utf8;       /* invalid UTF-8 sequences the source replaced with U+FFFD in this batch */
     const char *end_offset;     /* the source's offset after the batch (JSON text), or NULL */
     const char *id;             /* the query id (kept in the checkpoint), or NULL */
     const char *run_id;         /* this run's id, or NULL */
@@ -94,6 +95,7 @@ struct sluice_progress_batch {
     size_t n_state;
     int64_t source_retries;     /* source callbacks called again after SLUICE_EAGAIN (retry.h) */
     int64_t sink_retries;       /* sink callbacks, the same */
+    const char *group, *member; /* runtime.group and this member's name, or NULL */
 };
 
 /* Fold the non-null values of rows [0, n) of a timestamp array into *s (any thread). */
@@ -117,7 +119,7 @@ struct sluice_progress_state_totals {
 struct sluice_progress_totals {
     char *query, *source;
     int64_t batches, last_batch_id;
-    int64_t input_rows, output_rows, malformed_rows;
+    int64_t input_rows, output_rows, malformed_rows, invalid_utf8;
     double duration_sum;                                  /* seconds */
     int64_t duration_buckets[SLUICE_PROGRESS_BUCKETS];   /* batches that took <= bucket[k] */
     bool has_watermark, has_event_time;

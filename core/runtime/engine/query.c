@@ -4,7 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "checkpoint.h"
+#include "checkpoint_meta.h"
+#include "ctx.h"
 #include "graph.h"
 #include "mem.h"
 #include "stage.h"
@@ -44,6 +48,13 @@ int sluice_query_open(struct sluice_query *q, struct sluice_graph *g, struct slu
     q->state_progress = sluice_xcalloc(q->n_aggs ? q->n_aggs : 1, sizeof *q->state_progress);
     sluice_checkpoint_meta_uuid(q->id);
     sluice_checkpoint_meta_uuid(q->run_id);
+    if (g->runtime.group) {
+        json_t *fp = sluice_checkpoint_meta_fingerprint(g, source, q->aggs, NULL, q->n_aggs);
+        char *text = fp ? json_dumps(fp, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        if (text) sluice_ctx_set_group_fingerprint(&source->ctx, text);
+        free(text);
+        json_decref(fp);
+    }
     if (!g->runtime.checkpoint) return SLUICE_OK;
     int rc = sluice_checkpoint_open(g, source, q->aggs, q->n_aggs, shared, &q->ckpt, err);
     if (rc) return rc;

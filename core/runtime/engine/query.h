@@ -48,6 +48,7 @@ struct sluice_query {
     char *target;                /* available_now: where to stop */
     int64_t next_batch_id;
     int64_t rows_total;
+    bool told_invalid_utf8;      /* the run's first replacement of invalid UTF-8 was logged */
 
     /* For progress records. */
     char id[SLUICE_UUID_LEN + 1], run_id[SLUICE_UUID_LEN + 1];

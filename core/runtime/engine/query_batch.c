@@ -196,6 +196,7 @@ struct batch_facts {
     int64_t watermark;       /* the batch ran with */
     struct units_done units;
     int64_t malformed;
+    int64_t invalid_utf8;
     const struct sluice_checkpoint_stats *ckpt;
 };
 
@@ -207,8 +208,9 @@ static void record_progress(struct sluice_query *q, const struct batch_facts *f)
     }
     struct sluice_progress_batch b = {
         .query = q->graph->name, .source = q->source_desc, .batch_id = f->batch_id,
+        .group = q->graph->runtime.group, .member = q->graph->runtime.member,
         .duration_us = f->at.done - f->at.start + q->latest_us, .sink_rows = f->units.sink_rows,
-        .malformed = f->malformed, .end_offset = f->end, .id = q->id, .run_id = q->run_id,
+        .malformed = f->malformed, .invalid_utf8 = f->invalid_utf8, .end_offset = f->end, .id = q->id, .run_id = q->run_id,
         .start_wall_us = f->wall_start, .input_rows = f->units.input_rows, .start_offset = f->start,
         .since_previous_us = q->last_start_wall ? f->wall_start - q->last_start_wall : 0, .sink = q->sink_desc,
         .latest_offset = q->target ? q->target : f->end, .latest_offset_us = q->latest_us,
@@ -290,7 +292,7 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
     struct batch_facts f = { .batch_id = q->next_batch_id, .end = end, .watermark = SLUICE_WATERMARK_NONE };
     f.at.start = sluice_monotonic_us();
     f.wall_start = sluice_now_us() - q->latest_us;
-    int64_t malformed0 = sluice_ctx_malformed(&src->ctx);
+    int64_t malformed0 = sluice_ctx_malformed(&src->ctx), invalid_utf80 = sluice_ctx_invalid_utf8(&src->ctx);
     for (size_t i = 0; i < q->n_aggs; i++)
         if (i == 0 || q->aggs[i]->agg->watermark < f.watermark) f.watermark = q->aggs[i]->agg->watermark;
     if (q->observer && q->observer->batch_started) q->observer->batch_started(q->observer->arg);
@@ -329,8 +331,17 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
     q->rows_total += f.units.sink_rows;
     f.at.done = sluice_monotonic_us();
     f.malformed = sluice_ctx_malformed(&src->ctx) - malformed0;
+    f.invalid_utf8 = sluice_ctx_invalid_utf8(&src->ctx) - invalid_utf80;
+    /* Once per run, where an operator will see it; progress counts every batch. */
+    if (f.invalid_utf8 && !q->told_invalid_utf8) {
+        q->told_invalid_utf8 = true;
+        sluice_log(SLUICE_LOG_WARN, src->name,
+                   "batch %lld: %lld invalid UTF-8 sequences in the input replaced with U+FFFD "
+                   "(progress counts them as numInvalidUtf8Replaced)",
+                   (long long)f.batch_id, (long long)f.invalid_utf8);
+    }
     f.ckpt = q->ckpt ? &cst : NULL;
-    sluice_log(SLUICE_LOG_DEBUG, src->name, "batch %lld%s: %zu units, %lld rows to sinks, %lld malformed, %.1f ms, offset %s",
+    sluice_log(SLUICE_LOG_INFO, src->name, "batch %lld%s: %zu units, %lld rows to sinks, %lld malformed, %.1f ms, offset %s",
                (long long)f.batch_id, no_data ? " (no data)" : "", n_units, (long long)f.units.sink_rows,
                (long long)f.malformed, (f.at.done - f.at.start) / 1000.0, end);
     record_progress(q, &f);

@@ -133,6 +133,15 @@ int sluice_reload_check(const struct sluice_graph *now, const struct sluice_grap
         return sluice_error_hint(err, "the server keeps serving through a reload: restart sluice to move it"),
                SLUICE_ECONFIG;
     }
+    if (!same(a->group, b->group) || !same(a->member, b->member)) {
+        sluice_error_set(err, SLUICE_ECONFIG, "reload refused: runtime.%s changed from \"%s\" to \"%s\"",
+                         same(a->group, b->group) ? "member" : "group",
+                         same(a->group, b->group) ? a->member : a->group ? a->group : "none",
+                         same(a->group, b->group) ? b->member : b->group ? b->group : "none");
+        return sluice_error_hint(err, "a member keeps its place in its group through a reload: restart sluice to "
+                                      "join another"),
+               SLUICE_ECONFIG;
+    }
     /* One source keeps its checkpoint at the root, several one folder each. */
     size_t n_now = count_sources(now), n_next = count_sources(next);
     if ((n_now > 1) != (n_next > 1)) {

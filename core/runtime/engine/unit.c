@@ -8,6 +8,7 @@
 #include "agg_groups.h"
 #include "agg_stage.h"
 #include "batch.h"
+#include "builder.h"
 #include "clock.h"
 #include "error.h"
 #include "expr.h"
@@ -95,8 +96,13 @@ static int push_late(struct sluice_unit *u, struct sluice_stage *agg, const stru
     for (int64_t i = 0; i < n; i++)
         if (late[i]) rows[k++] = i;
     struct sluice_batch out = { .schema = b->schema };
-    sluice_array_take(b->schema, &b->array, rows, k, &out.array);
+    int rc = sluice_array_take(b->schema, &b->array, rows, k, &out.array, err);
     free(rows);
+    if (rc) {
+        sluice_batch_release(&out);
+        sluice_error_stage(err, agg->name);
+        return rc;
+    }
     return push_into(u, agg->late_output, &out, err);
 }
 
@@ -150,6 +156,15 @@ int sluice_unit_push(struct sluice_unit *u, struct sluice_stage *producer, struc
                      struct sluice_error *err)
 {
     b->schema = sluice_ctx_output_schema(&producer->ctx);
+    /* A plugin that built or took past a size limit cannot say so (the
+     * host's builders and take return nothing): its batch carries it. */
+    const char *poisoned = sluice_array_poisoned(&b->array);
+    if (__builtin_expect(poisoned != NULL, 0)) {
+        int rc = sluice_error_set(err, SLUICE_ELIMIT, "%s", poisoned);
+        sluice_error_stage(err, producer->name);
+        sluice_batch_release(b);
+        return rc;
+    }
     atomic_fetch_add_explicit(&producer->rows_out, sluice_batch_rows(b), memory_order_relaxed);
     int wrc = observe_event_time(u, producer, b, err);
     if (wrc) {

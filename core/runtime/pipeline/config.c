@@ -36,6 +36,62 @@ static int error_in_file(struct sluice_error *err, int code, const char *file, i
     return sluice_error_set(err, code, fmt, arg);
 }
 
+/* What a syntax error may come from, found by a light scan of the text
+ * (comments and strings skipped): JSON (a '{' before the first setting, or
+ * a quoted key before ':') and a [ { ... } ] list of groups, both natural
+ * to someone coming from JSON or YAML and both a bare "syntax error" to
+ * libconfig. Returns the hint, or NULL. */
+static const char *syntax_hint(const char *file, int error_line)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f) return NULL;
+    struct sluice_buf text = { 0 };
+    char chunk[4096];
+    for (size_t got; (got = fread(chunk, 1, sizeof chunk, f)) > 0 && text.len < (1u << 20);)
+        sluice_buf_append(&text, chunk, got);
+    fclose(f);
+    bool json = false, after_string = false, after_bracket = false;
+    int first = 0, line = 1, group_list_line = 0;
+    const char *p = text.data ? text.data : "", *end = p + text.len;
+    while (p < end && !json) {
+        char c = *p;
+        if (c == '\n') line++;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') {
+            p++;
+            continue;
+        }
+        if (c == '#' || (c == '/' && p + 1 < end && p[1] == '/')) {
+            while (p < end && *p != '\n') p++;
+            continue;
+        }
+        if (c == '/' && p + 1 < end && p[1] == '*') {
+            for (p += 2; p < end && !(*p == '*' && p + 1 < end && p[1] == '/'); p++) line += *p == '\n';
+            p += 2;
+            continue;
+        }
+        if (!first) first = c;
+        json = first == '{' || (after_string && c == ':');
+        if (after_bracket && c == '{' && !group_list_line) group_list_line = line;
+        after_bracket = c == '[';
+        after_string = c == '"';
+        if (c == '"') {
+            for (p++; p < end && *p != '"'; p++) {
+                if (*p == '\\' && p + 1 < end) p++;
+                line += *p == '\n';
+            }
+        }
+        p++;
+    }
+    sluice_buf_free(&text);
+    if (json)
+        return "this looks like JSON, but a pipeline is libconfig: unquoted keys with = (name = \"x\";), "
+               "groups { ... } and lists ( ... ), no braces around the whole file";
+    if (group_list_line && group_list_line <= error_line)
+        return "a list of groups is written ( { ... }, { ... } ): libconfig's [ ... ] holds only plain values "
+               "such as [\"a\", \"b\"]";
+    return NULL;
+}
+
 int sluice_config_read(config_t *cfg, const char *path, struct sluice_error *err)
 {
     config_init(cfg);
@@ -61,9 +117,12 @@ int sluice_config_read(config_t *cfg, const char *path, struct sluice_error *err
     const char *file = config_error_file(cfg) ? config_error_file(cfg) : path;
     if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
         return error_in_file(err, SLUICE_ECONFIG, file, 0, "cannot read the config file: %s", text);
-    if (strcmp(text, "syntax error") == 0)
-        return error_in_file(err, SLUICE_ECONFIG, file, config_error_line(cfg), "%s", "syntax error");
-    return error_in_file(err, SLUICE_ECONFIG, file, config_error_line(cfg), "syntax error: %s", text);
+    int rc = strcmp(text, "syntax error") == 0
+                 ? error_in_file(err, SLUICE_ECONFIG, file, config_error_line(cfg), "%s", "syntax error")
+                 : error_in_file(err, SLUICE_ECONFIG, file, config_error_line(cfg), "syntax error: %s", text);
+    const char *hint = syntax_hint(file, config_error_line(cfg));
+    if (hint) sluice_error_hint(err, "%s", hint);
+    return rc;
 }
 
 config_setting_t *sluice_config_stage(const config_t *cfg, const char *name)

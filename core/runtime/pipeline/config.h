@@ -24,7 +24,8 @@
 
 /* Parse `path` into `cfg` (initialised here; config_destroy it after, also
  * on error). Syntax errors name file and line: SLUICE_ECONFIG "syntax error"
- * plus libconfig's text when it says more. Unreadable: SLUICE_ECONFIG too. */
+ * plus libconfig's text when it says more, and a hint when the text looks
+ * like JSON or holds a [ { ... } ] list of groups. Unreadable: SLUICE_ECONFIG too. */
 int sluice_config_read(config_t *cfg, const char *path, struct sluice_error *err);
 /* Apply one `key=value` override. Errors (SLUICE_ECONFIG) quote the whole
  * assignment; an unknown stage gets a "did you mean" hint. */

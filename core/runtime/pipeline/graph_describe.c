@@ -94,7 +94,7 @@ static void describe_stage(const struct sluice_graph *g, const struct sluice_sta
     if (st->plugin_file) sluice_buf_printf(out, " (%s)", st->plugin_file);
     sluice_buf_putc(out, '\n');
     if (st->input) sluice_buf_printf(out, "    input: %s\n", st->input->name);
-    if (st->kind == SLUICE_STAGE_AGGREGATE) sluice_agg_stage_describe(st->agg, out);
+    if (st->kind == SLUICE_STAGE_AGGREGATE && st->agg) sluice_agg_stage_describe(st->agg, out); /* opened */
     if (st->kind == SLUICE_STAGE_SINK) sluice_buf_printf(out, "    output mode: %s\n", mode_name(st->mode));
     if (!st->feeds_sink) sluice_buf_puts(out, "    not read by any sink: will not run\n");
     if (st->kind == SLUICE_STAGE_SOURCE && st->feeds_sink)

@@ -196,6 +196,17 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
         }
     }
     if (!kind_setting) {
+        /* Keys of an aggregate stage without its aggregate list: say that,
+         * not what a source or sink would need. */
+        static const char *const agg_only[] = { "group_by", "cube", "rollup", "window" };
+        for (size_t k = 0; k < N_ELEMS(agg_only); k++) {
+            const config_setting_t *s = config_setting_get_member(group, agg_only[k]);
+            if (!s) continue;
+            sluice_error_at(err, SLUICE_ECONFIG, s, "'%s' needs 'aggregate' in the same stage", agg_only[k]);
+            sluice_error_hint(err, "an aggregate stage lists what to compute, as Spark's agg(): "
+                                   "aggregate = [\"count(*) AS count\"];");
+            return SLUICE_ECONFIG;
+        }
         sluice_error_at(err, SLUICE_ECONFIG, group,
                         "expected one of source, transform, sink or aggregate");
         sluice_error_hint(err, "e.g. source = \"file\"; or sink = \"console\";");
@@ -560,58 +571,4 @@ int sluice_graph_load(const char *path, const char *const *overrides, size_t n_o
     }
     *out = g;
     return SLUICE_OK;
-}
-
-void sluice_graph_hand_over(struct sluice_graph *from, struct sluice_graph *to)
-{
-    struct sluice_tables *tables = to->tables;
-    struct sluice_progress *progress = to->progress;
-    to->tables = from->tables;
-    to->progress = from->progress;
-    from->tables = tables;
-    from->progress = progress;
-    /* Each stage's memory sink opens its table through its ctx. */
-    for (size_t k = 0; k < to->n_stages; k++) to->stages[k].ctx.tables = to->tables;
-    for (size_t k = 0; k < from->n_stages; k++) from->stages[k].ctx.tables = from->tables;
-}
-
-void sluice_graph_free(struct sluice_graph *g)
-{
-    if (!g) return;
-    /* Readers first, so no plugin outlives what it reads from. */
-    for (size_t k = g->n_stages; k-- > 0;) {
-        struct sluice_stage *st = &g->stages[k];
-        if (st->opened && st->plugin && st->plugin->close) st->plugin->close(st->state);
-        st->opened = false;
-        /* An aggregate stage's plan holds bound aggregators from the registry. */
-        sluice_agg_stage_free(st->agg);
-        st->agg = NULL;
-    }
-    /* Schemas a plugin declared may have release callbacks in its .so:
-     * release them before the registry unloads it. */
-    for (size_t k = 0; k < g->n_stages; k++) {
-        sluice_expr_free(g->stages[k].watermark.time); /* borrows the ctx's output schema */
-        sluice_ctx_free(&g->stages[k].ctx);
-        free(g->stages[k].conf);
-        free(g->stages[k].outputs);
-    }
-    for (size_t k = 0; g->projections && k < g->n_stages; k++) {
-        for (size_t i = 0; i < g->projections[k].n_paths; i++)
-            free((char *)g->projections[k].paths[i]);
-        free((void *)g->projections[k].paths);
-    }
-    free(g->projections);
-    sluice_options_storage_free(&g->storage);
-    sluice_registry_free(g->registry);
-    sluice_tables_free(g->tables);
-    sluice_progress_free(g->progress);
-    if (g->config) config_destroy(g->config);
-    free(g->config);
-    free(g->stages);
-    free(g->owned_plugin_path);
-    free(g->owned_name);
-    free(g->owned_member);
-    free(g->owned_checkpoint);
-    free(g->owned_path);
-    free(g);
 }

@@ -249,6 +249,8 @@ static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sl
     st->ctx.stage = st;
     st->ctx.host = sluice_host();
     st->ctx.input_schema = st->input ? &st->input->ctx.output_schema : NULL;
+    st->ctx.group = g->runtime.group;
+    st->ctx.member = g->runtime.member;
     if (st->kind == SLUICE_STAGE_AGGREGATE) {
         int rc = sluice_agg_load_open(st, g->registry, g->runtime.shuffle_partitions,
                                        aggregation_mode(g, st), err);
@@ -451,11 +453,29 @@ static int attach_checkpoint(struct sluice_graph *g, struct sluice_stage *st, st
     return rc;
 }
 
+/* runtime.group: every source the members run must share its input
+ * among them (host->group_join), or each member would read all of it. */
+static int check_group_sources(const struct sluice_graph *g, struct sluice_error *err)
+{
+    for (size_t k = 0; k < g->n_stages && g->runtime.group; k++) {
+        const struct sluice_stage *st = &g->stages[k];
+        if (st->kind != SLUICE_STAGE_SOURCE || !st->feeds_sink || st->ctx.group_joined) continue;
+        sluice_error_where(err, SLUICE_ECONFIG, &g->runtime.group_where,
+                           "runtime.group shares the input among the members, and source '%s' (%s) cannot share "
+                           "its input: every member would read all of it", st->name, st->plugin_name);
+        sluice_error_hint(err, "a group reads a source that has consumer groups (kafka); run this pipeline "
+                               "without runtime.group");
+        return SLUICE_ECONFIG;
+    }
+    return SLUICE_OK;
+}
+
 int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
 {
     if (g->opened) return SLUICE_OK;
     int rc = check_output_modes(g, err);
     for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) rc = open_stage(g, &g->stages[k], err);
+    if (rc == SLUICE_OK) rc = check_group_sources(g, err);
     for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++)
         if (g->stages[k].kind == SLUICE_STAGE_AGGREGATE && g->stages[k].agg) rc = check_event_time(&g->stages[k], err);
     if (rc == SLUICE_OK) compute_projections(g);

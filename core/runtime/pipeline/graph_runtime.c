@@ -56,8 +56,10 @@ int sluice_graph_get_string(const config_setting_t *s, const char **out, struct 
     return SLUICE_OK;
 }
 
-/* An integer of `min` or more; --set stores new keys as strings, so accept
- * "4" too. A literal libconfig would wrap is read as written (config.h). */
+/* An integer of `min` or more. A string only from --set, which stores a
+ * key the file lacks as the text typed; in the file "4" is refused, as
+ * plugin options refuse it (options.h). A literal libconfig would wrap is
+ * read as written (config.h). */
 static int get_int(const config_setting_t *s, int64_t min, int64_t *out, struct sluice_error *err)
 {
     int64_t v = 0;
@@ -71,6 +73,12 @@ static int get_int(const config_setting_t *s, int64_t min, int64_t *out, struct 
         const char *t = config_setting_get_string(s);
         v = strtoll(t, &end, 10);
         ok = end != t && !*end;
+        if (!sluice_config_is_override(s)) {
+            int rc = sluice_error_at(err, SLUICE_ECONFIG, s, "expected %s, got the string '%s'",
+                                     min ? "a positive integer" : "an integer of 0 or more", t);
+            if (ok && v >= min) sluice_error_hint(err, "drop the quotes: %s = %s;", config_setting_name(s), t);
+            return rc;
+        }
     }
     if (!ok || v < min || v > INT32_MAX) return sluice_graph_expected(err, s, min ? "a positive integer" : "an integer of 0 or more");
     *out = v;
@@ -227,7 +235,8 @@ int sluice_graph_load_group(struct sluice_graph *g, struct sluice_error *err)
         sluice_error_where(err, SLUICE_ECONFIG, &r->group_where,
                            "runtime.group shares a stream among members until they stop: trigger \"%s\" does not "
                            "go with it", r->trigger_text);
-        return sluice_error_hint(err, "use a processing-time trigger such as \"1 second\""), SLUICE_ECONFIG;
+        sluice_error_hint(err, "use a processing-time trigger such as \"1 second\"");
+        return SLUICE_ECONFIG;
     }
     for (size_t k = 0; k < g->n_stages; k++) {
         const struct sluice_stage *st = &g->stages[k];
@@ -235,9 +244,9 @@ int sluice_graph_load_group(struct sluice_graph *g, struct sluice_error *err)
         sluice_error_where(err, SLUICE_ECONFIG, &r->group_where,
                            "stage '%s' aggregates, and aggregations shared by the members of a group (through "
                            "repartition and changelog topics) are not built yet", st->name);
-        return sluice_error_hint(err, "run this pipeline in one process, without runtime.group; stateless "
-                                      "pipelines (filters, selects, sinks) scale out today"),
-               SLUICE_ECONFIG;
+        sluice_error_hint(err, "run this pipeline in one process, without runtime.group; stateless "
+                               "pipelines (filters, selects, sinks) scale out today");
+        return SLUICE_ECONFIG;
     }
     if (!r->member) {
         g->owned_member = host_member();

@@ -96,32 +96,60 @@ static void write_at(void *conf, const struct sluice_option *opt, const void *va
     memcpy((char *)conf + opt->offset, value, n); /* offsets need not be aligned for memcpy */
 }
 
-/* Resolve `@path` relative to the config's directory when the current
- * directory has no such file (see options.h). Returns a heap string or NULL. */
-static char *schema_file_fallback(const char *text, const config_setting_t *s)
+/* Where a relative `@path` is read (options.h): from the directory of the
+ * config file that holds it, or from the current directory for a value
+ * typed on the command line (--set) or a plugin's default. Sets *dir_len
+ * to the length of the directory prefixed to `path` (0: none). */
+static char *schema_file_path(const char *path, const config_setting_t *s, size_t *dir_len)
 {
-    const char *path = text + 1;
-    if (path[0] == '/' || access(path, F_OK) == 0 || !s) return NULL;
-    const char *cfg = config_setting_source_file(s);
-    const char *slash = cfg ? strrchr(cfg, '/') : NULL;
-    if (!slash) return NULL;
-    size_t dir_len = (size_t)(slash - cfg);
-    size_t n = dir_len + strlen(path) + 3;
-    char *alt = sluice_xmalloc(n);
-    snprintf(alt, n, "@%.*s/%s", (int)dir_len, cfg, path);
-    if (access(alt + 1, F_OK) == 0) return alt;
-    free(alt);
-    return NULL;
+    *dir_len = 0;
+    const char *cfg = s && !sluice_config_is_override(s) ? config_setting_source_file(s) : NULL;
+    const char *slash = cfg && path[0] != '/' ? strrchr(cfg, '/') : NULL;
+    if (!slash) return sluice_xstrdup(path);
+    *dir_len = (size_t)(slash - cfg) + 1;
+    size_t n = *dir_len + strlen(path) + 1;
+    char *full = sluice_xmalloc(n);
+    snprintf(full, n, "%.*s%s", (int)*dir_len, cfg, path);
+    return full;
+}
+
+/* A schema file that is not there: say where it was looked for, and why
+ * there; and when the current directory has it, that a config's @paths do
+ * not start there. */
+static void schema_file_missing(struct sluice_error *e, const char *path, const char *full, size_t dir_len,
+                                const config_setting_t *s)
+{
+    const char *from = dir_len ? "relative to the config file's directory"
+                       : s && sluice_config_is_override(s) ? "a --set value is relative to the current directory"
+                                                           : "relative to the current directory";
+    sluice_error_set(e, SLUICE_ECONFIG, "schema file '%s' not found: looked for '%s' (%s)", path, full, from);
+    if (dir_len && access(path, F_OK) == 0)
+        sluice_error_hint(e, "'%s' is there from the current directory, but in a config an @path is read from "
+                             "the config's own directory '%.*s': write the path from there, or an absolute one",
+                          path, (int)dir_len, full);
+    else if (dir_len)
+        sluice_error_hint(e, "in a config an @path is read from the config's own directory");
 }
 
 static int convert_schema(struct apply *a, const struct sluice_option *opt,
                           const config_setting_t *s, const char *text, void *conf)
 {
-    char *alt = text[0] == '@' ? schema_file_fallback(text, s) : NULL;
     struct sluice_error e = { 0 };
     struct ArrowSchema *schema = sluice_xcalloc(1, sizeof *schema);
-    int rc = sluice_schema_parse(alt ? alt : text, schema, &e);
-    free(alt);
+    int rc;
+    if (text[0] == '@' && text[1]) {
+        size_t dir_len;
+        char *full = schema_file_path(text + 1, s, &dir_len);
+        if (access(full, F_OK) != 0 && errno == ENOENT) {
+            schema_file_missing(&e, text + 1, full, dir_len, s);
+            rc = SLUICE_ECONFIG;
+        } else {
+            rc = sluice_schema_parse_file(full, schema, &e);
+        }
+        free(full);
+    } else {
+        rc = sluice_schema_parse(text, schema, &e);
+    }
     if (rc != SLUICE_OK) {
         free(schema);
         if (!s) return fail(a, opt, NULL, "%s", e.message);
@@ -241,10 +269,30 @@ static int convert_list(struct apply *a, const struct sluice_option *opt,
     return SLUICE_OK;
 }
 
+/* Numbers and booleans written in quotes in a config file: libconfig
+ * would keep "2" a string, and converting it quietly hides a typo such as
+ * "2O" until it fails; Spark's options are typed too. Only --set, which
+ * stores a new key as the text typed, gets its strings converted. */
+static bool quoted_scalar(const struct sluice_option *opt, const config_setting_t *s)
+{
+    return (opt->type == SLUICE_OPT_LONG || opt->type == SLUICE_OPT_DOUBLE || opt->type == SLUICE_OPT_BOOL) &&
+           !sluice_config_is_override(s);
+}
+
 static int convert_setting(struct apply *a, const struct sluice_option *opt,
                            const config_setting_t *s, void *conf)
 {
     int type = config_setting_type(s);
+    if (type == CONFIG_TYPE_STRING && quoted_scalar(opt, s)) {
+        const char *text = config_setting_get_string(s);
+        int rc = fail(a, opt, s, "expected %s, got the string '%s'", expected_text(opt->type), text);
+        char *end;
+        bool fits = opt->type == SLUICE_OPT_BOOL ? strcasecmp(text, "true") == 0 || strcasecmp(text, "false") == 0
+                    : opt->type == SLUICE_OPT_LONG ? (strtoll(text, &end, 10), end != text && !*end)
+                                                   : (strtod(text, &end), end != text && !*end);
+        if (fits) sluice_error_hint(a->err, "drop the quotes: %s = %s;", opt->name, text);
+        return rc;
+    }
     if (type == CONFIG_TYPE_STRING) return convert_text(a, opt, s, config_setting_get_string(s), conf);
     switch (opt->type) {
     case SLUICE_OPT_LONG:

@@ -15,15 +15,19 @@
  *   DURATION      a string such as "10 seconds" or "500ms" (core/util/duration.h)
  *   ENUM          a string, one of the option's `choices`
  *   SCHEMA        a string: Spark StructType JSON, DDL, or "@path". A relative
- *                 @path is read from the current directory, as Spark reads
- *                 paths; when no such file exists there it is read relative
- *                 to the config file's directory, so a config can sit beside
- *                 its schemas and still run from anywhere.
+ *                 @path written in a config file is read from that file's
+ *                 directory, so a config and its schemas move together and
+ *                 run from any directory (as @include does); one given with
+ *                 --set, like any path typed on a command line, from the
+ *                 current directory. A missing file is an error naming
+ *                 where it was looked for.
  *   STRING_LIST   a list (...) or array [...] of strings
- * A string is also accepted for LONG, DOUBLE and BOOL and converted ("5",
- * "0.5", "true"), since that is what `--set key=value` stores for keys the
- * config did not have. Defaults in the table are strings converted the same
- * way; a STRING_LIST default is comma-separated ("a,b"; "" is empty). */
+ * Any other type is refused with the key and what was expected; a quoted
+ * number or boolean in a config file too (max_files_per_trigger = "2"),
+ * with a hint to drop the quotes. Only a key that `--set key=value` added,
+ * stored as the text typed, is converted from a string ("5", "0.5",
+ * "true"). Defaults in the table are strings converted the same way; a
+ * STRING_LIST default is comma-separated ("a,b"; "" is empty). */
 #ifndef SLUICE_CORE_OPTIONS_H
 #define SLUICE_CORE_OPTIONS_H
 

@@ -140,6 +140,16 @@ int64_t sluice_ctx_malformed(const struct sluice_ctx *ctx)
     return atomic_load_explicit(&((struct sluice_ctx *)ctx)->malformed, memory_order_relaxed);
 }
 
+void sluice_ctx_count_invalid_utf8(struct sluice_ctx *ctx, int64_t n)
+{
+    atomic_fetch_add_explicit(&ctx->invalid_utf8, n, memory_order_relaxed);
+}
+
+int64_t sluice_ctx_invalid_utf8(const struct sluice_ctx *ctx)
+{
+    return atomic_load_explicit(&((struct sluice_ctx *)ctx)->invalid_utf8, memory_order_relaxed);
+}
+
 void sluice_ctx_log(const struct sluice_ctx *ctx, enum sluice_log_level level, const char *fmt, ...)
 {
     va_list ap;
@@ -161,6 +171,8 @@ void sluice_ctx_free(struct sluice_ctx *ctx)
     ctx->use_all = false;
     free(ctx->meta_dir);
     ctx->meta_dir = NULL;
+    free(ctx->group_fingerprint);
+    ctx->group_fingerprint = NULL;
     if (ctx->ckpt_locked) close(ctx->ckpt_lock_fd);
     ctx->ckpt_locked = false;
 }

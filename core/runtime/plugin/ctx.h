@@ -35,6 +35,7 @@ struct sluice_ctx {
     int64_t *pass_from;                     /* per output column: input column passed through, or -1 */
     size_t n_pass_from;
     atomic_int_least64_t malformed;         /* malformed lines counted by a source */
+    atomic_int_least64_t invalid_utf8;      /* invalid UTF-8 sequences a source's decoding replaced */
     struct sluice_tables *tables;           /* the graph's memory tables (host table_open) */
     char *meta_dir;                         /* sources: checkpoint metadata folder, or NULL (owned) */
     bool meta_dir_made;
@@ -42,6 +43,10 @@ struct sluice_ctx {
     bool ckpt_locked;                       /* sources: the query's checkpoint lock, taken before
                                              * prepare; the checkpoint adopts it when it opens */
     int ckpt_lock_fd;                       /* valid when ckpt_locked (owned) */
+    /* runtime.group (ctx_group.c): set before open() for every stage. */
+    const char *group, *member;             /* NULL group: not a member */
+    bool group_joined;                      /* the source called host->group_join in open() */
+    char *group_fingerprint;                /* what members must agree on (owned), once the query opens */
 };
 
 const char *sluice_ctx_stage_name(const struct sluice_ctx *ctx);
@@ -61,6 +66,17 @@ void sluice_ctx_use_all_columns(struct sluice_ctx *ctx);
 void sluice_ctx_pass_column(struct sluice_ctx *ctx, int64_t out_index, int64_t in_index);
 void sluice_ctx_count_malformed(struct sluice_ctx *ctx, int64_t n);
 int64_t sluice_ctx_malformed(const struct sluice_ctx *ctx);
+void sluice_ctx_count_invalid_utf8(struct sluice_ctx *ctx, int64_t n);
+int64_t sluice_ctx_invalid_utf8(const struct sluice_ctx *ctx);
+/* host->group_join, group_fingerprint and group_check (ctx_group.c). */
+const char *sluice_ctx_group_join(struct sluice_ctx *ctx, const char **member);
+const char *sluice_ctx_group_fingerprint(const struct sluice_ctx *ctx);
+int sluice_ctx_group_check(struct sluice_ctx *ctx, const char *other, struct sluice_error *err);
+/* The engine sets the fingerprint when it opens the query: compact JSON of
+ * the pipeline's fingerprint (checkpoint_meta.h), or its XXH64 when that
+ * is too long to travel in Kafka's commit metadata. */
+void sluice_ctx_set_group_fingerprint(struct sluice_ctx *ctx, const char *json);
+
 void sluice_ctx_log(const struct sluice_ctx *ctx, enum sluice_log_level level, const char *fmt, ...)
     SLUICE_PRINTF(3, 4);
 /* Frees what the ctx owns (output schema, used paths, pass map, metadata

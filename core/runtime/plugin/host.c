@@ -84,6 +84,14 @@ static void host_append_double(struct sluice_builder *b, double v) { sluice_buil
 static void host_append_timestamp(struct sluice_builder *b, int64_t v) { sluice_builder_append_timestamp(b, v); }
 static int64_t host_builder_rows(const struct sluice_builder *b) { return b->length; }
 
+/* The ABI's take cannot fail: past a size limit its result is poisoned,
+ * and the engine fails the batch that carries it (unit.c). */
+static void host_array_take(const struct ArrowSchema *schema, const struct ArrowArray *a, const int64_t *indices,
+                            int64_t n, struct ArrowArray *out)
+{
+    (void)sluice_array_take(schema, a, indices, n, out, NULL);
+}
+
 static int host_parse_timestamp(const char *s, size_t n, int64_t *us)
 {
     return sluice_time_parse(s, n, us) == 0 ? SLUICE_OK : SLUICE_EDATA;
@@ -152,7 +160,7 @@ static const struct sluice_host host = {
     .expr_columns = sluice_expr_columns,
     .expr_eval = sluice_expr_eval,
     .expr_free = sluice_expr_free,
-    .array_take = sluice_array_take,
+    .array_take = host_array_take,
 
     .table_open = host_table_open,
     .table_begin = sluice_table_begin,
@@ -168,6 +176,10 @@ static const struct sluice_host host = {
 
     .option_error = host_option_error,
     .hash64 = host_hash64,
+    .count_invalid_utf8 = sluice_ctx_count_invalid_utf8,
+    .group_join = sluice_ctx_group_join,
+    .group_fingerprint = sluice_ctx_group_fingerprint,
+    .group_check = sluice_ctx_group_check,
 };
 
 const struct sluice_host *sluice_host(void)

@@ -409,8 +409,8 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, 
     if (created)
         sluice_log(SLUICE_LOG_INFO, source->name, "new checkpoint '%s' (query id %s)", root, c->id);
     else if (c->replay_end)
-        sluice_log(SLUICE_LOG_INFO, source->name, "recovering from checkpoint '%s': batch %" PRId64 " runs again",
-                   root, c->resume.next_batch);
+        sluice_log_notice(source->name, "recovering from checkpoint '%s': batch %" PRId64 " runs again",
+                          root, c->resume.next_batch);
     else
         sluice_log(SLUICE_LOG_INFO, source->name, "resuming from checkpoint '%s' at batch %" PRId64, root,
                    c->resume.next_batch);

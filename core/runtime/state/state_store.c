@@ -200,7 +200,9 @@ static int read_file(struct sluice_state_store *s, int64_t version,
     char *path = file_path(s, version);
     struct sluice_buf text = { 0 };
     int rc = sluice_checkpoint_file_read(path, KIND, &text, err);
-    struct cursor c = { (const uint8_t *)text.data, (const uint8_t *)text.data + text.len, false };
+    /* An empty payload leaves text.data NULL: a cursor over nothing. */
+    const uint8_t *at = text.data ? (const uint8_t *)text.data : (const uint8_t *)"";
+    struct cursor c = { at, at + text.len, false };
     uint32_t format = rc ? 0 : (uint32_t)get_le(&c, 4);
     int64_t got = (int64_t)get_le(&c, 8);
     uint32_t n = (uint32_t)get_le(&c, 4);

@@ -21,6 +21,7 @@ enum sluice_status {
     SLUICE_EAGAIN = 8,    /* transient: the engine calls again after a backoff (runtime.retry_limit
                            * times at most), then fails the run with the last error. Sources'
                            * and sinks' callbacks only; see sdk/README.md */
+    SLUICE_ELIMIT = 9,    /* data past a fixed size limit (2 GiB of strings in one column of a batch): the batch fails */
 };
 
 /* Exit status the CLI uses for a code: 2 for what is wrong before anything

@@ -76,6 +76,10 @@ struct sluice_decode_opts {
     const char *corrupt_column;                 /* top-level string column for raw malformed lines, used only if the schema has it; NULL: "_corrupt_record" */
     bool csv_header;                            /* csv: the first line of each file names the columns */
     char csv_delimiter;                         /* csv: 0 means ',' */
+    /* sizeof(struct sluice_decode_stats) as the caller sees it: the decoder
+     * fills the stats fields this covers (0: rows, malformed and bytes), so
+     * fields appended to the stats later stay compatible. */
+    uint32_t stats_size;
 };
 
 /* A run of complete lines. A final line without a newline counts as a line. */
@@ -94,6 +98,8 @@ struct sluice_decode_stats {
     int64_t rows;      /* rows produced */
     int64_t malformed; /* malformed lines seen (kept as null rows or dropped) */
     int64_t bytes;     /* input bytes consumed */
+    /* Filled when opts.stats_size covers it. */
+    int64_t invalid_utf8; /* invalid UTF-8 sequences replaced with U+FFFD in the string values built */
 };
 
 struct sluice_host {
@@ -181,7 +187,11 @@ struct sluice_host {
                        struct sluice_error *err);
     /* Decode every line of `in` into *out (the caller's to release; the
      * batch's schema is opts->schema). Stats are added to *stats. Fails only
-     * under SLUICE_PARSE_FAIL_FAST, with SLUICE_EDATA naming origin and line. */
+     * under SLUICE_PARSE_FAIL_FAST, with SLUICE_EDATA naming origin and line.
+     * String values are valid UTF-8: invalid sequences become U+FFFD, as
+     * Spark's reading through Java's decoder makes them, and are counted.
+     * A line whose values would pass the 2 GiB a column of one batch holds
+     * is malformed (its corrupt-column text is cut short, with a note). */
     int (*decode)(struct sluice_decoder *d, const struct sluice_decode_input *in,
                   struct sluice_batch *out, struct sluice_decode_stats *stats,
                   struct sluice_error *err);
@@ -222,7 +232,9 @@ struct sluice_host {
     size_t (*expr_columns)(const struct sluice_expr *e, const char *const **paths);
     /* Evaluate over every row of `in`; *out (the caller's to release) has
      * in's row count. Thread-safe: a compiled expression is read-only. Never
-     * fails on data (bad casts, division by zero give null, as in Spark). */
+     * fails on bad data (bad casts, division by zero give null, as in Spark);
+     * fails with SLUICE_ELIMIT when a result would pass the 2 GiB of strings
+     * a column of one batch holds. */
     int (*expr_eval)(const struct sluice_expr *e, const struct sluice_batch *in, struct ArrowArray *out,
                      struct sluice_error *err);
     void (*expr_free)(struct sluice_expr *e);
@@ -295,6 +307,26 @@ struct sluice_host {
      * 8 little-endian bytes. Deterministic across runs and machines, so it
      * may place values in a saved state. */
     uint64_t (*hash64)(const void *data, size_t n, uint64_t seed);
+
+    /* ---- decoding (ABI 2) ---- */
+    /* Count invalid UTF-8 sequences a source's decoding replaced (the
+     * stats' invalid_utf8) for progress reporting (any thread). */
+    void (*count_invalid_utf8)(struct sluice_ctx *ctx, int64_t n);
+
+    /* ---- groups: runtime.group, README "Scaling out" (ABI 2) ---- */
+    /* The group this process is a member of (runtime.group), or NULL; then
+     * *member (may be NULL) is this member's name. A source that can share
+     * its input among the members (Kafka's consumer groups) calls this in
+     * open(); the core refuses a group pipeline whose source did not, since
+     * every member would read all of it. */
+    const char *(*group_join)(struct sluice_ctx *ctx, const char **member);
+    /* What the members must agree on, as a string to leave where the other
+     * members see it (Kafka: the commit metadata): NULL until the query
+     * opens, i.e. before latest_offset. */
+    const char *(*group_fingerprint)(const struct sluice_ctx *ctx);
+    /* SLUICE_OK when `other` (a fingerprint another member left) is this
+     * member's; else SLUICE_ECONFIG naming each difference: fail the call. */
+    int (*group_check)(struct sluice_ctx *ctx, const char *other, struct sluice_error *err);
 };
 
 #endif /* SLUICE_HOST_H */

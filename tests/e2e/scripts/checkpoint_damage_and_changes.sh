@@ -79,7 +79,7 @@ want='{"batch_id":3,"row":{"lang":"en","n":4}}
 [ "$(cat out.txt)" = "$want" ] || fail "after a new delay, got: $(cat out.txt)"
 
 # One checkpoint, one running pipeline: a second one is refused while the first runs.
-"$sluice" run pipeline.conf --set runtime.trigger=100ms >live.txt 2>live_err.txt &
+"$sluice" run pipeline.conf --set runtime.trigger=100ms -v >live.txt 2>live_err.txt &
 pid=$!
 trap 'kill -9 "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do grep -q "resuming from checkpoint" live_err.txt && break; sleep 0.05; done
