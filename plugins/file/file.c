@@ -255,6 +255,8 @@ int file_source_plan_read(void *state, const char *start, const char *end, size_
          * one unit, whose read() reports why. */
         int64_t split = fs->conf->max_partition_bytes;
         if (fs->conf->header && strcmp(fs->conf->format, "csv") == 0) split = 0;
+        /* Nor can a gzip stream be entered midway (file_gzip.c). */
+        if (file_gz_name(path)) split = 0;
         int64_t size = fs->store->ops->size(fs->store, path);
         bool known = size >= 0;
         if (!known) size = 0;

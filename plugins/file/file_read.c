@@ -39,18 +39,33 @@ void file_pool_free(struct file_source *fs)
     fs->pool_n = 0;
 }
 
+/* ---- what a unit reads: the store's bytes, or a gzip file's inflated ---- */
+
+struct unit_in {
+    struct file_source *fs;
+    struct file_store_file *f;
+    struct file_gz *gz; /* NULL: not compressed */
+};
+
+static int unit_read(const struct unit_in *in, char *buf, size_t n, int64_t off, size_t *got,
+                     struct sluice_error *err)
+{
+    if (in->gz) return file_gz_read(in->gz, buf, n, off, got, err);
+    return in->fs->store->ops->read(in->f, buf, n, off, got, err);
+}
+
 /* ---- pieces of whole lines ---- */
 
 /* Newlines in the first `upto` bytes of the file: the error path's way to
  * a line number, since units and pieces know only their byte offsets. */
-static int count_lines_before(struct file_source *fs, struct file_store_file *f, int64_t upto, int64_t *lines)
+static int count_lines_before(const struct unit_in *in, int64_t upto, int64_t *lines)
 {
     char buf[1 << 16];
     int64_t off = 0, n = 0;
     while (off < upto) {
         size_t want = upto - off < (int64_t)sizeof buf ? (size_t)(upto - off) : sizeof buf, got;
         struct sluice_error ignored;
-        if (fs->store->ops->read(f, buf, want, off, &got, &ignored) || !got) return -1;
+        if (unit_read(in, buf, want, off, &got, &ignored) || !got) return -1;
         for (const char *p = buf, *end = buf + got; (p = memchr(p, '\n', (size_t)(end - p))); p++) n++;
         off += (int64_t)got;
     }
@@ -60,7 +75,7 @@ static int count_lines_before(struct file_source *fs, struct file_store_file *f,
 
 /* Decode one piece of whole lines that starts at byte `off` of the file
  * and emit its batch. */
-static int decode_piece(struct file_source *fs, struct sluice_decoder *d, struct file_store_file *f, const char *path,
+static int decode_piece(struct file_source *fs, struct sluice_decoder *d, const struct unit_in *uin, const char *path,
                         const char *p, size_t n, int64_t off, sluice_emit_fn emit, void *emit_arg,
                         struct sluice_error *err)
 {
@@ -78,7 +93,7 @@ static int decode_piece(struct file_source *fs, struct sluice_decoder *d, struct
          * now with its number in the file. */
         struct sluice_error first = *err;
         int64_t before;
-        if (count_lines_before(fs, f, off, &before) == 0) {
+        if (count_lines_before(uin, off, &before) == 0) {
             struct sluice_decode_stats again = { 0 };
             in.first_line = before + 1;
             if (host->decode(d, &in, &batch, &again, err) == SLUICE_OK) {
@@ -94,12 +109,12 @@ static int decode_piece(struct file_source *fs, struct sluice_decoder *d, struct
 }
 
 /* Fill buf[*have, cap) from byte off + *have of the file; *eof at its end. */
-static int fill(struct file_source *fs, struct file_store_file *f, char *buf, size_t cap, int64_t off,
+static int fill(const struct unit_in *in, char *buf, size_t cap, int64_t off,
                 size_t *have, bool *eof, struct sluice_error *err)
 {
     while (*have < cap) {
         size_t got;
-        int rc = fs->store->ops->read(f, buf + *have, cap - *have, off + (int64_t)*have, &got, err);
+        int rc = unit_read(in, buf + *have, cap - *have, off + (int64_t)*have, &got, err);
         if (rc) return rc;
         if (got == 0) {
             *eof = true;
@@ -111,7 +126,7 @@ static int fill(struct file_source *fs, struct file_store_file *f, char *buf, si
 }
 
 /* Read the lines of one unit: those starting in [u->begin, u->end). */
-static int read_lines(struct file_source *fs, const struct file_unit *u, struct file_store_file *f, char **bufp, size_t *capp,
+static int read_lines(struct file_source *fs, const struct file_unit *u, const struct unit_in *in, char **bufp, size_t *capp,
                       struct sluice_decoder *d, sluice_emit_fn emit, void *emit_arg, struct sluice_error *err)
 {
     const char *path = u->path;
@@ -123,7 +138,7 @@ static int read_lines(struct file_source *fs, const struct file_unit *u, struct 
     int rc = SLUICE_OK;
     while (!rc) {
         char *buf = *bufp;
-        if ((rc = fill(fs, f, buf, *capp, off, &have, &eof, err))) break;
+        if ((rc = fill(in, buf, *capp, off, &have, &eof, err))) break;
         if (skip_partial) {
             const char *nl = memchr(buf, '\n', have);
             size_t drop = nl ? (size_t)(nl + 1 - buf) : have;
@@ -159,7 +174,7 @@ static int read_lines(struct file_source *fs, const struct file_unit *u, struct 
             if (nl) whole = (size_t)(nl + 1 - buf);
             last = true;
         }
-        if (whole) rc = decode_piece(fs, d, f, path, buf, whole, off, emit, emit_arg, err);
+        if (whole) rc = decode_piece(fs, d, in, path, buf, whole, off, emit, emit_arg, err);
         if (rc || last) break;
         off += (int64_t)whole;
         memmove(buf, buf + whole, have - whole);
@@ -222,21 +237,26 @@ int file_read_unit(struct file_source *fs, const struct file_unit *u, sluice_emi
         return SLUICE_OK;
     }
     /* A small file is one read, so its end is known before decoding (a
-     * last line without newline joins the batch). */
-    size_t cap = span < (int64_t)READ_PIECE ? (size_t)span + 1 : READ_PIECE;
+     * last line without newline joins the batch). A gzip file's size says
+     * nothing of what it inflates to. */
+    struct unit_in in = { fs, f, NULL };
+    bool gz = file_gz_name(u->path);
+    size_t cap = span < (int64_t)READ_PIECE && !gz ? (size_t)span + 1 : READ_PIECE;
     char *buf = malloc(cap);
     if (!buf) {
         ops->close(f);
         return host->error(err, SLUICE_ENOMEM, "out of memory");
     }
-    struct sluice_decoder *d;
-    rc = pool_take(fs, &d, err);
+    struct sluice_decoder *d = NULL;
+    rc = gz ? file_gz_open(fs, f, u->path, &in.gz, err) : SLUICE_OK;
+    if (!rc) rc = pool_take(fs, &d, err);
     if (!rc) {
-        rc = read_lines(fs, u, f, &buf, &cap, d, emit, emit_arg, err);
+        rc = read_lines(fs, u, &in, &buf, &cap, d, emit, emit_arg, err);
         /* A failed decoder may hold rows of the failed batch: don't reuse it. */
         if (rc) host->decoder_free(d);
         else pool_give(fs, d);
     }
+    file_gz_close(in.gz);
     free(buf);
     ops->close(f);
     return rc;

@@ -193,6 +193,18 @@ int file_log_store(struct file_source *fs, struct sluice_error *err);
 bool file_log_checkpointed(const struct file_source *fs);
 void file_log_free(struct file_source *fs);
 
+/* ---- file_gzip.c ---- */
+
+struct file_gz;
+/* Whether `path` names a gzip file: its name ends in ".gz", as Spark decides. */
+bool file_gz_name(const char *path);
+/* Decompress `f` (borrowed; the caller closes it after file_gz_close). */
+int file_gz_open(struct file_source *fs, struct file_store_file *f, const char *path, struct file_gz **out,
+                 struct sluice_error *err);
+/* As a store's read, over the uncompressed bytes (any worker thread). */
+int file_gz_read(struct file_gz *g, char *buf, size_t n, int64_t off, size_t *got, struct sluice_error *err);
+void file_gz_close(struct file_gz *g);
+
 /* ---- file_read.c ---- */
 
 /* Read one unit of the current plan (any worker thread). */
