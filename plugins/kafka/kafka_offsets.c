@@ -85,8 +85,10 @@ static int cmp_offset(const void *a, const void *b)
 void kafka_offsets_format(const struct kafka_offsets *o, struct sluice_buf *out)
 {
     struct kafka_offset *v = malloc((o->n ? o->n : 1) * sizeof *v);
-    memcpy(v, o->v, o->n * sizeof *v);
-    qsort(v, o->n, sizeof *v, cmp_offset);
+    if (o->n) { /* a member without partitions has none, and o->v is NULL */
+        memcpy(v, o->v, o->n * sizeof *v);
+        qsort(v, o->n, sizeof *v, cmp_offset);
+    }
     sluice_buf_putc(out, '{');
     for (size_t i = 0; i < o->n; i++) {
         bool new_topic = i == 0 || strcmp(v[i].topic, v[i - 1].topic) != 0;

@@ -62,7 +62,7 @@ wait_for() { # N SECONDS: until the members wrote N distinct ids
 start_member a
 start_member b
 produce 0 600
-wait_for 300 40
+wait_for 300 90
 once_unless_told() { # WANT GOT WHAT: every message once, or at least once if a member said why
   if ! diff -q "$1" "$2" >/dev/null; then
     uniq "$2" | diff -u "$1" - >&2 || fail "$3: messages are missing"
@@ -91,10 +91,10 @@ PY
 
 # A third member joins: partitions move, nothing is lost or read twice.
 start_member c
-for _ in $(seq 100); do grep -q "member 'c' of group 'g' takes" err_c.txt && break; sleep 0.2; done
+for _ in $(seq 300); do grep -q "member 'c' of group 'g' takes" err_c.txt && break; sleep 0.2; done
 grep -q "member 'c' of group 'g' takes" err_c.txt || fail "the third member took no partitions"
 produce 600 1200
-wait_for 600 40
+wait_for 600 90
 ids >got2
 want 0 1200 >want2
 once_unless_told want2 got2 "after a member joined"
@@ -104,7 +104,7 @@ once_unless_told want2 got2 "after a member joined"
 # the group may be written twice).
 kill -9 "$PID_b"
 produce 1200 1800
-wait_for 900 60
+wait_for 900 120
 ids | uniq >got3
 want 0 1800 >want3
 diff -u want3 got3 >&2 || fail "after kill -9 of a member: messages are missing"

@@ -37,13 +37,13 @@ wait_count() { # N SECONDS
   fail "the members wrote $(count) distinct ids, not $1, in $2 s"
 }
 produce 0 200
-wait_count 200 40
+wait_count 200 90
 
 for id in 1 2 3; do broker_cmd "down $id"; done
 sleep 10
 for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null || fail "a member exited while the brokers were down"; done
 for id in 1 2 3; do broker_cmd "up $id"; done
 produce 200 400
-wait_count 400 60
+wait_count 400 120
 for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null || fail "a member exited after the brokers came back"; done
 echo "kafka group outage: the members waited 10 s without brokers and wrote every message after"
