@@ -156,9 +156,4 @@ void sluice_array_release_node(struct ArrowArray *a);
  * learns that a plugin built or took past a size limit. */
 const char *sluice_array_poisoned(const struct ArrowArray *a);
 
-/* Checks that `a` is well-formed for `schema` (lengths, offsets monotone and
- * within bounds, children lengths, null counts). For tests and debug builds.
- * Returns 0, or -1 with a reason in `why` (at least 256 bytes). */
-int sluice_array_validate(const struct ArrowSchema *schema, const struct ArrowArray *a, char *why);
-
 #endif

@@ -1,4 +1,4 @@
-/* Checking a batch against its schema. See validate.h. */
+/* Checking a batch, or any array, against its schema. See validate.h. */
 #include "validate.h"
 
 #include <stdarg.h>
@@ -163,4 +163,118 @@ bool sluice_batch_validate(const struct ArrowSchema *schema, const struct ArrowA
         if (!node_ok(cs, c, &at, why, cap)) return false;
     }
     return true;
+}
+
+/* ---- sluice_array_validate: the structural check tests use on any array --- */
+
+__attribute__((format(printf, 3, 4)))
+static int invalid(char *why, const char *path, const char *fmt, ...)
+{
+    int n = snprintf(why, 256, "%s: ", *path ? path : "<root>");
+    if (n < 0 || n >= 256) n = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why + n, 256 - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Offsets of slots [offset, offset + length] are non-negative and never
+ * decrease; *end is the last one. */
+static int check_offsets(const struct ArrowArray *a, const char *path, char *why, int32_t *end)
+{
+    const int32_t *offs = a->buffers[1];
+    *end = 0;
+    if (!offs) return a->length == 0 ? 0 : invalid(why, path, "offsets buffer is NULL");
+    if (offs[a->offset] < 0) return invalid(why, path, "first offset %d is negative", (int)offs[a->offset]);
+    for (int64_t i = a->offset; i < a->offset + a->length; i++)
+        if (offs[i + 1] < offs[i])
+            return invalid(why, path, "offsets decrease at slot %lld (%d then %d)",
+                           (long long)(i - a->offset), (int)offs[i], (int)offs[i + 1]);
+    *end = offs[a->offset + a->length];
+    return 0;
+}
+
+static int validate_node(const struct ArrowSchema *schema, const struct ArrowArray *a, char *path,
+                         size_t path_len, char *why)
+{
+    enum sluice_type t = sluice_type_of(schema);
+    if (t == SLUICE_TYPE_INVALID)
+        return invalid(why, path, "unsupported format '%s'", schema && schema->format ? schema->format : "(null)");
+    if (!a) return invalid(why, path, "array is missing");
+    if (!a->release) return invalid(why, path, "array is released");
+    if (a->length < 0 || a->offset < 0)
+        return invalid(why, path, "negative length %lld or offset %lld", (long long)a->length, (long long)a->offset);
+    if (a->null_count < -1 || a->null_count > a->length)
+        return invalid(why, path, "null_count %lld outside [-1, length %lld]", (long long)a->null_count,
+                       (long long)a->length);
+    int64_t nb = (int64_t)buffers_of(t);
+    if (a->n_buffers != nb)
+        return invalid(why, path, "%s array has %lld buffers, expected %lld", sluice_type_name(t),
+                       (long long)a->n_buffers, (long long)nb);
+    if (!a->buffers) return invalid(why, path, "buffers pointer is NULL");
+    int64_t nc = t == SLUICE_TYPE_STRUCT ? schema->n_children : t == SLUICE_TYPE_ARRAY ? 1 : 0;
+    if (a->n_children != nc)
+        return invalid(why, path, "%s array has %lld children, expected %lld", sluice_type_name(t),
+                       (long long)a->n_children, (long long)nc);
+    if (nc && !a->children) return invalid(why, path, "children pointer is NULL");
+    if (a->dictionary) return invalid(why, path, "unexpected dictionary");
+
+    if (a->buffers[0]) {
+        int64_t nulls = 0;
+        for (int64_t i = a->offset; i < a->offset + a->length; i++) nulls += !sluice_bit_get(a->buffers[0], i);
+        if (a->null_count != -1 && a->null_count != nulls)
+            return invalid(why, path, "null_count is %lld but the bitmap has %lld nulls",
+                           (long long)a->null_count, (long long)nulls);
+    } else if (a->null_count > 0) {
+        return invalid(why, path, "null_count %lld without a validity bitmap", (long long)a->null_count);
+    }
+    for (int64_t k = 1; k < nb; k++)
+        if (!a->buffers[k] && a->length > 0) return invalid(why, path, "buffer %lld is NULL", (long long)k);
+
+    int32_t end;
+    switch (t) {
+    case SLUICE_TYPE_STRING:
+        if (check_offsets(a, path, why, &end)) return -1;
+        if (end > 0 && !a->buffers[2]) return invalid(why, path, "string data buffer is NULL");
+        return 0;
+    case SLUICE_TYPE_ARRAY: {
+        if (check_offsets(a, path, why, &end)) return -1;
+        const struct ArrowArray *c = a->children[0];
+        if (!c || !schema->children || !schema->children[0])
+            return invalid(why, path, "list element array or schema is missing");
+        if (end > c->length)
+            return invalid(why, path, "offsets reach %d but the element array has %lld slots", (int)end,
+                           (long long)c->length);
+        snprintf(path + path_len, 256 - path_len, "[]");
+        int rc = validate_node(schema->children[0], c, path, strlen(path), why);
+        path[path_len] = '\0';
+        return rc;
+    }
+    case SLUICE_TYPE_STRUCT:
+        for (int64_t i = 0; i < nc; i++) {
+            const struct ArrowSchema *cs = schema->children[i];
+            const struct ArrowArray *c = a->children[i];
+            snprintf(path + path_len, 256 - path_len, "%s%s", path_len ? "." : "",
+                     cs && cs->name ? cs->name : "?");
+            int rc = 0;
+            if (!cs) rc = invalid(why, path, "field schema is missing");
+            else if (!c) rc = invalid(why, path, "field array is missing");
+            else if (c->length < a->offset + a->length)
+                rc = invalid(why, path, "field has %lld slots, its struct needs %lld", (long long)c->length,
+                             (long long)(a->offset + a->length));
+            else rc = validate_node(cs, c, path, strlen(path), why);
+            path[path_len] = '\0';
+            if (rc) return rc;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int sluice_array_validate(const struct ArrowSchema *schema, const struct ArrowArray *a, char *why)
+{
+    char path[256] = "";
+    return validate_node(schema, a, path, 0, why);
 }

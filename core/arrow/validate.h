@@ -29,4 +29,10 @@
  * batch has 5"). */
 bool sluice_batch_validate(const struct ArrowSchema *schema, const struct ArrowArray *batch, char *why, size_t cap);
 
+/* The lighter check of any array (not only a batch) the tests use on what
+ * builders and take make: lengths, offsets monotone and within bounds,
+ * children lengths, null counts, no UTF-8 walk. Returns 0, or -1 with a
+ * reason in `why` (at least 256 bytes). */
+int sluice_array_validate(const struct ArrowSchema *schema, const struct ArrowArray *a, char *why);
+
 #endif

@@ -27,6 +27,7 @@
 
 #include "error.h"
 #include "graph.h"
+#include "http_priv.h"
 #include "registry.h"
 #include "log.h"
 #include "metrics.h"
@@ -34,10 +35,7 @@
 #include "netaddr.h"
 #include "progress.h"
 #include "reload.h"
-#include "render.h"
-#include "schema.h"
 #include "sql.h"
-#include "suggest.h"
 #include "tables.h"
 #include "web.h"
 #include "clock.h"
@@ -54,8 +52,6 @@
  * saying how many were left out. */
 #define HTTP_LOG_BURST 5
 #define HTTP_LOG_WINDOW_US (10 * 1000000LL)
-/* What a streamed answer renders per call, about. */
-#define HTTP_CHUNK 32768
 
 struct sluice_http {
     struct MHD_Daemon *daemon;
@@ -75,231 +71,6 @@ struct sluice_http {
     long log_suppressed;
 };
 
-/* ---- answers ------------------------------------------------------------------- */
-
-static enum MHD_Result queue_as(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r,
-                                 const char *type)
-{
-    if (!r) return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    enum MHD_Result ok = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
-    return ok;
-}
-
-static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
-{
-    return queue_as(conn, status, r, "application/json");
-}
-
-/* `body` as the answer; libmicrohttpd frees it once sent. */
-static enum MHD_Result reply_as(struct MHD_Connection *conn, unsigned status, struct sluice_buf *body,
-                                const char *type)
-{
-    struct MHD_Response *r = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_FREE);
-    if (!r) sluice_buf_free(body);
-    body->data = NULL;
-    body->len = body->cap = 0;
-    return queue_as(conn, status, r, type);
-}
-
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, struct sluice_buf *body)
-{
-    sluice_buf_putc(body, '\n');
-    return reply_as(conn, status, body, "application/json");
-}
-
-static void put_string(struct sluice_buf *out, const char *s)
-{
-    sluice_render_json_string(s, strlen(s), out);
-}
-
-static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status, const struct sluice_error *err)
-{
-    struct sluice_buf body = { 0 };
-    sluice_buf_puts(&body, "{\"error\":");
-    put_string(&body, err->message);
-    if (err->file[0]) {
-        /* A config's error (a refused reload): where it is, as the CLI says it. */
-        sluice_buf_puts(&body, ",\"file\":");
-        put_string(&body, err->file);
-        if (err->line > 0) sluice_buf_printf(&body, ",\"line\":%d", err->line);
-    }
-    if (err->hint[0]) {
-        sluice_buf_puts(&body, ",\"hint\":");
-        put_string(&body, err->hint);
-    }
-    if (err->excerpt[0]) {
-        sluice_buf_puts(&body, ",\"excerpt\":");
-        put_string(&body, err->excerpt);
-        sluice_buf_printf(&body, ",\"position\":%d", err->position);
-    }
-    sluice_buf_putc(&body, '}');
-    return reply(conn, status, &body);
-}
-
-static enum MHD_Result not_found(struct MHD_Connection *conn, const char *fmt, const char *what, const char *hint)
-{
-    struct sluice_error err = { 0 };
-    sluice_error_set(&err, SLUICE_ECONFIG, fmt, what);
-    if (hint) snprintf(err.hint, sizeof err.hint, "%s", hint);
-    return reply_error(conn, MHD_HTTP_NOT_FOUND, &err);
-}
-
-/* ---- query parameters ---------------------------------------------------------------- */
-
-/* The parameters of one request, checked against what its endpoint takes:
- * an unknown or repeated one is a 400, never silently ignored. */
-struct params {
-    const char *const *allowed;
-    size_t n_allowed;
-    const char *value[2]; /* per allowed name; NULL when absent or given without '=' */
-    bool given[2];
-    const char *unknown, *repeated;
-};
-
-static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-    struct params *p = cls;
-    for (size_t i = 0; i < p->n_allowed; i++) {
-        if (strcmp(key, p->allowed[i]) != 0) continue;
-        if (p->given[i]) {
-            p->repeated = key;
-            return MHD_NO;
-        }
-        p->given[i] = true;
-        p->value[i] = value;
-        return MHD_YES;
-    }
-    p->unknown = key;
-    return MHD_NO;
-}
-
-/* Read the parameters `endpoint` takes (at most two); false once a 400
- * is queued into *answer. */
-static bool read_params(struct MHD_Connection *conn, const char *endpoint, const char *const *allowed, size_t n,
-                        struct params *p, enum MHD_Result *answer)
-{
-    *p = (struct params){ .allowed = allowed, .n_allowed = n };
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, p);
-    if (!p->unknown && !p->repeated) return true;
-    struct sluice_error err = { 0 };
-    if (p->repeated) {
-        sluice_error_set(&err, SLUICE_ECONFIG, "query parameter '%s' is given twice", p->repeated);
-        sluice_error_hint(&err, "give it once");
-    } else {
-        sluice_error_set(&err, SLUICE_ECONFIG, "unknown query parameter '%s' for %s", p->unknown, endpoint);
-        const char *close = sluice_suggest(p->unknown, allowed, n);
-        if (close) sluice_error_hint(&err, "did you mean '%s'?", close);
-        else if (n == 0) sluice_error_hint(&err, "%s takes no parameters", endpoint);
-        else sluice_error_hint(&err, "%s takes: %s%s%s", endpoint, allowed[0], n > 1 ? ", " : "", n > 1 ? allowed[1] : "");
-    }
-    *answer = reply_error(conn, MHD_HTTP_BAD_REQUEST, &err);
-    return false;
-}
-
-/* `limit=N`: N a whole number of rows, 0 or more; absent: no limit (-1).
- * False once a 400 is queued into *answer. */
-static bool read_limit(struct MHD_Connection *conn, const struct params *p, size_t i, int64_t *limit,
-                       enum MHD_Result *answer)
-{
-    *limit = -1;
-    if (!p->given[i]) return true;
-    const char *s = p->value[i] ? p->value[i] : "";
-    size_t n = strlen(s);
-    if (n > 0 && n <= 18 && strspn(s, "0123456789") == n) {
-        *limit = strtoll(s, NULL, 10);
-        return true;
-    }
-    struct sluice_error err = { 0 };
-    sluice_error_set(&err, SLUICE_ECONFIG, "limit must be a whole number of rows, 0 or more, got '%.100s'", s);
-    sluice_error_hint(&err, "e.g. ?limit=20, or no limit for every row");
-    *answer = reply_error(conn, MHD_HTTP_BAD_REQUEST, &err);
-    return false;
-}
-
-/* ---- rows, streamed ------------------------------------------------------------------ */
-
-/* {"name":..,"schema":..,"rows":[..]} rendered as the client reads it,
- * from a snapshot or a result the stream holds until libmicrohttpd frees it. */
-struct stream {
-    struct sluice_table_snapshot *snap;  /* referenced, or NULL */
-    struct sluice_sql_result *res;       /* owned, or NULL */
-    const struct sluice_batch **batches; /* owned array of borrowed batches */
-    size_t n, bi;
-    int64_t ri, written, limit;
-    bool done;
-    struct sluice_buf out;               /* rendered, not yet sent from `sent` on */
-    size_t sent;
-};
-
-static void stream_free(void *cls)
-{
-    struct stream *s = cls;
-    sluice_table_snapshot_unref(s->snap);
-    sluice_sql_result_free(s->res);
-    free(s->batches);
-    sluice_buf_free(&s->out);
-    free(s);
-}
-
-/* Render rows until about `want` bytes wait to be sent, or the end. */
-static void stream_render(struct stream *s, size_t want)
-{
-    while (!s->done && s->out.len - s->sent < want) {
-        if (s->bi < s->n && s->ri >= sluice_batch_rows(s->batches[s->bi])) {
-            s->bi++;
-            s->ri = 0;
-            continue;
-        }
-        if (s->bi >= s->n || (s->limit >= 0 && s->written >= s->limit)) {
-            sluice_buf_puts(&s->out, s->written ? "\n]}\n" : "]}\n");
-            s->done = true;
-            break;
-        }
-        /* One row a line: readable with curl, and a reader may split on lines. */
-        sluice_buf_puts(&s->out, s->written ? ",\n" : "\n");
-        sluice_render_row_json(s->batches[s->bi], s->ri, &s->out);
-        s->ri++;
-        s->written++;
-    }
-}
-
-static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    struct stream *s = cls;
-    if (s->sent == s->out.len) {
-        sluice_buf_clear(&s->out);
-        s->sent = 0;
-    }
-    stream_render(s, max);
-    size_t n = s->out.len - s->sent;
-    if (n == 0) return MHD_CONTENT_READER_END_OF_STREAM;
-    if (n > max) n = max;
-    memcpy(buf, s->out.data + s->sent, n);
-    s->sent += n;
-    return (ssize_t)n;
-}
-
-/* Queue `s` (whose batches are set; owned from here on) after its head. */
-static enum MHD_Result reply_rows(struct MHD_Connection *conn, struct stream *s, const char *name, const char *query,
-                                  const struct ArrowSchema *schema)
-{
-    sluice_buf_puts(&s->out, "{\"name\":");
-    put_string(&s->out, name);
-    if (query) {
-        sluice_buf_puts(&s->out, ",\"query\":");
-        put_string(&s->out, query);
-    }
-    sluice_buf_puts(&s->out, ",\"schema\":");
-    sluice_schema_to_json(schema, &s->out);
-    sluice_buf_puts(&s->out, ",\"rows\":[");
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_CHUNK, stream_read, s,
-                                                               stream_free);
-    if (!r) stream_free(s);
-    return queue(conn, MHD_HTTP_OK, r);
-}
-
 /* ---- endpoints ---------------------------------------------------------------------- */
 
 static void table_list(struct sluice_http *h, struct sluice_buf *out)
@@ -312,29 +83,29 @@ static void table_list(struct sluice_http *h, struct sluice_buf *out)
 
 static enum MHD_Result get_tables(struct sluice_http *h, struct MHD_Connection *conn)
 {
-    struct params p;
+    struct http_params p;
     enum MHD_Result answer;
-    if (!read_params(conn, "/tables", NULL, 0, &p, &answer)) return answer;
+    if (!http_read_params(conn, "/tables", NULL, 0, &p, &answer)) return answer;
     struct sluice_buf body = { 0 };
     char **names;
     size_t n = sluice_tables_names(h->tables, &names);
     sluice_buf_puts(&body, "{\"tables\":[");
     for (size_t i = 0; i < n; i++) {
         if (i) sluice_buf_putc(&body, ',');
-        put_string(&body, names[i]);
+        http_put_string(&body, names[i]);
     }
     sluice_buf_puts(&body, "]}");
     sluice_tables_names_free(names, n);
-    return reply(conn, MHD_HTTP_OK, &body);
+    return http_reply(conn, MHD_HTTP_OK, &body);
 }
 
 static enum MHD_Result get_table(struct sluice_http *h, struct MHD_Connection *conn, const char *name)
 {
     static const char *const allowed[] = { "limit" };
-    struct params p;
+    struct http_params p;
     enum MHD_Result answer;
     int64_t limit;
-    if (!read_params(conn, "/tables/NAME", allowed, 1, &p, &answer) || !read_limit(conn, &p, 0, &limit, &answer))
+    if (!http_read_params(conn, "/tables/NAME", allowed, 1, &p, &answer) || !http_read_limit(conn, &p, 0, &limit, &answer))
         return answer;
     struct sluice_table_snapshot *snap = sluice_tables_get(h->tables, name);
     if (!snap) {
@@ -342,33 +113,33 @@ static enum MHD_Result get_table(struct sluice_http *h, struct MHD_Connection *c
         sluice_buf_puts(&list, "the tables are: ");
         size_t before = list.len;
         table_list(h, &list);
-        enum MHD_Result r = not_found(conn, "no memory table '%s'", name,
+        enum MHD_Result r = http_not_found(conn, "no memory table '%s'", name,
                                       list.len > before ? list.data
                                                         : "no memory table exists yet: a memory sink makes one, "
                                                           "named by query_name");
         sluice_buf_free(&list);
         return r;
     }
-    struct stream *s = sluice_xcalloc(1, sizeof *s);
+    struct http_stream *s = sluice_xcalloc(1, sizeof *s);
     s->snap = snap;
     s->limit = limit;
     s->n = sluice_table_snapshot_batches(snap, &s->batches);
-    return reply_rows(conn, s, sluice_table_snapshot_name(snap), NULL, sluice_table_snapshot_schema(snap));
+    return http_reply_rows(conn, s, sluice_table_snapshot_name(snap), NULL, sluice_table_snapshot_schema(snap));
 }
 
 static enum MHD_Result get_sql(struct sluice_http *h, struct MHD_Connection *conn)
 {
     static const char *const allowed[] = { "q", "limit" };
-    struct params p;
+    struct http_params p;
     enum MHD_Result answer;
     int64_t limit;
-    if (!read_params(conn, "/sql", allowed, 2, &p, &answer) || !read_limit(conn, &p, 1, &limit, &answer))
+    if (!http_read_params(conn, "/sql", allowed, 2, &p, &answer) || !http_read_limit(conn, &p, 1, &limit, &answer))
         return answer;
     const char *q = p.value[0];
     struct sluice_error err = { 0 };
     if (!q || !*q) {
         sluice_error_set(&err, SLUICE_ECONFIG, "no statement: pass one as /sql?q=SELECT...");
-        return reply_error(conn, MHD_HTTP_BAD_REQUEST, &err);
+        return http_reply_error(conn, MHD_HTTP_BAD_REQUEST, &err);
     }
     struct sluice_sql_result *res;
     int rc = sluice_sql_run(q, h->tables, &h->catalog, limit, h->query_memory_limit, &res, &err);
@@ -378,7 +149,7 @@ static enum MHD_Result get_sql(struct sluice_http *h, struct MHD_Connection *con
         unsigned status = rc == SLUICE_ECONFIG  ? MHD_HTTP_BAD_REQUEST
                           : rc == SLUICE_ENOMEM ? MHD_HTTP_INSUFFICIENT_STORAGE
                                                 : MHD_HTTP_INTERNAL_SERVER_ERROR;
-        return reply_error(conn, status, &err);
+        return http_reply_error(conn, status, &err);
     }
     /* The table it read, for the "name" of the answer. */
     struct sluice_sql *parsed;
@@ -387,52 +158,52 @@ static enum MHD_Result get_sql(struct sluice_http *h, struct MHD_Connection *con
         table = sluice_xstrdup(sluice_sql_table(parsed));
         sluice_sql_free(parsed);
     }
-    struct stream *s = sluice_xcalloc(1, sizeof *s);
+    struct http_stream *s = sluice_xcalloc(1, sizeof *s);
     s->res = res;
     s->limit = -1;
     s->batches = sluice_xcalloc(1, sizeof *s->batches);
     s->batches[0] = &res->batch;
     s->n = 1;
-    enum MHD_Result r = reply_rows(conn, s, table ? table : "", q, &res->schema);
+    enum MHD_Result r = http_reply_rows(conn, s, table ? table : "", q, &res->schema);
     free(table);
     return r;
 }
 
 static enum MHD_Result get_progress(struct sluice_http *h, struct MHD_Connection *conn)
 {
-    struct params p;
+    struct http_params p;
     enum MHD_Result answer;
-    if (!read_params(conn, "/progress", NULL, 0, &p, &answer)) return answer;
+    if (!http_read_params(conn, "/progress", NULL, 0, &p, &answer)) return answer;
     struct sluice_buf body = { 0 };
     if (h->progress) sluice_progress_json(h->progress, &body);
     else sluice_buf_puts(&body, "[]");
-    return reply(conn, MHD_HTTP_OK, &body);
+    return http_reply(conn, MHD_HTTP_OK, &body);
 }
 
 static enum MHD_Result get_metrics(struct sluice_http *h, struct MHD_Connection *conn)
 {
-    struct params p;
+    struct http_params p;
     enum MHD_Result answer;
-    if (!read_params(conn, "/metrics", NULL, 0, &p, &answer)) return answer;
+    if (!http_read_params(conn, "/metrics", NULL, 0, &p, &answer)) return answer;
     struct sluice_buf body = { 0 };
     sluice_buf_puts(&body, "");
     pthread_rwlock_rdlock(&h->graph_lock);
     if (h->graph) sluice_metrics_format(h->graph, &body);
     pthread_rwlock_unlock(&h->graph_lock);
-    return reply_as(conn, MHD_HTTP_OK, &body, "text/plain; version=0.0.4; charset=utf-8");
+    return http_reply_as(conn, MHD_HTTP_OK, &body, "text/plain; version=0.0.4; charset=utf-8");
 }
 
 static enum MHD_Result get_plan(struct sluice_http *h, struct MHD_Connection *conn)
 {
-    struct params p;
+    struct http_params p;
     enum MHD_Result answer;
-    if (!read_params(conn, "/plan", NULL, 0, &p, &answer)) return answer;
+    if (!http_read_params(conn, "/plan", NULL, 0, &p, &answer)) return answer;
     struct sluice_buf body = { 0 };
     pthread_rwlock_rdlock(&h->graph_lock);
     if (h->graph) sluice_graph_describe_json(h->graph, &body);
     else sluice_buf_puts(&body, "{\"stages\":[]}");
     pthread_rwlock_unlock(&h->graph_lock);
-    return reply(conn, MHD_HTTP_OK, &body);
+    return http_reply(conn, MHD_HTTP_OK, &body);
 }
 
 /* The live page's files, from the binary itself. */
@@ -441,7 +212,7 @@ static enum MHD_Result get_asset(struct MHD_Connection *conn, const struct sluic
     struct MHD_Response *r = MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
     /* A new binary may serve a new page: browsers ask again each time. */
     if (r) MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    return queue_as(conn, MHD_HTTP_OK, r, a->type);
+    return http_queue_as(conn, MHD_HTTP_OK, r, a->type);
 }
 
 /* The client is this machine: 127.0.0.0/8, ::1 or ::ffff:127.x.y.z. */
@@ -468,11 +239,11 @@ static enum MHD_Result post_reload(struct sluice_http *h, struct MHD_Connection 
     if (!from_loopback(conn)) {
         sluice_error_set(&err, SLUICE_ECONFIG, "POST /reload is served to this machine only");
         sluice_error_hint(&err, "send it from the pipeline's host (127.0.0.1), or send the process SIGHUP");
-        return reply_error(conn, MHD_HTTP_FORBIDDEN, &err);
+        return http_reply_error(conn, MHD_HTTP_FORBIDDEN, &err);
     }
     if (!h->reload) {
         sluice_error_set(&err, SLUICE_ECONFIG, "this server cannot reload a pipeline");
-        return reply_error(conn, MHD_HTTP_NOT_FOUND, &err);
+        return http_reply_error(conn, MHD_HTTP_NOT_FOUND, &err);
     }
     int rc = sluice_reload_request(h->reload, &err);
     if (rc) {
@@ -480,12 +251,12 @@ static enum MHD_Result post_reload(struct sluice_http *h, struct MHD_Connection 
         sluice_error_format(&err, &text);
         sluice_log(SLUICE_LOG_WARN, NULL, "POST /reload: %s", text.data);
         sluice_buf_free(&text);
-        return reply_error(conn, rc == SLUICE_ECONFIG ? MHD_HTTP_CONFLICT : MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
+        return http_reply_error(conn, rc == SLUICE_ECONFIG ? MHD_HTTP_CONFLICT : MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
     }
     sluice_log_notice(NULL, "reload accepted (POST /reload): the new config applies from the next batch");
     struct sluice_buf body = { 0 };
     sluice_buf_puts(&body, "{\"reload\":\"accepted\",\"message\":\"the new config applies from the next batch\"}");
-    return reply(conn, MHD_HTTP_ACCEPTED, &body);
+    return http_reply(conn, MHD_HTTP_ACCEPTED, &body);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -509,12 +280,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         struct sluice_error err = { 0 };
         sluice_error_set(&err, SLUICE_ECONFIG, "method %s is not served: only GET, and POST /reload", method);
-        return reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, &err);
+        return http_reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, &err);
     }
     if (strcmp(url, "/reload") == 0) {
         struct sluice_error err = { 0 };
         sluice_error_set(&err, SLUICE_ECONFIG, "/reload takes POST: curl -X POST http://HOST/reload");
-        return reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, &err);
+        return http_reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, &err);
     }
     if (strcmp(url, "/tables") == 0 || strcmp(url, "/tables/") == 0) return get_tables(h, conn);
     if (strncmp(url, "/tables/", 8) == 0) return get_table(h, conn, url + 8);
@@ -524,7 +295,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (strcmp(url, "/plan") == 0) return get_plan(h, conn);
     const struct sluice_web_asset *asset = sluice_web_asset_find(url);
     if (asset) return get_asset(conn, asset);
-    return not_found(conn, "no endpoint '%s'", url,
+    return http_not_found(conn, "no endpoint '%s'", url,
                      "GET / (the live page), /tables, /tables/NAME, /sql?q=SELECT..., /progress, /metrics, /plan");
 }
 

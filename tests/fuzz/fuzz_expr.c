@@ -5,6 +5,7 @@
  * of the batch's length, and render. */
 #include "expr.h"
 #include "fuzz_util.h"
+#include "validate.h"
 
 static const char ddl[] =
     "a BIGINT, b BIGINT, d DOUBLE, s STRING, t STRING, f BOOLEAN, ts TIMESTAMP, arr ARRAY<BIGINT>, "

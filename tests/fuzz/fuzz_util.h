@@ -23,6 +23,7 @@
 #include "log.h"
 #include "render.h"
 #include "schema.h"
+#include "validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

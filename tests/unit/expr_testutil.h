@@ -15,6 +15,7 @@
 #include "expr.h"
 #include "schema.h"
 #include "timefmt.h"
+#include "validate.h"
 
 /* Columns: 0 a, 1 b, 2 d, 3 s, 4 t, 5 f, 6 ts, 7 arr, 8 sarr, 9 st, 10 lst, 11 `odd name` */
 #define TU_DDL                                                                                              \

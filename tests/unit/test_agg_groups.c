@@ -16,6 +16,7 @@
 #include "builder.h"
 #include "render.h"
 #include "schema.h"
+#include "validate.h"
 
 #include <sluice/buf.h>
 

@@ -21,6 +21,7 @@
 #include "builder.h"
 #include "render.h"
 #include "schema.h"
+#include "validate.h"
 #include "watermark.h"
 
 #include <sluice/buf.h>

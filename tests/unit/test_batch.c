@@ -9,6 +9,7 @@
 #include "batch.h"
 #include "builder.h"
 #include "schema.h"
+#include "validate.h"
 
 static struct ArrowSchema schema;
 

@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "builder.h"
 #include "schema_testutil.h"
+#include "validate.h"
 
 static void assert_valid(const struct ArrowSchema *schema, const struct ArrowArray *a)
 {

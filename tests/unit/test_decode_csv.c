@@ -15,6 +15,7 @@
 #include "error.h"
 #include "render.h"
 #include "schema.h"
+#include "validate.h"
 
 static struct ArrowSchema schema;
 static struct sluice_decoder *dec;

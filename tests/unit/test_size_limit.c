@@ -28,6 +28,7 @@
 #include "schema.h"
 #include "size_limit.h"
 #include "take.h"
+#include "validate.h"
 
 #define LIMIT 100
 

@@ -12,6 +12,7 @@
 
 #include "expr_testutil.h"
 #include "take.h"
+#include "validate.h"
 
 static struct ArrowSchema *schema;
 static struct sluice_batch sliced;

@@ -17,6 +17,7 @@
 #include "builder.h"
 #include "config.h"
 #include "schema.h"
+#include "validate.h"
 #include "watermark.h"
 #include "window.h"
 

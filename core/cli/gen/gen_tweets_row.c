@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "gen_out.h"
+#include "gen_rng.h"
 #include "timefmt.h"
 #include "utf8.h"
 
@@ -15,157 +16,6 @@
 #define N_USERS 50000u
 #define US_PER_MS 1000
 #define TWITTER_EPOCH_MS 1288834974657ULL
-
-/* ---- random numbers: xoshiro256** seeded by splitmix64 ------------------ */
-
-struct rng {
-    uint64_t s[4];
-};
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(struct rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t rng_next(struct rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* Uniform in [0, n) for n < 2^32 (Lemire's multiply-shift; the tiny bias is
- * irrelevant for synthetic data and keeps the stream branch-free). */
-static inline uint32_t rng_below(struct rng *r, uint32_t n)
-{
-    return (uint32_t)(((rng_next(r) >> 32) * (uint64_t)n) >> 32);
-}
-
-static inline double rng_unit(struct rng *r)
-{
-    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-static inline bool rng_chance(struct rng *r, double p)
-{
-    return rng_unit(r) < p;
-}
-
-/* Index into a table of n entries, skewed towards the front as real
- * hashtags and accounts are (a few hot keys, a long tail). */
-static inline uint32_t rng_skewed(struct rng *r, uint32_t n)
-{
-    double u = rng_unit(r);
-    return (uint32_t)(u * u * n);
-}
-
-/* 0 half the time, then doubling ranges up to 2^max_level: the heavy tail of
- * like and retweet counts, with integer arithmetic only so every libm gives
- * the same bytes. */
-static uint64_t rng_count(struct rng *r, int max_level)
-{
-    uint64_t x = rng_next(r);
-    int level = x ? __builtin_ctzll(x) : 63;
-    if (level > max_level) level = max_level;
-    uint64_t lo = (1ULL << level) - 1;
-    return lo + rng_below(r, (uint32_t)(1ULL << level));
-}
-
-/* ---- the output buffer -------------------------------------------------- */
-
-#define out sluice_gen_buf
-
-static void out_reserve(struct out *o, size_t n)
-{
-    if (o->len + n <= o->cap) return;
-    size_t cap = o->cap ? o->cap : 1 << 16;
-    while (cap < o->len + n) cap *= 2;
-    o->p = sluice_xrealloc(o->p, cap);
-    o->cap = cap;
-}
-
-static inline void put(struct out *o, const char *s, size_t n)
-{
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-}
-
-#define PUT_LIT(o, s) put((o), (s), sizeof(s) - 1)
-
-static inline void put_str(struct out *o, const char *s)
-{
-    put(o, s, strlen(s));
-}
-
-static inline void put_char(struct out *o, char c)
-{
-    o->p[o->len++] = c;
-}
-
-static void put_u64(struct out *o, uint64_t v)
-{
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) o->p[o->len++] = tmp[--n];
-}
-
-static void put_2(struct out *o, unsigned v)
-{
-    o->p[o->len++] = (char)('0' + v / 10 % 10);
-    o->p[o->len++] = (char)('0' + v % 10);
-}
-
-/* `2021-05-03T07:55:40.000Z`, as sluice_time_format_iso, without snprintf:
- * two per row made it a visible share of the generator's time. */
-static void put_iso(struct out *o, int64_t us)
-{
-    int64_t ms = us >= 0 ? us / US_PER_MS : -((-us + US_PER_MS - 1) / US_PER_MS);
-    int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86400000 - 1) / 86400000);
-    int64_t rem = ms - days * 86400000;
-    int64_t y;
-    unsigned mo, d;
-    sluice_civil_from_days(days, &y, &mo, &d);
-    put_2(o, (unsigned)(y / 100));
-    put_2(o, (unsigned)(y % 100));
-    put_char(o, '-');
-    put_2(o, mo);
-    put_char(o, '-');
-    put_2(o, d);
-    put_char(o, 'T');
-    put_2(o, (unsigned)(rem / 3600000));
-    put_char(o, ':');
-    put_2(o, (unsigned)(rem / 60000 % 60));
-    put_char(o, ':');
-    put_2(o, (unsigned)(rem / 1000 % 60));
-    put_char(o, '.');
-    put_char(o, (char)('0' + rem % 1000 / 100));
-    put_2(o, (unsigned)(rem % 100));
-    put_char(o, 'Z');
-}
 
 /* ---- accounts ----------------------------------------------------------- */
 
@@ -252,7 +102,7 @@ struct tweet_entities {
 /* Text in the JSON string: escapes what JSON needs, and counts code points,
  * which is what Twitter's entity start/end index. */
 struct text {
-    struct out *o;
+    struct sluice_gen_buf *o;
     int64_t cp;
 };
 
@@ -283,7 +133,7 @@ static void insert_tok(struct tok *toks, int *n, int at, enum tok_kind kind, uin
 
 /* Writes the text (without quotes) and fills `e`. */
 static void tweet_text(struct rng *r, uint64_t seed, const struct sluice_gen_lang *lang, bool covid,
-                       struct out *o, struct tweet_entities *e)
+                       struct sluice_gen_buf *o, struct tweet_entities *e)
 {
     struct text t = { o, 0 };
     struct tok toks[MAX_TOKS];
@@ -400,7 +250,7 @@ static void tweet_text(struct rng *r, uint64_t seed, const struct sluice_gen_lan
 
 /* ---- one tweet ---------------------------------------------------------- */
 
-static void put_span_fields(struct out *o, int64_t start, int64_t end)
+static void put_span_fields(struct sluice_gen_buf *o, int64_t start, int64_t end)
 {
     PUT_LIT(o, "{\"start\":");
     put_u64(o, (uint64_t)start);
@@ -408,7 +258,7 @@ static void put_span_fields(struct out *o, int64_t start, int64_t end)
     put_u64(o, (uint64_t)end);
 }
 
-static void put_entities(struct out *o, const struct tweet_entities *e)
+static void put_entities(struct sluice_gen_buf *o, const struct tweet_entities *e)
 {
     bool any = false;
 #define SEP() (any ? PUT_LIT(o, ",") : (void)0, any = true)
@@ -488,7 +338,7 @@ static void put_entities(struct out *o, const struct tweet_entities *e)
 #undef SEP
 }
 
-static void put_user(struct out *o, const struct user *u)
+static void put_user(struct sluice_gen_buf *o, const struct user *u)
 {
     PUT_LIT(o, "{\"created_at\":\"");
     put_iso(o, u->created_us);
@@ -531,7 +381,7 @@ static const char *pick_source(struct rng *r)
 /* Spoils the line [start, o->len) (newline excluded) the way broken
  * producers do: cut short mid-write, or not JSON at all. Never empty, since
  * readers skip empty lines rather than count them. */
-static void spoil(struct rng *r, struct out *o, size_t start)
+static void spoil(struct rng *r, struct sluice_gen_buf *o, size_t start)
 {
     size_t len = o->len - start;
     if (rng_below(r, 4) < 3 && len > 32) {
@@ -547,7 +397,7 @@ static void spoil(struct rng *r, struct out *o, size_t start)
     }
 }
 
-static void tweet(const struct sluice_gen_stream *g, struct rng *r, int64_t index, struct out *o)
+static void tweet(const struct sluice_gen_stream *g, struct rng *r, int64_t index, struct sluice_gen_buf *o)
 {
     out_reserve(o, ROW_MAX);
     size_t start = o->len;
