@@ -102,9 +102,14 @@ int file_source_open(const struct sluice_host *host, const struct file_conf *con
                                                            : SLUICE_PARSE_PERMISSIVE;
     pthread_mutex_init(&fs->pool_lock, NULL);
 
+    int rc = conf->path_glob_filter ? file_glob_compile(host, conf->path_glob_filter, &fs->glob, err) : SLUICE_OK;
+    if (rc) {
+        file_source_close(fs);
+        return rc;
+    }
     struct ArrowSchema out;
     host->schema_copy(conf->schema, &out);
-    int rc = host->set_output_schema(ctx, &out, err);
+    rc = host->set_output_schema(ctx, &out, err);
     if (rc) {
         file_source_close(fs);
         return rc;
@@ -147,6 +152,7 @@ void file_source_close(void *state)
     file_pool_free(fs);
     pthread_mutex_destroy(&fs->pool_lock);
     file_log_free(fs);
+    file_glob_free(&fs->glob);
     fs->store->ops->free(fs->store);
     free(fs->plan);
     for (size_t i = 0; i < fs->projection.n_paths; i++) free(fs->projection_paths[i]);

@@ -216,10 +216,13 @@ struct scan {
     int64_t now_us;
 };
 
+/* path_glob_filter leaves a name out before it costs a stat: the
+ * directory is listed every trigger, and files it rejects stay there. */
 static bool scan_skip(void *arg, const char *name)
 {
     struct scan *sc = arg;
-    return skipped_name(name) || log_contains(sc->fs, name);
+    const struct file_source *fs = sc->fs;
+    return skipped_name(name) || (fs->glob.n && !file_glob_match(&fs->glob, name)) || log_contains(fs, name);
 }
 
 static int scan_each(void *arg, const struct file_store_entry *fe, struct sluice_error *err)

@@ -31,6 +31,7 @@ struct file_conf {
     int64_t max_partition_bytes;
     bool ignore_missing_files;
     int64_t min_file_age; /* µs; 0: off */
+    const char *path_glob_filter; /* NULL: every name */
     /* The s3 source's own options (s3_source.c); the file source leaves them zero. */
     const char *region;
     const char *endpoint;
@@ -83,7 +84,19 @@ struct file_conf {
     { .name = "min_file_age", .type = SLUICE_OPT_DURATION, .default_value = "0 seconds",                       \
       .offset = offsetof(struct file_conf, min_file_age),                                                      \
       .help = "read a file only once its size and modification time have not changed for this long, "         \
-              "for writers that write in place instead of renaming a finished file in (0: off)" }
+              "for writers that write in place instead of renaming a finished file in (0: off)" },              \
+    { .name = "path_glob_filter", .type = SLUICE_OPT_STRING,                                                  \
+      .offset = offsetof(struct file_conf, path_glob_filter), .validate = file_glob_validate,                 \
+      .help = "read only files whose name matches this glob: * ? [abc] [a-z] [!a] {x,y} (Spark's "            \
+              "pathGlobFilter)" }
+
+/* A glob on file names, expanded into brace-free fnmatch patterns (file_glob.c). */
+struct file_glob {
+    char **alts;
+    size_t n;
+};
+/* The option's check: the pattern compiles. */
+int file_glob_validate(const struct sluice_host *host, const void *value, struct sluice_error *err);
 
 /* Decoders kept for reuse; more concurrent reads simply make more. */
 #define FILE_POOL_MAX 64
@@ -133,6 +146,7 @@ struct file_source {
     struct file_store *store;
     const char *abs_dir;   /* store->root: the directory as the checkpoint names it */
     enum sluice_parse_mode mode;
+    struct file_glob glob; /* path_glob_filter; n == 0: none */
     struct file_log log;
     /* The log in the checkpoint: loaded once, files [0, log_stored) stored
      * in log_entries entries. */
@@ -192,6 +206,14 @@ int file_log_store(struct file_source *fs, struct sluice_error *err);
 /* Whether the run keeps a checkpoint for this source. */
 bool file_log_checkpointed(const struct file_source *fs);
 void file_log_free(struct file_source *fs);
+
+/* ---- file_glob.c ---- */
+
+/* On SLUICE_OK, *out is the caller's to free with file_glob_free. */
+int file_glob_compile(const struct sluice_host *host, const char *pattern, struct file_glob *out,
+                      struct sluice_error *err);
+bool file_glob_match(const struct file_glob *g, const char *name);
+void file_glob_free(struct file_glob *g);
 
 /* ---- file_gzip.c ---- */
 
