@@ -79,6 +79,26 @@ static int put_offset(const struct file_source *fs, size_t n, struct sluice_buf 
     return SLUICE_OK;
 }
 
+/* The end of the batch that starts at file `from` of the log under
+ * max_bytes_per_trigger: files while their total stays within it, and the
+ * first whatever its size, as Spark's soft limit (a file larger than the
+ * limit would stop the stream otherwise). *room: the bytes left for more
+ * files, -1 when a file already in the log did not fit. */
+static size_t bytes_end(struct file_source *fs, size_t from, int64_t max_bytes, int64_t *room)
+{
+    int64_t sum = 0;
+    for (size_t i = from; i < fs->log.n; i++) {
+        int64_t size = file_log_size(fs, i);
+        if (i > from && sum + size > max_bytes) {
+            *room = -1;
+            return i;
+        }
+        sum += size;
+    }
+    *room = sum < max_bytes ? max_bytes - sum : 0;
+    return fs->log.n;
+}
+
 /* ---- callbacks ---- */
 
 int file_source_open(const struct sluice_host *host, const struct file_conf *conf, struct sluice_ctx *ctx,
@@ -127,6 +147,10 @@ int file_source_check(const struct sluice_host *host, const struct file_conf *co
                            conf->sep ? conf->sep : "");
     if (!conf->path || !conf->path[0])
         return host->error(err, SLUICE_ECONFIG, "path must name a directory");
+    if (conf->max_files_per_trigger > 0 && conf->max_bytes_per_trigger > 0)
+        return host->error(err, SLUICE_ECONFIG,
+                           "max_files_per_trigger and max_bytes_per_trigger cannot both be set, as in Spark: "
+                           "choose one");
     if (sluice_type_of(conf->schema) != SLUICE_TYPE_STRUCT)
         return host->error(err, SLUICE_ECONFIG, "schema must be a struct of columns");
     /* Spark: "The field for corrupt records must be string type and nullable". */
@@ -206,22 +230,30 @@ int file_source_latest_offset(void *state, const char *start, bool limited, stru
     int rc = parse_offset(fs, start, &from, err);
     if (!rc) rc = file_log_load(fs, err);
     if (rc) return rc;
-    size_t max = limited && fs->conf->max_files_per_trigger > 0
-                     ? (size_t)fs->conf->max_files_per_trigger : 0;
+    const struct file_conf *conf = fs->conf;
+    size_t max = limited && conf->max_files_per_trigger > 0 ? (size_t)conf->max_files_per_trigger : 0;
+    int64_t max_bytes = limited && conf->max_bytes_per_trigger > 0 ? conf->max_bytes_per_trigger : 0;
     if (from > fs->log.n && file_log_checkpointed(fs))
         return fs->host->error(err, SLUICE_EDATA, "offset %zu is past the %zu files of the checkpointed log of '%s'",
                                from, fs->log.n, fs->conf->path);
     /* A start past the log without a checkpoint of it: rebuild the log,
      * which lives in memory, from the directory. */
-    if (from > fs->log.n && (rc = file_log_scan(fs, 0, err))) return rc;
+    if (from > fs->log.n && (rc = file_log_scan(fs, NULL, err))) return rc;
     size_t queued = fs->log.n > from ? fs->log.n - from : 0;
+    /* What the files already queued leave of this trigger's batch. */
+    int64_t room = -1;
+    if (max_bytes && queued) bytes_end(fs, from, max_bytes, &room);
+    else if (max_bytes) room = max_bytes;
+    bool batch_full = max ? queued >= max : max_bytes ? room <= 0 && queued : false;
     /* latest_first only adds what this trigger will take; in name order the
      * whole listing is queued, so later triggers need not list again to
      * know their files (Spark caches the unselected files the same way). */
-    if (fs->conf->latest_first && max) {
-        if (queued < max) rc = file_log_scan(fs, max - queued, err);
-    } else if (!max || queued < max) {
-        rc = file_log_scan(fs, 0, err);
+    if (conf->latest_first && (max || max_bytes)) {
+        struct file_take take = { .files = max ? max - queued : 0, .bytes = max_bytes ? room : -1,
+                                  .one_anyway = queued == 0 };
+        if (!batch_full) rc = file_log_scan(fs, &take, err);
+    } else if (!batch_full) {
+        rc = file_log_scan(fs, NULL, err);
     }
     if (!rc) rc = file_log_store(fs, err);
     if (rc) return rc;
@@ -231,6 +263,7 @@ int file_source_latest_offset(void *state, const char *start, bool limited, stru
     }
     size_t end = fs->log.n;
     if (max && from < end && end - from > max) end = from + max;
+    if (max_bytes && from < end) end = bytes_end(fs, from, max_bytes, &room);
     if (end < from) end = from; /* files gone since the checkpoint: nothing new */
     return put_offset(fs, end, out, err);
 }
@@ -249,7 +282,7 @@ int file_source_plan_read(void *state, const char *start, const char *end, size_
     if ((rc = file_log_load(fs, err))) return rc;
     /* After a restart without a checkpointed log, it is rebuilt from the
      * directory listing. */
-    if (to > fs->log.n && !file_log_checkpointed(fs) && (rc = file_log_scan(fs, 0, err))) return rc;
+    if (to > fs->log.n && !file_log_checkpointed(fs) && (rc = file_log_scan(fs, NULL, err))) return rc;
     if (to > fs->log.n)
         return fs->host->error(err, SLUICE_EIO, "offset %zu is past the %zu files in '%s'", to,
                                fs->log.n, fs->conf->path);

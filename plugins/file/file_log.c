@@ -97,7 +97,8 @@ static void log_index(struct file_source *fs, size_t idx)
 
 /* Append a file: `name` in the configured directory when dir is NULL,
  * else in `dir` (an absolute path of an earlier configuration). */
-static int log_append(struct file_source *fs, const char *dir, const char *name, struct sluice_error *err)
+static int log_append(struct file_source *fs, const char *dir, const char *name, int64_t size,
+                      struct sluice_error *err)
 {
     struct file_log *l = &fs->log;
     if (l->n == l->cap) {
@@ -125,7 +126,7 @@ static int log_append(struct file_source *fs, const char *dir, const char *name,
     memcpy(path, prefix, pn);
     path[pn] = '/';
     memcpy(path + pn + 1, name, n + 1);
-    l->e[l->n] = (struct file_entry){ path, (uint32_t)(pn + 1), dir == NULL };
+    l->e[l->n] = (struct file_entry){ path, (uint32_t)(pn + 1), dir == NULL, size };
     if (!dir) log_index(fs, l->n);
     l->n++;
     return SLUICE_OK;
@@ -144,7 +145,7 @@ void file_log_free(struct file_source *fs)
 
 struct found {
     char *name;
-    int64_t mtime_ns;
+    int64_t mtime_ns, size;
 };
 
 /* Spark's InMemoryFileIndex rule: hidden and underscore names are metadata
@@ -247,6 +248,7 @@ static int scan_each(void *arg, const struct file_store_entry *fe, struct sluice
     }
     sc->found[sc->n].name = strdup(fe->name);
     if (!sc->found[sc->n].name) return oom(fs, err);
+    sc->found[sc->n].size = fe->size;
     sc->found[sc->n++].mtime_ns = fe->mtime_ns;
     return SLUICE_OK;
 }
@@ -254,7 +256,7 @@ static int scan_each(void *arg, const struct file_store_entry *fe, struct sluice
 /* Spark re-lists for latest_first each trigger rather than queueing, so
  * files left out now compete with newer ones next time. Entries that are
  * not files to read are skipped, saying so once, and the listing goes on. */
-int file_log_scan(struct file_source *fs, size_t limit, struct sluice_error *err)
+int file_log_scan(struct file_source *fs, const struct file_take *take, struct sluice_error *err)
 {
     struct scan sc = { .fs = fs, .now_us = fs->conf->min_file_age > 0 ? fs->host->now_us() : 0 };
     fs->young_ready_us = INT64_MAX;
@@ -263,12 +265,28 @@ int file_log_scan(struct file_source *fs, size_t limit, struct sluice_error *err
     fs->young = sc.young;
     if (rc == SLUICE_OK && sc.n) {
         qsort(sc.found, sc.n, sizeof *sc.found, fs->conf->latest_first ? newest_first : by_name);
-        size_t take = limit && limit < sc.n ? limit : sc.n;
-        for (size_t i = 0; i < take && rc == SLUICE_OK; i++) rc = log_append(fs, NULL, sc.found[i].name, err);
+        int64_t bytes = 0;
+        for (size_t i = 0; i < sc.n && rc == SLUICE_OK; i++) {
+            if (take && take->files && i == take->files) break;
+            bytes += sc.found[i].size;
+            if (take && take->bytes >= 0 && bytes > take->bytes && !(i == 0 && take->one_anyway)) break;
+            rc = log_append(fs, NULL, sc.found[i].name, sc.found[i].size, err);
+        }
     }
     for (size_t i = 0; i < sc.n; i++) free(sc.found[i].name);
     free(sc.found);
     return rc;
+}
+
+int64_t file_log_size(struct file_source *fs, size_t i)
+{
+    struct file_entry *e = &fs->log.e[i];
+    if (e->size < 0) {
+        int64_t size = fs->store->ops->size(fs->store, e->path);
+        if (size < 0) return 0; /* not kept: it may be readable later */
+        e->size = size;
+    }
+    return e->size;
 }
 
 /* ---- the log in the checkpoint ---- */
@@ -331,7 +349,7 @@ static int load_entry(void *arg, int64_t key, const char *data, size_t len, stru
         if (first + i >= fs->log.n) {
             bool here = !dir || (strlen(fs->abs_dir) == dir_n && memcmp(dir, fs->abs_dir, dir_n) == 0);
             char *d = here ? NULL : strndup(dir, dir_n);
-            int rc = here || d ? log_append(fs, d, p, err) : oom(fs, err);
+            int rc = here || d ? log_append(fs, d, p, -1, err) : oom(fs, err);
             free(d);
             if (rc) return rc;
             const struct file_entry *le = &fs->log.e[fs->log.n - 1];

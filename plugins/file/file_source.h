@@ -23,6 +23,7 @@ struct file_conf {
     const char *format;
     const struct ArrowSchema *schema;
     int64_t max_files_per_trigger;
+    int64_t max_bytes_per_trigger;
     bool latest_first;
     const char *mode;
     const char *column_name_of_corrupt_record;
@@ -57,6 +58,10 @@ struct file_conf {
     { .name = "max_files_per_trigger", .type = SLUICE_OPT_LONG, .default_value = "0",                          \
       .offset = offsetof(struct file_conf, max_files_per_trigger),                                             \
       .help = "most new files read per micro-batch (0: no limit)", .min = "0" },                               \
+    { .name = "max_bytes_per_trigger", .type = SLUICE_OPT_LONG, .default_value = "0",                          \
+      .offset = offsetof(struct file_conf, max_bytes_per_trigger),                                             \
+      .help = "most bytes of new files read per micro-batch, a soft limit: a batch takes at least one file "   \
+              "(0: no limit; not with max_files_per_trigger)", .min = "0" },                                   \
     { .name = "latest_first", .type = SLUICE_OPT_BOOL, .default_value = "false",                               \
       .offset = offsetof(struct file_conf, latest_first),                                                      \
       .help = "read the newest new files first (useful with max_files_per_trigger)" },                         \
@@ -108,6 +113,7 @@ struct file_entry {
     char *path;      /* allocated once and never moved: a plan points at it */
     uint32_t name;   /* where the file's name starts in path */
     bool here;       /* in the configured directory */
+    int64_t size;    /* bytes when listed; -1: not known (loaded from the checkpoint) */
 };
 
 /* The files seen so far, in the order they are read. */
@@ -198,9 +204,20 @@ int file_source_wait(void *state, int64_t timeout_us, int wake_fd, struct sluice
 
 /* The log as the checkpoint has it, once, before the first offset. */
 int file_log_load(struct file_source *fs, struct sluice_error *err);
+/* How many of the new files a listing appends (latest_first): at most
+ * `files` (0: any number) and `bytes` in all (< 0: any size), but the
+ * first whatever its size when `one_anyway`, as Spark's soft limit. */
+struct file_take {
+    size_t files;
+    int64_t bytes;
+    bool one_anyway;
+};
 /* Append files of the directory not in the log yet, in name order or
- * (latest_first) newest first, at most `limit` when limit > 0. */
-int file_log_scan(struct file_source *fs, size_t limit, struct sluice_error *err);
+ * (latest_first) newest first, as many as `take` says (NULL: all). */
+int file_log_scan(struct file_source *fs, const struct file_take *take, struct sluice_error *err);
+/* The size of file i of the log, from the listing or else the store (0
+ * when it cannot be known: the read will say why). */
+int64_t file_log_size(struct file_source *fs, size_t i);
 /* Store the files added since the last store, before an offset counts them. */
 int file_log_store(struct file_source *fs, struct sluice_error *err);
 /* Whether the run keeps a checkpoint for this source. */

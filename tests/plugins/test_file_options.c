@@ -2,6 +2,7 @@
  * .so and driven as the engine drives it: path_glob_filter,
  * max_bytes_per_trigger, max_file_age, clean_source. Expected files and
  * offsets are worked out by hand in each test's comment. */
+#include "checkpoint_source.h"
 #include "file_harness.h"
 
 static void write_files(struct fx *fx, const char *const *names)
@@ -82,6 +83,89 @@ static void test_path_glob_filter_refuses_an_unclosed_brace(void **state)
     assert_string_equal(fx->err.message, "glob '*.{json,csv' has a '{' that is not closed");
 }
 
+/* ---- max_bytes_per_trigger ---------------------------------------------- */
+
+/* Sizes: a, b, d, e, f 8 bytes each; c 30 bytes, more than the limit. */
+static void write_sized_files(struct fx *fx)
+{
+    write_file(fx, "a.json", "{\"n\":1}\n");
+    write_file(fx, "b.json", "{\"n\":2}\n");
+    write_file(fx, "c.json", "{\"n\":3,\"a\":\"xxxxxxxxxxxxxxx\"}\n");
+    write_file(fx, "d.json", "{\"n\":4}\n");
+    write_file(fx, "e.json", "{\"n\":5}\n");
+    write_file(fx, "f.json", "{\"n\":6}\n");
+}
+
+static void test_max_bytes_per_trigger_takes_files_while_they_fit_and_at_least_one(void **state)
+{
+    struct fx *fx = *state;
+    write_sized_files(fx);
+    open_source(fx, NULL, "max_bytes_per_trigger = 20;");
+    /* a + b = 16; + c = 46 > 20. */
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":2}");
+    /* c alone is 30 > 20: taken anyway, alone (c + d = 38). */
+    assert_string_equal(latest(fx, "{\"logOffset\":2}", true), "{\"logOffset\":3}");
+    /* d + e = 16; + f = 24 > 20. */
+    assert_string_equal(latest(fx, "{\"logOffset\":3}", true), "{\"logOffset\":5}");
+    assert_string_equal(latest(fx, "{\"logOffset\":5}", true), "{\"logOffset\":6}");
+    /* Unlimited (trigger once, available_now's target) ignores the limit. */
+    assert_string_equal(latest(fx, NULL, false), "{\"logOffset\":6}");
+    char *rows = read_range(fx, "{\"logOffset\":2}", "{\"logOffset\":3}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"xxxxxxxxxxxxxxx\",\"n\":3}\n");
+    free(rows);
+}
+
+static void test_max_bytes_per_trigger_with_latest_first_takes_the_newest_that_fit(void **state)
+{
+    struct fx *fx = *state;
+    write_sized_files(fx);
+    const char *names[] = { "a.json", "b.json", "c.json", "d.json", "e.json", "f.json" };
+    for (int i = 0; i < 6; i++) set_mtime(fx, names[i], 1000 * (i + 1));
+    open_source(fx, NULL, "max_bytes_per_trigger = 20; latest_first = true;");
+    /* Newest first: f + e = 16; + d = 24 > 20. */
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":2}");
+    char *rows = read_range(fx, NULL, "{\"logOffset\":2}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":null,\"n\":6}\n{\"a\":null,\"n\":5}\n");
+    free(rows);
+    /* d = 8; + c = 38 > 20. */
+    assert_string_equal(latest(fx, "{\"logOffset\":2}", true), "{\"logOffset\":3}");
+    /* c alone, too big but first. */
+    assert_string_equal(latest(fx, "{\"logOffset\":3}", true), "{\"logOffset\":4}");
+    /* b + a = 16. */
+    assert_string_equal(latest(fx, "{\"logOffset\":4}", true), "{\"logOffset\":6}");
+    rows = read_range(fx, "{\"logOffset\":3}", "{\"logOffset\":6}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"xxxxxxxxxxxxxxx\",\"n\":3}\n{\"a\":null,\"n\":2}\n{\"a\":null,\"n\":1}\n");
+    free(rows);
+}
+
+/* After a restart the queued files' sizes come from the directory, as
+ * the checkpointed log keeps names only. */
+static void test_max_bytes_per_trigger_sizes_files_of_a_restored_log(void **state)
+{
+    struct fx *fx = *state;
+    char ckpt[512];
+    snprintf(ckpt, sizeof ckpt, "%s/ckpt", fx->dir);
+    write_sized_files(fx);
+    fx->stage.name = "src";
+    sluice_checkpoint_source_attach(&fx->stage, ckpt);
+    open_source(fx, NULL, "max_bytes_per_trigger = 20;");
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":2}");
+    close_source(fx);
+    open_source(fx, NULL, "max_bytes_per_trigger = 20;");
+    assert_string_equal(latest(fx, "{\"logOffset\":2}", true), "{\"logOffset\":3}");
+    assert_string_equal(latest(fx, "{\"logOffset\":3}", true), "{\"logOffset\":5}");
+    sluice_checkpoint_source_detach(&fx->stage);
+}
+
+static void test_max_bytes_per_trigger_refuses_max_files_per_trigger_too(void **state)
+{
+    struct fx *fx = *state;
+    assert_int_equal(open_source_with(fx, fx->dir, NULL, "max_bytes_per_trigger = 1000; max_files_per_trigger = 2;"),
+                     SLUICE_ECONFIG);
+    assert_string_equal(fx->err.message, "max_files_per_trigger and max_bytes_per_trigger cannot both be set, "
+                                         "as in Spark: choose one");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -90,6 +174,10 @@ int main(void)
         T(test_path_glob_filter_matches_file_names_as_hadoop_globs),
         T(test_path_glob_filter_leaves_files_out_for_good_but_reads_matching_newcomers),
         T(test_path_glob_filter_refuses_an_unclosed_brace),
+        T(test_max_bytes_per_trigger_takes_files_while_they_fit_and_at_least_one),
+        T(test_max_bytes_per_trigger_with_latest_first_takes_the_newest_that_fit),
+        T(test_max_bytes_per_trigger_sizes_files_of_a_restored_log),
+        T(test_max_bytes_per_trigger_refuses_max_files_per_trigger_too),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
