@@ -122,6 +122,15 @@ int file_source_open(const struct sluice_host *host, const struct file_conf *con
                                                            : SLUICE_PARSE_PERMISSIVE;
     pthread_mutex_init(&fs->pool_lock, NULL);
 
+    /* Spark ignores maxFileAge with latestFirst and a limit: the newest
+     * files are taken first, so an old file left for later would be aged
+     * out before its turn. */
+    bool limit = conf->max_files_per_trigger > 0 || conf->max_bytes_per_trigger > 0;
+    if (conf->max_file_age > 0 && conf->latest_first && limit)
+        host->log(ctx, SLUICE_LOG_WARN, "max_file_age is ignored with latest_first and max_%s_per_trigger, "
+                  "as in Spark", conf->max_files_per_trigger > 0 ? "files" : "bytes");
+    else
+        fs->max_age_ns = conf->max_file_age * 1000;
     int rc = conf->path_glob_filter ? file_glob_compile(host, conf->path_glob_filter, &fs->glob, err) : SLUICE_OK;
     if (rc) {
         file_source_close(fs);

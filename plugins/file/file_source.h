@@ -32,6 +32,7 @@ struct file_conf {
     int64_t max_partition_bytes;
     bool ignore_missing_files;
     int64_t min_file_age; /* µs; 0: off */
+    int64_t max_file_age; /* µs; 0: off */
     const char *path_glob_filter; /* NULL: every name */
     /* The s3 source's own options (s3_source.c); the file source leaves them zero. */
     const char *region;
@@ -90,6 +91,10 @@ struct file_conf {
       .offset = offsetof(struct file_conf, min_file_age),                                                      \
       .help = "read a file only once its size and modification time have not changed for this long, "         \
               "for writers that write in place instead of renaming a finished file in (0: off)" },              \
+    { .name = "max_file_age", .type = SLUICE_OPT_DURATION, .default_value = "0 seconds",                       \
+      .offset = offsetof(struct file_conf, max_file_age),                                                      \
+      .help = "leave out new files modified this long before the newest file read so far (Spark's "            \
+              "maxFileAge; 0: off); ignored with latest_first and a per-trigger limit, as in Spark" },         \
     { .name = "path_glob_filter", .type = SLUICE_OPT_STRING,                                                  \
       .offset = offsetof(struct file_conf, path_glob_filter), .validate = file_glob_validate,                 \
       .help = "read only files whose name matches this glob: * ? [abc] [a-z] [!a] {x,y} (Spark's "            \
@@ -154,6 +159,9 @@ struct file_source {
     enum sluice_parse_mode mode;
     struct file_glob glob; /* path_glob_filter; n == 0: none */
     struct file_log log;
+    /* max_file_age in ns (0: off, or ignored), and the newest modification
+     * time of a file in the log (0: none known). */
+    int64_t max_age_ns, newest_ns;
     /* The log in the checkpoint: loaded once, files [0, log_stored) stored
      * in log_entries entries. */
     bool log_loaded;

@@ -3,7 +3,10 @@
  * max_bytes_per_trigger, max_file_age, clean_source. Expected files and
  * offsets are worked out by hand in each test's comment. */
 #include "checkpoint_source.h"
+#include "log.h"
 #include "file_harness.h"
+
+#include <limits.h>
 
 static void write_files(struct fx *fx, const char *const *names)
 {
@@ -166,6 +169,120 @@ static void test_max_bytes_per_trigger_refuses_max_files_per_trigger_too(void **
                                          "as in Spark: choose one");
 }
 
+/* ---- max_file_age ------------------------------------------------------- */
+
+static void write_at(struct fx *fx, const char *name, time_t mtime)
+{
+    char line[64];
+    snprintf(line, sizeof line, "{\"a\":\"%s\"}\n", name);
+    write_file(fx, name, line);
+    set_mtime(fx, name, mtime);
+}
+
+static void test_max_file_age_counts_back_from_the_newest_file_read(void **state)
+{
+    struct fx *fx = *state;
+    open_source(fx, NULL, "max_file_age = \"1 hour\";");
+    /* The first listing takes every file, however old: a is 10,000 s older than b. */
+    write_at(fx, "a.json", 10000);
+    write_at(fx, "b.json", 20000);
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":2}");
+    /* Newest 20,000, so files before 16,400 are left out: d (16,000) is,
+     * c (17,000) and e (30,000) are not. */
+    write_at(fx, "c.json", 17000);
+    write_at(fx, "d.json", 16000);
+    write_at(fx, "e.json", 30000);
+    /* Said at info level (-v): the user asked for old files to be left out. */
+    sluice_log_set_level(SLUICE_LOG_INFO);
+    stderr_capture();
+    assert_string_equal(latest(fx, "{\"logOffset\":2}", true), "{\"logOffset\":4}");
+    assert_string_equal(latest(fx, "{\"logOffset\":4}", true), "{\"logOffset\":4}");
+    char *log = stderr_captured();
+    sluice_log_set_level(SLUICE_LOG_WARN);
+    char want[512];
+    snprintf(want, sizeof want, "skipping '%s/d.json': modified more than max_file_age before the newest file read",
+             fx->dir);
+    assert_int_equal(occurrences(log, want), 1); /* once, though listed twice */
+    free(log);
+    char *rows = read_range(fx, "{\"logOffset\":2}", "{\"logOffset\":4}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"c.json\",\"n\":null}\n{\"a\":\"e.json\",\"n\":null}\n");
+    free(rows);
+    /* Newest now 30,000: before 26,400 is out. */
+    write_at(fx, "f.json", 25000);
+    write_at(fx, "g.json", 27000);
+    assert_string_equal(latest(fx, "{\"logOffset\":4}", true), "{\"logOffset\":5}");
+    rows = read_range(fx, "{\"logOffset\":4}", "{\"logOffset\":5}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"g.json\",\"n\":null}\n");
+    free(rows);
+}
+
+/* The newest modification time is kept in the checkpointed log, so a
+ * restart ages files out as the run before would have. */
+static void test_max_file_age_survives_a_restart(void **state)
+{
+    struct fx *fx = *state;
+    char ckpt[512];
+    snprintf(ckpt, sizeof ckpt, "%s/ckpt", fx->dir);
+    fx->stage.name = "src";
+    sluice_checkpoint_source_attach(&fx->stage, ckpt);
+    open_source(fx, NULL, "max_file_age = \"1 hour\";");
+    write_at(fx, "a.json", 10000);
+    write_at(fx, "b.json", 20000);
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":2}");
+    close_source(fx);
+    open_source(fx, NULL, "max_file_age = \"1 hour\";");
+    write_at(fx, "c.json", 17000);
+    write_at(fx, "d.json", 16000);
+    assert_string_equal(latest(fx, "{\"logOffset\":2}", true), "{\"logOffset\":3}");
+    char *rows = read_range(fx, "{\"logOffset\":2}", "{\"logOffset\":3}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"c.json\",\"n\":null}\n");
+    free(rows);
+    sluice_checkpoint_source_detach(&fx->stage);
+}
+
+/* With latest_first and a limit Spark ignores maxFileAge: an old file
+ * left for a later trigger would be aged out by the newer ones taken. */
+static void test_max_file_age_is_ignored_with_latest_first_and_a_limit(void **state)
+{
+    struct fx *fx = *state;
+    write_at(fx, "a.json", 10000);
+    write_at(fx, "b.json", 20000);
+    stderr_capture();
+    open_source(fx, NULL, "max_file_age = \"1 hour\"; latest_first = true; max_files_per_trigger = 1;");
+    char *log = stderr_captured();
+    assert_non_null(strstr(log, "max_file_age is ignored with latest_first and max_files_per_trigger, as in Spark"));
+    free(log);
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":1}");
+    assert_string_equal(latest(fx, "{\"logOffset\":1}", true), "{\"logOffset\":2}");
+    char *rows = read_range(fx, NULL, "{\"logOffset\":2}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"b.json\",\"n\":null}\n{\"a\":\"a.json\",\"n\":null}\n");
+    free(rows);
+}
+
+/* A log stored before max_file_age (version 2, without the newest time)
+ * still loads: its files are known, and the age counts from the files
+ * listed after. */
+static void test_max_file_age_reads_a_log_stored_without_the_newest_time(void **state)
+{
+    struct fx *fx = *state;
+    char ckpt[512], real[PATH_MAX], v2[PATH_MAX + 64];
+    snprintf(ckpt, sizeof ckpt, "%s/ckpt", fx->dir);
+    assert_non_null(realpath(fx->dir, real));
+    write_at(fx, "a.json", 20000);
+    fx->stage.name = "src";
+    sluice_checkpoint_source_attach(&fx->stage, ckpt);
+    open_source(fx, NULL, "max_file_age = \"1 hour\";");
+    int n = snprintf(v2, sizeof v2, "file-log 2 0 1\n%s%ca.json", real, '\0');
+    assert_int_equal(sluice_host()->meta_put(&fx->stage.ctx, 1, v2, (size_t)n + 1, &fx->err), SLUICE_OK);
+    write_at(fx, "b.json", 10000);
+    write_at(fx, "c.json", 30000);
+    /* a is known; b and c are new, both taken (nothing newer was known). */
+    assert_string_equal(latest(fx, "{\"logOffset\":1}", true), "{\"logOffset\":3}");
+    write_at(fx, "d.json", 25000);
+    assert_string_equal(latest(fx, "{\"logOffset\":3}", true), "{\"logOffset\":3}");
+    sluice_checkpoint_source_detach(&fx->stage);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -178,6 +295,10 @@ int main(void)
         T(test_max_bytes_per_trigger_with_latest_first_takes_the_newest_that_fit),
         T(test_max_bytes_per_trigger_sizes_files_of_a_restored_log),
         T(test_max_bytes_per_trigger_refuses_max_files_per_trigger_too),
+        T(test_max_file_age_counts_back_from_the_newest_file_read),
+        T(test_max_file_age_survives_a_restart),
+        T(test_max_file_age_is_ignored_with_latest_first_and_a_limit),
+        T(test_max_file_age_reads_a_log_stored_without_the_newest_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
