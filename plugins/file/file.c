@@ -132,6 +132,7 @@ int file_source_open(const struct sluice_host *host, const struct file_conf *con
     else
         fs->max_age_ns = conf->max_file_age * 1000;
     int rc = conf->path_glob_filter ? file_glob_compile(host, conf->path_glob_filter, &fs->glob, err) : SLUICE_OK;
+    if (!rc) rc = file_clean_open(fs, err);
     if (rc) {
         file_source_close(fs);
         return rc;
@@ -182,6 +183,7 @@ void file_source_close(void *state)
         fs->host->log(fs->ctx, SLUICE_LOG_WARN, "%lld planned file%s could not be read and %s skipped "
                       "(ignore_missing_files)", (long long)skipped, skipped == 1 ? "" : "s",
                       skipped == 1 ? "was" : "were");
+    file_clean_close(fs);
     file_pool_free(fs);
     pthread_mutex_destroy(&fs->pool_lock);
     file_log_free(fs);
@@ -239,6 +241,7 @@ int file_source_latest_offset(void *state, const char *start, bool limited, stru
     int rc = parse_offset(fs, start, &from, err);
     if (!rc) rc = file_log_load(fs, err);
     if (rc) return rc;
+    file_clean_from(fs, from);
     const struct file_conf *conf = fs->conf;
     size_t max = limited && conf->max_files_per_trigger > 0 ? (size_t)conf->max_files_per_trigger : 0;
     int64_t max_bytes = limited && conf->max_bytes_per_trigger > 0 ? conf->max_bytes_per_trigger : 0;
@@ -289,6 +292,7 @@ int file_source_plan_read(void *state, const char *start, const char *end, size_
         return fs->host->error(err, SLUICE_EINTERNAL, "file source asked to read backwards, from %zu to %zu",
                                from, to);
     if ((rc = file_log_load(fs, err))) return rc;
+    file_clean_from(fs, from);
     /* After a restart without a checkpointed log, it is rebuilt from the
      * directory listing. */
     if (to > fs->log.n && !file_log_checkpointed(fs) && (rc = file_log_scan(fs, NULL, err))) return rc;
@@ -341,13 +345,16 @@ int file_source_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_a
     return file_read_unit(fs, &fs->plan[unit], emit, emit_arg, err);
 }
 
+/* The batch ending at `end` is committed: no plan will name its files
+ * again, so clean_source may delete or move them (file_clean.c). The log
+ * keeps every name, to know it was seen. */
 int file_source_commit(void *state, const char *end, struct sluice_error *err)
 {
-    /* Files are never deleted or moved, so there is nothing to release:
-     * the log keeps every name to know it was seen. */
     struct file_source *fs = state;
     size_t n;
-    return parse_offset(fs, end, &n, err);
+    int rc = parse_offset(fs, end, &n, err);
+    if (!rc) file_clean_commit(fs, n);
+    return rc;
 }
 
 /* The store waits (inotify for a directory); a file held back by

@@ -34,6 +34,8 @@ struct file_conf {
     int64_t min_file_age; /* µs; 0: off */
     int64_t max_file_age; /* µs; 0: off */
     const char *path_glob_filter; /* NULL: every name */
+    const char *clean_source;     /* off|delete|archive */
+    const char *source_archive_dir;
     /* The s3 source's own options (s3_source.c); the file source leaves them zero. */
     const char *region;
     const char *endpoint;
@@ -98,7 +100,15 @@ struct file_conf {
     { .name = "path_glob_filter", .type = SLUICE_OPT_STRING,                                                  \
       .offset = offsetof(struct file_conf, path_glob_filter), .validate = file_glob_validate,                 \
       .help = "read only files whose name matches this glob: * ? [abc] [a-z] [!a] {x,y} (Spark's "            \
-              "pathGlobFilter)" }
+              "pathGlobFilter)" },                                                                             \
+    { .name = "clean_source", .type = SLUICE_OPT_ENUM, .default_value = "off",                                 \
+      .offset = offsetof(struct file_conf, clean_source),                                                      \
+      .help = "once the batch that read a file has committed: leave it, delete it, or move it under "          \
+              "source_archive_dir (Spark's cleanSource); a failure is a warning", .choices = "off|delete|archive" }, \
+    { .name = "source_archive_dir", .type = SLUICE_OPT_STRING,                                                 \
+      .offset = offsetof(struct file_conf, source_archive_dir),                                                \
+      .help = "clean_source = \"archive\": where read files go, each at its full path below it (Spark's "      \
+              "sourceArchiveDir); not inside path, and for s3 in the same bucket" }
 
 /* A glob on file names, expanded into brace-free fnmatch patterns (file_glob.c). */
 struct file_glob {
@@ -183,6 +193,11 @@ struct file_source {
     size_t pool_n;
     /* Planned files that could not be opened, skipped (ignore_missing_files). */
     atomic_int_least64_t skipped_files;
+    /* clean_source: on, the first file of the log not cleaned yet (SIZE_MAX
+     * until the run's first offset says where it starts), and counts. */
+    bool cleaning;
+    size_t clean_next;
+    int64_t cleaned, clean_failed;
 };
 
 /* ---- file.c: the callbacks both sources share ---- */
@@ -231,6 +246,17 @@ int file_log_store(struct file_source *fs, struct sluice_error *err);
 /* Whether the run keeps a checkpoint for this source. */
 bool file_log_checkpointed(const struct file_source *fs);
 void file_log_free(struct file_source *fs);
+
+/* ---- file_clean.c ---- */
+
+/* clean_source at open: check source_archive_dir and hand it to the store. */
+int file_clean_open(struct file_source *fs, struct sluice_error *err);
+/* The run's first offset: files before it were cleaned by an earlier run. */
+void file_clean_from(struct file_source *fs, size_t from);
+/* The batch ending at file `end` committed: clean the files up to it. */
+void file_clean_commit(struct file_source *fs, size_t end);
+/* What was cleaned, said when the run ends. */
+void file_clean_close(struct file_source *fs);
 
 /* ---- file_glob.c ---- */
 

@@ -283,6 +283,150 @@ static void test_max_file_age_reads_a_log_stored_without_the_newest_time(void **
     sluice_checkpoint_source_detach(&fx->stage);
 }
 
+/* ---- clean_source ------------------------------------------------------- */
+
+static bool exists_in(const char *dir, const char *name)
+{
+    char path[4 * PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+static void commit(struct fx *fx, const char *end)
+{
+    assert_int_equal(fx->p->commit(fx->state, end, &fx->err), SLUICE_OK);
+}
+
+static void test_clean_source_deletes_the_files_of_a_committed_batch_only(void **state)
+{
+    struct fx *fx = *state;
+    write_files(fx, (const char *const[]){ "a.json", "b.json", "c.json", NULL });
+    open_source(fx, NULL, "clean_source = \"delete\"; max_files_per_trigger = 2;");
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":2}");
+    free(read_range(fx, NULL, "{\"logOffset\":2}", NULL, NULL));
+    /* Planned and read, not committed: a replay may read them again. */
+    assert_true(exists_in(fx->dir, "a.json") && exists_in(fx->dir, "b.json"));
+    commit(fx, "{\"logOffset\":2}");
+    assert_false(exists_in(fx->dir, "a.json"));
+    assert_false(exists_in(fx->dir, "b.json"));
+    assert_true(exists_in(fx->dir, "c.json")); /* known, not yet in a batch */
+    assert_string_equal(latest(fx, "{\"logOffset\":2}", true), "{\"logOffset\":3}");
+    free(read_range(fx, "{\"logOffset\":2}", "{\"logOffset\":3}", NULL, NULL));
+    assert_true(exists_in(fx->dir, "c.json"));
+    commit(fx, "{\"logOffset\":3}");
+    assert_false(exists_in(fx->dir, "c.json"));
+    /* The names stay in the log: a file written again under one is not new. */
+    write_file(fx, "a.json", "{\"a\":\"again\"}\n");
+    assert_string_equal(latest(fx, "{\"logOffset\":3}", true), "{\"logOffset\":3}");
+}
+
+/* A batch planned, then the process gone before its commit: the files
+ * stay, the restart replays the batch from them, and cleans them once
+ * that commits. */
+static void test_clean_source_keeps_the_files_of_a_batch_to_replay(void **state)
+{
+    struct fx *fx = *state;
+    char ckpt[512];
+    snprintf(ckpt, sizeof ckpt, "%s/ckpt", fx->dir);
+    write_files(fx, (const char *const[]){ "a.json", "b.json", NULL });
+    fx->stage.name = "src";
+    sluice_checkpoint_source_attach(&fx->stage, ckpt);
+    open_source(fx, NULL, "clean_source = \"delete\";");
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":2}");
+    free(read_range(fx, NULL, "{\"logOffset\":2}", NULL, NULL));
+    close_source(fx); /* no commit */
+    assert_true(exists_in(fx->dir, "a.json") && exists_in(fx->dir, "b.json"));
+    open_source(fx, NULL, "clean_source = \"delete\";");
+    char *rows = read_range(fx, NULL, "{\"logOffset\":2}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"a.json\",\"n\":null}\n{\"a\":\"b.json\",\"n\":null}\n");
+    free(rows);
+    commit(fx, "{\"logOffset\":2}");
+    assert_false(exists_in(fx->dir, "a.json") || exists_in(fx->dir, "b.json"));
+    sluice_checkpoint_source_detach(&fx->stage);
+}
+
+static void test_clean_source_archives_at_the_full_path_and_never_replaces(void **state)
+{
+    struct fx *fx = *state;
+    char arch[] = "/tmp/sluice-test-archive-XXXXXX", real[PATH_MAX], where[2 * PATH_MAX];
+    assert_non_null(mkdtemp(arch));
+    assert_non_null(realpath(fx->dir, real));
+    snprintf(where, sizeof where, "%s%s", arch, real);
+    write_files(fx, (const char *const[]){ "a.json", "b.json", NULL });
+    /* b.json is already in the archive: it must stay as it is. */
+    char cmd[5 * PATH_MAX];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && echo old > '%s/b.json'", where, where);
+    assert_int_equal(system(cmd), 0);
+    char extra[PATH_MAX + 64];
+    snprintf(extra, sizeof extra, "clean_source = \"archive\"; source_archive_dir = \"%s\";", arch);
+    open_source(fx, NULL, extra);
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":2}");
+    free(read_range(fx, NULL, "{\"logOffset\":2}", NULL, NULL));
+    stderr_capture();
+    commit(fx, "{\"logOffset\":2}");
+    char *log = stderr_captured();
+    assert_false(exists_in(fx->dir, "a.json"));
+    assert_true(exists_in(where, "a.json"));
+    assert_true(exists_in(fx->dir, "b.json")); /* left where it was */
+    char want[4 * PATH_MAX];
+    snprintf(want, sizeof want, "clean_source: cannot move '%s/b.json' to '%s/b.json': File exists; '%s/b.json' stays "
+             "where it is", fx->dir, where, fx->dir);
+    assert_non_null(strstr(log, want));
+    free(log);
+    FILE *f = fopen(strcat(where, "/b.json"), "r");
+    char line[16] = "";
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_string_equal(line, "old\n");
+    remove_tree(arch);
+}
+
+/* /dev/shm is another file system (tmpfs) on most machines: the move is a
+ * copy, then the source removed. */
+static void test_clean_source_archives_across_file_systems(void **state)
+{
+    struct fx *fx = *state;
+    struct stat a, b;
+    char arch[] = "/dev/shm/sluice-test-archive-XXXXXX", real[PATH_MAX], where[2 * PATH_MAX];
+    if (stat("/dev/shm", &a) != 0 || stat(fx->dir, &b) != 0 || a.st_dev == b.st_dev || !mkdtemp(arch)) {
+        skip();
+        return;
+    }
+    assert_non_null(realpath(fx->dir, real));
+    snprintf(where, sizeof where, "%s%s", arch, real);
+    write_file(fx, "a.json", "{\"a\":\"moved\"}\n");
+    char extra[PATH_MAX + 64];
+    snprintf(extra, sizeof extra, "clean_source = \"archive\"; source_archive_dir = \"%s\";", arch);
+    open_source(fx, NULL, extra);
+    assert_string_equal(latest(fx, NULL, true), "{\"logOffset\":1}");
+    free(read_range(fx, NULL, "{\"logOffset\":1}", NULL, NULL));
+    commit(fx, "{\"logOffset\":1}");
+    assert_false(exists_in(fx->dir, "a.json"));
+    FILE *f = fopen(strcat(where, "/a.json"), "r");
+    assert_non_null(f);
+    char line[32] = "";
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_string_equal(line, "{\"a\":\"moved\"}\n");
+    remove_tree(arch);
+}
+
+static void test_clean_source_refuses_an_archive_inside_path_or_none(void **state)
+{
+    struct fx *fx = *state;
+    char extra[PATH_MAX + 64], real[PATH_MAX], want[4 * PATH_MAX];
+    assert_non_null(realpath(fx->dir, real));
+    snprintf(extra, sizeof extra, "clean_source = \"archive\"; source_archive_dir = \"%s/./done/../archive\";", fx->dir);
+    assert_int_equal(open_source_with(fx, fx->dir, NULL, extra), SLUICE_ECONFIG);
+    snprintf(want, sizeof want, "source_archive_dir '%s/./done/../archive' (%s/archive) is inside path '%s' (%s)",
+             fx->dir, real, fx->dir, real);
+    assert_string_equal(fx->err.message, want);
+    close_source(fx);
+    assert_int_equal(open_source_with(fx, fx->dir, NULL, "clean_source = \"archive\";"), SLUICE_ECONFIG);
+    assert_string_equal(fx->err.message, "clean_source = \"archive\" needs source_archive_dir, where files go");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -299,6 +443,11 @@ int main(void)
         T(test_max_file_age_survives_a_restart),
         T(test_max_file_age_is_ignored_with_latest_first_and_a_limit),
         T(test_max_file_age_reads_a_log_stored_without_the_newest_time),
+        T(test_clean_source_deletes_the_files_of_a_committed_batch_only),
+        T(test_clean_source_keeps_the_files_of_a_batch_to_replay),
+        T(test_clean_source_archives_at_the_full_path_and_never_replaces),
+        T(test_clean_source_archives_across_file_systems),
+        T(test_clean_source_refuses_an_archive_inside_path_or_none),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
