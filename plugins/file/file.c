@@ -79,6 +79,26 @@ static int put_offset(const struct file_source *fs, size_t n, struct sluice_buf 
     return SLUICE_OK;
 }
 
+/* The end of the batch that starts at file `from` of the log under
+ * max_bytes_per_trigger: files while their total stays within it, and the
+ * first whatever its size, as Spark's soft limit (a file larger than the
+ * limit would stop the stream otherwise). *room: the bytes left for more
+ * files, -1 when a file already in the log did not fit. */
+static size_t bytes_end(struct file_source *fs, size_t from, int64_t max_bytes, int64_t *room)
+{
+    int64_t sum = 0;
+    for (size_t i = from; i < fs->log.n; i++) {
+        int64_t size = file_log_size(fs, i);
+        if (i > from && sum + size > max_bytes) {
+            *room = -1;
+            return i;
+        }
+        sum += size;
+    }
+    *room = sum < max_bytes ? max_bytes - sum : 0;
+    return fs->log.n;
+}
+
 /* ---- callbacks ---- */
 
 int file_source_open(const struct sluice_host *host, const struct file_conf *conf, struct sluice_ctx *ctx,
@@ -102,9 +122,24 @@ int file_source_open(const struct sluice_host *host, const struct file_conf *con
                                                            : SLUICE_PARSE_PERMISSIVE;
     pthread_mutex_init(&fs->pool_lock, NULL);
 
+    /* Spark ignores maxFileAge with latestFirst and a limit: the newest
+     * files are taken first, so an old file left for later would be aged
+     * out before its turn. */
+    bool limit = conf->max_files_per_trigger > 0 || conf->max_bytes_per_trigger > 0;
+    if (conf->max_file_age > 0 && conf->latest_first && limit)
+        host->log(ctx, SLUICE_LOG_WARN, "max_file_age is ignored with latest_first and max_%s_per_trigger, "
+                  "as in Spark", conf->max_files_per_trigger > 0 ? "files" : "bytes");
+    else
+        fs->max_age_ns = conf->max_file_age * 1000;
+    int rc = conf->path_glob_filter ? file_glob_compile(host, conf->path_glob_filter, &fs->glob, err) : SLUICE_OK;
+    if (!rc) rc = file_clean_open(fs, err);
+    if (rc) {
+        file_source_close(fs);
+        return rc;
+    }
     struct ArrowSchema out;
     host->schema_copy(conf->schema, &out);
-    int rc = host->set_output_schema(ctx, &out, err);
+    rc = host->set_output_schema(ctx, &out, err);
     if (rc) {
         file_source_close(fs);
         return rc;
@@ -122,6 +157,10 @@ int file_source_check(const struct sluice_host *host, const struct file_conf *co
                            conf->sep ? conf->sep : "");
     if (!conf->path || !conf->path[0])
         return host->error(err, SLUICE_ECONFIG, "path must name a directory");
+    if (conf->max_files_per_trigger > 0 && conf->max_bytes_per_trigger > 0)
+        return host->error(err, SLUICE_ECONFIG,
+                           "max_files_per_trigger and max_bytes_per_trigger cannot both be set, as in Spark: "
+                           "choose one");
     if (sluice_type_of(conf->schema) != SLUICE_TYPE_STRUCT)
         return host->error(err, SLUICE_ECONFIG, "schema must be a struct of columns");
     /* Spark: "The field for corrupt records must be string type and nullable". */
@@ -144,9 +183,11 @@ void file_source_close(void *state)
         fs->host->log(fs->ctx, SLUICE_LOG_WARN, "%lld planned file%s could not be read and %s skipped "
                       "(ignore_missing_files)", (long long)skipped, skipped == 1 ? "" : "s",
                       skipped == 1 ? "was" : "were");
+    file_clean_close(fs);
     file_pool_free(fs);
     pthread_mutex_destroy(&fs->pool_lock);
     file_log_free(fs);
+    file_glob_free(&fs->glob);
     fs->store->ops->free(fs->store);
     free(fs->plan);
     for (size_t i = 0; i < fs->projection.n_paths; i++) free(fs->projection_paths[i]);
@@ -200,22 +241,31 @@ int file_source_latest_offset(void *state, const char *start, bool limited, stru
     int rc = parse_offset(fs, start, &from, err);
     if (!rc) rc = file_log_load(fs, err);
     if (rc) return rc;
-    size_t max = limited && fs->conf->max_files_per_trigger > 0
-                     ? (size_t)fs->conf->max_files_per_trigger : 0;
+    file_clean_from(fs, from);
+    const struct file_conf *conf = fs->conf;
+    size_t max = limited && conf->max_files_per_trigger > 0 ? (size_t)conf->max_files_per_trigger : 0;
+    int64_t max_bytes = limited && conf->max_bytes_per_trigger > 0 ? conf->max_bytes_per_trigger : 0;
     if (from > fs->log.n && file_log_checkpointed(fs))
         return fs->host->error(err, SLUICE_EDATA, "offset %zu is past the %zu files of the checkpointed log of '%s'",
                                from, fs->log.n, fs->conf->path);
     /* A start past the log without a checkpoint of it: rebuild the log,
      * which lives in memory, from the directory. */
-    if (from > fs->log.n && (rc = file_log_scan(fs, 0, err))) return rc;
+    if (from > fs->log.n && (rc = file_log_scan(fs, NULL, err))) return rc;
     size_t queued = fs->log.n > from ? fs->log.n - from : 0;
+    /* What the files already queued leave of this trigger's batch. */
+    int64_t room = -1;
+    if (max_bytes && queued) bytes_end(fs, from, max_bytes, &room);
+    else if (max_bytes) room = max_bytes;
+    bool batch_full = max ? queued >= max : max_bytes ? room <= 0 && queued : false;
     /* latest_first only adds what this trigger will take; in name order the
      * whole listing is queued, so later triggers need not list again to
      * know their files (Spark caches the unselected files the same way). */
-    if (fs->conf->latest_first && max) {
-        if (queued < max) rc = file_log_scan(fs, max - queued, err);
-    } else if (!max || queued < max) {
-        rc = file_log_scan(fs, 0, err);
+    if (conf->latest_first && (max || max_bytes)) {
+        struct file_take take = { .files = max ? max - queued : 0, .bytes = max_bytes ? room : -1,
+                                  .one_anyway = queued == 0 };
+        if (!batch_full) rc = file_log_scan(fs, &take, err);
+    } else if (!batch_full) {
+        rc = file_log_scan(fs, NULL, err);
     }
     if (!rc) rc = file_log_store(fs, err);
     if (rc) return rc;
@@ -225,6 +275,7 @@ int file_source_latest_offset(void *state, const char *start, bool limited, stru
     }
     size_t end = fs->log.n;
     if (max && from < end && end - from > max) end = from + max;
+    if (max_bytes && from < end) end = bytes_end(fs, from, max_bytes, &room);
     if (end < from) end = from; /* files gone since the checkpoint: nothing new */
     return put_offset(fs, end, out, err);
 }
@@ -241,9 +292,10 @@ int file_source_plan_read(void *state, const char *start, const char *end, size_
         return fs->host->error(err, SLUICE_EINTERNAL, "file source asked to read backwards, from %zu to %zu",
                                from, to);
     if ((rc = file_log_load(fs, err))) return rc;
+    file_clean_from(fs, from);
     /* After a restart without a checkpointed log, it is rebuilt from the
      * directory listing. */
-    if (to > fs->log.n && !file_log_checkpointed(fs) && (rc = file_log_scan(fs, 0, err))) return rc;
+    if (to > fs->log.n && !file_log_checkpointed(fs) && (rc = file_log_scan(fs, NULL, err))) return rc;
     if (to > fs->log.n)
         return fs->host->error(err, SLUICE_EIO, "offset %zu is past the %zu files in '%s'", to,
                                fs->log.n, fs->conf->path);
@@ -293,13 +345,16 @@ int file_source_read(void *state, size_t unit, sluice_emit_fn emit, void *emit_a
     return file_read_unit(fs, &fs->plan[unit], emit, emit_arg, err);
 }
 
+/* The batch ending at `end` is committed: no plan will name its files
+ * again, so clean_source may delete or move them (file_clean.c). The log
+ * keeps every name, to know it was seen. */
 int file_source_commit(void *state, const char *end, struct sluice_error *err)
 {
-    /* Files are never deleted or moved, so there is nothing to release:
-     * the log keeps every name to know it was seen. */
     struct file_source *fs = state;
     size_t n;
-    return parse_offset(fs, end, &n, err);
+    int rc = parse_offset(fs, end, &n, err);
+    if (!rc) file_clean_commit(fs, n);
+    return rc;
 }
 
 /* The store waits (inotify for a directory); a file held back by

@@ -97,7 +97,8 @@ static void log_index(struct file_source *fs, size_t idx)
 
 /* Append a file: `name` in the configured directory when dir is NULL,
  * else in `dir` (an absolute path of an earlier configuration). */
-static int log_append(struct file_source *fs, const char *dir, const char *name, struct sluice_error *err)
+static int log_append(struct file_source *fs, const char *dir, const char *name, int64_t size, int64_t mtime_ns,
+                      struct sluice_error *err)
 {
     struct file_log *l = &fs->log;
     if (l->n == l->cap) {
@@ -125,9 +126,10 @@ static int log_append(struct file_source *fs, const char *dir, const char *name,
     memcpy(path, prefix, pn);
     path[pn] = '/';
     memcpy(path + pn + 1, name, n + 1);
-    l->e[l->n] = (struct file_entry){ path, (uint32_t)(pn + 1), dir == NULL };
+    l->e[l->n] = (struct file_entry){ path, (uint32_t)(pn + 1), dir == NULL, size };
     if (!dir) log_index(fs, l->n);
     l->n++;
+    if (mtime_ns > fs->newest_ns) fs->newest_ns = mtime_ns;
     return SLUICE_OK;
 }
 
@@ -144,7 +146,7 @@ void file_log_free(struct file_source *fs)
 
 struct found {
     char *name;
-    int64_t mtime_ns;
+    int64_t mtime_ns, size;
 };
 
 /* Spark's InMemoryFileIndex rule: hidden and underscore names are metadata
@@ -214,12 +216,16 @@ struct scan {
     size_t n, cap;
     struct file_seen_set young; /* min_file_age: the files not old enough yet */
     int64_t now_us;
+    int64_t oldest_ns; /* max_file_age: files modified before this are left out; INT64_MIN: none */
 };
 
+/* path_glob_filter leaves a name out before it costs a stat: the
+ * directory is listed every trigger, and files it rejects stay there. */
 static bool scan_skip(void *arg, const char *name)
 {
     struct scan *sc = arg;
-    return skipped_name(name) || log_contains(sc->fs, name);
+    const struct file_source *fs = sc->fs;
+    return skipped_name(name) || (fs->glob.n && !file_glob_match(&fs->glob, name)) || log_contains(fs, name);
 }
 
 static int scan_each(void *arg, const struct file_store_entry *fe, struct sluice_error *err)
@@ -234,6 +240,10 @@ static int scan_each(void *arg, const struct file_store_entry *fe, struct sluice
         skip_entry(fs, fe->name, SLUICE_LOG_WARN, fe->why);
         return SLUICE_OK;
     }
+    if (fe->mtime_ns < sc->oldest_ns) {
+        skip_entry(fs, fe->name, SLUICE_LOG_INFO, "modified more than max_file_age before the newest file read");
+        return SLUICE_OK;
+    }
     if (!old_enough(fs, fe, sc->now_us, &sc->young)) return SLUICE_OK;
     if (sc->n == sc->cap) {
         size_t cap = sc->cap ? 2 * sc->cap : 32;
@@ -244,6 +254,7 @@ static int scan_each(void *arg, const struct file_store_entry *fe, struct sluice
     }
     sc->found[sc->n].name = strdup(fe->name);
     if (!sc->found[sc->n].name) return oom(fs, err);
+    sc->found[sc->n].size = fe->size;
     sc->found[sc->n++].mtime_ns = fe->mtime_ns;
     return SLUICE_OK;
 }
@@ -251,32 +262,55 @@ static int scan_each(void *arg, const struct file_store_entry *fe, struct sluice
 /* Spark re-lists for latest_first each trigger rather than queueing, so
  * files left out now compete with newer ones next time. Entries that are
  * not files to read are skipped, saying so once, and the listing goes on. */
-int file_log_scan(struct file_source *fs, size_t limit, struct sluice_error *err)
+int file_log_scan(struct file_source *fs, const struct file_take *take, struct sluice_error *err)
 {
-    struct scan sc = { .fs = fs, .now_us = fs->conf->min_file_age > 0 ? fs->host->now_us() : 0 };
+    struct scan sc = { .fs = fs, .now_us = fs->conf->min_file_age > 0 ? fs->host->now_us() : 0,
+                       .oldest_ns = INT64_MIN };
+    /* max_file_age, as Spark's SeenFilesMap: the age counts back from the
+     * newest file taken so far, not from now, so the first listing takes
+     * every file and a stream paused for a week loses nothing. */
+    if (fs->max_age_ns > 0 && fs->newest_ns > 0) sc.oldest_ns = fs->newest_ns - fs->max_age_ns;
     fs->young_ready_us = INT64_MAX;
     int rc = fs->store->ops->list(fs->store, scan_skip, scan_each, &sc, err);
     seen_free(&fs->young);
     fs->young = sc.young;
     if (rc == SLUICE_OK && sc.n) {
         qsort(sc.found, sc.n, sizeof *sc.found, fs->conf->latest_first ? newest_first : by_name);
-        size_t take = limit && limit < sc.n ? limit : sc.n;
-        for (size_t i = 0; i < take && rc == SLUICE_OK; i++) rc = log_append(fs, NULL, sc.found[i].name, err);
+        int64_t bytes = 0;
+        for (size_t i = 0; i < sc.n && rc == SLUICE_OK; i++) {
+            if (take && take->files && i == take->files) break;
+            bytes += sc.found[i].size;
+            if (take && take->bytes >= 0 && bytes > take->bytes && !(i == 0 && take->one_anyway)) break;
+            rc = log_append(fs, NULL, sc.found[i].name, sc.found[i].size, sc.found[i].mtime_ns, err);
+        }
     }
     for (size_t i = 0; i < sc.n; i++) free(sc.found[i].name);
     free(sc.found);
     return rc;
 }
 
+int64_t file_log_size(struct file_source *fs, size_t i)
+{
+    struct file_entry *e = &fs->log.e[i];
+    if (e->size < 0) {
+        int64_t size = fs->store->ops->size(fs->store, e->path);
+        if (size < 0) return 0; /* not kept: it may be readable later */
+        e->size = size;
+    }
+    return e->size;
+}
+
 /* ---- the log in the checkpoint ---- */
 
-/* An entry: "file-log 2 <first index> <count>\n", then items each ending
- * in a NUL: a directory (it holds a '/': an absolute path, or
+/* An entry: "file-log 3 <first index> <count> <newest>\n", then items
+ * each ending in a NUL: a directory (it holds a '/': an absolute path, or
  * s3://bucket/prefix), then the names of files in it (a name holds any
- * byte but '/' and NUL). As Spark's
+ * byte but '/' and NUL). <newest> is the latest modification time (ns) of
+ * a file in the log, which max_file_age counts back from. As Spark's
  * FileStreamSourceLog keeps full paths, a changed `path` finds the new
- * directory's files new, whatever their names. Version 1 entries hold
- * names alone, of files in the configured directory. */
+ * directory's files new, whatever their names. Version 2 entries lack
+ * <newest>; version 1 entries hold names alone, of files in the
+ * configured directory. */
 bool file_log_checkpointed(const struct file_source *fs)
 {
     return fs->host->meta_enabled(fs->ctx);
@@ -300,13 +334,18 @@ static int load_entry(void *arg, int64_t key, const char *data, size_t len, stru
     unsigned long long first = 0, count = 0;
     const char *nl = memchr(data, '\n', len);
     char *e = NULL;
-    int version = len > 11 && memcmp(data, "file-log 1 ", 11) == 0   ? 1
-                  : len > 11 && memcmp(data, "file-log 2 ", 11) == 0 ? 2
-                                                                     : 0;
+    int version = len > 11 && memcmp(data, "file-log ", 9) == 0 && data[9] >= '1' && data[9] <= '3' && data[10] == ' '
+                      ? data[9] - '0'
+                      : 0;
     bool ok = nl && version;
     if (ok) first = strtoull(data + 11, &e, 10);
     ok = ok && *e == ' ';
     if (ok) count = strtoull(e + 1, &e, 10);
+    if (ok && version == 3) {
+        ok = *e == ' ' && e[1] >= '0' && e[1] <= '9';
+        long long newest = ok ? strtoll(e + 1, &e, 10) : 0;
+        if (newest > fs->newest_ns) fs->newest_ns = newest;
+    }
     if (!ok || e != nl) return bad_entry(fs, key, "is not one", err);
     if (first > fs->log.n)
         return fs->host->error(err, SLUICE_EDATA,
@@ -317,18 +356,18 @@ static int load_entry(void *arg, int64_t key, const char *data, size_t len, stru
     for (unsigned long long i = 0; i < count;) {
         const char *z = memchr(p, '\0', (size_t)(end - p));
         if (!z) return bad_entry(fs, key, "is cut short", err);
-        if (version == 2 && memchr(p, '/', (size_t)(z - p))) {
+        if (version >= 2 && memchr(p, '/', (size_t)(z - p))) {
             dir = p;
             dir_n = (size_t)(z - p);
             p = z + 1;
             continue;
         }
-        if (version == 2 && !dir) return bad_entry(fs, key, "names a file before its directory", err);
+        if (version >= 2 && !dir) return bad_entry(fs, key, "names a file before its directory", err);
         /* Entries overlap after a compaction: keep what is known. */
         if (first + i >= fs->log.n) {
             bool here = !dir || (strlen(fs->abs_dir) == dir_n && memcmp(dir, fs->abs_dir, dir_n) == 0);
             char *d = here ? NULL : strndup(dir, dir_n);
-            int rc = here || d ? log_append(fs, d, p, err) : oom(fs, err);
+            int rc = here || d ? log_append(fs, d, p, -1, 0, err) : oom(fs, err);
             free(d);
             if (rc) return rc;
             const struct file_entry *le = &fs->log.e[fs->log.n - 1];
@@ -372,7 +411,7 @@ int file_log_store(struct file_source *fs, struct sluice_error *err)
     bool whole = fs->log_entries + 1 >= LOG_COMPACT_EVERY;
     size_t first = whole ? 0 : fs->log_stored;
     struct sluice_buf b = { 0 };
-    int bad = sluice_buf_printf(&b, "file-log 2 %zu %zu\n", first, fs->log.n - first);
+    int bad = sluice_buf_printf(&b, "file-log 3 %zu %zu %lld\n", first, fs->log.n - first, (long long)fs->newest_ns);
     /* The directory item is repeated only where it changes. */
     const char *dir = NULL;
     size_t dir_n = 0;

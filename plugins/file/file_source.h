@@ -23,6 +23,7 @@ struct file_conf {
     const char *format;
     const struct ArrowSchema *schema;
     int64_t max_files_per_trigger;
+    int64_t max_bytes_per_trigger;
     bool latest_first;
     const char *mode;
     const char *column_name_of_corrupt_record;
@@ -31,6 +32,10 @@ struct file_conf {
     int64_t max_partition_bytes;
     bool ignore_missing_files;
     int64_t min_file_age; /* µs; 0: off */
+    int64_t max_file_age; /* µs; 0: off */
+    const char *path_glob_filter; /* NULL: every name */
+    const char *clean_source;     /* off|delete|archive */
+    const char *source_archive_dir;
     /* The s3 source's own options (s3_source.c); the file source leaves them zero. */
     const char *region;
     const char *endpoint;
@@ -56,6 +61,10 @@ struct file_conf {
     { .name = "max_files_per_trigger", .type = SLUICE_OPT_LONG, .default_value = "0",                          \
       .offset = offsetof(struct file_conf, max_files_per_trigger),                                             \
       .help = "most new files read per micro-batch (0: no limit)", .min = "0" },                               \
+    { .name = "max_bytes_per_trigger", .type = SLUICE_OPT_LONG, .default_value = "0",                          \
+      .offset = offsetof(struct file_conf, max_bytes_per_trigger),                                             \
+      .help = "most bytes of new files read per micro-batch, a soft limit: a batch takes at least one file "   \
+              "(0: no limit; not with max_files_per_trigger)", .min = "0" },                                   \
     { .name = "latest_first", .type = SLUICE_OPT_BOOL, .default_value = "false",                               \
       .offset = offsetof(struct file_conf, latest_first),                                                      \
       .help = "read the newest new files first (useful with max_files_per_trigger)" },                         \
@@ -83,7 +92,31 @@ struct file_conf {
     { .name = "min_file_age", .type = SLUICE_OPT_DURATION, .default_value = "0 seconds",                       \
       .offset = offsetof(struct file_conf, min_file_age),                                                      \
       .help = "read a file only once its size and modification time have not changed for this long, "         \
-              "for writers that write in place instead of renaming a finished file in (0: off)" }
+              "for writers that write in place instead of renaming a finished file in (0: off)" },              \
+    { .name = "max_file_age", .type = SLUICE_OPT_DURATION, .default_value = "0 seconds",                       \
+      .offset = offsetof(struct file_conf, max_file_age),                                                      \
+      .help = "leave out new files modified this long before the newest file read so far (Spark's "            \
+              "maxFileAge; 0: off); ignored with latest_first and a per-trigger limit, as in Spark" },         \
+    { .name = "path_glob_filter", .type = SLUICE_OPT_STRING,                                                  \
+      .offset = offsetof(struct file_conf, path_glob_filter), .validate = file_glob_validate,                 \
+      .help = "read only files whose name matches this glob: * ? [abc] [a-z] [!a] {x,y} (Spark's "            \
+              "pathGlobFilter)" },                                                                             \
+    { .name = "clean_source", .type = SLUICE_OPT_ENUM, .default_value = "off",                                 \
+      .offset = offsetof(struct file_conf, clean_source),                                                      \
+      .help = "once the batch that read a file has committed: leave it, delete it, or move it under "          \
+              "source_archive_dir (Spark's cleanSource); a failure is a warning", .choices = "off|delete|archive" }, \
+    { .name = "source_archive_dir", .type = SLUICE_OPT_STRING,                                                 \
+      .offset = offsetof(struct file_conf, source_archive_dir),                                                \
+      .help = "clean_source = \"archive\": where read files go, each at its full path below it (Spark's "      \
+              "sourceArchiveDir); not inside path, and for s3 in the same bucket" }
+
+/* A glob on file names, expanded into brace-free fnmatch patterns (file_glob.c). */
+struct file_glob {
+    char **alts;
+    size_t n;
+};
+/* The option's check: the pattern compiles. */
+int file_glob_validate(const struct sluice_host *host, const void *value, struct sluice_error *err);
 
 /* Decoders kept for reuse; more concurrent reads simply make more. */
 #define FILE_POOL_MAX 64
@@ -95,6 +128,7 @@ struct file_entry {
     char *path;      /* allocated once and never moved: a plan points at it */
     uint32_t name;   /* where the file's name starts in path */
     bool here;       /* in the configured directory */
+    int64_t size;    /* bytes when listed; -1: not known (loaded from the checkpoint) */
 };
 
 /* The files seen so far, in the order they are read. */
@@ -133,7 +167,11 @@ struct file_source {
     struct file_store *store;
     const char *abs_dir;   /* store->root: the directory as the checkpoint names it */
     enum sluice_parse_mode mode;
+    struct file_glob glob; /* path_glob_filter; n == 0: none */
     struct file_log log;
+    /* max_file_age in ns (0: off, or ignored), and the newest modification
+     * time of a file in the log (0: none known). */
+    int64_t max_age_ns, newest_ns;
     /* The log in the checkpoint: loaded once, files [0, log_stored) stored
      * in log_entries entries. */
     bool log_loaded;
@@ -155,6 +193,11 @@ struct file_source {
     size_t pool_n;
     /* Planned files that could not be opened, skipped (ignore_missing_files). */
     atomic_int_least64_t skipped_files;
+    /* clean_source: on, the first file of the log not cleaned yet (SIZE_MAX
+     * until the run's first offset says where it starts), and counts. */
+    bool cleaning;
+    size_t clean_next;
+    int64_t cleaned, clean_failed;
 };
 
 /* ---- file.c: the callbacks both sources share ---- */
@@ -184,14 +227,44 @@ int file_source_wait(void *state, int64_t timeout_us, int wake_fd, struct sluice
 
 /* The log as the checkpoint has it, once, before the first offset. */
 int file_log_load(struct file_source *fs, struct sluice_error *err);
+/* How many of the new files a listing appends (latest_first): at most
+ * `files` (0: any number) and `bytes` in all (< 0: any size), but the
+ * first whatever its size when `one_anyway`, as Spark's soft limit. */
+struct file_take {
+    size_t files;
+    int64_t bytes;
+    bool one_anyway;
+};
 /* Append files of the directory not in the log yet, in name order or
- * (latest_first) newest first, at most `limit` when limit > 0. */
-int file_log_scan(struct file_source *fs, size_t limit, struct sluice_error *err);
+ * (latest_first) newest first, as many as `take` says (NULL: all). */
+int file_log_scan(struct file_source *fs, const struct file_take *take, struct sluice_error *err);
+/* The size of file i of the log, from the listing or else the store (0
+ * when it cannot be known: the read will say why). */
+int64_t file_log_size(struct file_source *fs, size_t i);
 /* Store the files added since the last store, before an offset counts them. */
 int file_log_store(struct file_source *fs, struct sluice_error *err);
 /* Whether the run keeps a checkpoint for this source. */
 bool file_log_checkpointed(const struct file_source *fs);
 void file_log_free(struct file_source *fs);
+
+/* ---- file_clean.c ---- */
+
+/* clean_source at open: check source_archive_dir and hand it to the store. */
+int file_clean_open(struct file_source *fs, struct sluice_error *err);
+/* The run's first offset: files before it were cleaned by an earlier run. */
+void file_clean_from(struct file_source *fs, size_t from);
+/* The batch ending at file `end` committed: clean the files up to it. */
+void file_clean_commit(struct file_source *fs, size_t end);
+/* What was cleaned, said when the run ends. */
+void file_clean_close(struct file_source *fs);
+
+/* ---- file_glob.c ---- */
+
+/* On SLUICE_OK, *out is the caller's to free with file_glob_free. */
+int file_glob_compile(const struct sluice_host *host, const char *pattern, struct file_glob *out,
+                      struct sluice_error *err);
+bool file_glob_match(const struct file_glob *g, const char *name);
+void file_glob_free(struct file_glob *g);
 
 /* ---- file_gzip.c ---- */
 

@@ -72,6 +72,17 @@ struct file_store_ops {
      * new, timeout_us passes, or wake_fd turns readable. */
     int (*wait)(struct file_store *st, int64_t timeout_us, int wake_fd, struct sluice_error *err);
     void (*free)(struct file_store *st);
+    /* clean_source = "archive": check that `dir` (the option, as the user
+     * wrote it) can take the files (SLUICE_ECONFIG when it is the root,
+     * inside it, or where the store cannot move files to) and keep it for
+     * clean(). Main thread, at open: it changes nothing outside. */
+    int (*set_archive)(struct file_store *st, const char *dir, struct sluice_error *err);
+    /* clean_source, once the batch that read file `path` has committed:
+     * move it under the archive dir at its full path `abs` (root + "/" +
+     * name), as Spark's sourceArchiveDir keeps it, or, with no archive
+     * set, delete it. FILE_STORE_MISSING when it is already gone. Main
+     * thread. */
+    int (*clean)(struct file_store *st, const char *path, const char *abs, struct sluice_error *err);
 };
 
 /* Every store starts with this. */

@@ -13,19 +13,11 @@
 #include <unistd.h>
 
 #include "file_store.h"
+#include "file_store_local.h"
 
 /* How often wait() looks at the directory when inotify is unavailable. */
 #define POLL_FALLBACK_US 10000
 
-struct local_store {
-    struct file_store base;
-    const struct sluice_host *host;
-    struct sluice_ctx *ctx;
-    const char *path; /* as the user wrote it; the stage's option */
-    /* wait(): an inotify descriptor watching the directory, -1 before the
-     * first wait, -2 once inotify proved unavailable (poll instead). */
-    int inotify_fd;
-};
 
 struct local_file {
     int fd;
@@ -193,6 +185,7 @@ static void local_free(struct file_store *base)
 {
     struct local_store *st = (struct local_store *)base;
     if (st->inotify_fd >= 0) close(st->inotify_fd);
+    free(st->archive);
     free(st->base.root);
     free(st);
 }
@@ -205,6 +198,8 @@ static const struct file_store_ops local_ops = {
     .close = local_close,
     .wait = local_wait,
     .free = local_free,
+    .set_archive = file_store_local_set_archive,
+    .clean = file_store_local_clean,
 };
 
 int file_store_local_open(const struct sluice_host *host, struct sluice_ctx *ctx, const char *path,
@@ -228,7 +223,7 @@ int file_store_local_open(const struct sluice_host *host, struct sluice_ctx *ctx
         free(root);
         return host->error(err, SLUICE_ENOMEM, "out of memory");
     }
-    *st = (struct local_store){ { &local_ops, root }, host, ctx, path, -1 };
+    *st = (struct local_store){ { &local_ops, root }, host, ctx, path, -1, NULL };
     *out = &st->base;
     return SLUICE_OK;
 }

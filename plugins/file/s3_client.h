@@ -83,7 +83,8 @@ struct s3_response {
     void *sink_arg;
 };
 
-/* Point `easy` at a request: method "GET" or "HEAD", the object `key` of
+/* Point `easy` at a request: method "GET" or "HEAD" (or, by
+ * s3_perform_with, "PUT" or "DELETE"), the object `key` of
  * `bucket` (NULL: the bucket itself), `query` already sorted and encoded
  * (NULL: none), `range` as "N-" or "N-M" (NULL: none). The response is
  * collected into *resp, whose body is appended to unless `body_sink` is
@@ -103,6 +104,10 @@ void s3_backoff(int attempt);
  * out of memory. resp->body is the caller's to free either way. */
 int s3_perform(const struct s3_client *c, CURL *easy, const char *method, const char *bucket, const char *key,
                const char *query, struct s3_response *resp, struct sluice_error *err);
+/* s3_perform with one more header, `header` ("x-amz-copy-source: ..."),
+ * and any method: "DELETE", or "PUT" with an empty body. */
+int s3_perform_with(const struct s3_client *c, CURL *easy, const char *method, const char *bucket, const char *key,
+                    const char *query, const char *header, struct s3_response *resp, struct sluice_error *err);
 /* An error for a failed answer (or none): "<what> s3://bucket/key: HTTP
  * 403 AccessDenied: Access Denied", with a hint where one helps. */
 int s3_fail(const struct s3_client *c, int code, const char *what, const char *bucket, const char *key,

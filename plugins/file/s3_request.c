@@ -8,7 +8,8 @@
 
 #include "s3_client.h"
 
-/* SHA-256 of the empty body: every request here is a GET or a HEAD. */
+/* SHA-256 of the empty body: every request here sends none (a copy's PUT
+ * names its source in a header). */
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 /* A body kept in memory (a listing page, an error) larger than this is not S3's. */
 #define BODY_MAX (64u << 20)
@@ -129,10 +130,17 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
-int s3_request_setup(const struct s3_client *c, CURL *easy, const char *method, const char *bucket,
-                     const char *key, const char *query, const char *range, struct s3_response *resp,
-                     curl_write_callback body_sink, void *sink_arg, struct curl_slist **headers,
-                     struct sluice_error *err)
+/* An upload of nothing: PUT's body (a copy's). */
+static size_t no_body(char *p, size_t size, size_t n, void *arg)
+{
+    (void)p, (void)size, (void)n, (void)arg;
+    return 0;
+}
+
+/* s3_request_setup with one more header (`extra`: "name: value", or NULL). */
+static int setup(const struct s3_client *c, CURL *easy, const char *method, const char *bucket, const char *key,
+                 const char *query, const char *range, const char *extra, struct s3_response *resp,
+                 curl_write_callback body_sink, void *sink_arg, struct curl_slist **headers, struct sluice_error *err)
 {
     struct sluice_buf url = { 0 };
     bool virtual_host = !c->endpoint && !strchr(bucket, '.');
@@ -147,6 +155,7 @@ int s3_request_setup(const struct s3_client *c, CURL *easy, const char *method, 
     static const char *const fixed = "x-amz-content-sha256: " EMPTY_SHA256;
     bad |= !(h = curl_slist_append(NULL, fixed));
     if (!bad && c->requester_pays) bad |= !(t = curl_slist_append(h, "x-amz-request-payer: requester")) || !(h = t);
+    if (!bad && extra) bad |= !(t = curl_slist_append(h, extra)) || !(h = t);
     if (!bad && c->creds.token) {
         struct sluice_buf tok = { 0 };
         bad |= sluice_buf_printf(&tok, "x-amz-security-token: %s", c->creds.token);
@@ -163,8 +172,19 @@ int s3_request_setup(const struct s3_client *c, CURL *easy, const char *method, 
     *resp = (struct s3_response){ .total_size = -1, .range_start = -1, .sink = body_sink, .sink_arg = sink_arg };
     curl_easy_setopt(easy, CURLOPT_URL, url.data); /* libcurl copies it */
     sluice_buf_free(&url);
-    if (strcmp(method, "HEAD") == 0) curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
-    else curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    /* A handle is reused for the next request: every method sets all of these. */
+    curl_easy_setopt(easy, CURLOPT_UPLOAD, 0L);
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, NULL);
+    if (strcmp(method, "HEAD") == 0) {
+        curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    } else if (strcmp(method, "PUT") == 0) {
+        curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)0);
+        curl_easy_setopt(easy, CURLOPT_READFUNCTION, no_body);
+    } else {
+        curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+        if (strcmp(method, "GET") != 0) curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
+    }
     curl_easy_setopt(easy, CURLOPT_RANGE, range);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, h);
     if (c->sigv4) {
@@ -179,6 +199,14 @@ int s3_request_setup(const struct s3_client *c, CURL *easy, const char *method, 
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, resp->curl_error);
     *headers = h;
     return SLUICE_OK;
+}
+
+int s3_request_setup(const struct s3_client *c, CURL *easy, const char *method, const char *bucket,
+                     const char *key, const char *query, const char *range, struct s3_response *resp,
+                     curl_write_callback body_sink, void *sink_arg, struct curl_slist **headers,
+                     struct sluice_error *err)
+{
+    return setup(c, easy, method, bucket, key, query, range, NULL, resp, body_sink, sink_arg, headers, err);
 }
 
 /* ---- retries ---- */
@@ -217,23 +245,31 @@ void s3_backoff(int attempt)
     }
 }
 
-int s3_perform(const struct s3_client *c, CURL *easy, const char *method, const char *bucket, const char *key,
-               const char *query, struct s3_response *resp, struct sluice_error *err)
+int s3_perform_with(const struct s3_client *c, CURL *easy, const char *method, const char *bucket, const char *key,
+                    const char *query, const char *header, struct s3_response *resp, struct sluice_error *err)
 {
     for (int attempt = 0;; attempt++) {
         struct curl_slist *h;
-        int rc = s3_request_setup(c, easy, method, bucket, key, query, NULL, resp, NULL, NULL, &h, err);
+        int rc = setup(c, easy, method, bucket, key, query, NULL, header, resp, NULL, NULL, &h, err);
         if (rc) return rc;
         resp->curl = curl_easy_perform(easy);
         curl_slist_free_all(h);
         curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
         curl_easy_setopt(easy, CURLOPT_NOBODY, 0L);
+        curl_easy_setopt(easy, CURLOPT_UPLOAD, 0L);
+        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, NULL);
         if (resp->curl != CURLE_OK) resp->status = 0;
         if (!s3_retryable(resp) || attempt >= c->max_retries) return SLUICE_OK;
         c->host->log(c->ctx, SLUICE_LOG_DEBUG, "s3: %s s3://%s/%s: %s, retrying", method, bucket, key ? key : "",
                      resp->status ? "a transient error" : curl_easy_strerror(resp->curl));
         s3_backoff(attempt);
     }
+}
+
+int s3_perform(const struct s3_client *c, CURL *easy, const char *method, const char *bucket, const char *key,
+               const char *query, struct s3_response *resp, struct sluice_error *err)
+{
+    return s3_perform_with(c, easy, method, bucket, key, query, NULL, resp, err);
 }
 
 /* ---- errors ---- */

@@ -11,7 +11,8 @@ does not (s3rver takes any signature), and fails on command.
   does not match, or a missing x-amz-content-sha256 are refused as S3 does.
 - Buckets are folders of DIR (DIR/bucket/key...). ListObjectsV2 (prefix,
   delimiter, continuation-token, max-keys, encoding-type=url), GET with
-  Range, HEAD. Buckets named in --requester-pays answer 403 AccessDenied
+  Range, HEAD, DELETE (204 whether the key was there or not, as S3), and
+  PUT as CopyObject only (x-amz-copy-source, within the bucket). Buckets named in --requester-pays answer 403 AccessDenied
   without x-amz-request-payer: requester; buckets in --public need no
   signature; --wrong-region BUCKET=REGION answers 301 with
   x-amz-bucket-region.
@@ -33,6 +34,7 @@ import hashlib
 import hmac
 import http.server
 import os
+import shutil
 import sys
 import threading
 import time
@@ -176,6 +178,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not key:
             return self.list(root, dict(urllib.parse.parse_qsl(query, keep_blank_values=True)))
         file = os.path.join(root, key)
+        if self.command == "DELETE":  # S3 answers 204 whether the key was there or not
+            if os.path.isfile(file):
+                os.unlink(file)
+            return self.answer(204)
+        if self.command == "PUT":
+            return self.copy(root, file)
         if not os.path.isfile(file):
             return self.error(404, "NoSuchKey", "The specified key does not exist.", f"<Key>{escape(key)}</Key>")
         data = open(file, "rb").read()
@@ -206,6 +214,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(2)
             return
         self.answer(status, part, common)
+
+    def copy(self, root, dest):
+        """CopyObject: the only PUT here; the source names a key of this bucket."""
+        src = urllib.parse.unquote(self.headers.get("x-amz-copy-source", ""))
+        _, _, src_key = src.lstrip("/").partition("/")
+        if not src_key:
+            return self.error(400, "InvalidRequest", "only CopyObject (x-amz-copy-source) is served here")
+        src_file = os.path.join(root, src_key)
+        if not os.path.isfile(src_file):
+            return self.error(404, "NoSuchKey", "The specified key does not exist.", f"<Key>{escape(src_key)}</Key>")
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        shutil.copyfile(src_file, dest)
+        self.answer(200, b'<?xml version="1.0" encoding="UTF-8"?>\n<CopyObjectResult><ETag>&quot;x&quot;</ETag>'
+                         b"</CopyObjectResult>", [("Content-Type", "application/xml")])
 
     def list(self, root, q):
         if q.get("list-type") != "2":
@@ -252,7 +274,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         out.append("</ListBucketResult>")
         self.answer(200, "".join(out).encode(), [("Content-Type", "application/xml")])
 
-    do_GET = do_HEAD = do_POST = do_PUT = handle_any
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = handle_any
 
 
 def main():
