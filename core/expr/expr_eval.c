@@ -1,5 +1,7 @@
-/* The evaluator's core: the per-node dispatch, literals, column paths,
- * arithmetic, comparisons and three-valued logic.
+/* The evaluator's core: the per-node dispatch, literals, arithmetic,
+ * comparisons and three-valued logic. Column paths are in
+ * expr_eval_path.c, the scratch in expr_ectx.c, functions by family in
+ * the other expr_eval_*.c.
  *
  * Every node computes its whole column in one call: a switch per node per
  * batch, then tight loops over the rows. Loops compute values for null rows
@@ -11,110 +13,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "arena.h"
-#include "size_limit.h"
-
-/* ---- scratch ---------------------------------------------------------------- */
-
-void *ectx_alloc(struct ectx *c, size_t bytes)
-{
-    return sluice_arena_alloc(c->scratch, bytes ? bytes : 1);
-}
-
-struct evec *ectx_vec(struct ectx *c)
-{
-    return sluice_arena_calloc(c->scratch, sizeof(struct evec));
-}
-
-uint8_t *ectx_valid_and(struct ectx *c, const struct evec *const *vs, int k)
-{
-    uint8_t *out = NULL;
-    for (int j = 0; j < k; j++) {
-        const uint8_t *v = vs[j]->valid;
-        if (!v) continue;
-        if (!out) {
-            out = ectx_alloc(c, (size_t)c->n);
-            memcpy(out, v, (size_t)c->n);
-        } else {
-            for (int64_t i = 0; i < c->n; i++) out[i] &= v[i];
-        }
-    }
-    return out;
-}
-
-void ectx_own(struct ectx *c, struct ArrowArray *a)
-{
-    if (c->n_owned == c->cap_owned) {
-        int cap = c->cap_owned ? 2 * c->cap_owned : 4;
-        struct ArrowArray **v = ectx_alloc(c, (size_t)cap * sizeof *v);
-        if (c->n_owned) memcpy(v, c->owned, (size_t)c->n_owned * sizeof *v);
-        c->owned = v;
-        c->cap_owned = cap;
-    }
-    c->owned[c->n_owned++] = a;
-}
-
-void ectx_release(struct ectx *c)
-{
-    for (int i = 0; i < c->n_owned; i++)
-        if (c->owned[i]->release) c->owned[i]->release(c->owned[i]);
-    c->n_owned = 0;
-    if (c->match_data) sluice_expr_match_data_free(c->match_data);
-    c->match_data = NULL;
-}
-
-void ectx_finish(struct ectx *c)
-{
-    ectx_release(c);
-    sluice_arena_unref(c->scratch);
-    c->scratch = NULL;
-}
-
-size_t sbuild_limit(void)
-{
-    return (size_t)sluice_size_limit(SLUICE_OFFSET_LIMIT);
-}
-
-bool sbuild_init(struct ectx *c, struct sbuild *b, size_t cap)
-{
-    if (cap > sbuild_limit()) {
-        c->refused = true;
-        return false;
-    }
-    b->offs = ectx_alloc(c, ((size_t)c->n + 1) * sizeof(int32_t));
-    b->offs[0] = 0;
-    b->data = ectx_alloc(c, cap);
-    b->len = 0;
-    b->cap = cap;
-    return true;
-}
-
-void sbuild_to_vec(struct sbuild *b, struct evec *v)
-{
-    v->offs = b->offs;
-    v->data = b->data;
-}
 
 /* ---- literals ---------------------------------------------------------------- */
-
-struct evec *ectx_null(struct ectx *c)
-{
-    int64_t n = c->n;
-    struct evec *v = ectx_vec(c);
-    /* One zeroed block serves as validity and values of any type; nested nulls need -1 slots. */
-    void *zeros = sluice_arena_calloc(c->scratch, (size_t)n * 8 + 8);
-    v->valid = zeros;
-    v->l = zeros;
-    v->d = zeros;
-    v->b = zeros;
-    v->offs = zeros;
-    v->data = "";
-    v->konst = true;
-    int64_t *slots = ectx_alloc(c, (size_t)n * sizeof *slots);
-    for (int64_t i = 0; i < n; i++) slots[i] = -1;
-    v->slots = slots;
-    return v;
-}
 
 static const struct evec *eval_lit(struct ectx *c, const struct expr_node *nd)
 {
@@ -149,169 +49,6 @@ static const struct evec *eval_lit(struct ectx *c, const struct expr_node *nd)
         break;
     }
     return v;
-}
-
-static bool bit(const void *bits, int64_t i)
-{
-    return (((const uint8_t *)bits)[i >> 3] >> (i & 7)) & 1;
-}
-
-static bool has_nulls(const struct ArrowArray *a)
-{
-    return a->null_count != 0 && a->buffers[0];
-}
-
-const struct evec *sluice_expr_gather(struct ectx *c, enum sluice_type t, const struct ArrowArray *a,
-                                      int64_t *slots)
-{
-    int64_t n = c->n;
-    struct evec *v = ectx_vec(c);
-    if (has_nulls(a))
-        for (int64_t i = 0; i < n; i++)
-            if (slots[i] >= 0 && !bit(a->buffers[0], slots[i])) slots[i] = -1;
-    bool any_null = false;
-    for (int64_t i = 0; i < n && !any_null; i++) any_null = slots[i] < 0;
-    if (any_null) {
-        v->valid = ectx_alloc(c, (size_t)n);
-        for (int64_t i = 0; i < n; i++) v->valid[i] = slots[i] >= 0;
-    }
-    switch (t) {
-    case SLUICE_TYPE_LONG:
-    case SLUICE_TYPE_TIMESTAMP:
-    case SLUICE_TYPE_DOUBLE: {
-        const int64_t *src = a->buffers[1];
-        int64_t *dst = ectx_alloc(c, (size_t)n * 8);
-        for (int64_t i = 0; i < n; i++) {
-            if (slots[i] >= 0) memcpy(&dst[i], &src[slots[i]], 8);
-            else dst[i] = 0;
-        }
-        if (t == SLUICE_TYPE_DOUBLE) v->d = (double *)(void *)dst;
-        else v->l = dst;
-        break;
-    }
-    case SLUICE_TYPE_BOOLEAN:
-        v->b = ectx_alloc(c, (size_t)n);
-        for (int64_t i = 0; i < n; i++) v->b[i] = slots[i] >= 0 && bit(a->buffers[1], slots[i]);
-        break;
-    case SLUICE_TYPE_STRING: {
-        const int32_t *so = a->buffers[1];
-        const char *sd = a->buffers[2];
-        size_t total = 0;
-        for (int64_t i = 0; i < n; i++)
-            if (slots[i] >= 0) total += (size_t)(so[slots[i] + 1] - so[slots[i]]);
-        struct sbuild b;
-        if (!sbuild_init(c, &b, total)) return ectx_null(c);
-        for (int64_t i = 0; i < n; i++) {
-            size_t len = 0;
-            if (slots[i] >= 0) {
-                len = (size_t)(so[slots[i] + 1] - so[slots[i]]);
-                memcpy(sbuild_room(&b), sd + so[slots[i]], len);
-            }
-            sbuild_end_row(&b, i, len);
-        }
-        sbuild_to_vec(&b, v);
-        break;
-    }
-    default:
-        v->arr = a;
-        v->slots = slots;
-        break;
-    }
-    return v;
-}
-
-/* ---- column paths ---------------------------------------------------------------- */
-
-/* Walk the path for every row at once. While no list index was crossed the
- * rows stay contiguous (row i is physical slot base + i of the current
- * node) and the leaf is read in place; after an index, each row carries
- * its own physical slot (-1 once anything on the way was null or out of
- * range) and the leaf is gathered. */
-static const struct evec *eval_path(struct ectx *c, const struct expr_node *nd)
-{
-    int64_t n = c->n;
-    const struct ArrowArray *a = c->root;
-    int64_t base = a->offset;
-    uint8_t *valid = NULL;
-    int64_t *slots = NULL;
-    if (has_nulls(a)) {
-        valid = ectx_alloc(c, (size_t)n);
-        for (int64_t i = 0; i < n; i++) valid[i] = bit(a->buffers[0], base + i);
-    }
-    for (int32_t d = 0; d < nd->col.depth; d++) {
-        const struct sluice_path_step *st = &nd->col.steps[d];
-        if (st->child >= 0) {
-            a = a->children[st->child];
-            if (slots) {
-                for (int64_t i = 0; i < n; i++)
-                    if (slots[i] >= 0) slots[i] += a->offset;
-            } else {
-                base += a->offset;
-            }
-        } else {
-            const int32_t *lo = a->buffers[1];
-            const struct ArrowArray *child = a->children[0];
-            if (!slots) {
-                slots = ectx_alloc(c, (size_t)n * sizeof *slots);
-                for (int64_t i = 0; i < n; i++) slots[i] = valid && !valid[i] ? -1 : base + i;
-                valid = NULL;
-            }
-            int64_t idx = st->index;
-            for (int64_t i = 0; i < n; i++) {
-                int64_t p = slots[i];
-                if (p < 0) continue;
-                int64_t s = lo[p], e = lo[p + 1];
-                slots[i] = idx < e - s ? child->offset + s + idx : -1;
-            }
-            a = child;
-        }
-        if (has_nulls(a)) {
-            const void *bits = a->buffers[0];
-            if (slots) {
-                for (int64_t i = 0; i < n; i++)
-                    if (slots[i] >= 0 && !bit(bits, slots[i])) slots[i] = -1;
-            } else {
-                if (!valid) {
-                    valid = ectx_alloc(c, (size_t)n);
-                    memset(valid, 1, (size_t)n);
-                }
-                for (int64_t i = 0; i < n; i++) valid[i] &= bit(bits, base + i);
-            }
-        }
-    }
-
-    struct evec *v = ectx_vec(c);
-    enum sluice_type t = nd->type;
-    if (!slots) {
-        v->valid = valid;
-        switch (t) {
-        case SLUICE_TYPE_LONG:
-        case SLUICE_TYPE_TIMESTAMP:
-            v->l = (int64_t *)a->buffers[1] + base;
-            break;
-        case SLUICE_TYPE_DOUBLE:
-            v->d = (double *)a->buffers[1] + base;
-            break;
-        case SLUICE_TYPE_BOOLEAN:
-            v->b = ectx_alloc(c, (size_t)n);
-            for (int64_t i = 0; i < n; i++) v->b[i] = bit(a->buffers[1], base + i);
-            break;
-        case SLUICE_TYPE_STRING:
-            v->offs = (const int32_t *)a->buffers[1] + base;
-            v->data = a->buffers[2];
-            break;
-        default: {
-            int64_t *s = ectx_alloc(c, (size_t)n * sizeof *s);
-            for (int64_t i = 0; i < n; i++) s[i] = valid && !valid[i] ? -1 : base + i;
-            v->arr = a;
-            v->slots = s;
-            break;
-        }
-        }
-        return v;
-    }
-
-    return sluice_expr_gather(c, t, a, slots);
 }
 
 /* ---- arithmetic ---------------------------------------------------------------- */
@@ -512,24 +249,6 @@ static const struct evec *eval_is_null(struct ectx *c, const struct expr_node *n
     return v;
 }
 
-/* `x.field`: the field's values at the struct's slots. */
-static const struct evec *eval_field(struct ectx *c, const struct expr_node *nd)
-{
-    int64_t n = c->n;
-    const struct evec *x = sluice_expr_eval_node(c, nd->args[0]);
-    if (!x->arr) return ectx_null(c);
-    const struct ArrowArray *f = x->arr->children[nd->iarg];
-    int64_t *slots = ectx_alloc(c, (size_t)(n ? n : 1) * sizeof *slots);
-    for (int64_t i = 0; i < n; i++) slots[i] = x->slots[i] < 0 ? -1 : x->slots[i] + f->offset;
-    if (nd->type != SLUICE_TYPE_STRUCT && nd->type != SLUICE_TYPE_ARRAY) return sluice_expr_gather(c, nd->type, f, slots);
-    if (has_nulls(f))
-        for (int64_t i = 0; i < n; i++)
-            if (slots[i] >= 0 && !bit(f->buffers[0], slots[i])) slots[i] = -1;
-    struct evec *v = ectx_vec(c);
-    v->arr = f;
-    v->slots = slots;
-    return v;
-}
 
 /* ---- dispatch ------------------------------------------------------------------------ */
 
@@ -583,7 +302,7 @@ const struct evec *sluice_expr_eval_node(struct ectx *c, const struct expr_node 
     const struct evec *v = NULL;
     switch (nd->kind) {
     case EX_LIT: v = eval_lit(c, nd); break;
-    case EX_PATH: v = eval_path(c, nd); break;
+    case EX_PATH: v = sluice_expr_eval_path(c, nd); break;
     case EX_CAST: v = sluice_expr_eval_cast(c, nd); break;
     case EX_NEG:
     case EX_POS: v = eval_neg(c, nd); break;
@@ -606,7 +325,7 @@ const struct evec *sluice_expr_eval_node(struct ectx *c, const struct expr_node 
     case EX_RLIKE: v = sluice_expr_eval_like(c, nd); break;
     case EX_IN:
     case EX_CASE: v = sluice_expr_eval_cond(c, nd); break;
-    case EX_FIELD: v = eval_field(c, nd); break;
+    case EX_FIELD: v = sluice_expr_eval_field(c, nd); break;
     case EX_CALL: v = eval_call(c, nd); break;
     }
     c->memo[nd->id] = (struct evec *)v;

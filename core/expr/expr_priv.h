@@ -221,12 +221,12 @@ const struct evec *sluice_expr_eval_cond(struct ectx *c, const struct expr_node 
 
 const struct evec *sluice_expr_eval_node(struct ectx *c, const struct expr_node *n);
 
-/* Scratch helpers (expr_eval.c). */
+/* Scratch helpers (expr_ectx.c). */
 void *ectx_alloc(struct ectx *c, size_t bytes);
 struct evec *ectx_vec(struct ectx *c);
 /* Every row null; usable as a column of any type. */
 struct evec *ectx_null(struct ectx *c);
-/* Values of array node `a` (of type t) at physical slots (-1 = null); a's
+/* (expr_eval_path.c) Values of array node `a` (of type t) at physical slots (-1 = null); a's
  * own nulls become nulls. Slots may be rewritten. */
 const struct evec *sluice_expr_gather(struct ectx *c, enum sluice_type t, const struct ArrowArray *a,
                                       int64_t *slots);
@@ -272,6 +272,9 @@ const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node 
 const struct evec *sluice_expr_eval_math(struct ectx *c, const struct expr_node *n);
 const struct evec *sluice_expr_eval_array(struct ectx *c, const struct expr_node *n);
 const struct evec *sluice_expr_eval_json(struct ectx *c, const struct expr_node *n); /* from_json, to_json */
+/* Column paths and `x.field` (expr_eval_path.c). */
+const struct evec *sluice_expr_eval_path(struct ectx *c, const struct expr_node *n);
+const struct evec *sluice_expr_eval_field(struct ectx *c, const struct expr_node *n);
 
 /* Casting one value, shared by folding and the cast kernels. */
 bool sluice_expr_parse_long(const char *s, size_t n, int64_t *out);
