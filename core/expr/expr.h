@@ -102,4 +102,22 @@ int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in,
                      struct sluice_error *err);
 void sluice_expr_free(struct sluice_expr *e);
 
+/* The language's tokens, for SQL (core/serve/sql.c), so a statement and
+ * the expressions in it are read by one lexer: the same words, numbers,
+ * quoting, escapes and comments. Offsets are bytes of `text`. */
+enum sluice_expr_tok_kind {
+    SLUICE_TOK_WORD = 1, /* identifier or keyword */
+    SLUICE_TOK_QUOTED,   /* `back-quoted name` */
+    SLUICE_TOK_STRING,   /* 'string' or "string" */
+    SLUICE_TOK_NUMBER,
+    SLUICE_TOK_PUNCT,    /* ( ) [ ] , . ; * and operators */
+};
+struct sluice_expr_tok {
+    enum sluice_expr_tok_kind kind;
+    size_t off, len;
+};
+/* On SLUICE_OK *toks (n of them) is the caller's to free(); an error says
+ * what and where as the compiler's do. */
+int sluice_expr_tokenize(const char *text, struct sluice_expr_tok **toks, size_t *n, struct sluice_error *err);
+
 #endif

@@ -227,6 +227,7 @@ static int lex_op(const char *text, size_t i, struct expr_token *t, struct sluic
     case '*': op = OP_STAR; break;
     case '/': op = OP_SLASH; break;
     case '%': op = OP_PERCENT; break;
+    case ';': op = OP_SEMI; break;
     case '=':
         if (d == '=') op = OP_EQEQ, len = 2;
         else op = OP_EQ;
@@ -270,6 +271,35 @@ static int lex_op(const char *text, size_t i, struct expr_token *t, struct sluic
     return SLUICE_OK;
 }
 
+/* Spaces and Spark's comments: `-- to the end of the line` and
+ * bracketed ones between slash-star and star-slash (nested, as in Spark). */
+static int skip_blank(const char *text, size_t *i, struct sluice_error *err)
+{
+    size_t p = *i;
+    for (;;) {
+        char c = text[p];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+            p++;
+        } else if (c == '-' && text[p + 1] == '-') {
+            while (text[p] && text[p] != '\n') p++;
+        } else if (c == '/' && text[p + 1] == '*') {
+            size_t start = p;
+            int depth = 0;
+            do {
+                if (!text[p])
+                    return lex_fail(err, text, start, "unterminated comment starting at character %d",
+                                    sluice_utf8_position(text, start));
+                if (text[p] == '/' && text[p + 1] == '*') depth++, p += 2;
+                else if (text[p] == '*' && text[p + 1] == '/') depth--, p += 2;
+                else p++;
+            } while (depth > 0);
+        } else {
+            *i = p;
+            return SLUICE_OK;
+        }
+    }
+}
+
 int sluice_expr_lex(const char *text, struct sluice_arena *arena, struct expr_token **toks, int *n,
                     struct sluice_error *err)
 {
@@ -278,9 +308,7 @@ int sluice_expr_lex(const char *text, struct sluice_arena *arena, struct expr_to
     size_t i = 0;
     int rc = SLUICE_OK;
     for (;;) {
-        while (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r' || text[i] == '\f' ||
-               text[i] == '\v')
-            i++;
+        if ((rc = skip_blank(text, &i, err))) goto out;
         if (count == cap) {
             cap *= 2;
             v = sluice_xrealloc(v, (size_t)cap * sizeof *v);
@@ -345,5 +373,30 @@ int sluice_expr_lex(const char *text, struct sluice_arena *arena, struct expr_to
     *n = count;
 out:
     free(v);
+    return rc;
+}
+
+int sluice_expr_tokenize(const char *text, struct sluice_expr_tok **out, size_t *n, struct sluice_error *err)
+{
+    struct sluice_arena *arena = sluice_arena_new(0);
+    struct expr_token *toks;
+    int count = 0;
+    int rc = sluice_expr_lex(text, arena, &toks, &count, err);
+    *out = NULL;
+    *n = 0;
+    if (!rc) {
+        count--; /* not the TOK_EOF */
+        struct sluice_expr_tok *v = sluice_xmalloc(((size_t)count + 1) * sizeof *v);
+        for (int k = 0; k < count; k++) {
+            static const enum sluice_expr_tok_kind kinds[] = {
+                [TOK_WORD] = SLUICE_TOK_WORD, [TOK_QWORD] = SLUICE_TOK_QUOTED, [TOK_INT] = SLUICE_TOK_NUMBER,
+                [TOK_DEC] = SLUICE_TOK_NUMBER, [TOK_STRING] = SLUICE_TOK_STRING, [TOK_OP] = SLUICE_TOK_PUNCT,
+            };
+            v[k] = (struct sluice_expr_tok){ kinds[toks[k].kind], toks[k].off, toks[k].len };
+        }
+        *out = v;
+        *n = (size_t)count;
+    }
+    sluice_arena_unref(arena);
     return rc;
 }

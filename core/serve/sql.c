@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "error.h"
+#include "expr.h"
 #include "registry.h"
 #include "mem.h"
 #include "schema.h"
@@ -49,81 +50,23 @@ bool sluice_sql_tok_is(const struct sluice_sql *q, size_t i, const char *text)
 
 /* ---- tokens ------------------------------------------------------------------ */
 
-static bool word_start(char c) { return isalpha((unsigned char)c) || c == '_' || (unsigned char)c >= 0x80; }
-static bool word_char(char c) { return word_start(c) || isdigit((unsigned char)c); }
-
-static void push_tok(struct sluice_sql *q, size_t *cap, enum sql_tok_kind kind, size_t off, size_t len)
-{
-    if (q->n_toks == *cap) {
-        *cap = *cap ? 2 * *cap : 32;
-        q->toks = sluice_xrealloc(q->toks, *cap * sizeof *q->toks);
-    }
-    q->toks[q->n_toks++] = (struct sql_tok){ kind, off, len };
-}
-
+/* The statement's tokens, read by the expression language's lexer (one
+ * lexer for both: the same quoting, escapes, numbers and comments). */
 static int lex(struct sluice_sql *q, struct sluice_error *err)
 {
-    static const char *const ops[] = { "<=>", "<=", ">=", "<>", "!=", "==", "||" };
+    static const enum sql_tok_kind kinds[] = {
+        [SLUICE_TOK_WORD] = SQL_WORD,     [SLUICE_TOK_QUOTED] = SQL_QUOTED, [SLUICE_TOK_STRING] = SQL_STRING,
+        [SLUICE_TOK_NUMBER] = SQL_NUMBER, [SLUICE_TOK_PUNCT] = SQL_PUNCT,
+    };
     const char *s = q->text;
-    size_t cap = 0, i = 0;
-    while (s[i]) {
-        char c = s[i];
-        if (isspace((unsigned char)c)) {
-            i++;
-        } else if (c == '-' && s[i + 1] == '-') { /* a comment to the end of the line */
-            while (s[i] && s[i] != '\n') i++;
-        } else if (word_start(c)) {
-            size_t j = i;
-            while (word_char(s[j])) j++;
-            push_tok(q, &cap, SQL_WORD, i, j - i);
-            i = j;
-        } else if (isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)s[i + 1]))) {
-            size_t j = i;
-            while (isdigit((unsigned char)s[j])) j++;
-            if (s[j] == '.' && isdigit((unsigned char)s[j + 1])) {
-                j++;
-                while (isdigit((unsigned char)s[j])) j++;
-            }
-            if ((s[j] == 'e' || s[j] == 'E') &&
-                (isdigit((unsigned char)s[j + 1]) ||
-                 ((s[j + 1] == '+' || s[j + 1] == '-') && isdigit((unsigned char)s[j + 2])))) {
-                j += 2;
-                while (isdigit((unsigned char)s[j])) j++;
-            }
-            /* 10L, 1.5D: Spark's typed literal suffixes stay with the number. */
-            while (word_char(s[j])) j++;
-            push_tok(q, &cap, SQL_NUMBER, i, j - i);
-            i = j;
-        } else if (c == '\'' || c == '"' || c == '`') {
-            size_t j = i + 1;
-            for (;;) {
-                if (!s[j])
-                    return sluice_sql_fail(q, err, i, "%s starting at character %d is not closed",
-                                           c == '`' ? "quoted name" : "string",
-                                           sluice_utf8_position(q->text, i));
-                if (s[j] == '\\' && c != '`' && s[j + 1]) {
-                    j += 2;
-                } else if (s[j] == c && s[j + 1] == c) {
-                    j += 2; /* a doubled quote stands for itself */
-                } else if (s[j] == c) {
-                    break;
-                } else {
-                    j++;
-                }
-            }
-            push_tok(q, &cap, c == '`' ? SQL_QUOTED : SQL_STRING, i, j + 1 - i);
-            i = j + 1;
-        } else {
-            size_t len = 1;
-            for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
-                if (strncmp(s + i, ops[k], strlen(ops[k])) == 0) {
-                    len = strlen(ops[k]);
-                    break;
-                }
-            push_tok(q, &cap, SQL_PUNCT, i, len);
-            i += len;
-        }
-    }
+    struct sluice_expr_tok *toks;
+    size_t n;
+    int lexed = sluice_expr_tokenize(s, &toks, &n, err);
+    if (lexed) return lexed;
+    q->toks = sluice_xmalloc((n + 1) * sizeof *q->toks);
+    for (size_t k = 0; k < n; k++) q->toks[k] = (struct sql_tok){ kinds[toks[k].kind], toks[k].off, toks[k].len };
+    q->n_toks = n;
+    free(toks);
     /* Brackets must balance, or the clause split below would be wrong. */
     size_t *open = sluice_xcalloc(q->n_toks + 1, sizeof *open);
     size_t depth = 0;

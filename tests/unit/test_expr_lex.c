@@ -159,6 +159,42 @@ static void test_expr_lex_reports_a_malformed_number(void **state)
     lex_error("1.5L", "malformed number '1.5L' at character 1: a fraction cannot be a long", 1);
 }
 
+static void test_expr_lex_skips_comments_as_spark_does(void **state)
+{
+    struct lexed l = lex_ok("a -- b + c\n+ /* d /* nested */ e */ f--");
+    int kinds[] = { TOK_WORD, TOK_OP, TOK_WORD, TOK_EOF };
+    assert_int_equal(l.n, 4);
+    for (int i = 0; i < l.n; i++) assert_int_equal(l.t[i].kind, kinds[i]);
+    assert_string_equal(l.t[2].str, "f");
+    assert_int_equal(l.t[1].pos, 12);
+    sluice_arena_unref(l.arena);
+    lex_error("a /* b /* c */", "unterminated comment starting at character 3", 3);
+    /* a minus before a minus is two minuses only with a space between */
+    l = lex_ok("1 - -2");
+    assert_int_equal(l.n, 5);
+    sluice_arena_unref(l.arena);
+}
+
+/* SQL reads statements with the same lexer (sql.c). */
+static void test_expr_tokenize_gives_sql_kinds_and_byte_spans(void **state)
+{
+    struct sluice_expr_tok *t;
+    size_t n;
+    struct sluice_error err = { 0 };
+    assert_int_equal(sluice_expr_tokenize("SELECT `a b`, 'é', 1.5 FROM t;", &t, &n, &err), SLUICE_OK);
+    enum sluice_expr_tok_kind kinds[] = { SLUICE_TOK_WORD, SLUICE_TOK_QUOTED, SLUICE_TOK_PUNCT, SLUICE_TOK_STRING,
+                                          SLUICE_TOK_PUNCT, SLUICE_TOK_NUMBER, SLUICE_TOK_WORD, SLUICE_TOK_WORD,
+                                          SLUICE_TOK_PUNCT };
+    assert_int_equal(n, 9);
+    for (size_t i = 0; i < n; i++) assert_int_equal(t[i].kind, kinds[i]);
+    assert_int_equal(t[3].off, 14);
+    assert_int_equal(t[3].len, 4); /* 'é' is four bytes */
+    assert_int_equal(t[8].off, 30);
+    free(t);
+    assert_int_equal(sluice_expr_tokenize("x 'y", &t, &n, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "unterminated string starting at character 3");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +210,8 @@ int main(void)
         cmocka_unit_test(test_expr_lex_reports_an_unterminated_back_quote),
         cmocka_unit_test(test_expr_lex_reports_an_unexpected_character),
         cmocka_unit_test(test_expr_lex_reports_a_malformed_number),
+        cmocka_unit_test(test_expr_lex_skips_comments_as_spark_does),
+        cmocka_unit_test(test_expr_tokenize_gives_sql_kinds_and_byte_spans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -160,7 +160,10 @@ static void test_sql_parse_errors_name_the_character(void **state)
     ASSERT_FAILS("SELECT n FROM t WHERE n > 1 WHERE n < 3", "unexpected WHERE at character 29", 29);
     ASSERT_FAILS("SELECT (lang FROM t", "'(' at character 8 is not closed", 8);
     ASSERT_FAILS("SELECT lang) FROM t", "')' at character 12 closes nothing", 12);
-    ASSERT_FAILS("SELECT 'abc FROM t", "string starting at character 8 is not closed", 8);
+    /* One lexer with the expression language: its messages, its comments. */
+    ASSERT_FAILS("SELECT 'abc FROM t", "unterminated string starting at character 8", 8);
+    ASSERT_FAILS("SELECT lang /* a FROM t", "unterminated comment starting at character 13", 13);
+    ASSERT_FAILS("SELECT lang ^ 2 FROM t", "unexpected character '^' at character 13", 13);
     ASSERT_FAILS("SELECT lang, FROM t", "expected an expression or * at character 14", 14);
     ASSERT_FAILS("SELECT lang FROM t WHERE", "expected a condition after WHERE at character 25", 25);
     ASSERT_FAILS("SELECT n FROM t ORDER BY n NULLS", "expected FIRST or LAST after NULLS at character 33", 33);
@@ -175,6 +178,10 @@ static void test_sql_parse_finds_clauses_aliases_and_table(void **state)
     assert_int_equal(sluice_sql_parse("select `from`.x AS `a b`, n m from `my table` where x.from > 1 "
                                       "group by 1 order by n desc nulls first limit 3;", &q, &err), SLUICE_OK);
     assert_string_equal(sluice_sql_table(q), "my table");
+    sluice_sql_free(q);
+    /* Comments, as Spark reads them: to the end of the line, or bracketed (nested). */
+    assert_int_equal(sluice_sql_parse("SELECT n -- FROM x\n FROM /* x /* y */ z */ t", &q, &err), SLUICE_OK);
+    assert_string_equal(sluice_sql_table(q), "t");
     sluice_sql_free(q);
 }
 
