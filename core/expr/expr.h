@@ -71,6 +71,7 @@
 #ifndef SLUICE_CORE_EXPR_H
 #define SLUICE_CORE_EXPR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,6 +102,42 @@ size_t sluice_expr_columns(const struct sluice_expr *e, const char *const **path
 int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in, struct ArrowArray *out,
                      struct sluice_error *err);
 void sluice_expr_free(struct sluice_expr *e);
+
+/* Compiling over an aggregation's groups: SQL's SELECT, HAVING and ORDER
+ * BY after GROUP BY (core/serve/sql_eval.c). The parser knows aggregate
+ * calls as nodes of their own, whose arguments the aggregation reads (not
+ * this compiler); a subtree equal to a GROUP BY key reads the key's
+ * column; a name that is neither is Spark's "neither in GROUP BY nor
+ * inside an aggregate function". Names come out as Spark prints them
+ * (`(count(1) * 2)`), from the tree, never from rewritten text. */
+struct sluice_expr_groups {
+    const struct ArrowSchema *input; /* the rows' schema: the keys, and names in errors */
+    const char *const *keys;         /* each GROUP BY key as written */
+    size_t n_keys;
+    /* Whether a call of `name` (lower case) is an aggregate. */
+    bool (*is_agg)(void *arg, const char *name);
+    /* An aggregate call, bytes [off, off + len) of the text being read:
+     * find_aggregates registers it (an error says what is wrong with it);
+     * compile_over_groups asks its column in the groups and Spark's name
+     * of it (borrowed until the expression is freed). */
+    int (*add_agg)(void *arg, const char *text, size_t off, size_t len, struct sluice_error *err);
+    int (*agg_column)(void *arg, const char *text, size_t off, size_t len, int64_t *col, const char **name);
+    /* HAVING and ORDER BY: the select-list expression alias `name` stands
+     * for, as text, or NULL (NULL callback: no aliases). */
+    const char *(*alias)(void *arg, const char *name);
+    /* The groups' column of key k: key_column[k]. */
+    const int64_t *key_column;
+    void *arg;
+};
+/* Parse `text` and hand every aggregate call in it to g->add_agg; *found
+ * (may be NULL) counts them. A syntax error is reported as compiling would. */
+int sluice_expr_find_aggregates(const char *text, const struct sluice_expr_groups *g, size_t *found,
+                                struct sluice_error *err);
+/* Compile `text` over the groups (struct schema `groups`, borrowed), as
+ * sluice_expr_compile does over rows. */
+int sluice_expr_compile_over_groups(const struct ArrowSchema *groups, const char *text,
+                                    const struct sluice_expr_groups *g, struct sluice_expr **out,
+                                    struct sluice_error *err);
 
 /* The language's tokens, for SQL (core/serve/sql.c), so a statement and
  * the expressions in it are read by one lexer: the same words, numbers,

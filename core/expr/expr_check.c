@@ -236,6 +236,10 @@ static int check_path(struct checker *k, struct expr_node *n)
     n->name = sluice_arena_strndup(k->e->arena, name.data, name.len);
     n->leaf_name = leaf ? sluice_arena_strndup(k->e->arena, leaf, strlen(leaf)) : NULL;
     sluice_buf_free(&name);
+    if (n->bound_name) { /* a groups column prints as the key or call it stands for */
+        n->name = n->bound_name;
+        n->leaf_name = n->bound_leaf;
+    }
     add_path(k, &n->col);
     return SLUICE_OK;
 }
@@ -493,6 +497,10 @@ static int check(struct checker *k, struct expr_node *n)
     case EX_CASE: rc = check_case(k, n); break;
     case EX_CALL: rc = sluice_expr_check_call(k->e, n, k->text, k->err); break;
     case EX_FIELD: rc = check_field(k, n); break;
+    case EX_AGG: /* only over groups, where binding replaced it (expr_groups.c) */
+        rc = sluice_expr_fail(k->err, k->text, n->pos, "aggregate function '%s' is not allowed here at character %d",
+                              n->text, n->pos);
+        break;
     }
     n->checked = rc == SLUICE_OK;
     return rc;

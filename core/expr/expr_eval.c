@@ -327,6 +327,7 @@ const struct evec *sluice_expr_eval_node(struct ectx *c, const struct expr_node 
     case EX_CASE: v = sluice_expr_eval_cond(c, nd); break;
     case EX_FIELD: v = sluice_expr_eval_field(c, nd); break;
     case EX_CALL: v = eval_call(c, nd); break;
+    case EX_AGG: v = ectx_null(c); break; /* never checked, so never evaluated */
     }
     c->memo[nd->id] = (struct evec *)v;
     return v;

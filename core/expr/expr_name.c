@@ -154,5 +154,8 @@ void sluice_expr_name(const struct expr_node *n, struct sluice_buf *out)
         sluice_expr_name(n->args[0], out);
         sluice_buf_printf(out, ".%s", n->text);
         return;
+    case EX_AGG: /* bound before it is named (expr_groups.c) */
+        sluice_buf_printf(out, "%s(...)", n->text);
+        return;
     }
 }

@@ -227,6 +227,18 @@ int sluice_expr_parse_expr(struct parser *p, struct expr_node **out)
     return SLUICE_OK;
 }
 
+int sluice_expr_parse_tree(struct sluice_expr *e, const char *text, struct expr_node **out, struct sluice_error *err)
+{
+    struct parser p = { .e = e, .text = text, .err = err };
+    if (sluice_expr_lex(text, e->arena, &p.t, &p.n, err)) return SLUICE_ECONFIG;
+    if (p.t[0].kind == TOK_EOF) return fail_at(&p, &p.t[0], "empty expression");
+    if (sluice_expr_parse_expr(&p, out)) return SLUICE_ECONFIG;
+    const struct expr_token *t = peek(&p);
+    if (t->kind != TOK_EOF)
+        return fail_at(&p, t, "unexpected '%.*s' at character %d", (int)t->len, text + t->off, t->pos);
+    return SLUICE_OK;
+}
+
 int sluice_expr_parse(struct sluice_expr *e, const char *text, struct sluice_error *err)
 {
     struct parser p = { .e = e, .text = text, .err = err };

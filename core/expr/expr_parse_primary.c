@@ -116,9 +116,44 @@ static int parse_path(struct parser *p, struct expr_node **out)
     return SLUICE_OK;
 }
 
+/* Over groups, an aggregate call is one node: its arguments are the
+ * aggregation's to read (count(*), count(DISTINCT x)), so the parser only
+ * finds where the call ends. The lexer balanced nothing: count here. */
+static int parse_agg_call(struct parser *p, struct expr_node **out)
+{
+    const struct expr_token *name = peek(p);
+    int depth = 0;
+    for (p->i++;; p->i++) {
+        const struct expr_token *t = peek(p);
+        if (t->kind == TOK_EOF) return fail_at(p, &p->t[p->i - (p->i > 0)], "expected ')' at character %d", t->pos);
+        if (t->kind == TOK_OP && (t->op == OP_LPAREN || t->op == OP_LBRACKET)) depth++;
+        if (t->kind == TOK_OP && (t->op == OP_RPAREN || t->op == OP_RBRACKET) && --depth == 0) break;
+    }
+    const struct expr_token *close = peek(p);
+    p->i++;
+    struct expr_node *n = node(p, EX_AGG, name->pos, 0);
+    n->text = name->str;
+    n->off = name->off;
+    n->len = close->off + close->len - name->off;
+    *out = n;
+    return SLUICE_OK;
+}
+
+static bool is_agg_name(const struct parser *p, const char *name)
+{
+    const struct sluice_expr_groups *g = p->e->groups;
+    if (!g || !g->is_agg) return false;
+    char lower[64];
+    size_t n = strlen(name);
+    if (n >= sizeof lower) return false;
+    for (size_t k = 0; k <= n; k++) lower[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] - 'A' + 'a' : name[k]);
+    return g->is_agg(g->arg, lower);
+}
+
 static int parse_call(struct parser *p, struct expr_node **out)
 {
     const struct expr_token *name = peek(p);
+    if (is_agg_name(p, name->str)) return parse_agg_call(p, out);
     p->i += 2; /* name ( */
     struct nlist args = { 0 };
     if (!at_op(p, OP_RPAREN)) {

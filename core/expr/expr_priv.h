@@ -77,6 +77,8 @@ enum expr_kind {
     EX_IN,        /* args: value, items... */
     EX_CASE,      /* args: cond1, value1, cond2, value2, ... [, else] */
     EX_FIELD,     /* args: a struct; text: the field (`from_json(v, s).a`, Spark's GetStructField) */
+    EX_AGG,       /* over groups only: an aggregate call, bytes [off, off + len) of the text; bound to
+                   * a groups column (an EX_PATH) before checking (expr_groups.c) */
 };
 
 /* The functions; EX_CALL nodes carry one in `fn`. */
@@ -127,6 +129,9 @@ struct expr_node {
     const struct like_pattern *like;  /* EX_LIKE, after checking */
     void *regex;                /* EX_RLIKE / FN_RLIKE: pcre2_code_8 */
     const struct time_pattern *tfmt;  /* FN_TO_TIMESTAMP with a format */
+    size_t off, len;            /* EX_AGG: the call's bytes in the text */
+    const char *bound_name;     /* EX_PATH bound to a groups column: the name it prints as, */
+    const char *bound_leaf;     /* and its result name when bare (NULL: printed) */
     int64_t iarg;               /* FN_ROUND: the scale; FN_ARRAY_CONTAINS: 1 = compare as doubles;
                                  * EX_FIELD: the field's index in the struct */
 };
@@ -134,6 +139,7 @@ struct expr_node {
 /* The compiled expression (core/expr/expr.h's opaque type). */
 struct sluice_expr {
     struct sluice_arena *arena;      /* tokens, nodes, strings */
+    const struct sluice_expr_groups *groups; /* while compiling over groups: aggregate calls are EX_AGG */
     struct expr_node *root;
     const char *alias;               /* NULL when none was written */
     struct ArrowSchema result;       /* owned: type and name of the result */
@@ -149,6 +155,8 @@ struct sluice_expr {
 
 /* Parse `text` into e->root and e->alias. */
 int sluice_expr_parse(struct sluice_expr *e, const char *text, struct sluice_error *err);
+/* Parse `text` into *out, no alias allowed (a key, an alias's expression). */
+int sluice_expr_parse_tree(struct sluice_expr *e, const char *text, struct expr_node **out, struct sluice_error *err);
 /* Resolve, type, fold and name e->root against `input`; fills e->result,
  * e->paths and e->n_nodes. */
 int sluice_expr_check(struct sluice_expr *e, const struct ArrowSchema *input, const char *text,

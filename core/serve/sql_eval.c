@@ -4,15 +4,16 @@
  * statement (GROUP BY, DISTINCT, or an aggregate call in SELECT or HAVING)
  * folds the rows into the groups of an aggregation plan (agg_plan.h) whose
  * keys are the GROUP BY expressions and whose aggregates are every call
- * found, named internally __k0.. and __a0..; SELECT, HAVING and ORDER BY
- * are then rewritten over those columns (`count(1) * 2` becomes
- * `__a0 * 2`) and compiled by the expression compiler like any expression;
- * HAVING filters the groups. SELECT and ORDER BY's keys are then evaluated
+ * found; SELECT, HAVING and ORDER BY are then compiled over the groups by
+ * the expression compiler, which parses aggregate calls as nodes and binds
+ * them and the keys to the groups' columns (sql_groups.c, expr.h's
+ * sluice_expr_groups), so `count(*) * 2` reads the count's column and is
+ * named `(count(1) * 2)` from its tree; HAVING filters the groups. SELECT and ORDER BY's keys are then evaluated
  * a part at a time (a table's batch, or the groups) and the parts handed to
  * the collector (sql_collect.c), which keeps only what the answer can use
  * (a LIMIT's rows, a top-k), so no step ever concatenates a whole table.
- * Positions in every error are mapped back through the rewriting to
- * characters of the statement. */
+ * Positions in every error are mapped back to characters of the
+ * statement. */
 #include "sql_priv.h"
 
 #include <ctype.h>
@@ -91,8 +92,8 @@ static int filter(const struct sluice_expr *cond, const struct sluice_batch *in,
     return rc;
 }
 
-static int check_condition(const struct sluice_sql_ctx *ev, const struct sluice_expr *e, const struct sluice_sql_text *rw,
-                           const char *clause)
+static int check_condition(const struct sluice_sql_ctx *ev, const struct sluice_expr *e,
+                           const struct sluice_sql_text *rw, const char *clause)
 {
     enum sluice_type t = sluice_type_of(sluice_expr_result(e));
     if (t == SLUICE_TYPE_BOOLEAN) return SLUICE_OK;
@@ -105,9 +106,9 @@ static int check_condition(const struct sluice_sql_ctx *ev, const struct sluice_
 struct run {
     struct sluice_sql_ctx ev;
     struct sluice_expr *where;
-    struct sluice_sql_text *item_rw;   /* aggregating: each select item over the groups */
-    struct sluice_sql_text having_rw;
-    struct sluice_sql_text *order_rw;  /* aggregating: each ORDER BY item over the groups */
+    struct sluice_sql_text *item_t;    /* each select item's text (NULL text for *) */
+    struct sluice_sql_text having_t;
+    struct sluice_sql_text *order_t;   /* each ORDER BY item's text */
     struct sluice_agg_plan *plan;
     struct sluice_agg_groups *groups;
     struct held base;                  /* aggregating: the groups HAVING kept */
@@ -129,11 +130,11 @@ struct run {
 static void run_free(struct run *r)
 {
     const struct sluice_sql *q = r->ev.q;
-    for (size_t i = 0; r->item_rw && i < q->n_items; i++) sluice_sql_rw_free(&r->item_rw[i]);
-    free(r->item_rw);
-    sluice_sql_rw_free(&r->having_rw);
-    for (size_t i = 0; r->order_rw && i < q->n_order; i++) sluice_sql_rw_free(&r->order_rw[i]);
-    free(r->order_rw);
+    for (size_t i = 0; r->item_t && i < q->n_items; i++) sluice_sql_text_free(&r->item_t[i]);
+    free(r->item_t);
+    sluice_sql_text_free(&r->having_t);
+    for (size_t i = 0; r->order_t && i < q->n_order; i++) sluice_sql_text_free(&r->order_t[i]);
+    free(r->order_t);
     sluice_expr_free(r->where);
     for (size_t i = 0; i < r->n_cols; i++) sluice_expr_free(r->cols[i]);
     free(r->cols);
@@ -173,7 +174,7 @@ static int resolve_keys(struct run *r)
     const struct sluice_sql *q = ev->q;
     size_t n = q->distinct ? q->n_items : q->n_group;
     ev->keys = sluice_xcalloc(n + 1, sizeof *ev->keys);
-    ev->key_names = sluice_xcalloc(n + 1, sizeof *ev->key_names);
+    ev->key_texts = sluice_xcalloc(n + 1, sizeof *ev->key_texts);
     for (size_t i = 0; i < n; i++) {
         struct sql_range g;
         if (q->distinct) {
@@ -207,14 +208,16 @@ static int resolve_keys(struct run *r)
             return sluice_sql_fail(q, ev->err, q->toks[g.first].off,
                                    "aggregate functions are not allowed in GROUP BY at character %d",
                                    sluice_utf8_position(q->text, q->toks[g.first].off));
-        struct sluice_sql_text rw;
-        sluice_sql_rw_plain(q, g, &rw);
+        struct sluice_sql_text t;
+        sluice_sql_text_of(q, g, &t);
         struct sluice_expr *e;
-        int rc = sluice_sql_compile(ev, ev->input, &rw, false, &e);
-        sluice_sql_rw_free(&rw);
-        if (rc) return rc;
-        ev->key_names[i] = sluice_xstrdup(sluice_expr_result(e)->name);
+        int rc = sluice_sql_compile(ev, ev->input, &t, &e);
         sluice_expr_free(e);
+        if (rc) {
+            sluice_sql_text_free(&t);
+            return rc;
+        }
+        ev->key_texts[i] = t.text;
         ev->keys[i] = g;
         ev->n_keys++;
     }
@@ -234,17 +237,15 @@ static int aggregate(struct run *r, const struct sluice_batch *const *batches, s
                                "SELECT DISTINCT with GROUP BY or aggregates is not supported at character %d",
                                sluice_utf8_position(q->text, q->toks[1].off));
     int rc = resolve_keys(r);
-    r->item_rw = sluice_xcalloc(q->n_items, sizeof *r->item_rw);
     for (size_t i = 0; i < q->n_items && !rc; i++) {
         if (q->items[i].star)
             return sluice_sql_fail(q, ev->err, q->toks[q->items[i].expr.first].off,
                                    "SELECT * cannot be used with GROUP BY or aggregates at character %d",
                                    sluice_utf8_position(q->text, q->toks[q->items[i].expr.first].off));
-        rc = sluice_sql_rewrite(ev, q->items[i].expr, false, &r->item_rw[i]);
+        rc = sluice_sql_find_aggs(ev, &r->item_t[i]);
     }
-    if (!rc && q->has_having) rc = sluice_sql_rewrite(ev, q->having, true, &r->having_rw);
-    r->order_rw = sluice_xcalloc(q->n_order + 1, sizeof *r->order_rw);
-    for (size_t i = 0; i < q->n_order && !rc; i++) rc = sluice_sql_rewrite(ev, q->order[i].expr, true, &r->order_rw[i]);
+    if (!rc && q->has_having) rc = sluice_sql_find_aggs(ev, &r->having_t);
+    for (size_t i = 0; i < q->n_order && !rc; i++) rc = sluice_sql_find_aggs(ev, &r->order_t[i]);
     if (rc) return rc;
 
     size_t n_aggs = ev->n_aggs ? ev->n_aggs : 1;
@@ -274,10 +275,18 @@ static int aggregate(struct run *r, const struct sluice_batch *const *batches, s
         /* Every key and call compiled alone above, so this is rare; point at the entry. */
         size_t at = where.in_keys ? (where.index < ev->n_keys ? q->toks[ev->keys[where.index].first].off : 0)
                                   : (where.index < ev->n_aggs ? ev->aggs[where.index].off : 0);
-        struct sluice_sql_text rw = { .origin = at };
-        rw.text.data = q->text + at;
-        rw.text.len = strlen(q->text + at);
-        return sluice_sql_map_error(ev, &rw, rc);
+        struct sluice_sql_text rest = { q->text + at, at };
+        return sluice_sql_map_error(ev, &rest, rc);
+    }
+
+    /* The groups' columns by the names given them above; never by a user's name. */
+    ev->groups = &r->plan->output;
+    ev->key_columns = sluice_xcalloc(ev->n_keys + 1, sizeof *ev->key_columns);
+    for (int64_t c = 0; c < ev->groups->n_children; c++) {
+        const char *name = ev->groups->children[c]->name;
+        size_t k = (size_t)strtoul(name + 3, NULL, 10);
+        if (strncmp(name, "__k", 3) == 0 && k < ev->n_keys) ev->key_columns[k] = c;
+        if (strncmp(name, "__a", 3) == 0 && k < ev->n_aggs) ev->aggs[k].col = c;
     }
 
     r->groups = sluice_agg_groups_new(r->plan, 1);
@@ -301,8 +310,8 @@ static int aggregate(struct run *r, const struct sluice_batch *const *batches, s
 
     if (q->has_having) {
         struct sluice_expr *cond;
-        rc = sluice_sql_compile(ev, r->base_schema, &r->having_rw, true, &cond);
-        if (!rc) rc = check_condition(ev, cond, &r->having_rw, "HAVING");
+        rc = sluice_sql_compile_groups(ev, &r->having_t, true, &cond);
+        if (!rc) rc = check_condition(ev, cond, &r->having_t, "HAVING");
         struct held kept = { 0 };
         if (!rc) rc = filter(cond, held_get(&r->base), &kept, ev->err);
         sluice_expr_free(cond);
@@ -344,18 +353,14 @@ static int compile_select(struct run *r)
             }
             continue;
         }
-        struct sluice_sql_text plain, *rw = &plain;
-        if (ev->aggregated) rw = &r->item_rw[i];
-        else sluice_sql_rw_plain(q, it->expr, &plain);
         struct sluice_expr *e;
-        rc = sluice_sql_compile(ev, r->base_schema, rw, ev->aggregated, &e);
+        rc = ev->aggregated ? sluice_sql_compile_groups(ev, &r->item_t[i], false, &e)
+                            : sluice_sql_compile(ev, r->base_schema, &r->item_t[i], &e);
         if (!rc) {
             names = sluice_xrealloc(names, (n_names + 1) * sizeof *names);
-            names[n_names++] = it->alias ? sluice_xstrdup(it->alias)
-                                         : sluice_sql_spark_name(ev, sluice_expr_result(e)->name);
+            names[n_names++] = sluice_xstrdup(it->alias ? it->alias : sluice_expr_result(e)->name);
             add_col(r, e);
         }
-        if (rw == &plain) sluice_sql_rw_free(&plain);
     }
     if (!rc) {
         struct sluice_sql_result *res = r->res;
@@ -392,16 +397,14 @@ static int compile_order_item(struct run *r, size_t i)
         r->order[i].col = pos - 1;
         type = r->res->schema.children[pos - 1];
     } else {
-        struct sluice_sql_text plain;
-        sluice_sql_rw_plain(q, o->expr, &plain);
-        int rc = sluice_expr_compile(&r->res->schema, plain.text.data, &r->keys[i], ev->err);
+        const struct sluice_sql_text *t = &r->order_t[i];
+        int rc = sluice_expr_compile(&r->res->schema, t->text, &r->keys[i], ev->err);
         r->key_over_out[i] = rc == SLUICE_OK;
         if (rc) {
             sluice_error_clear(ev->err); /* not an output column: an expression over the input */
-            rc = ev->aggregated ? sluice_sql_compile(ev, r->base_schema, &r->order_rw[i], true, &r->keys[i])
-                                : sluice_sql_compile(ev, r->base_schema, &plain, false, &r->keys[i]);
+            rc = ev->aggregated ? sluice_sql_compile_groups(ev, t, true, &r->keys[i])
+                                : sluice_sql_compile(ev, r->base_schema, t, &r->keys[i]);
         }
-        sluice_sql_rw_free(&plain);
         if (rc) return rc;
         type = sluice_expr_result(r->keys[i]);
     }
@@ -483,15 +486,26 @@ int sluice_sql_eval(const struct sluice_sql *q, const struct ArrowSchema *schema
     struct run r = { .ev = { .q = q, .input = schema, .cat = catalog, .err = err }, .max_bytes = max_bytes };
     r.res = sluice_xcalloc(1, sizeof *r.res);
     int rc = SLUICE_OK;
+    /* Each clause's text, copied once; select items' also answer for their aliases. */
+    r.item_t = sluice_xcalloc(q->n_items + 1, sizeof *r.item_t);
+    r.ev.item_texts = sluice_xcalloc(q->n_items + 1, sizeof *r.ev.item_texts);
+    for (size_t i = 0; i < q->n_items; i++)
+        if (!q->items[i].star) {
+            sluice_sql_text_of(q, q->items[i].expr, &r.item_t[i]);
+            r.ev.item_texts[i] = sluice_xstrdup(r.item_t[i].text);
+        }
+    if (q->has_having) sluice_sql_text_of(q, q->having, &r.having_t);
+    r.order_t = sluice_xcalloc(q->n_order + 1, sizeof *r.order_t);
+    for (size_t i = 0; i < q->n_order; i++) sluice_sql_text_of(q, q->order[i].expr, &r.order_t[i]);
     if (q->has_where) {
-        struct sluice_sql_text rw;
-        sluice_sql_rw_plain(q, q->where, &rw);
+        struct sluice_sql_text t;
+        sluice_sql_text_of(q, q->where, &t);
         if (sluice_sql_has_agg(&r.ev, q->where))
-            rc = sluice_sql_fail(q, err, rw.origin, "aggregate functions are not allowed in WHERE at character %d: "
-                                 "use HAVING", sluice_utf8_position(q->text, rw.origin));
-        if (!rc) rc = sluice_sql_compile(&r.ev, schema, &rw, false, &r.where);
-        if (!rc) rc = check_condition(&r.ev, r.where, &rw, "WHERE");
-        sluice_sql_rw_free(&rw);
+            rc = sluice_sql_fail(q, err, t.origin, "aggregate functions are not allowed in WHERE at character %d: "
+                                 "use HAVING", sluice_utf8_position(q->text, t.origin));
+        if (!rc) rc = sluice_sql_compile(&r.ev, schema, &t, &r.where);
+        if (!rc) rc = check_condition(&r.ev, r.where, &t, "WHERE");
+        sluice_sql_text_free(&t);
     }
     bool calls = false;
     for (size_t i = 0; i < q->n_items; i++) calls |= !q->items[i].star && sluice_sql_has_agg(&r.ev, q->items[i].expr);

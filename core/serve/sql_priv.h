@@ -75,71 +75,58 @@ int sluice_sql_fail(const struct sluice_sql *q, struct sluice_error *err, size_t
     __attribute__((format(printf, 4, 5)));
 bool sluice_sql_tok_is(const struct sluice_sql *q, size_t i, const char *text);
 
-/* ---- rewriting (sql_rewrite.c) ---------------------------------------------- */
+/* ---- compiling clauses (sql_groups.c) ------------------------------------------ */
 
-/* Text made from a range of the statement with some spans replaced, and
- * the map back, so errors in it point into the statement. */
-struct sluice_sql_repl {
-    size_t new_off, new_len;   /* in the rewritten text */
-    size_t orig_off, orig_len; /* in the statement */
-};
-
+/* A clause's text, copied out of the statement, and the statement byte it
+ * starts at, so errors in it point into the statement. */
 struct sluice_sql_text {
-    struct sluice_buf text;
-    struct sluice_sql_repl *r;
-    size_t n;
-    size_t origin; /* statement byte that text[0] comes from */
-    size_t copied; /* statement bytes copied up to here (while building) */
+    char *text;
+    size_t origin;
 };
 
 /* One aggregate call of the statement. */
 struct sluice_sql_agg {
     size_t off, len; /* the call's bytes in the statement */
     char *name;      /* as Spark names it: count(1), avg(x) */
-};
-
-/* A function name and whether the catalog has it as an aggregate. */
-struct sluice_sql_fn {
-    char *name;
-    bool agg;
+    int64_t col;     /* its column in the groups, once planned */
 };
 
 /* One evaluation: the statement, the table's schema, the aggregate
- * catalog, and (aggregating) the keys and calls found so far, whose
- * columns are named __k0.. and __a0.. over the groups. */
+ * catalog, and (aggregating) the GROUP BY keys, the calls found so far
+ * and the groups' schema they are columns of. */
 struct sluice_sql_ctx {
     const struct sluice_sql *q;
     const struct ArrowSchema *input;
     const struct sluice_agg_catalog *cat;
     struct sluice_error *err;
-    struct sluice_sql_fn *fns;
-    size_t n_fns;
     bool aggregated;
     struct sql_range *keys;
     size_t n_keys;
-    char **key_names;
+    char **key_texts;
+    int64_t *key_columns;             /* in the groups */
     struct sluice_sql_agg *aggs;
     size_t n_aggs;
+    char **item_texts;                /* what each select item's alias stands for */
+    const struct ArrowSchema *groups; /* once planned */
+    size_t origin;                    /* of the clause being searched for calls */
+    bool agg_failed;                  /* a call of that clause did not plan (its error is mapped) */
 };
 
 void sluice_sql_ctx_free(struct sluice_sql_ctx *ev);
-void sluice_sql_rw_free(struct sluice_sql_text *rw);
-/* `r` as written. */
-void sluice_sql_rw_plain(const struct sluice_sql *q, struct sql_range r, struct sluice_sql_text *rw);
-/* `r` over the groups: aggregate calls become __aN (registered in `ev`),
- * GROUP BY keys __kN, and with `aliases` (HAVING, ORDER BY) a select-list
- * alias the expression it names, in parentheses. */
-int sluice_sql_rewrite(struct sluice_sql_ctx *ev, struct sql_range r, bool aliases, struct sluice_sql_text *rw);
+void sluice_sql_text_of(const struct sluice_sql *q, struct sql_range r, struct sluice_sql_text *t);
+void sluice_sql_text_free(struct sluice_sql_text *t);
 /* Does `r` call an aggregate function? */
 bool sluice_sql_has_agg(struct sluice_sql_ctx *ev, struct sql_range r);
-/* Compile rw's text against `schema`, errors mapped into the statement;
- * `over_groups` explains a name that is neither grouped nor aggregated. */
+/* Register every aggregate call of `t` (checked, errors in the statement). */
+int sluice_sql_find_aggs(struct sluice_sql_ctx *ev, const struct sluice_sql_text *t);
+/* Compile `t` over rows of `schema`, errors mapped into the statement. */
 int sluice_sql_compile(const struct sluice_sql_ctx *ev, const struct ArrowSchema *schema,
-                       const struct sluice_sql_text *rw, bool over_groups, struct sluice_expr **out);
-/* Move the error in ev->err (reported against rw's text) into the statement; returns rc. */
-int sluice_sql_map_error(const struct sluice_sql_ctx *ev, const struct sluice_sql_text *rw, int rc);
-/* A result name with __kN and __aN replaced by Spark's names (a new string). */
-char *sluice_sql_spark_name(const struct sluice_sql_ctx *ev, const char *name);
+                       const struct sluice_sql_text *t, struct sluice_expr **out);
+/* Compile `t` over ev->groups; `aliases`: select-list aliases may be named (HAVING, ORDER BY). */
+int sluice_sql_compile_groups(const struct sluice_sql_ctx *ev, const struct sluice_sql_text *t, bool aliases,
+                              struct sluice_expr **out);
+/* Move the error in ev->err (reported against t's text) into the statement; returns rc. */
+int sluice_sql_map_error(const struct sluice_sql_ctx *ev, const struct sluice_sql_text *t, int rc);
 
 /* ---- collecting the result (sql_collect.c) ----------------------------------- */
 

@@ -259,6 +259,29 @@ static void test_sql_group_by_having_order_by(void **state)
                   "lang\n{\"lang\":null}\n{\"lang\":\"de\"}\n{\"lang\":\"en\"}\n{\"lang\":\"fr\"}\n");
 }
 
+/* Aggregates are nodes of the expression tree, not text swapped for
+ * internal names: a literal that looks like one stays itself, a user
+ * cannot name the groups' columns, and keys match as trees. */
+static void test_sql_over_groups_binds_trees_not_text(void **state)
+{
+    ASSERT_RESULT("SELECT count(*), '__a0', concat('x', '__a0') FROM t WHERE lang = 'de'",
+                  "count(1),__a0,concat(x, __a0)\n"
+                  "{\"count(1)\":1,\"__a0\":\"__a0\",\"concat(x, __a0)\":\"x__a0\"}\n");
+    ASSERT_RESULT("SELECT (lang), LOWER( lang ) AS l, count(*) c FROM t GROUP BY lower(lang), lang "
+                  "HAVING c > 1 AND l = 'en'",
+                  "lang,l,c\n{\"lang\":\"en\",\"l\":\"en\",\"c\":2}\n");
+    ASSERT_RESULT("SELECT upper(lang), sum(n) - count(1) FROM t GROUP BY lang ORDER BY 2 DESC LIMIT 1",
+                  "upper(lang),(sum(n) - count(1))\n{\"upper(lang)\":\"EN\",\"(sum(n) - count(1))\":6}\n");
+    struct sluice_error e = fails("SELECT __a0 FROM t GROUP BY lang");
+    assert_string_equal(e.message, "no column '__a0' in the input");
+    e = fails("SELECT lang, __k0 FROM t GROUP BY lang");
+    assert_string_equal(e.message, "no column '__k0' in the input");
+    assert_int_equal(e.position, 14);
+    /* A call inside a call is the aggregation's to refuse, pointing at it. */
+    e = fails("SELECT lang, sum(count(n)) FROM t GROUP BY lang");
+    assert_int_equal(e.position, 18);
+}
+
 static void test_sql_count_without_group_by_is_one_global_row(void **state)
 {
     ASSERT_RESULT("SELECT count(1) FROM stream_size", "count(1)\n{\"count(1)\":6}\n");
@@ -462,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_sql_parse_finds_clauses_aliases_and_table),
         cmocka_unit_test(test_sql_expression_errors_point_into_the_statement),
         cmocka_unit_test(test_sql_rejects_a_column_neither_grouped_nor_aggregated),
+        cmocka_unit_test(test_sql_over_groups_binds_trees_not_text),
         cmocka_unit_test(test_sql_where_filters_and_select_names_columns),
         cmocka_unit_test(test_sql_group_by_having_order_by),
         cmocka_unit_test(test_sql_count_without_group_by_is_one_global_row),
