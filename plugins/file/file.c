@@ -280,6 +280,24 @@ int file_source_latest_offset(void *state, const char *start, bool limited, stru
     return put_offset(fs, end, out, err);
 }
 
+/* The size a batch's files are cut at: Spark's maxSplitBytes,
+ * min(maxPartitionBytes, max(openCostInBytes, bytes / parallelism)), so a
+ * small batch still gives every worker a unit (one 5 MB file, two threads:
+ * two units) and a big one is cut at max_partition_bytes. Opening a local
+ * file costs far less than HDFS's 4 MiB estimate; cutting below 1 MiB buys
+ * nothing. The cut depends only on the batch's files, so a replay plans the
+ * same units. */
+#define MIN_SPLIT_BYTES (1 << 20)
+
+static int64_t split_bytes(const struct file_source *fs, int64_t total)
+{
+    int64_t max = fs->conf->max_partition_bytes;
+    if (max <= 0 || !SLUICE_HOST_HAS(fs->host, parallelism)) return max;
+    int64_t per_thread = total / fs->host->parallelism(fs->ctx);
+    int64_t split = per_thread > MIN_SPLIT_BYTES ? per_thread : MIN_SPLIT_BYTES;
+    return split < max ? split : max;
+}
+
 int file_source_plan_read(void *state, const char *start, const char *end, size_t *n_units,
                           struct sluice_error *err)
 {
@@ -300,23 +318,34 @@ int file_source_plan_read(void *state, const char *start, const char *end, size_
         return fs->host->error(err, SLUICE_EIO, "offset %zu is past the %zu files in '%s'", to,
                                fs->log.n, fs->conf->path);
     fs->plan_n = 0;
+    int64_t *sizes = malloc((to - from + 1) * sizeof *sizes);
+    if (!sizes) return fs->host->error(err, SLUICE_ENOMEM, "out of memory");
+    int64_t total = 0;
+    for (size_t i = from; i < to; i++) {
+        sizes[i - from] = fs->store->ops->size(fs->store, fs->log.e[i].path);
+        if (sizes[i - from] > 0) total += sizes[i - from];
+    }
+    int64_t max_split = split_bytes(fs, total);
     for (size_t i = from; i < to; i++) {
         const char *path = fs->log.e[i].path;
         /* A CSV header is read from a file's first line and applies to all
          * of it, so such files stay whole. A file that cannot be stat'ed is
          * one unit, whose read() reports why. */
-        int64_t split = fs->conf->max_partition_bytes;
+        int64_t split = max_split;
         if (fs->conf->header && strcmp(fs->conf->format, "csv") == 0) split = 0;
         /* Nor can a gzip stream be entered midway (file_gzip.c). */
         if (file_gz_name(path)) split = 0;
-        int64_t size = fs->store->ops->size(fs->store, path);
+        int64_t size = sizes[i - from];
         bool known = size >= 0;
         if (!known) size = 0;
         int64_t parts = split > 0 && size > split ? (size - 1) / split + 1 : 1;
         if (fs->plan_n + (size_t)parts > fs->plan_cap) {
             size_t cap = 2 * (fs->plan_n + (size_t)parts);
             struct file_unit *p = realloc(fs->plan, cap * sizeof *p);
-            if (!p) return fs->host->error(err, SLUICE_ENOMEM, "out of memory");
+            if (!p) {
+                free(sizes);
+                return fs->host->error(err, SLUICE_ENOMEM, "out of memory");
+            }
             fs->plan = p;
             fs->plan_cap = cap;
         }
@@ -331,6 +360,7 @@ int file_source_plan_read(void *state, const char *start, const char *end, size_
                                     : size / parts * (k + 1) + (k + 1 < size % parts ? k + 1 : size % parts);
         }
     }
+    free(sizes);
     *n_units = fs->plan_n;
     return SLUICE_OK;
 }

@@ -56,7 +56,7 @@ static const struct pin pins[] = {
     FIELD(sluice_plugin, serialize, 200),
     FIELD(sluice_plugin, deserialize, 208),
     FIELD(sluice_plugin, destroy, 216),
-    STRUCT(sluice_host, 512),
+    STRUCT(sluice_host, 520),
     FIELD(sluice_host, abi_version, 0),
     FIELD(sluice_host, size, 4),
     FIELD(sluice_host, log, 8),

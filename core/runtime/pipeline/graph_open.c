@@ -251,6 +251,7 @@ static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sl
     st->ctx.input_schema = st->input ? &st->input->ctx.output_schema : NULL;
     st->ctx.group = g->runtime.group;
     st->ctx.member = g->runtime.member;
+    st->ctx.parallelism = g->runtime.threads > 0 ? g->runtime.threads : 1;
     if (st->kind == SLUICE_STAGE_AGGREGATE) {
         int rc = sluice_agg_load_open(st, g->registry, g->runtime.shuffle_partitions,
                                        aggregation_mode(g, st), err);

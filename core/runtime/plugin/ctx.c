@@ -17,6 +17,11 @@ const char *sluice_ctx_stage_name(const struct sluice_ctx *ctx)
     return ctx && ctx->stage && ctx->stage->name ? ctx->stage->name : "";
 }
 
+int64_t sluice_ctx_parallelism(const struct sluice_ctx *ctx)
+{
+    return ctx && ctx->parallelism > 0 ? ctx->parallelism : 1;
+}
+
 const struct ArrowSchema *sluice_ctx_input_schema(const struct sluice_ctx *ctx)
 {
     return ctx->input_schema;

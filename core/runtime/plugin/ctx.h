@@ -47,6 +47,7 @@ struct sluice_ctx {
     const char *group, *member;             /* NULL group: not a member */
     bool group_joined;                      /* the source called host->group_join in open() */
     char *group_fingerprint;                /* what members must agree on (owned), once the query opens */
+    int64_t parallelism;                    /* runtime.threads, set before open() (host->parallelism) */
 };
 
 const char *sluice_ctx_stage_name(const struct sluice_ctx *ctx);
@@ -69,6 +70,8 @@ int64_t sluice_ctx_malformed(const struct sluice_ctx *ctx);
 void sluice_ctx_count_invalid_utf8(struct sluice_ctx *ctx, int64_t n);
 int64_t sluice_ctx_invalid_utf8(const struct sluice_ctx *ctx);
 /* host->group_join, group_fingerprint and group_check (ctx_group.c). */
+/* host->parallelism: the worker threads of the stage's pipeline. */
+int64_t sluice_ctx_parallelism(const struct sluice_ctx *ctx);
 const char *sluice_ctx_group_join(struct sluice_ctx *ctx, const char **member);
 const char *sluice_ctx_group_fingerprint(const struct sluice_ctx *ctx);
 int sluice_ctx_group_check(struct sluice_ctx *ctx, const char *other, struct sluice_error *err);

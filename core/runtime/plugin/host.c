@@ -180,6 +180,7 @@ static const struct sluice_host host = {
     .group_join = sluice_ctx_group_join,
     .group_fingerprint = sluice_ctx_group_fingerprint,
     .group_check = sluice_ctx_group_check,
+    .parallelism = sluice_ctx_parallelism,
 };
 
 const struct sluice_host *sluice_host(void)

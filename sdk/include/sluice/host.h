@@ -327,6 +327,12 @@ struct sluice_host {
     /* SLUICE_OK when `other` (a fingerprint another member left) is this
      * member's; else SLUICE_ECONFIG naming each difference: fail the call. */
     int (*group_check)(struct sluice_ctx *ctx, const char *other, struct sluice_error *err);
+
+    /* ---- planning (added after ABI 2: check SLUICE_HOST_HAS) ---- */
+    /* How many worker threads run a batch's units (runtime.threads), so a
+     * source can cut a small batch into enough units to keep them busy, as
+     * Spark sizes file splits by its default parallelism. */
+    int64_t (*parallelism)(const struct sluice_ctx *ctx);
 };
 
 #endif /* SLUICE_HOST_H */
