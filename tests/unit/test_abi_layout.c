@@ -122,6 +122,7 @@ static const struct pin pins[] = {
     FIELD(sluice_host, group_join, 488),
     FIELD(sluice_host, group_fingerprint, 496),
     FIELD(sluice_host, group_check, 504),
+    FIELD(sluice_host, parallelism, 512),
     STRUCT(sluice_option, 80),
     FIELD(sluice_option, name, 0),
     FIELD(sluice_option, type, 8),
