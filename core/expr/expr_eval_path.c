@@ -171,12 +171,64 @@ const struct evec *sluice_expr_eval_path(struct ectx *c, const struct expr_node 
     return sluice_expr_gather(c, t, a, slots);
 }
 
-/* `x.field`: the field's values at the struct's slots. */
+/* Every element's field of a list of structs, without copying a value:
+ * a list array with the same offsets (and validity) as `list`, whose child
+ * is a view of the field's array indexed as the structs are. A null struct
+ * makes its element null: then the view gets a validity of its own, the
+ * field's and the struct's together. Lives in the call's scratch. */
+static const struct ArrowArray *field_of_each(struct ectx *c, const struct ArrowArray *list, int64_t field)
+{
+    const struct ArrowArray *st = list->children[0];
+    const struct ArrowArray *f = st->children[field];
+    struct ArrowArray *view = ectx_alloc(c, sizeof *view);
+    *view = *f;
+    view->release = NULL;
+    view->private_data = NULL;
+    view->offset = f->offset + st->offset; /* element q of the list's child is struct q */
+    view->length = st->length;
+    if (has_nulls(st)) {
+        int64_t bits = view->offset + view->length;
+        uint8_t *valid = ectx_alloc(c, (size_t)(bits + 7) / 8 + 1);
+        memset(valid, 0, (size_t)(bits + 7) / 8 + 1);
+        const void **buffers = ectx_alloc(c, (size_t)f->n_buffers * sizeof *buffers);
+        memcpy(buffers, f->buffers, (size_t)f->n_buffers * sizeof *buffers);
+        int64_t nulls = 0;
+        for (int64_t q = 0; q < st->length; q++) {
+            bool ok = bit(st->buffers[0], st->offset + q) && (!has_nulls(f) || bit(f->buffers[0], view->offset + q));
+            if (ok) valid[(view->offset + q) >> 3] |= (uint8_t)(1u << ((view->offset + q) & 7));
+            else nulls++;
+        }
+        buffers[0] = valid;
+        view->buffers = buffers;
+        view->null_count = nulls;
+    } else if (has_nulls(f)) {
+        view->null_count = -1; /* a part of the field's: not counted */
+    }
+    struct ArrowArray *out = ectx_alloc(c, sizeof *out);
+    struct ArrowArray **children = ectx_alloc(c, sizeof *children);
+    *out = *list;
+    out->release = NULL;
+    out->private_data = NULL;
+    out->n_children = 1;
+    children[0] = view;
+    out->children = children;
+    out->dictionary = NULL;
+    return out;
+}
+
+/* `x.field`: the field's values at the struct's slots; over an array of
+ * structs, the array of the field (Spark's GetArrayStructFields). */
 const struct evec *sluice_expr_eval_field(struct ectx *c, const struct expr_node *nd)
 {
     int64_t n = c->n;
     const struct evec *x = sluice_expr_eval_node(c, nd->args[0]);
     if (!x->arr) return ectx_null(c);
+    if (nd->over_array) {
+        struct evec *v = ectx_vec(c);
+        v->arr = field_of_each(c, x->arr, nd->iarg);
+        v->slots = x->slots;
+        return v;
+    }
     const struct ArrowArray *f = x->arr->children[nd->iarg];
     int64_t *slots = ectx_alloc(c, (size_t)(n ? n : 1) * sizeof *slots);
     for (int64_t i = 0; i < n; i++) slots[i] = x->slots[i] < 0 ? -1 : x->slots[i] + f->offset;

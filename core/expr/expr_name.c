@@ -152,7 +152,7 @@ void sluice_expr_name(const struct expr_node *n, struct sluice_buf *out)
         return;
     case EX_FIELD:
         sluice_expr_name(n->args[0], out);
-        sluice_buf_printf(out, ".%s", n->text);
+        sluice_buf_printf(out, ".%s", n->name ? n->name : n->text);
         return;
     case EX_AGG: /* bound before it is named (expr_groups.c) */
         sluice_buf_printf(out, "%s(...)", n->text);

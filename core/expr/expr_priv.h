@@ -106,6 +106,10 @@ struct expr_node {
     enum expr_kind kind;
     int pos;                    /* 1-based character the node is reported at */
     bool negated;
+    bool over_array;            /* EX_FIELD on an array of structs: the array of that field
+                                 * (Spark's GetArrayStructFields) */
+    bool no_projection;         /* EX_PATH/EX_FIELD inside a split path: the outer node records
+                                 * the projection path */
     bool implicit;              /* EX_CAST inserted by the checker: invisible in names */
     bool checked;
     int id;                     /* index into the evaluator's per-call memo, unique per node */

@@ -199,6 +199,24 @@ static void test_expr_check_lists_each_column_read_once_in_projection_form(void 
     assert_string_equal(paths[0], "`odd name`");
 }
 
+/* A field of an array of structs (Spark's GetArrayStructFields): named by
+ * the field, typed as an array of it, read alone; what cannot be, said. */
+static void test_expr_check_takes_fields_through_arrays_of_structs(void **state)
+{
+    expect_result(tweet, "data.entities.hashtags.tag", "tag", "+l");
+    const struct ArrowSchema *r = sluice_expr_result(compiled);
+    assert_string_equal(r->children[0]->format, "u");
+    const char *const *paths;
+    assert_int_equal(sluice_expr_columns(compiled, &paths), 1);
+    assert_string_equal(paths[0], "data.entities.hashtags.tag");
+    expect_result(all, "size(lst.W)", "size(lst.w)", "l");
+    expect_result(all, "lst.v AS vs", "vs", "+l");
+    expect_error(all, "lst.nope", "no field 'nope' in the array's structs", 1, NULL);
+    expect_error(all, "upper(lst.w)", "function 'upper' expects a string, got array", 7, NULL);
+    expect_error(all, "sarr.x", "cannot take field 'x' of array: it is not a struct or an array of structs", 1,
+                 NULL);
+}
+
 static void test_expr_check_knows_when_the_expression_is_an_input_column(void **state)
 {
     assert_int_equal(sluice_expr_input_column(compile_ok(all, "a")), C_A);
@@ -316,6 +334,7 @@ int main(void)
         cmocka_unit_test_teardown(test_expr_check_keeps_struct_and_array_schemas_for_nested_results, free_compiled),
         cmocka_unit_test_teardown(test_expr_check_folds_constant_subtrees_once, free_compiled),
         cmocka_unit_test_teardown(test_expr_check_lists_each_column_read_once_in_projection_form, free_compiled),
+        cmocka_unit_test_teardown(test_expr_check_takes_fields_through_arrays_of_structs, free_compiled),
         cmocka_unit_test_teardown(test_expr_check_knows_when_the_expression_is_an_input_column, free_compiled),
         cmocka_unit_test(test_expr_check_reports_an_unknown_column_with_a_suggestion),
         cmocka_unit_test(test_expr_check_reports_an_unknown_function_with_a_suggestion),

@@ -71,6 +71,19 @@ static void test_expr_eval_gathers_paths_through_array_indexes(void **state)
     assert_string_equal(rows("lst[1]"), "{2, null}, null, null, {null, 'w4'}");
 }
 
+/* Spark's GetArrayStructFields: a field of an array of structs is the
+ * array of that field; a null struct gives a null element, a null array
+ * null, and offsets at every level (the sliced batch) change nothing. */
+static void test_expr_eval_takes_a_field_of_every_struct_of_an_array(void **state)
+{
+    assert_string_equal(rows("lst.v"), "[1, 2], null, [], [null, null]");
+    assert_string_equal(rows("lst.w"), "['w1', null], null, [], [null, 'w4']");
+    assert_string_equal(rows("size(lst.w)"), "2, -1, 0, 2");
+    assert_string_equal(rows("element_at(lst.w, 2)"), "null, null, null, 'w4'");
+    assert_string_equal(rows("array_contains(lst.v, 2)"), "true, null, false, null");
+    assert_string_equal(tu_eval(schema, &plain, "lst.W"), "['w1', null], null, [], [null, 'w4']");
+}
+
 static void test_expr_eval_returns_structs_and_arrays_as_deep_copies(void **state)
 {
     assert_string_equal(rows("st"), "{7, 'p', {'q'}}, null, {null, null, null}, {-1, '', {null}}");
@@ -81,7 +94,7 @@ static void test_expr_eval_returns_structs_and_arrays_as_deep_copies(void **stat
 
 static void test_expr_eval_gives_the_same_rows_with_or_without_offsets(void **state)
 {
-    const char *exprs[] = { "a + b", "lower(s) LIKE '%covid%'", "st", "lst", "arr[1]", "concat(s, t)",
+    const char *exprs[] = { "a + b", "lower(s) LIKE '%covid%'", "st", "lst", "lst.w", "arr[1]", "concat(s, t)",
                             "coalesce(st.inner.z, t)", "size(sarr)", "element_at(lst, -1)", "upper(s)" };
     for (size_t i = 0; i < sizeof exprs / sizeof exprs[0]; i++) {
         char want[8192];
@@ -302,6 +315,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_expr_eval_reads_columns_through_offsets_at_every_level),
+        cmocka_unit_test(test_expr_eval_takes_a_field_of_every_struct_of_an_array),
         cmocka_unit_test(test_expr_eval_gathers_paths_through_array_indexes),
         cmocka_unit_test(test_expr_eval_returns_structs_and_arrays_as_deep_copies),
         cmocka_unit_test(test_expr_eval_gives_the_same_rows_with_or_without_offsets),
