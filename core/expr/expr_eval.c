@@ -290,6 +290,10 @@ static const struct evec *eval_call(struct ectx *c, const struct expr_node *nd)
     case FN_FROM_JSON:
     case FN_TO_JSON:
         return sluice_expr_eval_json(c, nd);
+    case FN_SPLIT:
+    case FN_REGEXP_EXTRACT:
+    case FN_REGEXP_REPLACE:
+        return sluice_expr_eval_regex(c, nd);
     case FN_NONE:
         break;
     }

@@ -18,8 +18,11 @@ int sluice_expr_regex_compile(struct sluice_expr *e, struct expr_node *n, const 
                               const char *text, struct sluice_error *err)
 {
     struct expr_value v;
-    if (!sluice_expr_const_value(e, pat, &v))
+    if (!sluice_expr_const_value(e, pat, &v)) {
+        if (n->kind == EX_CALL && n->fn != FN_RLIKE)
+            return sluice_expr_fail(err, text, pat->pos, "function '%s' expects a constant pattern", n->fn_name);
         return sluice_expr_fail(err, text, pat->pos, "the pattern of RLIKE must be a constant string");
+    }
     if (v.is_null) return SLUICE_OK; /* x RLIKE NULL is NULL */
     int code;
     PCRE2_SIZE at;
@@ -40,6 +43,13 @@ int sluice_expr_regex_compile(struct sluice_expr *e, struct expr_node *n, const 
     e->regexes[e->n_regexes++] = re;
     n->regex = re;
     return SLUICE_OK;
+}
+
+uint32_t sluice_expr_regex_groups(const void *code)
+{
+    uint32_t n = 0;
+    pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &n);
+    return n;
 }
 
 void sluice_expr_regex_free(void *code)

@@ -62,6 +62,9 @@ static const struct fn_def fns[] = {
     { "second", FN_SECOND, 1, 1 },
     { "from_json", FN_FROM_JSON, 2, 2 },
     { "to_json", FN_TO_JSON, 1, 1 },
+    { "split", FN_SPLIT, 2, 3 },
+    { "regexp_extract", FN_REGEXP_EXTRACT, 2, 3 },
+    { "regexp_replace", FN_REGEXP_REPLACE, 3, 3 },
 };
 
 #define N_FNS (sizeof fns / sizeof fns[0])
@@ -279,6 +282,59 @@ static int check_from_json(struct call *c)
     return SLUICE_OK;
 }
 
+/* split(str, regex[, limit]): an array of strings the expression owns. */
+static int check_split(struct call *c)
+{
+    struct expr_node *n = c->n;
+    if (want_string(c, 0) || want_string(c, 1) || (n->n_args > 2 && want_integer(c, 2))) return SLUICE_ECONFIG;
+    struct ArrowSchema element, *list = sluice_xcalloc(1, sizeof *list);
+    sluice_schema_init(&element, SLUICE_FORMAT_STRING, "element", true, 0);
+    sluice_schema_init_list(list, "", true, &element);
+    c->e->schemas = sluice_xrealloc(c->e->schemas, (c->e->n_schemas + 1) * sizeof *c->e->schemas);
+    c->e->schemas[c->e->n_schemas++] = list;
+    n->type = SLUICE_TYPE_ARRAY;
+    n->schema = list;
+    struct expr_value v;
+    if (sluice_expr_const_value(c->e, n->args[1], &v) && !v.is_null && v.s_len == 0) {
+        n->iarg = 1; /* '': every character */
+        return SLUICE_OK;
+    }
+    return sluice_expr_regex_compile(c->e, n, n->args[1], c->text, c->err);
+}
+
+/* regexp_extract(str, regex[, idx]): idx a constant group of the pattern. */
+static int check_regexp_extract(struct call *c)
+{
+    struct expr_node *n = c->n;
+    n->type = SLUICE_TYPE_STRING;
+    if (want_string(c, 0) || want_string(c, 1)) return SLUICE_ECONFIG;
+    int rc = sluice_expr_regex_compile(c->e, n, n->args[1], c->text, c->err);
+    if (rc) return rc;
+    n->iarg = 1;
+    if (n->n_args > 2) {
+        struct expr_value v;
+        if (want_integer(c, 2) || !sluice_expr_const_value(c->e, n->args[2], &v) || v.is_null)
+            return sluice_expr_fail(c->err, c->text, n->args[2]->pos,
+                                    "function 'regexp_extract' expects a constant group index");
+        n->iarg = v.l;
+    }
+    uint32_t groups = n->regex ? sluice_expr_regex_groups(n->regex) : 0;
+    if (n->regex && (n->iarg < 0 || (uint64_t)n->iarg > groups))
+        return sluice_expr_fail(c->err, c->text, n->args[n->n_args > 2 ? 2 : 1]->pos,
+                                "function 'regexp_extract': the regex has %u group%s, so group %lld does not exist",
+                                groups, groups == 1 ? "" : "s", (long long)n->iarg);
+    return SLUICE_OK;
+}
+
+static int check_regexp_replace(struct call *c)
+{
+    struct expr_node *n = c->n;
+    n->type = SLUICE_TYPE_STRING;
+    if (want_string(c, 0) || want_string(c, 1) || want_string(c, 2)) return SLUICE_ECONFIG;
+    int rc = sluice_expr_regex_compile(c->e, n, n->args[1], c->text, c->err);
+    return rc ? rc : sluice_expr_regex_replacement(c->e, n, n->args[2], c->text, c->err);
+}
+
 static int check_args(struct call *c)
 {
     struct expr_node *n = c->n;
@@ -340,6 +396,9 @@ static int check_args(struct call *c)
         n->type = SLUICE_TYPE_LONG;
         return want_timestamp(c, 0);
     case FN_FROM_JSON: return check_from_json(c);
+    case FN_SPLIT: return check_split(c);
+    case FN_REGEXP_EXTRACT: return check_regexp_extract(c);
+    case FN_REGEXP_REPLACE: return check_regexp_replace(c);
     case FN_TO_JSON:
         /* Spark's StructsToJson takes a struct or an array (of structs too). */
         if (!is_nested(n->args[0]->type)) return bad_arg(c, 0, "a struct or an array");

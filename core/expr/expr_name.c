@@ -69,6 +69,10 @@ static void call(const struct expr_node *n, struct sluice_buf *out)
     args(n, 0, out);
     if (n->fn == FN_SUBSTRING && n->n_args == 2) sluice_buf_puts(out, ", 2147483647");
     if (n->fn == FN_ROUND && n->n_args == 1) sluice_buf_puts(out, ", 0");
+    /* Spark prints the defaults it fills in. */
+    if (n->fn == FN_SPLIT && n->n_args == 2) sluice_buf_puts(out, ", -1");
+    if (n->fn == FN_REGEXP_EXTRACT && n->n_args == 2) sluice_buf_puts(out, ", 1");
+    if (n->fn == FN_REGEXP_REPLACE && n->n_args == 3) sluice_buf_puts(out, ", 1");
     sluice_buf_putc(out, ')');
 }
 

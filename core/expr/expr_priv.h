@@ -88,6 +88,7 @@ enum expr_fn {
     FN_STARTSWITH, FN_ENDSWITH, FN_RLIKE, FN_SIZE, FN_ELEMENT_AT, FN_ARRAY_CONTAINS,
     FN_COALESCE, FN_IF, FN_ABS, FN_ROUND, FN_FLOOR, FN_CEIL, FN_TO_TIMESTAMP,
     FN_YEAR, FN_MONTH, FN_DAYOFMONTH, FN_HOUR, FN_MINUTE, FN_SECOND, FN_FROM_JSON, FN_TO_JSON,
+    FN_SPLIT, FN_REGEXP_EXTRACT, FN_REGEXP_REPLACE,
 };
 
 /* A literal value; `type` SLUICE_TYPE_INVALID with is_null is the untyped NULL. */
@@ -131,7 +132,9 @@ struct expr_node {
     const char *fn_name;        /* EX_CALL: the canonical (table) name, after checking */
     char escape;                /* EX_LIKE: the escape byte as written (for the name), 0 = '\' */
     const struct like_pattern *like;  /* EX_LIKE, after checking */
-    void *regex;                /* EX_RLIKE / FN_RLIKE: pcre2_code_8 */
+    void *regex;                /* EX_RLIKE, FN_RLIKE, split, regexp_*: pcre2_code_8 */
+    const char *rep;            /* regexp_replace: the replacement in PCRE2's syntax (arena) */
+    size_t rep_len;
     const struct time_pattern *tfmt;  /* FN_TO_TIMESTAMP with a format */
     size_t off, len;            /* EX_AGG: the call's bytes in the text */
     const char *bound_name;     /* EX_PATH bound to a groups column: the name it prints as, */
@@ -284,6 +287,7 @@ const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node 
 const struct evec *sluice_expr_eval_math(struct ectx *c, const struct expr_node *n);
 const struct evec *sluice_expr_eval_array(struct ectx *c, const struct expr_node *n);
 const struct evec *sluice_expr_eval_json(struct ectx *c, const struct expr_node *n); /* from_json, to_json */
+const struct evec *sluice_expr_eval_regex(struct ectx *c, const struct expr_node *n); /* split, regexp_* */
 /* Column paths and `x.field` (expr_eval_path.c). */
 const struct evec *sluice_expr_eval_path(struct ectx *c, const struct expr_node *n);
 const struct evec *sluice_expr_eval_field(struct ectx *c, const struct expr_node *n);
@@ -300,6 +304,11 @@ double sluice_expr_strtod(const char *s);
 int sluice_expr_regex_compile(struct sluice_expr *e, struct expr_node *n, const struct expr_node *pat,
                               const char *text, struct sluice_error *err);
 void sluice_expr_regex_free(void *code);
+/* Capturing groups of a compiled pattern. */
+uint32_t sluice_expr_regex_groups(const void *code);
+/* regexp_replace: a constant replacement, Java's syntax into PCRE2's (n->rep). */
+int sluice_expr_regex_replacement(struct sluice_expr *e, struct expr_node *n, const struct expr_node *rep,
+                                  const char *text, struct sluice_error *err);
 void sluice_expr_match_data_free(void *md);
 
 /* to_timestamp formats (expr_eval_time.c). */

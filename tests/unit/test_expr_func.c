@@ -161,6 +161,70 @@ static void test_expr_func_finds_regular_expressions_anywhere_in_the_string(void
     assert_string_equal(one("'x' RLIKE NULL"), "null");
 }
 
+/* ---- regex functions (Java's String.split, Matcher.find, replaceAll) ------------------------ */
+
+static void test_expr_func_splits_as_java_does(void **state)
+{
+    assert_string_equal(rows("split(s, ' ')"),
+                        "['Hello', 'COVID'], null, ['Ünïcode', 'ÀÉ', 'covid'], ['', '', 'pad', '', '']");
+    assert_string_equal(rows("split(s, ' ', 2)"),
+                        "['Hello', 'COVID'], null, ['Ünïcode', 'ÀÉ covid'], ['', ' pad  ']");
+    assert_string_equal(rows("split(s, 'o')"),
+                        "['Hell', ' COVID'], null, ['Ünïc', 'de ÀÉ c', 'vid'], ['  pad  ']");
+    assert_string_equal(one("split('a,b,,', ',')"), "['a', 'b', '', '']");   /* trailing empties kept */
+    assert_string_equal(one("split('a,b,,', ',', 0)"), "['a', 'b', '', '']");
+    assert_string_equal(one("split('', ',')"), "['']");
+    assert_string_equal(one("split('ab', '')"), "['a', 'b']");
+    assert_string_equal(one("split('aéb', '', 2)"), "['a', 'éb']");
+    /* Java 8: no empty first piece, but the empty match at the end cuts: a last "". */
+    assert_string_equal(one("split('abc', 'x*')"), "['a', 'b', 'c', '']");
+    assert_string_equal(one("split('a,', ',')"), "['a', '']");
+    assert_string_equal(one("split(NULL, ',')"), "null");
+    assert_string_equal(one("split('a1b22c', '[0-9]+')"), "['a', 'b', 'c']");
+    assert_string_equal(one("size(split('a b c', ' ', -5))"), "3");
+}
+
+static void test_expr_func_extracts_regex_groups_with_empty_for_no_match(void **state)
+{
+    assert_string_equal(rows("regexp_extract(s, '(\\\\w+) (\\\\w+)', 2)"), "'COVID', null, '', ''");
+    assert_string_equal(rows("regexp_extract(s, 'C(O)', 1)"), "'O', null, '', ''");
+    assert_string_equal(rows("regexp_extract(s, 'C(O)')"), "'O', null, '', ''");
+    assert_string_equal(rows("regexp_extract(s, '(x)?o', 1)"), "'', null, '', ''"); /* the group took no part */
+    assert_string_equal(rows("regexp_extract(s, '[a-z]+', 0)"), "'ello', null, 'n', 'pad'");
+}
+
+static void test_expr_func_replaces_with_java_group_references(void **state)
+{
+    assert_string_equal(rows("regexp_replace(s, 'o', '0')"), "'Hell0 COVID', null, 'Ünïc0de ÀÉ c0vid', '  pad  '");
+    assert_string_equal(rows("regexp_replace(s, '(\\\\w+) (\\\\w+)', '$2 ${1}')"),
+                        "'COVID Hello', null, 'Ünïcode ÀÉ covid', '  pad  '");
+    assert_string_equal(rows("regexp_replace(s, ' ', '\\\\$')"),
+                        "'Hello$COVID', null, 'Ünïcode$ÀÉ$covid', '$$pad$$'");
+    assert_string_equal(one("regexp_replace('aaa', 'a*', 'x')"), "'xx'"); /* Java: the empty match at the end */
+    assert_string_equal(one("regexp_replace('abc', '', '-')"), "'-a-b-c-'");
+}
+
+static void test_expr_func_regex_functions_refuse_what_spark_refuses(void **state)
+{
+    struct sluice_error err = { 0 };
+    struct sluice_expr *e = NULL;
+    assert_int_equal(sluice_expr_compile(schema, "regexp_replace(s, 'o', '$x')", &e, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "function 'regexp_replace': illegal group reference in the replacement "
+                                     "(write \\$ for a dollar sign)");
+    assert_int_equal(sluice_expr_compile(schema, "regexp_extract(s, 'a', 1)", &e, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "function 'regexp_extract': the regex has 0 groups, so group 1 does not exist");
+    assert_int_equal(sluice_expr_compile(schema, "split(s, t)", &e, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "function 'split' expects a constant pattern");
+    assert_int_equal(sluice_expr_compile(schema, "split(s, '(')", &e, &err), SLUICE_ECONFIG);
+    assert_non_null(strstr(err.message, "invalid regular expression '('"));
+    assert_int_equal(sluice_expr_compile(schema, "split(s, ',')", &e, &err), SLUICE_OK);
+    assert_string_equal(sluice_expr_result(e)->name, "split(s, ,, -1)");
+    sluice_expr_free(e);
+    assert_int_equal(sluice_expr_compile(schema, "regexp_extract(s, 'a(b)')", &e, &err), SLUICE_OK);
+    assert_string_equal(sluice_expr_result(e)->name, "regexp_extract(s, a(b), 1)");
+    sluice_expr_free(e);
+}
+
 /* ---- arrays -------------------------------------------------------------------------------------- */
 
 static void test_expr_func_sizes_arrays_with_minus_one_for_null(void **state)
@@ -418,6 +482,10 @@ int main(void)
         cmocka_unit_test(test_expr_func_never_maps_a_broken_character_across_rows),
         cmocka_unit_test(test_expr_func_counts_length_in_characters),
         cmocka_unit_test(test_expr_func_trims_only_spaces),
+        cmocka_unit_test(test_expr_func_splits_as_java_does),
+        cmocka_unit_test(test_expr_func_extracts_regex_groups_with_empty_for_no_match),
+        cmocka_unit_test(test_expr_func_replaces_with_java_group_references),
+        cmocka_unit_test(test_expr_func_regex_functions_refuse_what_spark_refuses),
         cmocka_unit_test(test_expr_func_concatenates_with_null_if_any_part_is_null),
         cmocka_unit_test(test_expr_func_takes_substrings_with_sparks_position_rules),
         cmocka_unit_test(test_expr_func_searches_substrings),
