@@ -6,8 +6,9 @@
  * with other characters, Latin-1, Latin Extended-A and Additional, Greek,
  * Cyrillic, Armenian and fullwidth Latin: every mapping there keeps the
  * UTF-8 length, so lower() and upper() keep the input's offsets. Other
- * scripts pass through unchanged, as do the few characters whose case
- * forms differ in length (ß, İ, ı, ſ). Greek capital sigma always lowers
+ * scripts pass through unchanged. upper('ß') is SS as in Java (the same
+ * two bytes); the few mappings that change a character's UTF-8 length
+ * (lower('İ') is i and a combining dot, upper('ſ') S) pass through. Greek capital sigma always lowers
  * to σ; Java would pick ς at a word's end. */
 #define _GNU_SOURCE /* memmem */
 #include "expr_priv.h"
@@ -55,6 +56,7 @@ static uint32_t upper_cp(uint32_t c)
 {
     if (c < 0x100) {
         if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 0x20;
+        if (c == 0xB5) return 0x39C; /* micro sign: Greek capital mu, as Java */
         return c == 0xFF ? 0x178 : c;
     }
     if (c < 0x180) {
@@ -84,13 +86,13 @@ static uint32_t upper_cp(uint32_t c)
     return c;
 }
 
-/* Only these lead bytes can start a character the tables map: C3..D6
- * (U+00C0..U+05BF) and E1, EF (Latin Extended Additional, fullwidth).
+/* Only these lead bytes can start a character the tables map: C2..D6
+ * (U+0080..U+05BF) and E1, EF (Latin Extended Additional, fullwidth).
  * Continuation bytes, Arabic, CJK and emoji never match, so text in other
  * scripts costs one vector compare per 16 bytes. */
 static inline bool mapped_lead(unsigned char b)
 {
-    return (b >= 0xC3 && b <= 0xD6) || b == 0xE1 || b == 0xEF;
+    return (b >= 0xC2 && b <= 0xD6) || b == 0xE1 || b == 0xEF;
 }
 
 /* Map the character starting at s[q] in place if it ends by `end`. */
@@ -100,6 +102,11 @@ static inline void map_char(unsigned char *s, size_t q, size_t end, bool upper)
     if (b < 0xE0) {
         if (q + 1 >= end || !sluice_utf8_continuation(s[q + 1])) return;
         uint32_t cp = ((uint32_t)(b & 0x1F) << 6) | (s[q + 1] & 0x3F);
+        if (upper && cp == 0xDF) { /* Java's full mapping: ß is SS, two bytes as before */
+            s[q] = 'S';
+            s[q + 1] = 'S';
+            return;
+        }
         uint32_t m = upper ? upper_cp(cp) : lower_cp(cp);
         if (m != cp && m >= 0x80 && m < 0x800) {
             s[q] = (unsigned char)(0xC0 | (m >> 6));
@@ -127,7 +134,7 @@ static void case_fixup_column(unsigned char *data, const int32_t *offs, int64_t 
     int64_t r = 0;
     size_t i = (size_t)offs[0];
 #if defined(__SSE2__)
-    const __m128i bias = _mm_set1_epi8((char)(0x80 - 0xC3)), limit = _mm_set1_epi8((char)(0x80 + 20));
+    const __m128i bias = _mm_set1_epi8((char)(0x80 - 0xC2)), limit = _mm_set1_epi8((char)(0x80 + 21));
     const __m128i e1 = _mm_set1_epi8((char)0xE1), ef = _mm_set1_epi8((char)0xEF);
     for (; i + 16 <= len; i += 16) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(data + i));
