@@ -260,6 +260,7 @@ static const struct evec *eval_call(struct ectx *c, const struct expr_node *nd)
     case FN_LENGTH:
     case FN_TRIM:
     case FN_CONCAT:
+    case FN_CONCAT_WS:
     case FN_SUBSTRING:
     case FN_CONTAINS:
     case FN_STARTSWITH:

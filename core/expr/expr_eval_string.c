@@ -1,4 +1,4 @@
-/* String functions: lower upper length trim concat substring contains
+/* String functions: lower upper length trim concat concat_ws substring contains
  * startswith endswith. Each writes its result into one buffer sized up
  * front from the input's byte count, so no row ever allocates.
  *
@@ -292,6 +292,77 @@ static const struct evec *eval_concat(struct ectx *c, const struct expr_node *nd
     return v;
 }
 
+/* Part k of row i of concat_ws: the string, or the array's elements. Calls
+ * `put` for each non-null piece. */
+typedef void (*piece_fn)(void *arg, const char *s, int32_t len);
+
+static void each_piece(const struct expr_node *nd, const struct evec *x, int k, int64_t i, piece_fn put, void *arg)
+{
+    if (nd->args[k]->type != SLUICE_TYPE_ARRAY) {
+        if (!evec_valid(x, i)) return;
+        int32_t len;
+        const char *str = evec_str(x, i, &len);
+        put(arg, str, len);
+        return;
+    }
+    int64_t slot = x->slots ? x->slots[i] : -1;
+    if (slot < 0) return;
+    const struct ArrowArray *list = x->arr, *e = list->children[0];
+    const int32_t *lo = list->buffers[1], *eo = e->buffers[1];
+    const char *data = e->buffers[2];
+    for (int64_t q = e->offset + lo[slot]; q < e->offset + lo[slot + 1]; q++) {
+        if (e->null_count != 0 && e->buffers[0] && !sluice_bit_get(e->buffers[0], q)) continue;
+        put(arg, data + eo[q], eo[q + 1] - eo[q]);
+    }
+}
+
+/* Sizing pass and writing pass of concat_ws over one row. */
+struct ws_row {
+    const char *sep;
+    int32_t sep_len;
+    size_t len;
+    char *out; /* NULL while sizing */
+    bool first;
+};
+
+static void ws_put(void *arg, const char *s, int32_t len)
+{
+    struct ws_row *w = arg;
+    if (!w->first) {
+        if (w->out) memcpy(w->out + w->len, w->sep, (size_t)w->sep_len);
+        w->len += (size_t)w->sep_len;
+    }
+    if (w->out) memcpy(w->out + w->len, s, (size_t)len);
+    w->len += (size_t)len;
+    w->first = false;
+}
+
+/* concat_ws(sep, ...): Spark's, null only when sep is; null parts and
+ * null elements of array parts are left out, arrays joined element by
+ * element. Sized exactly first, as concat is. */
+static const struct evec *eval_concat_ws(struct ectx *c, const struct expr_node *nd, const struct evec **as)
+{
+    int64_t n = c->n;
+    struct evec *v = ectx_vec(c);
+    v->valid = as[0]->valid;
+    size_t total = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        struct sbuild b;
+        if (pass == 1 && !sbuild_init(c, &b, total)) return ectx_null(c);
+        for (int64_t i = 0; i < n; i++) {
+            struct ws_row w = { .first = true, .out = pass ? sbuild_room(&b) : NULL };
+            if (evec_valid(as[0], i)) {
+                w.sep = evec_str(as[0], i, &w.sep_len);
+                for (int k = 1; k < nd->n_args; k++) each_piece(nd, as[k], k, i, ws_put, &w);
+            }
+            if (pass) sbuild_end_row(&b, i, w.len);
+            else total += w.len;
+        }
+        if (pass) sbuild_to_vec(&b, v);
+    }
+    return v;
+}
+
 static const struct evec *eval_search(struct ectx *c, const struct expr_node *nd, const struct evec *a,
                                       const struct evec *b)
 {
@@ -343,6 +414,8 @@ const struct evec *sluice_expr_eval_string(struct ectx *c, const struct expr_nod
         return v;
     case FN_CONCAT:
         return eval_concat(c, nd, as);
+    case FN_CONCAT_WS:
+        return eval_concat_ws(c, nd, as);
     case FN_CONTAINS:
     case FN_STARTSWITH:
     case FN_ENDSWITH:

@@ -65,6 +65,7 @@ static const struct fn_def fns[] = {
     { "split", FN_SPLIT, 2, 3 },
     { "regexp_extract", FN_REGEXP_EXTRACT, 2, 3 },
     { "regexp_replace", FN_REGEXP_REPLACE, 3, 3 },
+    { "concat_ws", FN_CONCAT_WS, 1, -1 },
 };
 
 #define N_FNS (sizeof fns / sizeof fns[0])
@@ -397,6 +398,18 @@ static int check_args(struct call *c)
         return want_timestamp(c, 0);
     case FN_FROM_JSON: return check_from_json(c);
     case FN_SPLIT: return check_split(c);
+    case FN_CONCAT_WS:
+        n->type = SLUICE_TYPE_STRING;
+        if (want_string(c, 0)) return SLUICE_ECONFIG;
+        /* Strings, or arrays of strings whose elements are joined. */
+        for (int i = 1; i < n->n_args; i++) {
+            const struct expr_node *a = n->args[i];
+            if (a->type == SLUICE_TYPE_ARRAY && sluice_type_of(a->schema->children[0]) == SLUICE_TYPE_STRING) continue;
+            if (a->type == SLUICE_TYPE_ARRAY || a->type == SLUICE_TYPE_STRUCT)
+                return bad_arg(c, i, "a string or an array of strings");
+            if (want_string(c, i)) return SLUICE_ECONFIG;
+        }
+        return SLUICE_OK;
     case FN_REGEXP_EXTRACT: return check_regexp_extract(c);
     case FN_REGEXP_REPLACE: return check_regexp_replace(c);
     case FN_TO_JSON:

@@ -106,6 +106,18 @@ static void test_expr_func_concatenates_with_null_if_any_part_is_null(void **sta
     assert_string_equal(one("concat(1.5, true, TIMESTAMP '2021-05-03 07:55:40')"), "'1.5true2021-05-03 07:55:40'");
 }
 
+/* Spark's concat_ws: null only when the separator is; null parts and
+ * null array elements are left out; arrays are joined element by element. */
+static void test_expr_func_concat_ws_skips_nulls_and_joins_arrays(void **state)
+{
+    assert_string_equal(rows("concat_ws('-', s, t)"), "'Hello COVID-x', '', 'Ünïcode ÀÉ covid-abc', '  pad  -pad'");
+    assert_string_equal(rows("concat_ws(',', sarr)"), "'a,b', '', 'c', ''");
+    assert_string_equal(rows("concat_ws('/', t, sarr, 'end')"), "'x/a/b/end', '/end', 'abc/c/end', 'pad/end'");
+    assert_string_equal(one("concat_ws(NULL, 'a')"), "null");
+    assert_string_equal(one("concat_ws('x')"), "''");
+    assert_string_equal(one("concat_ws(', ', 'a', NULL, 1, true)"), "'a, 1, true'");
+}
+
 static void test_expr_func_takes_substrings_with_sparks_position_rules(void **state)
 {
     assert_string_equal(rows("substring(s, 2, 3)"), "'ell', null, 'nïc', ' pa'");
@@ -484,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_expr_func_never_maps_a_broken_character_across_rows),
         cmocka_unit_test(test_expr_func_counts_length_in_characters),
         cmocka_unit_test(test_expr_func_trims_only_spaces),
+        cmocka_unit_test(test_expr_func_concat_ws_skips_nulls_and_joins_arrays),
         cmocka_unit_test(test_expr_func_splits_as_java_does),
         cmocka_unit_test(test_expr_func_extracts_regex_groups_with_empty_for_no_match),
         cmocka_unit_test(test_expr_func_replaces_with_java_group_references),
