@@ -281,6 +281,8 @@ static const struct evec *eval_call(struct ectx *c, const struct expr_node *nd)
     case FN_CEIL:
         return sluice_expr_eval_math(c, nd);
     case FN_TO_TIMESTAMP:
+    case FN_DATE_FORMAT:
+    case FN_DATE_TRUNC:
     case FN_YEAR:
     case FN_MONTH:
     case FN_DAYOFMONTH:

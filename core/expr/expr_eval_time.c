@@ -25,6 +25,7 @@ enum tp_kind { TP_LIT, TP_YEAR, TP_MONTH, TP_MONTH_NAME, TP_DAY, TP_HOUR, TP_HOU
 struct tp_item {
     enum tp_kind kind;
     int count;        /* letters in the run */
+    char letter;      /* the pattern letter (X, x or Z for an offset) */
     const char *lit;  /* TP_LIT */
     size_t lit_len;
 };
@@ -103,7 +104,7 @@ int sluice_time_pattern_compile(const char *fmt, size_t len, struct sluice_arena
             snprintf(why, 128, "too many pattern letters '%c'", c);
             return -1;
         }
-        *it = (struct tp_item){ .kind = k, .count = count };
+        *it = (struct tp_item){ .kind = k, .count = count, .letter = c };
         p->n++;
     }
     *out = p;
@@ -256,6 +257,138 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+/* ---- date_format and date_trunc --------------------------------------------------- */
+
+static size_t put_num(char *o, int64_t v, int width)
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%0*lld", width, (long long)(v < 0 ? -v : v));
+    size_t w = 0;
+    if (v < 0) o[w++] = '-';
+    memcpy(o + w, digits, (size_t)n);
+    return w + (size_t)n;
+}
+
+/* The most bytes one formatted value takes: every item at its widest. */
+size_t sluice_time_pattern_width(const struct time_pattern *p)
+{
+    size_t w = 0;
+    for (int k = 0; k < p->n; k++) w += p->items[k].kind == TP_LIT ? p->items[k].lit_len : 24 + (size_t)p->items[k].count;
+    return w;
+}
+
+/* `us` (UTC) as pattern `p` writes it, Spark's DateTimeFormatter in UTC;
+ * into o (sluice_time_pattern_width bytes), returning the length. */
+size_t sluice_time_pattern_format(const struct time_pattern *p, int64_t us, char *o)
+{
+    int64_t day = floor_div(us, US_PER_DAY), in_day = us - day * US_PER_DAY;
+    int64_t y;
+    unsigned m, d;
+    sluice_civil_from_days(day, &y, &m, &d);
+    int64_t hour = in_day / (3600 * US_PER_SEC), minute = in_day / (60 * US_PER_SEC) % 60,
+            second = in_day / US_PER_SEC % 60, micros = in_day % US_PER_SEC;
+    int weekday = (int)((day % 7 + 7 + 3) % 7); /* 1970-01-01 was a Thursday: Monday is 0 */
+    size_t w = 0;
+    for (int k = 0; k < p->n; k++) {
+        const struct tp_item *it = &p->items[k];
+        int count = it->count;
+        switch (it->kind) {
+        case TP_LIT:
+            memcpy(o + w, it->lit, it->lit_len);
+            w += it->lit_len;
+            break;
+        case TP_YEAR: w += count == 2 ? put_num(o + w, (y % 100 + 100) % 100, 2) : put_num(o + w, y, count); break;
+        case TP_MONTH: w += put_num(o + w, m, count); break;
+        case TP_MONTH_NAME: {
+            size_t len = count >= 4 ? strlen(months[m - 1]) : 3;
+            memcpy(o + w, months[m - 1], len);
+            w += len;
+            break;
+        }
+        case TP_DAY: w += put_num(o + w, d, count); break;
+        case TP_HOUR: w += put_num(o + w, hour, count); break;
+        case TP_HOUR12: w += put_num(o + w, hour % 12 ? hour % 12 : 12, count); break;
+        case TP_AMPM:
+            memcpy(o + w, hour < 12 ? "AM" : "PM", 2);
+            w += 2;
+            break;
+        case TP_MINUTE: w += put_num(o + w, minute, count); break;
+        case TP_SECOND: w += put_num(o + w, second, count); break;
+        case TP_FRACTION: { /* the first `count` digits of the fraction, as Spark's S...S */
+            char f[8];
+            snprintf(f, sizeof f, "%06lld", (long long)micros);
+            for (int q = 0; q < count; q++) o[w++] = q < 6 ? f[q] : '0';
+            break;
+        }
+        case TP_DAY_NAME: {
+            size_t len = count >= 4 ? strlen(days[weekday]) : 3;
+            memcpy(o + w, days[weekday], len);
+            w += len;
+            break;
+        }
+        case TP_OFFSET: { /* always UTC: X writes Z; x and Z write zeros */
+            const char *z = it->letter == 'X' ? "Z" : it->letter == 'Z' ? (count == 4 ? "GMT" : count == 5 ? "Z" : "+0000")
+                            : count == 1 ? "+00" : count == 2 ? "+0000" : "+00:00";
+            memcpy(o + w, z, strlen(z));
+            w += strlen(z);
+            break;
+        }
+        }
+    }
+    return w;
+}
+
+/* date_trunc's units (Spark's names, any case), as what they keep. */
+enum trunc_unit { TR_YEAR = 1, TR_QUARTER, TR_MONTH, TR_WEEK, TR_DAY, TR_HOUR, TR_MINUTE, TR_SECOND, TR_MILLI, TR_MICRO };
+
+int sluice_time_trunc_unit(const char *s, size_t n)
+{
+    static const struct { const char *name; enum trunc_unit u; } units[] = {
+        { "year", TR_YEAR }, { "yyyy", TR_YEAR }, { "yy", TR_YEAR }, { "quarter", TR_QUARTER },
+        { "month", TR_MONTH }, { "mon", TR_MONTH }, { "mm", TR_MONTH }, { "week", TR_WEEK }, { "day", TR_DAY },
+        { "dd", TR_DAY }, { "hour", TR_HOUR }, { "minute", TR_MINUTE }, { "second", TR_SECOND },
+        { "millisecond", TR_MILLI }, { "microsecond", TR_MICRO },
+    };
+    for (size_t k = 0; k < sizeof units / sizeof units[0]; k++)
+        if (strlen(units[k].name) == n && strncasecmp(units[k].name, s, n) == 0) return (int)units[k].u;
+    return 0;
+}
+
+static int64_t trunc_us(int64_t us, int unit)
+{
+    int64_t day = floor_div(us, US_PER_DAY);
+    switch (unit) {
+    case TR_MICRO: return us;
+    case TR_MILLI: return floor_div(us, 1000) * 1000;
+    case TR_SECOND: return floor_div(us, US_PER_SEC) * US_PER_SEC;
+    case TR_MINUTE: return floor_div(us, 60 * US_PER_SEC) * 60 * US_PER_SEC;
+    case TR_HOUR: return floor_div(us, 3600 * US_PER_SEC) * 3600 * US_PER_SEC;
+    case TR_DAY: return day * US_PER_DAY;
+    case TR_WEEK: return (day - (day % 7 + 7 + 3) % 7) * US_PER_DAY; /* back to Monday */
+    default: break;
+    }
+    int64_t y;
+    unsigned m, d;
+    sluice_civil_from_days(day, &y, &m, &d);
+    if (unit == TR_YEAR) m = 1;
+    if (unit == TR_QUARTER) m = (m - 1) / 3 * 3 + 1;
+    return sluice_days_from_civil(y, m, 1) * US_PER_DAY;
+}
+
+static const struct evec *eval_date_format(struct ectx *c, const struct expr_node *nd, const struct evec *a)
+{
+    int64_t n = c->n;
+    if (!nd->tfmt) return ectx_null(c);
+    struct evec *v = ectx_vec(c);
+    v->valid = a->valid;
+    struct sbuild b;
+    if (!sbuild_init(c, &b, (size_t)n * sluice_time_pattern_width(nd->tfmt))) return ectx_null(c);
+    for (int64_t i = 0; i < n; i++)
+        sbuild_end_row(&b, i, evec_valid(a, i) ? sluice_time_pattern_format(nd->tfmt, a->l[i], sbuild_room(&b)) : 0);
+    sbuild_to_vec(&b, v);
+    return v;
+}
+
 const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node *nd)
 {
     int64_t n = c->n;
@@ -276,6 +409,15 @@ const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node 
             if (!valid[i]) v->l[i] = 0;
         }
         v->valid = valid;
+        return v;
+    }
+    if (nd->fn == FN_DATE_FORMAT) return eval_date_format(c, nd, a);
+    if (nd->fn == FN_DATE_TRUNC) {
+        /* date_trunc(unit, ts): the timestamp is the second argument. */
+        const struct evec *ts = sluice_expr_eval_node(c, nd->args[1]);
+        if (!nd->iarg) return ectx_null(c);
+        v->valid = ts->valid;
+        for (int64_t i = 0; i < n; i++) v->l[i] = evec_valid(ts, i) ? trunc_us(ts->l[i], (int)nd->iarg) : 0;
         return v;
     }
     v->valid = a->valid;

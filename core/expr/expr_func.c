@@ -66,6 +66,8 @@ static const struct fn_def fns[] = {
     { "regexp_extract", FN_REGEXP_EXTRACT, 2, 3 },
     { "regexp_replace", FN_REGEXP_REPLACE, 3, 3 },
     { "concat_ws", FN_CONCAT_WS, 1, -1 },
+    { "date_format", FN_DATE_FORMAT, 2, 2 },
+    { "date_trunc", FN_DATE_TRUNC, 2, 2 },
 };
 
 #define N_FNS (sizeof fns / sizeof fns[0])
@@ -255,6 +257,42 @@ static int check_to_timestamp(struct call *c)
     return SLUICE_OK;
 }
 
+/* date_format(ts, 'pattern'): the pattern a constant, as to_timestamp's. */
+static int check_date_format(struct call *c)
+{
+    struct expr_node *n = c->n;
+    n->type = SLUICE_TYPE_STRING;
+    if (want_timestamp(c, 0) || want_string(c, 1)) return SLUICE_ECONFIG;
+    struct expr_value v;
+    if (!sluice_expr_const_value(c->e, n->args[1], &v))
+        return sluice_expr_fail(c->err, c->text, n->args[1]->pos, "function 'date_format' expects a constant pattern");
+    if (v.is_null) return SLUICE_OK;
+    char why[160];
+    if (sluice_time_pattern_compile(v.s, (size_t)v.s_len, c->e->arena, &n->tfmt, why))
+        return sluice_expr_fail(c->err, c->text, n->args[1]->pos, "function 'date_format': pattern '%s': %s", v.s,
+                                why);
+    return SLUICE_OK;
+}
+
+/* date_trunc('unit', ts): a unit Spark knows, or an error now (Spark's
+ * null for every row would hide the typo). */
+static int check_date_trunc(struct call *c)
+{
+    struct expr_node *n = c->n;
+    n->type = SLUICE_TYPE_TIMESTAMP;
+    if (want_string(c, 0) || want_timestamp(c, 1)) return SLUICE_ECONFIG;
+    struct expr_value v;
+    if (!sluice_expr_const_value(c->e, n->args[0], &v))
+        return sluice_expr_fail(c->err, c->text, n->args[0]->pos, "function 'date_trunc' expects a constant unit");
+    if (v.is_null) return SLUICE_OK;
+    n->iarg = sluice_time_trunc_unit(v.s, (size_t)v.s_len);
+    if (!n->iarg)
+        return sluice_expr_fail(c->err, c->text, n->args[0]->pos,
+                                "function 'date_trunc': unknown unit '%s' (year, quarter, month, week, day, hour, "
+                                "minute, second, millisecond or microsecond)", v.s);
+    return SLUICE_OK;
+}
+
 /* from_json(str, 'schema'): the schema (DDL or Spark's JSON, as the
  * `schema` option takes) is a constant; the result is a struct of it. */
 static int check_from_json(struct call *c)
@@ -398,6 +436,8 @@ static int check_args(struct call *c)
         return want_timestamp(c, 0);
     case FN_FROM_JSON: return check_from_json(c);
     case FN_SPLIT: return check_split(c);
+    case FN_DATE_FORMAT: return check_date_format(c);
+    case FN_DATE_TRUNC: return check_date_trunc(c);
     case FN_CONCAT_WS:
         n->type = SLUICE_TYPE_STRING;
         if (want_string(c, 0)) return SLUICE_ECONFIG;

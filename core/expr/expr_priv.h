@@ -88,7 +88,7 @@ enum expr_fn {
     FN_STARTSWITH, FN_ENDSWITH, FN_RLIKE, FN_SIZE, FN_ELEMENT_AT, FN_ARRAY_CONTAINS,
     FN_COALESCE, FN_IF, FN_ABS, FN_ROUND, FN_FLOOR, FN_CEIL, FN_TO_TIMESTAMP,
     FN_YEAR, FN_MONTH, FN_DAYOFMONTH, FN_HOUR, FN_MINUTE, FN_SECOND, FN_FROM_JSON, FN_TO_JSON,
-    FN_SPLIT, FN_REGEXP_EXTRACT, FN_REGEXP_REPLACE, FN_CONCAT_WS,
+    FN_SPLIT, FN_REGEXP_EXTRACT, FN_REGEXP_REPLACE, FN_CONCAT_WS, FN_DATE_FORMAT, FN_DATE_TRUNC,
 };
 
 /* A literal value; `type` SLUICE_TYPE_INVALID with is_null is the untyped NULL. */
@@ -315,5 +315,10 @@ void sluice_expr_match_data_free(void *md);
 int sluice_time_pattern_compile(const char *fmt, size_t len, struct sluice_arena *arena,
                                 const struct time_pattern **out, char *why);
 bool sluice_time_pattern_parse(const struct time_pattern *p, const char *s, size_t n, int64_t *us);
+/* date_format: the most bytes a value takes, and the value written (UTC). */
+size_t sluice_time_pattern_width(const struct time_pattern *p);
+size_t sluice_time_pattern_format(const struct time_pattern *p, int64_t us, char *out);
+/* date_trunc: Spark's unit name (any case) as a non-zero code, or 0. */
+int sluice_time_trunc_unit(const char *s, size_t n);
 
 #endif

@@ -334,6 +334,38 @@ static void test_expr_func_extracts_time_of_day_at_the_ends_of_the_timestamp_ran
     assert_string_equal(one("second(cast(9223372036854775807 AS timestamp))"), "54");
 }
 
+/* date_format writes Spark's datetime patterns in UTC; date_trunc keeps
+ * what its unit names (weeks start on Monday, as ISO and Spark have it). */
+static void test_expr_func_formats_and_truncates_timestamps(void **state)
+{
+    assert_string_equal(rows("date_format(ts, 'yyyy-MM-dd HH:mm:ss.SSS')"),
+                        "'2021-05-03 07:55:40.000', null, '1999-12-31 23:59:59.500', '1970-01-01 00:00:00.000'");
+    assert_string_equal(rows("date_format(ts, 'EEE, d MMM yy h a')"),
+                        "'Mon, 3 May 21 7 AM', null, 'Fri, 31 Dec 99 11 PM', 'Thu, 1 Jan 70 12 AM'");
+    assert_string_equal(one("date_format(TIMESTAMP '2021-05-03 07:55:40', 'EEEE MMMM \\'at\\' HH\\'h\\' XXX xx')"),
+                        "'Monday May at 07h Z +0000'");
+    assert_string_equal(one("date_format('2021-05-03 07:55:40', 'y')"), "'2021'"); /* a string is cast */
+    assert_string_equal(rows("date_trunc('HOUR', ts)"),
+                        "2021-05-03T07:00:00.000Z, null, 1999-12-31T23:00:00.000Z, 1970-01-01T00:00:00.000Z");
+    assert_string_equal(rows("date_trunc('week', ts)"),
+                        "2021-05-03T00:00:00.000Z, null, 1999-12-27T00:00:00.000Z, 1969-12-29T00:00:00.000Z");
+    assert_string_equal(rows("date_trunc('quarter', ts)"),
+                        "2021-04-01T00:00:00.000Z, null, 1999-10-01T00:00:00.000Z, 1970-01-01T00:00:00.000Z");
+    assert_string_equal(rows("date_trunc('yy', ts)"),
+                        "2021-01-01T00:00:00.000Z, null, 1999-01-01T00:00:00.000Z, 1970-01-01T00:00:00.000Z");
+    assert_string_equal(rows("date_trunc('second', ts)"),
+                        "2021-05-03T07:55:40.000Z, null, 1999-12-31T23:59:59.000Z, 1970-01-01T00:00:00.000Z");
+    struct sluice_error err = { 0 };
+    struct sluice_expr *e = NULL;
+    assert_int_equal(sluice_expr_compile(schema, "date_trunc('fortnight', ts)", &e, &err), SLUICE_ECONFIG);
+    assert_non_null(strstr(err.message, "function 'date_trunc': unknown unit 'fortnight'"));
+    assert_int_equal(sluice_expr_compile(schema, "date_format(ts, 'yyyy-qq')", &e, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "function 'date_format': pattern 'yyyy-qq': unsupported pattern letter 'q'");
+    assert_int_equal(sluice_expr_compile(schema, "date_format(ts, 'yyyy-MM-dd')", &e, &err), SLUICE_OK);
+    assert_string_equal(sluice_expr_result(e)->name, "date_format(ts, yyyy-MM-dd)");
+    sluice_expr_free(e);
+}
+
 static void test_expr_func_parses_timestamps_with_and_without_a_pattern(void **state)
 {
     assert_string_equal(one("to_timestamp('2021-05-03 07:55:40')"), "2021-05-03T07:55:40.000Z");
@@ -514,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_expr_func_floors_and_ceils_to_longs),
         cmocka_unit_test(test_expr_func_extracts_date_parts_in_utc),
         cmocka_unit_test(test_expr_func_extracts_time_of_day_at_the_ends_of_the_timestamp_range),
+        cmocka_unit_test(test_expr_func_formats_and_truncates_timestamps),
         cmocka_unit_test(test_expr_func_parses_timestamps_with_and_without_a_pattern),
         cmocka_unit_test(test_expr_func_casts_strings_to_numbers_or_null),
         cmocka_unit_test(test_expr_func_casts_strings_to_booleans_and_timestamps),
