@@ -3,7 +3,7 @@
  * Spark's analyzer would), compiles LIKE and regex patterns, folds constant
  * subtrees, and collects the paths the expression reads. Every error here
  * carries the character position of the node it is about. */
-#include "expr_priv.h"
+#include "expr_check_priv.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,20 +12,10 @@
 #include <strings.h>
 
 #include "arena.h"
-#include "colpath.h"
 #include "error.h"
 #include "mem.h"
 #include "schema.h"
-#include "suggest.h"
 
-struct checker {
-    struct sluice_expr *e;
-    const struct ArrowSchema *input;
-    const char *text;
-    struct sluice_error *err;
-    struct sluice_buf paths; /* projection paths, NUL-separated, for dedup and e->paths */
-    size_t n_paths;
-};
 
 int sluice_expr_fail(struct sluice_error *err, const char *text, int pos, const char *fmt, ...)
 {
@@ -117,11 +107,6 @@ bool sluice_expr_wider(const struct expr_node *a, const struct expr_node *b, enu
     return false;
 }
 
-static const char *tname(enum sluice_type t)
-{
-    return t == SLUICE_TYPE_INVALID ? "null" : sluice_type_name(t);
-}
-
 /* ---- compile-time evaluation ------------------------------------------------ */
 
 bool sluice_expr_is_const(const struct expr_node *n)
@@ -188,129 +173,6 @@ bool sluice_expr_const_value(struct sluice_expr *e, const struct expr_node *n, s
     return true;
 }
 
-/* ---- paths ------------------------------------------------------------------ */
-
-/* Record a projection path read, once. */
-static void add_path_text(struct checker *k, const char *path)
-{
-    for (size_t off = 0, i = 0; i < k->n_paths; i++) {
-        if (strcmp(k->paths.data + off, path) == 0) return;
-        off += strlen(k->paths.data + off) + 1;
-    }
-    sluice_buf_append(&k->paths, path, strlen(path) + 1);
-    k->n_paths++;
-}
-
-static void add_path(struct checker *k, const struct sluice_col *col)
-{
-    struct sluice_buf one = { 0 };
-    sluice_buf_puts(&one, "");
-    sluice_col_projection_path(k->input, col, &one);
-    add_path_text(k, one.data);
-    sluice_buf_free(&one);
-}
-
-/* Where `text` (a canonical path) has a top-level '.': the byte after each
- * segment but the last, into cut[] (at most max); how many. */
-static int path_cuts(const char *text, size_t *cut, int max)
-{
-    int n = 0;
-    bool quoted = false;
-    for (size_t i = 0; text[i]; i++) {
-        if (text[i] == '`' && quoted && text[i + 1] == '`') i++; /* `` inside a quoted name */
-        else if (text[i] == '`') quoted = !quoted;
-        else if (text[i] == '.' && !quoted && n < max) cut[n++] = i;
-    }
-    return n;
-}
-
-static int check(struct checker *k, struct expr_node *n);
-
-/* `data.entities.hashtags.tag`, where hashtags is an array of structs, is
- * no column: it is the field `tag` of every element. Split the path at the
- * longest prefix that is a column, and take the rest as fields of it
- * (EX_FIELD nodes, which check_field allows over arrays of structs); n
- * becomes the outermost field. False when no prefix is a column. */
-static bool split_path(struct checker *k, struct expr_node *n)
-{
-    size_t cut[SLUICE_PATH_MAX_DEPTH];
-    int n_cuts = path_cuts(n->text, cut, SLUICE_PATH_MAX_DEPTH);
-    for (int c = n_cuts - 1; c >= 0; c--) {
-        char *prefix = sluice_arena_strndup(k->e->arena, n->text, cut[c]);
-        struct sluice_col col;
-        struct sluice_error ignored = { 0 };
-        if (sluice_col_resolve(k->input, prefix, &col, &ignored) != SLUICE_OK || col.type != SLUICE_TYPE_ARRAY)
-            continue;
-        /* The rest must be plain field names: `a.b.c`, no [i] after the array. */
-        char storage[512];
-        const char *segs[SLUICE_PATH_MAX_DEPTH];
-        const char *rest = n->text + cut[c] + 1;
-        if (strlen(rest) >= sizeof storage || strchr(rest, '[')) return false;
-        int n_segs = sluice_projection_path_split(rest, storage, segs, SLUICE_PATH_MAX_DEPTH);
-        if (n_segs <= 0) return false;
-        struct expr_node *x = sluice_expr_node_new(k->e, EX_PATH, n->pos, 0);
-        x->text = prefix;
-        x->no_projection = true;
-        for (int s = 0; s < n_segs; s++) {
-            struct expr_node *f = s == n_segs - 1 ? n : sluice_expr_node_new(k->e, EX_FIELD, n->pos, 1);
-            if (f == n) {
-                n->args = sluice_arena_calloc(k->e->arena, sizeof *n->args);
-                n->n_args = 1;
-                n->kind = EX_FIELD;
-                n->leaf_name = n->text; /* a bare path is named by its last field, as Spark names columns */
-            } else {
-                f->no_projection = true;
-            }
-            f->args[0] = x;
-            f->text = sluice_arena_strndup(k->e->arena, segs[s], strlen(segs[s]));
-            x = f;
-        }
-        return true;
-    }
-    return false;
-}
-
-static int check_path(struct checker *k, struct expr_node *n)
-{
-    if (sluice_col_resolve(k->input, n->text, &n->col, k->err)) {
-        struct sluice_error why = *k->err;
-        if (split_path(k, n)) return check(k, n);
-        *k->err = why;
-        sluice_error_excerpt(k->err, k->text, n->pos);
-        return SLUICE_ECONFIG;
-    }
-    n->type = n->col.type;
-    n->schema = n->col.schema;
-    /* Spark names a path by the schema's own spelling of each field. */
-    struct sluice_buf name = { 0 };
-    sluice_buf_puts(&name, "");
-    const struct ArrowSchema *s = k->input;
-    const char *leaf = NULL;
-    for (int32_t d = 0; d < n->col.depth; d++) {
-        const struct sluice_path_step *st = &n->col.steps[d];
-        if (st->child < 0) {
-            sluice_buf_printf(&name, "[%d]", (int)st->index);
-            s = s->children[0];
-            leaf = NULL;
-        } else {
-            s = s->children[st->child];
-            if (name.len) sluice_buf_putc(&name, '.');
-            sluice_buf_puts(&name, s->name ? s->name : "");
-            leaf = s->name ? s->name : "";
-        }
-    }
-    n->name = sluice_arena_strndup(k->e->arena, name.data, name.len);
-    n->leaf_name = leaf ? sluice_arena_strndup(k->e->arena, leaf, strlen(leaf)) : NULL;
-    sluice_buf_free(&name);
-    if (n->no_projection) return SLUICE_OK; /* the fields taken of it say what is read */
-    if (n->bound_name) { /* a groups column prints as the key or call it stands for */
-        n->name = n->bound_name;
-        n->leaf_name = n->bound_leaf;
-    }
-    add_path(k, &n->col);
-    return SLUICE_OK;
-}
-
 /* ---- operators ---------------------------------------------------------------- */
 
 static const char *op_text(enum expr_kind kind)
@@ -343,7 +205,7 @@ static int numeric_operand(struct checker *k, struct expr_node *n, int i)
     if (a->type == SLUICE_TYPE_STRING) sluice_expr_coerce(k->e, &n->args[i], SLUICE_TYPE_DOUBLE);
     else if (!is_number(a->type) && a->type != SLUICE_TYPE_INVALID)
         return sluice_expr_fail(k->err, k->text, a->pos, "operator '%s' expects numbers, got %s",
-                                op_text(n->kind), tname(a->type));
+                                op_text(n->kind), sluice_expr_tname(a->type));
     return SLUICE_OK;
 }
 
@@ -371,7 +233,7 @@ static int check_compare(struct checker *k, struct expr_node *n)
     enum sluice_type ta = a->type, tb = b->type, t;
     if (is_nested(ta) || is_nested(tb))
         return sluice_expr_fail(k->err, k->text, n->pos, "operator '%s' cannot compare %s values",
-                                op_text(n->kind), tname(is_nested(ta) ? ta : tb));
+                                op_text(n->kind), sluice_expr_tname(is_nested(ta) ? ta : tb));
     if (ta == SLUICE_TYPE_INVALID && tb == SLUICE_TYPE_INVALID) t = SLUICE_TYPE_BOOLEAN;
     else if (ta == SLUICE_TYPE_INVALID) t = tb;
     else if (tb == SLUICE_TYPE_INVALID || ta == tb) t = ta;
@@ -380,7 +242,7 @@ static int check_compare(struct checker *k, struct expr_node *n)
     else if (tb == SLUICE_TYPE_STRING) t = ta;
     else
         return sluice_expr_fail(k->err, k->text, n->pos, "operator '%s' cannot compare %s with %s",
-                                op_text(n->kind), tname(ta), tname(tb));
+                                op_text(n->kind), sluice_expr_tname(ta), sluice_expr_tname(tb));
     sluice_expr_coerce(k->e, &n->args[0], t);
     sluice_expr_coerce(k->e, &n->args[1], t);
     n->type = SLUICE_TYPE_BOOLEAN;
@@ -393,7 +255,7 @@ static int check_logic(struct checker *k, struct expr_node *n)
         struct expr_node *a = n->args[i];
         if (a->type != SLUICE_TYPE_BOOLEAN && a->type != SLUICE_TYPE_INVALID)
             return sluice_expr_fail(k->err, k->text, a->pos, "operator '%s' expects a boolean, got %s",
-                                    op_text(n->kind), tname(a->type));
+                                    op_text(n->kind), sluice_expr_tname(a->type));
         sluice_expr_coerce(k->e, &n->args[i], SLUICE_TYPE_BOOLEAN);
     }
     n->type = SLUICE_TYPE_BOOLEAN;
@@ -406,7 +268,7 @@ static int string_operand(struct checker *k, struct expr_node **slot, const char
 {
     enum sluice_type t = (*slot)->type;
     if (is_nested(t))
-        return sluice_expr_fail(k->err, k->text, (*slot)->pos, "%s expects a string, got %s", what, tname(t));
+        return sluice_expr_fail(k->err, k->text, (*slot)->pos, "%s expects a string, got %s", what, sluice_expr_tname(t));
     sluice_expr_coerce(k->e, slot, SLUICE_TYPE_STRING);
     return SLUICE_OK;
 }
@@ -450,8 +312,8 @@ static int unify(struct checker *k, struct expr_node *n, struct expr_node **slot
     for (int i = 0; i < count; i++) {
         struct expr_node *x = *slots[i];
         if (!sluice_expr_wider(&acc, x, &t, &schema))
-            return sluice_expr_fail(k->err, k->text, x->pos, "%s cannot mix %s and %s", what, tname(acc.type),
-                                    tname(x->type));
+            return sluice_expr_fail(k->err, k->text, x->pos, "%s cannot mix %s and %s", what, sluice_expr_tname(acc.type),
+                                    sluice_expr_tname(x->type));
         acc.type = t;
         acc.schema = schema;
     }
@@ -469,7 +331,7 @@ static int check_in(struct checker *k, struct expr_node *n)
         slots[i] = &n->args[i];
         if (is_nested(n->args[i]->type))
             return sluice_expr_fail(k->err, k->text, n->args[i]->pos, "IN cannot compare %s values",
-                                    tname(n->args[i]->type));
+                                    sluice_expr_tname(n->args[i]->type));
     }
     if (unify(k, n, slots, n->n_args, "IN")) return SLUICE_ECONFIG;
     if (n->type == SLUICE_TYPE_INVALID)
@@ -489,7 +351,7 @@ static int check_case(struct checker *k, struct expr_node *n)
         struct expr_node *c = n->args[2 * i];
         if (c->type != SLUICE_TYPE_BOOLEAN && c->type != SLUICE_TYPE_INVALID)
             return sluice_expr_fail(k->err, k->text, c->pos, "CASE WHEN expects a boolean condition, got %s",
-                                    tname(c->type));
+                                    sluice_expr_tname(c->type));
         sluice_expr_coerce(k->e, &n->args[2 * i], SLUICE_TYPE_BOOLEAN);
         slots[count++] = &n->args[2 * i + 1];
     }
@@ -501,88 +363,19 @@ static int check_cast(struct checker *k, struct expr_node *n)
 {
     enum sluice_type from = n->args[0]->type, to = n->type;
     if (is_nested(from) || is_nested(to))
-        return sluice_expr_fail(k->err, k->text, n->pos, "cannot cast %s to %s", tname(from), tname(to));
+        return sluice_expr_fail(k->err, k->text, n->pos, "cannot cast %s to %s", sluice_expr_tname(from), sluice_expr_tname(to));
     return SLUICE_OK;
 }
 
-/* The array of field `f` of an array of structs: a list schema the
- * expression owns, whose element is the field (nullable: a null struct
- * gives a null element). */
-static const struct ArrowSchema *array_of(struct sluice_expr *e, const struct ArrowSchema *list,
-                                          const struct ArrowSchema *f)
-{
-    struct ArrowSchema element, *out = sluice_xcalloc(1, sizeof *out);
-    sluice_schema_copy(f, &element);
-    element.flags |= ARROW_FLAG_NULLABLE;
-    sluice_schema_init_list(out, list->name ? list->name : "", true, &element);
-    e->schemas = sluice_xrealloc(e->schemas, (e->n_schemas + 1) * sizeof *e->schemas);
-    e->schemas[e->n_schemas++] = out;
-    return out;
-}
-
-/* The projection path of a path, or of fields taken of one, for pushdown:
- * `data.entities.hashtags.tag` reads only `tag` of the hashtags. False
- * when `n` does not start at a column. */
-static bool projection_of(struct checker *k, const struct expr_node *n, struct sluice_buf *out)
-{
-    if (n->kind == EX_PATH) {
-        sluice_col_projection_path(k->input, &n->col, out);
-        return true;
-    }
-    if (n->kind != EX_FIELD || !projection_of(k, n->args[0], out)) return false;
-    sluice_buf_putc(out, '.');
-    sluice_col_append_name(out, n->name);
-    return true;
-}
-
-/* `x.field` on a struct result, or on an array of structs (every
- * element's field, Spark's GetArrayStructFields); fields match
- * case-insensitively, as Spark's resolver. */
-static int check_field(struct checker *k, struct expr_node *n)
-{
-    const struct expr_node *x = n->args[0];
-    const struct ArrowSchema *st = x->schema;
-    n->over_array = x->type == SLUICE_TYPE_ARRAY && sluice_type_of(st->children[0]) == SLUICE_TYPE_STRUCT;
-    if (n->over_array) st = st->children[0];
-    else if (x->type != SLUICE_TYPE_STRUCT)
-        return sluice_expr_fail(k->err, k->text, n->pos, "cannot take field '%s' of %s: it is not a struct%s",
-                                n->text, tname(x->type),
-                                x->type == SLUICE_TYPE_ARRAY ? " or an array of structs" : "");
-    for (int64_t i = 0; i < st->n_children; i++) {
-        const struct ArrowSchema *f = st->children[i];
-        if (strcasecmp(f->name, n->text) != 0) continue;
-        n->iarg = i;
-        n->schema = n->over_array ? array_of(k->e, x->schema, f) : f;
-        n->type = n->over_array ? SLUICE_TYPE_ARRAY : sluice_type_of(f);
-        n->name = sluice_arena_strndup(k->e->arena, f->name, strlen(f->name)); /* the schema's spelling */
-        if (n->leaf_name) n->leaf_name = n->name;
-        if (!n->no_projection) {
-            struct sluice_buf path = { 0 };
-            sluice_buf_puts(&path, "");
-            if (projection_of(k, n, &path)) add_path_text(k, path.data);
-            sluice_buf_free(&path);
-        }
-        return SLUICE_OK;
-    }
-    int rc = sluice_expr_fail(k->err, k->text, n->pos, "no field '%s' in %s", n->text,
-                              n->over_array ? "the array's structs" : "the struct");
-    const char *names[64];
-    size_t m = 0;
-    for (int64_t i = 0; i < st->n_children && m < 64; i++) names[m++] = st->children[i]->name;
-    const char *close = sluice_suggest(n->text, names, m);
-    if (close) sluice_error_hint(k->err, "did you mean '%s'?", close);
-    return rc;
-}
-
-static int check(struct checker *k, struct expr_node *n)
+int sluice_expr_check_node(struct checker *k, struct expr_node *n)
 {
     if (n->checked) return SLUICE_OK;
     for (int i = 0; i < n->n_args; i++)
-        if (check(k, n->args[i])) return SLUICE_ECONFIG;
+        if (sluice_expr_check_node(k, n->args[i])) return SLUICE_ECONFIG;
     int rc = SLUICE_OK;
     switch (n->kind) {
     case EX_LIT: break;
-    case EX_PATH: rc = check_path(k, n); break;
+    case EX_PATH: rc = sluice_expr_check_path(k, n); break;
     case EX_CAST: rc = check_cast(k, n); break;
     case EX_NEG:
     case EX_POS:
@@ -606,7 +399,7 @@ static int check(struct checker *k, struct expr_node *n)
     case EX_IN: rc = check_in(k, n); break;
     case EX_CASE: rc = check_case(k, n); break;
     case EX_CALL: rc = sluice_expr_check_call(k->e, n, k->text, k->err); break;
-    case EX_FIELD: rc = check_field(k, n); break;
+    case EX_FIELD: rc = sluice_expr_check_field(k, n); break;
     case EX_AGG: /* only over groups, where binding replaced it (expr_groups.c) */
         rc = sluice_expr_fail(k->err, k->text, n->pos, "aggregate function '%s' is not allowed here at character %d",
                               n->text, n->pos);
@@ -634,7 +427,7 @@ int sluice_expr_check(struct sluice_expr *e, const struct ArrowSchema *input, co
                       struct sluice_error *err)
 {
     struct checker k = { .e = e, .input = input, .text = text, .err = err };
-    int rc = check(&k, e->root);
+    int rc = sluice_expr_check_node(&k, e->root);
     if (!rc && e->root->type == SLUICE_TYPE_INVALID) {
         /* A bare NULL has no type in sluice; boolean is what a condition wants. */
         sluice_expr_coerce(e, &e->root, SLUICE_TYPE_BOOLEAN);
