@@ -27,14 +27,19 @@
  *   contains startswith endswith rlike [regexp, regexp_like] size
  *   [cardinality] element_at array_contains coalesce [nvl, ifnull] if abs
  *   round floor ceil [ceiling] to_timestamp(s [, 'pattern']) year month
- *   dayofmonth [day] hour minute second (all UTC), from_json(s, 'schema')
+ *   dayofmonth [day] hour minute second date_format(ts, 'pattern')
+ *   date_trunc('unit', ts) (all UTC), split(s, 'regex' [, limit])
+ *   regexp_extract(s, 'regex' [, group]) regexp_replace(s, 'regex', 'rep')
+ *   concat_ws(sep, s or array...), from_json(s, 'schema')
  *   (a struct of the DDL or Spark JSON schema, decoded as the JSON reader
  *   decodes: malformed text gives a row of nulls, a null or blank string
  *   null), to_json(struct or array).
  * - `.field` on a struct result: `from_json(value, 'a INT').a`.
  * - An optional trailing `AS alias` or bare alias names the result.
  * Restrictions: LIKE and RLIKE patterns, the scale of round, and the
- * pattern of to_timestamp must be constants (Spark allows columns); `[]`
+ * pattern of to_timestamp and date_format, the regexes and replacement of
+ * split and regexp_*, and date_trunc's unit must be constants (Spark
+ * allows columns); `[]`
  * applies to paths, not to function results; structs and
  * arrays cannot be compared. lower/upper map Latin, Greek, Cyrillic,
  * Armenian and fullwidth letters; other scripts pass through unchanged.
