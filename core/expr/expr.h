@@ -132,6 +132,11 @@ struct sluice_expr_groups {
     const char *(*alias)(void *arg, const char *name);
     /* The groups' column of key k: key_column[k]. */
     const int64_t *key_column;
+    /* A time window the groups are also keyed by (`window(ts, '10 seconds')`
+     * as written, or NULL): that call, and `window` with its fields
+     * (`window.start`), read column window_column. */
+    const char *window;
+    int64_t window_column;
     void *arg;
 };
 /* Parse `text` and hand every aggregate call in it to g->add_agg; *found

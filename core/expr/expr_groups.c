@@ -93,6 +93,7 @@ struct binder {
     const char *text;
     struct sluice_error *err;
     struct expr_node **keys;          /* parsed */
+    struct expr_node *window;         /* parsed, or NULL */
     const char **key_name, **key_leaf; /* as each key prints, and its result name */
 };
 
@@ -143,6 +144,28 @@ static int bind_alias(struct binder *b, struct expr_node **slot, const char *wit
     return bind(b, slot, with, depth + 1);
 }
 
+/* `window` or `window.start` when the groups are windowed: the window's
+ * column, then its fields (the checker resolves them). */
+static bool window_path(struct binder *b, struct expr_node **slot)
+{
+    struct expr_node *n = *slot;
+    char storage[256];
+    const char *segs[8];
+    if (strlen(n->text) >= sizeof storage || strchr(n->text, '[')) return false;
+    int k = sluice_projection_path_split(n->text, storage, segs, 8);
+    if (k <= 0 || strcasecmp(segs[0], "window") != 0) return false;
+    struct expr_node *x = group_ref(b, n->pos, b->g->window_column, "window", "window");
+    for (int i = 1; i < k; i++) {
+        struct expr_node *f = sluice_expr_node_new(b->e, EX_FIELD, n->pos, 1);
+        f->args[0] = x;
+        f->text = sluice_arena_strndup(b->e->arena, segs[i], strlen(segs[i]));
+        if (i == k - 1) f->leaf_name = f->text; /* named by its field, as a path is */
+        x = f;
+    }
+    *slot = x;
+    return true;
+}
+
 /* Bind the tree at *slot, parsed from `src` (the text, or an alias's). */
 static int bind(struct binder *b, struct expr_node **slot, const char *src, int depth)
 {
@@ -152,6 +175,11 @@ static int bind(struct binder *b, struct expr_node **slot, const char *src, int 
             *slot = group_ref(b, n->pos, b->g->key_column[k], b->key_name[k], b->key_leaf[k]);
             return SLUICE_OK;
         }
+    if (b->window && same_tree(n, b->window)) {
+        *slot = group_ref(b, n->pos, b->g->window_column, "window", "window");
+        return SLUICE_OK;
+    }
+    if (b->window && n->kind == EX_PATH && window_path(b, slot)) return SLUICE_OK;
     if (n->kind == EX_AGG) {
         int64_t col;
         const char *name;
@@ -195,7 +223,7 @@ static int parse_keys(struct binder *b)
         sluice_expr_free(key);
         if ((rc = sluice_expr_parse_tree(b->e, b->g->keys[k], &b->keys[k], b->err))) return rc;
     }
-    return SLUICE_OK;
+    return b->g->window ? sluice_expr_parse_tree(b->e, b->g->window, &b->window, b->err) : SLUICE_OK;
 }
 
 int sluice_expr_compile_over_groups(const struct ArrowSchema *groups, const char *text,

@@ -42,6 +42,8 @@ void sluice_sql_ctx_free(struct sluice_sql_ctx *ev)
     free(ev->aggs);
     for (size_t i = 0; ev->item_texts && i < ev->q->n_items; i++) free(ev->item_texts[i]);
     free(ev->item_texts);
+    free(ev->window_text);
+    free(ev->window_time);
 }
 
 /* ---- errors --------------------------------------------------------------------- */
@@ -141,7 +143,7 @@ static struct sluice_expr_groups questions(const struct sluice_sql_ctx *ev, bool
     return (struct sluice_expr_groups){
         .input = ev->input, .keys = (const char *const *)ev->key_texts, .n_keys = ev->n_keys, .is_agg = is_agg,
         .add_agg = add_agg, .agg_column = agg_column, .alias = aliases ? alias : NULL,
-        .key_column = ev->key_columns, .arg = (void *)ev,
+        .key_column = ev->key_columns, .window = ev->window_text, .window_column = 0, .arg = (void *)ev,
     };
 }
 

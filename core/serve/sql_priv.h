@@ -16,6 +16,7 @@
 #include <sluice/error.h>
 
 #include "sql.h"
+#include "window.h"
 
 struct sluice_expr;
 
@@ -107,6 +108,11 @@ struct sluice_sql_ctx {
     struct sluice_sql_agg *aggs;
     size_t n_aggs;
     char **item_texts;                /* what each select item's alias stands for */
+    /* GROUP BY window(ts, 'duration'[, 'slide'[, 'start']]): the call as
+     * written, its time expression, and the window; NULL when none. */
+    char *window_text, *window_time;
+    size_t window_at; /* the time expression's first byte in the statement */
+    struct sluice_window window;
     const struct ArrowSchema *groups; /* once planned */
     size_t origin;                    /* of the clause being searched for calls */
     bool agg_failed;                  /* a call of that clause did not plan (its error is mapped) */

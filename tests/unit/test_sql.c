@@ -282,6 +282,34 @@ static void test_sql_over_groups_binds_trees_not_text(void **state)
     assert_int_equal(e.position, 18);
 }
 
+/* GROUP BY window(...), as Spark's SQL writes a time window: the window is
+ * a key whose column is `window` (start, end), read as such or by field;
+ * rows without a time belong to no window. */
+static void test_sql_groups_by_a_time_window(void **state)
+{
+    ASSERT_RESULT("SELECT window.start, count(*) AS c, window FROM t "
+                  "GROUP BY window(CAST(n AS TIMESTAMP), '2 seconds') ORDER BY window.start",
+                  "start,c,window\n"
+                  "{\"start\":\"1970-01-01T00:00:00.000Z\",\"c\":1,\"window\":{\"start\":\"1970-01-01T00:00:00.000Z\","
+                  "\"end\":\"1970-01-01T00:00:02.000Z\"}}\n"
+                  "{\"start\":\"1970-01-01T00:00:02.000Z\",\"c\":2,\"window\":{\"start\":\"1970-01-01T00:00:02.000Z\","
+                  "\"end\":\"1970-01-01T00:00:04.000Z\"}}\n"
+                  "{\"start\":\"1970-01-01T00:00:04.000Z\",\"c\":2,\"window\":{\"start\":\"1970-01-01T00:00:04.000Z\","
+                  "\"end\":\"1970-01-01T00:00:06.000Z\"}}\n");
+    /* Sliding: 4 s every 2 s, with a key beside the window; the call in SELECT is the key. */
+    ASSERT_RESULT("SELECT window(CAST(n AS TIMESTAMP), '4 seconds', '2 seconds').end AS e, count(*) AS c FROM t "
+                  "GROUP BY window(CAST(n AS TIMESTAMP), '4 seconds', '2 seconds') ORDER BY e",
+                  "e,c\n{\"e\":\"1970-01-01T00:00:02.000Z\",\"c\":1}\n{\"e\":\"1970-01-01T00:00:04.000Z\",\"c\":3}\n"
+                  "{\"e\":\"1970-01-01T00:00:06.000Z\",\"c\":4}\n{\"e\":\"1970-01-01T00:00:08.000Z\",\"c\":2}\n");
+    ASSERT_RESULT("SELECT lang, window.end, sum(n) FROM t WHERE lang = 'fr' "
+                  "GROUP BY lang, window(CAST(n AS TIMESTAMP), '10 seconds') ORDER BY lang",
+                  "lang,end,sum(n)\n{\"lang\":\"fr\",\"end\":\"1970-01-01T00:00:10.000Z\",\"sum(n)\":5}\n");
+    ASSERT_FAILS("SELECT count(*) FROM t GROUP BY window(CAST(n AS TIMESTAMP), 'soon')",
+                 "window(): the duration must be a duration such as '10 seconds' at character 62", 62);
+    ASSERT_FAILS("SELECT count(*) FROM t GROUP BY window(lang, '2 seconds')",
+                 "the window column 'lang' is a string, not a timestamp", 40);
+}
+
 static void test_sql_count_without_group_by_is_one_global_row(void **state)
 {
     ASSERT_RESULT("SELECT count(1) FROM stream_size", "count(1)\n{\"count(1)\":6}\n");
@@ -486,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_sql_expression_errors_point_into_the_statement),
         cmocka_unit_test(test_sql_rejects_a_column_neither_grouped_nor_aggregated),
         cmocka_unit_test(test_sql_over_groups_binds_trees_not_text),
+        cmocka_unit_test(test_sql_groups_by_a_time_window),
         cmocka_unit_test(test_sql_where_filters_and_select_names_columns),
         cmocka_unit_test(test_sql_group_by_having_order_by),
         cmocka_unit_test(test_sql_count_without_group_by_is_one_global_row),
