@@ -104,6 +104,9 @@ static struct scratch_slot *scratch_slot(void)
     return slot;
 }
 
+/* The largest first chunk a thread's scratch keeps between calls. */
+#define SCRATCH_KEEP_MAX ((size_t)64 << 20)
+
 static struct sluice_arena *scratch_get(size_t want)
 {
     struct scratch_slot *slot = scratch_slot();
@@ -124,7 +127,11 @@ static void scratch_put(struct sluice_arena *a)
     if (used > slot->base) {
         sluice_arena_unref(a);
         slot->arena = NULL;
-        slot->cap = used + used / 4;
+        /* Grow for the next call, but never keep more than SCRATCH_KEEP_MAX
+         * for a thread's lifetime: a call that needed more allocates its
+         * own blocks again, rather than every later call holding it. */
+        size_t next = used + used / 4;
+        slot->cap = next < SCRATCH_KEEP_MAX ? next : SCRATCH_KEEP_MAX;
         return;
     }
     sluice_arena_reset(a);

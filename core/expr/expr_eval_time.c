@@ -261,7 +261,8 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 static size_t put_num(char *o, int64_t v, int width)
 {
-    char digits[24];
+    char digits[32];
+    if (width > 20) width = 20; /* yyyyyyyy...: no year has more digits; the buffer stays whole */
     int n = snprintf(digits, sizeof digits, "%0*lld", width, (long long)(v < 0 ? -v : v));
     size_t w = 0;
     if (v < 0) o[w++] = '-';
