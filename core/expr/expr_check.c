@@ -38,6 +38,12 @@ struct expr_node *sluice_expr_node_new(struct sluice_expr *e, enum expr_kind kin
     return n;
 }
 
+void sluice_expr_own_schema(struct sluice_expr *e, struct ArrowSchema *schema)
+{
+    e->schemas = sluice_xrealloc(e->schemas, (e->n_schemas + 1) * sizeof *e->schemas);
+    e->schemas[e->n_schemas++] = schema;
+}
+
 void sluice_expr_coerce(struct sluice_expr *e, struct expr_node **slot, enum sluice_type to)
 {
     struct expr_node *x = *slot;

@@ -147,8 +147,7 @@ static const struct ArrowSchema *array_of(struct sluice_expr *e, const struct Ar
     sluice_schema_copy(f, &element);
     element.flags |= ARROW_FLAG_NULLABLE;
     sluice_schema_init_list(out, list->name ? list->name : "", true, &element);
-    e->schemas = sluice_xrealloc(e->schemas, (e->n_schemas + 1) * sizeof *e->schemas);
-    e->schemas[e->n_schemas++] = out;
+    sluice_expr_own_schema(e, out);
     return out;
 }
 

@@ -234,6 +234,23 @@ static int check_round(struct call *c)
     return SLUICE_OK;
 }
 
+/* Argument i, a constant datetime pattern (to_timestamp's "format",
+ * date_format's "pattern"), compiled once into n->tfmt; NULL gives NULL rows. */
+static int time_pattern_arg(struct call *c, int i, const char *noun)
+{
+    struct expr_node *n = c->n;
+    struct expr_value v;
+    if (!sluice_expr_const_value(c->e, n->args[i], &v))
+        return sluice_expr_fail(c->err, c->text, n->args[i]->pos, "function '%s' expects a constant %s",
+                                n->fn_name, noun);
+    if (v.is_null) return SLUICE_OK;
+    char why[160];
+    if (sluice_time_pattern_compile(v.s, (size_t)v.s_len, c->e->arena, &n->tfmt, why))
+        return sluice_expr_fail(c->err, c->text, n->args[i]->pos, "function '%s': %s '%s': %s", n->fn_name, noun,
+                                v.s, why);
+    return SLUICE_OK;
+}
+
 static int check_to_timestamp(struct call *c)
 {
     struct expr_node *n = c->n;
@@ -245,16 +262,7 @@ static int check_to_timestamp(struct call *c)
         return SLUICE_OK;
     }
     if (want_string(c, 0) || want_string(c, 1)) return SLUICE_ECONFIG;
-    struct expr_value v;
-    if (!sluice_expr_const_value(c->e, n->args[1], &v))
-        return sluice_expr_fail(c->err, c->text, n->args[1]->pos,
-                                "function 'to_timestamp' expects a constant format");
-    if (v.is_null) return SLUICE_OK; /* a NULL format gives NULL */
-    char why[160];
-    if (sluice_time_pattern_compile(v.s, (size_t)v.s_len, c->e->arena, &n->tfmt, why))
-        return sluice_expr_fail(c->err, c->text, n->args[1]->pos, "function 'to_timestamp': format '%s': %s",
-                                v.s, why);
-    return SLUICE_OK;
+    return time_pattern_arg(c, 1, "format");
 }
 
 /* date_format(ts, 'pattern'): the pattern a constant, as to_timestamp's. */
@@ -263,15 +271,7 @@ static int check_date_format(struct call *c)
     struct expr_node *n = c->n;
     n->type = SLUICE_TYPE_STRING;
     if (want_timestamp(c, 0) || want_string(c, 1)) return SLUICE_ECONFIG;
-    struct expr_value v;
-    if (!sluice_expr_const_value(c->e, n->args[1], &v))
-        return sluice_expr_fail(c->err, c->text, n->args[1]->pos, "function 'date_format' expects a constant pattern");
-    if (v.is_null) return SLUICE_OK;
-    char why[160];
-    if (sluice_time_pattern_compile(v.s, (size_t)v.s_len, c->e->arena, &n->tfmt, why))
-        return sluice_expr_fail(c->err, c->text, n->args[1]->pos, "function 'date_format': pattern '%s': %s", v.s,
-                                why);
-    return SLUICE_OK;
+    return time_pattern_arg(c, 1, "pattern");
 }
 
 /* date_trunc('unit', ts): a unit Spark knows, or an error now (Spark's
@@ -313,9 +313,7 @@ static int check_from_json(struct call *c)
         return sluice_expr_fail(c->err, c->text, n->args[1]->pos, "function 'from_json': bad schema: %s",
                                 why.message);
     }
-    struct sluice_expr *e = c->e;
-    e->schemas = sluice_xrealloc(e->schemas, (e->n_schemas + 1) * sizeof *e->schemas);
-    e->schemas[e->n_schemas++] = schema;
+    sluice_expr_own_schema(c->e, schema);
     n->type = SLUICE_TYPE_STRUCT;
     n->schema = schema;
     return SLUICE_OK;
@@ -329,8 +327,7 @@ static int check_split(struct call *c)
     struct ArrowSchema element, *list = sluice_xcalloc(1, sizeof *list);
     sluice_schema_init(&element, SLUICE_FORMAT_STRING, "element", true, 0);
     sluice_schema_init_list(list, "", true, &element);
-    c->e->schemas = sluice_xrealloc(c->e->schemas, (c->e->n_schemas + 1) * sizeof *c->e->schemas);
-    c->e->schemas[c->e->n_schemas++] = list;
+    sluice_expr_own_schema(c->e, list);
     n->type = SLUICE_TYPE_ARRAY;
     n->schema = list;
     struct expr_value v;

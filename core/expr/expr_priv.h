@@ -177,6 +177,9 @@ int sluice_expr_check_call(struct sluice_expr *e, struct expr_node *n, const cha
 /* ---- shared checker helpers (expr_check.c) ------------------------------ */
 
 struct expr_node *sluice_expr_node_new(struct sluice_expr *e, enum expr_kind kind, int pos, int n_args);
+/* Keep `schema` (calloc'ed, initialised) until the expression is freed: the
+ * result types it makes (from_json's struct, split's and array fields' lists). */
+void sluice_expr_own_schema(struct sluice_expr *e, struct ArrowSchema *schema);
 /* Wrap `*slot` in an implicit cast to `to` unless it already has that type. */
 void sluice_expr_coerce(struct sluice_expr *e, struct expr_node **slot, enum sluice_type to);
 /* Record a checker error at `pos`: message, excerpt and position. */

@@ -90,6 +90,14 @@ static bool is_agg(void *arg, const char *name)
     return ev->cat && ev->cat->find(ev->cat->arg, name) != NULL;
 }
 
+/* The registered call written as call[0..len), or NULL. */
+static const struct sluice_sql_agg *find_agg(const struct sluice_sql_ctx *ev, const char *call, size_t len)
+{
+    for (size_t i = 0; i < ev->n_aggs; i++)
+        if (ev->aggs[i].len == len && memcmp(ev->q->text + ev->aggs[i].off, call, len) == 0) return &ev->aggs[i];
+    return NULL;
+}
+
 /* Register the aggregate call at bytes [off, off + len) of the clause that
  * starts at ev->origin, planning it alone first so an error points into
  * the statement. The same call twice is one column. */
@@ -97,8 +105,7 @@ static int add_agg(void *arg, const char *text, size_t off, size_t len, struct s
 {
     struct sluice_sql_ctx *ev = arg;
     (void)err; /* ev->err is the same */
-    for (size_t i = 0; i < ev->n_aggs; i++)
-        if (ev->aggs[i].len == len && memcmp(ev->q->text + ev->aggs[i].off, text + off, len) == 0) return SLUICE_OK;
+    if (find_agg(ev, text + off, len)) return SLUICE_OK;
     char *call = sluice_xstrndup(text + off, len);
     struct sluice_agg_spec spec = { .grouping = SLUICE_AGG_GROUP_BY, .aggs = (const char *const *)&call, .n_aggs = 1 };
     struct sluice_agg_plan *plan;
@@ -119,14 +126,11 @@ static int add_agg(void *arg, const char *text, size_t off, size_t len, struct s
 
 static int agg_column(void *arg, const char *text, size_t off, size_t len, int64_t *col, const char **name)
 {
-    const struct sluice_sql_ctx *ev = arg;
-    for (size_t i = 0; i < ev->n_aggs; i++)
-        if (ev->aggs[i].len == len && memcmp(ev->q->text + ev->aggs[i].off, text + off, len) == 0) {
-            *col = ev->aggs[i].col;
-            *name = ev->aggs[i].name;
-            return SLUICE_OK;
-        }
-    return SLUICE_EINTERNAL;
+    const struct sluice_sql_agg *a = find_agg(arg, text + off, len);
+    if (!a) return SLUICE_EINTERNAL;
+    *col = a->col;
+    *name = a->name;
+    return SLUICE_OK;
 }
 
 /* HAVING and ORDER BY may name a select item by its alias. */
