@@ -39,6 +39,7 @@
 
 #include <sluice/plugin.h>
 
+#include "file_sink_read.h"
 #include "file_sink_text.h"
 
 /* ---- configuration ---- */
@@ -68,8 +69,8 @@ static const struct sluice_option file_sink_options[] = {
 
 /* ---- state ---- */
 
-#define MANIFEST_DIR "_sluice_manifest"
-#define SCHEMA_FILE "schema"
+#define MANIFEST_DIR FILE_SINK_MANIFEST_DIR
+#define SCHEMA_FILE FILE_SINK_SCHEMA_FILE
 /* Rendered rows are written out in pieces of about this size, so memory
  * does not grow with the batch. */
 #define FLUSH_AT (1u << 20)
@@ -497,6 +498,7 @@ SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
         .begin = file_sink_begin,
         .write = file_sink_write,
         .end = file_sink_end,
+        .read_committed = file_sink_read_committed,
     };
     return &p;
 }

@@ -25,7 +25,7 @@ struct pin {
 #define FIELD(s, f, n) { "offsetof(struct " #s ", " #f ")", offsetof(struct s, f), n }
 
 static const struct pin pins[] = {
-    STRUCT(sluice_plugin, 224),
+    STRUCT(sluice_plugin, 232),
     FIELD(sluice_plugin, abi_version, 0),
     FIELD(sluice_plugin, size, 4),
     FIELD(sluice_plugin, kind, 8),
@@ -56,6 +56,12 @@ static const struct pin pins[] = {
     FIELD(sluice_plugin, serialize, 200),
     FIELD(sluice_plugin, deserialize, 208),
     FIELD(sluice_plugin, destroy, 216),
+    FIELD(sluice_plugin, read_committed, 224), /* added after ABI 2 */
+    STRUCT(sluice_read_request, 32),
+    FIELD(sluice_read_request, size, 0),
+    FIELD(sluice_read_request, path, 8),
+    FIELD(sluice_read_request, batch, 16),
+    FIELD(sluice_read_request, ignore_damaged, 24),
     STRUCT(sluice_host, 520),
     FIELD(sluice_host, abi_version, 0),
     FIELD(sluice_host, size, 4),

@@ -145,6 +145,19 @@ struct sluice_agg_info {
  * takes ownership of *batch. May be called from the thread running read(). */
 typedef int (*sluice_emit_fn)(void *emit_arg, struct sluice_batch *batch, struct sluice_error *err);
 
+/* Whether plugin descriptor `p` has `field` (one added after ABI 2): the
+ * size it was built with covers the field. */
+#define SLUICE_PLUGIN_HAS(p, field) \
+    ((p)->size >= offsetof(struct sluice_plugin, field) + sizeof((p)->field))
+
+/* What `sluice cat` asks a sink's read_committed for. */
+struct sluice_read_request {
+    uint32_t size;       /* sizeof(struct sluice_read_request) as the core saw it */
+    const char *path;    /* where the sink wrote: its `path` option */
+    int64_t batch;       /* only this micro-batch; -1: every committed one */
+    bool ignore_damaged; /* emit what can be read of a damaged output, still failing at the end */
+};
+
 struct sluice_plugin {
     uint32_t abi_version;   /* SLUICE_ABI_VERSION the plugin was built against */
     uint32_t size;          /* sizeof(struct sluice_plugin) as the plugin saw it */
@@ -262,6 +275,21 @@ struct sluice_plugin {
                        const char *data, size_t len, struct sluice_error *err);
     /* Free what the state owns (only when info.has_destroy). */
     void (*destroy)(const void *bound, void *state);
+
+    /* ---- sinks, optional (added after ABI 2: check SLUICE_PLUGIN_HAS) ----
+     * Read back what the sink committed at req->path, for `sluice cat`: the
+     * output's format is the sink's alone, so only it can tell committed
+     * rows from a crashed batch's leftovers (Spark's file source reads a
+     * file sink's output through the sink's log the same way). Emit the
+     * committed rows in batch order; never rows of a batch that did not
+     * commit. Damage (the sink defines it: a lost file, a count that does
+     * not match) is never skipped in silence: name each damaged batch
+     * through host->log, emit nothing unless req->ignore_damaged, and fail
+     * with SLUICE_EDATA at the end either way. SLUICE_ECONFIG when the path
+     * is not this sink's output or req->batch is not committed. Called
+     * without open(): `host` and `req` are all there is. Main thread. */
+    int (*read_committed)(const struct sluice_host *host, const struct sluice_read_request *req,
+                          sluice_emit_fn emit, void *emit_arg, struct sluice_error *err);
 };
 
 typedef const struct sluice_plugin *(*sluice_plugin_entry_fn)(void);

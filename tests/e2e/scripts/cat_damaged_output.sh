@@ -76,4 +76,10 @@ has "sluice: 2 of 5 batches of 'out_csv' are damaged: nothing was printed"
 cat_expect 1 out_csv --ignore-damaged
 [ "$(cat out.txt)" = "$all" ] || fail "--ignore-damaged on csv printed: $(tr '\n' ' ' <out.txt)"
 
+# The output's format is its sink's: a sink that cannot read back is named.
+cat_expect 2 out --sink console
+has "sluice: sink plugin 'console' cannot read back what it wrote"
+cat_expect 2 out --sink consle
+has "unknown sink plugin 'consle'"
+
 echo "ok cat on damaged output: every damaged batch named, nothing printed, --ignore-damaged prints the rest"

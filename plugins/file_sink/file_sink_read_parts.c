@@ -1,10 +1,10 @@
-/* `sluice cat`: decoding the sink's part files. See cmd_cat.h.
+/* Reading back the file sink's output: decoding part files. See
+ * file_sink_read.h.
  *
  * Each part file, JSON lines or CSV, is decoded with the schema the sink
- * stored, by the core's decoder, and rendered again with
- * sluice_render_row_json, so the output is canonical (the console sink's
- * jsonl "row") whatever wrote the files. */
-#include "cmd_cat.h"
+ * stored, by the host's decoder (the one every source uses), so what comes
+ * back is the rows that were written, whatever the format. */
+#include "file_sink_read.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,52 +14,60 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "decode.h"
-#include "error.h"
-#include "mem.h"
-#include "render.h"
-#include "schema.h"
-
 /* Part files are read in pieces of this size (a CSV record or JSON line
  * longer than that grows the buffer). */
 #define READ_CHUNK (4u << 20)
-#define FLUSH_AT (64u << 10)
 
-int sluice_cat_load_schema(struct sluice_cat *c, struct sluice_error *err)
+static int oom(const struct file_sink_reader *r, struct sluice_error *err)
 {
-    if (c->schema.release) return SLUICE_OK;
-    char *file = sluice_xmalloc(strlen(c->man_dir) + 16);
-    sprintf(file, "%s/schema", c->man_dir);
+    return r->host->error(err, SLUICE_ENOMEM, "out of memory reading '%s'", r->path);
+}
+
+int file_sink_read_schema(struct file_sink_reader *r, struct sluice_error *err)
+{
+    const struct sluice_host *h = r->host;
+    if (r->schema.release) return SLUICE_OK;
+    struct sluice_buf at = { 0 };
+    if (sluice_buf_printf(&at, "@%s/" FILE_SINK_SCHEMA_FILE, r->man_dir)) return oom(r, err);
     struct stat st;
-    int rc = stat(file, &st) != 0 ? sluice_error_set(err, SLUICE_EDATA, "cannot read '%s': %s", file,
-                                                     strerror(errno))
-                                  : sluice_schema_parse_file(file, &c->schema, err);
-    free(file);
+    int rc = stat(at.data + 1, &st) != 0
+                 ? h->error(err, SLUICE_EDATA, "cannot read '%s': %s", at.data + 1, strerror(errno))
+                 : h->schema_parse(at.data, &r->schema, err);
+    sluice_buf_free(&at);
     if (rc) return rc;
     /* The decoder treats a column named like the corrupt-record column
      * specially; these files have none, so name one the schema lacks. */
     struct sluice_buf name = { 0 };
-    sluice_buf_puts(&name, "_corrupt_record");
-    while (sluice_schema_child_index(&c->schema, name.data) >= 0) sluice_buf_putc(&name, '_');
-    c->no_corrupt = name.data;
+    bool taken = true;
+    if (sluice_buf_puts(&name, "_corrupt_record")) return oom(r, err);
+    while (taken) {
+        taken = false;
+        for (int64_t i = 0; i < r->schema.n_children && !taken; i++)
+            taken = strcmp(r->schema.children[i]->name, name.data) == 0;
+        if (taken && sluice_buf_putc(&name, '_')) {
+            sluice_buf_free(&name);
+            return oom(r, err);
+        }
+    }
+    r->no_corrupt = name.data;
     return SLUICE_OK;
 }
 
-static int decoder_for(struct sluice_cat *c, const char *format, bool header, bool lenient,
+static int decoder_for(struct file_sink_reader *r, const char *format, bool header, bool lenient,
                        struct sluice_decoder **out, struct sluice_error *err)
 {
     bool csv = strcmp(format, "csv") == 0;
     int k = (lenient ? 3 : 0) + (csv ? (header ? 2 : 1) : 0);
-    if (!c->dec[k]) {
+    if (!r->dec[k]) {
         struct sluice_decode_opts o = {
-            .size = sizeof o, .format = format, .schema = &c->schema, .projection = NULL,
+            .size = sizeof o, .format = format, .schema = &r->schema, .projection = NULL,
             .mode = lenient ? SLUICE_PARSE_DROP_MALFORMED : SLUICE_PARSE_FAIL_FAST,
-            .corrupt_column = c->no_corrupt, .csv_header = header,
+            .corrupt_column = r->no_corrupt, .csv_header = header,
         };
-        int rc = sluice_decoder_new(&o, &c->dec[k], err);
+        int rc = r->host->decoder_new(&o, &r->dec[k], err);
         if (rc) return rc;
     }
-    *out = c->dec[k];
+    *out = r->dec[k];
     return SLUICE_OK;
 }
 
@@ -131,56 +139,48 @@ static void restore_line_breaks(const struct sluice_batch *b, const unsigned cha
     }
 }
 
-int sluice_cat_flush(struct sluice_cat *c, struct sluice_error *err)
-{
-    if (c->out.len && fwrite(c->out.data, 1, c->out.len, stdout) != c->out.len)
-        return sluice_error_set(err, SLUICE_EIO, "cannot write to standard output: %s", strerror(errno));
-    sluice_buf_clear(&c->out);
-    return SLUICE_OK;
-}
-
-/* Decode [0, n) of the buffer and print its rows. */
-static int print_records(struct sluice_cat *c, struct sluice_decoder *d, const char *file, size_t n, bool csv,
-                         bool inner, bool first, int64_t line, int64_t *rows, int64_t *dropped,
-                         struct sluice_error *err)
+/* Decode [0, n) of the buffer; count its rows, and emit them when emitting. */
+static int decode_records(struct file_sink_reader *r, struct sluice_decoder *d, const char *file, size_t n,
+                          bool csv, bool inner, bool first, int64_t line, int64_t *rows, int64_t *dropped,
+                          struct sluice_error *err)
 {
     unsigned char sub[2] = { 0 };
-    bool hidden = csv && inner && hide_line_breaks(c->buf, n, sub);
+    bool hidden = csv && inner && hide_line_breaks(r->buf, n, sub);
     if (csv && inner && !hidden)
-        return sluice_error_set(err, SLUICE_EDATA, "%s: cannot split records around line %lld", file,
-                                (long long)line);
-    struct sluice_decode_input in = { .data = c->buf, .len = n, .origin = file, .first_line = line,
+        return r->host->error(err, SLUICE_EDATA, "%s: cannot split records around line %lld", file,
+                              (long long)line);
+    struct sluice_decode_input in = { .data = r->buf, .len = n, .origin = file, .first_line = line,
                                       .file_start = first };
     struct sluice_batch b = { 0 };
     struct sluice_decode_stats stats = { 0 };
-    int rc = sluice_decode(d, &in, &b, &stats, err);
+    int rc = r->host->decode(d, &in, &b, &stats, err);
     if (rc) return rc;
     *dropped += stats.malformed;
-    int64_t nrows = sluice_batch_rows(&b);
-    if (hidden && c->render) restore_line_breaks(&b, sub);
-    for (int64_t r = 0; r < nrows && !rc && c->render; r++) {
-        sluice_render_row_json(&b, r, &c->out);
-        sluice_buf_putc(&c->out, '\n');
-        if (c->out.len >= FLUSH_AT) rc = sluice_cat_flush(c, err);
+    *rows += sluice_batch_rows(&b);
+    if (!r->emit || sluice_batch_rows(&b) == 0) {
+        sluice_batch_release(&b);
+        return SLUICE_OK;
     }
-    *rows += nrows;
-    sluice_batch_release(&b);
+    if (hidden) restore_line_breaks(&b, sub);
+    rc = r->emit(r->emit_arg, &b, err); /* takes the batch */
+    r->emit_failed |= rc != SLUICE_OK;
     return rc;
 }
 
-int sluice_cat_read_part(struct sluice_cat *c, const char *format, bool header, bool lenient, const char *name,
-                         int64_t *rows, int64_t *dropped, struct sluice_error *err)
+int file_sink_read_part(struct file_sink_reader *r, const char *format, bool header, bool lenient,
+                        const char *name, int64_t *rows, int64_t *dropped, struct sluice_error *err)
 {
+    const struct sluice_host *h = r->host;
     struct sluice_decoder *d;
-    int rc = decoder_for(c, format, header, lenient, &d, err);
+    int rc = decoder_for(r, format, header, lenient, &d, err);
     if (rc) return rc;
     bool csv = strcmp(format, "csv") == 0;
-    char *file = sluice_xmalloc(strlen(c->path) + strlen(name) + 2);
-    sprintf(file, "%s/%s", c->path, name);
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    struct sluice_buf file = { 0 };
+    if (sluice_buf_printf(&file, "%s/%s", r->path, name)) return oom(r, err);
+    int fd = open(file.data, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        rc = sluice_error_set(err, SLUICE_EDATA, "cannot read '%s': %s", file, strerror(errno));
-        free(file);
+        rc = h->error(err, SLUICE_EDATA, "cannot read '%s': %s", file.data, strerror(errno));
+        sluice_buf_free(&file);
         return rc;
     }
     size_t have = 0;
@@ -188,26 +188,32 @@ int sluice_cat_read_part(struct sluice_cat *c, const char *format, bool header, 
     int64_t line = 1;
     while (!rc && !(eof && have == 0)) {
         if (!eof) {
-            if (c->cap - have < READ_CHUNK) {
-                c->cap = have + READ_CHUNK;
-                c->buf = sluice_xrealloc(c->buf, c->cap);
+            if (r->cap - have < READ_CHUNK) {
+                char *grown = realloc(r->buf, have + READ_CHUNK);
+                if (!grown) {
+                    rc = oom(r, err);
+                    break;
+                }
+                r->buf = grown;
+                r->cap = have + READ_CHUNK;
             }
-            ssize_t got = read(fd, c->buf + have, READ_CHUNK);
+            ssize_t got = read(fd, r->buf + have, READ_CHUNK);
             if (got < 0 && errno == EINTR) continue;
             if (got < 0) {
-                rc = sluice_error_set(err, SLUICE_EIO, "cannot read '%s': %s", file, strerror(errno));
+                rc = h->error(err, SLUICE_EIO, "cannot read '%s': %s", file.data, strerror(errno));
                 break;
             }
             eof = got == 0;
             have += (size_t)got;
         }
         bool inner;
-        size_t n = record_end(c->buf, have, csv, &inner);
+        size_t n = record_end(r->buf, have, csv, &inner);
         if (eof && n < have) {
-            /* A last record without its newline: end the text with one. */
-            if (c->cap == have) c->buf = sluice_xrealloc(c->buf, ++c->cap);
-            c->buf[have++] = '\n';
-            n = record_end(c->buf, have, csv, &inner);
+            /* A last record without its newline: end the text with one
+             * (the buffer always has room: it was grown by a whole chunk
+             * before the read that found the end). */
+            r->buf[have++] = '\n';
+            n = record_end(r->buf, have, csv, &inner);
             /* An unterminated quote: the decoder says where. */
             if (n < have) {
                 n = have;
@@ -216,24 +222,24 @@ int sluice_cat_read_part(struct sluice_cat *c, const char *format, bool header, 
         }
         if (n == 0) continue;
         int64_t lines = 0;
-        for (const char *p = c->buf; (p = memchr(p, '\n', (size_t)(c->buf + n - p))) != NULL; p++) lines++;
-        rc = print_records(c, d, file, n, csv, inner, first, line, rows, dropped, err);
+        for (const char *p = r->buf; (p = memchr(p, '\n', (size_t)(r->buf + n - p))) != NULL; p++) lines++;
+        rc = decode_records(r, d, file.data, n, csv, inner, first, line, rows, dropped, err);
         first = false;
         line += lines;
-        memmove(c->buf, c->buf + n, have - n);
+        memmove(r->buf, r->buf + n, have - n);
         have -= n;
     }
     close(fd);
-    free(file);
+    sluice_buf_free(&file);
     return rc;
 }
 
-void sluice_cat_free(struct sluice_cat *c)
+void file_sink_reader_free(struct file_sink_reader *r)
 {
-    for (size_t k = 0; k < sizeof c->dec / sizeof c->dec[0]; k++) sluice_decoder_free(c->dec[k]);
-    if (c->schema.release) sluice_schema_release(&c->schema);
-    free(c->no_corrupt);
-    free(c->man_dir);
-    free(c->buf);
-    sluice_buf_free(&c->out);
+    for (size_t k = 0; k < sizeof r->dec / sizeof r->dec[0]; k++)
+        if (r->dec[k]) r->host->decoder_free(r->dec[k]);
+    if (r->schema.release) r->schema.release(&r->schema);
+    free(r->no_corrupt);
+    free(r->man_dir);
+    free(r->buf);
 }
