@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <libconfig.h>
 
+#include "error.h"
 #include "host.h"
 #include "registry.h"
 #include "options.h"
@@ -754,6 +755,50 @@ static void test_cat_fails_on_a_damaged_manifest(void **state)
     cat_free(&r);
 }
 
+/* read_committed called as the core calls it: batches come in order, each
+ * the emit's to keep, and an emit that fails stops the reading with its
+ * error, with nothing more emitted. */
+struct emitted {
+    int64_t rows, calls, fail_at;
+};
+
+static int count_rows(void *arg, struct sluice_batch *b, struct sluice_error *err)
+{
+    struct emitted *e = arg;
+    e->rows += sluice_batch_rows(b);
+    sluice_batch_release(b);
+    if (++e->calls == e->fail_at) return sluice_error_set(err, SLUICE_EIO, "the reader went away");
+    return SLUICE_OK;
+}
+
+static void test_read_committed_emits_in_order_and_stops_when_emit_fails(void **state)
+{
+    struct fx *fx = *state;
+    open_sink(fx, LS, NULL);
+    for (int64_t id = 0; id < 3; id++) {
+        begin(fx, id);
+        write_one(fx, id, "x");
+        end(fx, id);
+    }
+    assert_true(SLUICE_PLUGIN_HAS(fx->p, read_committed));
+    struct sluice_read_request req = { .size = sizeof req, .path = fx->out, .batch = -1 };
+    struct emitted e = { 0 };
+    memset(&fx->err, 0, sizeof fx->err);
+    assert_int_equal(fx->p->read_committed(fx->h, &req, count_rows, &e, &fx->err), SLUICE_OK);
+    assert_int_equal(e.rows, 3);
+    assert_int_equal(e.calls, 3);
+
+    e = (struct emitted){ .fail_at = 2 };
+    assert_int_equal(fx->p->read_committed(fx->h, &req, count_rows, &e, &fx->err), SLUICE_EIO);
+    assert_string_equal(fx->err.message, "the reader went away");
+    assert_int_equal(e.calls, 2);
+
+    req.batch = 1;
+    e = (struct emitted){ 0 };
+    assert_int_equal(fx->p->read_committed(fx->h, &req, count_rows, &e, &fx->err), SLUICE_OK);
+    assert_int_equal(e.rows, 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -778,6 +823,7 @@ int main(void)
         T(test_cat_says_when_a_path_is_not_a_file_sink_output),
         T(test_cat_fails_on_a_missing_or_truncated_part_file),
         T(test_cat_fails_on_a_damaged_manifest),
+        T(test_read_committed_emits_in_order_and_stops_when_emit_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
