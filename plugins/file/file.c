@@ -102,11 +102,12 @@ static size_t bytes_end(struct file_source *fs, size_t from, int64_t max_bytes, 
 /* ---- callbacks ---- */
 
 int file_source_open(const struct sluice_host *host, const struct file_conf *conf, struct sluice_ctx *ctx,
-                     struct file_store *store, void **state, struct sluice_error *err)
+                     struct file_path *path, struct file_store *store, void **state, struct sluice_error *err)
 {
     struct file_source *fs = calloc(1, sizeof *fs);
     if (!fs) {
         store->ops->free(store);
+        file_path_free(path);
         return host->error(err, SLUICE_ENOMEM, "out of memory");
     }
     fs->host = host;
@@ -115,8 +116,10 @@ int file_source_open(const struct sluice_host *host, const struct file_conf *con
     fs->store = store;
     fs->abs_dir = store->root;
     fs->young_ready_us = INT64_MAX;
-    fs->dir_len = strlen(conf->path);
-    while (fs->dir_len > 1 && conf->path[fs->dir_len - 1] == '/') fs->dir_len--;
+    fs->path = *path;
+    *path = (struct file_path){ 0 };
+    fs->dir_len = strlen(fs->path.root);
+    while (fs->dir_len > 1 && fs->path.root[fs->dir_len - 1] == '/') fs->dir_len--;
     fs->mode = strcmp(conf->mode, "fail_fast") == 0        ? SLUICE_PARSE_FAIL_FAST
                : strcmp(conf->mode, "drop_malformed") == 0 ? SLUICE_PARSE_DROP_MALFORMED
                                                            : SLUICE_PARSE_PERMISSIVE;
@@ -138,8 +141,8 @@ int file_source_open(const struct sluice_host *host, const struct file_conf *con
         return rc;
     }
     struct ArrowSchema out;
-    host->schema_copy(conf->schema, &out);
-    rc = host->set_output_schema(ctx, &out, err);
+    rc = file_parts_open(fs, &out, err);
+    if (!rc) rc = host->set_output_schema(ctx, &out, err);
     if (rc) {
         file_source_close(fs);
         return rc;
@@ -188,7 +191,10 @@ void file_source_close(void *state)
     pthread_mutex_destroy(&fs->pool_lock);
     file_log_free(fs);
     file_glob_free(&fs->glob);
+    file_parts_free(fs);
+    free(fs->chain);
     fs->store->ops->free(fs->store);
+    file_path_free(&fs->path);
     free(fs->plan);
     for (size_t i = 0; i < fs->projection.n_paths; i++) free(fs->projection_paths[i]);
     free(fs->projection_paths);
@@ -202,13 +208,15 @@ int file_source_prepare(void *state, const struct sluice_projection *projection,
     const struct sluice_projection all = { true, 0, NULL };
     if (!projection) projection = &all;
     fs->projection.all = projection->all;
+    /* Partition columns come from the directories, not the decoder. */
     if (!projection->all && projection->n_paths) {
         fs->projection_paths = calloc(projection->n_paths, sizeof *fs->projection_paths);
         if (!fs->projection_paths) return fs->host->error(err, SLUICE_ENOMEM, "out of memory");
         for (size_t i = 0; i < projection->n_paths; i++) {
-            fs->projection_paths[i] = strdup(projection->paths[i]);
-            if (!fs->projection_paths[i]) return fs->host->error(err, SLUICE_ENOMEM, "out of memory");
-            fs->projection.n_paths = i + 1;
+            if (file_parts_column(fs, projection->paths[i])) continue;
+            char *copy = strdup(projection->paths[i]);
+            if (!copy) return fs->host->error(err, SLUICE_ENOMEM, "out of memory");
+            fs->projection_paths[fs->projection.n_paths++] = copy;
         }
     }
     fs->projection.paths = (const char *const *)fs->projection_paths;
@@ -217,7 +225,7 @@ int file_source_prepare(void *state, const struct sluice_projection *projection,
     fs->decode_opts = (struct sluice_decode_opts){
         .size = sizeof(struct sluice_decode_opts),
         .format = conf->format,
-        .schema = fs->host->output_schema(fs->ctx),
+        .schema = fs->parts.n ? &fs->parts.data : fs->host->output_schema(fs->ctx),
         .projection = &fs->projection,
         .mode = fs->mode,
         .corrupt_column = conf->column_name_of_corrupt_record,
@@ -354,6 +362,7 @@ int file_source_plan_read(void *state, const char *start, const char *end, size_
         for (int64_t k = 0; k < parts; k++) {
             struct file_unit *u = &fs->plan[fs->plan_n++];
             u->path = path;
+            u->name = path + fs->log.e[i].name;
             u->planned_size = known ? size : -1;
             u->begin = size / parts * k + (k < size % parts ? k : size % parts);
             u->end = k == parts - 1 ? INT64_MAX

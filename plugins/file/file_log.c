@@ -119,7 +119,7 @@ static int log_append(struct file_source *fs, const char *dir, const char *name,
         for (size_t i = 0; i < l->n; i++)
             if (l->e[i].here) log_index(fs, i);
     }
-    const char *prefix = dir ? dir : fs->conf->path;
+    const char *prefix = dir ? dir : fs->path.root;
     size_t pn = dir ? strlen(dir) : fs->dir_len, n = strlen(name);
     char *path = malloc(pn + 1 + n + 1);
     if (!path) return oom(fs, err);
@@ -149,16 +149,6 @@ struct found {
     int64_t mtime_ns, size;
 };
 
-/* Spark's InMemoryFileIndex rule: hidden and underscore names are metadata
- * or files still being written, not data. */
-static bool skipped_name(const char *name)
-{
-    size_t n = strlen(name);
-    if (name[0] == '.') return true;
-    if (name[0] == '_' && !strchr(name, '=')) return true;
-    return n >= 10 && strcmp(name + n - 10, "._COPYING_") == 0;
-}
-
 static int by_name(const void *a, const void *b)
 {
     return strcmp(((const struct found *)a)->name, ((const struct found *)b)->name);
@@ -173,12 +163,13 @@ static int newest_first(const void *a, const void *b)
 
 /* An entry that is not a file to read: said once per run, since the
  * directory is listed every trigger. A directory is only noted (the
- * source does not descend, and one may well be there on purpose). */
+ * source does not descend into one that is not a partition, and one may
+ * well be there on purpose). */
 static void skip_entry(struct file_source *fs, const char *name, enum sluice_log_level level, const char *why)
 {
     if (seen_find(&fs->warned, name)) return;
     if (!seen_add(&fs->warned, name)) return; /* out of memory: a warning may repeat */
-    fs->host->log(fs->ctx, level, "skipping '%.*s/%s': %s", (int)fs->dir_len, fs->conf->path, name, why);
+    fs->host->log(fs->ctx, level, "skipping '%.*s/%s': %s", (int)fs->dir_len, fs->path.root, name, why);
 }
 
 /* min_file_age: whether the file has kept its size and modification time
@@ -217,34 +208,70 @@ struct scan {
     struct file_seen_set young; /* min_file_age: the files not old enough yet */
     int64_t now_us;
     int64_t oldest_ns; /* max_file_age: files modified before this are left out; INT64_MIN: none */
+    struct sluice_buf chain;
 };
 
 /* path_glob_filter leaves a name out before it costs a stat: the
- * directory is listed every trigger, and files it rejects stay there. */
-static bool scan_skip(void *arg, const char *name)
+ * directory is listed every trigger, and files it rejects stay there.
+ * It applies to a file's own name, as Spark's pathGlobFilter. */
+static bool scan_skip(void *arg, const char *rel, bool file)
 {
     struct scan *sc = arg;
     const struct file_source *fs = sc->fs;
-    return skipped_name(name) || (fs->glob.n && !file_glob_match(&fs->glob, name)) || log_contains(fs, name);
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    return (file && fs->glob.n && !file_glob_match(&fs->glob, base)) || log_contains(fs, rel);
 }
 
-static int scan_each(void *arg, const struct file_store_entry *fe, struct sluice_error *err)
+static void scan_skipped(void *arg, const char *rel, uint32_t level, const char *why)
+{
+    struct scan *sc = arg;
+    skip_entry(sc->fs, rel, (enum sluice_log_level)level, why);
+}
+
+/* With partition columns every file must sit under the same keys, as
+ * Spark requires ("Conflicting directory structures detected"): a file
+ * beside the partitions, or under other keys, would have no value, or
+ * the wrong one, for a column. */
+static int check_chain(struct scan *sc, const char *rel, struct sluice_error *err)
+{
+    struct file_source *fs = sc->fs;
+    if (!fs->parts.n) return SLUICE_OK;
+    /* The files read before: the log's (a restart), else this one. */
+    for (size_t i = 0; !fs->chain && i < fs->log.n; i++) {
+        if (!fs->log.e[i].here) continue;
+        if (file_parts_chain(fs, entry_name(&fs->log.e[i]), &sc->chain)) return oom(fs, err);
+        if (!(fs->chain = strdup(sc->chain.data))) return oom(fs, err);
+    }
+    if (file_parts_chain(fs, rel, &sc->chain)) return oom(fs, err);
+    if (!fs->chain) {
+        fs->chain = strdup(sc->chain.data);
+        return fs->chain ? SLUICE_OK : oom(fs, err);
+    }
+    if (strcmp(fs->chain, sc->chain.data) == 0) return SLUICE_OK;
+    int rc = fs->host->error(err, SLUICE_EDATA,
+                             "conflicting directory structures under '%s': '%s' is under partition keys (%s), "
+                             "files read before it under (%s)",
+                             fs->conf->path, rel, *sc->chain.data ? sc->chain.data : "none",
+                             *fs->chain ? fs->chain : "none");
+    fs->host->error_hint(err, "every file must sit under the same key=value directories, in the same order, as "
+                              "Spark requires; move it, or name it with a '.' or '_' first to leave it out");
+    return rc;
+}
+
+static int scan_each(void *arg, const char *rel, const struct file_store_entry *fe, struct sluice_error *err)
 {
     struct scan *sc = arg;
     struct file_source *fs = sc->fs;
-    if (fe->kind == FILE_STORE_DIR) {
-        skip_entry(fs, fe->name, SLUICE_LOG_INFO, "a directory (subdirectories are not read)");
-        return SLUICE_OK;
-    }
-    if (fe->kind != FILE_STORE_REGULAR) {
-        skip_entry(fs, fe->name, SLUICE_LOG_WARN, fe->why);
-        return SLUICE_OK;
-    }
     if (fe->mtime_ns < sc->oldest_ns) {
-        skip_entry(fs, fe->name, SLUICE_LOG_INFO, "modified more than max_file_age before the newest file read");
+        skip_entry(fs, rel, SLUICE_LOG_INFO, "modified more than max_file_age before the newest file read");
         return SLUICE_OK;
     }
-    if (!old_enough(fs, fe, sc->now_us, &sc->young)) return SLUICE_OK;
+    struct file_store_entry named = *fe;
+    named.name = rel;
+    if (!old_enough(fs, &named, sc->now_us, &sc->young)) return SLUICE_OK;
+    int rc = check_chain(sc, rel, err);
+    if (rc) return rc;
     if (sc->n == sc->cap) {
         size_t cap = sc->cap ? 2 * sc->cap : 32;
         struct found *p = realloc(sc->found, cap * sizeof *p);
@@ -252,7 +279,7 @@ static int scan_each(void *arg, const struct file_store_entry *fe, struct sluice
         sc->found = p;
         sc->cap = cap;
     }
-    sc->found[sc->n].name = strdup(fe->name);
+    sc->found[sc->n].name = strdup(rel);
     if (!sc->found[sc->n].name) return oom(fs, err);
     sc->found[sc->n].size = fe->size;
     sc->found[sc->n++].mtime_ns = fe->mtime_ns;
@@ -271,7 +298,9 @@ int file_log_scan(struct file_source *fs, const struct file_take *take, struct s
      * every file and a stream paused for a week loses nothing. */
     if (fs->max_age_ns > 0 && fs->newest_ns > 0) sc.oldest_ns = fs->newest_ns - fs->max_age_ns;
     fs->young_ready_us = INT64_MAX;
-    int rc = fs->store->ops->list(fs->store, scan_skip, scan_each, &sc, err);
+    const struct file_walk_hooks hooks = { scan_skip, scan_each, scan_skipped, NULL };
+    int rc = file_walk(fs, &hooks, &sc, err);
+    sluice_buf_free(&sc.chain);
     seen_free(&fs->young);
     fs->young = sc.young;
     if (rc == SLUICE_OK && sc.n) {
@@ -302,15 +331,17 @@ int64_t file_log_size(struct file_source *fs, size_t i)
 
 /* ---- the log in the checkpoint ---- */
 
-/* An entry: "file-log 3 <first index> <count> <newest>\n", then items
- * each ending in a NUL: a directory (it holds a '/': an absolute path, or
- * s3://bucket/prefix), then the names of files in it (a name holds any
- * byte but '/' and NUL). <newest> is the latest modification time (ns) of
- * a file in the log, which max_file_age counts back from. As Spark's
- * FileStreamSourceLog keeps full paths, a changed `path` finds the new
- * directory's files new, whatever their names. Version 2 entries lack
- * <newest>; version 1 entries hold names alone, of files in the
- * configured directory. */
+/* An entry: "file-log 4 <first index> <count> <newest>\n", then items
+ * each ending in a NUL and starting with a tag: 'd' and a directory (an
+ * absolute path, or s3://bucket/prefix), then 'f' and the name of each
+ * file in it: its path below the directory, which holds a '/' when it is
+ * in a partition or a glob level. <newest> is the latest modification
+ * time (ns) of a file in the log, which max_file_age counts back from. As
+ * Spark's FileStreamSourceLog keeps full paths, a changed `path` finds the
+ * new directory's files new, whatever their names. Earlier versions, still
+ * read: 3 has no tags (a directory is the item holding a '/', as a name
+ * could not), 2 also lacks <newest>, and 1 holds names alone, of files in
+ * the configured directory. */
 bool file_log_checkpointed(const struct file_source *fs)
 {
     return fs->host->meta_enabled(fs->ctx);
@@ -334,14 +365,14 @@ static int load_entry(void *arg, int64_t key, const char *data, size_t len, stru
     unsigned long long first = 0, count = 0;
     const char *nl = memchr(data, '\n', len);
     char *e = NULL;
-    int version = len > 11 && memcmp(data, "file-log ", 9) == 0 && data[9] >= '1' && data[9] <= '3' && data[10] == ' '
+    int version = len > 11 && memcmp(data, "file-log ", 9) == 0 && data[9] >= '1' && data[9] <= '4' && data[10] == ' '
                       ? data[9] - '0'
                       : 0;
     bool ok = nl && version;
     if (ok) first = strtoull(data + 11, &e, 10);
     ok = ok && *e == ' ';
     if (ok) count = strtoull(e + 1, &e, 10);
-    if (ok && version == 3) {
+    if (ok && version >= 3) {
         ok = *e == ' ' && e[1] >= '0' && e[1] <= '9';
         long long newest = ok ? strtoll(e + 1, &e, 10) : 0;
         if (newest > fs->newest_ns) fs->newest_ns = newest;
@@ -356,7 +387,12 @@ static int load_entry(void *arg, int64_t key, const char *data, size_t len, stru
     for (unsigned long long i = 0; i < count;) {
         const char *z = memchr(p, '\0', (size_t)(end - p));
         if (!z) return bad_entry(fs, key, "is cut short", err);
-        if (version >= 2 && memchr(p, '/', (size_t)(z - p))) {
+        bool is_dir = version >= 4 ? *p == 'd' : version >= 2 && memchr(p, '/', (size_t)(z - p));
+        if (version >= 4) {
+            if (*p != 'd' && *p != 'f') return bad_entry(fs, key, "holds an item that is neither file nor directory", err);
+            p++;
+        }
+        if (is_dir) {
             dir = p;
             dir_n = (size_t)(z - p);
             p = z + 1;
@@ -411,7 +447,7 @@ int file_log_store(struct file_source *fs, struct sluice_error *err)
     bool whole = fs->log_entries + 1 >= LOG_COMPACT_EVERY;
     size_t first = whole ? 0 : fs->log_stored;
     struct sluice_buf b = { 0 };
-    int bad = sluice_buf_printf(&b, "file-log 3 %zu %zu %lld\n", first, fs->log.n - first, (long long)fs->newest_ns);
+    int bad = sluice_buf_printf(&b, "file-log 4 %zu %zu %lld\n", first, fs->log.n - first, (long long)fs->newest_ns);
     /* The directory item is repeated only where it changes. */
     const char *dir = NULL;
     size_t dir_n = 0;
@@ -420,12 +456,12 @@ int file_log_store(struct file_source *fs, struct sluice_error *err)
         const char *d = e->here ? fs->abs_dir : e->path;
         size_t dn = e->here ? strlen(fs->abs_dir) : e->name - 1;
         if (!dir || dn != dir_n || memcmp(d, dir, dn) != 0) {
-            bad |= sluice_buf_append(&b, d, dn) || sluice_buf_putc(&b, '\0');
+            bad |= sluice_buf_putc(&b, 'd') || sluice_buf_append(&b, d, dn) || sluice_buf_putc(&b, '\0');
             dir = d;
             dir_n = dn;
         }
         const char *name = entry_name(e);
-        bad |= sluice_buf_append(&b, name, strlen(name) + 1);
+        bad |= sluice_buf_putc(&b, 'f') || sluice_buf_append(&b, name, strlen(name) + 1);
     }
     int rc = bad ? oom(fs, err) : fs->host->meta_put(fs->ctx, (int64_t)fs->log.n, b.data, b.len, err);
     sluice_buf_free(&b);

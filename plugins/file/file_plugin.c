@@ -6,7 +6,8 @@
 #include "file_source.h"
 
 static const struct sluice_option file_options[] = {
-    FILE_SOURCE_OPTIONS("directory to watch for new files"),
+    FILE_SOURCE_OPTIONS("directory to watch for new files; glob levels such as data/*/2021-* read the "
+                        "directories they match"),
     { 0 }
 };
 
@@ -15,9 +16,15 @@ static int file_open(const struct sluice_host *host, const void *conf_ptr, struc
 {
     const struct file_conf *conf = conf_ptr;
     struct file_store *store;
+    struct file_path path = { 0 };
     int rc = file_source_check(host, conf, err);
-    if (!rc) rc = file_store_local_open(host, ctx, conf->path, &store, err);
-    return rc ? rc : file_source_open(host, conf, ctx, store, state, err);
+    if (!rc) rc = file_path_split(host, conf->path, &path, err);
+    if (!rc) rc = file_store_local_open(host, ctx, path.root, &store, err);
+    if (rc) {
+        file_path_free(&path);
+        return rc;
+    }
+    return file_source_open(host, conf, ctx, &path, store, state, err);
 }
 
 /* ---- the descriptor ---- */

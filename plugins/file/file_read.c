@@ -45,6 +45,9 @@ struct unit_in {
     struct file_source *fs;
     struct file_store_file *f;
     struct file_gz *gz; /* NULL: not compressed */
+    /* With partition columns: the file's values, and a builder of them. */
+    const struct file_part_value *parts;
+    struct sluice_builder *parts_b;
 };
 
 static int unit_read(const struct unit_in *in, char *buf, size_t n, int64_t off, size_t *got,
@@ -71,6 +74,31 @@ static int count_lines_before(const struct unit_in *in, int64_t upto, int64_t *l
     }
     *lines = n;
     return 0;
+}
+
+/* The decoded data columns, then the file's partition values on every
+ * row: the output schema's order. */
+static int add_partition_columns(struct file_source *fs, const struct unit_in *uin, struct sluice_batch *batch,
+                                 struct sluice_error *err)
+{
+    const struct sluice_host *host = fs->host;
+    int64_t rows = sluice_batch_rows(batch), n_data = batch->array.n_children;
+    int64_t n = n_data + (int64_t)fs->parts.n;
+    struct ArrowArray *cols = calloc((size_t)n, sizeof *cols);
+    if (!cols) {
+        sluice_batch_release(batch);
+        return host->error(err, SLUICE_ENOMEM, "out of memory");
+    }
+    struct sluice_batch values;
+    file_parts_build(fs, uin->parts, rows, uin->parts_b);
+    host->builder_finish(uin->parts_b, &values);
+    for (int64_t j = 0; j < n_data; j++) sluice_array_move(&cols[j], batch->array.children[j]);
+    for (size_t k = 0; k < fs->parts.n; k++) sluice_array_move(&cols[n_data + (int64_t)k], values.array.children[k]);
+    sluice_batch_release(&values);
+    sluice_batch_release(batch);
+    host->batch_assemble(batch, host->output_schema(fs->ctx), rows, cols, n);
+    free(cols);
+    return SLUICE_OK;
 }
 
 /* Decode one piece of whole lines that starts at byte `off` of the file
@@ -103,9 +131,12 @@ static int decode_piece(struct file_source *fs, struct sluice_decoder *d, const 
         }
     }
     if (rc) return rc;
-    if (sluice_batch_rows(&batch) > 0) return emit(emit_arg, &batch, err);
-    sluice_batch_release(&batch);
-    return SLUICE_OK;
+    if (sluice_batch_rows(&batch) == 0) {
+        sluice_batch_release(&batch);
+        return SLUICE_OK;
+    }
+    if (uin->parts_b) rc = add_partition_columns(fs, uin, &batch, err);
+    return rc ? rc : emit(emit_arg, &batch, err);
 }
 
 /* Fill buf[*have, cap) from byte off + *have of the file; *eof at its end. */
@@ -239,7 +270,7 @@ int file_read_unit(struct file_source *fs, const struct file_unit *u, sluice_emi
     /* A small file is one read, so its end is known before decoding (a
      * last line without newline joins the batch). A gzip file's size says
      * nothing of what it inflates to. */
-    struct unit_in in = { fs, f, NULL };
+    struct unit_in in = { .fs = fs, .f = f };
     bool gz = file_gz_name(u->path);
     size_t cap = span < (int64_t)READ_PIECE && !gz ? (size_t)span + 1 : READ_PIECE;
     char *buf = malloc(cap);
@@ -248,7 +279,14 @@ int file_read_unit(struct file_source *fs, const struct file_unit *u, sluice_emi
         return host->error(err, SLUICE_ENOMEM, "out of memory");
     }
     struct sluice_decoder *d = NULL;
+    struct file_part_value *parts = NULL;
     rc = gz ? file_gz_open(fs, f, u->path, &in.gz, err) : SLUICE_OK;
+    if (!rc && fs->parts.n) {
+        parts = calloc(fs->parts.n, sizeof *parts);
+        rc = parts ? file_parts_values(fs, u->name, parts, err) : host->error(err, SLUICE_ENOMEM, "out of memory");
+        if (!rc) in.parts = parts;
+        if (!rc) in.parts_b = host->builder_new(&fs->parts.values);
+    }
     if (!rc) rc = pool_take(fs, &d, err);
     if (!rc) {
         rc = read_lines(fs, u, &in, &buf, &cap, d, emit, emit_arg, err);
@@ -257,6 +295,9 @@ int file_read_unit(struct file_source *fs, const struct file_unit *u, sluice_emi
         else pool_give(fs, d);
     }
     file_gz_close(in.gz);
+    if (in.parts_b) host->builder_free(in.parts_b);
+    if (parts) file_parts_values_free(fs, parts);
+    free(parts);
     free(buf);
     ops->close(f);
     return rc;

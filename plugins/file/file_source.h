@@ -45,6 +45,7 @@ struct file_conf {
     int64_t poll_interval; /* µs */
     int64_t timeout;       /* µs */
     int64_t max_retries;
+    struct sluice_strlist partition_columns;
 };
 
 /* The options both sources take, in the order `sluice plugins` shows
@@ -101,6 +102,10 @@ struct file_conf {
       .offset = offsetof(struct file_conf, path_glob_filter), .validate = file_glob_validate,                 \
       .help = "read only files whose name matches this glob: * ? [abc] [a-z] [!a] {x,y} (Spark's "            \
               "pathGlobFilter)" },                                                                             \
+    { .name = "partition_columns", .type = SLUICE_OPT_STRING_LIST,                                           \
+      .offset = offsetof(struct file_conf, partition_columns),                                                 \
+      .help = "key=value directories below path that become columns, typed as Spark infers them (a column "    \
+              "the schema names is a partition column without being listed, typed as the schema says)" },      \
     { .name = "clean_source", .type = SLUICE_OPT_ENUM, .default_value = "off",                                 \
       .offset = offsetof(struct file_conf, clean_source),                                                      \
       .help = "once the batch that read a file has committed: leave it, delete it, or move it under "          \
@@ -118,15 +123,47 @@ struct file_glob {
 /* The option's check: the pattern compiles. */
 int file_glob_validate(const struct sluice_host *host, const void *value, struct sluice_error *err);
 
+/* `path` split where its glob levels begin (file_walk.c): the root (as
+ * the user wrote it, trailing '/' and all, when there are no levels),
+ * and a pattern per level below. */
+struct file_path {
+    char *root;
+    struct file_glob *levels;
+    size_t n_levels;
+};
+
+/* The partition columns (file_part.c): `key=value` directories. */
+struct file_part_col {
+    char *name;
+    uint32_t type; /* enum sluice_type */
+};
+struct file_parts {
+    struct file_part_col *cols; /* in directory order; n == 0: none */
+    size_t n;
+    struct ArrowSchema data;    /* what the files hold: the schema without them (for the decoder) */
+    struct ArrowSchema values;  /* a struct of the partition columns (for a builder) */
+};
+/* One file's value of each partition column. */
+struct file_part_value {
+    bool null;
+    bool b;
+    int64_t l;
+    double d;
+    char *s;
+    size_t n;
+};
+
 /* Decoders kept for reuse; more concurrent reads simply make more. */
 #define FILE_POOL_MAX 64
 
 /* One file of the log. Files of the configured directory are opened and
- * named by `path` + "/" + name, as the user wrote the path; files an
- * earlier `path` of the same checkpoint listed keep their absolute path. */
+ * named by the root + "/" + name, as the user wrote the path, their name
+ * being their path below the root (with '/' in partitions and glob
+ * levels); files an earlier `path` of the same checkpoint listed keep
+ * their absolute path. */
 struct file_entry {
     char *path;      /* allocated once and never moved: a plan points at it */
-    uint32_t name;   /* where the file's name starts in path */
+    uint32_t name;   /* where the file's name (its path below the root) starts in path */
     bool here;       /* in the configured directory */
     int64_t size;    /* bytes when listed; -1: not known (loaded from the checkpoint) */
 };
@@ -155,6 +192,7 @@ struct file_seen_set {
  * the end of the file. */
 struct file_unit {
     const char *path;
+    const char *name; /* the file's path below the root: its partition directories */
     int64_t begin, end;
     int64_t planned_size; /* the file's size when planned; -1: it could not be stat'ed */
 };
@@ -163,11 +201,14 @@ struct file_source {
     const struct sluice_host *host;
     const struct file_conf *conf;
     struct sluice_ctx *ctx;
-    size_t dir_len;        /* conf->path without trailing slashes */
+    struct file_path path; /* conf->path: the root, and its glob levels */
+    size_t dir_len;        /* path.root without trailing slashes */
+    struct file_parts parts;
     struct file_store *store;
     const char *abs_dir;   /* store->root: the directory as the checkpoint names it */
     enum sluice_parse_mode mode;
     struct file_glob glob; /* path_glob_filter; n == 0: none */
+    char *chain;           /* with partition columns: the partition keys of the files read ("day/hour/") */
     struct file_log log;
     /* max_file_age in ns (0: off, or ignored), and the newest modification
      * time of a file in the log (0: none known). */
@@ -204,10 +245,11 @@ struct file_source {
 
 /* The checks of the shared options, before the store is opened. */
 int file_source_check(const struct sluice_host *host, const struct file_conf *conf, struct sluice_error *err);
-/* open() once the store is open: the checks of the shared options, the
- * output schema. Takes the store, also on error. */
+/* open() once the store is open on path->root: the checks of the shared
+ * options, the output schema. Takes the store and *path (left empty),
+ * also on error. */
 int file_source_open(const struct sluice_host *host, const struct file_conf *conf, struct sluice_ctx *ctx,
-                     struct file_store *store, void **state, struct sluice_error *err);
+                     struct file_path *path, struct file_store *store, void **state, struct sluice_error *err);
 void file_source_close(void *state);
 int file_source_prepare(void *state, const struct sluice_projection *projection, struct sluice_error *err);
 int file_source_latest_offset(void *state, const char *start, bool limited, struct sluice_buf *out,
@@ -246,6 +288,54 @@ int file_log_store(struct file_source *fs, struct sluice_error *err);
 /* Whether the run keeps a checkpoint for this source. */
 bool file_log_checkpointed(const struct file_source *fs);
 void file_log_free(struct file_source *fs);
+
+/* ---- file_walk.c ---- */
+
+/* Split `path` (the option) into root and glob levels. SLUICE_ECONFIG for
+ * a level that does not compile. On SLUICE_OK, *out is the caller's to
+ * free with file_path_free. */
+int file_path_split(const struct sluice_host *host, const char *path, struct file_path *out,
+                    struct sluice_error *err);
+void file_path_free(struct file_path *p);
+/* Whether a directory name is a partition: `key=value`, both non-empty. */
+bool file_partition_dir(const char *name, size_t n);
+
+/* What a walk reports; `rel` is the path below the root (borrowed). */
+struct file_walk_hooks {
+    /* Leave an entry out before it costs a stat. `file`: it can only be
+     * read as a file (every test applies); else it may be a directory to
+     * enter, and only a file already known may be left out (the walk asks
+     * again, with `file`, once it is known to be a file). */
+    bool (*skip)(void *arg, const char *rel, bool file);
+    /* A file to read. */
+    int (*file)(void *arg, const char *rel, const struct file_store_entry *e, struct sluice_error *err);
+    /* An entry not read, and why (`level` an enum sluice_log_level). */
+    void (*skipped)(void *arg, const char *rel, uint32_t level, const char *why);
+    /* Optional: a partition directory entered, `below` levels under the pattern. */
+    int (*dir)(void *arg, const char *rel, size_t below, struct sluice_error *err);
+};
+/* Walk the root: the glob levels, then partition directories. */
+int file_walk(struct file_source *fs, const struct file_walk_hooks *h, void *arg, struct sluice_error *err);
+
+/* ---- file_part.c ---- */
+
+/* Find the partition columns (walking the tree once) and make the output
+ * schema in *out (the caller's). */
+int file_parts_open(struct file_source *fs, struct ArrowSchema *out, struct sluice_error *err);
+void file_parts_free(struct file_source *fs);
+/* Whether projection path `path` is (in) a partition column. */
+bool file_parts_column(const struct file_source *fs, const char *path);
+/* The partition keys of the file at `rel` ("day/hour/"), to check that
+ * every file has the same: SLUICE_ENOMEM or SLUICE_OK. */
+int file_parts_chain(const struct file_source *fs, const char *rel, struct sluice_buf *out);
+/* The file at `rel`'s value of each partition column into v[0, parts.n)
+ * (free them with file_parts_values_free). */
+int file_parts_values(const struct file_source *fs, const char *rel, struct file_part_value *v,
+                      struct sluice_error *err);
+void file_parts_values_free(const struct file_source *fs, struct file_part_value *v);
+/* Append `rows` rows of those values to a builder of parts.values. */
+void file_parts_build(const struct file_source *fs, const struct file_part_value *v, int64_t rows,
+                      struct sluice_builder *b);
 
 /* ---- file_clean.c ---- */
 

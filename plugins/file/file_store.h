@@ -7,9 +7,10 @@
  * means the same for every store, and a store is a few hundred lines.
  *
  * Paths: a store lists one directory, its `root` (a real path, or
- * s3://bucket/prefix), by names that hold no '/'; the source names a file
- * by a path it makes as directory + "/" + name, and hands that path back
- * to size() and open().
+ * s3://bucket/prefix), or a subdirectory of it, by names that hold no
+ * '/'; the source names a file by a path it makes as directory + "/" +
+ * its path below the directory, and hands that path back to size() and
+ * open().
  *
  * Threads: list, size, wait and free run on the main thread; open, read
  * and close on any worker thread, concurrently for different files. A
@@ -53,9 +54,12 @@ struct file_store;
 struct file_store_file;
 
 struct file_store_ops {
-    /* Every entry of the root, in no particular order. */
-    int (*list)(struct file_store *st, file_store_skip_fn skip, file_store_each_fn each, void *arg,
-                struct sluice_error *err);
+    /* Every entry of the root's subdirectory `sub` (NULL: the root itself;
+     * else a path below it, as entries named it, joined by '/'), in no
+     * particular order, named by their names in it. A subdirectory gone
+     * since it was listed is empty, not an error. */
+    int (*list)(struct file_store *st, const char *sub, file_store_skip_fn skip, file_store_each_fn each,
+                void *arg, struct sluice_error *err);
     /* The size of a file, to cut it into units; -1 when it cannot be
      * known now (the read will say why). */
     int64_t (*size)(struct file_store *st, const char *path);

@@ -38,21 +38,44 @@ static const char *unreadable_why(int dfd, const char *name, int e)
     return strerror(e);
 }
 
+/* What wait() watches: the root and every subdirectory a listing entered
+ * (partitions, glob levels), so a file landing in any of them ends it, as
+ * does a new subdirectory (IN_CREATE on its parent). A watch on a
+ * directory already watched is the same watch; a removed one ends itself. */
+static void watch(struct local_store *st, const char *dir)
+{
+    if (st->inotify_fd >= 0 && inotify_add_watch(st->inotify_fd, dir, IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO) < 0)
+        st->host->log(st->ctx, SLUICE_LOG_DEBUG, "cannot watch '%s' (%s): new files there are seen at the "
+                      "next trigger's listing", dir, strerror(errno));
+}
+
 /* Entries that cannot be stat'ed (a loop of links, no permission) or are
  * not regular files (a FIFO, a socket) are reported as such, and the
  * listing goes on. */
-static int local_list(struct file_store *base, file_store_skip_fn skip, file_store_each_fn each, void *arg,
-                      struct sluice_error *err)
+static int local_list(struct file_store *base, const char *sub, file_store_skip_fn skip, file_store_each_fn each,
+                      void *arg, struct sluice_error *err)
 {
     struct local_store *st = (struct local_store *)base;
-    DIR *d = opendir(st->path);
-    if (!d) return st->host->error(err, SLUICE_EIO, "cannot list '%s': %s", st->path, strerror(errno));
+    struct sluice_buf at = { 0 };
+    if (sub && sluice_buf_printf(&at, "%s/%s", st->path, sub))
+        return st->host->error(err, SLUICE_ENOMEM, "out of memory");
+    const char *dir = sub ? at.data : st->path;
+    DIR *d = opendir(dir);
+    if (!d) {
+        /* A subdirectory removed since the listing that found it. */
+        int rc = sub && (errno == ENOENT || errno == ENOTDIR)
+                     ? SLUICE_OK
+                     : st->host->error(err, SLUICE_EIO, "cannot list '%s': %s", dir, strerror(errno));
+        sluice_buf_free(&at);
+        return rc;
+    }
+    if (sub) watch(st, dir);
     int rc = SLUICE_OK;
     while (!rc) {
         errno = 0;
         struct dirent *e = readdir(d);
         if (!e) {
-            if (errno) rc = st->host->error(err, SLUICE_EIO, "cannot list '%s': %s", st->path, strerror(errno));
+            if (errno) rc = st->host->error(err, SLUICE_EIO, "cannot list '%s': %s", dir, strerror(errno));
             break;
         }
         if (skip(arg, e->d_name)) continue;
@@ -75,6 +98,7 @@ static int local_list(struct file_store *base, file_store_skip_fn skip, file_sto
         rc = each(arg, &fe, err);
     }
     closedir(d);
+    sluice_buf_free(&at);
     return rc;
 }
 
@@ -186,6 +210,7 @@ static void local_free(struct file_store *base)
     struct local_store *st = (struct local_store *)base;
     if (st->inotify_fd >= 0) close(st->inotify_fd);
     free(st->archive);
+    free(st->path);
     free(st->base.root);
     free(st);
 }
@@ -223,7 +248,12 @@ int file_store_local_open(const struct sluice_host *host, struct sluice_ctx *ctx
         free(root);
         return host->error(err, SLUICE_ENOMEM, "out of memory");
     }
-    *st = (struct local_store){ { &local_ops, root }, host, ctx, path, -1, NULL };
+    *st = (struct local_store){ { &local_ops, root }, host, ctx, strdup(path), -1, NULL };
+    if (!st->path) {
+        free(root);
+        free(st);
+        return host->error(err, SLUICE_ENOMEM, "out of memory");
+    }
     *out = &st->base;
     return SLUICE_OK;
 }

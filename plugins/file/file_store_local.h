@@ -11,7 +11,7 @@ struct local_store {
     struct file_store base;
     const struct sluice_host *host;
     struct sluice_ctx *ctx;
-    const char *path; /* as the user wrote it; the stage's option */
+    char *path;       /* as the user wrote it: the `path` option's root */
     /* wait(): an inotify descriptor watching the directory, -1 before the
      * first wait, -2 once inotify proved unavailable (poll instead). */
     int inotify_fd;

@@ -142,11 +142,13 @@ void s3_error_parse(const char *xml, size_t n, char *code, size_t code_n, char *
 
 struct file_conf;
 struct file_store;
-/* The file source's store for the s3 source's options: checks them, finds
- * the credentials, and lists the folder once (a missing bucket, wrong
- * credentials or a refused listing are SLUICE_ECONFIG; no answer or a
- * server error, SLUICE_EIO). On SLUICE_OK, *out is the caller's to free. */
+/* The file source's store over folder `path` (s3://bucket/prefix: the
+ * `path` option's root, before any glob level) for the s3 source's
+ * options: checks them, finds the credentials, and lists the folder once
+ * (a missing bucket, wrong credentials or a refused listing are
+ * SLUICE_ECONFIG; no answer or a server error, SLUICE_EIO). On SLUICE_OK,
+ * *out is the caller's to free. */
 int s3_store_new(const struct sluice_host *host, struct sluice_ctx *ctx, const struct file_conf *conf,
-                 struct file_store **out, struct sluice_error *err);
+                 const char *path, struct file_store **out, struct sluice_error *err);
 
 #endif

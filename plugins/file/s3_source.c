@@ -55,9 +55,15 @@ static int s3_open(const struct sluice_host *host, const void *conf_ptr, struct 
 {
     const struct file_conf *conf = conf_ptr;
     struct file_store *store;
+    struct file_path path = { 0 };
     int rc = file_source_check(host, conf, err);
-    if (!rc) rc = s3_store_new(host, ctx, conf, &store, err);
-    return rc ? rc : file_source_open(host, conf, ctx, store, state, err);
+    if (!rc) rc = file_path_split(host, conf->path, &path, err);
+    if (!rc) rc = s3_store_new(host, ctx, conf, path.root, &store, err);
+    if (rc) {
+        file_path_free(&path);
+        return rc;
+    }
+    return file_source_open(host, conf, ctx, &path, store, state, err);
 }
 
 SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)

@@ -126,6 +126,8 @@ static void size_put(struct s3_store *st, const char *name, int64_t size)
 
 struct list_ctx {
     struct s3_store *st;
+    const char *sub; /* NULL: the folder itself */
+    struct sluice_buf rel;
     file_store_skip_fn skip;
     file_store_each_fn each;
     void *arg;
@@ -134,26 +136,39 @@ struct list_ctx {
 static int list_one(void *arg, const struct s3_object *o, struct sluice_error *err)
 {
     struct list_ctx *lc = arg;
-    if (!o->is_prefix) size_put(lc->st, o->name, o->size);
+    if (!o->is_prefix && !lc->sub) size_put(lc->st, o->name, o->size);
+    if (!o->is_prefix && lc->sub) { /* sizes are kept by the path below the folder */
+        sluice_buf_clear(&lc->rel);
+        if (!sluice_buf_printf(&lc->rel, "%s/%s", lc->sub, o->name)) size_put(lc->st, lc->rel.data, o->size);
+    }
     if (lc->skip(lc->arg, o->name)) return SLUICE_OK;
     struct file_store_entry e = { .name = o->name, .kind = o->is_prefix ? FILE_STORE_DIR : FILE_STORE_REGULAR,
                                   .size = o->size, .mtime_ns = o->mtime_ns };
     return lc->each(lc->arg, &e, err);
 }
 
-static int s3_store_list(struct file_store *base, file_store_skip_fn skip, file_store_each_fn each, void *arg,
-                         struct sluice_error *err)
+/* A subdirectory is the common prefix prefix + sub + "/": the listing
+ * with a delimiter gives its objects and its own common prefixes, as a
+ * directory's entries. One that is gone is simply empty. */
+static int s3_store_list(struct file_store *base, const char *sub, file_store_skip_fn skip, file_store_each_fn each,
+                         void *arg, struct sluice_error *err)
 {
     struct s3_store *st = (struct s3_store *)base;
-    struct list_ctx lc = { st, skip, each, arg };
-    return s3_list(&st->client, st->main, st->bucket, st->prefix, 0, list_one, &lc, err);
+    struct list_ctx lc = { st, sub, { 0 }, skip, each, arg };
+    struct sluice_buf prefix = { 0 };
+    if (sub && sluice_buf_printf(&prefix, "%s%s/", st->prefix, sub))
+        return st->client.host->error(err, SLUICE_ENOMEM, "out of memory");
+    int rc = s3_list(&st->client, st->main, st->bucket, sub ? prefix.data : st->prefix, 0, list_one, &lc, err);
+    sluice_buf_free(&prefix);
+    sluice_buf_free(&lc.rel);
+    return rc;
 }
 
-/* The name of `path` in the folder, or NULL when it is elsewhere. */
+/* The path of `path` below the folder, or NULL when it is elsewhere. */
 static const char *name_in_dir(const struct s3_store *st, const char *path)
 {
     size_t n = strlen(st->dir);
-    if (strncmp(path, st->dir, n) != 0 || path[n] != '/' || strchr(path + n + 1, '/')) return NULL;
+    if (strncmp(path, st->dir, n) != 0 || path[n] != '/' || !path[n + 1]) return NULL;
     return path + n + 1;
 }
 
@@ -582,11 +597,11 @@ static int probe(struct s3_store *st, struct sluice_error *err)
 }
 
 int s3_store_new(const struct sluice_host *host, struct sluice_ctx *ctx, const struct file_conf *conf,
-                 struct file_store **out, struct sluice_error *err)
+                 const char *path, struct file_store **out, struct sluice_error *err)
 {
     struct s3_loc loc;
-    if (!s3_loc_parse(conf->path, &loc))
-        return bad_option(host, "path", conf->path, "an S3 folder: s3://bucket/prefix/", err);
+    if (!s3_loc_parse(path, &loc))
+        return bad_option(host, "path", path, "an S3 folder: s3://bucket/prefix/", err);
     const char *region = conf->region && *conf->region ? conf->region : getenv("AWS_REGION");
     if (!region || !*region) region = getenv("AWS_DEFAULT_REGION");
     if (!region || !*region) region = "us-east-1";
@@ -621,7 +636,7 @@ int s3_store_new(const struct sluice_host *host, struct sluice_ctx *ctx, const s
     st->base.root = root.data;
     c->region = strdup(region);
     c->endpoint = ep && *ep ? dup_trimmed(ep, strlen(ep)) : NULL;
-    st->dir = dup_trimmed(conf->path, strlen(conf->path));
+    st->dir = dup_trimmed(path, strlen(path));
     st->main = s3_easy_new(c);
     int rc = SLUICE_OK;
     if (bad || !c->region || (ep && *ep && !c->endpoint) || !st->dir || !st->main)

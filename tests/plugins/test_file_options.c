@@ -283,6 +283,37 @@ static void test_max_file_age_reads_a_log_stored_without_the_newest_time(void **
     sluice_checkpoint_source_detach(&fx->stage);
 }
 
+/* Files in partitions are named by their path below the root, so the log
+ * (version 4: tagged items) keeps names holding '/' and a restart knows
+ * them; a version 3 log (untagged: a directory is the item with a '/')
+ * still loads. The partition columns follow the data columns. */
+static void test_partitioned_files_survive_a_restart_and_old_logs_load(void **state)
+{
+    struct fx *fx = *state;
+    char ckpt[512], real[PATH_MAX], sub[PATH_MAX + 16], v3[PATH_MAX + 64];
+    snprintf(ckpt, sizeof ckpt, "%s/ckpt", fx->dir);
+    assert_non_null(realpath(fx->dir, real));
+    snprintf(sub, sizeof sub, "%s/day=3", fx->dir);
+    assert_int_equal(mkdir(sub, 0777), 0);
+    write_file(fx, "day=3/x.json", "{\"a\":\"x\"}\n");
+    fx->stage.name = "src";
+    sluice_checkpoint_source_attach(&fx->stage, ckpt);
+    open_source(fx, NULL, "partition_columns = [\"day\"];");
+    /* A log an older sluice wrote, knowing old.json of an earlier path. */
+    int n = snprintf(v3, sizeof v3, "file-log 3 0 1 0\n%s/was%cold.json", real, '\0');
+    assert_int_equal(sluice_host()->meta_put(&fx->stage.ctx, 1, v3, (size_t)n + 1, &fx->err), SLUICE_OK);
+    close_source(fx);
+    open_source(fx, NULL, "partition_columns = [\"day\"];");
+    assert_string_equal(latest(fx, "{\"logOffset\":1}", true), "{\"logOffset\":2}");
+    char *rows = read_range(fx, "{\"logOffset\":1}", "{\"logOffset\":2}", NULL, NULL);
+    assert_string_equal(rows, "{\"a\":\"x\",\"n\":null,\"day\":3}\n");
+    free(rows);
+    close_source(fx);
+    open_source(fx, NULL, "partition_columns = [\"day\"];");
+    assert_string_equal(latest(fx, "{\"logOffset\":2}", true), "{\"logOffset\":2}");
+    sluice_checkpoint_source_detach(&fx->stage);
+}
+
 /* ---- clean_source ------------------------------------------------------- */
 
 static bool exists_in(const char *dir, const char *name)
@@ -443,6 +474,7 @@ int main(void)
         T(test_max_file_age_survives_a_restart),
         T(test_max_file_age_is_ignored_with_latest_first_and_a_limit),
         T(test_max_file_age_reads_a_log_stored_without_the_newest_time),
+        T(test_partitioned_files_survive_a_restart_and_old_logs_load),
         T(test_clean_source_deletes_the_files_of_a_committed_batch_only),
         T(test_clean_source_keeps_the_files_of_a_batch_to_replay),
         T(test_clean_source_archives_at_the_full_path_and_never_replaces),
