@@ -23,6 +23,7 @@ static void collect(struct sluice_query *q, struct sluice_stage *s)
 {
     if (s->kind == SLUICE_STAGE_SINK) append(&q->sinks, &q->n_sinks, s);
     if (s->kind == SLUICE_STAGE_AGGREGATE && s->feeds_sink) append(&q->aggs, &q->n_aggs, s);
+    if (s->kind == SLUICE_STAGE_DEDUP && s->feeds_sink) append(&q->dedups, &q->n_dedups, s);
     if (s->has_watermark && s->feeds_sink) append(&q->marks, &q->n_marks, s);
     for (size_t i = 0; i < s->n_outputs; i++) collect(q, s->outputs[i]);
     if (s->late_output) collect(q, s->late_output);
@@ -73,6 +74,7 @@ void sluice_query_close(struct sluice_query *q)
     free(q->target);
     free(q->sinks);
     free(q->aggs);
+    free(q->dedups);
     free(q->marks);
     free(q->source_desc);
     free(q->sink_desc);

@@ -36,6 +36,8 @@ struct sluice_query {
     size_t n_sinks;
     struct sluice_stage **aggs;  /* every aggregate stage below it that feeds a sink */
     size_t n_aggs;
+    struct sluice_stage **dedups; /* every drop_duplicates stage below it that feeds a sink */
+    size_t n_dedups;
     struct sluice_stage **marks; /* every stage below it that declares a watermark and runs */
     size_t n_marks;
     struct sluice_worker_pool *pool;            /* the run's; NULL: units run on this thread */

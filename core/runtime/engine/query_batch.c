@@ -18,6 +18,7 @@
 #include "agg_stage.h"
 #include "checkpoint.h"
 #include "clock.h"
+#include "dedup.h"
 #include "engine.h"
 #include "error.h"
 #include "failpoint.h"
@@ -176,6 +177,7 @@ static void advance_watermarks(struct sluice_query *q)
     for (size_t i = 0; i < q->n_marks; i++) sluice_watermark_tracker_advance(&q->marks[i]->watermark.tracker);
     q->no_data_pending = false;
     for (size_t i = 0; i < q->n_aggs; i++) q->no_data_pending |= sluice_agg_stage_advance(q->aggs[i]->agg);
+    for (size_t i = 0; i < q->n_dedups; i++) sluice_dedup_advance(q->dedups[i]->dedup);
 }
 
 /* When each phase of a batch ended (monotonic µs): Spark's durationMs. */
@@ -304,6 +306,9 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
     size_t n_units = 0;
     if (!rc && !no_data) rc = plan_read(q, end, &n_units, err);
     f.at.planned = sluice_monotonic_us();
+    /* Keys the batch's watermark expired go first, so a row is judged by
+     * the same state whether or not the process restarted before it. */
+    for (size_t i = 0; i < q->n_dedups && !rc; i++) sluice_dedup_evict(q->dedups[i]->dedup);
     if (!rc) rc = begin_sinks(q, f.batch_id, err);
     if (!rc) rc = run_units(q, n_units, f.batch_id, &f.units, err);
     if (!rc) rc = emit_aggregations(q, f.batch_id, &f.units, err);

@@ -29,7 +29,8 @@ struct sluice_stage;
 struct sluice_agg_groups;
 struct sluice_retry_policy;
 
-/* A batch that reached a sink. */
+/* A batch that reached a sink, or a drop_duplicates stage (which runs on
+ * the main thread when the unit is written). */
 struct sluice_unit_output {
     struct sluice_stage *sink;
     struct sluice_batch batch;

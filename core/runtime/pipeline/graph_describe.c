@@ -22,6 +22,7 @@ static const char *stage_kind_name(enum sluice_stage_kind k)
     case SLUICE_STAGE_TRANSFORM: return "transform";
     case SLUICE_STAGE_AGGREGATE: return "aggregate";
     case SLUICE_STAGE_SINK: return "sink";
+    case SLUICE_STAGE_DEDUP: return "transform";
     }
     return "stage";
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "agg_stage.h"
+#include "dedup.h"
 #include "expr.h"
 #include "option_table.h"
 #include "registry.h"
@@ -37,6 +38,8 @@ void sluice_graph_free(struct sluice_graph *g)
         /* An aggregate stage's plan holds bound aggregators from the registry. */
         sluice_agg_stage_free(st->agg);
         st->agg = NULL;
+        sluice_dedup_free(st->dedup);
+        st->dedup = NULL;
     }
     /* Schemas a plugin declared may have release callbacks in its .so:
      * release them before the registry unloads it. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "agg_load.h"
+#include "dedup_load.h"
 #include "agg_stage.h"
 #include "bytesize.h"
 #include "config.h"
@@ -220,6 +221,12 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
         if (config_setting_type(kind_setting) != CONFIG_TYPE_STRING || !config_setting_get_string(kind_setting)[0])
             return sluice_graph_expected(err, kind_setting, "a plugin name such as \"file\"");
         st->plugin_name = config_setting_get_string(kind_setting);
+        /* Keyed state across batches is the core's, as aggregation is. */
+        if (st->kind == SLUICE_STAGE_TRANSFORM && strcmp(st->plugin_name, SLUICE_DEDUP_TRANSFORM) == 0) {
+            st->kind = SLUICE_STAGE_DEDUP;
+            rc = sluice_dedup_load_check(group, err);
+            if (rc != SLUICE_OK) return rc;
+        }
     }
 
     const config_setting_t *input = config_setting_get_member(group, "input");
@@ -344,6 +351,7 @@ static int find_cycle(const struct sluice_stage *stages, const struct pending *p
 static int load_plugin(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
 {
     if (st->kind == SLUICE_STAGE_AGGREGATE) return SLUICE_OK; /* aggregators are found at open */
+    if (st->kind == SLUICE_STAGE_DEDUP) return SLUICE_OK;     /* the core's own */
     const config_setting_t *kind_setting =
         config_setting_get_member(st->setting, kind_keys[st->kind]);
     const struct sluice_loaded *l;

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "agg_load.h"
+#include "dedup_load.h"
+#include "graph_priv.h"
 #include "agg_stage.h"
 #include "checkpoint.h"
 #include "colpath.h"
@@ -178,7 +180,7 @@ static bool map_through(const struct sluice_stage *st, const char *path, struct 
  * very column some stage above declared its watermark on, passed down
  * unchanged (Spark's watermark metadata travels with an attribute the
  * same way, and is lost once an expression computes a new column). */
-static bool is_watermarked(const struct sluice_stage *agg, const char *path)
+bool sluice_graph_is_watermarked(const struct sluice_stage *agg, const char *path)
 {
     struct sluice_buf cur = { 0 }, next = { 0 }, wm = { 0 };
     sluice_buf_puts(&cur, path);
@@ -222,7 +224,7 @@ static int check_event_time(struct sluice_stage *st, struct sluice_error *err)
     const struct sluice_agg_plan *p = a->plan;
     for (size_t k = 0; k < p->n_keys && a->event_key < 0 && a->mode != SLUICE_MODE_COMPLETE; k++) {
         bool timed = (k == 0 && p->windowed) || sluice_type_of(sluice_expr_result(p->keys[k])) == SLUICE_TYPE_TIMESTAMP;
-        if (timed && p->key_paths[k] && is_watermarked(st, p->key_paths[k])) a->event_key = (int32_t)k;
+        if (timed && p->key_paths[k] && sluice_graph_is_watermarked(st, p->key_paths[k])) a->event_key = (int32_t)k;
     }
     if (a->mode != SLUICE_MODE_APPEND || a->event_key >= 0) return SLUICE_OK;
     /* The first sink in append mode takes the blame, as check_output_modes does. */
@@ -255,6 +257,11 @@ static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sl
     if (st->kind == SLUICE_STAGE_AGGREGATE) {
         int rc = sluice_agg_load_open(st, g->registry, g->runtime.shuffle_partitions,
                                        aggregation_mode(g, st), err);
+        if (rc == SLUICE_OK && st->has_watermark) rc = check_watermark(st, err);
+        return rc;
+    }
+    if (st->kind == SLUICE_STAGE_DEDUP) {
+        int rc = sluice_dedup_load_open(st, err);
         if (rc == SLUICE_OK && st->has_watermark) rc = check_watermark(st, err);
         return rc;
     }
@@ -479,6 +486,8 @@ int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
     if (rc == SLUICE_OK) rc = check_group_sources(g, err);
     for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++)
         if (g->stages[k].kind == SLUICE_STAGE_AGGREGATE && g->stages[k].agg) rc = check_event_time(&g->stages[k], err);
+        else if (g->stages[k].kind == SLUICE_STAGE_DEDUP && g->stages[k].dedup)
+            rc = sluice_dedup_load_event_time(&g->stages[k], g->check_only, err);
     if (rc == SLUICE_OK) compute_projections(g);
     for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) {
         struct sluice_stage *st = &g->stages[k];

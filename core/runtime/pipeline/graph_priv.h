@@ -24,4 +24,10 @@ int sluice_graph_load_runtime(struct sluice_graph *g, const config_setting_t *rt
  * folder. */
 int sluice_graph_load_group(struct sluice_graph *g, struct sluice_error *err);
 
+struct sluice_stage;
+/* Whether `path`, a column of st's input, is a watermarked column: the very
+ * column some stage above declared its watermark on, passed down
+ * unchanged (graph_open.c). */
+bool sluice_graph_is_watermarked(const struct sluice_stage *st, const char *path);
+
 #endif

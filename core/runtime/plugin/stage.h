@@ -23,11 +23,13 @@ enum sluice_stage_kind {
     SLUICE_STAGE_TRANSFORM,
     SLUICE_STAGE_AGGREGATE,
     SLUICE_STAGE_SINK,
+    SLUICE_STAGE_DEDUP, /* transform = "drop_duplicates": the core's keyed state (dedup.h) */
 };
 
 struct config_setting_t; /* the pipeline's; opaque here */
 struct sluice_stage;
 struct sluice_agg_stage;
+struct sluice_dedup;
 struct sluice_expr;
 
 /* `watermark = { column = "data.created_at"; delay = "5 seconds"; }` on a
@@ -60,6 +62,7 @@ struct sluice_stage {
     struct sluice_ctx ctx;
     void *state;                      /* from the plugin's open */
     struct sluice_agg_stage *agg;     /* aggregate stages: plan and state (agg_stage.h) */
+    struct sluice_dedup *dedup;       /* drop_duplicates stages (dedup.h) */
     bool opened;
     enum sluice_output_mode mode;     /* sinks: output_mode (default append) */
     const struct config_setting_t *mode_setting; /* sinks: output_mode as written, or NULL */

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "mem.h"
 #include "state_store.h"
+#include "dedup.h"
 #include "timefmt.h"
 #include "watermark.h"
 #include "worker_pool.h"
@@ -35,7 +36,9 @@ struct sluice_checkpoint {
     struct sluice_stage *source;
     struct sluice_stage **aggs;
     size_t n_aggs;
-    struct sluice_state_store *store;        /* the aggregations' state, by stage name */
+    struct sluice_stage **dedups;            /* drop_duplicates stages below the source */
+    size_t n_dedups;
+    struct sluice_state_store *store;        /* the aggregations' and dedups' state, by stage name */
     struct sluice_stage **marks;             /* stages of the query declaring a watermark */
     size_t n_marks;
     int64_t retain;
@@ -204,6 +207,10 @@ static int restore_commit(struct sluice_checkpoint *c, int64_t id, struct sluice
         if (!rc) rc = sluice_agg_state_restore(c->aggs[i]->agg, name, c->store, evicted_with, err);
         if (rc) sluice_error_stage(err, name);
     }
+    for (size_t i = 0; i < c->n_dedups && !rc; i++) {
+        rc = sluice_dedup_restore(c->dedups[i]->dedup, c->dedups[i]->name, c->store, err);
+        if (rc) sluice_error_stage(err, c->dedups[i]->name);
+    }
     if (!rc) rc = restore_watermarks(c, commit, "nextWatermarks", cpath, err);
     if (!rc) c->resume.no_data_next = json_is_true(json_object_get(commit, "noDataNext"));
     json_decref(commit);
@@ -259,7 +266,7 @@ static int recover(struct sluice_checkpoint *c, struct sluice_error *err)
                               c->root, o, last);
         sluice_checkpoint_damaged_hint(err);
     }
-    if (!rc && c->n_aggs) {
+    if (!rc && (c->n_aggs || c->n_dedups)) {
         char *dir = join(c->root, "state");
         rc = sluice_state_store_open(dir, last, &c->store, err);
         free(dir);
@@ -372,6 +379,11 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, 
     c->marks = sluice_xcalloc(g->n_stages, sizeof *c->marks);
     for (size_t i = 0; i < g->n_stages; i++)
         if (g->stages[i].has_watermark && below(&g->stages[i], source)) c->marks[c->n_marks++] = &g->stages[i];
+    c->dedups = sluice_xcalloc(g->n_stages, sizeof *c->dedups);
+    for (size_t i = 0; i < g->n_stages; i++)
+        if (g->stages[i].kind == SLUICE_STAGE_DEDUP && g->stages[i].dedup && g->stages[i].feeds_sink &&
+            below(&g->stages[i], source))
+            c->dedups[c->n_dedups++] = &g->stages[i];
 
     int rc = sluice_checkpoint_mkdirs(c->offsets_dir, err);
     if (!rc) rc = sluice_checkpoint_mkdirs(c->commits_dir, err);
@@ -427,6 +439,7 @@ void sluice_checkpoint_close(struct sluice_checkpoint *c)
     sluice_worker_pool_free(c->writer);
     sluice_state_store_free(c->store);
     free(c->aggs);
+    free(c->dedups);
     free(c->marks);
     free(c->batch_watermarks);
     free(c->state_us);
@@ -516,6 +529,10 @@ int sluice_checkpoint_commit(struct sluice_checkpoint *c, int64_t batch_id, bool
             rc = sluice_agg_state_save(c->aggs[i]->agg, c->aggs[i]->name, c->store, batch_id, &ast, err);
             if (rc) sluice_error_stage(err, c->aggs[i]->name);
             c->state_us[i] = sluice_monotonic_us() - ts;
+        }
+        for (size_t i = 0; i < c->n_dedups && !rc; i++) {
+            rc = sluice_dedup_save(c->dedups[i]->dedup, c->dedups[i]->name, c->store, batch_id, err);
+            if (rc) sluice_error_stage(err, c->dedups[i]->name);
         }
         /* Every aggregation's changes in one file: one flush for all, which
          * each of them waited for. */
