@@ -38,6 +38,7 @@ QUERIES = {
     "read_all_columns": "read_all_columns.conf",
     "window_hashtag": ("window_hashtag.conf", 0.05),
     "partition_count": "partition_count.conf",
+    "dedup_count": "dedup_count.conf",
 }
 # Queries over the same files laid out in key=value directories.
 PARTITIONED = {"partition_count"}
