@@ -30,8 +30,9 @@ static bool read_bool(const config_setting_t *s, bool *out)
     return false;
 }
 
-int sluice_dedup_load_check(const config_setting_t *group, struct sluice_error *err)
+int sluice_dedup_load_check(const config_setting_t *group, char **spec, struct sluice_error *err)
 {
+    *spec = NULL;
     for (int i = 0; i < config_setting_length(group); i++) {
         const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
         const char *key = config_setting_name(s);
@@ -50,8 +51,17 @@ int sluice_dedup_load_check(const config_setting_t *group, struct sluice_error *
         if (!ok) return sluice_graph_expected(err, cols, "a non-empty list of columns such as [\"data.author_id\"]");
     }
     const config_setting_t *within = config_setting_get_member(group, "within_watermark");
-    bool b;
+    bool b = false;
     if (within && !read_bool(within, &b)) return sluice_graph_expected(err, within, "true or false");
+    /* What the saved keys mean: another key or mode cannot read them. */
+    struct sluice_buf t = { 0 };
+    sluice_buf_puts(&t, "columns ");
+    if (!cols) sluice_buf_puts(&t, "*");
+    else if (config_setting_type(cols) == CONFIG_TYPE_STRING) sluice_buf_puts(&t, config_setting_get_string(cols));
+    for (int i = 0; cols && config_setting_type(cols) != CONFIG_TYPE_STRING && i < config_setting_length(cols); i++)
+        sluice_buf_printf(&t, "%s%s", i ? ", " : "", config_setting_get_string_elem(cols, i));
+    if (b) sluice_buf_puts(&t, "; within_watermark");
+    *spec = t.data;
     return SLUICE_OK;
 }
 

@@ -16,8 +16,9 @@ struct sluice_stage;
 
 #define SLUICE_DEDUP_TRANSFORM "drop_duplicates"
 
-/* Load time: the stage group's keys and their shapes. */
-int sluice_dedup_load_check(const struct config_setting_t *group, struct sluice_error *err);
+/* Load time: the stage group's keys and their shapes; *spec (the
+ * caller's to free) is what the checkpoint's fingerprint keeps of it. */
+int sluice_dedup_load_check(const struct config_setting_t *group, char **spec, struct sluice_error *err);
 /* Open time: compile the key columns against the input, declare the output
  * (the input, passed through) and make st->dedup. */
 int sluice_dedup_load_open(struct sluice_stage *st, struct sluice_error *err);

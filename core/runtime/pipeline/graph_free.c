@@ -46,6 +46,7 @@ void sluice_graph_free(struct sluice_graph *g)
     for (size_t k = 0; k < g->n_stages; k++) {
         sluice_expr_free(g->stages[k].watermark.time); /* borrows the ctx's output schema */
         sluice_ctx_free(&g->stages[k].ctx);
+        free(g->stages[k].dedup_spec);
         free(g->stages[k].conf);
         free(g->stages[k].outputs);
     }

@@ -224,7 +224,7 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
         /* Keyed state across batches is the core's, as aggregation is. */
         if (st->kind == SLUICE_STAGE_TRANSFORM && strcmp(st->plugin_name, SLUICE_DEDUP_TRANSFORM) == 0) {
             st->kind = SLUICE_STAGE_DEDUP;
-            rc = sluice_dedup_load_check(group, err);
+            rc = sluice_dedup_load_check(group, &st->dedup_spec, err);
             if (rc != SLUICE_OK) return rc;
         }
     }

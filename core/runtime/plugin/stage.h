@@ -62,7 +62,9 @@ struct sluice_stage {
     struct sluice_ctx ctx;
     void *state;                      /* from the plugin's open */
     struct sluice_agg_stage *agg;     /* aggregate stages: plan and state (agg_stage.h) */
-    struct sluice_dedup *dedup;       /* drop_duplicates stages (dedup.h) */
+    struct sluice_dedup *dedup;       /* drop_duplicates stages (dedup.h), once open */
+    char *dedup_spec;                 /* drop_duplicates: its keys as the config gives them, from load on,
+                                       * for the checkpoint's fingerprint */
     bool opened;
     enum sluice_output_mode mode;     /* sinks: output_mode (default append) */
     const struct config_setting_t *mode_setting; /* sinks: output_mode as written, or NULL */

@@ -133,6 +133,15 @@ json_t *sluice_checkpoint_meta_fingerprint(const struct sluice_graph *g, const s
         json_object_set_new(fp, "runtime.shuffle_partitions", json_integer(g->runtime.shuffle_partitions));
     }
     for (size_t i = 0; i < n_aggs; i++) add_aggregation(fp, aggs[i], specs ? &specs[i] : &aggs[i]->agg->spec);
+    /* drop_duplicates' saved keys are encoded from its columns. */
+    for (size_t k = 0; k < g->n_stages; k++) {
+        const struct sluice_stage *st = &g->stages[k], *top = st;
+        while (top->input) top = top->input;
+        if (st->kind != SLUICE_STAGE_DEDUP || !st->dedup_spec || !st->feeds_sink || top != source) continue;
+        char key[192];
+        snprintf(key, sizeof key, "%s.drop_duplicates", st->name);
+        json_object_set_new(fp, key, json_string(st->dedup_spec));
+    }
     return fp;
 }
 

@@ -102,4 +102,10 @@ expect2 "unknown key 'colums'" plain.conf --set 'unique.colums=["a"]'
 expect2 "key 'columns': no column 'nope' in the input" plain.conf --set 'unique.columns=["nope"]'
 "$sluice" check nowm.conf >/dev/null 2>err.txt || fail "check without a watermark"
 grep -qF "drop_duplicates keeps every key it has seen, for ever" err.txt || fail "no warning of an unbounded state"
+# The saved keys are encoded from the columns: other columns cannot read them.
+status=0
+"$sluice" run plain.conf --set 'unique.columns=["author"]' >/dev/null 2>err.txt || status=$?
+[ "$status" = 2 ] || fail "changed columns on a checkpoint: exit $status, expected 2"
+grep -qF 'unique.drop_duplicates changed from "columns author, text" to "columns author"' err.txt \
+  || fail "the changed columns are not named"
 echo "ok drop_duplicates: plain, within_watermark and event-time keys match the simulation across a restart"
