@@ -721,6 +721,34 @@ static void test_graph_describe_prints_runtime_stages_schemas_and_columns(void *
     sluice_graph_free(g);
 }
 
+/* runtime.group: keyed state is not shared among members yet, so a stage
+ * that keeps one (an aggregation, drop_duplicates) is refused at load,
+ * pointing at runtime.group. */
+static void test_graph_group_refuses_keyed_state(void **state)
+{
+    static const char *const stages[] = {
+        "  { name = \"k\"; input = \"in\"; group_by = [\"data.lang\"]; aggregate = [\"count(*)\"]; },\n",
+        "  { name = \"k\"; input = \"in\"; transform = \"drop_duplicates\"; columns = [\"data.lang\"]; },\n",
+    };
+    static const char *const says[] = {
+        "stage 'k' aggregates, and keyed state shared by the members of a group (through repartition and "
+        "changelog topics) is not built yet",
+        "stage 'k' drops duplicates, and keyed state shared by the members of a group (through repartition "
+        "and changelog topics) is not built yet",
+    };
+    for (int i = 0; i < 2; i++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "runtime = { plugin_path = [\"" FIXTURES "\"]; trigger = \"1 second\";\n  group = \"g\"; };\n"
+                 "stages = (\n"
+                 "  { name = \"in\"; source = \"good\"; },\n"
+                 "%s"
+                 "  { name = \"out\"; input = \"k\"; sink = \"collect\"; }\n);\n",
+                 stages[i]);
+        load_fails(text, SLUICE_ECONFIG, 2, says[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -755,6 +783,7 @@ int main(void)
         cmocka_unit_test(test_graph_projection_unions_readers_and_drops_covered_paths),
         cmocka_unit_test(test_graph_projection_is_everything_when_a_sink_reads_the_source_directly),
         cmocka_unit_test(test_graph_describe_prints_runtime_stages_schemas_and_columns),
+        cmocka_unit_test(test_graph_group_refuses_keyed_state),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
