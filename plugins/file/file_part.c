@@ -271,7 +271,7 @@ int file_parts_open(struct file_source *fs, struct ArrowSchema *out, struct slui
     struct discovery dv = { .fs = fs };
     const struct file_walk_hooks hooks = { discover_skip, discover_file, discover_skipped, discover_dir };
     int rc = file_walk(fs, &hooks, &dv, err);
-    if (!rc) qsort(dv.d, dv.n, sizeof *dv.d, by_depth);
+    if (!rc && dv.n) qsort(dv.d, dv.n, sizeof *dv.d, by_depth);
     /* Directory order first, then what is listed but not present yet. */
     for (size_t i = 0; i < dv.n && !rc; i++) {
         int64_t s = schema_index(conf->schema, dv.d[i].name);
