@@ -131,10 +131,11 @@ static int write_all(int fd, const char *p, size_t n)
 /* "part-00003-00001.json" or ".part-00003-00001.csv.tmp" (strictly: Spark's
  * own part-00000-<uuid>-c000.json never matches): the batch it belongs to.
  * Either format, since a rerun may have changed it. */
-static bool part_file_batch(const char *name, int64_t *batch)
+bool file_sink_part_name(const char *name, bool with_tmp, int64_t *batch)
 {
     const char *p = name;
     bool tmp = *p == '.';
+    if (tmp && !with_tmp) return false;
     if (tmp) p++;
     if (strncmp(p, "part-", 5) != 0) return false;
     p += 5;
@@ -352,7 +353,7 @@ static int remove_leftovers(struct file_sink *fs, int64_t batch, struct sluice_e
     int rc = SLUICE_OK;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (!part_file_batch(e->d_name, &b) || b != batch) continue;
+        if (!file_sink_part_name(e->d_name, true, &b) || b != batch) continue;
         if (unlinkat(fs->dir_fd, e->d_name, 0) != 0 && errno != ENOENT) {
             rc = io_error(fs, err, "remove", "", e->d_name);
             break;

@@ -145,26 +145,6 @@ static int manifest_load(struct file_sink_reader *r, int64_t id, struct manifest
 
 /* ---- part files whose batch has no manifest ---- */
 
-/* "part-00003-00001.json": the sink's name for a part file of batch 3. */
-static bool part_name(const char *name, int64_t *batch)
-{
-    const char *p = name;
-    if (strncmp(p, "part-", 5) != 0) return false;
-    p += 5;
-    int64_t b = 0;
-    const char *digits = p;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        if (b > (INT64_MAX - 9) / 10) return false;
-        b = b * 10 + (*p - '0');
-    }
-    if (p - digits < 5 || *p++ != '-') return false;
-    for (digits = p; *p >= '0' && *p <= '9'; p++) {}
-    if (p - digits < 5 || *p++ != '.') return false;
-    if (strcmp(p, "json") != 0 && strcmp(p, "csv") != 0) return false;
-    *batch = b;
-    return true;
-}
-
 struct part {
     int64_t batch;
     char *name;
@@ -205,7 +185,7 @@ static int list_orphans(struct read_run *run, struct sluice_error *err)
     int64_t b;
     int rc = SLUICE_OK;
     while (!rc && (e = readdir(d)) != NULL) {
-        if (!part_name(e->d_name, &b) || has_manifest(run, b)) continue;
+        if (!file_sink_part_name(e->d_name, false, &b) || has_manifest(run, b)) continue;
         char *name = strdup(e->d_name);
         if (!name || !grow(&run->orphans, &cap, run->n_orphans, sizeof *run->orphans)) {
             free(name);

@@ -13,6 +13,10 @@
 /* The output's layout, shared by the writer and the reader. */
 #define FILE_SINK_MANIFEST_DIR "_sluice_manifest"
 #define FILE_SINK_SCHEMA_FILE "schema"
+/* Whether `name` is a part file the sink writes ("part-00003-00001.json",
+ * and with `with_tmp` also one being written, ".part-00003-00001.csv.tmp"),
+ * and of which batch (file_sink.c). */
+bool file_sink_part_name(const char *name, bool with_tmp, int64_t *batch);
 
 struct file_sink_reader {
     const struct sluice_host *host;
