@@ -42,7 +42,8 @@
  * allows columns); `[]`
  * applies to paths, not to function results; structs and
  * arrays cannot be compared. lower/upper map Latin, Greek, Cyrillic,
- * Armenian and fullwidth letters; other scripts pass through unchanged.
+ * Armenian and fullwidth letters (upper('ß') is 'SS', lower('İ') 'i̇' as in
+ * Java); other scripts, and ı, ſ and ligatures, pass through unchanged.
  *
  * Types and coercions (Spark, non-ANSI): numbers mix as double; a string
  * compared with a number, boolean or timestamp is cast to that type (bad

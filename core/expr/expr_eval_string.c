@@ -6,10 +6,11 @@
  * with other characters, Latin-1, Latin Extended-A and Additional, Greek,
  * Cyrillic, Armenian and fullwidth Latin: every mapping there keeps the
  * UTF-8 length, so lower() and upper() keep the input's offsets. Other
- * scripts pass through unchanged. upper('ß') is SS as in Java (the same
- * two bytes); the few mappings that change a character's UTF-8 length
- * (lower('İ') is i and a combining dot, upper('ſ') S) pass through. Greek capital sigma always lowers
- * to σ; Java would pick ς at a word's end. */
+ * scripts pass through unchanged. upper('ß') is 'SS' as in Java (the same
+ * two bytes) and lower('İ') is 'i̇' (a third byte, in a second pass over
+ * the rare columns holding it); ı, ſ and the ﬁ ligatures, whose Java forms
+ * change length too, pass through. Greek capital sigma always lowers to σ; Java would pick ς at a
+ * word's end. */
 #define _GNU_SOURCE /* memmem */
 #include "expr_priv.h"
 #include "utf8.h"
@@ -203,6 +204,40 @@ static const struct evec *case_map(struct ectx *c, const struct evec *a, bool up
         case_fixup_column(dst, offs, n, upper);
     v->offs = offs;
     v->data = (const char *)dst;
+    return v;
+}
+
+/* Java's lower('İ') is 'i̇' (i and a combining dot above): one character
+ * that grows from two bytes to three. Only rows holding it are rewritten,
+ * into one new buffer for the column. */
+static const struct evec *lower_dotted_i(struct ectx *c, struct evec *v)
+{
+    int64_t n = c->n;
+    if (v->konst || !n) return v;
+    const unsigned char *d = (const unsigned char *)v->data;
+    size_t extra = 0;
+    for (int64_t i = 0; i < n; i++)
+        for (int32_t k = v->offs[i]; k + 1 < v->offs[i + 1]; k++) extra += d[k] == 0xC4 && d[k + 1] == 0xB0;
+    if (!extra) return v;
+    struct sbuild b;
+    if (!sbuild_init(c, &b, (size_t)(v->offs[n] - v->offs[0]) + extra)) return ectx_null(c);
+    for (int64_t i = 0; i < n; i++) {
+        char *o = sbuild_room(&b);
+        size_t w = 0;
+        for (int32_t k = v->offs[i]; k < v->offs[i + 1]; k++) {
+            if (d[k] == 0xC4 && k + 1 < v->offs[i + 1] && d[k + 1] == 0xB0) {
+                memcpy(o + w, "i\xCC\x87", 3);
+                w += 3;
+                k++;
+            } else {
+                o[w++] = (char)d[k];
+            }
+        }
+        sbuild_end_row(&b, i, w);
+    }
+    const uint8_t *valid = v->valid;
+    sbuild_to_vec(&b, v);
+    v->valid = (uint8_t *)valid;
     return v;
 }
 
@@ -401,7 +436,8 @@ const struct evec *sluice_expr_eval_string(struct ectx *c, const struct expr_nod
     case FN_LOWER:
     case FN_UPPER:
         if (a->konst) break;
-        return case_map(c, a, nd->fn == FN_UPPER);
+        v = (struct evec *)case_map(c, a, nd->fn == FN_UPPER);
+        return nd->fn == FN_LOWER ? lower_dotted_i(c, v) : v;
     case FN_LENGTH:
         v = ectx_vec(c);
         v->valid = a->valid;
@@ -450,5 +486,5 @@ const struct evec *sluice_expr_eval_string(struct ectx *c, const struct expr_nod
         sbuild_end_row(&b, i, to - from);
     }
     sbuild_to_vec(&b, v);
-    return v;
+    return nd->fn == FN_LOWER ? lower_dotted_i(c, v) : v;
 }

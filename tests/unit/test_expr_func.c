@@ -49,6 +49,11 @@ static const char *one(const char *text)
 
 static void test_expr_func_maps_case_for_ascii_and_other_scripts(void **state)
 {
+    assert_string_equal(one("upper('straße ß')"), "'STRASSE SS'"); /* Java's full case mapping */
+    assert_string_equal(one("lower('STRASSE')"), "'strasse'");
+    assert_string_equal(one("lower('İSTANBUL İ')"), "'i\xCC\x87stanbul i\xCC\x87'"); /* Java: i + U+0307 */
+    assert_string_equal(rows("lower(concat(s, 'İ'))"),
+                        "'hello covidi\xCC\x87', null, 'ünïcode àé covidi\xCC\x87', '  pad  i\xCC\x87'");
     assert_string_equal(rows("lower(s)"), "'hello covid', null, 'ünïcode àé covid', '  pad  '");
     assert_string_equal(rows("upper(s)"), "'HELLO COVID', null, 'ÜNÏCODE ÀÉ COVID', '  PAD  '");
     assert_string_equal(one("lower('ÀÉÎ ΣΑΣ ЖЁ Ａ Ẁ Ŵ')"), "'àéî σασ жё ａ ẁ ŵ'");
