@@ -11,6 +11,7 @@
 #include "builder.h"
 #include "clock.h"
 #include "dedup.h"
+#include "join.h"
 #include "error.h"
 #include "expr.h"
 #include "mem.h"
@@ -132,6 +133,17 @@ static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct s
     case SLUICE_STAGE_SINK:
         keep_output(u, stage, b);
         return SLUICE_OK;
+    case SLUICE_STAGE_JOIN: {
+        struct sluice_batch out = { 0 };
+        int64_t t0 = sluice_monotonic_us();
+        int rc = sluice_join_process(stage->join, b, &out, err);
+        u->work.transform_us += sluice_monotonic_us() - t0;
+        if (rc) {
+            sluice_batch_release(&out);
+            return sluice_error_stage(err, stage->name), rc;
+        }
+        return sluice_unit_push(u, stage, &out, err);
+    }
     case SLUICE_STAGE_DEDUP:
         /* Judged on the main thread in unit order (sluice_unit_write), so
          * the first row of a key is the first the source planned. */

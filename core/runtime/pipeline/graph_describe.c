@@ -23,6 +23,7 @@ static const char *stage_kind_name(enum sluice_stage_kind k)
     case SLUICE_STAGE_AGGREGATE: return "aggregate";
     case SLUICE_STAGE_SINK: return "sink";
     case SLUICE_STAGE_DEDUP: return "transform";
+    case SLUICE_STAGE_JOIN: return "join";
     }
     return "stage";
 }
@@ -95,9 +96,11 @@ static void describe_stage(const struct sluice_graph *g, const struct sluice_sta
     if (st->plugin_file) sluice_buf_printf(out, " (%s)", st->plugin_file);
     sluice_buf_putc(out, '\n');
     if (st->input) sluice_buf_printf(out, "    input: %s\n", st->input->name);
+    if (st->join_with) sluice_buf_printf(out, "    with static table: %s\n", st->join_with->name);
+    if (st->is_static) sluice_buf_puts(out, "    static: read whole once, when the pipeline starts\n");
     if (st->kind == SLUICE_STAGE_AGGREGATE && st->agg) sluice_agg_stage_describe(st->agg, out); /* opened */
     if (st->kind == SLUICE_STAGE_SINK) sluice_buf_printf(out, "    output mode: %s\n", mode_name(st->mode));
-    if (!st->feeds_sink) sluice_buf_puts(out, "    not read by any sink: will not run\n");
+    if (!st->feeds_sink && !st->is_static) sluice_buf_puts(out, "    not read by any sink: will not run\n");
     if (st->kind == SLUICE_STAGE_SOURCE && st->feeds_sink)
         describe_projection(sluice_graph_projection(g, st), out);
     if (st->has_watermark) {

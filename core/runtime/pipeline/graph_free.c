@@ -8,6 +8,7 @@
 
 #include "agg_stage.h"
 #include "dedup.h"
+#include "join.h"
 #include "expr.h"
 #include "option_table.h"
 #include "registry.h"
@@ -40,6 +41,8 @@ void sluice_graph_free(struct sluice_graph *g)
         st->agg = NULL;
         sluice_dedup_free(st->dedup);
         st->dedup = NULL;
+        sluice_join_free(st->join);
+        st->join = NULL;
     }
     /* Schemas a plugin declared may have release callbacks in its .so:
      * release them before the registry unloads it. */

@@ -9,6 +9,7 @@
 
 #include "agg_load.h"
 #include "dedup_load.h"
+#include "join_load.h"
 #include "agg_stage.h"
 #include "bytesize.h"
 #include "config.h"
@@ -42,6 +43,9 @@ struct pending {
     const char *late_name;
     const config_setting_t *late_setting;
     long late_of; /* late stages: the aggregate stage whose late rows they read, or -1 */
+    /* Joins: the static source stage they read (join.with). */
+    const char *with_name;
+    const config_setting_t *with_setting;
 };
 
 /* Every late_output names a stage, before stages are checked one by one
@@ -196,7 +200,26 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
             st->kind = (enum sluice_stage_kind)k; /* kind_keys follows enum sluice_stage_kind */
         }
     }
-    if (!kind_setting) {
+    const config_setting_t *join = config_setting_get_member(group, "join");
+    if (join && kind_setting) {
+        sluice_error_at(err, SLUICE_ECONFIG, join, "both '%s' and 'join' given", config_setting_name(kind_setting));
+        sluice_error_hint(err, "a join is a stage of its own: { name = \"j\"; input = \"...\"; join = { ... }; }");
+        return SLUICE_ECONFIG;
+    }
+    if (join) {
+        /* The core's own stage: a stream joined with a static table. */
+        st->kind = SLUICE_STAGE_JOIN;
+        rc = sluice_join_load_check(join, &pend[i].with_name, err);
+        if (rc != SLUICE_OK) return rc;
+        pend[i].with_setting = config_setting_get_member(join, "with");
+        for (int m = 0; m < config_setting_length(group); m++) {
+            const config_setting_t *s = config_setting_get_elem(group, (unsigned)m);
+            static const char *const keys[] = { "name", "input", "join", "watermark" };
+            bool known = false;
+            for (size_t k = 0; k < N_ELEMS(keys) && !known; k++) known = strcmp(config_setting_name(s), keys[k]) == 0;
+            if (!known) return sluice_graph_unknown_key(err, s, keys, N_ELEMS(keys), "a join stage's");
+        }
+    } else if (!kind_setting) {
         /* Keys of an aggregate stage without its aggregate list: say that,
          * not what a source or sink would need. */
         static const char *const agg_only[] = { "group_by", "cube", "rollup", "window" };
@@ -217,7 +240,7 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
         /* The core's own stage: its keys are checked here, compiled at open. */
         rc = sluice_agg_load_check(group, err);
         if (rc != SLUICE_OK) return rc;
-    } else {
+    } else if (st->kind != SLUICE_STAGE_JOIN) {
         if (config_setting_type(kind_setting) != CONFIG_TYPE_STRING || !config_setting_get_string(kind_setting)[0])
             return sluice_graph_expected(err, kind_setting, "a plugin name such as \"file\"");
         st->plugin_name = config_setting_get_string(kind_setting);
@@ -262,6 +285,17 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
     if (mode && (rc = load_output_mode(st, mode, err)) != SLUICE_OK) return rc;
     const config_setting_t *wm = config_setting_get_member(group, "watermark");
     if (wm && (rc = load_watermark(st, wm, err)) != SLUICE_OK) return rc;
+    const config_setting_t *static_setting = config_setting_get_member(group, "static");
+    if (static_setting) {
+        if (st->kind != SLUICE_STAGE_SOURCE) {
+            sluice_error_at(err, SLUICE_ECONFIG, static_setting, "only a source stage can be static");
+            sluice_error_hint(err, "static = true makes a source a table read once, for a join to name in 'with'");
+            return SLUICE_ECONFIG;
+        }
+        if (config_setting_type(static_setting) != CONFIG_TYPE_BOOL)
+            return sluice_graph_expected(err, static_setting, "true or false");
+        st->is_static = config_setting_get_bool(static_setting);
+    }
     return SLUICE_OK;
 }
 
@@ -299,6 +333,28 @@ static int resolve_inputs(struct sluice_stage *stages, struct pending *pend, siz
         } else if (stages[pend[i].input].kind == SLUICE_STAGE_SINK) {
             rc = sluice_error_at(err, SLUICE_ECONFIG, pend[i].input_setting,
                                  "input '%s' is a sink stage, which has no output", pend[i].input_name);
+        } else if (stages[pend[i].input].is_static) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, pend[i].input_setting,
+                                 "input '%s' is a static table, read once: it is no stream to read", pend[i].input_name);
+            sluice_error_hint(err, "join a stream with it: join = { with = \"%s\"; on = \"...\"; }",
+                              pend[i].input_name);
+        }
+    }
+    /* A join's `with`: a static source. */
+    for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
+        if (!pend[i].with_name) continue;
+        long j = -1;
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(names[k], pend[i].with_name) == 0) j = (long)k;
+        if (j < 0) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, pend[i].with_setting, "unknown stage '%s'", pend[i].with_name);
+            const char *close = sluice_suggest(pend[i].with_name, names, n);
+            if (close) sluice_error_hint(err, "did you mean '%s'?", close);
+        } else if (!stages[j].is_static) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, pend[i].with_setting,
+                                 "stage '%s' is not a static table", pend[i].with_name);
+            sluice_error_hint(err, "a join reads a source marked static = true, read once when the pipeline "
+                                   "starts (Spark's spark.read)");
         }
     }
     free(names);
@@ -351,7 +407,7 @@ static int find_cycle(const struct sluice_stage *stages, const struct pending *p
 static int load_plugin(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
 {
     if (st->kind == SLUICE_STAGE_AGGREGATE) return SLUICE_OK; /* aggregators are found at open */
-    if (st->kind == SLUICE_STAGE_DEDUP) return SLUICE_OK;     /* the core's own */
+    if (st->kind == SLUICE_STAGE_DEDUP || st->kind == SLUICE_STAGE_JOIN) return SLUICE_OK; /* the core's own */
     const config_setting_t *kind_setting =
         config_setting_get_member(st->setting, kind_keys[st->kind]);
     const struct sluice_loaded *l;
@@ -456,6 +512,11 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
             up->outputs[up->n_outputs++] = st;
         }
     }
+    for (size_t k = 0; k < n; k++) {
+        const char *with = pend[order[k]].with_name;
+        for (size_t j = 0; with && j < n; j++)
+            if (strcmp(g->stages[j].name, with) == 0) g->stages[k].join_with = &g->stages[j];
+    }
     /* Readers come after their input, so one backward sweep settles it. */
     for (size_t k = n; k-- > 0;) {
         struct sluice_stage *st = &g->stages[k];
@@ -463,10 +524,16 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
         for (size_t j = 0; j < st->n_outputs && !st->feeds_sink; j++)
             st->feeds_sink = st->outputs[j]->feeds_sink;
     }
-    for (size_t k = 0; k < n; k++)
-        if (!g->stages[k].feeds_sink)
-            sluice_log(SLUICE_LOG_WARN, g->stages[k].name,
-                       "no sink reads this stage, directly or not, so it will not run");
+    for (size_t k = 0; k < n; k++) {
+        const struct sluice_stage *st = &g->stages[k];
+        bool joined = false; /* a static table is read by the joins naming it */
+        for (size_t j = 0; j < n && st->is_static && !joined; j++)
+            joined = g->stages[j].join_with == st && g->stages[j].feeds_sink;
+        if (st->is_static && !joined)
+            sluice_log(SLUICE_LOG_WARN, st->name, "no join that runs reads this static table, so it will not be read");
+        else if (!st->feeds_sink && !st->is_static)
+            sluice_log(SLUICE_LOG_WARN, st->name, "no sink reads this stage, directly or not, so it will not run");
+    }
     /* A memory table is read over HTTP only (sluice query included): without
      * a server nothing can ever read it. */
     for (size_t k = 0; k < n && !g->runtime.http; k++) {

@@ -7,6 +7,7 @@
 
 #include "agg_load.h"
 #include "dedup_load.h"
+#include "join_load.h"
 #include "graph_priv.h"
 #include "agg_stage.h"
 #include "checkpoint.h"
@@ -260,8 +261,8 @@ static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sl
         if (rc == SLUICE_OK && st->has_watermark) rc = check_watermark(st, err);
         return rc;
     }
-    if (st->kind == SLUICE_STAGE_DEDUP) {
-        int rc = sluice_dedup_load_open(st, err);
+    if (st->kind == SLUICE_STAGE_DEDUP || st->kind == SLUICE_STAGE_JOIN) {
+        int rc = st->kind == SLUICE_STAGE_DEDUP ? sluice_dedup_load_open(st, err) : sluice_join_load_open(st, err);
         if (rc == SLUICE_OK && st->has_watermark) rc = check_watermark(st, err);
         return rc;
     }
@@ -427,6 +428,7 @@ static void compute_projections(struct sluice_graph *g)
     /* Readers come after their input in g->stages: walk backwards. */
     for (size_t k = n; k-- > 0;) {
         struct sluice_stage *st = &g->stages[k];
+        if (st->is_static) pathset_set_all(&need[k]); /* a table: the joins take every column */
         if (!st->feeds_sink) continue; /* never runs: asks nothing of its input */
         if (st->has_watermark) {
             /* The core reads the event-time column to advance the watermark
@@ -482,7 +484,11 @@ int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
 {
     if (g->opened) return SLUICE_OK;
     int rc = check_output_modes(g, err);
-    for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) rc = open_stage(g, &g->stages[k], err);
+    /* Static tables first: a join's output holds their columns. */
+    for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++)
+        if (g->stages[k].is_static) rc = open_stage(g, &g->stages[k], err);
+    for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++)
+        if (!g->stages[k].is_static) rc = open_stage(g, &g->stages[k], err);
     if (rc == SLUICE_OK) rc = check_group_sources(g, err);
     for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++)
         if (g->stages[k].kind == SLUICE_STAGE_AGGREGATE && g->stages[k].agg) rc = check_event_time(&g->stages[k], err);
@@ -498,6 +504,9 @@ int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
         rc = st->plugin->prepare(st->state, &g->projections[k], &e);
         if (rc != SLUICE_OK) rc = stage_error(st, NULL, rc, &e, err);
     }
+    /* Each static table a running join names, read whole once (Spark's spark.read). */
+    for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++)
+        if (g->stages[k].kind == SLUICE_STAGE_JOIN && g->stages[k].feeds_sink) rc = sluice_join_load_table(&g->stages[k], err);
     if (rc == SLUICE_OK) g->opened = true;
     return rc;
 }

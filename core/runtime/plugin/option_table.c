@@ -19,7 +19,7 @@
 #include "schema.h"
 
 const char *const sluice_option_table_core_keys[] = { "name", "input", "source", "transform", "sink",
-                                                      "aggregate", "output_mode", "watermark", NULL };
+                                                      "aggregate", "output_mode", "watermark", "static", NULL };
 
 const char *sluice_option_table_type_name(uint32_t type)
 {

@@ -24,6 +24,7 @@ enum sluice_stage_kind {
     SLUICE_STAGE_AGGREGATE,
     SLUICE_STAGE_SINK,
     SLUICE_STAGE_DEDUP, /* transform = "drop_duplicates": the core's keyed state (dedup.h) */
+    SLUICE_STAGE_JOIN,  /* join = { with; on; type; }: a stream-static join (join.h) */
 };
 
 struct config_setting_t; /* the pipeline's; opaque here */
@@ -31,6 +32,7 @@ struct sluice_stage;
 struct sluice_agg_stage;
 struct sluice_dedup;
 struct sluice_expr;
+struct sluice_join;
 
 /* `watermark = { column = "data.created_at"; delay = "5 seconds"; }` on a
  * non-sink stage. Validated for shape at load; at open the column is
@@ -65,6 +67,9 @@ struct sluice_stage {
     struct sluice_dedup *dedup;       /* drop_duplicates stages (dedup.h), once open */
     char *dedup_spec;                 /* drop_duplicates: its keys as the config gives them, from load on,
                                        * for the checkpoint's fingerprint */
+    bool is_static;                   /* sources: `static = true`, a table read once by the joins naming it */
+    struct sluice_stage *join_with;   /* joins: the static source stage */
+    struct sluice_join *join;         /* joins, once open (join.h) */
     bool opened;
     enum sluice_output_mode mode;     /* sinks: output_mode (default append) */
     const struct config_setting_t *mode_setting; /* sinks: output_mode as written, or NULL */

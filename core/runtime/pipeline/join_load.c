@@ -1,0 +1,321 @@
+/* A stream-static join from the config, and its static table read once.
+ * See join_load.h. */
+#include "join_load.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libconfig.h>
+
+#include "builder.h"
+#include "config.h"
+#include "error.h"
+#include "expr.h"
+#include "graph_priv.h"
+#include "join.h"
+#include "mem.h"
+#include "schema.h"
+#include "stage.h"
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const join_keys[] = { "with", "on", "type" };
+static const char *const type_names[] = { "inner", "left_outer", "left_semi", "left_anti" };
+
+int sluice_join_load_check(const config_setting_t *join, const char **with, struct sluice_error *err)
+{
+    if (!config_setting_is_group(join))
+        return sluice_graph_expected(err, join, "a group: join = { with = \"users\"; on = \"a = users.b\"; }");
+    for (int i = 0; i < config_setting_length(join); i++) {
+        const config_setting_t *s = config_setting_get_elem(join, (unsigned)i);
+        bool known = false;
+        for (size_t k = 0; k < N_ELEMS(join_keys) && !known; k++) known = strcmp(config_setting_name(s), join_keys[k]) == 0;
+        if (!known) return sluice_graph_unknown_key(err, s, join_keys, N_ELEMS(join_keys), "join");
+    }
+    for (size_t k = 0; k < 2; k++) {
+        const config_setting_t *s = config_setting_get_member(join, join_keys[k]);
+        if (!s) {
+            sluice_error_at(err, SLUICE_ECONFIG, join, "missing key '%s' in join", join_keys[k]);
+            sluice_error_hint(err, "join = { with = \"users\"; on = \"data.author_id = users.id\"; type = \"inner\"; }");
+            return SLUICE_ECONFIG;
+        }
+        const char *v;
+        int rc = sluice_graph_get_string(s, &v, err);
+        if (rc) return rc;
+        if (k == 0) *with = v;
+    }
+    const config_setting_t *type = config_setting_get_member(join, "type");
+    if (type) {
+        const char *t = config_setting_type(type) == CONFIG_TYPE_STRING ? config_setting_get_string(type) : NULL;
+        bool ok = false;
+        for (size_t k = 0; t && k < N_ELEMS(type_names) && !ok; k++) ok = strcmp(t, type_names[k]) == 0;
+        if (!ok) return sluice_graph_expected(err, type, "\"inner\", \"left_outer\", \"left_semi\" or \"left_anti\"");
+    }
+    return SLUICE_OK;
+}
+
+/* ---- `on` ---------------------------------------------------------------- */
+
+/* Where `on` splits: at top-level AND (any case) and at the '=' of each
+ * conjunct, outside quotes and parentheses. */
+struct conjunct {
+    const char *left, *right; /* texts, NUL-terminated copies */
+};
+
+static void trim(char *s)
+{
+    size_t n = strlen(s), i = 0;
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
+    while (isspace((unsigned char)s[i])) i++;
+    memmove(s, s + i, n - i + 1);
+}
+
+/* The conjuncts of `on` (the caller frees each side and the array), or -1
+ * when one is not `a = b`. */
+static long split_on(const char *on, struct conjunct **out)
+{
+    size_t n = strlen(on), start = 0;
+    long count = 0;
+    *out = NULL;
+    int depth = 0;
+    char quote = 0;
+    for (size_t i = 0; i <= n; i++) {
+        char c = on[i];
+        if (quote) {
+            if (c == quote) quote = 0;
+            continue;
+        }
+        if (c == '\'' || c == '"' || c == '`') quote = c;
+        else if (c == '(') depth++;
+        else if (c == ')') depth--;
+        bool at_and = depth == 0 && i + 3 <= n && strncasecmp(on + i, "AND", 3) == 0 &&
+                      (i == 0 || isspace((unsigned char)on[i - 1])) &&
+                      (i + 3 == n || isspace((unsigned char)on[i + 3]));
+        if (c != '\0' && !at_and) continue;
+        /* on[start, i) is one conjunct: split it at its one top-level '='. */
+        char *text = sluice_xstrndup(on + start, i - start);
+        long eq = -1;
+        int d = 0;
+        char q = 0;
+        for (long k = 0; text[k]; k++) {
+            if (q) {
+                if (text[k] == q) q = 0;
+                continue;
+            }
+            if (text[k] == '\'' || text[k] == '"' || text[k] == '`') q = text[k];
+            else if (text[k] == '(') d++;
+            else if (text[k] == ')') d--;
+            else if (d == 0 && text[k] == '=' && (k == 0 || !strchr("<>!=", text[k - 1])) && text[k + 1] != '=') {
+                if (eq >= 0) eq = -2;
+                else if (eq == -1) eq = k;
+            }
+        }
+        if (eq < 0) {
+            free(text);
+            return -1;
+        }
+        text[eq] = '\0';
+        char *l = sluice_xstrdup(text), *r = sluice_xstrdup(text + eq + 1);
+        free(text);
+        trim(l);
+        trim(r);
+        *out = sluice_xrealloc(*out, (size_t)(count + 1) * sizeof **out);
+        (*out)[count++] = (struct conjunct){ l, r };
+        if (c == '\0') break;
+        i += 2;
+        start = i + 1;
+    }
+    return count;
+}
+
+/* `text` qualified by the static stage's name: the rest, or NULL. */
+static const char *unqualified(const char *text, const char *with)
+{
+    size_t n = strlen(with);
+    return strncmp(text, with, n) == 0 && text[n] == '.' && text[n + 1] ? text + n + 1 : NULL;
+}
+
+static bool numeric(enum sluice_type t)
+{
+    return t == SLUICE_TYPE_LONG || t == SLUICE_TYPE_DOUBLE;
+}
+
+/* SQL for a type a string side is cast to, or NULL. */
+static const char *sql_type(enum sluice_type t)
+{
+    switch (t) {
+    case SLUICE_TYPE_LONG: return "BIGINT";
+    case SLUICE_TYPE_DOUBLE: return "DOUBLE";
+    case SLUICE_TYPE_TIMESTAMP: return "TIMESTAMP";
+    case SLUICE_TYPE_BOOLEAN: return "BOOLEAN";
+    default: return NULL;
+    }
+}
+
+/* Spark's coercion for `a = b` (non-ANSI): mixed numbers compare as
+ * double, a string with another type as that type. What each side is
+ * cast to (NULL: left as it is); false when they cannot be compared. */
+static bool coerce(enum sluice_type a, enum sluice_type b, const char **cast_a, const char **cast_b)
+{
+    *cast_a = *cast_b = NULL;
+    if (a == b) return true;
+    if (numeric(a) && numeric(b)) {
+        if (a == SLUICE_TYPE_LONG) *cast_a = "DOUBLE";
+        else *cast_b = "DOUBLE";
+        return true;
+    }
+    if (a == SLUICE_TYPE_STRING && sql_type(b)) return *cast_a = sql_type(b), true;
+    if (b == SLUICE_TYPE_STRING && sql_type(a)) return *cast_b = sql_type(a), true;
+    return false;
+}
+
+static int compile_side(const struct ArrowSchema *schema, const char *text, const char *cast, struct sluice_expr **out,
+                        const config_setting_t *on, struct sluice_error *err)
+{
+    struct sluice_buf b = { 0 };
+    if (cast) sluice_buf_printf(&b, "CAST((%s) AS %s)", text, cast);
+    else sluice_buf_puts(&b, text);
+    struct sluice_error e = { 0 };
+    int rc = sluice_expr_compile(schema, b.data, out, &e);
+    sluice_buf_free(&b);
+    if (rc) {
+        sluice_config_error_locate(&e, rc, on);
+        *err = e;
+    }
+    return rc;
+}
+
+int sluice_join_load_open(struct sluice_stage *st, struct sluice_error *err)
+{
+    const config_setting_t *join = config_setting_get_member(st->setting, "join");
+    const config_setting_t *on = config_setting_get_member(join, "on");
+    const config_setting_t *type = config_setting_get_member(join, "type");
+    const struct sluice_stage *with = st->join_with;
+    const struct ArrowSchema *stream = st->ctx.input_schema, *table = &with->ctx.output_schema;
+    enum sluice_join_type jt = SLUICE_JOIN_INNER;
+    for (size_t k = 0; type && k < N_ELEMS(type_names); k++)
+        if (strcmp(config_setting_get_string(type), type_names[k]) == 0) jt = (enum sluice_join_type)k;
+
+    struct conjunct *cs;
+    long n = split_on(config_setting_get_string(on), &cs);
+    int rc = SLUICE_OK;
+    if (n <= 0) {
+        rc = sluice_error_at(err, SLUICE_ECONFIG, on, "expected equalities joined by AND, such as "
+                             "\"data.author_id = %s.id\"", with->name);
+        n = 0;
+    }
+    struct sluice_expr **sk = sluice_xcalloc((size_t)(n ? n : 1), sizeof *sk);
+    struct sluice_expr **tk = sluice_xcalloc((size_t)(n ? n : 1), sizeof *tk);
+    for (long i = 0; i < n && !rc; i++) {
+        const char *lt = unqualified(cs[i].left, with->name), *rt = unqualified(cs[i].right, with->name);
+        if ((lt != NULL) == (rt != NULL)) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, on, "'%s = %s' must compare a column of the stream with one of "
+                                 "'%s', written %s.column", cs[i].left, cs[i].right, with->name, with->name);
+            break;
+        }
+        const char *stext = lt ? cs[i].right : cs[i].left, *ttext = lt ? lt : rt;
+        rc = compile_side(stream, stext, NULL, &sk[i], on, err);
+        if (!rc) rc = compile_side(table, ttext, NULL, &tk[i], on, err);
+        if (rc) break;
+        enum sluice_type a = sluice_type_of(sluice_expr_result(sk[i])), b = sluice_type_of(sluice_expr_result(tk[i]));
+        const char *cast_s, *cast_t;
+        if (!coerce(a, b, &cast_s, &cast_t)) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, on, "cannot compare %s (%s) with %s.%s (%s)", stext,
+                                 sluice_type_name(a), with->name, ttext, sluice_type_name(b));
+            break;
+        }
+        if (cast_s) {
+            sluice_expr_free(sk[i]);
+            rc = compile_side(stream, stext, cast_s, &sk[i], on, err);
+        }
+        if (!rc && cast_t) {
+            sluice_expr_free(tk[i]);
+            rc = compile_side(table, ttext, cast_t, &tk[i], on, err);
+        }
+        const char *const *paths;
+        size_t np = rc ? 0 : sluice_expr_columns(sk[i], &paths);
+        for (size_t p = 0; p < np && !rc; p++) rc = sluice_ctx_use_column(&st->ctx, paths[p], err);
+    }
+    for (long i = 0; i < n; i++) {
+        free((void *)cs[i].left);
+        free((void *)cs[i].right);
+    }
+    free(cs);
+    st->join = sluice_join_new(jt, sk, tk, (size_t)n);
+    if (rc) return sluice_error_stage(err, st->name), rc;
+
+    /* The stream's columns, then the table's (inner, left_outer); a table
+     * column named like a stream column is qualified by the table's name,
+     * as Spark tells the two apart. */
+    bool with_table = jt == SLUICE_JOIN_INNER || jt == SLUICE_JOIN_LEFT_OUTER;
+    int64_t ns = stream->n_children, nt = with_table ? table->n_children : 0;
+    struct ArrowSchema out;
+    sluice_schema_init(&out, "+s", "", false, ns + nt);
+    for (int64_t c = 0; c < ns; c++) sluice_schema_copy(stream->children[c], out.children[c]);
+    for (int64_t c = 0; c < nt; c++) {
+        struct ArrowSchema *col = out.children[ns + c];
+        sluice_schema_copy(table->children[c], col);
+        /* A static row may be missing (left_outer). */
+        if (jt == SLUICE_JOIN_LEFT_OUTER) col->flags |= ARROW_FLAG_NULLABLE;
+        if (sluice_schema_child_index(stream, table->children[c]->name) < 0) continue;
+        struct sluice_buf q = { 0 };
+        sluice_buf_printf(&q, "%s.%s", with->name, table->children[c]->name);
+        sluice_schema_set_name(col, q.data);
+        sluice_buf_free(&q);
+    }
+    rc = sluice_ctx_set_output_schema(&st->ctx, &out, err);
+    for (int64_t c = 0; !rc && c < ns; c++) sluice_ctx_pass_column(&st->ctx, c, c);
+    if (!rc) st->join->out_schema = sluice_ctx_output_schema(&st->ctx);
+    return rc;
+}
+
+/* ---- the static table ---------------------------------------------------- */
+
+struct collect {
+    struct sluice_builder *b;
+};
+
+static int collect_rows(void *arg, struct sluice_batch *batch, struct sluice_error *err)
+{
+    (void)err;
+    struct collect *c = arg;
+    for (int64_t r = 0; r < sluice_batch_rows(batch); r++)
+        sluice_builder_append_from(c->b, &batch->array, batch->array.offset + r);
+    sluice_batch_release(batch);
+    return SLUICE_OK;
+}
+
+int sluice_join_load_table(struct sluice_stage *st, struct sluice_error *err)
+{
+    struct sluice_stage *src = st->join_with;
+    const struct sluice_plugin *p = src->plugin;
+    struct sluice_buf end = { 0 };
+    struct sluice_error e = { 0 };
+    struct collect c = { sluice_builder_new(&src->ctx.output_schema) };
+    int rc = p->latest_offset(src->state, NULL, false, &end, &e);
+    size_t units = 0;
+    if (!rc && end.len) rc = p->plan_read(src->state, NULL, end.data, &units, &e);
+    for (size_t u = 0; u < units && !rc; u++) rc = p->read(src->state, u, collect_rows, &c, &e);
+    sluice_buf_free(&end);
+    if (rc) {
+        sluice_builder_free(c.b);
+        if (!e.message[0]) snprintf(e.message, sizeof e.message, "reading the static table failed with status %d", rc);
+        if (!e.stage[0]) sluice_error_stage(&e, src->name);
+        *err = e;
+        return rc;
+    }
+    if (sluice_builder_refused(c.b)) {
+        sluice_builder_free(c.b);
+        return sluice_error_set(err, SLUICE_ELIMIT, "static table '%s' is larger than one batch may be (2 GiB of "
+                                "strings)", src->name);
+    }
+    struct sluice_batch table;
+    sluice_builder_finish(c.b, &table);
+    sluice_builder_free(c.b);
+    table.schema = &src->ctx.output_schema;
+    rc = sluice_join_build(st->join, &table, err);
+    if (rc) sluice_error_stage(err, st->name);
+    return rc;
+}
