@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "clock.h"
 #include "builder.h"
 #include "error.h"
 #include "expr_priv.h"
@@ -77,6 +78,22 @@ struct scratch_slot {
     size_t cap;   /* first chunk of the arena */
     size_t base;  /* sluice_arena_bytes of the fresh arena: more means it outgrew its chunk */
 };
+
+/* current_timestamp(): the running micro-batch's time, set by the engine on
+ * each thread that evaluates for it (INT64_MIN: none, e.g. `sluice query`). */
+static _Thread_local int64_t batch_time_us = INT64_MIN;
+
+void sluice_expr_set_batch_time(int64_t us)
+{
+    batch_time_us = us;
+}
+
+int64_t sluice_expr_batch_time(void)
+{
+    if (batch_time_us != INT64_MIN) return batch_time_us;
+    int64_t now = sluice_now_us();
+    return now - now % 1000; /* Spark's timestamps of "now" are whole milliseconds */
+}
 
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;

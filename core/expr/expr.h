@@ -109,6 +109,12 @@ int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in,
                      struct sluice_error *err);
 void sluice_expr_free(struct sluice_expr *e);
 
+/* current_timestamp() and now(): one value per micro-batch, as in Spark.
+ * The engine sets the batch's time (whole milliseconds) on every thread
+ * that evaluates for the batch; where none is set, the wall clock. */
+void sluice_expr_set_batch_time(int64_t us);
+int64_t sluice_expr_batch_time(void);
+
 /* Compiling over an aggregation's groups: SQL's SELECT, HAVING and ORDER
  * BY after GROUP BY (core/serve/sql_eval.c). The parser knows aggregate
  * calls as nodes of their own, whose arguments the aggregation reads (not

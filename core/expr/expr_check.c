@@ -119,6 +119,7 @@ bool sluice_expr_is_const(const struct expr_node *n)
 {
     if (n->kind == EX_LIT) return true;
     if (n->kind == EX_PATH) return false;
+    if (n->kind == EX_CALL && n->fn == FN_CURRENT_TIMESTAMP) return false; /* a value per batch */
     for (int i = 0; i < n->n_args; i++)
         if (!sluice_expr_is_const(n->args[i])) return false;
     return true;
@@ -162,7 +163,8 @@ void sluice_expr_fold(struct sluice_expr *e, struct expr_node *n)
         sluice_expr_fold(e, n->args[i]);
         all = all && n->args[i]->kind == EX_LIT;
     }
-    if (!all || is_nested(n->type)) return;
+    /* current_timestamp() has no argument, yet is a value per batch. */
+    if (!all || is_nested(n->type) || !sluice_expr_is_const(n)) return;
     struct expr_value v;
     const_value(e, n, &v);
     n->kind = EX_LIT;

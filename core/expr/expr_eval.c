@@ -280,6 +280,13 @@ static const struct evec *eval_call(struct ectx *c, const struct expr_node *nd)
     case FN_FLOOR:
     case FN_CEIL:
         return sluice_expr_eval_math(c, nd);
+    case FN_CURRENT_TIMESTAMP: {
+        struct evec *v = ectx_vec(c);
+        v->l = ectx_alloc(c, (size_t)c->n * 8);
+        int64_t now = sluice_expr_batch_time();
+        for (int64_t i = 0; i < c->n; i++) v->l[i] = now;
+        return v;
+    }
     case FN_TO_TIMESTAMP:
     case FN_DATE_FORMAT:
     case FN_DATE_TRUNC:

@@ -68,6 +68,8 @@ static const struct fn_def fns[] = {
     { "concat_ws", FN_CONCAT_WS, 1, -1 },
     { "date_format", FN_DATE_FORMAT, 2, 2 },
     { "date_trunc", FN_DATE_TRUNC, 2, 2 },
+    { "current_timestamp", FN_CURRENT_TIMESTAMP, 0, 0 },
+    { "now", FN_CURRENT_TIMESTAMP, 0, 0 },
 };
 
 #define N_FNS (sizeof fns / sizeof fns[0])
@@ -435,6 +437,9 @@ static int check_args(struct call *c)
     case FN_SPLIT: return check_split(c);
     case FN_DATE_FORMAT: return check_date_format(c);
     case FN_DATE_TRUNC: return check_date_trunc(c);
+    case FN_CURRENT_TIMESTAMP:
+        n->type = SLUICE_TYPE_TIMESTAMP;
+        return SLUICE_OK;
     case FN_CONCAT_WS:
         n->type = SLUICE_TYPE_STRING;
         if (want_string(c, 0)) return SLUICE_ECONFIG;

@@ -526,6 +526,27 @@ static void test_expr_func_json_functions_refuse_what_spark_refuses(void **state
     assert_string_equal(err.message, "function 'to_json' expects a struct or an array, got string");
 }
 
+/* current_timestamp() and now(): the batch's time the engine set, on every
+ * row, never folded into a constant at compile time. */
+static void test_expr_func_current_timestamp_is_the_batch_time(void **state)
+{
+    sluice_expr_set_batch_time(1620028540123000); /* 2021-05-03T07:55:40.123Z */
+    assert_string_equal(rows("current_timestamp()"),
+                        "2021-05-03T07:55:40.123Z, 2021-05-03T07:55:40.123Z, 2021-05-03T07:55:40.123Z, "
+                        "2021-05-03T07:55:40.123Z");
+    assert_string_equal(one("now() = current_timestamp()"), "true");
+    struct sluice_expr *e;
+    struct sluice_error err = { 0 };
+    assert_int_equal(sluice_expr_compile(single_schema, "year(current_timestamp())", &e, &err), SLUICE_OK);
+    sluice_expr_set_batch_time(1893456000000000); /* 2030-01-01: compiled before, evaluated now */
+    struct ArrowArray out;
+    assert_int_equal(sluice_expr_eval(e, &single, &out, &err), SLUICE_OK);
+    assert_int_equal(((const int64_t *)out.buffers[1])[out.offset], 2030);
+    out.release(&out);
+    sluice_expr_free(e);
+    sluice_expr_set_batch_time(INT64_MIN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -560,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_expr_func_from_json_parses_as_the_json_reader_does),
         cmocka_unit_test(test_expr_func_to_json_writes_rows_as_the_json_sinks_do),
         cmocka_unit_test(test_expr_func_json_functions_refuse_what_spark_refuses),
+        cmocka_unit_test(test_expr_func_current_timestamp_is_the_batch_time),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -36,6 +36,7 @@ struct sluice_query {
     size_t n_sinks;
     struct sluice_stage **aggs;  /* every aggregate stage below it that feeds a sink */
     size_t n_aggs;
+    int64_t batch_time_us;        /* the running batch's time (current_timestamp()) */
     struct sluice_stage **dedups; /* every drop_duplicates stage below it that feeds a sink */
     size_t n_dedups;
     struct sluice_stage **marks; /* every stage below it that declares a watermark and runs */

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "dedup.h"
 #include "engine.h"
+#include "expr.h"
 #include "error.h"
 #include "failpoint.h"
 #include "graph.h"
@@ -35,6 +36,7 @@
 
 struct unit_queue {
     struct sluice_stage *source;
+    int64_t batch_time_us;  /* current_timestamp() on the workers */
     const struct sluice_retry_policy *retry;
     struct sluice_unit *units;
     size_t n_units;
@@ -49,6 +51,7 @@ struct unit_queue {
 static void read_units(void *arg)
 {
     struct unit_queue *uq = arg;
+    sluice_expr_set_batch_time(uq->batch_time_us);
     pthread_mutex_lock(&uq->lock);
     for (;;) {
         while (!uq->failed && uq->next_read < uq->n_units && uq->next_read >= uq->next_write + uq->window)
@@ -86,7 +89,8 @@ static void work_add(struct sluice_progress_work *into, const struct sluice_prog
 static int run_units(struct sluice_query *q, size_t n_units, int64_t batch_id, struct units_done *done,
                      struct sluice_error *err)
 {
-    struct unit_queue uq = { .source = q->source, .retry = &q->retry, .n_units = n_units };
+    struct unit_queue uq = { .source = q->source, .retry = &q->retry, .n_units = n_units,
+                             .batch_time_us = q->batch_time_us };
     uq.units = sluice_xcalloc(n_units ? n_units : 1, sizeof *uq.units);
     size_t workers = q->pool ? sluice_worker_pool_size(q->pool) : 0;
     /* One unit needs no thread: run it here and skip the hand-offs. */
@@ -301,7 +305,12 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
     char *start = q->committed ? sluice_xstrdup(q->committed) : NULL;
     f.start = start;
 
-    int rc = q->ckpt ? sluice_checkpoint_plan(q->ckpt, f.batch_id, q->committed, end, err) : SLUICE_OK;
+    /* The batch's time, what current_timestamp() gives every row of it. */
+    int64_t now = sluice_now_us();
+    q->batch_time_us = now - now % 1000;
+    int rc = q->ckpt ? sluice_checkpoint_plan(q->ckpt, f.batch_id, q->committed, end, &q->batch_time_us, err)
+                     : SLUICE_OK;
+    sluice_expr_set_batch_time(q->batch_time_us);
     f.at.offsets_written = sluice_monotonic_us();
     size_t n_units = 0;
     if (!rc && !no_data) rc = plan_read(q, end, &n_units, err);

@@ -45,6 +45,7 @@ struct sluice_checkpoint {
     char id[SLUICE_UUID_LEN + 1];
     struct sluice_checkpoint_resume resume;
     char *committed, *replay_end;            /* what resume points at */
+    int64_t replay_time_us;                  /* the replayed batch's time, from its entry; INT64_MIN: none */
     int64_t *batch_watermarks;               /* per aggregation: what the planned batch runs with */
     int64_t *state_us;                       /* per aggregation, for stats */
     int64_t last_commit;                     /* -1: none */
@@ -233,6 +234,12 @@ static int restore_replay(struct sluice_checkpoint *c, int64_t id, struct sluice
         rc = damaged(err, path, "its start offset is not where the last committed batch ended");
     if (!rc) rc = restore_watermarks(c, offsets, "watermarks", path, err);
     if (!rc) c->replay_end = sluice_xstrdup(end);
+    /* Its time, for current_timestamp(); an entry without one (or one this
+     * sluice cannot read) gets a new time, as before. */
+    const char *ts = json_string_value(json_object_get(offsets, "timestamp"));
+    c->replay_time_us = INT64_MIN;
+    int64_t t;
+    if (ts && sluice_time_parse(ts, strlen(ts), &t) == SLUICE_OK) c->replay_time_us = t;
     json_decref(offsets);
     free(path);
     return rc;
@@ -474,7 +481,7 @@ static void write_offsets(void *arg)
 }
 
 int sluice_checkpoint_plan(struct sluice_checkpoint *c, int64_t batch_id, const char *start, const char *end,
-                           struct sluice_error *err)
+                           int64_t *time_us, struct sluice_error *err)
 {
     for (size_t i = 0; i < c->n_aggs; i++) c->batch_watermarks[i] = c->aggs[i]->agg->watermark;
     if (c->replay_end && batch_id == c->resume.next_batch) {
@@ -482,10 +489,11 @@ int sluice_checkpoint_plan(struct sluice_checkpoint *c, int64_t batch_id, const 
         free(c->replay_end);
         c->replay_end = NULL;
         c->resume.replay_end = NULL;
+        if (c->replay_time_us != INT64_MIN) *time_us = c->replay_time_us;
         return SLUICE_OK;
     }
     char ts[40];
-    sluice_time_format_iso(sluice_now_us(), ts);
+    sluice_time_format_iso(*time_us, ts);
     json_t *entry = json_pack("{s:I, s:s, s:s, s:s?, s:s}", "batchId", (json_int_t)batch_id, "timestamp", ts, "source",
                               c->source->name, "start", start, "end", end);
     put_watermarks(c, entry, "watermarks");

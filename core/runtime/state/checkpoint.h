@@ -104,10 +104,13 @@ const char *sluice_checkpoint_query_id(const struct sluice_checkpoint *c);
 
 /* Before batch `batch_id` runs over (start, end] (start NULL for the first
  * batch): start writing offsets/<batch_id> with the aggregations' current
- * watermarks, on a thread of the checkpoint's, so the flush overlaps the
- * reading of the batch's first unit. */
+ * watermarks and the batch's time *time_us (whole ms), on a thread of the
+ * checkpoint's, so the flush overlaps the reading of the batch's first
+ * unit. A batch replayed after a crash keeps the entry it was planned
+ * with, and *time_us becomes that time (Spark's batchTimestampMs), so
+ * current_timestamp() gives a replay the same value. */
 int sluice_checkpoint_plan(struct sluice_checkpoint *c, int64_t batch_id, const char *start, const char *end,
-                           struct sluice_error *err);
+                           int64_t *time_us, struct sluice_error *err);
 /* Wait until the planned offsets are durable; call before any sink sees a
  * row of the batch (a replay must find the range the sinks saw). The
  * write's error, if any (SLUICE_EIO naming the file). Commit calls it too. */
