@@ -32,6 +32,29 @@ static void report_broken(const struct sluice_error *err, void *arg)
     *(bool *)arg = true;
 }
 
+/* Stages the core runs itself, because their state belongs to the
+ * checkpoint or the graph: not plugins, but where a user looks for them. */
+static const struct core_stage {
+    const char *name, *summary, *usage;
+} core_stages[] = {
+    { "aggregate", "group rows and aggregate them, in windows with watermarks (Spark's groupBy().agg())",
+      "{ name = \"by_lang\"; input = \"tweets\"; group_by = [\"data.lang AS lang\"];\n"
+      "  aggregate = [\"count(*) AS count\"]; }\n"
+      "keys: aggregate; one of group_by, cube, rollup; window = { column; duration; slide; offset; };\n"
+      "late_output (a stage that gets the rows dropped as late); watermark\n" },
+    { "drop_duplicates", "keep the first row of each key, across batches (Spark's dropDuplicates)",
+      "{ name = \"unique\"; input = \"tweets\"; transform = \"drop_duplicates\";\n"
+      "  columns = [\"data.author_id\", \"data.text\"]; within_watermark = false; }\n"
+      "keys: columns (default: every column); within_watermark (default false: Spark's\n"
+      "dropDuplicatesWithinWatermark when true, which needs a watermark above); watermark\n" },
+    { "join", "join each batch with a static table read once (Spark's stream-static join)",
+      "{ name = \"users\"; source = \"file\"; static = true; path = \"users\"; format = \"csv\"; ... },\n"
+      "{ name = \"j\"; input = \"tweets\";\n"
+      "  join = { with = \"users\"; on = \"data.author_id = users.id\"; type = \"inner\"; }; }\n"
+      "keys of join: with (a source stage with static = true); on (equalities joined by AND, the\n"
+      "table's side written users.column); type (inner, left_outer, left_semi, left_anti)\n" },
+};
+
 static int list_all(const struct sluice_loaded *const *all, size_t n)
 {
     static const enum sluice_kind kinds[] = { SLUICE_KIND_SOURCE, SLUICE_KIND_TRANSFORM,
@@ -49,6 +72,9 @@ static int list_all(const struct sluice_loaded *const *all, size_t n)
         }
     }
     if (!printed) printf("no plugins found on the search path\n");
+    printf("\nCore stages (run by the core, not plugins)\n");
+    for (size_t i = 0; i < sizeof core_stages / sizeof core_stages[0]; i++)
+        printf("  %-22s %s\n", core_stages[i].name, core_stages[i].summary);
     printf("\nRun 'sluice plugins NAME' for a plugin's options.\n");
     return 0;
 }
@@ -100,6 +126,11 @@ int sluice_cmd_plugins(int argc, char **argv)
             sluice_option_table_describe(p, all[i]->path, &out);
             printf("%s%s", found ? "\n" : "", out.data ? out.data : "");
             sluice_buf_free(&out);
+            found++;
+        }
+        for (size_t i = 0; !found && !slash && i < sizeof core_stages / sizeof core_stages[0]; i++) {
+            if (strcmp(core_stages[i].name, name) != 0) continue;
+            printf("%s: a core stage (not a plugin)\n%s\n\n%s", name, core_stages[i].summary, core_stages[i].usage);
             found++;
         }
         if (!found) {

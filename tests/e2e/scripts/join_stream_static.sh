@@ -106,4 +106,8 @@ expect2 "expected \"inner\", \"left_outer\", \"left_semi\" or \"left_anti\"" inn
 expect2 "cannot compare data (struct) with users.id (long)" inner.conf \
   --set 'j.join={ with = "users"; on = "data = users.id"; }'
 expect2 "input 'users' is a static table, read once: it is no stream to read" inner.conf --set 'out.input=users'
+# Documented where plugins are: a core stage of its own.
+"$sluice" plugins join >doc.txt || fail "sluice plugins join"
+grep -qF "join: a core stage (not a plugin)" doc.txt || fail "sluice plugins join: $(cat doc.txt)"
+"$sluice" plugins | grep -qE '^  join +join each batch with a static table' || fail "the list lacks the join"
 echo "ok stream-static joins: inner, left_outer, left_semi and left_anti equal SQL's rows, in order"
