@@ -40,6 +40,7 @@ QUERIES = {
     "partition_count": "partition_count.conf",
     "dedup_count": "dedup_count.conf",
     "join_count": "join_count.conf",
+    "text_count": "text_count.conf",
 }
 # Queries over the same files laid out in key=value directories.
 PARTITIONED = {"partition_count"}

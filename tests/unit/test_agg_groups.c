@@ -346,6 +346,51 @@ static void test_agg_groups_finalize_must_append_exactly_one_value(void **state)
     sluice_agg_plan_free(p);
 }
 
+/* Pieces (emit_next) give the rows of one emission, in its order, each
+ * once, whatever the piece size: across partitions, with groups the
+ * filter skips (update mode), and with nothing to emit. */
+static void test_groups_emit_in_pieces_gives_the_same_rows(void **state)
+{
+    struct sluice_agg_plan *p = plan_ok(SLUICE_AGG_GROUP_BY, LIST("k"), 1, LIST("count(*) AS n"), 1);
+    struct sluice_agg_groups *g = sluice_agg_groups_new(p, 3);
+    update(g, ROWS, 0);
+    update(g, "b:1:1 e:1:1", 1);
+    static const enum sluice_agg_emit whiches[] = { SLUICE_AGG_EMIT_ALL, SLUICE_AGG_EMIT_UPDATED };
+    for (size_t w = 0; w < 2; w++) {
+        char *whole = emit(g, whiches[w], 1);
+        for (int64_t piece = 1; piece <= 7; piece++) {
+            struct sluice_agg_cursor cur = { 0 };
+            struct sluice_buf b = { 0 };
+            sluice_buf_puts(&b, "");
+            int calls = 0;
+            for (bool more = true; more;) {
+                struct sluice_batch out;
+                assert_int_equal(sluice_agg_groups_emit_next(g, whiches[w], 1, &cur, piece, &out, &more, NULL), SLUICE_OK);
+                assert_true(out.array.length <= piece);
+                for (int64_t i = 0; i < out.array.length; i++) {
+                    sluice_render_row_json(&out, i, &b);
+                    sluice_buf_putc(&b, '\n');
+                }
+                sluice_batch_release(&out);
+                assert_true(++calls <= 8);
+            }
+            assert_string_equal(b.data, whole);
+            sluice_buf_free(&b);
+        }
+        free(whole);
+    }
+    /* Nothing changed in batch 2: one empty piece. */
+    struct sluice_agg_cursor cur = { 0 };
+    struct sluice_batch out;
+    bool more;
+    assert_int_equal(sluice_agg_groups_emit_next(g, SLUICE_AGG_EMIT_UPDATED, 2, &cur, 2, &out, &more, NULL), SLUICE_OK);
+    assert_int_equal(out.array.length, 0);
+    assert_false(more);
+    sluice_batch_release(&out);
+    sluice_agg_groups_free(g);
+    sluice_agg_plan_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_cube_rows_null_rolled_up_keys_and_keep_real_nulls_apart),
         cmocka_unit_test(test_global_group_answers_every_batch_even_an_empty_one),
         cmocka_unit_test(test_groups_scale_to_many_keys_across_batches),
+        cmocka_unit_test(test_groups_emit_in_pieces_gives_the_same_rows),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

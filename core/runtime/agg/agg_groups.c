@@ -335,18 +335,36 @@ int64_t sluice_agg_groups_evict(struct sluice_agg_groups *g)
 int sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
                            struct sluice_batch *out, struct sluice_error *err)
 {
+    struct sluice_agg_cursor cur = { 0 };
+    bool more;
+    return sluice_agg_groups_emit_next(g, which, batch_id, &cur, INT64_MAX, out, &more, err);
+}
+
+int sluice_agg_groups_emit_next(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
+                                struct sluice_agg_cursor *cur, int64_t max_rows, struct sluice_batch *out, bool *more,
+                                struct sluice_error *err)
+{
     int rc = SLUICE_OK;
     const struct sluice_agg_plan *p = g->plan;
     memset(out, 0, sizeof *out);
+    *more = false;
     /* Spark's global aggregate answers every batch, even an empty one
      * (a plan without keys has no event time, so append never gets here). */
     bool global = p->n_keys == 0 && which != SLUICE_AGG_EMIT_CLOSED;
     uint64_t empty = sluice_hash64("", 0, 0);
-    if (global && !find_group(g, empty, (const uint8_t *)"", 0, batch_id)) return partition_full(g, empty, err);
+    if (!cur->started && global && !find_group(g, empty, (const uint8_t *)"", 0, batch_id))
+        return partition_full(g, empty, err);
+    cur->started = true;
     struct sluice_builder *b = sluice_builder_new(&p->output);
-    for (size_t t = 0; t < g->n_parts && !rc; t++) {
+    int64_t rows = 0;
+    for (size_t t = cur->part; t < g->n_parts && !rc && !*more; t++) {
         const struct sluice_agg_table *tab = &g->parts[t];
-        for (size_t i = 0; i < tab->n_groups && !rc; i++) {
+        for (size_t i = t == cur->part ? cur->group : 0; i < tab->n_groups && !rc; i++) {
+            if (rows == max_rows) { /* this piece is full: the next one starts here */
+                *cur = (struct sluice_agg_cursor){ t, i, true };
+                *more = true;
+                break;
+            }
             const struct sluice_agg_group *gr = &tab->groups[i];
             if (which == SLUICE_AGG_EMIT_UPDATED && gr->updated != batch_id) continue;
             if (which == SLUICE_AGG_EMIT_CLOSED && !is_closed(g, gr)) continue;
@@ -363,6 +381,7 @@ int sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit whi
                 else
                     sluice_builder_append_null(&b->children[c]); /* rolled up */
             }
+            rows++;
             const uint8_t *st = sluice_agg_table_state(tab, i);
             for (size_t c = 0; c < p->n_calls && !rc; c++) {
                 const struct sluice_agg_call *call = &p->calls[c];

@@ -88,6 +88,16 @@ int64_t sluice_agg_groups_evict(struct sluice_agg_groups *g);
  * keys' strings in complete mode, say: size_limit.h); *out is then empty. */
 int sluice_agg_groups_emit(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
                            struct sluice_batch *out, struct sluice_error *err);
+/* The same in pieces of at most `max_rows` rows, so that what a sink does
+ * not keep is freed as it goes (complete mode over a million groups): start
+ * with a zeroed cursor and call again while *more. */
+struct sluice_agg_cursor {
+    size_t part, group;
+    bool started;
+};
+int sluice_agg_groups_emit_next(struct sluice_agg_groups *g, enum sluice_agg_emit which, int64_t batch_id,
+                                struct sluice_agg_cursor *cur, int64_t max_rows, struct sluice_batch *out, bool *more,
+                                struct sluice_error *err);
 
 /* What the state holds, for progress reports (Spark's numRowsTotal and
  * memoryUsedBytes). Memory an aggregator's state owns on the heap

@@ -126,19 +126,19 @@ struct sluice_agg_groups *sluice_agg_stage_partial(const struct sluice_agg_stage
     return g;
 }
 
-int sluice_agg_stage_emit(struct sluice_agg_stage *a, int64_t batch_id, struct sluice_batch *out,
-                          struct sluice_error *err)
+int sluice_agg_stage_emit(struct sluice_agg_stage *a, int64_t batch_id, struct sluice_agg_cursor *cur,
+                          struct sluice_batch *out, bool *more, struct sluice_error *err)
 {
-    sluice_agg_groups_set_watermark(a->state, a->event_key, a->watermark);
+    if (!cur->started) sluice_agg_groups_set_watermark(a->state, a->event_key, a->watermark);
     enum sluice_agg_emit which = a->mode == SLUICE_MODE_UPDATE   ? SLUICE_AGG_EMIT_UPDATED
                                  : a->mode == SLUICE_MODE_APPEND ? SLUICE_AGG_EMIT_CLOSED
                                                                  : SLUICE_AGG_EMIT_ALL;
-    int rc = sluice_agg_groups_emit(a->state, which, batch_id, out, err);
+    int rc = sluice_agg_groups_emit_next(a->state, which, batch_id, cur, SLUICE_AGG_EMIT_PIECE, out, more, err);
     /* Spark's StateStoreSaveExec: append outputs the groups it evicts;
      * update evicts them without output, having emitted their last change
      * in the batch that made it. event_key is -1 in complete mode. A
      * failed emission evicts nothing: the groups are still to be output. */
-    if (!rc) sluice_agg_groups_evict(a->state);
+    if (!rc && !*more) sluice_agg_groups_evict(a->state);
     return rc;
 }
 

@@ -67,9 +67,14 @@ struct sluice_agg_groups *sluice_agg_stage_partial(const struct sluice_agg_stage
  * changes here are not undone if a sink fails later in the batch: a
  * checkpointed replay (issue 7) must restore the state of the batch before.
  * Fails when an aggregator's finalize does (*out is then empty), or with
- * SLUICE_ELIMIT, evicting nothing, when the rows pass a size limit. */
-int sluice_agg_stage_emit(struct sluice_agg_stage *a, int64_t batch_id, struct sluice_batch *out,
-                          struct sluice_error *err);
+ * SLUICE_ELIMIT, evicting nothing, when the rows pass a size limit.
+ * The rows come in pieces of at most SLUICE_AGG_EMIT_PIECE, so what the
+ * sinks do not keep is freed as it goes: start with a zeroed cursor and
+ * call again, after passing each piece on, while *more; the eviction
+ * follows the last piece. */
+#define SLUICE_AGG_EMIT_PIECE 65536
+int sluice_agg_stage_emit(struct sluice_agg_stage *a, int64_t batch_id, struct sluice_agg_cursor *cur,
+                          struct sluice_batch *out, bool *more, struct sluice_error *err);
 /* After batch `batch_id` committed: log the state at debug level and
  * describe it for the batch's progress record (rows dropped as late and
  * groups evicted since the last report); out->commit_us is left to the

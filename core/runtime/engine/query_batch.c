@@ -154,19 +154,24 @@ static int emit_aggregations(struct sluice_query *q, int64_t batch_id, struct un
     if (rc) return rc;
     for (size_t i = 0; i < q->n_aggs && !rc; i++) {
         struct sluice_stage *a = q->aggs[i];
-        struct sluice_batch out;
-        struct sluice_unit u = { 0 };
-        int64_t t0 = sluice_monotonic_us();
-        rc = sluice_agg_stage_emit(a->agg, batch_id, &out, err);
-        u.work.aggregate_us = sluice_monotonic_us() - t0;
-        if (rc) {
-            sluice_error_stage(err, a->name);
-            break;
+        struct sluice_agg_cursor cur = { 0 };
+        /* Piece by piece: a sink that keeps nothing (or only what it shows)
+         * never holds a million groups' rows at once. */
+        for (bool more = true; more && !rc;) {
+            struct sluice_batch out;
+            struct sluice_unit u = { 0 };
+            int64_t t0 = sluice_monotonic_us();
+            rc = sluice_agg_stage_emit(a->agg, batch_id, &cur, &out, &more, err);
+            u.work.aggregate_us = sluice_monotonic_us() - t0;
+            if (rc) {
+                sluice_error_stage(err, a->name);
+                break;
+            }
+            rc = sluice_unit_push(&u, a, &out, err);
+            if (!rc) rc = sluice_unit_write(&u, batch_id, &done->sink_rows, &q->retry, &q->sink_retries, err);
+            work_add(&done->work, &u.work);
+            sluice_unit_clear(&u);
         }
-        rc = sluice_unit_push(&u, a, &out, err);
-        if (!rc) rc = sluice_unit_write(&u, batch_id, &done->sink_rows, &q->retry, &q->sink_retries, err);
-        work_add(&done->work, &u.work);
-        sluice_unit_clear(&u);
     }
     return rc;
 }
