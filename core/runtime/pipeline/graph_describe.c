@@ -2,6 +2,7 @@
 #include "graph.h"
 
 #include <jansson.h>
+#include <libconfig.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,7 +97,15 @@ static void describe_stage(const struct sluice_graph *g, const struct sluice_sta
     if (st->plugin_file) sluice_buf_printf(out, " (%s)", st->plugin_file);
     sluice_buf_putc(out, '\n');
     if (st->input) sluice_buf_printf(out, "    input: %s\n", st->input->name);
-    if (st->join_with) sluice_buf_printf(out, "    with static table: %s\n", st->join_with->name);
+    if (st->join_with) {
+        const config_setting_t *j = config_setting_get_member(st->setting, "join");
+        const char *type = "inner", *on = "";
+        config_setting_lookup_string(j, "type", &type);
+        config_setting_lookup_string(j, "on", &on);
+        sluice_buf_printf(out, "    %s join with static table %s on %s\n", type, st->join_with->name, on);
+    }
+    if (st->kind == SLUICE_STAGE_DEDUP && st->dedup_spec)
+        sluice_buf_printf(out, "    drops duplicates of: %s\n", st->dedup_spec + strlen("columns "));
     if (st->is_static) sluice_buf_puts(out, "    static: read whole once, when the pipeline starts\n");
     if (st->kind == SLUICE_STAGE_AGGREGATE && st->agg) sluice_agg_stage_describe(st->agg, out); /* opened */
     if (st->kind == SLUICE_STAGE_SINK) sluice_buf_printf(out, "    output mode: %s\n", mode_name(st->mode));
