@@ -117,6 +117,8 @@ status=0
 [ "$status" = 2 ] || fail "changed columns on a checkpoint: exit $status, expected 2"
 grep -qF 'unique.drop_duplicates changed from "columns author, text" to "columns author"' err.txt \
   || fail "the changed columns are not named"
+"$sluice" check plain.conf >doc.txt 2>err.txt || fail "check plain"
+grep -qF "drops duplicates of: author, text" doc.txt || fail "check does not describe the keys: $(cat doc.txt)"
 "$sluice" plugins drop_duplicates >doc.txt || fail "sluice plugins drop_duplicates"
 grep -qF "within_watermark" doc.txt || fail "sluice plugins drop_duplicates: $(cat doc.txt)"
 echo "ok drop_duplicates: plain, within_watermark and event-time keys match the simulation across a restart"

@@ -106,6 +106,8 @@ expect2 "expected \"inner\", \"left_outer\", \"left_semi\" or \"left_anti\"" inn
 expect2 "cannot compare data (struct) with users.id (long)" inner.conf \
   --set 'j.join={ with = "users"; on = "data = users.id"; }'
 expect2 "input 'users' is a static table, read once: it is no stream to read" inner.conf --set 'out.input=users'
+"$sluice" check left_semi.conf >doc.txt 2>err.txt || fail "check left_semi"
+grep -qF "left_semi join with static table users on data.author_id = users.id" doc.txt || fail "check: $(cat doc.txt)"
 # Documented where plugins are: a core stage of its own.
 "$sluice" plugins join >doc.txt || fail "sluice plugins join"
 grep -qF "join: a core stage (not a plugin)" doc.txt || fail "sluice plugins join: $(cat doc.txt)"
