@@ -96,7 +96,8 @@ def generate(sluice, cache, files, rows, late=0.0):
     return data
 
 
-DUCKDB_QUERIES = {"lang_count", "window_sliding", "hashtag_count", "covid_filter", "read_1_column"}
+DUCKDB_QUERIES = {"lang_count", "window_sliding", "hashtag_count", "covid_filter", "read_1_column",
+                  "partition_count", "join_count", "dedup_count", "text_count"}
 
 
 def duckdb_modules(cache):

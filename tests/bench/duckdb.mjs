@@ -35,10 +35,16 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const tweet = JSON.parse(fs.readFileSync(path.join(here, "../../configs/schemas/tweet.json"), "utf8"));
 const fullColumns = tweet.fields.map((f) => `${f.name}: '${duckType(f.type)}'`).join(", ");
 
-const read = (columns) =>
+const readFrom = (where, columns, extra = "") =>
   formulation === "full"
-    ? `read_json(${files}, format = 'newline_delimited', columns = {${fullColumns}})`
-    : `read_json(${files}, format = 'newline_delimited', columns = {data: '${columns}'})`;
+    ? `read_json(${where}, format = 'newline_delimited', columns = {${fullColumns}}${extra})`
+    : `read_json(${where}, format = 'newline_delimited', columns = {data: '${columns}'}${extra})`;
+const read = (columns) => readFrom(files, columns);
+// bench.py's layouts beside the data set: the files linked into day=
+// directories, and the static users table (every other author).
+const byDay = `'${path.join(data + "-by-day", "*", "*.json")}'`;
+const users = `read_csv('${path.join(data + "-users", "users.csv")}', header = true,
+                        columns = {'id': 'VARCHAR', 'name': 'VARCHAR'})`;
 const QUERIES = {
   lang_count: `SELECT data.lang AS lang, count(*) AS count FROM ${read("STRUCT(lang VARCHAR)")} GROUP BY ALL`,
   hashtag_count: `SELECT h.tag AS hashtag, count(*) AS count
@@ -53,6 +59,16 @@ const QUERIES = {
                      FROM (SELECT time_bucket(INTERVAL 5 SECOND, data.created_at::TIMESTAMPTZ) AS b
                            FROM ${read("STRUCT(created_at VARCHAR)")}))
                    GROUP BY ALL`,
+  partition_count: `SELECT day, count(*) AS count
+                    FROM ${readFrom(byDay, "STRUCT(lang VARCHAR)", ", hive_partitioning = true")} GROUP BY ALL`,
+  join_count: `SELECT t.data.lang AS lang, count(*) AS count
+               FROM ${read("STRUCT(author_id VARCHAR, lang VARCHAR)")} t JOIN ${users} u ON t.data.author_id = u.id
+               GROUP BY ALL`,
+  dedup_count: `SELECT lang, count(*) AS count FROM (
+                  SELECT any_value(data.lang) AS lang FROM ${read("STRUCT(author_id VARCHAR, text VARCHAR, lang VARCHAR)")}
+                  GROUP BY data.author_id, data.text)
+                GROUP BY ALL`,
+  text_count: `SELECT data.text AS text, count(*) AS count FROM ${read("STRUCT(text VARCHAR)")} GROUP BY ALL`,
 };
 
 if (!QUERIES[query]) {
