@@ -25,6 +25,11 @@ int sluice_graph_load_runtime(struct sluice_graph *g, const config_setting_t *rt
 int sluice_graph_load_group(struct sluice_graph *g, struct sluice_error *err);
 
 struct sluice_stage;
+/* A stage's `watermark`, `output_mode` and `static` keys (graph_stage_keys.c),
+ * refused on the kinds of stage they do not apply to. */
+int sluice_graph_load_watermark(struct sluice_stage *st, const config_setting_t *w, struct sluice_error *err);
+int sluice_graph_load_output_mode(struct sluice_stage *st, const config_setting_t *m, struct sluice_error *err);
+int sluice_graph_load_static(struct sluice_stage *st, const config_setting_t *s, struct sluice_error *err);
 /* Whether `path`, a column of st's input, is a watermarked column: the very
  * column some stage above declared its watermark on, passed down
  * unchanged (graph_open.c). */
