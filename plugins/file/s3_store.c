@@ -24,39 +24,12 @@
 
 #include "file_source.h"
 #include "s3_client.h"
+#include "s3_store.h"
 
 /* A unit's GET reaches this far past its end, for the line crossing it. */
 #define RANGE_SLACK (64 << 10)
 /* A GET going on past that (a very long line) asks for this much more. */
 #define RANGE_MORE (1 << 20)
-#define CONN_POOL_MAX 64
-
-struct s3_conn {
-    CURLM *multi;
-    CURL *easy;
-};
-
-struct size_slot {
-    char *name;
-    int64_t size;
-};
-
-struct s3_store {
-    struct file_store base;
-    struct s3_client client;
-    char bucket[64];
-    char *prefix;       /* "" or ending in '/' */
-    char *dir;          /* how the source names the folder: conf->path without trailing '/' */
-    char *archive;      /* clean_source = "archive": the key prefix archived objects go under, no final '/' */
-    int64_t poll_interval_us;
-    CURL *main;         /* lists and HEADs, on the main thread */
-    pthread_mutex_t lock;
-    struct s3_conn *pool[CONN_POOL_MAX];
-    size_t pool_n;
-    /* Sizes the listings gave, by name: planning needs no HEAD per object. */
-    struct size_slot *sizes;
-    size_t sizes_n, sizes_slots;
-};
 
 enum drive_until { UNTIL_HEADERS, UNTIL_FILLED, UNTIL_DONE };
 
@@ -481,81 +454,6 @@ static void s3_store_free(struct file_store *base)
     free(st);
 }
 
-/* ---- clean_source ---- */
-
-/* `s` (n bytes) without its trailing slashes, allocated. */
-static char *dup_trimmed(const char *s, size_t n)
-{
-    while (n > 0 && s[n - 1] == '/') n--;
-    return strndup(s, n);
-}
-
-
-/* Spark keeps the archive on the source's file system, which for S3 is
- * the bucket; and refuses one its source path would list. */
-static int s3_store_set_archive(struct file_store *base, const char *dir, struct sluice_error *err)
-{
-    struct s3_store *st = (struct s3_store *)base;
-    const struct sluice_host *host = st->client.host;
-    const char *key = "source_archive_dir";
-    struct s3_loc loc;
-    if (!s3_loc_parse(dir, &loc))
-        return host->option_error(err, SLUICE_ECONFIG, key, "source_archive_dir '%s' is not an S3 folder "
-                                  "(s3://%s/prefix/)", dir, st->bucket);
-    if (strcmp(loc.bucket, st->bucket) != 0)
-        return host->option_error(err, SLUICE_ECONFIG, key, "source_archive_dir '%s' is not in the bucket of "
-                                  "path (%s): S3 cannot move objects between buckets in one step", dir, st->bucket);
-    /* An object archived goes to <archive>/<its key>: under the source
-     * folder it would be listed again; at the bucket's root it would stay. */
-    char *prefix = dup_trimmed(loc.key, strlen(loc.key));
-    if (!prefix) return host->error(err, SLUICE_ENOMEM, "out of memory");
-    /* Inside: archive + "/" starts with the prefix ("" or ending in '/'). */
-    size_t n = strlen(st->prefix), a = strlen(prefix);
-    bool inside = n == 0 || (strncmp(prefix, st->prefix, n - 1) == 0 && (prefix[n - 1] == '/' || !prefix[n - 1]));
-    if (!a || inside) {
-        free(prefix);
-        return host->option_error(err, SLUICE_ECONFIG, key, "source_archive_dir '%s' is %s path '%s'", dir,
-                                  a ? "inside" : "the bucket's root, which holds", st->dir);
-    }
-    free(st->archive);
-    st->archive = prefix;
-    return SLUICE_OK;
-}
-
-/* Archive: a server-side copy (CopyObject), then a DELETE, as Hadoop's
- * S3A renames. S3 answers a DELETE of a missing key with success too. */
-static int s3_store_clean(struct file_store *base, const char *path, const char *abs, struct sluice_error *err)
-{
-    struct s3_store *st = (struct s3_store *)base;
-    const struct sluice_host *host = st->client.host;
-    struct s3_loc loc, to;
-    if (!s3_loc_parse(path, &loc) || !s3_loc_parse(abs, &to))
-        return host->error(err, SLUICE_EINTERNAL, "'%s' is not an S3 object", path);
-    struct s3_response r = { 0 };
-    int rc = SLUICE_OK;
-    if (st->archive) {
-        struct sluice_buf src = { 0 }, dest = { 0 };
-        int bad = sluice_buf_printf(&src, "x-amz-copy-source: /%s/", loc.bucket) ||
-                  s3_encode(&src, loc.key, strlen(loc.key), true) ||
-                  sluice_buf_printf(&dest, "%s/%s", st->archive, to.key);
-        rc = bad ? host->error(err, SLUICE_ENOMEM, "out of memory")
-                 : s3_perform_with(&st->client, st->main, "PUT", loc.bucket, dest.data, NULL, src.data, &r, err);
-        /* A copy can fail after its 200 has gone out: the error is the body. */
-        bool failed = r.status != 200 || (r.body.data && strstr(r.body.data, "<Error>"));
-        if (!rc && failed && r.status == 404 && r.body.data && strstr(r.body.data, "<Code>NoSuchKey</Code>"))
-            rc = host->error(err, FILE_STORE_MISSING, "it is gone");
-        else if (!rc && failed)
-            rc = s3_fail(&st->client, SLUICE_EIO, "cannot archive", loc.bucket, loc.key, &r, err);
-        sluice_buf_free(&src);
-        sluice_buf_free(&dest);
-    }
-    if (!rc) rc = s3_perform_with(&st->client, st->main, "DELETE", loc.bucket, loc.key, NULL, NULL, &r, err);
-    if (!rc && r.status != 204 && r.status != 200)
-        rc = s3_fail(&st->client, SLUICE_EIO, "cannot delete", loc.bucket, loc.key, &r, err);
-    sluice_buf_free(&r.body);
-    return rc;
-}
-
 static const struct file_store_ops s3_ops = {
     .list = s3_store_list,
     .size = s3_store_size,
@@ -624,7 +522,7 @@ int s3_store_new(const struct sluice_host *host, struct sluice_ctx *ctx, const s
     c->max_retries = (int)conf->max_retries;
     st->poll_interval_us = conf->poll_interval;
     memcpy(st->bucket, loc.bucket, sizeof st->bucket);
-    char *key = dup_trimmed(loc.key, strlen(loc.key));
+    char *key = s3_dup_trimmed(loc.key, strlen(loc.key));
     struct sluice_buf sig = { 0 }, pre = { 0 }, root = { 0 };
     int bad = !key || sluice_buf_printf(&sig, "aws:amz:%s:s3", region) ||
               sluice_buf_printf(&pre, "%s%s", key ? key : "", key && *key ? "/" : "") ||
@@ -635,8 +533,8 @@ int s3_store_new(const struct sluice_host *host, struct sluice_ctx *ctx, const s
     st->prefix = pre.data;
     st->base.root = root.data;
     c->region = strdup(region);
-    c->endpoint = ep && *ep ? dup_trimmed(ep, strlen(ep)) : NULL;
-    st->dir = dup_trimmed(path, strlen(path));
+    c->endpoint = ep && *ep ? s3_dup_trimmed(ep, strlen(ep)) : NULL;
+    st->dir = s3_dup_trimmed(path, strlen(path));
     st->main = s3_easy_new(c);
     int rc = SLUICE_OK;
     if (bad || !c->region || (ep && *ep && !c->endpoint) || !st->dir || !st->main)
