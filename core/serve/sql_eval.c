@@ -31,7 +31,6 @@
 #include "schema.h"
 #include "sql_sort.h"
 #include "take.h"
-#include "duration.h"
 #include "utf8.h"
 
 /* ---- batches -------------------------------------------------------------------- */
@@ -166,79 +165,6 @@ static bool single_number(const struct sluice_sql *q, struct sql_range g, int64_
     return true;
 }
 
-/* Is range g a call `window(...)`? */
-static bool is_window_call(const struct sluice_sql *q, struct sql_range g)
-{
-    return g.end - g.first >= 3 && sluice_sql_tok_is(q, g.first, "window") && sluice_sql_tok_is(q, g.first + 1, "(") &&
-           sluice_sql_tok_is(q, g.end - 1, ")");
-}
-
-/* A duration argument of window(): one string, as Spark's. */
-static int window_duration(struct sluice_sql_ctx *ev, struct sql_range a, const char *what, int64_t *us)
-{
-    const struct sluice_sql *q = ev->q;
-    const struct sql_tok *t = &q->toks[a.first];
-    char buf[64];
-    bool ok = a.end - a.first == 1 && t->kind == SQL_STRING && t->len - 2 < sizeof buf;
-    if (ok) {
-        snprintf(buf, sizeof buf, "%.*s", (int)t->len - 2, q->text + t->off + 1);
-        bool minus = buf[0] == '-';
-        ok = sluice_duration_parse(buf + minus, us) == 0;
-        if (minus) *us = -*us;
-    }
-    if (ok) return SLUICE_OK;
-    return sluice_sql_fail(q, ev->err, t->off, "window(): the %s must be a duration such as '10 seconds' at character %d",
-                           what, sluice_utf8_position(q->text, t->off));
-}
-
-/* GROUP BY window(ts, 'duration'[, 'slide'[, 'start']]): Spark's time
- * window, the aggregation's window key (agg_plan.h), output column `window`. */
-static int parse_window(struct sluice_sql_ctx *ev, struct sql_range g)
-{
-    const struct sluice_sql *q = ev->q;
-    size_t at = q->toks[g.first].off;
-    if (ev->window_text)
-        return sluice_sql_fail(q, ev->err, at, "only one window() in GROUP BY at character %d",
-                               sluice_utf8_position(q->text, at));
-    struct sql_range args[4];
-    int n = 0, depth = 0;
-    size_t from = g.first + 2;
-    for (size_t i = from; i < g.end - 1; i++) {
-        if (sluice_sql_tok_is(q, i, "(") || sluice_sql_tok_is(q, i, "[")) depth++;
-        if (sluice_sql_tok_is(q, i, ")") || sluice_sql_tok_is(q, i, "]")) depth--;
-        if (depth == 0 && sluice_sql_tok_is(q, i, ",")) {
-            if (n < 4) args[n] = (struct sql_range){ from, i };
-            n++;
-            from = i + 1;
-        }
-    }
-    if (n < 4) args[n] = (struct sql_range){ from, g.end - 1 };
-    n++;
-    for (int k = 0; k < n && k < 4; k++)
-        if (args[k].first >= args[k].end) n = 0;
-    if (n < 2 || n > 4)
-        return sluice_sql_fail(q, ev->err, at, "window() takes a time column, a duration, and optionally a slide "
-                               "and a start, at character %d", sluice_utf8_position(q->text, at));
-    struct sluice_window w = { 0 };
-    int rc = window_duration(ev, args[1], "duration", &w.duration_us);
-    w.slide_us = w.duration_us;
-    if (!rc && n > 2) rc = window_duration(ev, args[2], "slide", &w.slide_us);
-    if (!rc && n > 3) rc = window_duration(ev, args[3], "start", &w.offset_us);
-    if (!rc && (rc = sluice_window_check(&w, NULL, ev->err))) {
-        struct sluice_sql_text t = { (char *)q->text + at, at };
-        rc = sluice_sql_map_error(ev, &t, rc);
-    }
-    if (rc) return rc;
-    struct sluice_sql_text call, time;
-    sluice_sql_text_of(q, g, &call);
-    sluice_sql_text_of(q, args[0], &time);
-    ev->window_text = call.text;
-    ev->window_time = time.text;
-    ev->window_at = time.origin;
-    ev->window = w;
-    return SLUICE_OK;
-}
-
 /* GROUP BY entries (or DISTINCT's items) as key ranges: expressions,
  * 1-based positions in the select list, or select-list aliases (when no
  * column has the name), as Spark's groupByOrdinal and groupByAliases allow. */
@@ -278,8 +204,8 @@ static int resolve_keys(struct run *r)
                 free(word);
             }
         }
-        if (!q->distinct && is_window_call(q, g)) {
-            int rc = parse_window(ev, g);
+        if (!q->distinct && sluice_sql_is_window_call(q, g)) {
+            int rc = sluice_sql_parse_window(ev, g);
             if (rc) return rc;
             continue;
         }

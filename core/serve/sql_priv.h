@@ -133,6 +133,11 @@ int sluice_sql_compile_groups(const struct sluice_sql_ctx *ev, const struct slui
                               struct sluice_expr **out);
 /* Move the error in ev->err (reported against t's text) into the statement; returns rc. */
 int sluice_sql_map_error(const struct sluice_sql_ctx *ev, const struct sluice_sql_text *t, int rc);
+/* Is range g a call `window(...)`? (sql_groups.c) */
+bool sluice_sql_is_window_call(const struct sluice_sql *q, struct sql_range g);
+/* GROUP BY window(ts, 'duration'[, 'slide'[, 'start']]): Spark's time
+ * window, into ev's window fields (sql_groups.c). */
+int sluice_sql_parse_window(struct sluice_sql_ctx *ev, struct sql_range g);
 
 /* ---- collecting the result (sql_collect.c) ----------------------------------- */
 
