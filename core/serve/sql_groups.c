@@ -2,8 +2,9 @@
  * table's rows, or over an aggregation's groups, where the compiler knows
  * aggregate calls as nodes (expr.h's sluice_expr_groups) and this file
  * answers its questions: is this name an aggregate, which column holds
- * this call, what does this alias stand for. Errors are moved from the
- * clause's text to characters of the statement. See sql_priv.h. */
+ * this call, what does this alias stand for; and GROUP BY window(...),
+ * Spark's time window as the aggregation's window key. Errors are moved
+ * from the clause's text to characters of the statement. See sql_priv.h. */
 #include "sql_priv.h"
 
 #include <stdlib.h>
