@@ -12,6 +12,8 @@
 #include "arena.h"
 #include "builder.h"
 #include "error.h"
+#include "expr.h"
+#include "mem.h"
 #include "size_limit.h"
 
 /* ---- little-endian fields --------------------------------------------------- */
@@ -381,4 +383,19 @@ int64_t sluice_agg_key_long(const uint8_t *p)
 uint16_t sluice_agg_key_set_id(const uint8_t *key)
 {
     return (uint16_t)(key[0] | (unsigned)key[1] << 8);
+}
+
+int sluice_agg_key_eval(struct sluice_expr *const *exprs, size_t n, const struct sluice_batch *b,
+                        struct ArrowArray *cols, struct sluice_arena *scratch, struct sluice_agg_keys *out,
+                        struct sluice_error *err)
+{
+    struct sluice_agg_keycol *kc = sluice_xcalloc(n ? n : 1, sizeof *kc);
+    int rc = SLUICE_OK;
+    for (size_t k = 0; k < n && !rc; k++) {
+        rc = sluice_expr_eval(exprs[k], b, &cols[k], err);
+        kc[k] = (struct sluice_agg_keycol){ sluice_expr_result(exprs[k]), &cols[k] };
+    }
+    if (!rc) rc = sluice_agg_key_encode(kc, n, -1, sluice_batch_rows(b), scratch, out, err);
+    free(kc);
+    return rc;
 }

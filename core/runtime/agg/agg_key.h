@@ -68,4 +68,14 @@ int64_t sluice_agg_key_long(const uint8_t *p);
 /* The grouping set id a key starts with (for plans with several sets). */
 uint16_t sluice_agg_key_set_id(const uint8_t *key);
 
+/* The keys of a batch given as expressions (drop_duplicates, the join):
+ * evaluate exprs[0, n) over `b` into cols[0, n) (the caller releases each
+ * that has a release, also on error) and encode them as sluice_agg_key_encode
+ * does, without a set id. */
+struct sluice_batch;
+struct sluice_expr;
+int sluice_agg_key_eval(struct sluice_expr *const *exprs, size_t n, const struct sluice_batch *b,
+                        struct ArrowArray *cols, struct sluice_arena *scratch, struct sluice_agg_keys *out,
+                        struct sluice_error *err);
+
 #endif

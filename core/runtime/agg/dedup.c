@@ -53,17 +53,11 @@ int sluice_dedup_filter(struct sluice_dedup *d, int64_t batch_id, struct sluice_
 {
     int64_t n = sluice_batch_rows(in);
     struct ArrowArray *cols = sluice_xcalloc(d->n_keys + 1, sizeof *cols);
-    struct sluice_agg_keycol *keycols = sluice_xcalloc(d->n_keys, sizeof *keycols);
     int64_t *keep = sluice_xmalloc((size_t)(n ? n : 1) * sizeof *keep);
-    int rc = SLUICE_OK;
-    for (size_t k = 0; k < d->n_keys && !rc; k++) {
-        rc = sluice_expr_eval(d->keys[k], in, &cols[k], err);
-        keycols[k] = (struct sluice_agg_keycol){ sluice_expr_result(d->keys[k]), &cols[k] };
-    }
+    struct sluice_agg_keys keys;
+    int rc = sluice_agg_key_eval(d->keys, d->n_keys, in, cols, d->scratch, &keys, err);
     struct ArrowArray *times = d->time ? &cols[d->n_keys] : NULL;
     if (!rc && times) rc = sluice_expr_eval(d->time, in, times, err);
-    struct sluice_agg_keys keys;
-    if (!rc) rc = sluice_agg_key_encode(keycols, d->n_keys, -1, n, d->scratch, &keys, err);
     int64_t kept = 0;
     for (int64_t i = 0; i < n && !rc; i++) {
         int64_t t = SLUICE_WATERMARK_NONE;
@@ -99,7 +93,6 @@ int sluice_dedup_filter(struct sluice_dedup *d, int64_t batch_id, struct sluice_
     for (size_t k = 0; k <= d->n_keys; k++)
         if (cols[k].release) cols[k].release(&cols[k]);
     free(cols);
-    free(keycols);
     free(keep);
     sluice_batch_release(in);
     sluice_arena_reset(d->scratch);

@@ -49,19 +49,12 @@ static int encode_keys(struct sluice_expr *const *exprs, size_t n, const struct 
                        struct ArrowArray *cols, struct sluice_arena *scratch, struct sluice_agg_keys *keys,
                        bool *has_null, struct sluice_error *err)
 {
-    struct sluice_agg_keycol *kc = sluice_xcalloc(n, sizeof *kc);
-    int rc = SLUICE_OK;
-    for (size_t k = 0; k < n && !rc; k++) {
-        rc = sluice_expr_eval(exprs[k], b, &cols[k], err);
-        kc[k] = (struct sluice_agg_keycol){ sluice_expr_result(exprs[k]), &cols[k] };
-    }
+    int rc = sluice_agg_key_eval(exprs, n, b, cols, scratch, keys, err);
     int64_t rows = sluice_batch_rows(b);
-    if (!rc) rc = sluice_agg_key_encode(kc, n, -1, rows, scratch, keys, err);
     for (int64_t i = 0; i < rows && !rc; i++) {
         has_null[i] = false;
         for (size_t k = 0; k < n && !has_null[i]; k++) has_null[i] = !sluice_array_valid(&cols[k], i);
     }
-    free(kc);
     return rc;
 }
 
