@@ -154,13 +154,7 @@ int sluice_dedup_load_event_time(struct sluice_stage *st, bool check, struct slu
 {
     struct sluice_dedup *d = st->dedup;
     free(d->trackers);
-    d->trackers = NULL;
-    d->n_trackers = 0;
-    for (struct sluice_stage *s = st->input; s; s = s->input) {
-        if (!s->has_watermark) continue;
-        d->trackers = sluice_xrealloc(d->trackers, (d->n_trackers + 1) * sizeof *d->trackers);
-        d->trackers[d->n_trackers++] = &s->watermark.tracker;
-    }
+    d->n_trackers = sluice_graph_trackers_above(st, &d->trackers);
     sluice_expr_free(d->time);
     d->time = NULL;
     const struct sluice_stage *wm = watermark_above(st);

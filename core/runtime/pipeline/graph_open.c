@@ -181,6 +181,18 @@ static bool map_through(const struct sluice_stage *st, const char *path, struct 
  * very column some stage above declared its watermark on, passed down
  * unchanged (Spark's watermark metadata travels with an attribute the
  * same way, and is lost once an expression computes a new column). */
+size_t sluice_graph_trackers_above(const struct sluice_stage *st, struct sluice_watermark_tracker ***out)
+{
+    size_t n = 0;
+    *out = NULL;
+    for (struct sluice_stage *s = st->input; s; s = s->input) {
+        if (!s->has_watermark) continue;
+        *out = sluice_xrealloc(*out, (n + 1) * sizeof **out);
+        (*out)[n++] = &s->watermark.tracker;
+    }
+    return n;
+}
+
 bool sluice_graph_is_watermarked(const struct sluice_stage *agg, const char *path)
 {
     struct sluice_buf cur = { 0 }, next = { 0 }, wm = { 0 };
@@ -215,13 +227,7 @@ static int check_event_time(struct sluice_stage *st, struct sluice_error *err)
     struct sluice_agg_stage *a = st->agg;
     a->event_key = -1;
     free(a->trackers);
-    a->trackers = NULL;
-    a->n_trackers = 0;
-    for (struct sluice_stage *s = st->input; s; s = s->input) {
-        if (!s->has_watermark) continue;
-        a->trackers = sluice_xrealloc(a->trackers, (a->n_trackers + 1) * sizeof *a->trackers);
-        a->trackers[a->n_trackers++] = &s->watermark.tracker;
-    }
+    a->n_trackers = sluice_graph_trackers_above(st, &a->trackers);
     const struct sluice_agg_plan *p = a->plan;
     for (size_t k = 0; k < p->n_keys && a->event_key < 0 && a->mode != SLUICE_MODE_COMPLETE; k++) {
         bool timed = (k == 0 && p->windowed) || sluice_type_of(sluice_expr_result(p->keys[k])) == SLUICE_TYPE_TIMESTAMP;

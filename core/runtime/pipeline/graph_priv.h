@@ -30,6 +30,10 @@ struct sluice_stage;
 int sluice_graph_load_watermark(struct sluice_stage *st, const config_setting_t *w, struct sluice_error *err);
 int sluice_graph_load_output_mode(struct sluice_stage *st, const config_setting_t *m, struct sluice_error *err);
 int sluice_graph_load_static(struct sluice_stage *st, const config_setting_t *s, struct sluice_error *err);
+/* The trackers of every watermark declared above `st` (graph_open.c), in
+ * *out (the caller's to free; NULL when none); returns how many. */
+struct sluice_watermark_tracker;
+size_t sluice_graph_trackers_above(const struct sluice_stage *st, struct sluice_watermark_tracker ***out);
 /* Whether `path`, a column of st's input, is a watermarked column: the very
  * column some stage above declared its watermark on, passed down
  * unchanged (graph_open.c). */
