@@ -148,17 +148,6 @@ static bool discover_skip(void *arg, const char *rel, bool file)
     return file; /* only directories matter here */
 }
 
-static int discover_file(void *arg, const char *rel, const struct file_store_entry *e, struct sluice_error *err)
-{
-    (void)arg, (void)rel, (void)e, (void)err;
-    return SLUICE_OK;
-}
-
-static void discover_skipped(void *arg, const char *rel, uint32_t level, const char *why)
-{
-    (void)arg, (void)rel, (void)level, (void)why; /* the scans say it */
-}
-
 static int discover_dir(void *arg, const char *rel, size_t below, struct sluice_error *err)
 {
     struct discovery *dv = arg;
@@ -219,11 +208,17 @@ static const char *format_of(enum sluice_type t)
     }
 }
 
+static bool is_partition(const struct file_parts *p, const char *name)
+{
+    for (size_t k = 0; k < p->n; k++)
+        if (strcmp(p->cols[k].name, name) == 0) return true;
+    return false;
+}
+
 static int add_column(struct file_source *fs, const char *name, enum sluice_type type, struct sluice_error *err)
 {
     struct file_parts *p = &fs->parts;
-    for (size_t i = 0; i < p->n; i++)
-        if (strcmp(p->cols[i].name, name) == 0) return SLUICE_OK;
+    if (is_partition(p, name)) return SLUICE_OK;
     struct file_part_col *c = realloc(p->cols, (p->n + 1) * sizeof *c);
     if (!c) return oom(fs, err);
     p->cols = c;
@@ -239,19 +234,13 @@ static int build_schemas(struct file_source *fs, struct ArrowSchema *out, struct
     const struct ArrowSchema *in = fs->conf->schema;
     struct file_parts *p = &fs->parts;
     int64_t n_data = 0;
-    for (int64_t i = 0; i < in->n_children; i++) {
-        bool part = false;
-        for (size_t k = 0; k < p->n && !part; k++) part = strcmp(in->children[i]->name, p->cols[k].name) == 0;
-        if (!part) n_data++;
-    }
+    for (int64_t i = 0; i < in->n_children; i++) n_data += !is_partition(p, in->children[i]->name);
     h->schema_init(&p->data, SLUICE_FORMAT_STRUCT, "", false, n_data);
     h->schema_init(out, SLUICE_FORMAT_STRUCT, "", false, n_data + (int64_t)p->n);
     h->schema_init(&p->values, SLUICE_FORMAT_STRUCT, "", false, (int64_t)p->n);
     int64_t j = 0;
     for (int64_t i = 0; i < in->n_children; i++) {
-        bool part = false;
-        for (size_t k = 0; k < p->n && !part; k++) part = strcmp(in->children[i]->name, p->cols[k].name) == 0;
-        if (part) continue;
+        if (is_partition(p, in->children[i]->name)) continue;
         h->schema_copy(in->children[i], p->data.children[j]);
         h->schema_copy(in->children[i], out->children[j++]);
     }
@@ -269,7 +258,8 @@ int file_parts_open(struct file_source *fs, struct ArrowSchema *out, struct slui
     const struct sluice_host *h = fs->host;
     const struct file_conf *conf = fs->conf;
     struct discovery dv = { .fs = fs };
-    const struct file_walk_hooks hooks = { discover_skip, discover_file, discover_skipped, discover_dir };
+    /* Only directories matter here; what is skipped, the scans say. */
+    const struct file_walk_hooks hooks = { discover_skip, NULL, NULL, discover_dir };
     int rc = file_walk(fs, &hooks, &dv, err);
     if (!rc && dv.n) qsort(dv.d, dv.n, sizeof *dv.d, by_depth);
     /* Directory order first, then what is listed but not present yet. */

@@ -307,9 +307,9 @@ struct file_walk_hooks {
      * enter, and only a file already known may be left out (the walk asks
      * again, with `file`, once it is known to be a file). */
     bool (*skip)(void *arg, const char *rel, bool file);
-    /* A file to read. */
+    /* Optional: a file to read. */
     int (*file)(void *arg, const char *rel, const struct file_store_entry *e, struct sluice_error *err);
-    /* An entry not read, and why (`level` an enum sluice_log_level). */
+    /* Optional: an entry not read, and why (`level` an enum sluice_log_level). */
     void (*skipped)(void *arg, const char *rel, uint32_t level, const char *why);
     /* Optional: a partition directory entered, `below` levels under the pattern. */
     int (*dir)(void *arg, const char *rel, size_t below, struct sluice_error *err);

@@ -148,7 +148,8 @@ static int walk_each(void *arg, const struct file_store_entry *e, struct sluice_
     if (!rel) return fs->host->error(err, SLUICE_ENOMEM, "out of memory");
     if (e->kind == FILE_STORE_DIR) {
         if (d >= levels && !file_partition_dir(e->name, strlen(e->name))) {
-            w->h->skipped(w->arg, rel, SLUICE_LOG_INFO, "a directory that is not a partition (name=value): not read");
+            if (w->h->skipped)
+                w->h->skipped(w->arg, rel, SLUICE_LOG_INFO, "a directory that is not a partition (name=value): not read");
             return SLUICE_OK;
         }
         if (d >= levels && w->h->dir) {
@@ -168,12 +169,12 @@ static int walk_each(void *arg, const struct file_store_entry *e, struct sluice_
         return SLUICE_OK;
     }
     if (e->kind != FILE_STORE_REGULAR) {
-        w->h->skipped(w->arg, rel, SLUICE_LOG_WARN, e->why);
+        if (w->h->skipped) w->h->skipped(w->arg, rel, SLUICE_LOG_WARN, e->why);
         return SLUICE_OK;
     }
     if (d + 1 < levels) return SLUICE_OK; /* the pattern wants a directory here */
     if ((d + 1 == levels || strchr(e->name, '=')) && w->h->skip(w->arg, rel, true)) return SLUICE_OK;
-    return w->h->file(w->arg, rel, e, err);
+    return w->h->file ? w->h->file(w->arg, rel, e, err) : SLUICE_OK;
 }
 
 int file_walk(struct file_source *fs, const struct file_walk_hooks *h, void *arg, struct sluice_error *err)
