@@ -15,8 +15,6 @@
 #include "suggest.h"
 #include "window.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
 /* output_mode is refused later, with the message every non-sink stage gets. */
 static const char *const agg_keys[] = { "name", "input", "aggregate", "group_by", "cube", "rollup", "window",
                                         "watermark", "output_mode", "late_output" };
@@ -149,7 +147,6 @@ int sluice_agg_load_check(const config_setting_t *group, struct sluice_error *er
     }
     return SLUICE_OK;
 }
-
 
 /* ---- opening ------------------------------------------------------------- */
 

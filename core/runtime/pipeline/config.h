@@ -22,6 +22,9 @@
 
 #include "error.h"
 
+/* Entries of a static array: the key tables the loaders check settings against. */
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Parse `path` into `cfg` (initialised here; config_destroy it after, also
  * on error). Syntax errors name file and line: SLUICE_ECONFIG "syntax error"
  * plus libconfig's text when it says more, and a hint when the text looks

@@ -18,8 +18,6 @@
 
 static const char *const dedup_keys[] = { "name", "input", "transform", "columns", "within_watermark", "watermark" };
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
 /* A bool, or (what --set gives a key the config did not have) its text. */
 static bool read_bool(const config_setting_t *s, bool *out)
 {

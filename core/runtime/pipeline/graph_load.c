@@ -24,8 +24,6 @@
 #include "retry.h"
 #include "suggest.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
 static const char *const top_keys[] = { "name", "runtime", "stages" };
 static const char *const kind_keys[] = { "source", "transform", "aggregate", "sink" };
 /* Indexed by enum sluice_stage_kind. */

@@ -15,8 +15,6 @@
 #include "retry.h"
 #include "suggest.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
 static const char *const runtime_keys[] = { "trigger", "shuffle_partitions", "threads", "checkpoint",
                                             "min_batches_to_retain", "http", "query_memory_limit", "progress_log",
                                             "plugin_path", "retry_limit", "retry_backoff", "group", "member" };
@@ -205,7 +203,6 @@ int sluice_graph_load_runtime(struct sluice_graph *g, const config_setting_t *rt
     }
     return SLUICE_OK;
 }
-
 
 /* ---- runtime.group ------------------------------------------------------- */
 

@@ -12,8 +12,6 @@
 #include "stage.h"
 #include "suggest.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
 int sluice_graph_load_watermark(struct sluice_stage *st, const config_setting_t *w, struct sluice_error *err)
 {
     if (st->kind == SLUICE_STAGE_SINK) {

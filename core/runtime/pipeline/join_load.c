@@ -19,8 +19,6 @@
 #include "schema.h"
 #include "stage.h"
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
 static const char *const join_keys[] = { "with", "on", "type" };
 static const char *const type_names[] = { "inner", "left_outer", "left_semi", "left_anti" };
 
