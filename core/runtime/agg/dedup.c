@@ -25,6 +25,7 @@ struct sluice_dedup *sluice_dedup_new(struct sluice_expr **keys, size_t n_keys, 
     d->n_keys = n_keys;
     d->within = within;
     d->watermark = d->saved_watermark = SLUICE_WATERMARK_NONE;
+    d->next_expiry = INT64_MAX;
     sluice_agg_table_init(&d->table, sizeof(int64_t));
     d->scratch = sluice_arena_new(SCRATCH_CHUNK);
     return d;
@@ -46,6 +47,14 @@ static int64_t expiry(const struct sluice_dedup *d, int64_t t)
 {
     if (t == SLUICE_WATERMARK_NONE) return SLUICE_WATERMARK_NONE; /* no time: kept for ever */
     return d->within ? t + d->delay_us : t;
+}
+
+/* Key g expires at `exp`. next_expiry stays a lower bound of every
+ * expiry held, so a batch whose watermark is below it scans nothing. */
+static void set_expiry(struct sluice_dedup *d, size_t g, int64_t exp)
+{
+    memcpy(sluice_agg_table_state(&d->table, g), &exp, sizeof exp);
+    if (exp != SLUICE_WATERMARK_NONE && exp < d->next_expiry) d->next_expiry = exp;
 }
 
 int sluice_dedup_filter(struct sluice_dedup *d, int64_t batch_id, struct sluice_batch *in,
@@ -81,7 +90,7 @@ int sluice_dedup_filter(struct sluice_dedup *d, int64_t batch_id, struct sluice_
             continue;
         }
         int64_t exp = expiry(d, t);
-        memcpy(sluice_agg_table_state(&d->table, g), &exp, sizeof exp);
+        set_expiry(d, g, exp);
         d->table.groups[g].updated = batch_id;
         keep[kept++] = i;
     }
@@ -101,14 +110,16 @@ int sluice_dedup_filter(struct sluice_dedup *d, int64_t batch_id, struct sluice_
 
 void sluice_dedup_evict(struct sluice_dedup *d)
 {
-    if (d->watermark == SLUICE_WATERMARK_NONE || !d->table.n_groups) return;
-    bool *keep = sluice_xmalloc(d->table.n_groups);
+    if (d->watermark == SLUICE_WATERMARK_NONE || d->watermark < d->next_expiry) return;
+    bool *keep = sluice_xmalloc(d->table.n_groups ? d->table.n_groups : 1);
     size_t gone = 0;
+    d->next_expiry = INT64_MAX;
     for (size_t g = 0; g < d->table.n_groups; g++) {
         int64_t exp;
         memcpy(&exp, sluice_agg_table_state(&d->table, g), sizeof exp);
         keep[g] = exp == SLUICE_WATERMARK_NONE || exp > d->watermark;
         gone += !keep[g];
+        if (keep[g] && exp != SLUICE_WATERMARK_NONE && exp < d->next_expiry) d->next_expiry = exp;
     }
     if (gone) d->keys_evicted += (int64_t)sluice_agg_table_retain(&d->table, keep);
     free(keep);
@@ -175,7 +186,7 @@ static int restore_record(void *arg, uint32_t part, int64_t version, const void 
     if (g == SLUICE_AGG_TABLE_FULL)
         return sluice_error_set(err, SLUICE_ELIMIT, "drop_duplicates holds %lld keys, the most it may",
                                 (long long)d->table.max_groups);
-    memcpy(sluice_agg_table_state(&d->table, g), &v, sizeof v);
+    set_expiry(d, g, v);
     return SLUICE_OK;
 }
 

@@ -56,6 +56,7 @@ struct sluice_dedup {
     size_t n_trackers;
     int64_t watermark;          /* what the running batch is judged by */
     int64_t saved_watermark;    /* the one in the store */
+    int64_t next_expiry;        /* no key expires before this (INT64_MAX: none will): eviction's shortcut */
     struct sluice_agg_table table; /* 8 bytes per key: when it expires */
     struct sluice_arena *scratch;
     /* Counts, since the run started. */
