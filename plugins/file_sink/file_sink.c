@@ -69,8 +69,6 @@ static const struct sluice_option file_sink_options[] = {
 
 /* ---- state ---- */
 
-#define MANIFEST_DIR FILE_SINK_MANIFEST_DIR
-#define SCHEMA_FILE FILE_SINK_SCHEMA_FILE
 /* Rendered rows are written out in pieces of about this size, so memory
  * does not grow with the batch. */
 #define FLUSH_AT (1u << 20)
@@ -163,7 +161,7 @@ bool file_sink_part_name(const char *name, bool with_tmp, int64_t *batch)
 static int check_stored_schema(const struct file_sink *fs, struct sluice_error *err)
 {
     struct sluice_buf at = { 0 };
-    if (sluice_buf_printf(&at, "@%s/" MANIFEST_DIR "/" SCHEMA_FILE, fs->path)) return oom(fs, err);
+    if (sluice_buf_printf(&at, "@%s/" FILE_SINK_MANIFEST_DIR "/" FILE_SINK_SCHEMA_FILE, fs->path)) return oom(fs, err);
     struct stat st;
     int rc = SLUICE_OK;
     if (stat(at.data + 1, &st) == 0) {
@@ -311,16 +309,16 @@ static int prepare_dir(struct file_sink *fs, struct sluice_error *err)
     fs->dir_fd = open(fs->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fs->dir_fd < 0)
         return fs->host->error(err, SLUICE_EIO, "cannot open directory '%s': %s", fs->path, strerror(errno));
-    if (mkdirat(fs->dir_fd, MANIFEST_DIR, 0777) == 0) {
+    if (mkdirat(fs->dir_fd, FILE_SINK_MANIFEST_DIR, 0777) == 0) {
         if (sync_dir(fs->dir_fd) != 0) return io_error(fs, err, "sync", "", "");
     } else if (errno != EEXIST) {
-        return io_error(fs, err, "create directory", "", MANIFEST_DIR);
+        return io_error(fs, err, "create directory", "", FILE_SINK_MANIFEST_DIR);
     }
-    fs->man_fd = openat(fs->dir_fd, MANIFEST_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fs->man_fd < 0) return io_error(fs, err, "open directory", "", MANIFEST_DIR);
+    fs->man_fd = openat(fs->dir_fd, FILE_SINK_MANIFEST_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fs->man_fd < 0) return io_error(fs, err, "open directory", "", FILE_SINK_MANIFEST_DIR);
     /* Two writers would reuse each other's batch ids and delete each other's files. */
     if (flock(fs->man_fd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno != EWOULDBLOCK) return io_error(fs, err, "lock", "", MANIFEST_DIR);
+        if (errno != EWOULDBLOCK) return io_error(fs, err, "lock", "", FILE_SINK_MANIFEST_DIR);
         rc = fs->host->error(err, SLUICE_EIO, "path '%s' is being written by another process", fs->path);
         fs->host->error_hint(err, "each query needs its own output path");
         return rc;
@@ -329,10 +327,10 @@ static int prepare_dir(struct file_sink *fs, struct sluice_error *err)
     rc = check_stored_schema(fs, err);
     if (rc) return rc;
     struct stat st;
-    if (fstatat(fs->man_fd, SCHEMA_FILE, &st, 0) == 0) return SLUICE_OK;
+    if (fstatat(fs->man_fd, FILE_SINK_SCHEMA_FILE, &st, 0) == 0) return SLUICE_OK;
     sluice_buf_clear(&fs->out);
     if (file_sink_schema_json(fs->schema, &fs->out) || sluice_buf_putc(&fs->out, '\n')) return oom(fs, err);
-    rc = write_atomically(fs, fs->man_fd, MANIFEST_DIR, SCHEMA_FILE, fs->out.data, fs->out.len, err);
+    rc = write_atomically(fs, fs->man_fd, FILE_SINK_MANIFEST_DIR, FILE_SINK_SCHEMA_FILE, fs->out.data, fs->out.len, err);
     sluice_buf_clear(&fs->out);
     return rc;
 }
@@ -395,7 +393,7 @@ static int file_sink_begin(void *state, int64_t batch_id, uint32_t mode,
         fs->host->log(fs->ctx, SLUICE_LOG_INFO, "skipping already committed batch %lld", (long long)batch_id);
         return SLUICE_OK;
     }
-    if (errno != ENOENT) return io_error(fs, err, "read", MANIFEST_DIR, name);
+    if (errno != ENOENT) return io_error(fs, err, "read", FILE_SINK_MANIFEST_DIR, name);
     return remove_leftovers(fs, batch_id, err);
 }
 
@@ -471,7 +469,7 @@ static int file_sink_end(void *state, int64_t batch_id, struct sluice_error *err
     bad |= sluice_buf_printf(&fs->out, "\"files\":[%s],\"rows\":%lld}\n",
                              fs->files.data ? fs->files.data : "", (long long)fs->rows);
     if (bad) return oom(fs, err);
-    int rc = write_atomically(fs, fs->man_fd, MANIFEST_DIR, name, fs->out.data, fs->out.len, err);
+    int rc = write_atomically(fs, fs->man_fd, FILE_SINK_MANIFEST_DIR, name, fs->out.data, fs->out.len, err);
     sluice_buf_clear(&fs->out);
     if (rc == SLUICE_OK)
         fs->host->log(fs->ctx, SLUICE_LOG_DEBUG, "committed batch %lld: %lld files, %lld rows",
