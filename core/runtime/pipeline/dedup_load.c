@@ -18,16 +18,6 @@
 
 static const char *const dedup_keys[] = { "name", "input", "transform", "columns", "within_watermark", "watermark" };
 
-/* A bool, or (what --set gives a key the config did not have) its text. */
-static bool read_bool(const config_setting_t *s, bool *out)
-{
-    if (config_setting_type(s) == CONFIG_TYPE_BOOL) return *out = config_setting_get_bool(s), true;
-    const char *t = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
-    if (t && strcmp(t, "true") == 0) return *out = true, true;
-    if (t && strcmp(t, "false") == 0) return *out = false, true;
-    return false;
-}
-
 int sluice_dedup_load_check(const config_setting_t *group, char **spec, struct sluice_error *err)
 {
     *spec = NULL;
@@ -50,7 +40,8 @@ int sluice_dedup_load_check(const config_setting_t *group, char **spec, struct s
     }
     const config_setting_t *within = config_setting_get_member(group, "within_watermark");
     bool b = false;
-    if (within && !read_bool(within, &b)) return sluice_graph_expected(err, within, "true or false");
+    int rc = within ? sluice_graph_get_bool(within, &b, err) : SLUICE_OK;
+    if (rc) return rc;
     /* What the saved keys mean: another key or mode cannot read them. */
     struct sluice_buf t = { 0 };
     sluice_buf_puts(&t, "columns ");
@@ -119,7 +110,7 @@ int sluice_dedup_load_open(struct sluice_stage *st, struct sluice_error *err)
         return rc;
     }
     bool w = false;
-    if (within) read_bool(within, &w);
+    if (within) sluice_graph_get_bool(within, &w, NULL);
     st->dedup = sluice_dedup_new(keys, (size_t)n, w);
     /* The rows pass through: every column is the input's. */
     struct ArrowSchema out;

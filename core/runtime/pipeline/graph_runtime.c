@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "bytesize.h"
@@ -52,6 +53,23 @@ int sluice_graph_get_string(const config_setting_t *s, const char **out, struct 
         return sluice_graph_expected(err, s, "a non-empty string");
     *out = config_setting_get_string(s);
     return SLUICE_OK;
+}
+
+int sluice_graph_get_bool(const config_setting_t *s, bool *out, struct sluice_error *err)
+{
+    if (config_setting_type(s) == CONFIG_TYPE_BOOL) {
+        *out = config_setting_get_bool(s);
+        return SLUICE_OK;
+    }
+    const char *t = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
+    bool word = t && (strcasecmp(t, "true") == 0 || strcasecmp(t, "false") == 0);
+    if (word && sluice_config_is_override(s)) {
+        *out = strcasecmp(t, "true") == 0;
+        return SLUICE_OK;
+    }
+    int rc = sluice_graph_expected(err, s, "true or false");
+    if (word) sluice_error_hint(err, "drop the quotes: %s = %s;", config_setting_name(s), t);
+    return rc;
 }
 
 /* An integer of `min` or more. A string only from --set, which stores a

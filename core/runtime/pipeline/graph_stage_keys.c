@@ -73,8 +73,5 @@ int sluice_graph_load_static(struct sluice_stage *st, const config_setting_t *st
         sluice_error_hint(err, "static = true makes a source a table read once, for a join to name in 'with'");
         return SLUICE_ECONFIG;
     }
-    if (config_setting_type(static_setting) != CONFIG_TYPE_BOOL)
-        return sluice_graph_expected(err, static_setting, "true or false");
-    st->is_static = config_setting_get_bool(static_setting);
-    return SLUICE_OK;
+    return sluice_graph_get_bool(static_setting, &st->is_static, err);
 }
