@@ -53,6 +53,14 @@ static const struct core_stage {
       "  join = { with = \"users\"; on = \"data.author_id = users.id\"; type = \"inner\"; }; }\n"
       "keys of join: with (a source stage with static = true); on (equalities joined by AND, the\n"
       "table's side written users.column); type (inner, left_outer, left_semi, left_anti)\n" },
+    { "union", "the rows of two or more streams as one, columns by position (Spark's union)",
+      "{ name = \"all\"; input = [\"tweets\", \"retweets\"]; transform = \"union\"; }\n"
+      "keys: input (two or more stages; the same number of columns, of the same types, in each);\n"
+      "watermark. The sources above a union run as one query: a batch reads what is new in any.\n" },
+    { "union_by_name", "the rows of two or more streams as one, columns by name (Spark's unionByName)",
+      "{ name = \"all\"; input = [\"a\", \"b\"]; transform = \"union_by_name\"; allow_missing_columns = true; }\n"
+      "keys: input; allow_missing_columns (default false: every input has every column; when true\n"
+      "a column an input lacks is null in its rows); watermark\n" },
 };
 
 static int list_all(const struct sluice_loaded *const *all, size_t n)

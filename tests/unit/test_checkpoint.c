@@ -113,7 +113,7 @@ static void test_fingerprint_names_what_state_depends_on_whatever_the_spacing(vo
     assert_int_equal(sluice_graph_open(g, &err), SLUICE_OK);
     struct sluice_stage *aggs[] = { &g->stages[1] };
     assert_string_equal(aggs[0]->name, "counts");
-    json_t *fp = sluice_checkpoint_meta_fingerprint(g, &g->stages[0], aggs, NULL, 1);
+    json_t *fp = sluice_checkpoint_meta_fingerprint(g, (struct sluice_stage *const[]){ &g->stages[0] }, 1, aggs, NULL, 1);
     char *text = json_dumps(fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
     assert_string_equal(text, "{\"source\":\"events (file)\",\"aggregate stages\":[\"counts\"],"
                               "\"runtime.shuffle_partitions\":3,\"counts.group_by\":[\"lang AS l\"],"

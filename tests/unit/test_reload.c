@@ -105,7 +105,7 @@ static void test_reload_refuses_a_second_source_which_moves_the_checkpoint(void 
     const char *next = pipeline("next.conf", CKPT, "id", "[\"data.lang\"]",
                                 ",\n  { name = \"src2\"; source = \"good\"; },\n"
                                 "  { name = \"out2\"; input = \"src2\"; sink = \"collect\"; }");
-    assert_string_equal(check(now, next), "reload refused: the pipeline goes from 1 to 2 sources, which lays its "
+    assert_string_equal(check(now, next), "reload refused: the pipeline goes from 1 to 2 queries, which lays its "
                                           "checkpoint out differently");
 }
 

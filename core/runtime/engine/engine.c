@@ -15,6 +15,7 @@
 #include "error.h"
 #include "log.h"
 #include "mem.h"
+#include "offsets.h"
 #include "progress.h"
 #include "query.h"
 #include "retry.h"
@@ -33,7 +34,7 @@
 static int idle(struct sluice_query *queries, size_t n_queries, const struct sluice_stop *stop, int64_t started,
                 struct sluice_error *err)
 {
-    const struct sluice_plugin *p = n_queries == 1 ? queries[0].source->plugin : NULL;
+    const struct sluice_plugin *p = n_queries == 1 && queries[0].n_sources == 1 ? queries[0].source->plugin : NULL;
     if (!p || !p->wait) {
         sluice_stop_sleep_until(stop, started + IDLE_POLL_US);
         return SLUICE_OK;
@@ -43,18 +44,46 @@ static int idle(struct sluice_query *queries, size_t n_queries, const struct slu
     return rc;
 }
 
-/* Ask the source for its next end offset; true when there is new data. */
-static int next_offset(struct sluice_query *q, bool limited, struct sluice_buf *out, struct sluice_error *err)
+/* Ask one source for its next end offset after `committed`. */
+static int source_latest(struct sluice_query *q, struct sluice_stage *src, const char *committed, bool limited,
+                         struct sluice_buf *out, struct sluice_error *err)
 {
-    struct sluice_stage *src = q->source;
     int rc;
     for (int attempt = 1;; attempt++) {
         sluice_buf_clear(out);
-        rc = src->plugin->latest_offset(src->state, q->committed, limited, out, err);
+        rc = src->plugin->latest_offset(src->state, committed, limited, out, err);
         if (!sluice_retry_again(&q->retry, rc, attempt, src->name, "latest_offset", err)) break;
         q->source_retries++;
     }
     if (rc) sluice_error_stage(err, src->name);
+    return rc;
+}
+
+/* The query's next end offset (empty: no data yet): its source's, or for
+ * a query of several sources each one's, joined (offsets.h). */
+static int next_offset(struct sluice_query *q, bool limited, struct sluice_buf *out, struct sluice_error *err)
+{
+    if (q->n_sources == 1) return source_latest(q, q->source, q->committed, limited, out, err);
+    char **parts = sluice_xcalloc(q->n_sources, sizeof *parts);
+    int rc = sluice_offsets_split(q->committed, q->sources, q->n_sources, parts, err);
+    struct sluice_buf one = { 0 };
+    bool any = false;
+    for (size_t i = 0; i < q->n_sources && !rc; i++) {
+        rc = source_latest(q, q->sources[i], parts[i], limited, &one, err);
+        if (rc || !one.len) continue; /* nothing yet: it stays where it was */
+        free(parts[i]);
+        parts[i] = sluice_xstrdup(one.data);
+        any = true;
+    }
+    sluice_buf_clear(out);
+    if (!rc && (any || q->committed)) {
+        char *joined = sluice_offsets_join(parts, q->sources, q->n_sources);
+        sluice_buf_puts(out, joined);
+        free(joined);
+    }
+    sluice_offsets_free(parts, q->n_sources);
+    free(parts);
+    sluice_buf_free(&one);
     return rc;
 }
 
@@ -74,18 +103,15 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
     size_t threads = g->runtime.threads > 1 ? (size_t)g->runtime.threads : 0;
     struct sluice_worker_pool *pool = threads ? sluice_worker_pool_new(threads) : NULL;
 
-    size_t n_sources = 0, n_queries = 0;
-    for (size_t i = 0; i < g->n_stages; i++) {
-        n_sources += g->stages[i].kind == SLUICE_STAGE_SOURCE && g->stages[i].feeds_sink;
-        g->stages[i].check_batches = opts->check_batches;
-    }
-    struct sluice_query *queries = sluice_xcalloc(n_sources ? n_sources : 1, sizeof *queries);
+    size_t n_planned = sluice_graph_queries(g), n_queries = 0;
+    for (size_t i = 0; i < g->n_stages; i++) g->stages[i].check_batches = opts->check_batches;
+    struct sluice_query *queries = sluice_xcalloc(n_planned ? n_planned : 1, sizeof *queries);
     int rc = g->runtime.progress_log ? sluice_progress_log_open(g->progress, g->runtime.progress_log, err)
                                      : SLUICE_OK;
     for (size_t i = 0; i < g->n_stages && !rc; i++) {
-        if (g->stages[i].kind != SLUICE_STAGE_SOURCE || !g->stages[i].feeds_sink) continue;
-        rc = sluice_query_open(&queries[n_queries++], g, &g->stages[i], n_sources > 1, pool, opts->observer, stop,
-                               err);
+        struct sluice_stage *st = &g->stages[i];
+        if (st->kind != SLUICE_STAGE_SOURCE || !st->feeds_sink || sluice_stage_lead(st) != st) continue;
+        rc = sluice_query_open(&queries[n_queries++], g, st, n_planned > 1, pool, opts->observer, stop, err);
     }
 
     const struct sluice_trigger *trig = &g->runtime.trigger;
@@ -160,8 +186,10 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
     sluice_progress_log_close(g->progress);
     int64_t malformed = 0, invalid_utf8 = 0;
     for (size_t i = 0; i < n_queries; i++) {
-        malformed += sluice_ctx_malformed(&queries[i].source->ctx);
-        invalid_utf8 += sluice_ctx_invalid_utf8(&queries[i].source->ctx);
+        for (size_t k = 0; k < queries[i].n_sources; k++) {
+            malformed += sluice_ctx_malformed(&queries[i].sources[k]->ctx);
+            invalid_utf8 += sluice_ctx_invalid_utf8(&queries[i].sources[k]->ctx);
+        }
         sluice_query_close(&queries[i]);
     }
     if (malformed)

@@ -13,8 +13,11 @@
 #include "mem.h"
 #include "stage.h"
 
+/* Each stage once: below a union, the stages are reached from each source. */
 static void append(struct sluice_stage ***list, size_t *n, struct sluice_stage *s)
 {
+    for (size_t i = 0; i < *n; i++)
+        if ((*list)[i] == s) return;
     *list = sluice_xrealloc(*list, (*n + 1) * sizeof **list);
     (*list)[(*n)++] = s;
 }
@@ -38,9 +41,15 @@ int sluice_query_open(struct sluice_query *q, struct sluice_graph *g, struct slu
     q->source = source;
     q->pool = pool;
     q->observer = observer;
-    collect(q, source);
     struct sluice_buf desc = { 0 };
-    sluice_buf_printf(&desc, "%s[%s]", source->plugin_name ? source->plugin_name : "?", source->name);
+    for (size_t i = 0; i < g->n_stages; i++) {
+        struct sluice_stage *s = &g->stages[i];
+        if (s->kind != SLUICE_STAGE_SOURCE || !s->feeds_sink || (s != source && s->lead != source)) continue;
+        append(&q->sources, &q->n_sources, s);
+        collect(q, s);
+        sluice_buf_printf(&desc, "%s%s[%s]", q->n_sources > 1 ? ", " : "", s->plugin_name ? s->plugin_name : "?",
+                          s->name);
+    }
     q->source_desc = desc.data;
     desc = (struct sluice_buf){ 0 };
     for (size_t i = 0; i < q->n_sinks; i++)
@@ -50,14 +59,14 @@ int sluice_query_open(struct sluice_query *q, struct sluice_graph *g, struct slu
     sluice_checkpoint_meta_uuid(q->id);
     sluice_checkpoint_meta_uuid(q->run_id);
     if (g->runtime.group) {
-        json_t *fp = sluice_checkpoint_meta_fingerprint(g, source, q->aggs, NULL, q->n_aggs);
+        json_t *fp = sluice_checkpoint_meta_fingerprint(g, q->sources, q->n_sources, q->aggs, NULL, q->n_aggs);
         char *text = fp ? json_dumps(fp, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         if (text) sluice_ctx_set_group_fingerprint(&source->ctx, text);
         free(text);
         json_decref(fp);
     }
     if (!g->runtime.checkpoint) return SLUICE_OK;
-    int rc = sluice_checkpoint_open(g, source, q->aggs, q->n_aggs, shared, &q->ckpt, err);
+    int rc = sluice_checkpoint_open(g, q->sources, q->n_sources, q->aggs, q->n_aggs, shared, &q->ckpt, err);
     if (rc) return rc;
     const struct sluice_checkpoint_resume *r = sluice_checkpoint_resume(q->ckpt);
     memcpy(q->id, sluice_checkpoint_query_id(q->ckpt), sizeof q->id);
@@ -72,6 +81,7 @@ void sluice_query_close(struct sluice_query *q)
     sluice_checkpoint_close(q->ckpt);
     free(q->committed);
     free(q->target);
+    free(q->sources);
     free(q->sinks);
     free(q->aggs);
     free(q->dedups);

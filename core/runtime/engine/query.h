@@ -1,8 +1,10 @@
 /* core/runtime/engine/query.h — a query: one source and every stage below
  * it, run as a sequence of micro-batches (Spark's StreamExecution).
  *
- * Every source that feeds a sink is a query of its own; they share the
- * run's worker pool and stop. query.c makes a query (its sinks,
+ * Every source that feeds a sink is a query of its own, except that the
+ * sources a union joins are one query: each batch reads what is new in
+ * any of them, and its offset holds one per source (offsets.h). Queries
+ * share the run's worker pool and stop. query.c makes a query (its sinks,
  * aggregations and watermarks, descriptions, checkpoint and where it
  * resumes); query_batch.c runs one batch of it.
  *
@@ -31,8 +33,10 @@ struct sluice_worker_pool;
 
 struct sluice_query {
     struct sluice_graph *graph;
-    struct sluice_stage *source;
-    struct sluice_stage **sinks; /* every sink below the source */
+    struct sluice_stage *source;   /* the first source, which leads the query (stage.h) */
+    struct sluice_stage **sources; /* every source of the query, source first */
+    size_t n_sources;
+    struct sluice_stage **sinks; /* every sink below the sources */
     size_t n_sinks;
     struct sluice_stage **aggs;  /* every aggregate stage below it that feeds a sink */
     size_t n_aggs;
@@ -63,7 +67,7 @@ struct sluice_query {
     struct sluice_progress_state *state_progress;
 };
 
-/* Make the query reading `source` (zeroed *q): ids and descriptions for
+/* Make the query `source` leads (zeroed *q): ids and descriptions for
  * progress, and with runtime.checkpoint its checkpoint, with restored
  * state, watermarks and where to resume. `shared` says other queries run
  * beside it (each then checkpoints under a folder named for its source).

@@ -26,6 +26,7 @@
 #include "graph.h"
 #include "log.h"
 #include "mem.h"
+#include "offsets.h"
 #include "retry.h"
 #include "stage.h"
 #include "unit.h"
@@ -34,8 +35,14 @@
 
 /* ---- the units of a batch, on the workers ------------------------------- */
 
-struct unit_queue {
+/* Where unit i of a batch comes from: a source and its own unit index. */
+struct unit_origin {
     struct sluice_stage *source;
+    size_t index;
+};
+
+struct unit_queue {
+    const struct unit_origin *origin; /* per unit */
     int64_t batch_time_us;  /* current_timestamp() on the workers */
     const struct sluice_retry_policy *retry;
     struct sluice_unit *units;
@@ -59,7 +66,7 @@ static void read_units(void *arg)
         if (uq->failed || uq->next_read >= uq->n_units) break;
         size_t i = uq->next_read++;
         pthread_mutex_unlock(&uq->lock);
-        sluice_unit_read(&uq->units[i], uq->source, i, uq->retry);
+        sluice_unit_read(&uq->units[i], uq->origin[i].source, uq->origin[i].index, uq->retry);
         pthread_mutex_lock(&uq->lock);
         uq->units[i].done = true;
         if (uq->units[i].status) uq->failed = true;
@@ -86,10 +93,10 @@ static void work_add(struct sluice_progress_work *into, const struct sluice_prog
 
 /* Read every unit (on the pool's workers when there is more than one unit
  * and more than one worker) and write them in order. */
-static int run_units(struct sluice_query *q, size_t n_units, int64_t batch_id, struct units_done *done,
-                     struct sluice_error *err)
+static int run_units(struct sluice_query *q, const struct unit_origin *origin, size_t n_units, int64_t batch_id,
+                     struct units_done *done, struct sluice_error *err)
 {
-    struct unit_queue uq = { .source = q->source, .retry = &q->retry, .n_units = n_units,
+    struct unit_queue uq = { .origin = origin, .retry = &q->retry, .n_units = n_units,
                              .batch_time_us = q->batch_time_us };
     uq.units = sluice_xcalloc(n_units ? n_units : 1, sizeof *uq.units);
     size_t workers = q->pool ? sluice_worker_pool_size(q->pool) : 0;
@@ -104,7 +111,7 @@ static int run_units(struct sluice_query *q, size_t n_units, int64_t batch_id, s
     for (size_t i = 0; i < n_units && rc == SLUICE_OK; i++) {
         struct sluice_unit *u = &uq.units[i];
         if (!parallel) {
-            sluice_unit_read(u, q->source, i, &q->retry);
+            sluice_unit_read(u, origin[i].source, origin[i].index, &q->retry);
         } else {
             pthread_mutex_lock(&uq.lock);
             while (!u->done) pthread_cond_wait(&uq.changed, &uq.lock);
@@ -268,13 +275,13 @@ static int end_sinks(struct sluice_query *q, int64_t batch_id, struct sluice_err
     return SLUICE_OK;
 }
 
-/* The source's plan_read, retried as the policy says. */
-static int plan_read(struct sluice_query *q, const char *end, size_t *n_units, struct sluice_error *err)
+/* One source's plan_read over (start, end], retried as the policy says. */
+static int plan_source(struct sluice_query *q, struct sluice_stage *src, const char *start, const char *end,
+                       size_t *n_units, struct sluice_error *err)
 {
-    struct sluice_stage *src = q->source;
     int rc;
     for (int attempt = 1;; attempt++) {
-        rc = src->plugin->plan_read(src->state, q->committed, end, n_units, err);
+        rc = src->plugin->plan_read(src->state, start, end, n_units, err);
         if (!sluice_retry_again(&q->retry, rc, attempt, src->name, "plan_read", err)) break;
         q->source_retries++;
     }
@@ -282,10 +289,9 @@ static int plan_read(struct sluice_query *q, const char *end, size_t *n_units, s
     return rc;
 }
 
-/* The source's optional commit, retried as the policy says. */
-static int commit_source(struct sluice_query *q, const char *end, struct sluice_error *err)
+/* One source's optional commit, retried as the policy says. */
+static int commit_one(struct sluice_query *q, struct sluice_stage *src, const char *end, struct sluice_error *err)
 {
-    struct sluice_stage *src = q->source;
     if (!src->plugin->commit) return SLUICE_OK;
     int rc;
     for (int attempt = 1;; attempt++) {
@@ -297,13 +303,87 @@ static int commit_source(struct sluice_query *q, const char *end, struct sluice_
     return rc;
 }
 
+/* The batch's range per source: from[i] to to[i] (offsets.h), and
+ * whether source i has new data in it. */
+struct ranges {
+    char **from, **to;
+    bool *moved;
+};
+
+static int split_ranges(struct sluice_query *q, const char *end, struct ranges *r, struct sluice_error *err)
+{
+    size_t n = q->n_sources;
+    r->from = sluice_xcalloc(n, sizeof *r->from);
+    r->to = sluice_xcalloc(n, sizeof *r->to);
+    r->moved = sluice_xcalloc(n, sizeof *r->moved);
+    if (n == 1) {
+        r->from[0] = q->committed ? sluice_xstrdup(q->committed) : NULL;
+        r->to[0] = sluice_xstrdup(end);
+    } else {
+        int rc = sluice_offsets_split(q->committed, q->sources, n, r->from, err);
+        if (!rc) rc = sluice_offsets_split(end, q->sources, n, r->to, err);
+        if (rc) return rc;
+    }
+    for (size_t i = 0; i < n; i++)
+        r->moved[i] = r->to[i] && (!r->from[i] || strcmp(r->from[i], r->to[i]) != 0);
+    return SLUICE_OK;
+}
+
+static void free_ranges(const struct sluice_query *q, struct ranges *r)
+{
+    if (r->from) sluice_offsets_free(r->from, q->n_sources);
+    if (r->to) sluice_offsets_free(r->to, q->n_sources);
+    free(r->from);
+    free(r->to);
+    free(r->moved);
+}
+
+/* Every source with new data plans its part of the batch; the units are
+ * theirs one after the other, in the query's source order. */
+static int plan_read(struct sluice_query *q, const struct ranges *r, struct unit_origin **origin, size_t *n_units,
+                     struct sluice_error *err)
+{
+    *n_units = 0;
+    int rc = SLUICE_OK;
+    for (size_t i = 0; i < q->n_sources && !rc; i++) {
+        if (!r->moved[i]) continue;
+        size_t n = 0;
+        rc = plan_source(q, q->sources[i], r->from[i], r->to[i], &n, err);
+        if (rc || !n) continue;
+        *origin = sluice_xrealloc(*origin, (*n_units + n) * sizeof **origin);
+        for (size_t k = 0; k < n; k++) (*origin)[*n_units + k] = (struct unit_origin){ q->sources[i], k };
+        *n_units += n;
+    }
+    return rc;
+}
+
+/* After the batch committed: each source that read something is told. */
+static int commit_sources(struct sluice_query *q, const struct ranges *r, struct sluice_error *err)
+{
+    int rc = SLUICE_OK;
+    for (size_t i = 0; i < q->n_sources && !rc; i++)
+        if (r->moved[i]) rc = commit_one(q, q->sources[i], r->to[i], err);
+    return rc;
+}
+
+static int64_t count_malformed(const struct sluice_query *q, int64_t *invalid_utf8)
+{
+    int64_t m = 0;
+    *invalid_utf8 = 0;
+    for (size_t i = 0; i < q->n_sources; i++) {
+        m += sluice_ctx_malformed(&q->sources[i]->ctx);
+        *invalid_utf8 += sluice_ctx_invalid_utf8(&q->sources[i]->ctx);
+    }
+    return m;
+}
+
 int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data, struct sluice_error *err)
 {
     struct sluice_stage *src = q->source;
     struct batch_facts f = { .batch_id = q->next_batch_id, .end = end, .watermark = SLUICE_WATERMARK_NONE };
     f.at.start = sluice_monotonic_us();
     f.wall_start = sluice_now_us() - q->latest_us;
-    int64_t malformed0 = sluice_ctx_malformed(&src->ctx), invalid_utf80 = sluice_ctx_invalid_utf8(&src->ctx);
+    int64_t invalid_utf80, malformed0 = count_malformed(q, &invalid_utf80);
     for (size_t i = 0; i < q->n_aggs; i++)
         if (i == 0 || q->aggs[i]->agg->watermark < f.watermark) f.watermark = q->aggs[i]->agg->watermark;
     if (q->observer && q->observer->batch_started) q->observer->batch_started(q->observer->arg);
@@ -318,13 +398,17 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
     sluice_expr_set_batch_time(q->batch_time_us);
     f.at.offsets_written = sluice_monotonic_us();
     size_t n_units = 0;
-    if (!rc && !no_data) rc = plan_read(q, end, &n_units, err);
+    struct unit_origin *origin = NULL;
+    struct ranges ranges = { 0 };
+    if (!rc && !no_data) rc = split_ranges(q, end, &ranges, err);
+    if (!rc && !no_data) rc = plan_read(q, &ranges, &origin, &n_units, err);
     f.at.planned = sluice_monotonic_us();
     /* Keys the batch's watermark expired go first, so a row is judged by
      * the same state whether or not the process restarted before it. */
     for (size_t i = 0; i < q->n_dedups && !rc; i++) sluice_dedup_evict(q->dedups[i]->dedup);
     if (!rc) rc = begin_sinks(q, f.batch_id, err);
-    if (!rc) rc = run_units(q, n_units, f.batch_id, &f.units, err);
+    if (!rc) rc = run_units(q, origin, n_units, f.batch_id, &f.units, err);
+    free(origin);
     if (!rc) rc = emit_aggregations(q, f.batch_id, &f.units, err);
     if (!rc) sluice_failpoint("batch", f.batch_id);
     if (!rc) rc = end_sinks(q, f.batch_id, err);
@@ -336,12 +420,13 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
         if (q->ckpt) rc = sluice_checkpoint_commit(q->ckpt, f.batch_id, q->no_data_pending, &cst, err);
     }
     if (!rc && !no_data) {
-        rc = commit_source(q, end, err);
+        rc = commit_sources(q, &ranges, err);
         if (!rc) {
             free(q->committed);
             q->committed = sluice_xstrdup(end);
         }
     }
+    free_ranges(q, &ranges);
     if (rc) {
         free(start);
         return rc;
@@ -349,8 +434,9 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
     q->next_batch_id++;
     q->rows_total += f.units.sink_rows;
     f.at.done = sluice_monotonic_us();
-    f.malformed = sluice_ctx_malformed(&src->ctx) - malformed0;
-    f.invalid_utf8 = sluice_ctx_invalid_utf8(&src->ctx) - invalid_utf80;
+    int64_t invalid_utf8;
+    f.malformed = count_malformed(q, &invalid_utf8) - malformed0;
+    f.invalid_utf8 = invalid_utf8 - invalid_utf80;
     /* Once per run, where an operator will see it; progress counts every batch. */
     if (f.invalid_utf8 && !q->told_invalid_utf8) {
         q->told_invalid_utf8 = true;

@@ -65,7 +65,9 @@ struct sluice_graph *sluice_reload_take(struct sluice_reload *r)
 /* The aggregate stages of the query reading `s`, as the engine finds them. */
 static void aggs_below(struct sluice_stage *s, struct sluice_stage ***list, size_t *n)
 {
-    if (s->kind == SLUICE_STAGE_AGGREGATE && s->feeds_sink) {
+    bool listed = false; /* below a union, reached from each of its sources */
+    for (size_t i = 0; i < *n && !listed; i++) listed = (*list)[i] == s;
+    if (s->kind == SLUICE_STAGE_AGGREGATE && s->feeds_sink && !listed) {
         *list = sluice_xrealloc(*list, (*n + 1) * sizeof **list);
         (*list)[(*n)++] = s;
     }
@@ -73,37 +75,39 @@ static void aggs_below(struct sluice_stage *s, struct sluice_stage ***list, size
     if (s->late_output) aggs_below(s->late_output, list, n);
 }
 
-/* The checkpoint fingerprint of the query reading `source`, from the
- * config (the graph need not be opened). */
-static json_t *fingerprint(const struct sluice_graph *g, struct sluice_stage *source)
+/* The checkpoint fingerprint of the query `lead` leads, from the config
+ * (the graph need not be opened). */
+static json_t *fingerprint(const struct sluice_graph *g, struct sluice_stage *lead)
 {
-    struct sluice_stage **aggs = NULL;
-    size_t n = 0;
-    aggs_below(source, &aggs, &n);
+    struct sluice_stage **aggs = NULL, **sources = NULL;
+    size_t n = 0, n_sources = 0;
+    for (size_t i = 0; i < g->n_stages; i++) {
+        struct sluice_stage *s = &g->stages[i];
+        if (s->kind != SLUICE_STAGE_SOURCE || !s->feeds_sink || s->lead != lead) continue;
+        sources = sluice_xrealloc(sources, (n_sources + 1) * sizeof *sources);
+        sources[n_sources++] = s;
+        aggs_below(s, &aggs, &n);
+    }
     struct sluice_agg_spec *specs = sluice_xcalloc(n ? n : 1, sizeof *specs);
     json_t *fp = NULL;
     size_t loaded = 0;
     for (; loaded < n; loaded++)
         if (sluice_agg_load_spec(aggs[loaded]->setting, &specs[loaded], NULL) != SLUICE_OK) break;
-    if (loaded == n) fp = sluice_checkpoint_meta_fingerprint(g, source, aggs, specs, n);
+    if (loaded == n) fp = sluice_checkpoint_meta_fingerprint(g, sources, n_sources, aggs, specs, n);
     for (size_t i = 0; i < loaded; i++) sluice_agg_load_spec_free(&specs[i]);
     free(specs);
     free(aggs);
+    free(sources);
     return fp;
 }
 
-static size_t count_sources(const struct sluice_graph *g)
+/* The source leading a query, by its name. */
+static struct sluice_stage *lead_named(const struct sluice_graph *g, const char *name)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < g->n_stages; i++) n += g->stages[i].kind == SLUICE_STAGE_SOURCE && g->stages[i].feeds_sink;
-    return n;
-}
-
-static struct sluice_stage *source_named(const struct sluice_graph *g, const char *name)
-{
-    for (size_t i = 0; i < g->n_stages; i++)
-        if (g->stages[i].kind == SLUICE_STAGE_SOURCE && g->stages[i].feeds_sink && strcmp(g->stages[i].name, name) == 0)
-            return &g->stages[i];
+    for (size_t i = 0; i < g->n_stages; i++) {
+        struct sluice_stage *s = &g->stages[i];
+        if (s->kind == SLUICE_STAGE_SOURCE && s->feeds_sink && s->lead == s && strcmp(s->name, name) == 0) return s;
+    }
     return NULL;
 }
 
@@ -142,10 +146,10 @@ int sluice_reload_check(const struct sluice_graph *now, const struct sluice_grap
                                       "join another"),
                SLUICE_ECONFIG;
     }
-    /* One source keeps its checkpoint at the root, several one folder each. */
-    size_t n_now = count_sources(now), n_next = count_sources(next);
+    /* One query keeps its checkpoint at the root, several one folder each. */
+    size_t n_now = sluice_graph_queries(now), n_next = sluice_graph_queries(next);
     if ((n_now > 1) != (n_next > 1)) {
-        sluice_error_set(err, SLUICE_ECONFIG, "reload refused: the pipeline goes from %zu to %zu sources, which lays "
+        sluice_error_set(err, SLUICE_ECONFIG, "reload refused: the pipeline goes from %zu to %zu queries, which lays "
                                               "its checkpoint out differently", n_now, n_next);
         return sluice_error_hint(err, "give the new layout a new runtime.checkpoint and restart sluice"), SLUICE_ECONFIG;
     }
@@ -154,8 +158,8 @@ int sluice_reload_check(const struct sluice_graph *now, const struct sluice_grap
     size_t n_diff = 0;
     for (size_t i = 0; i < now->n_stages; i++) {
         struct sluice_stage *src = &now->stages[i];
-        if (src->kind != SLUICE_STAGE_SOURCE || !src->feeds_sink) continue;
-        struct sluice_stage *other = source_named(next, src->name);
+        if (src->kind != SLUICE_STAGE_SOURCE || !src->feeds_sink || src->lead != src) continue;
+        struct sluice_stage *other = lead_named(next, src->name);
         if (!other) continue; /* a query dropped: its checkpoint stays, unread */
         json_t *was = fingerprint(now, src), *will = fingerprint(next, other);
         if (was && will) n_diff += sluice_checkpoint_meta_differences(was, will, &diff);

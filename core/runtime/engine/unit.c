@@ -19,6 +19,7 @@
 #include "validate.h"
 #include "stage.h"
 #include "take.h"
+#include "union.h"
 #include "watermark.h"
 
 static void keep_output(struct sluice_unit *u, struct sluice_stage *sink, struct sluice_batch *b)
@@ -82,8 +83,8 @@ static int check_emitted(const struct sluice_stage *st, const struct sluice_batc
     return SLUICE_EINTERNAL;
 }
 
-static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct sluice_batch *b,
-                     struct sluice_error *err);
+static int push_into(struct sluice_unit *u, const struct sluice_stage *from, struct sluice_stage *stage,
+                     struct sluice_batch *b, struct sluice_error *err);
 
 /* The rows an aggregate stage dropped as late (late[i] != 0), as the rows
  * they were, to its late_output stage instead of nowhere. */
@@ -105,11 +106,20 @@ static int push_late(struct sluice_unit *u, struct sluice_stage *agg, const stru
         sluice_error_stage(err, agg->name);
         return rc;
     }
-    return push_into(u, agg->late_output, &out, err);
+    return push_into(u, agg, agg->late_output, &out, err);
 }
 
-static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct sluice_batch *b,
-                     struct sluice_error *err)
+/* A union's input `from` is which of its inputs. */
+static size_t union_input(const struct sluice_stage *un, const struct sluice_stage *from)
+{
+    size_t m = 0;
+    while (m + 1 < un->n_inputs && un->inputs[m] != from) m++;
+    return m;
+}
+
+/* Hand `b` (moved in), which `from` put out, to `stage`. */
+static int push_into(struct sluice_unit *u, const struct sluice_stage *from, struct sluice_stage *stage,
+                     struct sluice_batch *b, struct sluice_error *err)
 {
     switch (stage->kind) {
     case SLUICE_STAGE_TRANSFORM: {
@@ -142,6 +152,11 @@ static int push_into(struct sluice_unit *u, struct sluice_stage *stage, struct s
             sluice_batch_release(&out);
             return sluice_error_stage(err, stage->name), rc;
         }
+        return sluice_unit_push(u, stage, &out, err);
+    }
+    case SLUICE_STAGE_UNION: {
+        struct sluice_batch out;
+        sluice_union_process(stage->un, union_input(stage, from), b, &out);
         return sluice_unit_push(u, stage, &out, err);
     }
     case SLUICE_STAGE_DEDUP:
@@ -201,13 +216,13 @@ int sluice_unit_push(struct sluice_unit *u, struct sluice_stage *producer, struc
         if (!producer->outputs[i]->feeds_sink) continue;
         struct sluice_batch view;
         sluice_batch_share(b, &view);
-        int rc = push_into(u, producer->outputs[i], &view, err);
+        int rc = push_into(u, producer, producer->outputs[i], &view, err);
         if (rc) {
             sluice_batch_release(b);
             return rc;
         }
     }
-    return push_into(u, producer->outputs[last - 1], b, err);
+    return push_into(u, producer, producer->outputs[last - 1], b, err);
 }
 
 struct emit_arg {

@@ -95,6 +95,9 @@ int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err);
  * columns later stages read. Owned by the graph. */
 const struct sluice_projection *sluice_graph_projection(const struct sluice_graph *g,
                                                         const struct sluice_stage *source);
+/* How many queries run: one per source that feeds a sink, except that the
+ * sources a union joins make one query (stage.h's `lead`). */
+size_t sluice_graph_queries(const struct sluice_graph *g);
 /* `sluice check`'s plan: runtime, then each stage with its plugin, input,
  * output mode, the schema on its output edge, and for sources the columns parsed. */
 void sluice_graph_describe(const struct sluice_graph *g, struct sluice_buf *out);

@@ -25,6 +25,7 @@ static const char *stage_kind_name(enum sluice_stage_kind k)
     case SLUICE_STAGE_SINK: return "sink";
     case SLUICE_STAGE_DEDUP: return "transform";
     case SLUICE_STAGE_JOIN: return "join";
+    case SLUICE_STAGE_UNION: return "transform";
     }
     return "stage";
 }
@@ -96,7 +97,15 @@ static void describe_stage(const struct sluice_graph *g, const struct sluice_sta
     if (st->plugin_name) sluice_buf_printf(out, " %s", st->plugin_name);
     if (st->plugin_file) sluice_buf_printf(out, " (%s)", st->plugin_file);
     sluice_buf_putc(out, '\n');
-    if (st->input) sluice_buf_printf(out, "    input: %s\n", st->input->name);
+    if (st->n_inputs) {
+        sluice_buf_puts(out, "    inputs:");
+        for (size_t m = 0; m < st->n_inputs; m++) sluice_buf_printf(out, "%s %s", m ? "," : "", st->inputs[m]->name);
+        sluice_buf_puts(out, st->kind == SLUICE_STAGE_UNION && st->lead
+                                 ? " (their sources run as one query: each batch reads what is new in any)\n"
+                                 : "\n");
+    } else if (st->input) {
+        sluice_buf_printf(out, "    input: %s\n", st->input->name);
+    }
     if (st->join_with) {
         const config_setting_t *j = config_setting_get_member(st->setting, "join");
         const char *type = "inner", *on = "";
@@ -164,6 +173,11 @@ void sluice_graph_describe_json(const struct sluice_graph *g, struct sluice_buf 
          * where its rows come from: name the aggregate stage instead. */
         if (st->late_of) set_string(o, "lateOf", st->late_of->name);
         else if (st->input) set_string(o, "input", st->input->name);
+        if (st->n_inputs) {
+            json_t *ins = json_array();
+            for (size_t m = 0; m < st->n_inputs; m++) json_array_append_new(ins, json_string(st->inputs[m]->name));
+            json_object_set_new(o, "inputs", ins);
+        }
         if (st->kind == SLUICE_STAGE_SINK) set_string(o, "outputMode", mode_name(st->mode));
         if (st->has_watermark) set_string(o, "watermark", st->watermark.column);
         json_object_set_new(o, "runs", json_boolean(st->feeds_sink));

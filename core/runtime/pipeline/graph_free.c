@@ -9,6 +9,7 @@
 #include "agg_stage.h"
 #include "dedup.h"
 #include "join.h"
+#include "union.h"
 #include "expr.h"
 #include "option_table.h"
 #include "registry.h"
@@ -43,6 +44,8 @@ void sluice_graph_free(struct sluice_graph *g)
         st->dedup = NULL;
         sluice_join_free(st->join);
         st->join = NULL;
+        sluice_union_free(st->un);
+        st->un = NULL;
     }
     /* Schemas a plugin declared may have release callbacks in its .so:
      * release them before the registry unloads it. */
@@ -52,6 +55,7 @@ void sluice_graph_free(struct sluice_graph *g)
         free(g->stages[k].dedup_spec);
         free(g->stages[k].conf);
         free(g->stages[k].outputs);
+        free(g->stages[k].inputs);
     }
     for (size_t k = 0; g->projections && k < g->n_stages; k++) {
         for (size_t i = 0; i < g->projections[k].n_paths; i++)

@@ -10,6 +10,7 @@
 #include "agg_load.h"
 #include "dedup_load.h"
 #include "join_load.h"
+#include "union_load.h"
 #include "agg_stage.h"
 #include "bytesize.h"
 #include "config.h"
@@ -31,20 +32,6 @@ static const uint32_t plugin_kinds[] = { SLUICE_KIND_SOURCE, SLUICE_KIND_TRANSFO
                                                  SLUICE_KIND_SINK };
 /* The stage keys the graph reads (sluice_option_table_core_keys);
  * everything else belongs to the plugin. */
-
-/* What a stage says about its input before stages are ordered. */
-struct pending {
-    const char *input_name;
-    const config_setting_t *input_setting;
-    long input; /* config index, or -1 */
-    /* Aggregate stages: the stage their late rows go to (late_output). */
-    const char *late_name;
-    const config_setting_t *late_setting;
-    long late_of; /* late stages: the aggregate stage whose late rows they read, or -1 */
-    /* Joins: the static source stage they read (join.with). */
-    const char *with_name;
-    const config_setting_t *with_setting;
-};
 
 /* Every late_output names a stage, before stages are checked one by one
  * (a misspelt name would otherwise show as its stage missing an input). */
@@ -100,8 +87,22 @@ static bool valid_stage_name(const char *n)
     return n[0] != '\0';
 }
 
+/* The keys every kind of stage may have: output_mode, watermark, static. */
+static int load_stage_keys(struct sluice_stage *st, const config_setting_t *group, struct sluice_error *err)
+{
+    int rc;
+    st->mode = SLUICE_MODE_APPEND;
+    const config_setting_t *mode = config_setting_get_member(group, "output_mode");
+    if (mode && (rc = sluice_graph_load_output_mode(st, mode, err)) != SLUICE_OK) return rc;
+    const config_setting_t *wm = config_setting_get_member(group, "watermark");
+    if (wm && (rc = sluice_graph_load_watermark(st, wm, err)) != SLUICE_OK) return rc;
+    const config_setting_t *static_setting = config_setting_get_member(group, "static");
+    if (static_setting && (rc = sluice_graph_load_static(st, static_setting, err)) != SLUICE_OK) return rc;
+    return SLUICE_OK;
+}
+
 /* Name, kind, input, output_mode and watermark of stage `i`; plugins later. */
-static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, size_t i,
+static int load_stage_shape(struct sluice_stage *stages, struct sluice_graph_pending *pend, size_t i,
                             const config_setting_t *group, struct sluice_error *err)
 {
     struct sluice_stage *st = &stages[i];
@@ -194,6 +195,12 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
             rc = sluice_dedup_load_check(group, &st->dedup_spec, err);
             if (rc != SLUICE_OK) return rc;
         }
+        /* Several streams as one: the core's, since it joins their queries. */
+        if (st->kind == SLUICE_STAGE_TRANSFORM && sluice_union_load_is_union(st->plugin_name)) {
+            st->kind = SLUICE_STAGE_UNION;
+            rc = sluice_union_load_check(group, &pend[i].input_names, &pend[i].n_inputs, err);
+            if (rc != SLUICE_OK) return rc;
+        }
     }
 
     const config_setting_t *input = config_setting_get_member(group, "input");
@@ -220,21 +227,22 @@ static int load_stage_shape(struct sluice_stage *stages, struct pending *pend, s
             sluice_error_hint(err, "name the stage this one reads: input = \"...\";");
             return SLUICE_ECONFIG;
         }
-        rc = sluice_graph_get_string(input, &pend[i].input_name, err);
-        if (rc != SLUICE_OK) return rc;
         pend[i].input_setting = input;
+        if (st->kind == SLUICE_STAGE_UNION) return load_stage_keys(st, group, err);
+        if (config_setting_is_list(input) || config_setting_is_array(input)) {
+            int rc2 = sluice_graph_expected(err, input, "the name of one stage");
+            sluice_error_hint(err, "a union reads several: transform = \"union\"; input = [\"a\", \"b\"];");
+            return rc2;
+        }
+        pend[i].input_names = sluice_xcalloc(1, sizeof *pend[i].input_names);
+        pend[i].n_inputs = 1;
+        rc = sluice_graph_get_string(input, &pend[i].input_names[0], err);
+        if (rc != SLUICE_OK) return rc;
     }
-    st->mode = SLUICE_MODE_APPEND;
-    const config_setting_t *mode = config_setting_get_member(group, "output_mode");
-    if (mode && (rc = sluice_graph_load_output_mode(st, mode, err)) != SLUICE_OK) return rc;
-    const config_setting_t *wm = config_setting_get_member(group, "watermark");
-    if (wm && (rc = sluice_graph_load_watermark(st, wm, err)) != SLUICE_OK) return rc;
-    const config_setting_t *static_setting = config_setting_get_member(group, "static");
-    if (static_setting && (rc = sluice_graph_load_static(st, static_setting, err)) != SLUICE_OK) return rc;
-    return SLUICE_OK;
+    return load_stage_keys(st, group, err);
 }
 
-static int resolve_inputs(struct sluice_stage *stages, struct pending *pend, size_t n,
+static int resolve_inputs(struct sluice_stage *stages, struct sluice_graph_pending *pend, size_t n,
                           struct sluice_error *err)
 {
     const char **names = sluice_xcalloc(n, sizeof *names);
@@ -256,23 +264,31 @@ static int resolve_inputs(struct sluice_stage *stages, struct pending *pend, siz
         }
     }
     for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
-        pend[i].input = pend[i].late_of;
-        if (!pend[i].input_name) continue;
-        for (size_t j = 0; j < n; j++)
-            if (strcmp(names[j], pend[i].input_name) == 0) pend[i].input = (long)j;
-        if (pend[i].input < 0) {
-            rc = sluice_error_at(err, SLUICE_ECONFIG, pend[i].input_setting,
-                                 "unknown input stage '%s'", pend[i].input_name);
-            const char *close = sluice_suggest(pend[i].input_name, names, n);
-            if (close) sluice_error_hint(err, "did you mean '%s'?", close);
-        } else if (stages[pend[i].input].kind == SLUICE_STAGE_SINK) {
-            rc = sluice_error_at(err, SLUICE_ECONFIG, pend[i].input_setting,
-                                 "input '%s' is a sink stage, which has no output", pend[i].input_name);
-        } else if (stages[pend[i].input].is_static) {
-            rc = sluice_error_at(err, SLUICE_ECONFIG, pend[i].input_setting,
-                                 "input '%s' is a static table, read once: it is no stream to read", pend[i].input_name);
-            sluice_error_hint(err, "join a stream with it: join = { with = \"%s\"; on = \"...\"; }",
-                              pend[i].input_name);
+        struct sluice_graph_pending *p = &pend[i];
+        if (p->late_of >= 0) {
+            p->inputs = sluice_xcalloc(1, sizeof *p->inputs);
+            p->inputs[p->n_in++] = p->late_of;
+        }
+        if (!p->n_inputs) continue;
+        p->inputs = sluice_xcalloc(p->n_inputs, sizeof *p->inputs);
+        for (size_t k = 0; k < p->n_inputs && rc == SLUICE_OK; k++) {
+            const char *want = p->input_names[k];
+            long j = -1;
+            for (size_t m = 0; m < n; m++)
+                if (strcmp(names[m], want) == 0) j = (long)m;
+            p->inputs[p->n_in++] = j;
+            if (j < 0) {
+                rc = sluice_error_at(err, SLUICE_ECONFIG, p->input_setting, "unknown input stage '%s'", want);
+                const char *close = sluice_suggest(want, names, n);
+                if (close) sluice_error_hint(err, "did you mean '%s'?", close);
+            } else if (stages[j].kind == SLUICE_STAGE_SINK) {
+                rc = sluice_error_at(err, SLUICE_ECONFIG, p->input_setting,
+                                     "input '%s' is a sink stage, which has no output", want);
+            } else if (stages[j].is_static) {
+                rc = sluice_error_at(err, SLUICE_ECONFIG, p->input_setting,
+                                     "input '%s' is a static table, read once: it is no stream to read", want);
+                sluice_error_hint(err, "join a stream with it: join = { with = \"%s\"; on = \"...\"; }", want);
+            }
         }
     }
     /* A join's `with`: a static source. */
@@ -296,53 +312,11 @@ static int resolve_inputs(struct sluice_stage *stages, struct pending *pend, siz
     return rc;
 }
 
-/* Each stage has at most one input, so following inputs from any stage
- * either ends at a source or runs into a cycle. */
-static int find_cycle(const struct sluice_stage *stages, const struct pending *pend, size_t n,
-                      struct sluice_error *err)
-{
-    unsigned char *color = sluice_xcalloc(n, 1); /* 0 new, 1 on this walk, 2 done */
-    long *walk = sluice_xcalloc(n, sizeof *walk);
-    int rc = SLUICE_OK;
-    for (size_t i = 0; i < n && rc == SLUICE_OK; i++) {
-        size_t len = 0;
-        long j = (long)i;
-        while (j >= 0 && color[j] == 0) {
-            color[j] = 1;
-            walk[len++] = j;
-            j = pend[j].input;
-        }
-        if (j >= 0 && color[j] == 1) {
-            /* walk[from..len) is the cycle, each the input of the one before;
-             * print it in the direction data flows, from its first stage in
-             * the config. */
-            size_t from = 0;
-            while (walk[from] != j) from++;
-            size_t first = from;
-            for (size_t k = from; k < len; k++)
-                if (walk[k] < walk[first]) first = k;
-            char path[400];
-            size_t used = 0, clen = len - from;
-            for (size_t step = 0; step <= clen && used < sizeof path; step++) {
-                size_t k = from + (first - from + clen - step % clen) % clen;
-                int w = snprintf(path + used, sizeof path - used, step ? " -> '%s'" : "stage '%s'",
-                                 stages[walk[k]].name);
-                if (w > 0) used += (size_t)w;
-            }
-            rc = sluice_error_at(err, SLUICE_ECONFIG, pend[walk[first]].input_setting,
-                                 "the inputs form a cycle: %s", path);
-        }
-        for (size_t k = 0; k < len; k++) color[walk[k]] = 2;
-    }
-    free(walk);
-    free(color);
-    return rc;
-}
-
 static int load_plugin(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
 {
     if (st->kind == SLUICE_STAGE_AGGREGATE) return SLUICE_OK; /* aggregators are found at open */
-    if (st->kind == SLUICE_STAGE_DEDUP || st->kind == SLUICE_STAGE_JOIN) return SLUICE_OK; /* the core's own */
+    if (st->kind == SLUICE_STAGE_DEDUP || st->kind == SLUICE_STAGE_JOIN || st->kind == SLUICE_STAGE_UNION)
+        return SLUICE_OK; /* the core's own */
     const config_setting_t *kind_setting =
         config_setting_get_member(st->setting, kind_keys[st->kind]);
     const struct sluice_loaded *l;
@@ -359,23 +333,31 @@ static int load_plugin(struct sluice_graph *g, struct sluice_stage *st, struct s
     return sluice_options_apply(l->plugin, st->setting, sluice_option_table_core_keys, st->conf, &g->storage, err);
 }
 
-/* Config order among stages that do not depend on each other, so plans
- * read like the file. */
-static size_t *topological_order(const struct pending *pend, size_t n)
+/* Each stage's query, named by its first source: a union's inputs run as
+ * one query, so the sources above them share one. Stages are in
+ * topological order, so an input's lead is known before its readers'. */
+static void assign_leads(struct sluice_graph *g)
 {
-    size_t *order = sluice_xcalloc(n, sizeof *order);
-    bool *placed = sluice_xcalloc(n, sizeof *placed);
-    for (size_t k = 0; k < n; k++) {
-        for (size_t i = 0; i < n; i++) {
-            if (!placed[i] && (pend[i].input < 0 || placed[pend[i].input])) {
-                placed[i] = true;
-                order[k] = i;
-                break;
-            }
+    for (size_t k = 0; k < g->n_stages; k++) {
+        struct sluice_stage *st = &g->stages[k];
+        st->lead = st->input ? st->input->lead : st->late_of ? st->late_of->lead : st;
+        for (size_t m = 1; m < st->n_inputs; m++) {
+            struct sluice_stage *a = st->lead, *b = st->inputs[m]->lead;
+            if (a == b) continue;
+            struct sluice_stage *keep = a < b ? a : b, *drop = a < b ? b : a;
+            for (size_t j = 0; j <= k; j++)
+                if (g->stages[j].lead == drop) g->stages[j].lead = keep;
         }
     }
-    free(placed);
-    return order;
+}
+
+static void free_pending(struct sluice_graph_pending *pend, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(pend[i].input_names);
+        free(pend[i].inputs);
+    }
+    free(pend);
 }
 
 static int load_stages(struct sluice_graph *g, const config_setting_t *list, struct sluice_error *err)
@@ -392,11 +374,11 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
     int rc = check_late_names(list, err);
     if (rc != SLUICE_OK) return rc;
     struct sluice_stage *tmp = sluice_xcalloc(n, sizeof *tmp);
-    struct pending *pend = sluice_xcalloc(n, sizeof *pend);
+    struct sluice_graph_pending *pend = sluice_xcalloc(n, sizeof *pend);
     for (size_t i = 0; i < n && rc == SLUICE_OK; i++)
         rc = load_stage_shape(tmp, pend, i, config_setting_get_elem(list, (unsigned)i), err);
     if (rc == SLUICE_OK) rc = resolve_inputs(tmp, pend, n, err);
-    if (rc == SLUICE_OK) rc = find_cycle(tmp, pend, n, err);
+    if (rc == SLUICE_OK) rc = sluice_graph_find_cycle(tmp, pend, n, err);
     bool any_sink = false;
     for (size_t i = 0; i < n && rc == SLUICE_OK; i++) any_sink |= tmp[i].kind == SLUICE_STAGE_SINK;
     if (rc == SLUICE_OK && !any_sink) {
@@ -419,11 +401,11 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
     if (rc != SLUICE_OK) {
         for (size_t i = 0; i < n; i++) free(tmp[i].conf);
         free(tmp);
-        free(pend);
+        free_pending(pend, n);
         return rc;
     }
 
-    size_t *order = topological_order(pend, n);
+    size_t *order = sluice_graph_topological_order(pend, n);
     size_t *pos = sluice_xcalloc(n, sizeof *pos);
     for (size_t k = 0; k < n; k++) pos[order[k]] = k;
     g->stages = sluice_xcalloc(n, sizeof *g->stages);
@@ -433,20 +415,28 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
         *st = tmp[order[k]];
         st->ctx.stage = st;
         st->ctx.tables = g->tables;
-        long in = pend[order[k]].input;
-        st->input = in >= 0 ? &g->stages[pos[in]] : NULL;
-        if (pend[order[k]].late_of >= 0) {
+        const struct sluice_graph_pending *p = &pend[order[k]];
+        st->input = p->n_in ? &g->stages[pos[p->inputs[0]]] : NULL;
+        if (p->late_of >= 0) {
             /* It reads what its aggregate stage drops as late: rows of that
              * stage's input (whose columns it types and projects against). */
             st->late_of = st->input;
             st->late_of->late_output = st;
             st->input = st->late_of->input;
-        } else if (st->input) {
-            struct sluice_stage *up = st->input;
+            continue;
+        }
+        if (st->kind == SLUICE_STAGE_UNION) {
+            st->n_inputs = p->n_in;
+            st->inputs = sluice_xcalloc(p->n_in, sizeof *st->inputs);
+        }
+        for (size_t m = 0; m < p->n_in; m++) {
+            struct sluice_stage *up = &g->stages[pos[p->inputs[m]]];
+            if (st->inputs) st->inputs[m] = up;
             up->outputs = sluice_xrealloc(up->outputs, (up->n_outputs + 1) * sizeof *up->outputs);
             up->outputs[up->n_outputs++] = st;
         }
     }
+    assign_leads(g);
     for (size_t k = 0; k < n; k++) {
         const char *with = pend[order[k]].with_name;
         for (size_t j = 0; with && j < n; j++)
@@ -484,7 +474,7 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
     free(order);
     free(pos);
     free(tmp);
-    free(pend);
+    free_pending(pend, n);
     return SLUICE_OK;
 }
 

@@ -8,6 +8,8 @@
 #include "agg_load.h"
 #include "dedup_load.h"
 #include "join_load.h"
+#include "union_load.h"
+#include "union.h"
 #include "graph_priv.h"
 #include "agg_stage.h"
 #include "checkpoint.h"
@@ -49,9 +51,49 @@ static const struct sluice_stage *aggregation_above(const struct sluice_stage *s
  * check_event_time narrows it to Spark's rule. */
 static bool watermark_above(const struct sluice_stage *agg)
 {
-    for (const struct sluice_stage *s = agg->input; s; s = s->input)
-        if (s->has_watermark) return true;
-    return false;
+    struct sluice_watermark_tracker **t;
+    size_t n = sluice_graph_trackers_above(agg, &t);
+    free(t);
+    return n > 0;
+}
+
+/* An aggregate stage above a union, on any of its inputs: Spark would
+ * count two streaming aggregations, or one whose result is unioned with a
+ * stream, neither of which sluice runs. */
+static const struct sluice_stage *aggregate_above_union(const struct sluice_stage *st)
+{
+    for (size_t m = 0; m < st->n_inputs; m++)
+        for (const struct sluice_stage *s = st->inputs[m]; s; s = s->input) {
+            if (s->kind == SLUICE_STAGE_AGGREGATE) return s;
+            const struct sluice_stage *deeper = aggregate_above_union(s);
+            if (deeper) return deeper;
+        }
+    return NULL;
+}
+
+/* Unions read streams: sluice runs the aggregation after the union, once. */
+static int check_unions(const struct sluice_graph *g, struct sluice_error *err)
+{
+    for (size_t k = 0; k < g->n_stages; k++) {
+        const struct sluice_stage *st = &g->stages[k];
+        if (st->kind != SLUICE_STAGE_UNION || !st->feeds_sink) continue;
+        const struct sluice_stage *agg = aggregate_above_union(st);
+        if (agg) {
+            sluice_error_at(err, SLUICE_ECONFIG, config_setting_get_member(st->setting, "input"),
+                            "union '%s' reads the result of aggregate stage '%s': a union of streaming aggregation "
+                            "results is not supported", st->name, agg->name);
+            sluice_error_hint(err, "union the streams first, then aggregate the union");
+            return SLUICE_ECONFIG;
+        }
+        if (g->runtime.group) {
+            sluice_error_where(err, SLUICE_ECONFIG, &g->runtime.group_where,
+                               "runtime.group runs one source per member query, and union '%s' reads several",
+                               st->name);
+            sluice_error_hint(err, "run this pipeline without runtime.group");
+            return SLUICE_ECONFIG;
+        }
+    }
+    return SLUICE_OK;
 }
 
 /* The output mode of the sinks an aggregate stage feeds (they agree once
@@ -181,15 +223,28 @@ static bool map_through(const struct sluice_stage *st, const char *path, struct 
  * very column some stage above declared its watermark on, passed down
  * unchanged (Spark's watermark metadata travels with an attribute the
  * same way, and is lost once an expression computes a new column). */
+/* The trackers of `s` and of every stage above it, each once (a union
+ * may read one stage twice): through a union, of all its inputs, whose
+ * least watermark is the one that holds (Spark's default
+ * multipleWatermarkPolicy, min). */
+static void add_trackers_from(const struct sluice_stage *s, struct sluice_watermark_tracker ***out, size_t *n)
+{
+    for (; s; s = s->input) {
+        bool seen = !s->has_watermark;
+        for (size_t i = 0; i < *n && !seen; i++) seen = (*out)[i] == &s->watermark.tracker;
+        if (!seen) {
+            *out = sluice_xrealloc(*out, (*n + 1) * sizeof **out);
+            (*out)[(*n)++] = (struct sluice_watermark_tracker *)&s->watermark.tracker;
+        }
+        for (size_t m = 1; m < s->n_inputs; m++) add_trackers_from(s->inputs[m], out, n);
+    }
+}
+
 size_t sluice_graph_trackers_above(const struct sluice_stage *st, struct sluice_watermark_tracker ***out)
 {
     size_t n = 0;
     *out = NULL;
-    for (struct sluice_stage *s = st->input; s; s = s->input) {
-        if (!s->has_watermark) continue;
-        *out = sluice_xrealloc(*out, (n + 1) * sizeof **out);
-        (*out)[n++] = &s->watermark.tracker;
-    }
+    add_trackers_from(st->input, out, &n);
     return n;
 }
 
@@ -267,8 +322,10 @@ static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sl
         if (rc == SLUICE_OK && st->has_watermark) rc = check_watermark(st, err);
         return rc;
     }
-    if (st->kind == SLUICE_STAGE_DEDUP || st->kind == SLUICE_STAGE_JOIN) {
-        int rc = st->kind == SLUICE_STAGE_DEDUP ? sluice_dedup_load_open(st, err) : sluice_join_load_open(st, err);
+    if (st->kind == SLUICE_STAGE_DEDUP || st->kind == SLUICE_STAGE_JOIN || st->kind == SLUICE_STAGE_UNION) {
+        int rc = st->kind == SLUICE_STAGE_DEDUP  ? sluice_dedup_load_open(st, err)
+                 : st->kind == SLUICE_STAGE_JOIN ? sluice_join_load_open(st, err)
+                                                 : sluice_union_load_open(st, err);
         if (rc == SLUICE_OK && st->has_watermark) rc = check_watermark(st, err);
         return rc;
     }
@@ -396,6 +453,34 @@ static void needed_input(const struct sluice_stage *st, const struct pathset *ou
     sluice_buf_free(&b);
 }
 
+/* What union `st` needs from its input m: each needed output column,
+ * renamed to that input's column (a column the input lacks is null in
+ * its rows and asks it for nothing). */
+static void union_needed_input(const struct sluice_stage *st, size_t m, const struct pathset *out_needed,
+                               struct pathset *in)
+{
+    const struct sluice_union *u = st->un;
+    const struct ArrowSchema *os = &st->ctx.output_schema, *is = &st->inputs[m]->ctx.output_schema;
+    struct sluice_buf name = { 0 }, b = { 0 };
+    size_t n = out_needed->all ? (size_t)os->n_children : out_needed->n;
+    for (size_t i = 0; i < n; i++) {
+        const char *rest = "";
+        int64_t j = (int64_t)i;
+        sluice_buf_clear(&name);
+        if (!out_needed->all) {
+            if (!split_top(out_needed->paths[i], &name, &rest)) continue;
+            j = sluice_schema_child_index(os, name.data);
+        }
+        if (j < 0 || j >= u->n_columns || u->from[m][j] < 0) continue;
+        sluice_buf_clear(&b);
+        append_segment(&b, is->children[u->from[m][j]]->name);
+        sluice_buf_puts(&b, rest);
+        pathset_add(in, b.data, b.len);
+    }
+    sluice_buf_free(&name);
+    sluice_buf_free(&b);
+}
+
 /* `q` covers `p` when q is p or a segment-wise prefix of it (`data` covers `data.lang`). */
 static bool covers(const char *q, const char *p)
 {
@@ -447,7 +532,11 @@ static void compute_projections(struct sluice_graph *g)
                 sluice_buf_free(&b);
             }
         }
-        if (st->input) needed_input(st, &need[k], &need[st->input - g->stages]);
+        if (st->kind == SLUICE_STAGE_UNION && st->un)
+            for (size_t m = 0; m < st->n_inputs; m++)
+                union_needed_input(st, m, &need[k], &need[st->inputs[m] - g->stages]);
+        else if (st->input)
+            needed_input(st, &need[k], &need[st->input - g->stages]);
     }
     for (size_t k = 0; k < n; k++) finish_projection(&need[k], &g->projections[k]);
     free(need);
@@ -458,10 +547,8 @@ static void compute_projections(struct sluice_graph *g)
  * (plugin.h). One query per source that feeds a sink, as the engine runs them. */
 static int attach_checkpoint(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
 {
-    size_t queries = 0;
-    for (size_t k = 0; k < g->n_stages; k++)
-        queries += g->stages[k].kind == SLUICE_STAGE_SOURCE && g->stages[k].feeds_sink;
-    int rc = sluice_checkpoint_prepare_source(g->runtime.checkpoint, st, queries > 1, g->check_only, err);
+    int rc = sluice_checkpoint_prepare_source(g->runtime.checkpoint, st, sluice_graph_queries(g) > 1, g->check_only,
+                                              err);
     if (rc) {
         sluice_error_locate(err, &g->runtime.checkpoint_where);
         sluice_error_stage(err, st->name);
@@ -489,7 +576,8 @@ static int check_group_sources(const struct sluice_graph *g, struct sluice_error
 int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
 {
     if (g->opened) return SLUICE_OK;
-    int rc = check_output_modes(g, err);
+    int rc = check_unions(g, err);
+    if (rc == SLUICE_OK) rc = check_output_modes(g, err);
     /* Static tables first: a join's output holds their columns. */
     for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++)
         if (g->stages[k].is_static) rc = open_stage(g, &g->stages[k], err);
@@ -515,6 +603,16 @@ int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
         if (g->stages[k].kind == SLUICE_STAGE_JOIN && g->stages[k].feeds_sink) rc = sluice_join_load_table(&g->stages[k], err);
     if (rc == SLUICE_OK) g->opened = true;
     return rc;
+}
+
+size_t sluice_graph_queries(const struct sluice_graph *g)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < g->n_stages; k++) {
+        const struct sluice_stage *st = &g->stages[k];
+        n += st->kind == SLUICE_STAGE_SOURCE && st->feeds_sink && sluice_stage_lead(st) == st;
+    }
+    return n;
 }
 
 const struct sluice_projection *sluice_graph_projection(const struct sluice_graph *g,

@@ -14,8 +14,38 @@ int sluice_graph_unknown_key(struct sluice_error *err, const config_setting_t *s
                              const char *where);
 /* "expected WHAT, got VALUE" at `s`. Returns SLUICE_ECONFIG. */
 int sluice_graph_expected(struct sluice_error *err, const config_setting_t *s, const char *what);
+/* true or false; the words "true"/"false" (any case) only from --set,
+ * which stores a key the file lacks as the text typed, as plugin options
+ * read them (options.h). */
+int sluice_graph_get_bool(const config_setting_t *s, bool *out, struct sluice_error *err);
 /* A non-empty string setting. */
 int sluice_graph_get_string(const config_setting_t *s, const char **out, struct sluice_error *err);
+
+/* What a stage says about its inputs before stages are ordered (loading only). */
+struct sluice_graph_pending {
+    const char **input_names; /* as written (owned array of config strings); a union's are several */
+    size_t n_inputs;
+    const config_setting_t *input_setting;
+    long *inputs;             /* resolved: config indices (owned), n_in of them; a late stage's is
+                               * the aggregate stage whose late rows it reads */
+    size_t n_in;
+    /* Aggregate stages: the stage their late rows go to (late_output). */
+    const char *late_name;
+    const config_setting_t *late_setting;
+    long late_of; /* late stages: the aggregate stage whose late rows they read, or -1 */
+    /* Joins: the static source stage they read (join.with). */
+    const char *with_name;
+    const config_setting_t *with_setting;
+};
+
+/* With every input resolved: SLUICE_ECONFIG naming the cycle, if the
+ * inputs form one (graph_order.c). */
+int sluice_graph_find_cycle(const struct sluice_stage *stages, const struct sluice_graph_pending *pend, size_t n,
+                            struct sluice_error *err);
+/* Config indices in an order where every input comes before its readers,
+ * config order among stages that do not depend on each other, so plans
+ * read like the file. The caller frees it. No cycle may remain. */
+size_t *sluice_graph_topological_order(const struct sluice_graph_pending *pend, size_t n);
 
 /* The `runtime` group (NULL: all defaults). */
 int sluice_graph_load_runtime(struct sluice_graph *g, const config_setting_t *rt, struct sluice_error *err);

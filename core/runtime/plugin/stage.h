@@ -25,6 +25,7 @@ enum sluice_stage_kind {
     SLUICE_STAGE_SINK,
     SLUICE_STAGE_DEDUP, /* transform = "drop_duplicates": the core's keyed state (dedup.h) */
     SLUICE_STAGE_JOIN,  /* join = { with; on; type; }: a stream-static join (join.h) */
+    SLUICE_STAGE_UNION, /* transform = "union" or "union_by_name" over several inputs (union.h) */
 };
 
 struct config_setting_t; /* the pipeline's; opaque here */
@@ -33,6 +34,7 @@ struct sluice_agg_stage;
 struct sluice_dedup;
 struct sluice_expr;
 struct sluice_join;
+struct sluice_union;
 
 /* `watermark = { column = "data.created_at"; delay = "5 seconds"; }` on a
  * non-sink stage. Validated for shape at load; at open the column is
@@ -55,7 +57,12 @@ struct sluice_stage {
     const struct sluice_plugin *plugin;
     const char *plugin_file;          /* the .so it came from */
     const struct config_setting_t *setting; /* the stage's group in the config (pipeline only) */
-    struct sluice_stage *input;       /* NULL for sources; a late stage's: its aggregate stage's input */
+    struct sluice_stage *input;       /* NULL for sources; a late stage's: its aggregate stage's input;
+                                       * a union's: its first input */
+    struct sluice_stage **inputs;     /* unions: every input, inputs[0] == input (owned); NULL otherwise */
+    size_t n_inputs;
+    struct sluice_stage *lead;        /* the first source (in stage order) of the query this stage runs
+                                       * in: the sources a union joins run as one query */
     struct sluice_stage *late_output; /* aggregate stages: where rows dropped as late go, or NULL */
     struct sluice_stage *late_of;     /* the aggregate stage whose late rows this stage reads, or NULL */
     struct sluice_stage **outputs;    /* stages whose input is this one */
@@ -70,6 +77,7 @@ struct sluice_stage {
     bool is_static;                   /* sources: `static = true`, a table read once by the joins naming it */
     struct sluice_stage *join_with;   /* joins: the static source stage */
     struct sluice_join *join;         /* joins, once open (join.h) */
+    struct sluice_union *un;          /* unions, once open (union.h) */
     bool opened;
     enum sluice_output_mode mode;     /* sinks: output_mode (default append) */
     const struct config_setting_t *mode_setting; /* sinks: output_mode as written, or NULL */
@@ -81,5 +89,12 @@ struct sluice_stage {
     bool check_batches;               /* validate every batch the plugin emits (validate.h):
                                        * SLUICE_CHECK_BATCHES, the test kit */
 };
+
+/* The source leading the query `s` runs in (a stage built without a
+ * loaded graph, as tests make them, leads its own). */
+static inline struct sluice_stage *sluice_stage_lead(const struct sluice_stage *s)
+{
+    return s->lead ? s->lead : (struct sluice_stage *)s;
+}
 
 #endif

@@ -33,7 +33,8 @@ struct sluice_checkpoint {
     char *root, *offsets_dir, *commits_dir;
     int lock_fd;                             /* the root, flock'ed while the query runs; -1 */
     struct sluice_graph *g;
-    struct sluice_stage *source;
+    struct sluice_stage **sources;           /* the query's; sources[0] leads it (stage.h) */
+    size_t n_sources;
     struct sluice_stage **aggs;
     size_t n_aggs;
     struct sluice_stage **dedups;            /* drop_duplicates stages below the source */
@@ -322,7 +323,7 @@ static int lock_dir(const char *root, int *fd, struct sluice_error *err)
 /* The lock the graph took before the source's prepare, or a new one. */
 static int lock_root(struct sluice_checkpoint *c, struct sluice_error *err)
 {
-    struct sluice_ctx *ctx = &c->source->ctx;
+    struct sluice_ctx *ctx = &c->sources[0]->ctx;
     if (ctx->ckpt_locked) {
         c->lock_fd = ctx->ckpt_lock_fd;
         ctx->ckpt_locked = false;
@@ -331,9 +332,15 @@ static int lock_root(struct sluice_checkpoint *c, struct sluice_error *err)
     return lock_dir(c->root, &c->lock_fd, err);
 }
 
+/* The source whose name a query's checkpoint folder takes. */
+static const struct sluice_stage *lead_of(const struct sluice_stage *source)
+{
+    return sluice_stage_lead(source);
+}
+
 char *sluice_checkpoint_root(const char *checkpoint, const struct sluice_stage *source, bool per_source)
 {
-    return per_source ? join(checkpoint, source->name) : sluice_xstrdup(checkpoint);
+    return per_source ? join(checkpoint, lead_of(source)->name) : sluice_xstrdup(checkpoint);
 }
 
 int sluice_checkpoint_prepare_source(const char *checkpoint, struct sluice_stage *source, bool per_source,
@@ -346,7 +353,8 @@ int sluice_checkpoint_prepare_source(const char *checkpoint, struct sluice_stage
         sluice_checkpoint_source_attach_readonly(source, sources);
     } else {
         rc = sluice_checkpoint_mkdirs(root, err);
-        if (!rc && !source->ctx.ckpt_locked) {
+        /* One lock per query: its lead's, which is prepared first. */
+        if (!rc && lead_of(source) == source && !source->ctx.ckpt_locked) {
             rc = lock_dir(root, &source->ctx.ckpt_lock_fd, err);
             source->ctx.ckpt_locked = rc == SLUICE_OK;
         }
@@ -357,16 +365,19 @@ int sluice_checkpoint_prepare_source(const char *checkpoint, struct sluice_stage
     return rc;
 }
 
-static bool below(const struct sluice_stage *s, const struct sluice_stage *source)
+/* Whether stage `s` runs in the query `lead` leads. */
+static bool below(const struct sluice_stage *s, const struct sluice_stage *lead)
 {
     while (s->input) s = s->input;
-    return s == source;
+    return lead_of(s) == lead;
 }
 
-int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, struct sluice_stage *const *aggs,
-                           size_t n_aggs, bool per_source, struct sluice_checkpoint **out, struct sluice_error *err)
+int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *const *sources, size_t n_sources,
+                           struct sluice_stage *const *aggs, size_t n_aggs, bool per_source,
+                           struct sluice_checkpoint **out, struct sluice_error *err)
 {
     *out = NULL;
+    struct sluice_stage *source = sources[0];
     struct sluice_checkpoint *c = sluice_xcalloc(1, sizeof *c);
     c->lock_fd = -1;
     c->root = sluice_checkpoint_root(g->runtime.checkpoint, source, per_source);
@@ -375,7 +386,9 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, 
     c->offsets_dir = join(root, "offsets");
     c->commits_dir = join(root, "commits");
     c->g = g;
-    c->source = source;
+    c->sources = sluice_xcalloc(n_sources, sizeof *c->sources);
+    memcpy(c->sources, sources, n_sources * sizeof *sources);
+    c->n_sources = n_sources;
     c->n_aggs = n_aggs;
     c->aggs = sluice_xcalloc(n_aggs ? n_aggs : 1, sizeof *c->aggs);
     if (n_aggs) memcpy(c->aggs, aggs, n_aggs * sizeof *aggs);
@@ -385,11 +398,11 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, 
     c->last_commit = -1;
     c->marks = sluice_xcalloc(g->n_stages, sizeof *c->marks);
     for (size_t i = 0; i < g->n_stages; i++)
-        if (g->stages[i].has_watermark && below(&g->stages[i], source)) c->marks[c->n_marks++] = &g->stages[i];
+        if (g->stages[i].has_watermark && below(&g->stages[i], lead_of(source))) c->marks[c->n_marks++] = &g->stages[i];
     c->dedups = sluice_xcalloc(g->n_stages, sizeof *c->dedups);
     for (size_t i = 0; i < g->n_stages; i++)
         if (g->stages[i].kind == SLUICE_STAGE_DEDUP && g->stages[i].dedup && g->stages[i].feeds_sink &&
-            below(&g->stages[i], source))
+            below(&g->stages[i], lead_of(source)))
             c->dedups[c->n_dedups++] = &g->stages[i];
 
     int rc = sluice_checkpoint_mkdirs(c->offsets_dir, err);
@@ -411,7 +424,7 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, 
         }
         free(meta);
     }
-    json_t *fp = rc ? NULL : sluice_checkpoint_meta_fingerprint(g, source, aggs, NULL, n_aggs);
+    json_t *fp = rc ? NULL : sluice_checkpoint_meta_fingerprint(g, sources, n_sources, aggs, NULL, n_aggs);
     bool created = false;
     if (!rc)
         rc = sluice_checkpoint_meta_open(root, g->name, fp, &g->runtime.checkpoint_where, c->id,
@@ -422,9 +435,9 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, 
         sluice_checkpoint_close(c);
         return rc;
     }
-    char *sources = join(root, "sources");
-    sluice_checkpoint_source_attach(source, sources);
-    free(sources);
+    char *sources_dir = join(root, "sources");
+    for (size_t i = 0; i < n_sources; i++) sluice_checkpoint_source_attach(sources[i], sources_dir);
+    free(sources_dir);
     if (created)
         sluice_log(SLUICE_LOG_INFO, source->name, "new checkpoint '%s' (query id %s)", root, c->id);
     else if (c->replay_end)
@@ -441,7 +454,8 @@ void sluice_checkpoint_close(struct sluice_checkpoint *c)
 {
     if (!c) return;
     if (c->lock_fd >= 0) close(c->lock_fd); /* and the lock with it */
-    sluice_checkpoint_source_detach(c->source);
+    for (size_t i = 0; i < c->n_sources; i++) sluice_checkpoint_source_detach(c->sources[i]);
+    free(c->sources);
     sluice_checkpoint_planned(c, NULL); /* a batch that failed before its first write */
     sluice_worker_pool_free(c->writer);
     sluice_state_store_free(c->store);
@@ -495,7 +509,7 @@ int sluice_checkpoint_plan(struct sluice_checkpoint *c, int64_t batch_id, const 
     char ts[40];
     sluice_time_format_iso(*time_us, ts);
     json_t *entry = json_pack("{s:I, s:s, s:s, s:s?, s:s}", "batchId", (json_int_t)batch_id, "timestamp", ts, "source",
-                              c->source->name, "start", start, "end", end);
+                              c->sources[0]->name, "start", start, "end", end);
     put_watermarks(c, entry, "watermarks");
     c->plan = (struct offsets_write){ .c = c, .batch_id = batch_id, .pending = true,
                                       .text = json_dumps(entry, JSON_COMPACT | JSON_PRESERVE_ORDER) };
@@ -573,7 +587,7 @@ int sluice_checkpoint_commit(struct sluice_checkpoint *c, int64_t batch_id, bool
     int64_t commit_us = sluice_monotonic_us() - t0, state_us = 0;
     for (size_t i = 0; i < c->n_aggs; i++) state_us = c->state_us[i] > state_us ? c->state_us[i] : state_us;
     /* The offsets were written while the batch read: not on its path. */
-    sluice_log(SLUICE_LOG_DEBUG, c->source->name,
+    sluice_log(SLUICE_LOG_DEBUG, c->sources[0]->name,
                "batch %" PRId64 ": checkpoint %.3f ms: state %.3f ms (%" PRId64 " partitions, %" PRId64 " groups, %" PRId64
                " bytes), commit %.3f ms; offsets %.3f ms beside the batch",
                batch_id, commit_us / 1000.0, state_us / 1000.0, sst.sections, ast.groups_written, sst.bytes,

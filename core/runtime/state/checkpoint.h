@@ -1,9 +1,12 @@
 /* core/runtime/state/checkpoint.h — a query's checkpoint and its recovery (DESIGN §7).
  *
- * A query is a source and everything below it. Its checkpoint root is
- * runtime.checkpoint, or <runtime.checkpoint>/<source stage> when the
- * pipeline has several sources (one query each, as Spark keeps one
- * checkpoint per query). Layout under the root:
+ * A query is a source and everything below it, or the sources a union
+ * joins and everything below them (sources[0], the first in stage order,
+ * leads it). Its checkpoint root is runtime.checkpoint, or
+ * <runtime.checkpoint>/<lead source> when the pipeline runs several
+ * queries (as Spark keeps one checkpoint per query). Offsets of a query
+ * of several sources hold each source's offset (query.h). Layout under
+ * the root:
  *   metadata              query id and the pipeline's fingerprint (checkpoint_meta.h)
  *   offsets/<N>           written before batch N runs: its source range
  *                         (start and end offsets, the source's text) and the
@@ -75,12 +78,13 @@ struct sluice_checkpoint_stats {
 };
 
 /* The checkpoint root of the query reading `source`: `checkpoint`
- * (runtime.checkpoint), or checkpoint/<source> when `per_source` (several
- * sources feed sinks, each a query). A heap string, the caller's. */
+ * (runtime.checkpoint), or checkpoint/<its lead source> when `per_source`
+ * (the pipeline runs several queries). A heap string, the caller's. */
 char *sluice_checkpoint_root(const char *checkpoint, const struct sluice_stage *source, bool per_source);
 /* Before a source's prepare(), so it reads what the last run stored:
  * attach its metadata folder. To run (`readonly` false) the query's root
- * is made and locked first (the lock, held in the source's ctx, is
+ * is made and, by the query's lead source (prepared before the others),
+ * locked first (the lock, held in the lead's ctx, is
  * adopted by sluice_checkpoint_open), so nothing is written to a
  * checkpoint another pipeline runs on; `sluice check` (`readonly`)
  * attaches for reading only and takes no lock. SLUICE_EIO naming the
@@ -88,14 +92,15 @@ char *sluice_checkpoint_root(const char *checkpoint, const struct sluice_stage *
 int sluice_checkpoint_prepare_source(const char *checkpoint, struct sluice_stage *source, bool per_source,
                                      bool readonly, struct sluice_error *err);
 /* Open (making it on first use) the checkpoint of the query reading
- * `source` (under runtime.checkpoint, in a directory of its own when
- * `per_source`: the pipeline has several sources), whose aggregate stages
+ * sources[0..n_sources) (under runtime.checkpoint, in a directory of its
+ * own when `per_source`: the pipeline runs several queries), whose aggregate stages
  * are aggs[0..n_aggs), after the graph is opened and before any batch;
  * check it belongs to this pipeline, restore state and watermarks into
  * the stages, and work out where to resume. On SLUICE_OK *out is the
  * caller's to close. */
-int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *source, struct sluice_stage *const *aggs,
-                           size_t n_aggs, bool per_source, struct sluice_checkpoint **out, struct sluice_error *err);
+int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *const *sources, size_t n_sources,
+                           struct sluice_stage *const *aggs, size_t n_aggs, bool per_source,
+                           struct sluice_checkpoint **out, struct sluice_error *err);
 void sluice_checkpoint_close(struct sluice_checkpoint *c);
 
 const struct sluice_checkpoint_resume *sluice_checkpoint_resume(const struct sluice_checkpoint *c);

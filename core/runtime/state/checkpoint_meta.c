@@ -118,14 +118,18 @@ static void add_aggregation(json_t *fp, const struct sluice_stage *st, const str
     }
 }
 
-json_t *sluice_checkpoint_meta_fingerprint(const struct sluice_graph *g, const struct sluice_stage *source,
-                                           struct sluice_stage *const *aggs, const struct sluice_agg_spec *specs,
-                                           size_t n_aggs)
+json_t *sluice_checkpoint_meta_fingerprint(const struct sluice_graph *g, struct sluice_stage *const *sources,
+                                           size_t n_sources, struct sluice_stage *const *aggs,
+                                           const struct sluice_agg_spec *specs, size_t n_aggs)
 {
     json_t *fp = json_object();
-    char text[192];
-    snprintf(text, sizeof text, "%s (%s)", source->name, source->plugin_name ? source->plugin_name : "?");
-    json_object_set_new(fp, "source", json_string(text));
+    struct sluice_buf text = { 0 };
+    for (size_t i = 0; i < n_sources; i++)
+        sluice_buf_printf(&text, "%s%s (%s)", i ? ", " : "", sources[i]->name,
+                          sources[i]->plugin_name ? sources[i]->plugin_name : "?");
+    json_object_set_new(fp, n_sources > 1 ? "sources" : "source", json_string(text.data));
+    sluice_buf_free(&text);
+    const struct sluice_stage *lead = sluice_stage_lead(sources[0]);
     if (n_aggs) {
         json_t *names = json_array();
         for (size_t i = 0; i < n_aggs; i++) json_array_append_new(names, json_string(aggs[i]->name));
@@ -137,7 +141,8 @@ json_t *sluice_checkpoint_meta_fingerprint(const struct sluice_graph *g, const s
     for (size_t k = 0; k < g->n_stages; k++) {
         const struct sluice_stage *st = &g->stages[k], *top = st;
         while (top->input) top = top->input;
-        if (st->kind != SLUICE_STAGE_DEDUP || !st->dedup_spec || !st->feeds_sink || top != source) continue;
+        top = sluice_stage_lead(top);
+        if (st->kind != SLUICE_STAGE_DEDUP || !st->dedup_spec || !st->feeds_sink || top != lead) continue;
         char key[192];
         snprintf(key, sizeof key, "%s.drop_duplicates", st->name);
         json_object_set_new(fp, key, json_string(st->dedup_spec));

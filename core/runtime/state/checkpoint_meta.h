@@ -33,13 +33,14 @@ struct sluice_stage;
 /* A random (version 4) UUID, NUL-terminated. */
 void sluice_checkpoint_meta_uuid(char out[SLUICE_UUID_LEN + 1]);
 
-/* The fingerprint of the query reading `source`, whose aggregate stages are
+/* The fingerprint of the query reading sources[0..n_sources) (one, or
+ * the ones a union joins, in stage order), whose aggregate stages are
  * aggs[0..n_aggs), with their specs: specs[i], or when specs is NULL the
  * opened stages' own (aggs[i]->agg->spec). */
 struct sluice_agg_spec;
-json_t *sluice_checkpoint_meta_fingerprint(const struct sluice_graph *g, const struct sluice_stage *source,
-                                           struct sluice_stage *const *aggs, const struct sluice_agg_spec *specs,
-                                           size_t n_aggs);
+json_t *sluice_checkpoint_meta_fingerprint(const struct sluice_graph *g, struct sluice_stage *const *sources,
+                                           size_t n_sources, struct sluice_stage *const *aggs,
+                                           const struct sluice_agg_spec *specs, size_t n_aggs);
 /* Every difference between two fingerprints, as "KEY changed from X to Y"
  * joined with "; ", appended to out; returns how many. */
 struct sluice_buf;

@@ -345,9 +345,10 @@ let planShown = false;
 function drawFlow(stages) {
   const byName = new Map(stages.map(s => [s.name, s]));
   const depth = new Map(), row = new Map(), perDepth = [];
+  // A union reads several stages; any other stage one, or an aggregation's late rows.
+  const froms = s => s.inputs || [s.input || s.lateOf].filter(Boolean);
   for (const s of stages) { // stages come in the order data flows
-    const from = s.input || s.lateOf;
-    const d = from && depth.has(from) ? depth.get(from) + 1 : 0;
+    const d = Math.max(-1, ...froms(s).filter(f => depth.has(f)).map(f => depth.get(f))) + 1;
     depth.set(s.name, d);
     perDepth[d] = (perDepth[d] || 0) + 1;
     row.set(s.name, perDepth[d] - 1);
@@ -357,11 +358,12 @@ function drawFlow(stages) {
   const svg = svgEl('svg', { viewBox: `0 0 ${width} ${height}`, width, height });
   const pos = name => ({ x: 2 + depth.get(name) * (bw + gx), y: 2 + row.get(name) * (bh + gy) });
   for (const s of stages) {
-    const from = s.input || s.lateOf;
-    if (!from || !byName.has(from)) continue;
-    const a = pos(from), b = pos(s.name);
-    const x1 = a.x + bw, y1 = a.y + bh / 2, x2 = b.x, y2 = b.y + bh / 2, mx = (x1 + x2) / 2;
-    svgEl('path', { d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`, class: s.lateOf ? 'late' : '' }, svg);
+    for (const from of froms(s)) {
+      if (!byName.has(from)) continue;
+      const a = pos(from), b = pos(s.name);
+      const x1 = a.x + bw, y1 = a.y + bh / 2, x2 = b.x, y2 = b.y + bh / 2, mx = (x1 + x2) / 2;
+      svgEl('path', { d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`, class: s.lateOf ? 'late' : '' }, svg);
+    }
   }
   for (const s of stages) {
     const p = pos(s.name);
