@@ -115,6 +115,16 @@ static inline void sluice_builder_append_timestamp(struct sluice_builder *b, int
     sluice_builder_append_long(b, us);
 }
 
+/* DATE: days since 1970-01-01. */
+static inline void sluice_builder_append_date(struct sluice_builder *b, int32_t days)
+{
+    size_t need = (size_t)(b->length + 1) * sizeof(int32_t);
+    if (need > b->values_cap) sluice_builder_grow_values_(b, need);
+    ((int32_t *)b->values)[b->length] = days;
+    sluice_builder_mark_valid_(b);
+    b->length++;
+}
+
 static inline void sluice_builder_append_double(struct sluice_builder *b, double v)
 {
     size_t need = (size_t)(b->length + 1) * sizeof(double);

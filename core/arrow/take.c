@@ -98,6 +98,13 @@ static void take_node(struct take *tk, const struct ArrowSchema *schema, const s
         bufs[1] = dst;
         break;
     }
+    case SLUICE_TYPE_DATE: {
+        const uint32_t *src = a->buffers[1];
+        uint32_t *dst = zalloc(arena, (size_t)n * 4);
+        for (int64_t i = 0; i < n; i++) dst[i] = slots[i] >= 0 ? src[slots[i]] : 0;
+        bufs[1] = dst;
+        break;
+    }
     case SLUICE_TYPE_STRING: {
         const int32_t *so = a->buffers[1];
         const char *sd = a->buffers[2];

@@ -209,6 +209,12 @@ static bool scalar_out(struct ectx *c, enum sluice_type t, const struct evec *v,
         for (int64_t i = 0; i < n; i++) o[i >> 3] |= (uint8_t)((v->b[i] & (uint8_t)evec_valid(v, i)) << (i & 7));
         break;
     }
+    case SLUICE_TYPE_DATE: {
+        /* Days are int64 while evaluated (as longs are), int32 in Arrow. */
+        int32_t *o = vals;
+        for (int64_t i = 0; i < n; i++) o[i] = evec_valid(v, i) ? (int32_t)v->l[i] : 0;
+        break;
+    }
     case SLUICE_TYPE_LONG:
     case SLUICE_TYPE_TIMESTAMP:
     case SLUICE_TYPE_DOUBLE: {

@@ -61,6 +61,11 @@ static bool is_number(enum sluice_type t)
     return t == SLUICE_TYPE_LONG || t == SLUICE_TYPE_DOUBLE;
 }
 
+static bool is_datetime(enum sluice_type t)
+{
+    return t == SLUICE_TYPE_TIMESTAMP || t == SLUICE_TYPE_DATE;
+}
+
 static bool is_nested(enum sluice_type t)
 {
     return t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY;
@@ -104,9 +109,14 @@ bool sluice_expr_wider(const struct expr_node *a, const struct expr_node *b, enu
         *t = SLUICE_TYPE_DOUBLE;
         return true;
     }
-    /* Spark's string promotion: a string absorbs numbers and timestamps. */
-    if ((ta == SLUICE_TYPE_STRING && (is_number(tb) || tb == SLUICE_TYPE_TIMESTAMP)) ||
-        (tb == SLUICE_TYPE_STRING && (is_number(ta) || ta == SLUICE_TYPE_TIMESTAMP))) {
+    /* A date widens to a timestamp (its midnight, UTC). */
+    if ((ta == SLUICE_TYPE_DATE && tb == SLUICE_TYPE_TIMESTAMP) || (tb == SLUICE_TYPE_DATE && ta == SLUICE_TYPE_TIMESTAMP)) {
+        *t = SLUICE_TYPE_TIMESTAMP;
+        return true;
+    }
+    /* Spark's string promotion: a string absorbs numbers, timestamps and dates. */
+    if ((ta == SLUICE_TYPE_STRING && (is_number(tb) || is_datetime(tb))) ||
+        (tb == SLUICE_TYPE_STRING && (is_number(ta) || is_datetime(ta)))) {
         *t = SLUICE_TYPE_STRING;
         return true;
     }
@@ -119,7 +129,8 @@ bool sluice_expr_is_const(const struct expr_node *n)
 {
     if (n->kind == EX_LIT) return true;
     if (n->kind == EX_PATH) return false;
-    if (n->kind == EX_CALL && n->fn == FN_CURRENT_TIMESTAMP) return false; /* a value per batch */
+    if (n->kind == EX_CALL && (n->fn == FN_CURRENT_TIMESTAMP || n->fn == FN_CURRENT_DATE))
+        return false; /* a value per batch */
     for (int i = 0; i < n->n_args; i++)
         if (!sluice_expr_is_const(n->args[i])) return false;
     return true;
@@ -137,7 +148,8 @@ static void const_value(struct sluice_expr *e, const struct expr_node *n, struct
         switch (n->type) {
         case SLUICE_TYPE_BOOLEAN: out->b = v->b[0] != 0; break;
         case SLUICE_TYPE_LONG:
-        case SLUICE_TYPE_TIMESTAMP: out->l = v->l[0]; break;
+        case SLUICE_TYPE_TIMESTAMP:
+        case SLUICE_TYPE_DATE: out->l = v->l[0]; break;
         case SLUICE_TYPE_DOUBLE: out->d = v->d[0]; break;
         case SLUICE_TYPE_STRING: {
             int32_t len;
@@ -246,6 +258,7 @@ static int check_compare(struct checker *k, struct expr_node *n)
     else if (ta == SLUICE_TYPE_INVALID) t = tb;
     else if (tb == SLUICE_TYPE_INVALID || ta == tb) t = ta;
     else if (is_number(ta) && is_number(tb)) t = SLUICE_TYPE_DOUBLE;
+    else if (is_datetime(ta) && is_datetime(tb)) t = SLUICE_TYPE_TIMESTAMP; /* a date at its midnight */
     else if (ta == SLUICE_TYPE_STRING) t = tb;
     else if (tb == SLUICE_TYPE_STRING) t = ta;
     else
@@ -370,7 +383,11 @@ static int check_case(struct checker *k, struct expr_node *n)
 static int check_cast(struct checker *k, struct expr_node *n)
 {
     enum sluice_type from = n->args[0]->type, to = n->type;
-    if (is_nested(from) || is_nested(to))
+    /* A date casts to and from strings and timestamps only, as in Spark. */
+    bool date_ok = (from != SLUICE_TYPE_DATE && to != SLUICE_TYPE_DATE) || from == to || from == SLUICE_TYPE_INVALID ||
+                   from == SLUICE_TYPE_STRING || to == SLUICE_TYPE_STRING || from == SLUICE_TYPE_TIMESTAMP ||
+                   to == SLUICE_TYPE_TIMESTAMP;
+    if (is_nested(from) || is_nested(to) || !date_ok)
         return sluice_expr_fail(k->err, k->text, n->pos, "cannot cast %s to %s", sluice_expr_tname(from), sluice_expr_tname(to));
     return SLUICE_OK;
 }
@@ -427,6 +444,7 @@ static const char *format_of(enum sluice_type t)
     case SLUICE_TYPE_DOUBLE: return SLUICE_FORMAT_DOUBLE;
     case SLUICE_TYPE_STRING: return SLUICE_FORMAT_STRING;
     case SLUICE_TYPE_TIMESTAMP: return SLUICE_FORMAT_TIMESTAMP;
+    case SLUICE_TYPE_DATE: return SLUICE_FORMAT_DATE;
     default: return SLUICE_FORMAT_STRING;
     }
 }

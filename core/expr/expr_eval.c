@@ -29,6 +29,7 @@ static const struct evec *eval_lit(struct ectx *c, const struct expr_node *nd)
         break;
     case SLUICE_TYPE_LONG:
     case SLUICE_TYPE_TIMESTAMP:
+    case SLUICE_TYPE_DATE:
         v->l = ectx_alloc(c, (size_t)n * 8);
         for (int64_t i = 0; i < n; i++) v->l[i] = x->l;
         break;
@@ -148,6 +149,7 @@ void sluice_expr_compare(struct ectx *c, enum sluice_type t, const struct evec *
     switch (t) {
     case SLUICE_TYPE_LONG:
     case SLUICE_TYPE_TIMESTAMP:
+    case SLUICE_TYPE_DATE:
         for (int64_t i = 0; i < n; i++) out[i] = (int8_t)((a->l[i] > b->l[i]) - (a->l[i] < b->l[i]));
         break;
     case SLUICE_TYPE_DOUBLE:
@@ -287,6 +289,17 @@ static const struct evec *eval_call(struct ectx *c, const struct expr_node *nd)
         for (int64_t i = 0; i < c->n; i++) v->l[i] = now;
         return v;
     }
+    case FN_CURRENT_DATE: {
+        struct evec *v = ectx_vec(c);
+        v->l = ectx_alloc(c, (size_t)c->n * 8);
+        int64_t now = sluice_expr_batch_time(), day = now / 86400000000LL - (now % 86400000000LL < 0);
+        for (int64_t i = 0; i < c->n; i++) v->l[i] = day;
+        return v;
+    }
+    case FN_TO_DATE:
+    case FN_DATE_ADD:
+    case FN_DATE_SUB:
+    case FN_DATEDIFF:
     case FN_TO_TIMESTAMP:
     case FN_DATE_FORMAT:
     case FN_DATE_TRUNC:

@@ -82,6 +82,7 @@ static const struct evec *eval_array_contains(struct ectx *c, const struct expr_
                 if (as_double) found = (double)((const int64_t *)e->buffers[1])[k] == x->d[i];
                 else found = ((const int64_t *)e->buffers[1])[k] == x->l[i];
                 break;
+            case SLUICE_TYPE_DATE: found = ((const int32_t *)e->buffers[1])[k] == x->l[i]; break;
             case SLUICE_TYPE_DOUBLE: {
                 double y = ((const double *)e->buffers[1])[k];
                 found = y == x->d[i] || (isnan(y) && isnan(x->d[i]));

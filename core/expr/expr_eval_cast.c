@@ -17,6 +17,8 @@
 #include "render.h"
 #include "timefmt.h"
 
+#define US_PER_DAY 86400000000LL
+
 /* ---- one value ----------------------------------------------------------------- */
 
 static locale_t c_locale;
@@ -205,6 +207,12 @@ static const struct evec *to_string(struct ectx *c, enum sluice_type from, const
                 memcpy(w, tmp, len);
                 break;
             }
+            case SLUICE_TYPE_DATE: {
+                char tmp[16];
+                len = sluice_date_format((int32_t)a->l[i], tmp);
+                memcpy(w, tmp, len);
+                break;
+            }
             default: break;
             }
         }
@@ -237,6 +245,12 @@ static const struct evec *from_string(struct ectx *c, enum sluice_type to, const
             case SLUICE_TYPE_LONG: ok = sluice_expr_parse_long(s, (size_t)len, &v->l[i]); break;
             case SLUICE_TYPE_DOUBLE: ok = sluice_expr_parse_double(s, (size_t)len, &v->d[i]); break;
             case SLUICE_TYPE_TIMESTAMP: ok = sluice_expr_parse_timestamp(s, (size_t)len, &v->l[i]); break;
+            case SLUICE_TYPE_DATE: {
+                int32_t days;
+                ok = sluice_date_parse(s, (size_t)len, &days) == 0;
+                v->l[i] = days;
+                break;
+            }
             default: break;
             }
         }
@@ -281,9 +295,24 @@ const struct evec *sluice_expr_eval_cast(struct ectx *c, const struct expr_node 
         else if (from == SLUICE_TYPE_LONG) for (int64_t i = 0; i < n; i++) v->d[i] = (double)a->l[i];
         else for (int64_t i = 0; i < n; i++) v->d[i] = (double)a->l[i] / 1e6;
         return v;
+    case SLUICE_TYPE_DATE:
+        /* From a timestamp: its day, UTC (the check allows nothing else). */
+        v->l = ectx_alloc(c, (size_t)n * 8);
+        for (int64_t i = 0; i < n; i++) v->l[i] = floor_div(a->l[i], US_PER_DAY);
+        return v;
     case SLUICE_TYPE_TIMESTAMP:
         v->l = ectx_alloc(c, (size_t)n * 8);
-        if (from == SLUICE_TYPE_BOOLEAN) {
+        if (from == SLUICE_TYPE_DATE) {
+            /* Its midnight; a date beyond a timestamp's 290,000 years is null
+             * (Spark's multiplyExact fails there). */
+            uint8_t *valid = own_valid(c, a);
+            for (int64_t i = 0; i < n; i++) {
+                bool fits = a->l[i] <= INT64_MAX / US_PER_DAY && a->l[i] >= INT64_MIN / US_PER_DAY;
+                v->l[i] = fits ? a->l[i] * US_PER_DAY : 0;
+                valid[i] &= fits;
+            }
+            v->valid = valid;
+        } else if (from == SLUICE_TYPE_BOOLEAN) {
             for (int64_t i = 0; i < n; i++) v->l[i] = a->b[i];
         } else if (from == SLUICE_TYPE_LONG) {
             /* Seconds, saturating like Java's TimeUnit.SECONDS.toMicros. */

@@ -28,6 +28,7 @@ static const struct evec *merge(struct ectx *c, const struct expr_node *nd, cons
         break;
     case SLUICE_TYPE_LONG:
     case SLUICE_TYPE_TIMESTAMP:
+    case SLUICE_TYPE_DATE:
         v->l = ectx_alloc(c, (size_t)n * 8);
         for (int64_t i = 0; i < n; i++) v->l[i] = choice[i] >= 0 ? vs[choice[i]]->l[i] : 0;
         break;

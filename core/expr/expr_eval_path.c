@@ -46,6 +46,13 @@ const struct evec *sluice_expr_gather(struct ectx *c, enum sluice_type t, const 
         else v->l = dst;
         break;
     }
+    case SLUICE_TYPE_DATE: {
+        const int32_t *src = a->buffers[1];
+        int64_t *dst = ectx_alloc(c, (size_t)n * 8);
+        for (int64_t i = 0; i < n; i++) dst[i] = slots[i] >= 0 ? src[slots[i]] : 0;
+        v->l = dst;
+        break;
+    }
     case SLUICE_TYPE_BOOLEAN:
         v->b = ectx_alloc(c, (size_t)n);
         for (int64_t i = 0; i < n; i++) v->b[i] = slots[i] >= 0 && bit(a->buffers[1], slots[i]);
@@ -149,6 +156,12 @@ const struct evec *sluice_expr_eval_path(struct ectx *c, const struct expr_node 
         case SLUICE_TYPE_DOUBLE:
             v->d = (double *)a->buffers[1] + base;
             break;
+        case SLUICE_TYPE_DATE: {
+            const int32_t *src = (const int32_t *)a->buffers[1] + base;
+            v->l = ectx_alloc(c, (size_t)n * 8);
+            for (int64_t i = 0; i < n; i++) v->l[i] = src[i];
+            break;
+        }
         case SLUICE_TYPE_BOOLEAN:
             v->b = ectx_alloc(c, (size_t)n);
             for (int64_t i = 0; i < n; i++) v->b[i] = bit(a->buffers[1], base + i);

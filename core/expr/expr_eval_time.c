@@ -390,13 +390,47 @@ static const struct evec *eval_date_format(struct ectx *c, const struct expr_nod
     return v;
 }
 
+/* A day count far outside any date, for date_add's argument: keeps the
+ * sum from overflowing, and the result is then out of range (null). */
+static int64_t clamp_days(int64_t d)
+{
+    return d > ((int64_t)1 << 40) ? ((int64_t)1 << 40) : d < -((int64_t)1 << 40) ? -((int64_t)1 << 40) : d;
+}
+
+/* Dates beyond int32 days (Arrow's date32) become null. */
+static void drop_out_of_range_dates(struct ectx *c, struct evec *v)
+{
+    uint8_t *valid = NULL;
+    for (int64_t i = 0; i < c->n; i++) {
+        if (!evec_valid(v, i) || (v->l[i] >= INT32_MIN && v->l[i] <= INT32_MAX)) continue;
+        if (!valid) {
+            valid = ectx_alloc(c, (size_t)c->n);
+            for (int64_t k = 0; k < c->n; k++) valid[k] = evec_valid(v, k);
+        }
+        valid[i] = 0;
+        v->l[i] = 0;
+    }
+    if (valid) v->valid = valid;
+}
+
 const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node *nd)
 {
     int64_t n = c->n;
     const struct evec *a = sluice_expr_eval_node(c, nd->args[0]);
     struct evec *v = ectx_vec(c);
     v->l = ectx_alloc(c, (size_t)n * 8);
-    if (nd->fn == FN_TO_TIMESTAMP) {
+    if (nd->fn == FN_DATE_ADD || nd->fn == FN_DATE_SUB || nd->fn == FN_DATEDIFF) {
+        const struct evec *b = sluice_expr_eval_node(c, nd->args[1]);
+        const struct evec *both[2] = { a, b };
+        v->valid = (uint8_t *)ectx_valid_and(c, both, 2);
+        int64_t sign = nd->fn == FN_DATE_SUB ? -1 : 1;
+        /* Days and their differences stay far inside an int64: Spark's int
+         * results wrap, these do not, and a date out of int32 is null. */
+        for (int64_t i = 0; i < n; i++) v->l[i] = nd->fn == FN_DATEDIFF ? a->l[i] - b->l[i] : a->l[i] + sign * clamp_days(b->l[i]);
+        if (nd->fn != FN_DATEDIFF) drop_out_of_range_dates(c, v);
+        return v;
+    }
+    if (nd->fn == FN_TO_TIMESTAMP || nd->fn == FN_TO_DATE) {
         if (nd->n_args == 1) return a; /* the checker cast the argument */
         if (!nd->tfmt) return ectx_null(c);
         const struct evec *f = sluice_expr_eval_node(c, nd->args[1]);
@@ -408,6 +442,7 @@ const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node 
             const char *s = evec_str(a, i, &len);
             valid[i] = (!in || in[i]) && sluice_time_pattern_parse(nd->tfmt, s, (size_t)len, &v->l[i]);
             if (!valid[i]) v->l[i] = 0;
+            else if (nd->fn == FN_TO_DATE) v->l[i] = floor_div(v->l[i], US_PER_DAY);
         }
         v->valid = valid;
         return v;

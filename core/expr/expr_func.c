@@ -70,6 +70,13 @@ static const struct fn_def fns[] = {
     { "date_trunc", FN_DATE_TRUNC, 2, 2 },
     { "current_timestamp", FN_CURRENT_TIMESTAMP, 0, 0 },
     { "now", FN_CURRENT_TIMESTAMP, 0, 0 },
+    { "to_date", FN_TO_DATE, 1, 2 },
+    { "current_date", FN_CURRENT_DATE, 0, 0 },
+    { "curdate", FN_CURRENT_DATE, 0, 0 },
+    { "date_add", FN_DATE_ADD, 2, 2 },
+    { "dateadd", FN_DATE_ADD, 2, 2 },
+    { "date_sub", FN_DATE_SUB, 2, 2 },
+    { "datediff", FN_DATEDIFF, 2, 2 },
 };
 
 #define N_FNS (sizeof fns / sizeof fns[0])
@@ -133,17 +140,30 @@ static int want_number(struct call *c, int i, enum sluice_type null_as)
 static int want_integer(struct call *c, int i)
 {
     enum sluice_type t = c->n->args[i]->type;
-    if (t == SLUICE_TYPE_BOOLEAN || t == SLUICE_TYPE_TIMESTAMP || is_nested(t)) return bad_arg(c, i, "an integer");
+    if (t == SLUICE_TYPE_BOOLEAN || t == SLUICE_TYPE_TIMESTAMP || t == SLUICE_TYPE_DATE || is_nested(t))
+        return bad_arg(c, i, "an integer");
     sluice_expr_coerce(c->e, &c->n->args[i], SLUICE_TYPE_LONG);
     return SLUICE_OK;
 }
 
+/* A timestamp, a date (its midnight, UTC) or a string read as one. */
 static int want_timestamp(struct call *c, int i)
 {
     enum sluice_type t = c->n->args[i]->type;
-    if (t != SLUICE_TYPE_TIMESTAMP && t != SLUICE_TYPE_STRING && t != SLUICE_TYPE_INVALID)
+    if (t != SLUICE_TYPE_TIMESTAMP && t != SLUICE_TYPE_DATE && t != SLUICE_TYPE_STRING && t != SLUICE_TYPE_INVALID)
         return bad_arg(c, i, "a timestamp");
     sluice_expr_coerce(c->e, &c->n->args[i], SLUICE_TYPE_TIMESTAMP);
+    return SLUICE_OK;
+}
+
+/* A date, or a timestamp's day, or a string read as a date (Spark's
+ * ImplicitTypeCasts for DateType arguments). */
+static int want_date(struct call *c, int i)
+{
+    enum sluice_type t = c->n->args[i]->type;
+    if (t != SLUICE_TYPE_DATE && t != SLUICE_TYPE_TIMESTAMP && t != SLUICE_TYPE_STRING && t != SLUICE_TYPE_INVALID)
+        return bad_arg(c, i, "a date");
+    sluice_expr_coerce(c->e, &c->n->args[i], SLUICE_TYPE_DATE);
     return SLUICE_OK;
 }
 
@@ -263,6 +283,17 @@ static int check_to_timestamp(struct call *c)
         sluice_expr_coerce(c->e, &n->args[0], SLUICE_TYPE_TIMESTAMP);
         return SLUICE_OK;
     }
+    if (want_string(c, 0) || want_string(c, 1)) return SLUICE_ECONFIG;
+    return time_pattern_arg(c, 1, "format");
+}
+
+/* to_date(x): x as a date; to_date(str, 'format'): the day of
+ * to_timestamp(str, 'format'), as Spark defines it. */
+static int check_to_date(struct call *c)
+{
+    struct expr_node *n = c->n;
+    n->type = SLUICE_TYPE_DATE;
+    if (n->n_args == 1) return want_date(c, 0);
     if (want_string(c, 0) || want_string(c, 1)) return SLUICE_ECONFIG;
     return time_pattern_arg(c, 1, "format");
 }
@@ -440,6 +471,17 @@ static int check_args(struct call *c)
     case FN_CURRENT_TIMESTAMP:
         n->type = SLUICE_TYPE_TIMESTAMP;
         return SLUICE_OK;
+    case FN_CURRENT_DATE:
+        n->type = SLUICE_TYPE_DATE;
+        return SLUICE_OK;
+    case FN_TO_DATE: return check_to_date(c);
+    case FN_DATE_ADD:
+    case FN_DATE_SUB:
+        n->type = SLUICE_TYPE_DATE;
+        return want_date(c, 0) || want_integer(c, 1) ? SLUICE_ECONFIG : SLUICE_OK;
+    case FN_DATEDIFF:
+        n->type = SLUICE_TYPE_LONG;
+        return want_date(c, 0) || want_date(c, 1) ? SLUICE_ECONFIG : SLUICE_OK;
     case FN_CONCAT_WS:
         n->type = SLUICE_TYPE_STRING;
         if (want_string(c, 0)) return SLUICE_ECONFIG;

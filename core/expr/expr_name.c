@@ -32,6 +32,7 @@ static const char *cast_type(enum sluice_type t)
     case SLUICE_TYPE_DOUBLE: return "DOUBLE";
     case SLUICE_TYPE_STRING: return "STRING";
     case SLUICE_TYPE_TIMESTAMP: return "TIMESTAMP";
+    case SLUICE_TYPE_DATE: return "DATE";
     default: return "?";
     }
 }

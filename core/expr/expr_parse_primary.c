@@ -6,6 +6,7 @@
 
 #include "arena.h"
 #include "colpath.h"
+#include "timefmt.h"
 
 /* ---- literals and primaries ---------------------------------------------- */
 
@@ -185,7 +186,7 @@ static int parse_type(struct parser *p, enum sluice_type *type)
         { "byte", SLUICE_TYPE_LONG },       { "double", SLUICE_TYPE_DOUBLE },
         { "float", SLUICE_TYPE_DOUBLE },    { "real", SLUICE_TYPE_DOUBLE },
         { "string", SLUICE_TYPE_STRING },   { "varchar", SLUICE_TYPE_STRING },
-        { "timestamp", SLUICE_TYPE_TIMESTAMP },
+        { "timestamp", SLUICE_TYPE_TIMESTAMP }, { "date", SLUICE_TYPE_DATE },
     };
     const struct expr_token *t = peek(p);
     if (t->kind == TOK_WORD)
@@ -294,6 +295,22 @@ static int primary(struct parser *p, struct expr_node **out)
         if (strcasecmp(t->str, "case") == 0) return parse_case(p, out);
         if (strcasecmp(t->str, "cast") == 0 && next->kind == TOK_OP && next->op == OP_LPAREN)
             return parse_cast(p, out);
+        if (strcasecmp(t->str, "date") == 0 && next->kind == TOK_STRING) {
+            p->i++;
+            int32_t days;
+            if (sluice_date_parse(next->str, next->str_len, &days))
+                return fail_at(p, next, "invalid date literal '%s' at character %d", next->str, next->pos);
+            struct expr_node *n = node(p, EX_LIT, t->pos, 0);
+            n->type = SLUICE_TYPE_DATE;
+            n->lit.l = days;
+            size_t len = next->str_len + 8;
+            char *text = sluice_arena_alloc(p->e->arena, len);
+            snprintf(text, len, "DATE '%s'", next->str);
+            n->text = text;
+            p->i++;
+            *out = n;
+            return SLUICE_OK;
+        }
         if (strcasecmp(t->str, "timestamp") == 0 && next->kind == TOK_STRING) {
             p->i++;
             int64_t us;

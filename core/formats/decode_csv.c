@@ -166,6 +166,12 @@ static bool convert(struct sluice_decoder *d, const struct ccol *col, const char
         if (sluice_time_parse(s, n, &l) != 0) return false;
         sluice_builder_append_timestamp(col->b, l);
         return true;
+    case SLUICE_TYPE_DATE: {
+        int32_t days;
+        if (sluice_date_parse(s, n, &days) != 0) return false;
+        sluice_builder_append_date(col->b, days);
+        return true;
+    }
     default:
         return false;
     }

@@ -230,6 +230,14 @@ static int string_value(struct sluice_json_scan *s, struct jnode *n)
             return SLUICE_JSON_OK;
         }
         break;
+    case SLUICE_TYPE_DATE: {
+        int32_t days;
+        if (len && sluice_date_parse(v, len, &days) == 0) {
+            sluice_builder_append_date(n->b, days);
+            return SLUICE_JSON_OK;
+        }
+        break;
+    }
     case SLUICE_TYPE_DOUBLE:
         for (size_t i = 0; i < sizeof nonnum_text / sizeof nonnum_text[0]; i++) {
             if (len == strlen(nonnum_text[i]) && memcmp(v, nonnum_text[i], len) == 0) {

@@ -220,6 +220,14 @@ static void json_at(const struct ArrowSchema *schema, const struct ArrowArray *a
         put(out, "\"", 1);
         return;
     }
+    case SLUICE_TYPE_DATE: {
+        char d[16];
+        size_t n = sluice_date_format(sluice_get_date(a, p), d);
+        put(out, "\"", 1);
+        put(out, d, n);
+        put(out, "\"", 1);
+        return;
+    }
     case SLUICE_TYPE_STRUCT:
         put(out, "{", 1);
         for (int64_t i = 0; i < schema->n_children; i++) {
@@ -290,6 +298,11 @@ static void text_at(const struct ArrowSchema *schema, const struct ArrowArray *a
         char ts[40];
         size_t n = sluice_time_format_show(sluice_get_timestamp(a, p), ts);
         put(out, ts, n);
+        return;
+    }
+    case SLUICE_TYPE_DATE: {
+        char d[16];
+        put(out, d, sluice_date_format(sluice_get_date(a, p), d));
         return;
     }
     case SLUICE_TYPE_STRUCT:

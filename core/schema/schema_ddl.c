@@ -36,16 +36,16 @@ static const struct { const char *name, *format; } ddl_types[] = {
     { "LONG", SLUICE_FORMAT_LONG },       { "FLOAT", SLUICE_FORMAT_DOUBLE },
     { "REAL", SLUICE_FORMAT_DOUBLE },     { "DOUBLE", SLUICE_FORMAT_DOUBLE },
     { "STRING", SLUICE_FORMAT_STRING },   { "TIMESTAMP", SLUICE_FORMAT_TIMESTAMP },
-    { "TIMESTAMP_LTZ", SLUICE_FORMAT_TIMESTAMP },
+    { "TIMESTAMP_LTZ", SLUICE_FORMAT_TIMESTAMP }, { "DATE", SLUICE_FORMAT_DATE },
 };
 
 static const char *const unsupported_types[] = {
-    "MAP", "DECIMAL", "DEC", "NUMERIC", "DATE", "BINARY", "TIMESTAMP_NTZ", "VOID",
+    "MAP", "DECIMAL", "DEC", "NUMERIC", "BINARY", "TIMESTAMP_NTZ", "VOID",
     "INTERVAL", "CHAR", "CHARACTER", "VARCHAR", "VARIANT", "OBJECT",
 };
 
 #define SUPPORTED_TYPES \
-    "BOOLEAN, BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, ARRAY<...>, STRUCT<...>"
+    "BOOLEAN, BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, DATE, ARRAY<...>, STRUCT<...>"
 
 static bool is_space(char c)
 {
@@ -313,11 +313,7 @@ static int bad_type(struct ddl *d, const char *at, size_t len)
     snprintf(word, sizeof word, "%.*s", len > 40 ? 40 : (int)len, at);
     for (size_t i = 0; i < sizeof unsupported_types / sizeof unsupported_types[0]; i++)
         if (strcasecmp(word, unsupported_types[i]) == 0)
-            return fail_at(d, at,
-                           strcasecmp(word, "DATE") == 0
-                               ? "sluice has no date type: declare the column as TIMESTAMP"
-                               : NULL,
-                           "type '%s' is not supported; supported: " SUPPORTED_TYPES, word);
+            return fail_at(d, at, NULL, "type '%s' is not supported; supported: " SUPPORTED_TYPES, word);
     const char *names[sizeof ddl_types / sizeof ddl_types[0] + 2];
     size_t n = 0;
     for (; n < sizeof ddl_types / sizeof ddl_types[0]; n++) names[n] = ddl_types[n].name;
@@ -467,6 +463,7 @@ void sluice_schema_type_ddl(const struct ArrowSchema *s, struct sluice_buf *out)
     case SLUICE_TYPE_DOUBLE: sluice_buf_puts(out, "DOUBLE"); break;
     case SLUICE_TYPE_STRING: sluice_buf_puts(out, "STRING"); break;
     case SLUICE_TYPE_TIMESTAMP: sluice_buf_puts(out, "TIMESTAMP"); break;
+    case SLUICE_TYPE_DATE: sluice_buf_puts(out, "DATE"); break;
     case SLUICE_TYPE_ARRAY:
         sluice_buf_puts(out, "ARRAY<");
         if (s->n_children) sluice_schema_type_ddl(s->children[0], out);

@@ -35,16 +35,16 @@ static const struct { const char *name, *format; } atomic_types[] = {
     { "integer", SLUICE_FORMAT_LONG },   { "short", SLUICE_FORMAT_LONG },
     { "byte", SLUICE_FORMAT_LONG },      { "double", SLUICE_FORMAT_DOUBLE },
     { "float", SLUICE_FORMAT_DOUBLE },   { "boolean", SLUICE_FORMAT_BOOLEAN },
-    { "timestamp", SLUICE_FORMAT_TIMESTAMP },
+    { "timestamp", SLUICE_FORMAT_TIMESTAMP }, { "date", SLUICE_FORMAT_DATE },
 };
 
 #define SUPPORTED_TYPES \
-    "string, long, integer, short, byte, double, float, boolean, timestamp, array, struct"
+    "string, long, integer, short, byte, double, float, boolean, timestamp, date, array, struct"
 
 /* Spark types sluice knows of but cannot hold; matched as prefixes so
  * "decimal(10,2)" and "varchar(5)" count too. */
 static const char *const unsupported_types[] = {
-    "map", "decimal", "date", "binary", "timestamp_ntz", "null", "void", "interval",
+    "map", "decimal", "binary", "timestamp_ntz", "null", "void", "interval",
     "calendarinterval", "char", "varchar", "variant", "udt", "object",
 };
 
@@ -94,10 +94,7 @@ static int bad_type(struct jctx *c, const char *name)
     for (size_t i = 0; i < sizeof unsupported_types / sizeof unsupported_types[0]; i++) {
         size_t n = strlen(unsupported_types[i]);
         if (strncmp(name, unsupported_types[i], n) == 0 && (name[n] == '\0' || name[n] == '(')) {
-            const char *hint = strcmp(unsupported_types[i], "date") == 0
-                                   ? "sluice has no date type: declare the field as timestamp"
-                                   : NULL;
-            return fail(c, hint, "type '%s' is not supported; supported: " SUPPORTED_TYPES, name);
+            return fail(c, NULL, "type '%s' is not supported; supported: " SUPPORTED_TYPES, name);
         }
     }
     const char *names[sizeof atomic_types / sizeof atomic_types[0] + 2];

@@ -2,6 +2,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #define US_PER_SEC 1000000LL
@@ -59,8 +60,8 @@ static unsigned days_in_month(int64_t y, int m)
 /* The year as Spark writes it (Java's `uuuu`, SignStyle.EXCEEDS_PAD): four
  * digits for 0000 to 9999, a sign and four or more digits beyond, so
  * "+10000" and "-0001"; read also without the '+', as Spark's own
- * stringToTimestamp does. Six digits cover every int64 microsecond. On
- * success *at is the index after the year. */
+ * stringToTimestamp does. Seven digits cover every int64 microsecond and
+ * every int32 day (a date). On success *at is the index after the year. */
 static bool year_digits(const char *s, size_t n, int64_t *year, size_t *at)
 {
     size_t i = 0;
@@ -71,7 +72,7 @@ static bool year_digits(const char *s, size_t n, int64_t *year, size_t *at)
     }
     size_t start = i;
     int64_t y = 0;
-    while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 6) y = y * 10 + (s[i++] - '0');
+    while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 7) y = y * 10 + (s[i++] - '0');
     if (i - start < 4 || (i < n && s[i] >= '0' && s[i] <= '9')) return false;
     *year = neg ? -y : y;
     *at = i;
@@ -195,4 +196,54 @@ size_t sluice_time_format_show(int64_t us, char out[40])
         n += snprintf(out + n, (size_t)(40 - n), ".%.*s", len, f);
     }
     return n > 0 ? (size_t)n : 0;
+}
+
+/* One or two digits of a month or day at s[*i]. */
+static bool small_number(const char *s, size_t n, size_t *i, int *out)
+{
+    size_t start = *i;
+    int v = 0;
+    while (*i < n && *i - start < 2 && s[*i] >= '0' && s[*i] <= '9') v = v * 10 + (s[(*i)++] - '0');
+    if (*i == start || (*i < n && s[*i] >= '0' && s[*i] <= '9')) return false;
+    *out = v;
+    return true;
+}
+
+int sluice_date_parse(const char *s, size_t n, int32_t *days)
+{
+    while (n && (s[0] == ' ' || s[0] == '\t')) s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    int64_t year;
+    size_t i;
+    int mon = 1, day = 1;
+    if (!year_digits(s, n, &year, &i)) return -1;
+    if (i < n && s[i] == '-') {
+        i++;
+        if (!small_number(s, n, &i, &mon)) return -1;
+        if (i < n && s[i] == '-') {
+            i++;
+            if (!small_number(s, n, &i, &day)) return -1;
+        }
+    }
+    /* What follows a whole date may be a time, which a date drops. */
+    if (i < n && !(s[i] == ' ' || s[i] == 'T')) return -1;
+    if (mon < 1 || mon > 12 || day < 1 || (unsigned)day > days_in_month(year, mon)) return -1;
+    int64_t d = sluice_days_from_civil(year, (unsigned)mon, (unsigned)day);
+    if (d < INT32_MIN || d > INT32_MAX) return -1;
+    *days = (int32_t)d;
+    return 0;
+}
+
+size_t sluice_date_format(int32_t days, char out[16])
+{
+    int64_t y;
+    unsigned mo, d;
+    sluice_civil_from_days(days, &y, &mo, &d);
+    char buf[40];
+    int n = put_year(buf, y);
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "-%02u-%02u", mo, d);
+    size_t len = n > 0 && n < 16 ? (size_t)n : 0;
+    memcpy(out, buf, len);
+    out[len] = '\0';
+    return len;
 }

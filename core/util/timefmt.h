@@ -21,6 +21,13 @@ size_t sluice_time_format_iso(int64_t us, char out[40]);
 /* As Spark's show() prints a timestamp: `2021-05-03 07:55:40`, with the
  * fraction only when non-zero and without trailing zeros (`07:55:40.12`). */
 size_t sluice_time_format_show(int64_t us, char out[40]);
+/* A date as Spark's cast from string reads it (stringToDate): optional
+ * spaces, a year of four or more digits (signed as above), then optionally
+ * -[m]m, then -[d]d, then the end or ' ' or 'T' followed by anything
+ * (the time of a timestamp). 0 and *days since 1970-01-01 on success. */
+int sluice_date_parse(const char *s, size_t n, int32_t *days);
+/* `2021-05-03` (the year as above), NUL-terminated; returns the length. */
+size_t sluice_date_format(int32_t days, char out[16]);
 /* Days since the epoch of a civil date, and back (proleptic Gregorian). */
 int64_t sluice_days_from_civil(int64_t y, unsigned m, unsigned d);
 void sluice_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);

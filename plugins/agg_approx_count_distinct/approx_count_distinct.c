@@ -118,10 +118,10 @@ static int hll_bind(const struct sluice_host *host, const struct ArrowSchema *ar
                            n_params + 1);
     enum sluice_type t = sluice_type_of(arg);
     if (t != SLUICE_TYPE_BOOLEAN && t != SLUICE_TYPE_LONG && t != SLUICE_TYPE_DOUBLE && t != SLUICE_TYPE_STRING &&
-        t != SLUICE_TYPE_TIMESTAMP)
+        t != SLUICE_TYPE_TIMESTAMP && t != SLUICE_TYPE_DATE)
         return host->error(err, SLUICE_ECONFIG,
-                           "function 'approx_count_distinct' expects a boolean, long, double, string or timestamp, "
-                           "got %s", sluice_type_name(t));
+                           "function 'approx_count_distinct' expects a boolean, long, double, string, timestamp or "
+                           "date, got %s", sluice_type_name(t));
     double rsd = HLL_DEFAULT_RSD;
     if (n_params == 1) {
         bool number = params[0].type == SLUICE_TYPE_DOUBLE || params[0].type == SLUICE_TYPE_LONG;
@@ -210,6 +210,13 @@ static int hll_update(const struct sluice_host *host, const void *bound, void *c
         for (int64_t i = 0; i < n; i++)
             if (!HLL_SKIP(states[i], i))
                 hll_add(states[i], agg_xxh64_int(sluice_bit_get(v, off + i), AGG_SPARK_SEED), p, pad);
+        break;
+    }
+    case SLUICE_TYPE_DATE: { /* Spark hashes a date as the int it is */
+        const int32_t *v = (const int32_t *)arg->buffers[1];
+        for (int64_t i = 0; i < n; i++)
+            if (!HLL_SKIP(states[i], i))
+                hll_add(states[i], agg_xxh64_int((uint32_t)v[off + i], AGG_SPARK_SEED), p, pad);
         break;
     }
     case SLUICE_TYPE_STRING: {

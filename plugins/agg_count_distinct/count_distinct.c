@@ -153,7 +153,8 @@ static int cd_bind(const struct sluice_host *host, const struct ArrowSchema *arg
     switch (t) {
     case SLUICE_TYPE_LONG:
     case SLUICE_TYPE_DOUBLE:
-    case SLUICE_TYPE_TIMESTAMP: width = 8; break;
+    case SLUICE_TYPE_TIMESTAMP:
+    case SLUICE_TYPE_DATE: width = 8; break; /* a date's days, widened */
     case SLUICE_TYPE_BOOLEAN: width = 1; break;
     case SLUICE_TYPE_STRING: width = 0; break;
     default:
@@ -208,6 +209,16 @@ static int cd_update(const struct sluice_host *host, const void *bound, void *co
         for (int64_t i = 0; i < n && ok; i++) {
             if (CD_SKIP(states[i], i)) continue;
             uint64_t x = (uint64_t)v[off + i];
+            sluice_put_le64(key, x);
+            ok = cd_insert(b, states[i], key, 8, agg_xxh64_long(x, AGG_SPARK_SEED));
+        }
+        break;
+    }
+    case SLUICE_TYPE_DATE: {
+        const int32_t *v = (const int32_t *)arg->buffers[1];
+        for (int64_t i = 0; i < n && ok; i++) {
+            if (CD_SKIP(states[i], i)) continue;
+            uint64_t x = (uint64_t)(int64_t)v[off + i];
             sluice_put_le64(key, x);
             ok = cd_insert(b, states[i], key, 8, agg_xxh64_long(x, AGG_SPARK_SEED));
         }

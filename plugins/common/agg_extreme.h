@@ -114,9 +114,14 @@ static int ext_bind(const struct sluice_host *host, const struct ArrowSchema *ar
     case SLUICE_TYPE_DOUBLE: format = SLUICE_FORMAT_DOUBLE; break;
     case SLUICE_TYPE_STRING: format = SLUICE_FORMAT_STRING; break;
     case SLUICE_TYPE_TIMESTAMP: format = SLUICE_FORMAT_TIMESTAMP; break;
+    case SLUICE_TYPE_DATE:
+        if (!SLUICE_HOST_HAS(host, append_date)) goto unsupported;
+        format = SLUICE_FORMAT_DATE;
+        break;
     default:
+    unsupported:
         return host->error(err, SLUICE_ECONFIG,
-                           "function '%s' expects a boolean, long, double, string or timestamp, got %s",
+                           "function '%s' expects a boolean, long, double, string, timestamp or date, got %s",
                            AGG_EXTREME_NAME, sluice_type_name(t));
     }
     struct ext_bound *b = malloc(sizeof *b);
@@ -161,6 +166,19 @@ static int ext_update(const struct sluice_host *host, const void *bound, void *c
     case SLUICE_TYPE_LONG:
     case SLUICE_TYPE_TIMESTAMP: {
         const int64_t *v = (const int64_t *)arg->buffers[1];
+        for (int64_t i = 0; i < n; i++) {
+            struct ext_state *s = states[i];
+            if (EXT_SKIP(s, i)) continue;
+            int64_t x = v[off + i];
+            if (!s->seen || EXT_BEATS(ext_cmp_long(x, s->v.l))) {
+                s->v.l = x;
+                s->seen = 1;
+            }
+        }
+        break;
+    }
+    case SLUICE_TYPE_DATE: {
+        const int32_t *v = (const int32_t *)arg->buffers[1];
         for (int64_t i = 0; i < n; i++) {
             struct ext_state *s = states[i];
             if (EXT_SKIP(s, i)) continue;
@@ -252,6 +270,7 @@ static int ext_finalize(const struct sluice_host *host, const void *bound, const
     switch (b->type) {
     case SLUICE_TYPE_LONG: h->append_long(out, s->v.l); break;
     case SLUICE_TYPE_TIMESTAMP: h->append_timestamp(out, s->v.l); break;
+    case SLUICE_TYPE_DATE: h->append_date(out, (int32_t)s->v.l); break;
     case SLUICE_TYPE_DOUBLE: h->append_double(out, s->v.d); break;
     case SLUICE_TYPE_BOOLEAN: h->append_bool(out, s->v.l != 0); break;
     case SLUICE_TYPE_STRING: h->append_string(out, s->str ? s->str : "", s->len); break;

@@ -105,12 +105,24 @@ static bool parse_bool(const char *s, bool *v)
     return true;
 }
 
-/* The type Spark infers for one value. */
+/* Spark's partition date pattern, strictly: yyyy-MM-dd (it formats the
+ * date back and keeps it only when the text comes out the same). */
+static bool date_shaped(const char *s)
+{
+    return strlen(s) == 10 && is_digits(s, 4) && s[4] == '-' && is_digits(s + 5, 2) && s[7] == '-' &&
+           is_digits(s + 8, 2);
+}
+
+/* The type Spark infers for one value, in its order: integers, doubles,
+ * dates, timestamps, else strings. */
 static enum sluice_type infer_one(const struct sluice_host *host, const char *s)
 {
     int64_t l;
+    int32_t days;
     double d;
     if (parse_long(s, &l)) return SLUICE_TYPE_LONG;
+    if (SLUICE_HOST_HAS(host, parse_date) && date_shaped(s) && host->parse_date(s, 10, &days) == SLUICE_OK)
+        return SLUICE_TYPE_DATE;
     if (s[strspn(s, "+-0123456789")] == '\0') return SLUICE_TYPE_STRING; /* beyond a long: exact as text */
     if (parse_double(s, &d) && isfinite(d)) return SLUICE_TYPE_DOUBLE;
     if (timestamp_shaped(s) && host->parse_timestamp(s, strlen(s), &l) == SLUICE_OK) return SLUICE_TYPE_TIMESTAMP;
@@ -123,6 +135,8 @@ static enum sluice_type wider(enum sluice_type a, enum sluice_type b)
     if (a == b) return a;
     if ((a == SLUICE_TYPE_LONG && b == SLUICE_TYPE_DOUBLE) || (a == SLUICE_TYPE_DOUBLE && b == SLUICE_TYPE_LONG))
         return SLUICE_TYPE_DOUBLE;
+    if ((a == SLUICE_TYPE_DATE && b == SLUICE_TYPE_TIMESTAMP) || (a == SLUICE_TYPE_TIMESTAMP && b == SLUICE_TYPE_DATE))
+        return SLUICE_TYPE_TIMESTAMP;
     return SLUICE_TYPE_STRING;
 }
 
@@ -203,6 +217,7 @@ static const char *format_of(enum sluice_type t)
     case SLUICE_TYPE_LONG: return SLUICE_FORMAT_LONG;
     case SLUICE_TYPE_DOUBLE: return SLUICE_FORMAT_DOUBLE;
     case SLUICE_TYPE_TIMESTAMP: return SLUICE_FORMAT_TIMESTAMP;
+    case SLUICE_TYPE_DATE: return SLUICE_FORMAT_DATE;
     case SLUICE_TYPE_BOOLEAN: return SLUICE_FORMAT_BOOLEAN;
     default: return SLUICE_FORMAT_STRING;
     }
@@ -371,6 +386,12 @@ int file_parts_values(const struct file_source *fs, const char *rel, struct file
         case SLUICE_TYPE_DOUBLE: v[k].null = !parse_double(buf, &v[k].d); break;
         case SLUICE_TYPE_BOOLEAN: v[k].null = !parse_bool(buf, &v[k].b); break;
         case SLUICE_TYPE_TIMESTAMP: v[k].null = h->parse_timestamp(buf, len, &v[k].l) != SLUICE_OK; break;
+        case SLUICE_TYPE_DATE: {
+            int32_t days = 0;
+            v[k].null = h->parse_date(buf, len, &days) != SLUICE_OK;
+            v[k].l = days;
+            break;
+        }
         default:
             v[k].s = strndup(buf, len);
             v[k].n = len;
@@ -404,6 +425,7 @@ void file_parts_build(const struct file_source *fs, const struct file_part_value
             case SLUICE_TYPE_DOUBLE: h->append_double(c, v[k].d); break;
             case SLUICE_TYPE_BOOLEAN: h->append_bool(c, v[k].b); break;
             case SLUICE_TYPE_TIMESTAMP: h->append_timestamp(c, v[k].l); break;
+            case SLUICE_TYPE_DATE: h->append_date(c, (int32_t)v[k].l); break;
             default: h->append_string(c, v[k].s, v[k].n);
             }
         }

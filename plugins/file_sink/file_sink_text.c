@@ -141,6 +141,9 @@ int file_sink_csv_row(const struct sluice_host *host, const struct sluice_batch 
         case SLUICE_TYPE_TIMESTAMP:
             rc |= sluice_buf_append(out, ts, host->format_timestamp(sluice_get_timestamp(a, slot), ts));
             break;
+        case SLUICE_TYPE_DATE:
+            rc |= sluice_buf_append(out, ts, host->format_date(sluice_get_date(a, slot), ts));
+            break;
         default: break; /* refused at open (file_sink_csv_check) */
         }
     }

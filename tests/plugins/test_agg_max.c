@@ -134,7 +134,7 @@ static void test_max_rejects_arguments_it_cannot_order(void **state)
     agg_load(a, "max");
     assert_int_equal(agg_bind(a, SLUICE_FORMAT_STRUCT, NULL, 0), SLUICE_ECONFIG);
     assert_string_equal(a->err.message,
-                        "function 'max' expects a boolean, long, double, string or timestamp, got struct");
+                        "function 'max' expects a boolean, long, double, string, timestamp or date, got struct");
     static const char *const params[] = { "2" };
     assert_int_equal(agg_bind(a, SLUICE_FORMAT_LONG, params, 1), SLUICE_ECONFIG);
     assert_string_equal(a->err.message, "function 'max' takes one argument, got 2");

@@ -222,7 +222,7 @@ static void test_min_rejects_arguments_it_cannot_order(void **state)
     agg_load(a, "min");
     assert_int_equal(agg_bind(a, SLUICE_FORMAT_ARRAY, NULL, 0), SLUICE_ECONFIG);
     assert_string_equal(a->err.message,
-                        "function 'min' expects a boolean, long, double, string or timestamp, got array");
+                        "function 'min' expects a boolean, long, double, string, timestamp or date, got array");
     assert_int_equal(agg_bind(a, NULL, NULL, 0), SLUICE_ECONFIG);
     assert_string_equal(a->err.message, "function 'min' needs an argument, not *");
 }

@@ -169,6 +169,12 @@ static inline void tu_render(const struct ArrowSchema *s, const struct ArrowArra
         snprintf(out, cap, "%s", buf);
         break;
     }
+    case SLUICE_TYPE_DATE: {
+        char buf[16];
+        sluice_date_format(sluice_get_date(a, p), buf);
+        snprintf(out, cap, "DATE %s", buf);
+        break;
+    }
     case SLUICE_TYPE_ARRAY: {
         int64_t first;
         int32_t n = sluice_get_list(a, p, &first);

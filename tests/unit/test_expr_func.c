@@ -547,6 +547,47 @@ static void test_expr_func_current_timestamp_is_the_batch_time(void **state)
     sluice_expr_set_batch_time(INT64_MIN);
 }
 
+/* DATE, by hand: to_date of a timestamp is its UTC day, of a string
+ * Spark's cast (a time after the date dropped, a bad one null) or a
+ * pattern's parse; date arithmetic across month, leap-day and epoch
+ * edges; comparisons with strings and timestamps as Spark coerces them. */
+static void test_expr_func_works_with_dates_as_spark_does(void **state)
+{
+    assert_string_equal(rows("to_date(ts)"), "DATE 2021-05-03, null, DATE 1999-12-31, DATE 1970-01-01");
+    assert_string_equal(one("to_date('2021-5-3 23:59')"), "DATE 2021-05-03");
+    assert_string_equal(one("to_date('2021-02-29')"), "null");
+    assert_string_equal(one("to_date('29/02/2020', 'dd/MM/yyyy')"), "DATE 2020-02-29");
+    assert_string_equal(one("to_date(TIMESTAMP '1969-12-31 23:59:59.999')"), "DATE 1969-12-31");
+    assert_string_equal(one("date_add(DATE '2020-02-28', 1)"), "DATE 2020-02-29");
+    assert_string_equal(one("date_add('2021-01-31', 1)"), "DATE 2021-02-01");
+    assert_string_equal(one("date_sub(DATE '1970-01-01', 1)"), "DATE 1969-12-31");
+    assert_string_equal(one("date_add(DATE '2021-05-03', -400)"), "DATE 2020-03-29");
+    assert_string_equal(one("datediff(DATE '2021-05-03', '2020-05-03')"), "365");
+    assert_string_equal(one("datediff('2020-02-28', DATE '2020-03-01')"), "-2");
+    assert_string_equal(one("year(DATE '2021-05-03') * 10000 + month(DATE '2021-05-03') * 100 + day(DATE '2021-05-03')"),
+                        "20210503");
+    assert_string_equal(one("hour(DATE '2021-05-03')"), "0");
+    assert_string_equal(one("date_format(DATE '2021-05-03', 'EEE d MMM')"), "'Mon 3 May'");
+    assert_string_equal(one("cast(DATE '2021-05-03' AS timestamp)"), "2021-05-03T00:00:00.000Z");
+    assert_string_equal(one("cast(DATE '2021-05-03' AS string)"), "'2021-05-03'");
+    assert_string_equal(one("DATE '2021-05-03' = '2021-05-03'"), "true");
+    assert_string_equal(one("DATE '2021-05-03' < TIMESTAMP '2021-05-03 00:00:01'"), "true");
+    assert_string_equal(one("DATE '2021-05-03' = TIMESTAMP '2021-05-03 00:00:00'"), "true");
+    assert_string_equal(one("coalesce(NULL, DATE '2021-05-03')"), "DATE 2021-05-03");
+    sluice_expr_set_batch_time(1620028540123000); /* 2021-05-03T07:55:40.123Z */
+    assert_string_equal(one("current_date()"), "DATE 2021-05-03");
+    sluice_expr_set_batch_time(-1); /* a microsecond before the epoch */
+    assert_string_equal(one("current_date()"), "DATE 1969-12-31");
+    sluice_expr_set_batch_time(INT64_MIN);
+    struct sluice_error err = { 0 };
+    struct sluice_expr *e = NULL;
+    assert_int_equal(sluice_expr_compile(schema, "cast(DATE '2021-05-03' AS bigint)", &e, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "cannot cast date to long");
+    assert_int_equal(sluice_expr_compile(schema, "DATE '2021-05-03' = 1", &e, &err), SLUICE_ECONFIG);
+    assert_int_equal(sluice_expr_compile(schema, "date_add(DATE '2021-05-03', ts)", &e, &err), SLUICE_ECONFIG);
+    assert_int_equal(sluice_expr_compile(schema, "DATE '2021-13-01'", &e, &err), SLUICE_ECONFIG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -582,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_expr_func_to_json_writes_rows_as_the_json_sinks_do),
         cmocka_unit_test(test_expr_func_json_functions_refuse_what_spark_refuses),
         cmocka_unit_test(test_expr_func_current_timestamp_is_the_batch_time),
+        cmocka_unit_test(test_expr_func_works_with_dates_as_spark_does),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

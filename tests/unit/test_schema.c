@@ -269,16 +269,16 @@ static void test_schema_json_rejects_unsupported_spark_types_and_lists_the_suppo
     expect_error("{\"type\":\"struct\",\"fields\":[{\"name\":\"m\",\"type\":{\"type\":\"map\","
                  "\"keyType\":\"string\",\"valueType\":\"long\",\"valueContainsNull\":true}}]}",
                  "schema json: field 'm': type 'map' is not supported; supported: string, long, "
-                 "integer, short, byte, double, float, boolean, timestamp, array, struct",
+                 "integer, short, byte, double, float, boolean, timestamp, date, array, struct",
                  NULL);
     expect_error("{\"type\":\"struct\",\"fields\":[{\"name\":\"d\",\"type\":\"decimal(10,2)\"}]}",
                  "schema json: field 'd': type 'decimal(10,2)' is not supported; supported: string, "
-                 "long, integer, short, byte, double, float, boolean, timestamp, array, struct",
+                 "long, integer, short, byte, double, float, boolean, timestamp, date, array, struct",
                  NULL);
-    expect_error("{\"type\":\"struct\",\"fields\":[{\"name\":\"d\",\"type\":\"date\"}]}",
-                 "schema json: field 'd': type 'date' is not supported; supported: string, long, "
-                 "integer, short, byte, double, float, boolean, timestamp, array, struct",
-                 "sluice has no date type: declare the field as timestamp");
+    expect_error("{\"type\":\"struct\",\"fields\":[{\"name\":\"d\",\"type\":\"binary\"}]}",
+                 "schema json: field 'd': type 'binary' is not supported; supported: string, long, "
+                 "integer, short, byte, double, float, boolean, timestamp, date, array, struct",
+                 NULL);
 }
 
 static void test_schema_json_syntax_error_gives_line_and_column(void **state)
@@ -391,12 +391,12 @@ static void test_schema_ddl_errors_give_the_character_and_what_was_expected(void
     expect_error("id strin", "schema ddl at character 4: unknown type 'strin'", "did you mean 'string'?");
     expect_error("m MAP<STRING, LONG>",
                  "schema ddl at character 3: type 'MAP' is not supported; supported: BOOLEAN, BIGINT, "
-                 "INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, ARRAY<...>, STRUCT<...>",
+                 "INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, DATE, ARRAY<...>, STRUCT<...>",
                  NULL);
-    expect_error("d date",
-                 "schema ddl at character 3: type 'date' is not supported; supported: BOOLEAN, BIGINT, "
-                 "INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, ARRAY<...>, STRUCT<...>",
-                 "sluice has no date type: declare the column as TIMESTAMP");
+    expect_error("d binary",
+                 "schema ddl at character 3: type 'binary' is not supported; supported: BOOLEAN, BIGINT, "
+                 "INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, DATE, ARRAY<...>, STRUCT<...>",
+                 NULL);
     expect_error("id STRING,", "schema ddl at character 11: expected a column name after ',', found the end "
                                "of the schema", NULL);
     expect_error("id STRING id2 LONG", "schema ddl at character 11: expected ',' or the end of the schema "

@@ -157,6 +157,47 @@ static void test_civil_days_round_trip_across_eras(void **state)
     assert_int_equal(sluice_days_from_civil(2000, 3, 1), 11017);
 }
 
+/* Spark's stringToDate: a year of 4+ digits, optional -[m]m and -[d]d,
+ * then nothing or a time after ' ' or 'T'; spaces around are dropped. */
+static void test_date_parse_reads_what_spark_casts_to_a_date(void **state)
+{
+    int32_t d = 0;
+    assert_int_equal(sluice_date_parse("1970-01-01", 10, &d), 0);
+    assert_int_equal(d, 0);
+    assert_int_equal(sluice_date_parse("2021-05-03", 10, &d), 0);
+    assert_int_equal(d, 18750);
+    assert_int_equal(sluice_date_parse(" 2021-5-3 ", 10, &d), 0);
+    assert_int_equal(d, 18750);
+    assert_int_equal(sluice_date_parse("2021-05", 7, &d), 0);
+    assert_int_equal(d, 18748);
+    assert_int_equal(sluice_date_parse("2021", 4, &d), 0);
+    assert_int_equal(d, 18628);
+    assert_int_equal(sluice_date_parse("2021-05-03T23:59:59Z", 20, &d), 0);
+    assert_int_equal(d, 18750);
+    assert_int_equal(sluice_date_parse("1969-12-31", 10, &d), 0);
+    assert_int_equal(d, -1);
+    const char *bad[] = { "", "21-05-03", "2021-13-01", "2021-02-29", "2021-05-03x", "2021/05/03", "2021-005-03",
+                          "2021-05-" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(sluice_date_parse(bad[i], strlen(bad[i]), &d), -1);
+}
+
+static void test_date_format_writes_years_as_timestamps_do(void **state)
+{
+    char out[16];
+    assert_int_equal(sluice_date_format(18750, out), 10);
+    assert_string_equal(out, "2021-05-03");
+    sluice_date_format(-1, out);
+    assert_string_equal(out, "1969-12-31");
+    sluice_date_format(INT32_MAX, out);
+    assert_string_equal(out, "+5881580-07-11");
+    sluice_date_format(INT32_MIN, out);
+    assert_string_equal(out, "-5877641-06-23");
+    int32_t back;
+    assert_int_equal(sluice_date_parse(out, strlen(out), &back), 0);
+    assert_int_equal(back, INT32_MIN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +210,8 @@ int main(void)
         cmocka_unit_test(test_time_parse_reads_signed_and_long_years),
         cmocka_unit_test(test_time_iso_form_round_trips_over_the_whole_range),
         cmocka_unit_test(test_civil_days_round_trip_across_eras),
+        cmocka_unit_test(test_date_parse_reads_what_spark_casts_to_a_date),
+        cmocka_unit_test(test_date_format_writes_years_as_timestamps_do),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,6 +82,7 @@ static size_t value_size(const struct ArrowSchema *s, const struct ArrowArray *a
     case SLUICE_TYPE_LONG:
     case SLUICE_TYPE_TIMESTAMP:
     case SLUICE_TYPE_DOUBLE: return 9;
+    case SLUICE_TYPE_DATE: return 5;
     case SLUICE_TYPE_STRING: {
         const int32_t *offs = a->buffers[1];
         return 5 + (size_t)(offs[slot + 1] - offs[slot]);
@@ -121,6 +122,9 @@ static uint8_t *write_value(const struct ArrowSchema *s, const struct ArrowArray
     case SLUICE_TYPE_DOUBLE:
         write64(p, double_bits(((const double *)a->buffers[1])[slot]));
         return p + 8;
+    case SLUICE_TYPE_DATE:
+        write32(p, (uint32_t)((const int32_t *)a->buffers[1])[slot]);
+        return p + 4;
     case SLUICE_TYPE_STRING: {
         const int32_t *offs = a->buffers[1];
         uint32_t n = (uint32_t)(offs[slot + 1] - offs[slot]);
@@ -330,6 +334,9 @@ const uint8_t *sluice_agg_key_decode(const struct ArrowSchema *s, const uint8_t 
         sluice_builder_append_double(b, d);
         return p + 8;
     }
+    case SLUICE_TYPE_DATE:
+        sluice_builder_append_date(b, (int32_t)read32(p));
+        return p + 4;
     case SLUICE_TYPE_STRING: {
         uint32_t n = read32(p);
         sluice_builder_append_string(b, (const char *)p + 4, n);
@@ -361,6 +368,7 @@ const uint8_t *sluice_agg_key_skip(const struct ArrowSchema *s, const uint8_t *p
     case SLUICE_TYPE_LONG:
     case SLUICE_TYPE_TIMESTAMP:
     case SLUICE_TYPE_DOUBLE: return p + 8;
+    case SLUICE_TYPE_DATE: return p + 4;
     case SLUICE_TYPE_STRING: return p + 4 + read32(p);
     case SLUICE_TYPE_STRUCT:
         for (int64_t k = 0; k < s->n_children; k++) p = sluice_agg_key_skip(s->children[k], p);

@@ -147,6 +147,7 @@ static const char *sql_type(enum sluice_type t)
     case SLUICE_TYPE_LONG: return "BIGINT";
     case SLUICE_TYPE_DOUBLE: return "DOUBLE";
     case SLUICE_TYPE_TIMESTAMP: return "TIMESTAMP";
+    case SLUICE_TYPE_DATE: return "DATE";
     case SLUICE_TYPE_BOOLEAN: return "BOOLEAN";
     default: return NULL;
     }
@@ -164,6 +165,9 @@ static bool coerce(enum sluice_type a, enum sluice_type b, const char **cast_a, 
         else *cast_b = "DOUBLE";
         return true;
     }
+    /* A date meets a timestamp at its midnight. */
+    if (a == SLUICE_TYPE_DATE && b == SLUICE_TYPE_TIMESTAMP) return *cast_a = "TIMESTAMP", true;
+    if (b == SLUICE_TYPE_DATE && a == SLUICE_TYPE_TIMESTAMP) return *cast_b = "TIMESTAMP", true;
     if (a == SLUICE_TYPE_STRING && sql_type(b)) return *cast_a = sql_type(b), true;
     if (b == SLUICE_TYPE_STRING && sql_type(a)) return *cast_b = sql_type(a), true;
     return false;

@@ -82,6 +82,12 @@ static void host_append_bool(struct sluice_builder *b, bool v) { sluice_builder_
 static void host_append_long(struct sluice_builder *b, int64_t v) { sluice_builder_append_long(b, v); }
 static void host_append_double(struct sluice_builder *b, double v) { sluice_builder_append_double(b, v); }
 static void host_append_timestamp(struct sluice_builder *b, int64_t v) { sluice_builder_append_timestamp(b, v); }
+static void host_append_date(struct sluice_builder *b, int32_t days) { sluice_builder_append_date(b, days); }
+
+static int host_parse_date(const char *s, size_t n, int32_t *days)
+{
+    return sluice_date_parse(s, n, days) == 0 ? SLUICE_OK : SLUICE_EDATA;
+}
 static int64_t host_builder_rows(const struct sluice_builder *b) { return b->length; }
 
 /* The ABI's take cannot fail: past a size limit its result is poisoned,
@@ -181,6 +187,9 @@ static const struct sluice_host host = {
     .group_fingerprint = sluice_ctx_group_fingerprint,
     .group_check = sluice_ctx_group_check,
     .parallelism = sluice_ctx_parallelism,
+    .append_date = host_append_date,
+    .parse_date = host_parse_date,
+    .format_date = sluice_date_format,
 };
 
 const struct sluice_host *sluice_host(void)

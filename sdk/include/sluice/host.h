@@ -333,6 +333,15 @@ struct sluice_host {
      * source can cut a small batch into enough units to keep them busy, as
      * Spark sizes file splits by its default parallelism. */
     int64_t (*parallelism)(const struct sluice_ctx *ctx);
+
+    /* ---- dates (added after ABI 2: check SLUICE_HOST_HAS) ---- */
+    /* Append a DATE: days since 1970-01-01. */
+    void (*append_date)(struct sluice_builder *b, int32_t days);
+    /* A date as Spark's cast reads one (`2021-05-03`, `2021-5-3`, a date
+     * followed by ' ' or 'T' and a time); SLUICE_OK and *days on success. */
+    int (*parse_date)(const char *s, size_t n, int32_t *days);
+    /* `2021-05-03` into out (NUL-terminated); returns the length. */
+    size_t (*format_date)(int32_t days, char out[16]);
 };
 
 #endif /* SLUICE_HOST_H */

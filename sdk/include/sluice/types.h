@@ -17,7 +17,8 @@
 
 #include <sluice/arrow.h>
 
-/* The seven sluice types. `integer` in a schema is accepted and stored as LONG. */
+/* The sluice types. `integer` in a schema is accepted and stored as LONG.
+ * Values are only ever appended to this list: plugins keep their numbers. */
 enum sluice_type {
     SLUICE_TYPE_INVALID = 0,
     SLUICE_TYPE_BOOLEAN,
@@ -27,6 +28,7 @@ enum sluice_type {
     SLUICE_TYPE_TIMESTAMP, /* int64 microseconds since the epoch, UTC */
     SLUICE_TYPE_STRUCT,
     SLUICE_TYPE_ARRAY,     /* Arrow list, int32 offsets, one child */
+    SLUICE_TYPE_DATE,      /* Arrow date32: int32 days since 1970-01-01 */
 };
 
 /* The Arrow format strings sluice produces for each type. */
@@ -37,6 +39,7 @@ enum sluice_type {
 #define SLUICE_FORMAT_TIMESTAMP "tsu:UTC"
 #define SLUICE_FORMAT_STRUCT    "+s"
 #define SLUICE_FORMAT_ARRAY     "+l"
+#define SLUICE_FORMAT_DATE      "tdD"
 
 /* The sluice type of an Arrow format string; INVALID for formats sluice does
  * not handle. Any microsecond timestamp ("tsu:" with or without a zone) reads
@@ -56,6 +59,7 @@ static inline enum sluice_type sluice_type_of_format(const char *f)
     if (f[0] == '+' && f[1] == 's' && !f[2]) return SLUICE_TYPE_STRUCT;
     if (f[0] == '+' && f[1] == 'l' && !f[2]) return SLUICE_TYPE_ARRAY;
     if (strncmp(f, "tsu:", 4) == 0) return SLUICE_TYPE_TIMESTAMP;
+    if (strcmp(f, SLUICE_FORMAT_DATE) == 0) return SLUICE_TYPE_DATE;
     return SLUICE_TYPE_INVALID;
 }
 
@@ -67,8 +71,8 @@ static inline enum sluice_type sluice_type_of(const struct ArrowSchema *s)
 /* Spark's name for a type ("string", "long", "timestamp", ...). */
 static inline const char *sluice_type_name(enum sluice_type t)
 {
-    static const char *const names[] = { "invalid", "boolean", "long", "double",
-                                         "string", "timestamp", "struct", "array" };
+    static const char *const names[] = { "invalid", "boolean", "long",  "double", "string",
+                                         "timestamp", "struct", "array", "date" };
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "invalid";
 }
 
@@ -152,6 +156,12 @@ static inline int64_t sluice_get_long(const struct ArrowArray *a, int64_t slot)
 static inline int64_t sluice_get_timestamp(const struct ArrowArray *a, int64_t slot)
 {
     return ((const int64_t *)a->buffers[1])[slot];
+}
+
+/* DATE: days since 1970-01-01. */
+static inline int32_t sluice_get_date(const struct ArrowArray *a, int64_t slot)
+{
+    return ((const int32_t *)a->buffers[1])[slot];
 }
 
 static inline double sluice_get_double(const struct ArrowArray *a, int64_t slot)
