@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(build-essential cmake pkg-config libconfig-dev libjansson-dev libcurl4-openssl-dev
           libcmocka-dev libpcre2-dev libmicrohttpd-dev libxxhash-dev librdkafka-dev kcat python3
-          chromium libexpat1-dev zlib1g-dev curl)
+          chromium libexpat1-dev zlib1g-dev curl tzdata)
 # Node.js from Debian unless one is already there (e.g. NodeSource's, which
 # bundles npm and conflicts with Debian's npm package).
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

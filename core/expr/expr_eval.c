@@ -13,6 +13,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "tz.h"
+
 
 /* ---- literals ---------------------------------------------------------------- */
 
@@ -292,7 +294,8 @@ static const struct evec *eval_call(struct ectx *c, const struct expr_node *nd)
     case FN_CURRENT_DATE: {
         struct evec *v = ectx_vec(c);
         v->l = ectx_alloc(c, (size_t)c->n * 8);
-        int64_t now = sluice_expr_batch_time(), day = now / 86400000000LL - (now % 86400000000LL < 0);
+        int64_t now = sluice_tz_local_us(sluice_expr_batch_time());
+        int64_t day = now / 86400000000LL - (now % 86400000000LL < 0);
         for (int64_t i = 0; i < c->n; i++) v->l[i] = day;
         return v;
     }

@@ -16,6 +16,7 @@
 
 #include "render.h"
 #include "timefmt.h"
+#include "tz.h"
 
 #define US_PER_DAY 86400000000LL
 
@@ -298,7 +299,7 @@ const struct evec *sluice_expr_eval_cast(struct ectx *c, const struct expr_node 
     case SLUICE_TYPE_DATE:
         /* From a timestamp: its day, UTC (the check allows nothing else). */
         v->l = ectx_alloc(c, (size_t)n * 8);
-        for (int64_t i = 0; i < n; i++) v->l[i] = floor_div(a->l[i], US_PER_DAY);
+        for (int64_t i = 0; i < n; i++) v->l[i] = floor_div(sluice_tz_local_us(a->l[i]), US_PER_DAY);
         return v;
     case SLUICE_TYPE_TIMESTAMP:
         v->l = ectx_alloc(c, (size_t)n * 8);
@@ -308,7 +309,7 @@ const struct evec *sluice_expr_eval_cast(struct ectx *c, const struct expr_node 
             uint8_t *valid = own_valid(c, a);
             for (int64_t i = 0; i < n; i++) {
                 bool fits = a->l[i] <= INT64_MAX / US_PER_DAY && a->l[i] >= INT64_MIN / US_PER_DAY;
-                v->l[i] = fits ? a->l[i] * US_PER_DAY : 0;
+                v->l[i] = fits ? sluice_tz_utc_us(a->l[i] * US_PER_DAY) : 0; /* local midnight */
                 valid[i] &= fits;
             }
             v->valid = valid;

@@ -15,6 +15,7 @@
 
 #include "arena.h"
 #include "timefmt.h"
+#include "tz.h"
 
 #define US_PER_SEC 1000000LL
 #define US_PER_DAY 86400000000LL
@@ -177,6 +178,7 @@ bool sluice_time_pattern_parse(const struct time_pattern *p, const char *s, size
 {
     int64_t year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, frac = 0, off = 0;
     int64_t h12 = -1;
+    bool zoned = false; /* else the text is local to the session's zone */
     int pm = -1, idx;
     size_t i = 0;
     for (int k = 0; k < p->n; k++) {
@@ -235,6 +237,7 @@ bool sluice_time_pattern_parse(const struct time_pattern *p, const char *s, size
             break;
         case TP_OFFSET:
             if (!offset(s, n, &i, &off)) return false;
+            zoned = true;
             break;
         }
     }
@@ -248,6 +251,7 @@ bool sluice_time_pattern_parse(const struct time_pattern *p, const char *s, size
         return false;
     int64_t days_since = sluice_days_from_civil(year, (unsigned)month, (unsigned)day);
     *us = ((days_since * 86400 + hour * 3600 + minute * 60 + second) - off) * US_PER_SEC + frac;
+    if (!zoned) *us = sluice_tz_utc_us(*us);
     return true;
 }
 
@@ -270,6 +274,25 @@ static size_t put_num(char *o, int64_t v, int width)
     return w + (size_t)n;
 }
 
+/* A zone offset as Java's DateTimeFormatter writes it: X (Z for zero)
+ * and x as +HH, +HHMM or +HH:MM by count; Z as +HHMM, GMT+HH:MM (4) or
+ * +HH:MM / Z (5). Seconds of an offset are not written. */
+static size_t put_offset(char *o, char letter, int count, int32_t off)
+{
+    if (off == 0 && (letter == 'X' || (letter == 'Z' && count == 5))) return o[0] = 'Z', 1;
+    if (off == 0 && letter == 'Z' && count == 4) return memcpy(o, "GMT", 3), 3;
+    int32_t a = off < 0 ? -off : off;
+    int h = a / 3600, m = a / 60 % 60;
+    size_t w = 0;
+    if (letter == 'Z' && count == 4) memcpy(o, "GMT", 3), w = 3;
+    bool colon = (letter == 'Z' && count >= 4) || (letter != 'Z' && count >= 3);
+    bool minutes = letter == 'Z' || count >= 2 || m != 0;
+    int n = sprintf(o + w, "%c%02d", off < 0 ? '-' : '+', h);
+    w += (size_t)n;
+    if (minutes) w += (size_t)sprintf(o + w, colon ? ":%02d" : "%02d", m);
+    return w;
+}
+
 /* The most bytes one formatted value takes: every item at its widest. */
 size_t sluice_time_pattern_width(const struct time_pattern *p)
 {
@@ -280,8 +303,10 @@ size_t sluice_time_pattern_width(const struct time_pattern *p)
 
 /* `us` (UTC) as pattern `p` writes it, Spark's DateTimeFormatter in UTC;
  * into o (sluice_time_pattern_width bytes), returning the length. */
-size_t sluice_time_pattern_format(const struct time_pattern *p, int64_t us, char *o)
+size_t sluice_time_pattern_format(const struct time_pattern *p, int64_t utc_us, char *o)
 {
+    int32_t zone = sluice_tz_session_offset(utc_us);
+    int64_t us = sluice_tz_local_us(utc_us);
     int64_t day = floor_div(us, US_PER_DAY), in_day = us - day * US_PER_DAY;
     int64_t y;
     unsigned m, d;
@@ -327,13 +352,9 @@ size_t sluice_time_pattern_format(const struct time_pattern *p, int64_t us, char
             w += len;
             break;
         }
-        case TP_OFFSET: { /* always UTC: X writes Z; x and Z write zeros */
-            const char *z = it->letter == 'X' ? "Z" : it->letter == 'Z' ? (count == 4 ? "GMT" : count == 5 ? "Z" : "+0000")
-                            : count == 1 ? "+00" : count == 2 ? "+0000" : "+00:00";
-            memcpy(o + w, z, strlen(z));
-            w += strlen(z);
+        case TP_OFFSET:
+            w += put_offset(o + w, it->letter, count, zone);
             break;
-        }
         }
     }
     return w;
@@ -442,7 +463,7 @@ const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node 
             const char *s = evec_str(a, i, &len);
             valid[i] = (!in || in[i]) && sluice_time_pattern_parse(nd->tfmt, s, (size_t)len, &v->l[i]);
             if (!valid[i]) v->l[i] = 0;
-            else if (nd->fn == FN_TO_DATE) v->l[i] = floor_div(v->l[i], US_PER_DAY);
+            else if (nd->fn == FN_TO_DATE) v->l[i] = floor_div(sluice_tz_local_us(v->l[i]), US_PER_DAY);
         }
         v->valid = valid;
         return v;
@@ -453,7 +474,9 @@ const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node 
         const struct evec *ts = sluice_expr_eval_node(c, nd->args[1]);
         if (!nd->iarg) return ectx_null(c);
         v->valid = ts->valid;
-        for (int64_t i = 0; i < n; i++) v->l[i] = evec_valid(ts, i) ? trunc_us(ts->l[i], (int)nd->iarg) : 0;
+        /* In the session's zone: a day starts at its local midnight. */
+        for (int64_t i = 0; i < n; i++)
+            v->l[i] = evec_valid(ts, i) ? sluice_tz_utc_us(trunc_us(sluice_tz_local_us(ts->l[i]), (int)nd->iarg)) : 0;
         return v;
     }
     v->valid = a->valid;
@@ -462,7 +485,7 @@ const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node 
             v->l[i] = 0;
             continue;
         }
-        int64_t us = a->l[i];
+        int64_t us = sluice_tz_local_us(a->l[i]); /* parts of the session's local time */
         /* The remainder, not us - day * US_PER_DAY: near INT64_MIN (a
          * saturated cast) that product leaves the int64 range. */
         int64_t day = floor_div(us, US_PER_DAY), in_day = us % US_PER_DAY;

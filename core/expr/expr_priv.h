@@ -319,7 +319,7 @@ void sluice_expr_match_data_free(void *md);
 int sluice_time_pattern_compile(const char *fmt, size_t len, struct sluice_arena *arena,
                                 const struct time_pattern **out, char *why);
 bool sluice_time_pattern_parse(const struct time_pattern *p, const char *s, size_t n, int64_t *us);
-/* date_format: the most bytes a value takes, and the value written (UTC). */
+/* date_format: the most bytes a value takes, and the value written (in the session's zone, tz.h). */
 size_t sluice_time_pattern_width(const struct time_pattern *p);
 size_t sluice_time_pattern_format(const struct time_pattern *p, int64_t us, char *out);
 /* date_trunc: Spark's unit name (any case) as a non-zero code, or 0. */

@@ -214,7 +214,7 @@ static void json_at(const struct ArrowSchema *schema, const struct ArrowArray *a
     }
     case SLUICE_TYPE_TIMESTAMP: {
         char ts[40];
-        size_t n = sluice_time_format_iso(sluice_get_timestamp(a, p), ts);
+        size_t n = sluice_time_format_zoned(sluice_get_timestamp(a, p), ts);
         put(out, "\"", 1);
         put(out, ts, n);
         put(out, "\"", 1);

@@ -1,5 +1,7 @@
 #include "timefmt.h"
 
+#include "tz.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -116,7 +118,9 @@ int sluice_time_parse(const char *s, size_t n, int64_t *us)
         if (hh > 23 || mm > 59 || ss > 60) return -1;
     }
     int64_t offset_s = 0;
+    bool zoned = false; /* else the time is local to the session's zone */
     if (i < n) {
+        zoned = true;
         if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == n) {
             i++;
         } else if (s[i] == '+' || s[i] == '-') {
@@ -136,6 +140,7 @@ int sluice_time_parse(const char *s, size_t n, int64_t *us)
     if (i != n) return -1;
     int64_t days = sluice_days_from_civil(year, (unsigned)mon, (unsigned)day);
     __int128 t = ((__int128)days * 86400 + hh * 3600 + mm * 60 + ss - offset_s) * US_PER_SEC + frac_us;
+    if (!zoned && t >= INT64_MIN && t <= INT64_MAX) t = sluice_tz_utc_us((int64_t)t);
     /* The smallest timestamp is written as the start of its millisecond,
      * a little before it: that millisecond reads back as it. */
     if (t < INT64_MIN && t > (__int128)INT64_MIN - 1000) t = INT64_MIN;
@@ -184,7 +189,7 @@ size_t sluice_time_format_show(int64_t us, char out[40])
     int64_t y, frac;
     unsigned mo, d;
     int h, mi, s;
-    split(us, &y, &mo, &d, &h, &mi, &s, &frac);
+    split(sluice_tz_local_us(us), &y, &mo, &d, &h, &mi, &s, &frac);
     int n = put_year(out, y);
     n += snprintf(out + n, (size_t)(40 - n), "-%02u-%02u %02d:%02d:%02d", mo, d, h, mi, s);
     if (n > 0 && frac) {
@@ -246,4 +251,16 @@ size_t sluice_date_format(int32_t days, char out[16])
     memcpy(out, buf, len);
     out[len] = '\0';
     return len;
+}
+
+size_t sluice_time_format_zoned(int64_t us, char out[40])
+{
+    int32_t off = sluice_tz_session_offset(us);
+    if (!off) return sluice_time_format_iso(us, out);
+    char local[40];
+    size_t n = sluice_time_format_iso(sluice_tz_local_us(us), local);
+    /* Drop the 'Z'; write the offset as Java's XXX does (hours and minutes). */
+    int32_t a = off < 0 ? -off : off;
+    int w = snprintf(out, 40, "%.*s%c%02d:%02d", (int)(n - 1), local, off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+    return w > 0 ? (size_t)w : 0;
 }

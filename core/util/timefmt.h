@@ -13,13 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 0 and *us on success; -1 when `s` (n bytes, not NUL-terminated) is not a timestamp. */
+/* 0 and *us on success; -1 when `s` (n bytes, not NUL-terminated) is not a
+ * timestamp. A time without an offset is local to the session's zone (tz.h). */
 int sluice_time_parse(const char *s, size_t n, int64_t *us);
 /* `2021-05-03T07:55:40.000Z` (always milliseconds, the fraction floored),
  * NUL-terminated; returns the length. */
 size_t sluice_time_format_iso(int64_t us, char out[40]);
-/* As Spark's show() prints a timestamp: `2021-05-03 07:55:40`, with the
- * fraction only when non-zero and without trailing zeros (`07:55:40.12`). */
+/* As Spark's show() prints a timestamp: `2021-05-03 07:55:40` in the
+ * session's zone (tz.h), with the fraction only when non-zero and without
+ * trailing zeros (`07:55:40.12`). */
 size_t sluice_time_format_show(int64_t us, char out[40]);
 /* A date as Spark's cast from string reads it (stringToDate): optional
  * spaces, a year of four or more digits (signed as above), then optionally
@@ -28,6 +30,10 @@ size_t sluice_time_format_show(int64_t us, char out[40]);
 int sluice_date_parse(const char *s, size_t n, int32_t *days);
 /* `2021-05-03` (the year as above), NUL-terminated; returns the length. */
 size_t sluice_date_format(int32_t days, char out[16]);
+/* As Spark's JSON and CSV writers write a timestamp (yyyy-MM-dd'T'HH:mm:ss.SSSXXX
+ * in the session's zone): `2021-05-03T09:55:40.000+02:00`, or the ISO form
+ * above where the offset is zero. */
+size_t sluice_time_format_zoned(int64_t us, char out[40]);
 /* Days since the epoch of a civil date, and back (proleptic Gregorian). */
 int64_t sluice_days_from_civil(int64_t y, unsigned m, unsigned d);
 void sluice_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);

@@ -699,6 +699,7 @@ static void test_graph_describe_prints_runtime_stages_schemas_and_columns(void *
              "  trigger:            once (one batch, then stop)\n"
              "  threads:            2\n"
              "  shuffle partitions: 8\n"
+             "  time zone:          UTC (runtime.timezone)\n"
              "  checkpoint:         none (no recovery after a restart)\n"
              "  retries:            5, waiting 100 milliseconds doubling (for a plugin's SLUICE_EAGAIN)\n"
              "stages, in the order data flows:\n"

@@ -46,6 +46,7 @@ struct sluice_runtime {
     size_t n_plugin_path;
     const char *group;                /* runtime.group: a member of this group (kafka sources), or NULL */
     const char *member;               /* runtime.member: this member's name (default: the host's) */
+    const char *timezone;             /* runtime.timezone as written, or NULL (UTC) */
     struct sluice_where group_where;
 };
 
@@ -66,6 +67,7 @@ struct sluice_graph {
     struct sluice_progress *progress; /* the runs' progress records (kept after a run ends) */
     struct sluice_options_storage storage;
     struct sluice_projection *projections; /* per stage; used for sources */
+    struct sluice_tz *tz;             /* runtime.timezone, loaded; becomes the session's (tz.h) at open */
     bool check_only;                  /* set before open by `sluice check`: the checkpoint is read, never
                                        * written or locked */
     bool opened;

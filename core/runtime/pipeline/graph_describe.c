@@ -55,6 +55,8 @@ static void describe_runtime(const struct sluice_graph *g, struct sluice_buf *ou
     sluice_buf_putc(out, '\n');
     sluice_buf_printf(out, "  threads:            %lld\n", (long long)r->threads);
     sluice_buf_printf(out, "  shuffle partitions: %lld\n", (long long)r->shuffle_partitions);
+    sluice_buf_printf(out, "  time zone:          %s%s\n", r->timezone ? r->timezone : "UTC",
+                      r->timezone ? "" : " (runtime.timezone)");
     sluice_buf_printf(out, "  checkpoint:         %s\n",
                       r->checkpoint ? r->checkpoint : "none (no recovery after a restart)");
     sluice_buf_printf(out, "  retries:            %lld, waiting ", (long long)r->retry_limit);

@@ -10,6 +10,7 @@
 #include "dedup.h"
 #include "join.h"
 #include "union.h"
+#include "tz.h"
 #include "expr.h"
 #include "option_table.h"
 #include "registry.h"
@@ -63,6 +64,7 @@ void sluice_graph_free(struct sluice_graph *g)
         free((void *)g->projections[k].paths);
     }
     free(g->projections);
+    sluice_tz_free(g->tz); /* a graph never opened: an opened one gave it to the session */
     sluice_options_storage_free(&g->storage);
     sluice_registry_free(g->registry);
     sluice_tables_free(g->tables);

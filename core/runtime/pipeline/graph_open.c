@@ -21,6 +21,7 @@
 #include "log.h"
 #include "mem.h"
 #include "schema.h"
+#include "tz.h"
 
 /* Spark's names for output modes, as its messages print them. */
 static const char *spark_mode_name(enum sluice_output_mode m)
@@ -576,6 +577,9 @@ static int check_group_sources(const struct sluice_graph *g, struct sluice_error
 int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
 {
     if (g->opened) return SLUICE_OK;
+    /* Before anything compiles: a timestamp literal is read in the session's zone. */
+    sluice_tz_set_session(g->tz); /* NULL: UTC, also after a reload from a zone */
+    g->tz = NULL;
     int rc = check_unions(g, err);
     if (rc == SLUICE_OK) rc = check_output_modes(g, err);
     /* Static tables first: a join's output holds their columns. */

@@ -15,10 +15,12 @@
 #include "netaddr.h"
 #include "retry.h"
 #include "suggest.h"
+#include "tz.h"
 
 static const char *const runtime_keys[] = { "trigger", "shuffle_partitions", "threads", "checkpoint",
                                             "min_batches_to_retain", "http", "query_memory_limit", "progress_log",
-                                            "plugin_path", "retry_limit", "retry_backoff", "group", "member" };
+                                            "plugin_path", "retry_limit", "retry_backoff", "group", "member",
+                                            "timezone" };
 
 int sluice_graph_unknown_key(struct sluice_error *err, const config_setting_t *s,
                        const char *const *known, size_t n, const char *where)
@@ -208,6 +210,15 @@ int sluice_graph_load_runtime(struct sluice_graph *g, const config_setting_t *rt
             if (!rc && !valid_name(*to))
                 rc = sluice_graph_expected(err, s, "a name of letters, digits, '.', '_' and '-'");
             if (key[0] == 'g') sluice_config_where(s, &r->group_where);
+        } else if (strcmp(key, "timezone") == 0) {
+            /* Spark's spark.sql.session.timeZone: loaded now, so a typo is exit 2. */
+            char why[300];
+            rc = sluice_graph_get_string(s, &r->timezone, err);
+            if (!rc && sluice_tz_load(r->timezone, &g->tz, why, sizeof why)) {
+                rc = sluice_error_at(err, SLUICE_ECONFIG, s, "%s", why);
+                sluice_error_hint(err, "Spark's spark.sql.session.timeZone names: \"UTC\", \"Europe/Paris\", "
+                                       "\"America/Los_Angeles\", \"+02:00\"");
+            }
         } else if (strcmp(key, "retry_limit") == 0) {
             rc = get_int(s, 0, &r->retry_limit, err);
         } else if (strcmp(key, "retry_backoff") == 0) {

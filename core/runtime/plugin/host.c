@@ -155,7 +155,7 @@ static const struct sluice_host host = {
     .now_us = sluice_now_us,
     .monotonic_us = sluice_monotonic_us,
     .parse_timestamp = host_parse_timestamp,
-    .format_timestamp = sluice_time_format_iso,
+    .format_timestamp = sluice_time_format_zoned,
 
     .render_row_json = sluice_render_row_json,
     .render_cell_text = sluice_render_cell_text,

@@ -202,7 +202,10 @@ struct sluice_host {
     int64_t (*monotonic_us)(void); /* for measuring durations */
     /* ISO 8601 with or without offset, or a date; SLUICE_OK and *us on success. */
     int (*parse_timestamp)(const char *s, size_t n, int64_t *us);
-    /* `2021-05-03T07:55:40.000Z` into out (NUL-terminated); returns the length. */
+    /* `2021-05-03T07:55:40.000Z` into out (NUL-terminated), in the session's
+     * time zone (runtime.timezone) with its offset (`...09:55:40.000+02:00`)
+     * as Spark's writers do; returns the length. A time without an offset
+     * given to parse_timestamp is local to that zone. */
     size_t (*format_timestamp)(int64_t us, char out[40]);
 
     /* ---- rendering values: console, file and memory sinks share these (ABI 2) ---- */
