@@ -8,6 +8,7 @@
  * Finishing hands the malloc'd buffers to the batch's arena (no copy) and
  * carves the Arrow nodes out of that arena, sized exactly up front. */
 #include "builder.h"
+#include "layout.h"
 
 #include <stdalign.h>
 #include <stdio.h>
@@ -78,7 +79,7 @@ static void builder_init(struct sluice_builder *b, const struct ArrowSchema *sch
     b->schema = schema;
     b->root = root;
     b->limit = sluice_size_limit(SLUICE_OFFSET_LIMIT);
-    b->type = sluice_type_of(schema);
+    b->type = sluice_layout_of(schema);
     if (b->type == SLUICE_TYPE_INVALID) builder_fatal(b, "unsupported arrow format");
     if (b->type == SLUICE_TYPE_STRUCT || b->type == SLUICE_TYPE_ARRAY) {
         if (b->type == SLUICE_TYPE_ARRAY && schema->n_children != 1)
@@ -564,7 +565,7 @@ void sluice_array_release_node(struct ArrowArray *a)
 static void null_node(const struct ArrowSchema *schema, int64_t length, const void *zeros,
                       struct sluice_arena *arena, struct ArrowArray *out)
 {
-    enum sluice_type t = sluice_type_of(schema);
+    enum sluice_type t = sluice_layout_of(schema);
     if (t == SLUICE_TYPE_INVALID) {
         sluice_log(SLUICE_LOG_ERROR, NULL, "make_null: column '%s': unsupported arrow format '%s'",
                    schema && schema->name ? schema->name : "?", schema ? schema->format : "?");

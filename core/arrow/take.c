@@ -6,6 +6,7 @@
  * Repeating rows (explode) can make a column larger than its source: past
  * the size limit the column comes out all null and the arena poisoned. */
 #include "take.h"
+#include "layout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,7 @@ static void take_node(struct take *tk, const struct ArrowSchema *schema, const s
                       int64_t n, struct ArrowArray *out)
 {
     struct sluice_arena *arena = tk->arena;
-    enum sluice_type t = sluice_type_of(schema);
+    enum sluice_type t = sluice_layout_of(schema);
     bool src_nulls = a->null_count != 0 && a->buffers[0];
     if (src_nulls)
         for (int64_t i = 0; i < n; i++)

@@ -1,5 +1,6 @@
 /* Checking a batch, or any array, against its schema. See validate.h. */
 #include "validate.h"
+#include "layout.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -53,7 +54,7 @@ static bool utf8_ok(const unsigned char *s, int64_t n)
 
 static bool node_ok(const struct ArrowSchema *s, const struct ArrowArray *a, struct at *at, char *why, size_t cap)
 {
-    enum sluice_type t = sluice_type_of(s);
+    enum sluice_type t = sluice_layout_of(s);
     if (t == SLUICE_TYPE_INVALID) {
         snprintf(why, cap, "%s: format '%s' is not a sluice type", at->path, s->format ? s->format : "(null)");
         return false;
@@ -199,7 +200,7 @@ static int check_offsets(const struct ArrowArray *a, const char *path, char *why
 static int validate_node(const struct ArrowSchema *schema, const struct ArrowArray *a, char *path,
                          size_t path_len, char *why)
 {
-    enum sluice_type t = sluice_type_of(schema);
+    enum sluice_type t = sluice_layout_of(schema);
     if (t == SLUICE_TYPE_INVALID)
         return invalid(why, path, "unsupported format '%s'", schema && schema->format ? schema->format : "(null)");
     if (!a) return invalid(why, path, "array is missing");

@@ -273,12 +273,13 @@ int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in,
     const struct evec *v = sluice_expr_eval_node(&c, e->root);
     enum sluice_type t = e->root->type;
     int rc = SLUICE_OK;
-    if (!c.refused && t != SLUICE_TYPE_STRUCT && t != SLUICE_TYPE_ARRAY) c.refused = !scalar_out(&c, t, v, out);
+    bool nested = t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY || t == SLUICE_TYPE_MAP;
+    if (!c.refused && !nested) c.refused = !scalar_out(&c, t, v, out);
     if (c.refused) {
         memset(out, 0, sizeof *out);
         rc = sluice_error_set(err, SLUICE_ELIMIT, "expression '%s': more than %zu bytes of strings in one batch "
                               "(Arrow's 32-bit offsets)", e->result.name ? e->result.name : "?", sbuild_limit());
-    } else if (t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY) {
+    } else if (nested) {
         if (v->arr) {
             rc = sluice_array_take_physical(&e->result, v->arr, v->slots, c.n, out, err);
             if (rc) out->release(out);

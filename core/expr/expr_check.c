@@ -68,7 +68,7 @@ static bool is_datetime(enum sluice_type t)
 
 static bool is_nested(enum sluice_type t)
 {
-    return t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY;
+    return t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY || t == SLUICE_TYPE_MAP;
 }
 
 /* Same type down to field names, ignoring the node's own name and nullability. */

@@ -275,6 +275,8 @@ static const struct evec *eval_call(struct ectx *c, const struct expr_node *nd)
     case FN_SIZE:
     case FN_ELEMENT_AT:
     case FN_ARRAY_CONTAINS:
+    case FN_MAP_KEYS:
+    case FN_MAP_VALUES:
         return sluice_expr_eval_array(c, nd);
     case FN_COALESCE:
     case FN_IF:

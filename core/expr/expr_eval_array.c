@@ -1,6 +1,8 @@
-/* Array functions: size (-1 for NULL, Spark's default), element_at
- * (1-based, negative from the end, out of range is null as with ANSI off)
- * and array_contains (null when not found but the array holds a null). */
+/* Array and map functions: size (-1 for NULL, Spark's default),
+ * element_at (1-based, negative from the end, out of range is null as with
+ * ANSI off; of a map, the value of the first entry with the key),
+ * array_contains (null when not found but the array holds a null),
+ * map_keys and map_values. */
 #include "expr_priv.h"
 
 #include <math.h>
@@ -16,7 +18,8 @@ static const struct evec *eval_size(struct ectx *c, const struct expr_node *nd, 
     int64_t n = c->n;
     struct evec *v = ectx_vec(c);
     v->l = ectx_alloc(c, (size_t)n * 8);
-    if (nd->args[0]->type != SLUICE_TYPE_ARRAY || !a->arr) {
+    enum sluice_type t = nd->args[0]->type;
+    if ((t != SLUICE_TYPE_ARRAY && t != SLUICE_TYPE_MAP) || !a->arr) {
         for (int64_t i = 0; i < n; i++) v->l[i] = -1;
         return v;
     }
@@ -45,6 +48,50 @@ static const struct evec *eval_element_at(struct ectx *c, const struct expr_node
         if (k >= 0 && k < len) slots[i] = child->offset + lo[p] + k;
     }
     return sluice_expr_gather(c, nd->type, child, slots);
+}
+
+/* Whether entry key `k` (a physical slot of `keys`) equals row i of `x`. */
+static bool key_equals(enum sluice_type t, const struct ArrowArray *keys, int64_t k, const struct evec *x, int64_t i)
+{
+    switch (t) {
+    case SLUICE_TYPE_STRING: {
+        const int32_t *so = keys->buffers[1];
+        int32_t xl;
+        const char *xs = evec_str(x, i, &xl);
+        return so[k + 1] - so[k] == xl && memcmp((const char *)keys->buffers[2] + so[k], xs, (size_t)xl) == 0;
+    }
+    case SLUICE_TYPE_LONG:
+    case SLUICE_TYPE_TIMESTAMP: return ((const int64_t *)keys->buffers[1])[k] == x->l[i];
+    case SLUICE_TYPE_DATE: return ((const int32_t *)keys->buffers[1])[k] == x->l[i];
+    case SLUICE_TYPE_DOUBLE: return ((const double *)keys->buffers[1])[k] == x->d[i];
+    case SLUICE_TYPE_BOOLEAN: return bit(keys->buffers[1], k) == (x->b[i] != 0);
+    default: return false;
+    }
+}
+
+/* element_at(map, key) and map['key']: the first entry's value. A JSON
+ * object with a repeated key keeps both entries (Spark's default
+ * mapKeyDedupPolicy fails the row instead); the first one answers. */
+static const struct evec *eval_map_get(struct ectx *c, const struct expr_node *nd, const struct evec *a,
+                                       const struct evec *key)
+{
+    int64_t n = c->n;
+    if (!a->arr) return ectx_null(c);
+    const int32_t *lo = a->arr->buffers[1];
+    const struct ArrowArray *e = a->arr->children[0], *keys = e->children[0], *values = e->children[1];
+    enum sluice_type kt = sluice_type_of(nd->args[0]->schema->children[0]->children[0]);
+    int64_t *slots = ectx_alloc(c, (size_t)(n ? n : 1) * sizeof *slots);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t p = a->slots[i];
+        slots[i] = -1;
+        if (p < 0 || !evec_valid(key, i)) continue;
+        for (int64_t q = e->offset + lo[p]; q < e->offset + lo[p + 1]; q++)
+            if (key_equals(kt, keys, keys->offset + q, key, i)) {
+                slots[i] = values->offset + q;
+                break;
+            }
+    }
+    return sluice_expr_gather(c, nd->type, values, slots);
 }
 
 static const struct evec *eval_array_contains(struct ectx *c, const struct expr_node *nd, const struct evec *a,
@@ -109,7 +156,17 @@ const struct evec *sluice_expr_eval_array(struct ectx *c, const struct expr_node
     const struct evec *a = sluice_expr_eval_node(c, nd->args[0]);
     switch (nd->fn) {
     case FN_SIZE: return eval_size(c, nd, a);
-    case FN_ELEMENT_AT: return eval_element_at(c, nd, a, sluice_expr_eval_node(c, nd->args[1]));
+    case FN_ELEMENT_AT:
+        if (nd->args[0]->type == SLUICE_TYPE_MAP) return eval_map_get(c, nd, a, sluice_expr_eval_node(c, nd->args[1]));
+        return eval_element_at(c, nd, a, sluice_expr_eval_node(c, nd->args[1]));
+    case FN_MAP_KEYS:
+    case FN_MAP_VALUES: {
+        if (!a->arr) return ectx_null(c);
+        struct evec *v = ectx_vec(c);
+        v->arr = sluice_expr_field_of_each(c, a->arr, nd->fn == FN_MAP_KEYS ? 0 : 1);
+        v->slots = a->slots;
+        return v;
+    }
     case FN_ARRAY_CONTAINS: return eval_array_contains(c, nd, a, sluice_expr_eval_node(c, nd->args[1]));
     default: return ectx_null(c);
     }

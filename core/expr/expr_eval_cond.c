@@ -58,7 +58,8 @@ static const struct evec *merge(struct ectx *c, const struct expr_node *nd, cons
         break;
     }
     case SLUICE_TYPE_STRUCT:
-    case SLUICE_TYPE_ARRAY: {
+    case SLUICE_TYPE_ARRAY:
+    case SLUICE_TYPE_MAP: {
         const struct ArrowArray *arr = NULL;
         bool shared = true;
         for (int j = 0; j < k; j++) {

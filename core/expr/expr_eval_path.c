@@ -189,7 +189,7 @@ const struct evec *sluice_expr_eval_path(struct ectx *c, const struct expr_node 
  * is a view of the field's array indexed as the structs are. A null struct
  * makes its element null: then the view gets a validity of its own, the
  * field's and the struct's together. Lives in the call's scratch. */
-static const struct ArrowArray *field_of_each(struct ectx *c, const struct ArrowArray *list, int64_t field)
+const struct ArrowArray *sluice_expr_field_of_each(struct ectx *c, const struct ArrowArray *list, int64_t field)
 {
     const struct ArrowArray *st = list->children[0];
     const struct ArrowArray *f = st->children[field];
@@ -238,14 +238,15 @@ const struct evec *sluice_expr_eval_field(struct ectx *c, const struct expr_node
     if (!x->arr) return ectx_null(c);
     if (nd->over_array) {
         struct evec *v = ectx_vec(c);
-        v->arr = field_of_each(c, x->arr, nd->iarg);
+        v->arr = sluice_expr_field_of_each(c, x->arr, nd->iarg);
         v->slots = x->slots;
         return v;
     }
     const struct ArrowArray *f = x->arr->children[nd->iarg];
     int64_t *slots = ectx_alloc(c, (size_t)(n ? n : 1) * sizeof *slots);
     for (int64_t i = 0; i < n; i++) slots[i] = x->slots[i] < 0 ? -1 : x->slots[i] + f->offset;
-    if (nd->type != SLUICE_TYPE_STRUCT && nd->type != SLUICE_TYPE_ARRAY) return sluice_expr_gather(c, nd->type, f, slots);
+    if (nd->type != SLUICE_TYPE_STRUCT && nd->type != SLUICE_TYPE_ARRAY && nd->type != SLUICE_TYPE_MAP)
+        return sluice_expr_gather(c, nd->type, f, slots);
     if (has_nulls(f))
         for (int64_t i = 0; i < n; i++)
             if (slots[i] >= 0 && !bit(f->buffers[0], slots[i])) slots[i] = -1;

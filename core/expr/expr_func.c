@@ -43,6 +43,8 @@ static const struct fn_def fns[] = {
     { "cardinality", FN_SIZE, 1, 1 },
     { "element_at", FN_ELEMENT_AT, 2, 2 },
     { "array_contains", FN_ARRAY_CONTAINS, 2, 2 },
+    { "map_keys", FN_MAP_KEYS, 1, 1 },
+    { "map_values", FN_MAP_VALUES, 1, 1 },
     { "coalesce", FN_COALESCE, 1, -1 },
     { "nvl", FN_COALESCE, 2, 2 },
     { "ifnull", FN_COALESCE, 2, 2 },
@@ -102,7 +104,7 @@ static const char *tname(enum sluice_type t)
 
 static bool is_nested(enum sluice_type t)
 {
-    return t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY;
+    return t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY || t == SLUICE_TYPE_MAP;
 }
 
 struct call {
@@ -202,9 +204,39 @@ static int unify_values(struct call *c, int from)
     return SLUICE_OK;
 }
 
+/* element_at(map, key): the key coerced to the map's key type. */
+static int check_map_get(struct call *c)
+{
+    struct expr_node *n = c->n;
+    const struct ArrowSchema *e = n->args[0]->schema->children[0];
+    enum sluice_type kt = sluice_type_of(e->children[0]), t = n->args[1]->type;
+    bool ok = t == kt || t == SLUICE_TYPE_INVALID || (t == SLUICE_TYPE_STRING && !is_nested(kt)) ||
+              ((kt == SLUICE_TYPE_LONG || kt == SLUICE_TYPE_DOUBLE) && (t == SLUICE_TYPE_LONG || t == SLUICE_TYPE_DOUBLE));
+    if (!ok || is_nested(kt)) return bad_arg(c, 1, tname(kt));
+    sluice_expr_coerce(c->e, &n->args[1], kt);
+    n->schema = e->children[1];
+    n->type = sluice_type_of(e->children[1]);
+    return SLUICE_OK;
+}
+
+/* map_keys(m) and map_values(m): arrays of the keys or the values. */
+static int check_map_part(struct call *c, int field)
+{
+    struct expr_node *n = c->n;
+    if (n->args[0]->type != SLUICE_TYPE_MAP) return bad_arg(c, 0, "a map");
+    struct ArrowSchema element, *list = sluice_xcalloc(1, sizeof *list);
+    sluice_schema_copy(n->args[0]->schema->children[0]->children[field], &element);
+    sluice_schema_init_list(list, "", true, &element);
+    sluice_expr_own_schema(c->e, list);
+    n->type = SLUICE_TYPE_ARRAY;
+    n->schema = list;
+    return SLUICE_OK;
+}
+
 static int check_element_at(struct call *c)
 {
     struct expr_node *n = c->n;
+    if (n->args[0]->type == SLUICE_TYPE_MAP) return check_map_get(c);
     if (want_array(c, 0) || want_integer(c, 1)) return SLUICE_ECONFIG;
     const struct ArrowSchema *elem = n->args[0]->schema->children[0];
     n->schema = elem;
@@ -439,9 +471,12 @@ static int check_args(struct call *c)
     case FN_SIZE:
         n->type = SLUICE_TYPE_LONG;
         if (n->args[0]->type == SLUICE_TYPE_INVALID) return SLUICE_OK; /* size(NULL) is -1 */
+        if (n->args[0]->type == SLUICE_TYPE_MAP) return SLUICE_OK;
         return want_array(c, 0);
     case FN_ELEMENT_AT: return check_element_at(c);
     case FN_ARRAY_CONTAINS: return check_array_contains(c);
+    case FN_MAP_KEYS: return check_map_part(c, 0);
+    case FN_MAP_VALUES: return check_map_part(c, 1);
     case FN_COALESCE: return unify_values(c, 0);
     case FN_IF:
         if (want_boolean(c, 0)) return SLUICE_ECONFIG;

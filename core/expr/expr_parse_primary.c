@@ -93,6 +93,7 @@ static int parse_path(struct parser *p, struct expr_node **out)
         sluice_col_append_name(&text, t->str);
         p->i++;
         while (at_op(p, OP_LBRACKET)) {
+            if (p->t[p->i + 1].kind == TOK_STRING) break; /* a map's key: after the path */
             p->i++;
             const struct expr_token *ix = peek(p);
             if (ix->kind != TOK_INT || ix->overflow || ix->ival > INT32_MAX) {
@@ -113,6 +114,18 @@ static int parse_path(struct parser *p, struct expr_node **out)
     struct expr_node *n = node(p, EX_PATH, first->pos, 0);
     n->text = sluice_arena_strndup(p->e->arena, text.data, text.len);
     sluice_buf_free(&text);
+    /* m['key'] (Spark's GetMapValue) is element_at(m, 'key'); it ends the path. */
+    while (at_op(p, OP_LBRACKET) && p->t[p->i + 1].kind == TOK_STRING) {
+        const struct expr_token *br = peek(p);
+        p->i++;
+        struct expr_node *key;
+        if (sluice_expr_parse_expr(p, &key) || expect_op(p, OP_RBRACKET, "]")) return SLUICE_ECONFIG;
+        struct expr_node *get = node(p, EX_CALL, br->pos, 2);
+        get->text = "element_at";
+        get->args[0] = n;
+        get->args[1] = key;
+        n = get;
+    }
     *out = n;
     return SLUICE_OK;
 }

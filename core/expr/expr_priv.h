@@ -90,6 +90,7 @@ enum expr_fn {
     FN_YEAR, FN_MONTH, FN_DAYOFMONTH, FN_HOUR, FN_MINUTE, FN_SECOND, FN_FROM_JSON, FN_TO_JSON,
     FN_SPLIT, FN_REGEXP_EXTRACT, FN_REGEXP_REPLACE, FN_CONCAT_WS, FN_DATE_FORMAT, FN_DATE_TRUNC,
     FN_CURRENT_TIMESTAMP, FN_TO_DATE, FN_CURRENT_DATE, FN_DATE_ADD, FN_DATE_SUB, FN_DATEDIFF,
+    FN_MAP_KEYS, FN_MAP_VALUES,
 };
 
 /* A literal value; `type` SLUICE_TYPE_INVALID with is_null is the untyped NULL. */
@@ -247,6 +248,9 @@ struct evec *ectx_vec(struct ectx *c);
 struct evec *ectx_null(struct ectx *c);
 /* (expr_eval_path.c) Values of array node `a` (of type t) at physical slots (-1 = null); a's
  * own nulls become nulls. Slots may be rewritten. */
+/* A list of structs (or a map, a list of its entries) as the list of
+ * field `field` of each, sharing the offsets; lives in the call's scratch. */
+const struct ArrowArray *sluice_expr_field_of_each(struct ectx *c, const struct ArrowArray *list, int64_t field);
 const struct evec *sluice_expr_gather(struct ectx *c, enum sluice_type t, const struct ArrowArray *a,
                                       int64_t *slots);
 /* Validity of rows valid in every one of vs[0..k): NULL when all are NULL. */

@@ -300,7 +300,7 @@ int sluice_decoder_csv_init(struct sluice_decoder *d, const struct sluice_projec
         if (i == d->corrupt_index) continue;
         const struct ArrowSchema *f = s->children[i];
         enum sluice_type t = sluice_type_of(f);
-        if (t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY) {
+        if (t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY || t == SLUICE_TYPE_MAP) {
             int rc = sluice_error_set(err, SLUICE_ECONFIG,
                                       "csv column '%s' is %s %s, but csv holds only flat columns",
                                       f->name ? f->name : "", t == SLUICE_TYPE_ARRAY ? "an" : "a",

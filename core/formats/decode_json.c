@@ -46,7 +46,8 @@ struct jnode {
     struct jnode **children;
     struct jslot *slots;      /* struct: the needed fields, hashed by key */
     uint32_t mask;
-    struct jnode *elem;       /* array */
+    struct jnode *elem;       /* array: its element; map: its value */
+    struct sluice_builder *keys; /* map: the entries' key builder (string keys, as Spark's JSON reads) */
 };
 
 struct jdec {
@@ -157,6 +158,71 @@ static int object(struct sluice_json_scan *s, struct jnode *n)
         }
         return sluice_json_fail(s, "expected ',' or '}'");
     }
+}
+
+/* A JSON object as a map: each member an entry, in the object's order.
+ * Spark reads maps from JSON with string keys only; a value that does not
+ * convert makes the map null, as a bad element makes an array null. */
+static int map_object(struct sluice_json_scan *s, struct jnode *n)
+{
+    struct sluice_builder *b = n->b, *entries = &b->children[0];
+    int64_t slot = b->length;
+    bool failed = false;
+    if (++s->depth > SLUICE_JSON_MAX_DEPTH) return sluice_json_fail(s, "nesting deeper than 1000");
+    sluice_builder_begin_list(b);
+    s->p++;
+    sluice_json_ws(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+    } else {
+        for (;;) {
+            if (s->p >= s->end || (*s->p != '"' && *s->p != '\''))
+                return sluice_json_fail(s, "expected a field name");
+            char q = *s->p++;
+            const char *k = s->p;
+            bool esc = false;
+            if (sluice_json_scan_string(s, q, &esc)) return SLUICE_JSON_ERR;
+            size_t klen = (size_t)(s->p - 1 - k);
+            sluice_json_ws(s);
+            if (s->p >= s->end || *s->p != ':') return sluice_json_fail(s, "expected ':'");
+            s->p++;
+            sluice_json_ws(s);
+            int r;
+            if (failed || !n->keys) {
+                r = sluice_json_skip_value(s) ? SLUICE_JSON_ERR : SLUICE_JSON_OK;
+                if (!n->keys && !failed) failed = true, mismatch(s, n, k);
+            } else {
+                sluice_builder_append_struct(entries);
+                if (esc) {
+                    char *buf = sluice_decode_scratch(s->d, klen);
+                    klen = sluice_json_unescape(buf, k, k + klen);
+                    k = buf;
+                }
+                sluice_decode_append_text(s->d, n->keys, k, klen);
+                r = value(s, n->elem);
+                if (r == SLUICE_JSON_MISMATCH) failed = true, r = SLUICE_JSON_OK;
+            }
+            if (r < 0) return r;
+            sluice_json_ws(s);
+            if (s->p < s->end && *s->p == ',') {
+                s->p++;
+                sluice_json_ws(s);
+                continue;
+            }
+            if (s->p < s->end && *s->p == '}') {
+                s->p++;
+                break;
+            }
+            return sluice_json_fail(s, "expected ',' or '}'");
+        }
+    }
+    s->depth--;
+    sluice_builder_end_list(b);
+    if (failed) {
+        sluice_builder_truncate(b, slot);
+        return SLUICE_JSON_MISMATCH;
+    }
+    return SLUICE_JSON_OK;
 }
 
 static int array(struct sluice_json_scan *s, struct jnode *n)
@@ -324,6 +390,7 @@ static int value(struct sluice_json_scan *s, struct jnode *n)
         return string_value(s, n);
     case '{':
         if (n->type == SLUICE_TYPE_STRUCT) return object(s, n);
+        if (n->type == SLUICE_TYPE_MAP) return map_object(s, n);
         break;
     case '[':
         if (n->type == SLUICE_TYPE_ARRAY) return array(s, n);
@@ -413,6 +480,12 @@ static struct jnode *node_build(const struct ArrowSchema *s, struct sluice_build
     } else if (n->type == SLUICE_TYPE_ARRAY) {
         n->elem = node_build(s->children[0], &b->children[0], n->name);
         n->elem->name = n->name;
+    } else if (n->type == SLUICE_TYPE_MAP) {
+        const struct ArrowSchema *e = s->children[0];
+        struct sluice_builder *entries = &b->children[0];
+        n->elem = node_build(e->children[1], &entries->children[1], n->name);
+        n->elem->name = n->name;
+        if (sluice_type_of(e->children[0]) == SLUICE_TYPE_STRING) n->keys = &entries->children[0];
     }
     return n;
 }
@@ -476,7 +549,7 @@ out:
 static void node_finalize(struct jdec *j, struct jnode *n, bool per_row)
 {
     if (per_row) j->per_row[j->n_per_row++] = n->b;
-    if (n->type == SLUICE_TYPE_ARRAY) {
+    if (n->type == SLUICE_TYPE_ARRAY || n->type == SLUICE_TYPE_MAP) {
         node_finalize(j, n->elem, false);
         return;
     }

@@ -180,6 +180,9 @@ void sluice_render_json_string(const char *s, size_t n, struct sluice_buf *out)
 }
 
 /* The value at physical slot `p` of `a`. */
+static void text_at(const struct ArrowSchema *schema, const struct ArrowArray *a, int64_t p,
+                    struct sluice_buf *out);
+
 static void json_at(const struct ArrowSchema *schema, const struct ArrowArray *a, int64_t p,
                     struct sluice_buf *out)
 {
@@ -250,6 +253,30 @@ static void json_at(const struct ArrowSchema *schema, const struct ArrowArray *a
             json_at(schema->children[0], c, c->offset + first + k, out);
         }
         put(out, "]", 1);
+        return;
+    }
+    case SLUICE_TYPE_MAP: { /* an object; a key that is no string as its text, quoted */
+        int64_t first;
+        int32_t n = sluice_get_list(a, p, &first);
+        const struct ArrowArray *e = a->children[0];
+        const struct ArrowSchema *es = schema->children[0];
+        put(out, "{", 1);
+        for (int32_t k = 0; k < n; k++) {
+            int64_t q = e->offset + first + k;
+            if (k) put(out, ",", 1);
+            const struct ArrowArray *key = e->children[0];
+            if (sluice_type_of(es->children[0]) == SLUICE_TYPE_STRING) {
+                json_at(es->children[0], key, key->offset + q, out);
+            } else {
+                struct sluice_buf t = { 0 };
+                text_at(es->children[0], key, key->offset + q, &t);
+                sluice_render_json_string(t.data ? t.data : "", t.len, out);
+                sluice_buf_free(&t);
+            }
+            put(out, ":", 1);
+            json_at(es->children[1], e->children[1], e->children[1]->offset + q, out);
+        }
+        put(out, "}", 1);
         return;
     }
     default:
@@ -324,6 +351,22 @@ static void text_at(const struct ArrowSchema *schema, const struct ArrowArray *a
             text_at(schema->children[0], c, c->offset + first + k, out);
         }
         put(out, "]", 1);
+        return;
+    }
+    case SLUICE_TYPE_MAP: { /* Spark 3's show: {k1 -> v1, k2 -> v2} */
+        int64_t first;
+        int32_t n = sluice_get_list(a, p, &first);
+        const struct ArrowArray *e = a->children[0];
+        const struct ArrowSchema *es = schema->children[0];
+        put(out, "{", 1);
+        for (int32_t k = 0; k < n; k++) {
+            int64_t q = e->offset + first + k;
+            if (k) put(out, ", ", 2);
+            text_at(es->children[0], e->children[0], e->children[0]->offset + q, out);
+            put(out, " -> ", 4);
+            text_at(es->children[1], e->children[1], e->children[1]->offset + q, out);
+        }
+        put(out, "}", 1);
         return;
     }
     default:

@@ -139,7 +139,7 @@ bool sluice_schema_equal(const struct ArrowSchema *a, const struct ArrowSchema *
     if (a->n_children != b->n_children) return false;
     for (int64_t i = 0; i < a->n_children; i++) {
         const struct ArrowSchema *ca = a->children[i], *cb = b->children[i];
-        if (ta == SLUICE_TYPE_ARRAY && !same_name(ca->name, cb->name)) {
+        if ((ta == SLUICE_TYPE_ARRAY || ta == SLUICE_TYPE_MAP) && !same_name(ca->name, cb->name)) {
             /* Arrow writers name a list's child "item" or "element" at will;
              * Spark's ArrayType has no such name, so it does not count. */
             struct ArrowSchema ra = *ca, rb = *cb;
@@ -167,6 +167,28 @@ void sluice_schema_init_struct(struct ArrowSchema *out, const char *name, bool n
         *out->children[i] = fields[i];
         fields[i].release = NULL;
     }
+}
+
+bool sluice_schema_groupable(const struct ArrowSchema *s)
+{
+    if (sluice_type_of(s) == SLUICE_TYPE_MAP) return false;
+    for (int64_t i = 0; i < s->n_children; i++)
+        if (!sluice_schema_groupable(s->children[i])) return false;
+    return true;
+}
+
+void sluice_schema_init_map(struct ArrowSchema *out, const char *name, bool nullable, struct ArrowSchema *key,
+                            struct ArrowSchema *value)
+{
+    sluice_schema_init(out, SLUICE_FORMAT_MAP, name, nullable, 1);
+    struct ArrowSchema *entries = out->children[0];
+    sluice_schema_init(entries, SLUICE_FORMAT_STRUCT, "entries", false, 2);
+    *entries->children[0] = *key;
+    *entries->children[1] = *value;
+    key->release = value->release = NULL;
+    sluice_schema_set_name(entries->children[0], "key");
+    sluice_schema_set_name(entries->children[1], "value");
+    entries->children[0]->flags &= ~ARROW_FLAG_NULLABLE; /* a map key is never null */
 }
 
 void sluice_schema_init_list(struct ArrowSchema *out, const char *name, bool nullable,
@@ -313,6 +335,23 @@ static void tree_children(const struct ArrowSchema *s, struct sluice_buf *prefix
                           struct sluice_buf *out)
 {
     enum sluice_type t = sluice_type_of(s);
+    if (t == SLUICE_TYPE_MAP && s->n_children == 1 && s->children[0]->n_children == 2) {
+        /* Spark: key and value, the value with its valueContainsNull. */
+        const struct ArrowSchema *k = s->children[0]->children[0], *v = s->children[0]->children[1];
+        size_t len = prefix->len;
+        sluice_buf_printf(out, "%s-- key: %s\n", prefix->data, tree_type_name(k));
+        sluice_buf_puts(prefix, "    |");
+        tree_children(k, prefix, out);
+        prefix->len = len;
+        prefix->data[len] = '\0';
+        sluice_buf_printf(out, "%s-- value: %s (valueContainsNull = %s)\n", prefix->data, tree_type_name(v),
+                          v->flags & ARROW_FLAG_NULLABLE ? "true" : "false");
+        sluice_buf_puts(prefix, "    |");
+        tree_children(v, prefix, out);
+        prefix->len = len;
+        prefix->data[len] = '\0';
+        return;
+    }
     if (t != SLUICE_TYPE_STRUCT && t != SLUICE_TYPE_ARRAY) return;
     for (int64_t i = 0; i < s->n_children; i++) {
         const struct ArrowSchema *c = s->children[i];

@@ -34,6 +34,13 @@ void sluice_schema_init_struct(struct ArrowSchema *out, const char *name, bool n
                                struct ArrowSchema *fields, int64_t n);
 /* A list node whose child is `element`, moved in and renamed "element"
  * (its own nullability is the list's containsNull). */
+/* Whether values of `s` can be grouped, deduplicated or joined on: not a
+ * map, and no map inside (Spark's maps are not orderable). */
+bool sluice_schema_groupable(const struct ArrowSchema *s);
+/* A map of `key` and `value` (moved in): "+m" with the struct `entries`
+ * of `key` (never null) and `value`, as Arrow lays maps out. */
+void sluice_schema_init_map(struct ArrowSchema *out, const char *name, bool nullable, struct ArrowSchema *key,
+                            struct ArrowSchema *value);
 void sluice_schema_init_list(struct ArrowSchema *out, const char *name, bool nullable,
                              struct ArrowSchema *element);
 /* Name of the first direct child whose name an earlier child already has,

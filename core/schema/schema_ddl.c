@@ -40,12 +40,12 @@ static const struct { const char *name, *format; } ddl_types[] = {
 };
 
 static const char *const unsupported_types[] = {
-    "MAP", "DECIMAL", "DEC", "NUMERIC", "BINARY", "TIMESTAMP_NTZ", "VOID",
+    "DECIMAL", "DEC", "NUMERIC", "BINARY", "TIMESTAMP_NTZ", "VOID",
     "INTERVAL", "CHAR", "CHARACTER", "VARCHAR", "VARIANT", "OBJECT",
 };
 
 #define SUPPORTED_TYPES \
-    "BOOLEAN, BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, DATE, ARRAY<...>, STRUCT<...>"
+    "BOOLEAN, BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, DATE, ARRAY<...>, MAP<...>, STRUCT<...>"
 
 static bool is_space(char c)
 {
@@ -314,10 +314,11 @@ static int bad_type(struct ddl *d, const char *at, size_t len)
     for (size_t i = 0; i < sizeof unsupported_types / sizeof unsupported_types[0]; i++)
         if (strcasecmp(word, unsupported_types[i]) == 0)
             return fail_at(d, at, NULL, "type '%s' is not supported; supported: " SUPPORTED_TYPES, word);
-    const char *names[sizeof ddl_types / sizeof ddl_types[0] + 2];
+    const char *names[sizeof ddl_types / sizeof ddl_types[0] + 3];
     size_t n = 0;
     for (; n < sizeof ddl_types / sizeof ddl_types[0]; n++) names[n] = ddl_types[n].name;
     names[n++] = "ARRAY";
+    names[n++] = "MAP";
     names[n++] = "STRUCT";
     const char *best = sluice_suggest(word, names, n);
     char hint[64] = "";
@@ -353,6 +354,39 @@ static int parse_type(struct ddl *d, const char *name, const char *after, struct
         rc = parse_fields(d, false, '>', name, true, out);
         d->depth--;
         return rc;
+    }
+    if (accept_kw(d, "MAP")) {
+        rc = expect_open(d, "MAP");
+        if (rc) return rc;
+        struct ArrowSchema key, value;
+        d->depth++;
+        rc = parse_type(d, "key", " after 'MAP<'", &key);
+        if (!rc) {
+            skip_ws(d);
+            if (*d->p != ',') {
+                char found[64];
+                describe(d->p, found, sizeof found);
+                sluice_schema_release(&key);
+                d->depth--;
+                return fail_at(d, d->p, NULL, "expected ',' between a MAP's key and value types, found %s", found);
+            }
+            d->p++;
+            rc = parse_type(d, "value", " after 'MAP<key,'", &value);
+            if (rc) sluice_schema_release(&key);
+        }
+        d->depth--;
+        if (rc) return rc;
+        skip_ws(d);
+        if (*d->p != '>') {
+            char found[64];
+            describe(d->p, found, sizeof found);
+            sluice_schema_release(&key);
+            sluice_schema_release(&value);
+            return fail_at(d, d->p, NULL, "expected '>' to close MAP<, found %s", found);
+        }
+        d->p++;
+        sluice_schema_init_map(out, name, true, &key, &value);
+        return SLUICE_OK;
     }
     if (accept_kw(d, "ARRAY")) {
         rc = expect_open(d, "ARRAY");
@@ -464,6 +498,15 @@ void sluice_schema_type_ddl(const struct ArrowSchema *s, struct sluice_buf *out)
     case SLUICE_TYPE_STRING: sluice_buf_puts(out, "STRING"); break;
     case SLUICE_TYPE_TIMESTAMP: sluice_buf_puts(out, "TIMESTAMP"); break;
     case SLUICE_TYPE_DATE: sluice_buf_puts(out, "DATE"); break;
+    case SLUICE_TYPE_MAP:
+        sluice_buf_puts(out, "MAP<");
+        if (s->n_children && s->children[0]->n_children == 2) {
+            sluice_schema_type_ddl(s->children[0]->children[0], out);
+            sluice_buf_puts(out, ", ");
+            sluice_schema_type_ddl(s->children[0]->children[1], out);
+        }
+        sluice_buf_putc(out, '>');
+        break;
     case SLUICE_TYPE_ARRAY:
         sluice_buf_puts(out, "ARRAY<");
         if (s->n_children) sluice_schema_type_ddl(s->children[0], out);

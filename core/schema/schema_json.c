@@ -39,12 +39,12 @@ static const struct { const char *name, *format; } atomic_types[] = {
 };
 
 #define SUPPORTED_TYPES \
-    "string, long, integer, short, byte, double, float, boolean, timestamp, date, array, struct"
+    "string, long, integer, short, byte, double, float, boolean, timestamp, date, array, map, struct"
 
 /* Spark types sluice knows of but cannot hold; matched as prefixes so
  * "decimal(10,2)" and "varchar(5)" count too. */
 static const char *const unsupported_types[] = {
-    "map", "decimal", "binary", "timestamp_ntz", "null", "void", "interval",
+    "decimal", "binary", "timestamp_ntz", "null", "void", "interval",
     "calendarinterval", "char", "varchar", "variant", "udt", "object",
 };
 
@@ -97,10 +97,11 @@ static int bad_type(struct jctx *c, const char *name)
             return fail(c, NULL, "type '%s' is not supported; supported: " SUPPORTED_TYPES, name);
         }
     }
-    const char *names[sizeof atomic_types / sizeof atomic_types[0] + 2];
+    const char *names[sizeof atomic_types / sizeof atomic_types[0] + 3];
     size_t n = 0;
     for (; n < sizeof atomic_types / sizeof atomic_types[0]; n++) names[n] = atomic_types[n].name;
     names[n++] = "array";
+    names[n++] = "map";
     names[n++] = "struct";
     const char *best = sluice_suggest(name, names, n);
     char hint[64];
@@ -195,6 +196,9 @@ static int parse_type(struct jctx *c, const json_t *t, const char *name, bool nu
         if (strcmp(s, "array") == 0)
             return fail(c, NULL, "type 'array' must be an object: "
                                  "{\"type\":\"array\",\"elementType\":...,\"containsNull\":true}");
+        if (strcmp(s, "map") == 0)
+            return fail(c, NULL, "type 'map' must be an object: "
+                                 "{\"type\":\"map\",\"keyType\":...,\"valueType\":...,\"valueContainsNull\":true}");
         return bad_type(c, s);
     }
     if (!json_is_object(t))
@@ -224,6 +228,29 @@ static int parse_type(struct jctx *c, const json_t *t, const char *name, bool nu
             struct ArrowSchema e;
             rc = parse_type(c, elem, "element", cn ? json_is_true(cn) : true, &e);
             if (!rc) sluice_schema_init_list(out, name, nullable, &e);
+            c->path.len = base;
+            c->path.data[base] = '\0';
+        }
+    } else if (strcmp(s, "map") == 0) {
+        const json_t *kt = json_object_get(t, "keyType"), *vt = json_object_get(t, "valueType");
+        const json_t *vn = json_object_get(t, "valueContainsNull");
+        if (!kt || !vt) {
+            rc = fail(c, NULL, "map type has no \"%s\"", kt ? "valueType" : "keyType");
+        } else if (vn && !json_is_boolean(vn)) {
+            rc = fail(c, NULL, "\"valueContainsNull\" must be true or false, not %s", kind_of(vn));
+        } else {
+            size_t base = c->path.len;
+            struct ArrowSchema k, v;
+            sluice_buf_puts(&c->path, ".key");
+            rc = parse_type(c, kt, "key", false, &k);
+            c->path.len = base;
+            c->path.data[base] = '\0';
+            sluice_buf_puts(&c->path, ".value");
+            if (!rc) {
+                rc = parse_type(c, vt, "value", vn ? json_is_true(vn) : true, &v);
+                if (rc) sluice_schema_release(&k);
+            }
+            if (!rc) sluice_schema_init_map(out, name, nullable, &k, &v);
             c->path.len = base;
             c->path.data[base] = '\0';
         }
@@ -383,6 +410,21 @@ static void put_type(const struct ArrowSchema *s, struct sluice_buf *out)
         if (s->n_children) put_type(s->children[0], out);
         sluice_buf_puts(out, ",\"type\":\"array\"}");
         break;
+    case SLUICE_TYPE_MAP: {
+        const struct ArrowSchema *e = s->n_children ? s->children[0] : NULL;
+        if (!e || e->n_children != 2) {
+            put_json_string(out, "map");
+            break;
+        }
+        sluice_buf_puts(out, "{\"keyType\":");
+        put_type(e->children[0], out);
+        sluice_buf_puts(out, ",\"type\":\"map\",\"valueContainsNull\":");
+        sluice_buf_puts(out, e->children[1]->flags & ARROW_FLAG_NULLABLE ? "true" : "false");
+        sluice_buf_puts(out, ",\"valueType\":");
+        put_type(e->children[1], out);
+        sluice_buf_putc(out, '}');
+        break;
+    }
     case SLUICE_TYPE_INVALID:
         /* A foreign Arrow format has no Spark name; its format at least says what it is. */
         put_json_string(out, s->format);

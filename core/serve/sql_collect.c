@@ -52,7 +52,8 @@ static int64_t array_bytes(const struct ArrowSchema *s, const struct ArrowArray 
     case SLUICE_TYPE_STRUCT:
         for (int64_t c = 0; c < s->n_children; c++) n += array_bytes(s->children[c], a->children[c], p, len);
         return n + len;
-    case SLUICE_TYPE_ARRAY: {
+    case SLUICE_TYPE_ARRAY:
+    case SLUICE_TYPE_MAP: {
         const int32_t *o = a->buffers[1];
         return n + 4 * (len + 1) + array_bytes(s->children[0], a->children[0], o[p], o[p + len] - o[p]);
     }

@@ -1,5 +1,5 @@
 /* explode: Spark's explode / explode_outer. One output row per element of
- * an array, the row's other columns repeated:
+ * an array (or entry of a map), the row's other columns repeated:
  *
  *   { name = "tags"; input = "tagged"; transform = "explode";
  *     column = "data.entities.hashtags"; alias = "hashtag"; }
@@ -7,8 +7,9 @@
  * The element goes in a new column `alias` (Spark's default name "col"),
  * of the array's element type, added after the input columns: Spark puts
  * it where explode() appears in the select, and a select after this stage
- * reorders as wanted. A null or empty array gives no row; with
- * explode_outer it gives one row whose element is null.
+ * reorders as wanted. A map gives two columns, `key` and `value` (Spark's
+ * names; key_alias and value_alias rename them). A null or empty array or
+ * map gives no row; with explode_outer it gives one row of nulls.
  *
  * The row numbers to repeat and the element slots are gathered once per
  * batch, then every column is taken at them; when each row has exactly one
@@ -26,6 +27,7 @@ struct explode_conf {
     const char *column;
     const char *alias;
     bool outer;
+    const char *key_alias, *value_alias;
 };
 
 static const struct sluice_option explode_options[] = {
@@ -38,6 +40,12 @@ static const struct sluice_option explode_options[] = {
     { .name = "explode_outer", .type = SLUICE_OPT_BOOL, .default_value = "false",
       .offset = offsetof(struct explode_conf, outer),
       .help = "true: a null or empty array gives one row with a null element instead of none" },
+    { .name = "key_alias", .type = SLUICE_OPT_STRING, .default_value = "key",
+      .offset = offsetof(struct explode_conf, key_alias),
+      .help = "exploding a map: name of the key column (Spark's default: key)" },
+    { .name = "value_alias", .type = SLUICE_OPT_STRING, .default_value = "value",
+      .offset = offsetof(struct explode_conf, value_alias),
+      .help = "exploding a map: name of the value column (Spark's default: value)" },
     { 0 }
 };
 
@@ -48,8 +56,9 @@ struct explode_state {
     struct sluice_ctx *ctx;
     const struct ArrowSchema *in_schema;
     struct sluice_expr *array;
-    const struct ArrowSchema *element; /* the array's element schema (borrowed from the expression) */
+    const struct ArrowSchema *element; /* the array's element schema, or a map's entries (borrowed from the expression) */
     bool outer;
+    bool map;                          /* entries: a key and a value column */
 };
 
 static void free_state(struct explode_state *s)
@@ -79,11 +88,12 @@ static int explode_open(const struct sluice_host *host, const void *conf_ptr, st
     if (rc == SLUICE_OK) {
         const struct ArrowSchema *r = host->expr_result(s->array);
         enum sluice_type t = sluice_type_of(r);
-        if (t != SLUICE_TYPE_ARRAY || r->n_children != 1)
-            rc = host->error(err, SLUICE_ECONFIG, "cannot explode '%s': it is %s %s, not an array", conf->column,
-                             t == SLUICE_TYPE_INVALID ? "an" : "a", sluice_type_name(t));
+        if ((t != SLUICE_TYPE_ARRAY && t != SLUICE_TYPE_MAP) || r->n_children != 1)
+            rc = host->error(err, SLUICE_ECONFIG, "cannot explode '%s': it is %s %s, not an array or a map",
+                             conf->column, t == SLUICE_TYPE_INVALID ? "an" : "a", sluice_type_name(t));
         else
             s->element = r->children[0];
+        s->map = t == SLUICE_TYPE_MAP;
     }
     if (rc == SLUICE_OK) rc = sluice_use_expr_columns(host, ctx, s->array, err);
     if (rc != SLUICE_OK) {
@@ -92,14 +102,21 @@ static int explode_open(const struct sluice_host *host, const void *conf_ptr, st
     }
 
     struct ArrowSchema out;
-    host->schema_init(&out, SLUICE_FORMAT_STRUCT, "", false, in->n_children + 1);
+    host->schema_init(&out, SLUICE_FORMAT_STRUCT, "", false, in->n_children + 1 + s->map);
     for (int64_t i = 0; i < in->n_children; i++) {
         host->schema_copy(in->children[i], out.children[i]);
         host->pass_column(ctx, i, i);
     }
-    struct ArrowSchema *e = out.children[in->n_children];
-    host->schema_init(e, s->element->format, conf->alias, true, s->element->n_children);
-    for (int64_t i = 0; i < s->element->n_children; i++) host->schema_copy(s->element->children[i], e->children[i]);
+    /* The new columns: the element, or a map's key and value; every one
+     * nullable, as explode_outer's rows are. */
+    int64_t n_new = s->map ? 2 : 1;
+    for (int64_t k = 0; k < n_new; k++) {
+        const struct ArrowSchema *from = s->map ? s->element->children[k] : s->element;
+        const char *name = !s->map ? conf->alias : k ? conf->value_alias : conf->key_alias;
+        struct ArrowSchema *e = out.children[in->n_children + k];
+        host->schema_init(e, from->format, name, true, from->n_children);
+        for (int64_t i = 0; i < from->n_children; i++) host->schema_copy(from->children[i], e->children[i]);
+    }
     rc = host->set_output_schema(ctx, &out, err);
     if (rc != SLUICE_OK) {
         free_state(s);
@@ -168,13 +185,22 @@ static int explode_process(void *state, struct sluice_batch *in, struct sluice_b
         }
     }
 
-    host->array_take(s->element, list.children[0], element_of, total, &columns[n_in]);
+    if (s->map) {
+        /* Entry q of the list is row entries->offset + q of its key and value arrays. */
+        const struct ArrowArray *entries = list.children[0];
+        for (int64_t q = 0; q < total; q++)
+            if (element_of[q] >= 0) element_of[q] += entries->offset;
+        host->array_take(s->element->children[0], entries->children[0], element_of, total, &columns[n_in]);
+        host->array_take(s->element->children[1], entries->children[1], element_of, total, &columns[n_in + 1]);
+    } else {
+        host->array_take(s->element, list.children[0], element_of, total, &columns[n_in]);
+    }
     list.release(&list);
     for (int64_t i = 0; i < n_in; i++) {
         if (one_each) sluice_array_move(&columns[i], in->array.children[i]);
         else host->array_take(s->in_schema->children[i], in->array.children[i], row_of, total, &columns[i]);
     }
-    host->batch_assemble(out, host->output_schema(s->ctx), total, columns, n_in + 1);
+    host->batch_assemble(out, host->output_schema(s->ctx), total, columns, n_in + 1 + s->map);
     free(columns);
     free(idx);
     sluice_batch_release(in);
@@ -195,7 +221,7 @@ SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
         .size = sizeof(struct sluice_plugin),
         .kind = SLUICE_KIND_TRANSFORM,
         .name = "explode",
-        .summary = "one row per element of an array column (Spark's explode / explode_outer)",
+        .summary = "one row per element of an array or entry of a map (Spark's explode / explode_outer)",
         .options = explode_options,
         .conf_size = sizeof(struct explode_conf),
         .open = explode_open,

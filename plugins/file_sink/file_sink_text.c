@@ -42,6 +42,13 @@ static int put_catalog_type(const struct ArrowSchema *s, struct sluice_buf *out)
         rc |= sluice_buf_puts(out, "array<");
         if (s->n_children) rc |= put_catalog_type(s->children[0], out);
         return rc | sluice_buf_putc(out, '>');
+    case SLUICE_TYPE_MAP:
+        rc |= sluice_buf_puts(out, "map<");
+        if (s->n_children && s->children[0]->n_children == 2) {
+            rc |= put_catalog_type(s->children[0]->children[0], out) | sluice_buf_putc(out, ',');
+            rc |= put_catalog_type(s->children[0]->children[1], out);
+        }
+        return rc | sluice_buf_putc(out, '>');
     case SLUICE_TYPE_INVALID: return sluice_buf_puts(out, s->format ? s->format : "?");
     default: return sluice_buf_puts(out, sluice_type_name(sluice_type_of(s)));
     }
@@ -53,7 +60,8 @@ int file_sink_csv_check(const struct sluice_host *host, const struct ArrowSchema
     for (int64_t i = 0; i < schema->n_children; i++) {
         const struct ArrowSchema *f = schema->children[i];
         enum sluice_type t = sluice_type_of(f);
-        if (t != SLUICE_TYPE_STRUCT && t != SLUICE_TYPE_ARRAY && t != SLUICE_TYPE_INVALID) continue;
+        if (t != SLUICE_TYPE_STRUCT && t != SLUICE_TYPE_ARRAY && t != SLUICE_TYPE_MAP && t != SLUICE_TYPE_INVALID)
+            continue;
         struct sluice_buf type = { 0 };
         int rc = put_catalog_type(f, &type);
         rc = rc ? host->error(err, SLUICE_ENOMEM, "out of memory")
@@ -187,6 +195,16 @@ int file_sink_schema_json(const struct ArrowSchema *s, struct sluice_buf *out)
                                                                                               : "false");
         if (s->n_children) rc |= file_sink_schema_json(s->children[0], out);
         return rc | sluice_buf_puts(out, ",\"type\":\"array\"}");
+    case SLUICE_TYPE_MAP: {
+        const struct ArrowSchema *e = s->n_children ? s->children[0] : NULL;
+        if (!e || e->n_children != 2) return put_json_string("map", out);
+        rc |= sluice_buf_puts(out, "{\"keyType\":");
+        rc |= file_sink_schema_json(e->children[0], out);
+        rc |= sluice_buf_printf(out, ",\"type\":\"map\",\"valueContainsNull\":%s,\"valueType\":",
+                                e->children[1]->flags & ARROW_FLAG_NULLABLE ? "true" : "false");
+        rc |= file_sink_schema_json(e->children[1], out);
+        return rc | sluice_buf_putc(out, '}');
+    }
     case SLUICE_TYPE_INVALID: return put_json_string(s->format ? s->format : "", out);
     default: return put_json_string(sluice_type_name(sluice_type_of(s)), out);
     }

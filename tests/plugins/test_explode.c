@@ -130,7 +130,7 @@ static void test_explode_rejects_a_column_that_is_not_an_array(void **state)
 {
     struct tx *t = *state;
     assert_int_equal(tx_open(t, "explode", SCHEMA, "column = \"id\";"), SLUICE_ECONFIG);
-    assert_string_equal(t->err.message, "cannot explode 'id': it is a long, not an array");
+    assert_string_equal(t->err.message, "cannot explode 'id': it is a long, not an array or a map");
     assert_string_equal(t->err.key, "column");
 }
 

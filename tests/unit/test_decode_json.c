@@ -101,6 +101,21 @@ static void test_json_decodes_every_type(void **state)
     assert_int_equal(stats.malformed, 0);
 }
 
+/* Objects as maps (key order kept, escaped keys unescaped), and dates;
+ * a value that does not convert nulls the map and marks the line. */
+static void test_json_decodes_maps_and_dates(void **state)
+{
+    open_all("m MAP<STRING, BIGINT>, n MAP<STRING, STRUCT<x: ARRAY<LONG>>>, d DATE");
+    feed("{\"m\":{\"b\":2,\"a\\u0041\":null},\"n\":{\"k\":{\"x\":[1]}},\"d\":\"2021-05-03\"}\n"
+         "{\"m\":{},\"n\":null,\"d\":\"2021-5-3 10:00\"}\n"
+         "{\"m\":{\"a\":\"x\"},\"d\":\"2021-02-30\"}\n");
+    assert_string_equal(rows.data,
+                        "{\"m\":{\"b\":2,\"aA\":null},\"n\":{\"k\":{\"x\":[1]}},\"d\":\"2021-05-03\"}\n"
+                        "{\"m\":{},\"n\":null,\"d\":\"2021-05-03\"}\n"
+                        "{\"m\":null,\"n\":null,\"d\":null}\n");
+    assert_int_equal(stats.malformed, 1);
+}
+
 static void test_json_missing_fields_and_nulls_come_out_null(void **state)
 {
     open_all(SMALL ", s STRUCT<x: LONG>, l ARRAY<LONG>");
@@ -591,6 +606,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
         T(test_json_decodes_every_type),
+        T(test_json_decodes_maps_and_dates),
         T(test_json_missing_fields_and_nulls_come_out_null),
         T(test_json_unescapes_escapes_unicode_and_surrogate_pairs),
         T(test_json_finds_a_key_written_with_escapes),

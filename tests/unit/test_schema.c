@@ -267,17 +267,15 @@ static void test_schema_json_reports_structural_mistakes_by_field(void **state)
 static void test_schema_json_rejects_unsupported_spark_types_and_lists_the_supported(void **state)
 {
     expect_error("{\"type\":\"struct\",\"fields\":[{\"name\":\"m\",\"type\":{\"type\":\"map\","
-                 "\"keyType\":\"string\",\"valueType\":\"long\",\"valueContainsNull\":true}}]}",
-                 "schema json: field 'm': type 'map' is not supported; supported: string, long, "
-                 "integer, short, byte, double, float, boolean, timestamp, date, array, struct",
-                 NULL);
+                 "\"keyType\":\"string\",\"valueContainsNull\":true}}]}",
+                 "schema json: field 'm': map type has no \"valueType\"", NULL);
     expect_error("{\"type\":\"struct\",\"fields\":[{\"name\":\"d\",\"type\":\"decimal(10,2)\"}]}",
                  "schema json: field 'd': type 'decimal(10,2)' is not supported; supported: string, "
-                 "long, integer, short, byte, double, float, boolean, timestamp, date, array, struct",
+                 "long, integer, short, byte, double, float, boolean, timestamp, date, array, map, struct",
                  NULL);
     expect_error("{\"type\":\"struct\",\"fields\":[{\"name\":\"d\",\"type\":\"binary\"}]}",
                  "schema json: field 'd': type 'binary' is not supported; supported: string, long, "
-                 "integer, short, byte, double, float, boolean, timestamp, date, array, struct",
+                 "integer, short, byte, double, float, boolean, timestamp, date, array, map, struct",
                  NULL);
 }
 
@@ -353,6 +351,43 @@ static void test_schema_type_ddl_parses_back_to_the_same_schema(void **state)
     sluice_buf_free(&b);
 }
 
+/* MAP and DATE in both forms: the DDL, pyspark's JSON (sorted keys) and
+ * back, and the Arrow layout (a list of the struct entries<key, value>,
+ * the key never null). */
+static void test_schema_reads_and_writes_maps_and_dates_in_both_forms(void **state)
+{
+    const char *ddl = "m MAP<STRING, ARRAY<BIGINT>>, d DATE";
+    const char *json = "{\"fields\":[{\"metadata\":{},\"name\":\"m\",\"nullable\":true,\"type\":{\"keyType\":\"string\","
+                       "\"type\":\"map\",\"valueContainsNull\":true,\"valueType\":{\"containsNull\":true,\"elementType\":"
+                       "\"long\",\"type\":\"array\"}}},{\"metadata\":{},\"name\":\"d\",\"nullable\":true,\"type\":\"date\"}],"
+                       "\"type\":\"struct\"}";
+    char *printed = reprint(ddl, sluice_schema_to_json);
+    assert_string_equal(printed, json);
+    free(printed);
+    struct ArrowSchema a, b;
+    parse_ok(ddl, &a);
+    parse_ok(json, &b);
+    assert_true(sluice_schema_equal(&a, &b));
+    const struct ArrowSchema *m = a.children[0];
+    assert_string_equal(m->format, "+m");
+    assert_int_equal(m->n_children, 1);
+    assert_string_equal(m->children[0]->format, "+s");
+    assert_string_equal(m->children[0]->children[0]->name, "key");
+    assert_false(nullable(m->children[0]->children[0]));
+    assert_string_equal(m->children[0]->children[1]->name, "value");
+    assert_string_equal(a.children[1]->format, "tdD");
+    struct sluice_buf t = { 0 };
+    sluice_schema_fields_ddl(&a, &t);
+    assert_string_equal(t.data, "m MAP<STRING, ARRAY<BIGINT>>, d DATE");
+    sluice_buf_free(&t);
+    assert_false(sluice_schema_groupable(&a));
+    assert_true(sluice_schema_groupable(a.children[1]));
+    sluice_schema_release(&a);
+    sluice_schema_release(&b);
+    expect_error("m MAP<STRING>", "schema ddl at character 13: expected ',' between a MAP's key and value types, "
+                                  "found '>'", NULL);
+}
+
 /* Found by fuzzing: `schema show --ddl` dropped NOT NULL from top-level
  * fields, so what it printed parsed back to another schema. */
 static void test_schema_fields_ddl_keeps_not_null_on_top_level_fields(void **state)
@@ -389,13 +424,13 @@ static void test_schema_ddl_errors_give_the_character_and_what_was_expected(void
                  NULL);
     expect_error("id STRIN", "schema ddl at character 4: unknown type 'STRIN'", "did you mean 'STRING'?");
     expect_error("id strin", "schema ddl at character 4: unknown type 'strin'", "did you mean 'string'?");
-    expect_error("m MAP<STRING, LONG>",
-                 "schema ddl at character 3: type 'MAP' is not supported; supported: BOOLEAN, BIGINT, "
-                 "INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, DATE, ARRAY<...>, STRUCT<...>",
+    expect_error("m INTERVAL",
+                 "schema ddl at character 3: type 'INTERVAL' is not supported; supported: BOOLEAN, BIGINT, "
+                 "INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, DATE, ARRAY<...>, MAP<...>, STRUCT<...>",
                  NULL);
     expect_error("d binary",
                  "schema ddl at character 3: type 'binary' is not supported; supported: BOOLEAN, BIGINT, "
-                 "INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, DATE, ARRAY<...>, STRUCT<...>",
+                 "INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, DATE, ARRAY<...>, MAP<...>, STRUCT<...>",
                  NULL);
     expect_error("id STRING,", "schema ddl at character 11: expected a column name after ',', found the end "
                                "of the schema", NULL);
@@ -588,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_schema_ddl_reads_arrays_not_null_comments_colons_and_any_case),
         cmocka_unit_test(test_schema_ddl_unquotes_back_quoted_names),
         cmocka_unit_test(test_schema_type_ddl_parses_back_to_the_same_schema),
+        cmocka_unit_test(test_schema_reads_and_writes_maps_and_dates_in_both_forms),
         cmocka_unit_test(test_schema_fields_ddl_keeps_not_null_on_top_level_fields),
         cmocka_unit_test(test_schema_ddl_refuses_text_that_is_not_utf8),
         cmocka_unit_test(test_schema_ddl_errors_give_the_character_and_what_was_expected),

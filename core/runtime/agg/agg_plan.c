@@ -428,7 +428,7 @@ static int add_call(struct sluice_agg_plan *p, const char *text, const struct Ar
     }
     p->n_calls++; /* owns c->bound from here on */
     enum sluice_type rt = sluice_type_of_format(c->info.result_format);
-    if (rt == SLUICE_TYPE_INVALID || rt == SLUICE_TYPE_STRUCT || rt == SLUICE_TYPE_ARRAY)
+    if (rt == SLUICE_TYPE_INVALID || rt == SLUICE_TYPE_STRUCT || rt == SLUICE_TYPE_ARRAY || rt == SLUICE_TYPE_MAP)
         return sluice_error_set(err, SLUICE_EPLUGIN, "aggregator '%s' declares result format '%s', which is not a "
                                 "boolean, long, double, string or timestamp",
                                 plugin->name, c->info.result_format ? c->info.result_format : "(null)");
@@ -522,6 +522,16 @@ int sluice_agg_plan_new(const struct sluice_agg_spec *spec, const struct ArrowSc
     }
     for (size_t i = 0; i < spec->n_keys && !rc; i++) {
         rc = sluice_expr_compile(input, spec->keys[i], &p->keys[lead + i], err);
+        if (!rc && !sluice_schema_groupable(sluice_expr_result(p->keys[lead + i]))) {
+            struct sluice_buf t = { 0 };
+            sluice_schema_type_ddl(sluice_expr_result(p->keys[lead + i]), &t);
+            rc = sluice_error_set(err, SLUICE_ECONFIG, "'%s' cannot be a grouping key: its type %s holds a map, "
+                                  "which is not orderable", spec->keys[i], t.data);
+            sluice_error_hint(err, "group by one of its values instead, e.g. m['key']");
+            sluice_buf_free(&t);
+            sluice_expr_free(p->keys[lead + i]);
+            p->keys[lead + i] = NULL;
+        }
         if (!rc) note_key_path(p, p->n_keys++, spec->keys[i]);
         else set_where(where, true, i);
     }

@@ -99,6 +99,15 @@ int sluice_dedup_load_open(struct sluice_stage *st, struct sluice_error *err)
             *err = e;
             break;
         }
+        if (!sluice_schema_groupable(sluice_expr_result(keys[k]))) {
+            const config_setting_t *at = cols && config_setting_type(cols) != CONFIG_TYPE_STRING
+                                             ? config_setting_get_elem(cols, (unsigned)k)
+                                             : cols ? cols : st->setting;
+            rc = sluice_error_at(err, SLUICE_ECONFIG, at, "'%s' cannot be a drop_duplicates key: it holds a map, "
+                                 "which is not orderable", key_text(st, cols, k, &b));
+            sluice_error_stage(err, st->name);
+            break;
+        }
         const char *const *paths;
         size_t np = sluice_expr_columns(keys[k], &paths);
         for (size_t i = 0; i < np && !rc; i++) rc = sluice_ctx_use_column(&st->ctx, paths[i], err);

@@ -222,6 +222,11 @@ int sluice_join_load_open(struct sluice_stage *st, struct sluice_error *err)
         if (!rc) rc = compile_side(table, ttext, NULL, &tk[i], on, err);
         if (rc) break;
         enum sluice_type a = sluice_type_of(sluice_expr_result(sk[i])), b = sluice_type_of(sluice_expr_result(tk[i]));
+        if (!sluice_schema_groupable(sluice_expr_result(sk[i])) || !sluice_schema_groupable(sluice_expr_result(tk[i]))) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, on, "'%s = %s' compares maps, which are not orderable",
+                                 cs[i].left, cs[i].right);
+            break;
+        }
         const char *cast_s, *cast_t;
         if (!coerce(a, b, &cast_s, &cast_t)) {
             rc = sluice_error_at(err, SLUICE_ECONFIG, on, "cannot compare %s (%s) with %s.%s (%s)", stext,

@@ -29,6 +29,8 @@ enum sluice_type {
     SLUICE_TYPE_STRUCT,
     SLUICE_TYPE_ARRAY,     /* Arrow list, int32 offsets, one child */
     SLUICE_TYPE_DATE,      /* Arrow date32: int32 days since 1970-01-01 */
+    SLUICE_TYPE_MAP,       /* Arrow map: a list (int32 offsets) of one child, the struct
+                            * `entries` of a non-null `key` and a `value` */
 };
 
 /* The Arrow format strings sluice produces for each type. */
@@ -40,6 +42,7 @@ enum sluice_type {
 #define SLUICE_FORMAT_STRUCT    "+s"
 #define SLUICE_FORMAT_ARRAY     "+l"
 #define SLUICE_FORMAT_DATE      "tdD"
+#define SLUICE_FORMAT_MAP       "+m"
 
 /* The sluice type of an Arrow format string; INVALID for formats sluice does
  * not handle. Any microsecond timestamp ("tsu:" with or without a zone) reads
@@ -58,6 +61,7 @@ static inline enum sluice_type sluice_type_of_format(const char *f)
     }
     if (f[0] == '+' && f[1] == 's' && !f[2]) return SLUICE_TYPE_STRUCT;
     if (f[0] == '+' && f[1] == 'l' && !f[2]) return SLUICE_TYPE_ARRAY;
+    if (f[0] == '+' && f[1] == 'm' && !f[2]) return SLUICE_TYPE_MAP;
     if (strncmp(f, "tsu:", 4) == 0) return SLUICE_TYPE_TIMESTAMP;
     if (strcmp(f, SLUICE_FORMAT_DATE) == 0) return SLUICE_TYPE_DATE;
     return SLUICE_TYPE_INVALID;
@@ -72,7 +76,7 @@ static inline enum sluice_type sluice_type_of(const struct ArrowSchema *s)
 static inline const char *sluice_type_name(enum sluice_type t)
 {
     static const char *const names[] = { "invalid", "boolean", "long",  "double", "string",
-                                         "timestamp", "struct", "array", "date" };
+                                         "timestamp", "struct", "array", "date", "map" };
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "invalid";
 }
 
