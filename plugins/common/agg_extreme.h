@@ -164,25 +164,15 @@ static int ext_update(const struct sluice_host *host, const void *bound, void *c
 #define EXT_SKIP(s, i) (!(s) || (valid && !sluice_bit_get(valid, off + (i))))
     switch (b->type) {
     case SLUICE_TYPE_LONG:
-    case SLUICE_TYPE_TIMESTAMP: {
+    case SLUICE_TYPE_TIMESTAMP:
+    case SLUICE_TYPE_DATE: { /* a date's days widen to the state's long */
         const int64_t *v = (const int64_t *)arg->buffers[1];
+        const int32_t *days = (const int32_t *)arg->buffers[1];
+        bool narrow = b->type == SLUICE_TYPE_DATE;
         for (int64_t i = 0; i < n; i++) {
             struct ext_state *s = states[i];
             if (EXT_SKIP(s, i)) continue;
-            int64_t x = v[off + i];
-            if (!s->seen || EXT_BEATS(ext_cmp_long(x, s->v.l))) {
-                s->v.l = x;
-                s->seen = 1;
-            }
-        }
-        break;
-    }
-    case SLUICE_TYPE_DATE: {
-        const int32_t *v = (const int32_t *)arg->buffers[1];
-        for (int64_t i = 0; i < n; i++) {
-            struct ext_state *s = states[i];
-            if (EXT_SKIP(s, i)) continue;
-            int64_t x = v[off + i];
+            int64_t x = narrow ? days[off + i] : v[off + i];
             if (!s->seen || EXT_BEATS(ext_cmp_long(x, s->v.l))) {
                 s->v.l = x;
                 s->seen = 1;

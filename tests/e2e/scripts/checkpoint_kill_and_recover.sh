@@ -16,15 +16,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-ckpt-kill.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-fail() { echo "FAIL: $*" >&2; [ -f err.txt ] && { echo "--- last stderr:" >&2; cat err.txt >&2; }; exit 1; }
+. "$(dirname "$0")/../lib.sh"
 # Run CONFIG with SLUICE_TEST_CRASH_AT=AT; it must die of SIGKILL (status
 # 137). The subshell keeps bash's "Killed" notice out of the test's output.
-crash_run() { # AT CONFIG
-  local status
-  status=$( { SLUICE_TEST_CRASH_AT=$1 "$sluice" run "$2" -q 2>err.txt; echo $?; } 2>/dev/null )
-  [ "$status" = 137 ] || fail "SLUICE_TEST_CRASH_AT=$1: exit status $status, expected 137 (killed)"
-}
-
 "$sluice" gen tweets in --files 8 --rows 200 --step-ms 150 --late 0.1 --seed 7 >/dev/null
 cat > pipeline.conf <<'CONF'
 name = "kill_windows";

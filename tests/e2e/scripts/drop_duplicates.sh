@@ -15,7 +15,7 @@ sluice=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-dedup.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-fail() { echo "FAIL: $*" >&2; [ -f err.txt ] && { echo "--- stderr:" >&2; cat err.txt >&2; }; exit 1; }
+. "$(dirname "$0")/../lib.sh"
 
 # 12 files of 40 rows: few authors and texts, so keys repeat; event times
 # wander forwards and back by up to a minute (some late).
@@ -88,13 +88,6 @@ run_case event_key event_key 30000 '["author", "ts"]' ''
 grep -q "drop_duplicates keeps every key" err.txt && fail "a watermarked key still warned of an unbounded state"
 
 # Config errors: exit 2, naming the key.
-expect2() {
-  local want=$1; shift
-  local status=0
-  "$sluice" check "$@" >/dev/null 2>err.txt || status=$?
-  [ "$status" = 2 ] || fail "check $*: exit $status, expected 2"
-  grep -qF -- "$want" err.txt || fail "check $*: stderr lacks: $want"
-}
 sed 's/watermark = {[^}]*}; //' plain.conf >nowm.conf
 expect2 "within_watermark needs a watermark on the stream" nowm.conf --set unique.within_watermark=true
 grep -qF "nowm.conf:7: stage 'unique': key 'within_watermark'" err.txt || fail "the error does not point at the stage"

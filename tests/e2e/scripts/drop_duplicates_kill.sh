@@ -12,13 +12,7 @@ sluice=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-dedup-kill.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-fail() { echo "FAIL: $*" >&2; [ -f err.txt ] && { echo "--- last stderr:" >&2; cat err.txt >&2; }; exit 1; }
-crash_run() { # AT CONFIG
-  local status
-  status=$( { SLUICE_TEST_CRASH_AT=$1 "$sluice" run "$2" -q 2>err.txt; echo $?; } 2>/dev/null )
-  [ "$status" = 137 ] || fail "SLUICE_TEST_CRASH_AT=$1: exit status $status, expected 137 (killed)"
-}
-
+. "$(dirname "$0")/../lib.sh"
 "$sluice" gen tweets in --files 8 --rows 200 --step-ms 150 --late 0.1 --seed 11 >/dev/null
 cat > pipeline.conf <<'CONF'
 name = "kill_dedup";

@@ -15,7 +15,7 @@ sluice=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-join.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-fail() { echo "FAIL: $*" >&2; [ -f err.txt ] && { echo "--- stderr:" >&2; cat err.txt >&2; }; exit 1; }
+. "$(dirname "$0")/../lib.sh"
 
 python3 - <<'PY'
 import json, os, random
@@ -88,13 +88,6 @@ stages = (
   { name = "out"; input = "j"; sink = "console"; format = "jsonl"; }
 );
 CONF
-expect2() {
-  local want=$1; shift
-  local status=0
-  "$sluice" check "$@" >check.txt 2>err.txt || status=$?
-  [ "$status" = 2 ] || fail "check $*: exit $status, expected 2"
-  grep -qF -- "$want" err.txt || fail "check $*: stderr lacks: $want"
-}
 expect2 "''x' = 'x'' must compare a column of the stream with one of 'users', written users.column" clash.conf
 sed -i "s/ AND 'x' = 'x' AND text = users.name//" clash.conf
 "$sluice" check clash.conf >check.txt 2>err.txt || fail "check clash"

@@ -11,7 +11,7 @@ sluice=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-maps.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-fail() { echo "FAIL: $*" >&2; [ -f err.txt ] && { echo "--- last stderr:" >&2; cat err.txt >&2; }; exit 1; }
+. "$(dirname "$0")/../lib.sh"
 
 python3 - <<'PY'
 import json, os, random
@@ -82,13 +82,6 @@ for k in sorted(tot): print(f"|{k}|{tot[k]}|{n[k]}|")
 PY
 diff -u want.txt got.txt >&2 || fail "exploded sums differ"
 
-expect2() { # WANT CONFIG [ARGS]
-  local want=$1; shift
-  local status=0
-  "$sluice" check "$@" >/dev/null 2>err.txt || status=$?
-  [ "$status" = 2 ] || fail "check $*: exit $status, expected 2"
-  grep -qF -- "$want" err.txt || fail "check $*: stderr lacks: $want"
-}
 expect2 "'counts' cannot be a grouping key: its type MAP<STRING, BIGINT> holds a map" sums.conf --set 's.group_by=["counts"]'
 expect2 "csv column 'counts' is a map, but csv holds only flat columns" maps.conf --set rows.format=csv
 expect2 "operator '=' cannot compare map values" maps.conf --set 'p.columns=["counts = counts"]'

@@ -18,13 +18,7 @@ sluice=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-union.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-fail() { echo "FAIL: $*" >&2; [ -f err.txt ] && { echo "--- last stderr:" >&2; cat err.txt >&2; }; exit 1; }
-crash_run() { # AT CONFIG
-  local status
-  status=$( { SLUICE_TEST_CRASH_AT=$1 "$sluice" run "$2" -q 2>err.txt; echo $?; } 2>/dev/null )
-  [ "$status" = 137 ] || fail "SLUICE_TEST_CRASH_AT=$1: exit status $status, expected 137 (killed)"
-}
-
+. "$(dirname "$0")/../lib.sh"
 # ---- 1. windows over the union, through kill -9 ----------------------------
 # a covers 180 s of event time, b 120 s from the same start: b holds the
 # watermark back.
@@ -117,13 +111,6 @@ sed 's/ck_byname/ck_two/; s/out_byname/out_two/' byname.conf |
 [ "$("$sluice" cat out_two | wc -l)" = 4 ] && [ "$("$sluice" cat out_z)" = '{"n":7}' ] || fail "two queries: output"
 
 # ---- 4. config errors ---------------------------------------------------------
-expect2() { # WANT CONFIG [ARGS]
-  local want=$1; shift
-  local status=0
-  "$sluice" check "$@" >/dev/null 2>err.txt || status=$?
-  [ "$status" = 2 ] || fail "check $*: exit $status, expected 2"
-  grep -qF -- "$want" err.txt || fail "check $*: stderr lacks: $want"
-}
 sed 's/union_by_name"; allow_missing_columns = true;/union";/' byname.conf >bypos.conf
 expect2 "UNION can only be performed on inputs with the same number of columns, but the first input ('x') has 2 columns and the second input ('y') has 3 columns" bypos.conf
 grep -qF "bypos.conf:5: stage 'u': key 'input'" err.txt || fail "the error does not point at the union's input"
