@@ -22,10 +22,10 @@ cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithD
 cmake --build "$build" --target fuzzers -j "${JOBS:-2}" -- --no-print-directory
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(decode_json decode_csv expr schema sql config checkpoint)
+[ ${#targets[@]} -gt 0 ] || targets=(decode_json decode_json_types decode_csv expr schema sql config checkpoint)
 # Inputs a little longer than the largest sensible one: a few tweets, a
 # long expression or statement, a pipeline, a checkpoint file of some groups.
-declare -A max_len=([decode_json]=8192 [decode_csv]=2048 [expr]=512 [schema]=2048 [sql]=1024
+declare -A max_len=([decode_json]=8192 [decode_json_types]=4096 [decode_csv]=2048 [expr]=512 [schema]=2048 [sql]=1024
                     [config]=4096 [checkpoint]=4096)
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
