@@ -177,6 +177,58 @@ static void test_graph_reports_a_cycle_in_data_flow_order(void **state)
                SLUICE_ECONFIG, 4, "the inputs form a cycle: stage 'self' -> 'self'");
 }
 
+/* A union reads several stages: each input lists it as an output, the
+ * sources above it lead one query (the first in stage order), a source on
+ * its own another; a cycle through a union's second input is found too. */
+static void test_graph_unions_join_their_sources_into_one_query(void **state)
+{
+    struct sluice_graph *g;
+    struct sluice_error err;
+    assert_int_equal(load(RUNTIME
+                          "stages = (\n"
+                          "  { name = \"a\"; source = \"good\"; },\n"
+                          "  { name = \"b\"; source = \"good\"; },\n"
+                          "  { name = \"c\"; source = \"good\"; },\n"
+                          "  { name = \"pb\"; input = \"b\"; transform = \"pick\"; },\n"
+                          "  { name = \"u\"; input = [\"pb\", \"a\"]; transform = \"union\"; },\n"
+                          "  { name = \"out\"; input = \"u\"; sink = \"collect\"; },\n"
+                          "  { name = \"out_c\"; input = \"c\"; sink = \"collect\"; }\n"
+                          ");\n",
+                          &g, &err),
+                     SLUICE_OK);
+    const char *order[] = { "a", "b", "c", "pb", "u", "out", "out_c" };
+    for (size_t i = 0; i < 7; i++) assert_string_equal(g->stages[i].name, order[i]);
+    struct sluice_stage *a = &g->stages[0], *b = &g->stages[1], *c = &g->stages[2], *u = &g->stages[4];
+    assert_int_equal(u->kind, SLUICE_STAGE_UNION);
+    assert_int_equal(u->n_inputs, 2);
+    assert_ptr_equal(u->inputs[0], &g->stages[3]);
+    assert_ptr_equal(u->inputs[1], a);
+    assert_ptr_equal(u->input, u->inputs[0]);
+    assert_ptr_equal(a->outputs[0], u);
+    assert_ptr_equal(b->lead, a); /* a comes first in stage order */
+    assert_ptr_equal(u->lead, a);
+    assert_ptr_equal(g->stages[5].lead, a);
+    assert_ptr_equal(c->lead, c);
+    assert_int_equal(sluice_graph_queries(g), 2);
+    sluice_graph_free(g);
+
+    load_fails(RUNTIME
+               "stages = (\n"
+               "  { name = \"a\"; source = \"good\"; },\n"
+               "  { name = \"u\"; input = [\"a\", \"v\"]; transform = \"union\"; },\n"
+               "  { name = \"v\"; input = \"u\"; transform = \"pick\"; },\n"
+               "  { name = \"out\"; input = \"v\"; sink = \"collect\"; }\n"
+               ");\n",
+               SLUICE_ECONFIG, 4, "the inputs form a cycle: stage 'u' -> 'v' -> 'u'");
+    load_fails(RUNTIME
+               "stages = (\n"
+               "  { name = \"a\"; source = \"good\"; },\n"
+               "  { name = \"u\"; input = [\"a\"]; transform = \"union\"; },\n"
+               "  { name = \"out\"; input = \"u\"; sink = \"collect\"; }\n"
+               ");\n",
+               SLUICE_ECONFIG, 4, "expected a list of two or more stage names such as [\"a\", \"b\"], got an array");
+}
+
 static void test_graph_duplicate_stage_name_names_both_lines(void **state)
 {
     load_fails(RUNTIME
@@ -755,6 +807,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_graph_orders_stages_topologically_keeping_config_order_otherwise),
         cmocka_unit_test(test_graph_reports_a_cycle_in_data_flow_order),
+        cmocka_unit_test(test_graph_unions_join_their_sources_into_one_query),
         cmocka_unit_test(test_graph_duplicate_stage_name_names_both_lines),
         cmocka_unit_test(test_graph_unknown_input_suggests_a_stage),
         cmocka_unit_test(test_graph_rejects_inputs_on_sources_and_missing_inputs),
