@@ -462,7 +462,8 @@ int sluice_expr_check(struct sluice_expr *e, const struct ArrowSchema *input, co
         struct sluice_buf name = { 0 };
         sluice_buf_puts(&name, "");
         if (e->alias) sluice_buf_puts(&name, e->alias);
-        else if ((e->root->kind == EX_PATH || e->root->kind == EX_FIELD) && e->root->leaf_name)
+        else if ((e->root->kind == EX_PATH || e->root->kind == EX_FIELD || e->root->kind == EX_CALL) &&
+                 e->root->leaf_name)
             sluice_buf_puts(&name, e->root->leaf_name);
         else sluice_expr_name(e->root, &name);
         if (is_nested(e->root->type)) {

@@ -52,11 +52,31 @@ static int path_cuts(const char *text, size_t *cut, int max)
 }
 
 
+/* `m.key` on a map: the value of "key" (Spark's GetMapValue, as its
+ * resolver makes of a dotted name through a map): n becomes
+ * element_at(x, 'key'), named `key` as Spark names it. */
+static void map_get(struct checker *k, struct expr_node *n, struct expr_node *x, const char *key)
+{
+    struct expr_node *lit = sluice_expr_node_new(k->e, EX_LIT, n->pos, 0);
+    lit->type = SLUICE_TYPE_STRING;
+    lit->lit.s = sluice_arena_strndup(k->e->arena, key, strlen(key));
+    lit->lit.s_len = (int32_t)strlen(key);
+    lit->text = lit->lit.s;
+    n->kind = EX_CALL;
+    n->text = "element_at";
+    n->args = sluice_arena_calloc(k->e->arena, 2 * sizeof *n->args);
+    n->n_args = 2;
+    n->args[0] = x;
+    n->args[1] = lit;
+    n->leaf_name = lit->lit.s;
+}
+
 /* `data.entities.hashtags.tag`, where hashtags is an array of structs, is
  * no column: it is the field `tag` of every element. Split the path at the
  * longest prefix that is a column, and take the rest as fields of it
  * (EX_FIELD nodes, which check_field allows over arrays of structs); n
- * becomes the outermost field. False when no prefix is a column. */
+ * becomes the outermost field. Through a map, the segment after it is a
+ * key (map_get). False when no prefix is a column. */
 static bool split_path(struct checker *k, struct expr_node *n)
 {
     size_t cut[SLUICE_PATH_MAX_DEPTH];
@@ -65,8 +85,10 @@ static bool split_path(struct checker *k, struct expr_node *n)
         char *prefix = sluice_arena_strndup(k->e->arena, n->text, cut[c]);
         struct sluice_col col;
         struct sluice_error ignored = { 0 };
-        if (sluice_col_resolve(k->input, prefix, &col, &ignored) != SLUICE_OK || col.type != SLUICE_TYPE_ARRAY)
+        if (sluice_col_resolve(k->input, prefix, &col, &ignored) != SLUICE_OK ||
+            (col.type != SLUICE_TYPE_ARRAY && col.type != SLUICE_TYPE_MAP))
             continue;
+        bool map = col.type == SLUICE_TYPE_MAP;
         /* The rest must be plain field names: `a.b.c`, no [i] after the array. */
         char storage[512];
         const char *segs[SLUICE_PATH_MAX_DEPTH];
@@ -76,8 +98,14 @@ static bool split_path(struct checker *k, struct expr_node *n)
         if (n_segs <= 0) return false;
         struct expr_node *x = sluice_expr_node_new(k->e, EX_PATH, n->pos, 0);
         x->text = prefix;
-        x->no_projection = true;
-        for (int s = 0; s < n_segs; s++) {
+        x->no_projection = !map; /* a map is read whole: its keys are data */
+        if (map) {
+            struct expr_node *get = n_segs == 1 ? n : sluice_expr_node_new(k->e, EX_CALL, n->pos, 0);
+            map_get(k, get, x, segs[0]);
+            x = get;
+            if (n_segs == 1) return true;
+        }
+        for (int s = map ? 1 : 0; s < n_segs; s++) {
             struct expr_node *f = s == n_segs - 1 ? n : sluice_expr_node_new(k->e, EX_FIELD, n->pos, 1);
             if (f == n) {
                 n->args = sluice_arena_calloc(k->e->arena, sizeof *n->args);
@@ -167,11 +195,15 @@ static bool projection_of(struct checker *k, const struct expr_node *n, struct s
 }
 
 /* `x.field` on a struct result, or on an array of structs (every
- * element's field, Spark's GetArrayStructFields); fields match
- * case-insensitively, as Spark's resolver. */
+ * element's field, Spark's GetArrayStructFields), or `x.key` on a map
+ * (map_get); fields match case-insensitively, as Spark's resolver. */
 int sluice_expr_check_field(struct checker *k, struct expr_node *n)
 {
     const struct expr_node *x = n->args[0];
+    if (x->type == SLUICE_TYPE_MAP) { /* `.key` of a map's value: its entry */
+        map_get(k, n, n->args[0], n->text);
+        return sluice_expr_check_node(k, n);
+    }
     const struct ArrowSchema *st = x->schema;
     n->over_array = x->type == SLUICE_TYPE_ARRAY && sluice_type_of(st->children[0]) == SLUICE_TYPE_STRUCT;
     if (n->over_array) st = st->children[0];

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # MAP on the real binary, against Python over the same JSON: objects read as
 # maps (key order kept, a value of the wrong type making the map null and
-# the line counted malformed), m['k'], element_at, size, map_keys, map_values, to_json, an
+# the line counted malformed), m['k'], m.k, element_at, size, map_keys, map_values, to_json, an
 # exploded map summed per key, and the file sink writing maps that `sluice
 # cat` reads back. Config errors for what Spark refuses: a map as a
 # grouping key, a map in CSV.
@@ -30,7 +30,7 @@ runtime = { trigger = "available_now"; checkpoint = "ckpt"; };
 stages = (
   { name = "rows"; source = "file"; path = "in"; schema = "id LONG, counts MAP<STRING, BIGINT>, tag STRING"; },
   { name = "p"; input = "rows"; transform = "select";
-    columns = ["id", "counts['a'] AS a", "element_at(counts, tag) AS by_tag", "size(counts) AS n",
+    columns = ["id", "counts['a'] AS a", "counts.b", "element_at(counts, tag) AS by_tag", "size(counts) AS n",
                "map_keys(counts) AS keys", "map_values(counts) AS vals", "to_json(counts) AS json", "counts"]; },
   { name = "out"; input = "p"; sink = "file"; path = "out"; }
 );
@@ -50,6 +50,7 @@ for r, g in zip(rows, got):
         m, bad = None, bad + 1
     assert g["id"] == r["id"]
     assert g["a"] == (m.get("a") if m else None), (r, g)
+    assert g["b"] == (m.get("b") if m else None), (r, g)  # counts.b: Spark's dot access, named b
     assert g["by_tag"] == (m.get(r["tag"]) if m else None), (r, g)
     assert g["n"] == (len(m) if m is not None else -1), (r, g)
     assert g["keys"] == (list(m) if m is not None else None), (r, g)
