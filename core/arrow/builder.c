@@ -33,15 +33,6 @@ static _Noreturn void builder_fatal(const struct sluice_builder *b, const char *
     abort();
 }
 
-static int64_t type_buffers(enum sluice_type t)
-{
-    switch (t) {
-    case SLUICE_TYPE_STRING: return 3;
-    case SLUICE_TYPE_STRUCT: return 1;
-    default: return 2;
-    }
-}
-
 static bool has_offsets(enum sluice_type t)
 {
     return t == SLUICE_TYPE_STRING || t == SLUICE_TYPE_ARRAY;
@@ -457,9 +448,9 @@ static size_t round16(size_t n)
 static size_t tree_bytes(const struct sluice_builder *b)
 {
     size_t n = round16(sizeof(struct ArrowArray)) +
-               round16((size_t)type_buffers(b->type) * sizeof(void *)) +
+               round16((size_t)sluice_layout_buffers(b->type) * sizeof(void *)) +
                round16((size_t)b->n_children * sizeof(void *)) +
-               (size_t)type_buffers(b->type) * SLUICE_ARENA_ADOPT_BYTES;
+               (size_t)sluice_layout_buffers(b->type) * SLUICE_ARENA_ADOPT_BYTES;
     for (int64_t i = 0; i < b->n_children; i++) n += tree_bytes(&b->children[i]);
     return n;
 }
@@ -479,7 +470,7 @@ static const void *hand_over(struct sluice_arena *arena, void *p, size_t cap, si
 
 static void finish_node(struct sluice_builder *b, struct sluice_arena *arena, struct ArrowArray *out)
 {
-    int64_t nb = type_buffers(b->type);
+    int64_t nb = sluice_layout_buffers(b->type);
     if (b->type == SLUICE_TYPE_STRUCT) {
         for (int64_t i = 0; i < b->n_children; i++) {
             if (b->children[i].length > b->length)
@@ -558,48 +549,4 @@ void sluice_array_release_node(struct ArrowArray *a)
     /* `a` itself may live in the arena: mark it released before the arena can go. */
     a->release = NULL;
     sluice_arena_unref(arena);
-}
-
-/* ---- all-null arrays ------------------------------------------------------ */
-
-static void null_node(const struct ArrowSchema *schema, int64_t length, const void *zeros,
-                      struct sluice_arena *arena, struct ArrowArray *out)
-{
-    enum sluice_type t = sluice_layout_of(schema);
-    if (t == SLUICE_TYPE_INVALID) {
-        sluice_log(SLUICE_LOG_ERROR, NULL, "make_null: column '%s': unsupported arrow format '%s'",
-                   schema && schema->name ? schema->name : "?", schema ? schema->format : "?");
-        abort();
-    }
-    int64_t nb = type_buffers(t);
-    const void **bufs = sluice_arena_alloc(arena, (size_t)nb * sizeof *bufs);
-    for (int64_t k = 0; k < nb; k++) bufs[k] = zeros;
-    if (length == 0) bufs[0] = NULL;
-    int64_t nc = t == SLUICE_TYPE_STRUCT || t == SLUICE_TYPE_ARRAY ? schema->n_children : 0;
-    struct ArrowArray **kids = NULL;
-    if (nc > 0) {
-        kids = sluice_arena_alloc(arena, (size_t)nc * sizeof *kids);
-        for (int64_t i = 0; i < nc; i++) {
-            kids[i] = sluice_arena_alloc(arena, sizeof **kids);
-            /* All-zero offsets make every list empty, so elements need no slots. */
-            null_node(schema->children[i], t == SLUICE_TYPE_STRUCT ? length : 0, zeros, arena, kids[i]);
-        }
-    }
-    *out = (struct ArrowArray){
-        .length = length, .null_count = length, .n_buffers = nb, .n_children = nc,
-        .buffers = bufs, .children = kids,
-        .release = sluice_array_release_node, .private_data = arena,
-    };
-    sluice_arena_ref(arena);
-}
-
-void sluice_array_make_null(const struct ArrowSchema *schema, int64_t length,
-                            struct sluice_arena *arena, struct ArrowArray *out)
-{
-    if (length < 0) length = 0;
-    /* One zeroed block serves as bitmap, values and offsets of every node:
-     * struct children share their parent's length, list elements have none. */
-    size_t bytes = (size_t)length * 8 + 8;
-    void *zeros = sluice_arena_calloc(arena, bytes);
-    null_node(schema, length, zeros, arena, out);
 }

@@ -14,4 +14,15 @@ static inline enum sluice_type sluice_layout_of(const struct ArrowSchema *s)
     return t == SLUICE_TYPE_MAP ? SLUICE_TYPE_ARRAY : t;
 }
 
+/* Buffers of an Arrow node of the layout: validity and values (and a
+ * string's data); a struct has only its validity. */
+static inline int64_t sluice_layout_buffers(enum sluice_type t)
+{
+    switch (t) {
+    case SLUICE_TYPE_STRING: return 3;
+    case SLUICE_TYPE_STRUCT: return 1;
+    default: return 2;
+    }
+}
+
 #endif

@@ -29,32 +29,7 @@
 #include "mem.h"
 #include "timefmt.h"
 
-struct jnode;
-
-struct jslot {
-    const char *key; /* NULL: empty slot */
-    uint32_t len;
-    struct jnode *node;
-};
-
-struct jnode {
-    enum sluice_type type;
-    bool needed;
-    struct sluice_builder *b;
-    const char *name;         /* the field's name, for messages */
-    int64_t n_children;       /* struct: one node per schema field */
-    struct jnode **children;
-    struct jslot *slots;      /* struct: the needed fields, hashed by key */
-    uint32_t mask;
-    struct jnode *elem;       /* array: its element; map: its value */
-    struct sluice_builder *keys; /* map: the entries' key builder (string keys, as Spark's JSON reads) */
-};
-
-struct jdec {
-    struct jnode *root;
-    struct sluice_builder **per_row; /* builders that take one slot per row */
-    size_t n_per_row;
-};
+#include "decode_json_priv.h"
 
 static int mismatch(struct sluice_json_scan *s, const struct jnode *n, const char *start)
 {
@@ -464,127 +439,6 @@ static enum sluice_decode_line_status json_line(struct sluice_decoder *d, struct
     return s.bad ? SLUICE_DECODE_LINE_PARTIAL : SLUICE_DECODE_LINE_OK;
 }
 
-/* ---- compiling the schema and projection ---------------------------------- */
-
-static struct jnode *node_build(const struct ArrowSchema *s, struct sluice_builder *b, const char *name)
-{
-    struct jnode *n = sluice_xcalloc(1, sizeof *n);
-    n->type = sluice_type_of(s);
-    n->b = b;
-    n->name = s->name ? s->name : name;
-    if (n->type == SLUICE_TYPE_STRUCT) {
-        n->n_children = s->n_children;
-        n->children = sluice_xcalloc((size_t)(s->n_children ? s->n_children : 1), sizeof *n->children);
-        for (int64_t i = 0; i < s->n_children; i++)
-            n->children[i] = node_build(s->children[i], &b->children[i], n->name);
-    } else if (n->type == SLUICE_TYPE_ARRAY) {
-        n->elem = node_build(s->children[0], &b->children[0], n->name);
-        n->elem->name = n->name;
-    } else if (n->type == SLUICE_TYPE_MAP) {
-        const struct ArrowSchema *e = s->children[0];
-        struct sluice_builder *entries = &b->children[0];
-        n->elem = node_build(e->children[1], &entries->children[1], n->name);
-        n->elem->name = n->name;
-        if (sluice_type_of(e->children[0]) == SLUICE_TYPE_STRING) n->keys = &entries->children[0];
-    }
-    return n;
-}
-
-static void node_free(struct jnode *n)
-{
-    if (!n) return;
-    for (int64_t i = 0; i < n->n_children; i++) node_free(n->children[i]);
-    free(n->children);
-    free(n->slots);
-    node_free(n->elem);
-    free(n);
-}
-
-static void mark_all(struct jnode *n)
-{
-    n->needed = true;
-    for (int64_t i = 0; i < n->n_children; i++) mark_all(n->children[i]);
-    if (n->elem) mark_all(n->elem);
-}
-
-static int mark_path(struct jnode *root, const char *path, struct sluice_error *err)
-{
-    size_t len = strlen(path);
-    char *storage = sluice_xmalloc(len + 1);
-    const char *segs[SLUICE_PATH_MAX_DEPTH];
-    int nseg = sluice_projection_path_split(path, storage, segs, SLUICE_PATH_MAX_DEPTH);
-    int rc = SLUICE_OK;
-    if (nseg <= 0) {
-        rc = sluice_error_set(err, SLUICE_ECONFIG, "bad projection path '%s'", path);
-        goto out;
-    }
-    struct jnode *n = root;
-    for (int i = 0; i < nseg; i++) {
-        if (n->type != SLUICE_TYPE_STRUCT) {
-            rc = sluice_error_set(err, SLUICE_ECONFIG, "projection path '%s': '%s' is not a struct",
-                                  path, n->name ? n->name : "");
-            goto out;
-        }
-        struct jnode *c = NULL;
-        for (int64_t k = 0; k < n->n_children && !c; k++)
-            if (n->children[k]->name && strcmp(n->children[k]->name, segs[i]) == 0) c = n->children[k];
-        if (!c) {
-            rc = sluice_error_set(err, SLUICE_ECONFIG, "projection path '%s': no field '%s'", path, segs[i]);
-            goto out;
-        }
-        c->needed = true;
-        while (c->type == SLUICE_TYPE_ARRAY) {
-            c = c->elem;
-            c->needed = true;
-        }
-        n = c;
-    }
-    mark_all(n);
-out:
-    free(storage);
-    return rc;
-}
-
-/* Hash the needed fields of every needed struct; collect per-row builders. */
-static void node_finalize(struct jdec *j, struct jnode *n, bool per_row)
-{
-    if (per_row) j->per_row[j->n_per_row++] = n->b;
-    if (n->type == SLUICE_TYPE_ARRAY || n->type == SLUICE_TYPE_MAP) {
-        node_finalize(j, n->elem, false);
-        return;
-    }
-    if (n->type != SLUICE_TYPE_STRUCT) return;
-    uint32_t needed = 0;
-    for (int64_t i = 0; i < n->n_children; i++) needed += n->children[i]->needed;
-    uint32_t cap = 2;
-    while (cap < needed * 2) cap *= 2;
-    n->mask = cap - 1;
-    n->slots = sluice_xcalloc(cap, sizeof *n->slots);
-    for (int64_t i = 0; i < n->n_children; i++) {
-        struct jnode *c = n->children[i];
-        if (!c->needed) continue;
-        const char *k = c->name ? c->name : "";
-        uint32_t len = (uint32_t)strlen(k);
-        uint32_t h = len * 0x9E3779B1u;
-        if (len)
-            h ^= (uint8_t)k[0] * 0x85EBCA6Bu ^ (uint8_t)k[len - 1] * 0xC2B2AE35u ^
-                 (uint8_t)k[len >> 1] * 0x27D4EB2Fu;
-        h ^= h >> 15;
-        for (h &= n->mask; n->slots[h].key; h = (h + 1) & n->mask) {
-        }
-        n->slots[h] = (struct jslot){ k, len, c };
-        node_finalize(j, c, per_row);
-    }
-}
-
-static size_t count_nodes(const struct jnode *n)
-{
-    size_t c = 1;
-    for (int64_t i = 0; i < n->n_children; i++) c += count_nodes(n->children[i]);
-    if (n->elem) c += count_nodes(n->elem);
-    return c;
-}
-
 static void json_reserve(struct sluice_decoder *d, int64_t rows)
 {
     struct jdec *j = d->impl;
@@ -595,7 +449,7 @@ static void json_free(void *impl)
 {
     struct jdec *j = impl;
     if (!j) return;
-    node_free(j->root);
+    sluice_json_tree_free(j->root);
     free(j->per_row);
     free(j);
 }
@@ -610,19 +464,5 @@ int sluice_decoder_json_init(struct sluice_decoder *d, const struct sluice_proje
     struct jdec *j = sluice_xcalloc(1, sizeof *j);
     d->fmt = &json_format;
     d->impl = j;
-    j->root = node_build(d->schema, d->root, NULL);
-    if (!proj || proj->all) {
-        mark_all(j->root);
-    } else {
-        for (size_t i = 0; i < proj->n_paths; i++) {
-            int rc = mark_path(j->root, proj->paths[i], err);
-            if (rc) return rc;
-        }
-    }
-    j->root->needed = true;
-    /* The corrupt column is filled from the raw line, never from a key. */
-    if (d->corrupt_index >= 0) j->root->children[d->corrupt_index]->needed = false;
-    j->per_row = sluice_xcalloc(count_nodes(j->root), sizeof *j->per_row);
-    node_finalize(j, j->root, true);
-    return SLUICE_OK;
+    return sluice_json_tree_build(j, d->schema, d->root, proj, d->corrupt_index, err);
 }

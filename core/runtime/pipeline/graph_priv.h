@@ -47,6 +47,13 @@ int sluice_graph_find_cycle(const struct sluice_stage *stages, const struct slui
  * read like the file. The caller frees it. No cycle may remain. */
 size_t *sluice_graph_topological_order(const struct sluice_graph_pending *pend, size_t n);
 
+/* Output path `path` of `st` (projection form), as a path of its input
+ * when that top-level column is passed through unchanged; false when the
+ * stage computes it (graph_project.c). */
+bool sluice_graph_map_through(const struct sluice_stage *st, const char *path, struct sluice_buf *out);
+/* Every stage's projection (g->projections), from the sinks up. */
+void sluice_graph_compute_projections(struct sluice_graph *g);
+
 /* The `runtime` group (NULL: all defaults). */
 int sluice_graph_load_runtime(struct sluice_graph *g, const config_setting_t *rt, struct sluice_error *err);
 /* Once the stages are loaded: what runtime.group asks of them (a
