@@ -56,6 +56,7 @@ static const struct core_stage {
     { "union", "the rows of two or more streams as one, columns by position (Spark's union)",
       "{ name = \"all\"; input = [\"tweets\", \"retweets\"]; transform = \"union\"; }\n"
       "keys: input (two or more stages; the same number of columns, of the same types, in each);\n"
+      "transform = \"union_all\" is the same (Spark's unionAll);\n"
       "watermark. The sources above a union run as one query: a batch reads what is new in any.\n" },
     { "union_by_name", "the rows of two or more streams as one, columns by name (Spark's unionByName)",
       "{ name = \"all\"; input = [\"a\", \"b\"]; transform = \"union_by_name\"; allow_missing_columns = true; }\n"

@@ -19,7 +19,8 @@ static const char *const by_name_keys[] = { "name", "input", "transform", "allow
 
 bool sluice_union_load_is_union(const char *transform)
 {
-    return strcmp(transform, SLUICE_UNION_TRANSFORM) == 0 || strcmp(transform, SLUICE_UNION_BY_NAME_TRANSFORM) == 0;
+    return strcmp(transform, SLUICE_UNION_TRANSFORM) == 0 || strcmp(transform, SLUICE_UNION_BY_NAME_TRANSFORM) == 0 ||
+           strcmp(transform, SLUICE_UNION_ALL_TRANSFORM) == 0;
 }
 
 int sluice_union_load_check(const config_setting_t *group, const char ***names, size_t *n, struct sluice_error *err)

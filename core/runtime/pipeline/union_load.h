@@ -18,6 +18,7 @@ struct sluice_stage;
 
 #define SLUICE_UNION_TRANSFORM "union"
 #define SLUICE_UNION_BY_NAME_TRANSFORM "union_by_name"
+#define SLUICE_UNION_ALL_TRANSFORM "union_all" /* Spark's deprecated unionAll: union */
 
 /* Whether `transform = NAME` is a union. */
 bool sluice_union_load_is_union(const char *transform);

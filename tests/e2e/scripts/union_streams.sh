@@ -112,6 +112,7 @@ sed 's/ck_byname/ck_two/; s/out_byname/out_two/' byname.conf |
 
 # ---- 4. config errors ---------------------------------------------------------
 sed 's/union_by_name"; allow_missing_columns = true;/union";/' byname.conf >bypos.conf
+"$sluice" check windows.conf --set both.transform=union_all >/dev/null 2>err.txt || fail "union_all (Spark's unionAll) is union"
 expect2 "UNION can only be performed on inputs with the same number of columns, but the first input ('x') has 2 columns and the second input ('y') has 3 columns" bypos.conf
 grep -qF "bypos.conf:5: stage 'u': key 'input'" err.txt || fail "the error does not point at the union's input"
 expect2 "The first column of the second input ('y') is \"STRING\" type which is not compatible with \"BIGINT\"" \
