@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "timefmt.h"
 #include "tz.h"
 
 
@@ -296,8 +297,7 @@ static const struct evec *eval_call(struct ectx *c, const struct expr_node *nd)
     case FN_CURRENT_DATE: {
         struct evec *v = ectx_vec(c);
         v->l = ectx_alloc(c, (size_t)c->n * 8);
-        int64_t now = sluice_tz_local_us(sluice_expr_batch_time());
-        int64_t day = now / 86400000000LL - (now % 86400000000LL < 0);
+        int64_t day = sluice_floor_div(sluice_tz_local_us(sluice_expr_batch_time()), 86400000000LL);
         for (int64_t i = 0; i < c->n; i++) v->l[i] = day;
         return v;
     }

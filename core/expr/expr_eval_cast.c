@@ -154,12 +154,6 @@ static int64_t double_to_long(double x)
     return (int64_t)x;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /* ---- whole columns ----------------------------------------------------------------- */
 
 /* A validity array the kernel can clear bits in (copied from the input's). */
@@ -288,7 +282,7 @@ const struct evec *sluice_expr_eval_cast(struct ectx *c, const struct expr_node 
         v->l = ectx_alloc(c, (size_t)n * 8);
         if (from == SLUICE_TYPE_BOOLEAN) for (int64_t i = 0; i < n; i++) v->l[i] = a->b[i];
         else if (from == SLUICE_TYPE_DOUBLE) for (int64_t i = 0; i < n; i++) v->l[i] = double_to_long(a->d[i]);
-        else for (int64_t i = 0; i < n; i++) v->l[i] = floor_div(a->l[i], 1000000);
+        else for (int64_t i = 0; i < n; i++) v->l[i] = sluice_floor_div(a->l[i], 1000000);
         return v;
     case SLUICE_TYPE_DOUBLE:
         v->d = ectx_alloc(c, (size_t)n * 8);
@@ -299,7 +293,7 @@ const struct evec *sluice_expr_eval_cast(struct ectx *c, const struct expr_node 
     case SLUICE_TYPE_DATE:
         /* From a timestamp: its day, UTC (the check allows nothing else). */
         v->l = ectx_alloc(c, (size_t)n * 8);
-        for (int64_t i = 0; i < n; i++) v->l[i] = floor_div(sluice_tz_local_us(a->l[i]), US_PER_DAY);
+        for (int64_t i = 0; i < n; i++) v->l[i] = sluice_floor_div(sluice_tz_local_us(a->l[i]), US_PER_DAY);
         return v;
     case SLUICE_TYPE_TIMESTAMP:
         v->l = ectx_alloc(c, (size_t)n * 8);

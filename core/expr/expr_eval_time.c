@@ -255,12 +255,6 @@ bool sluice_time_pattern_parse(const struct time_pattern *p, const char *s, size
     return true;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /* ---- date_format and date_trunc --------------------------------------------------- */
 
 static size_t put_num(char *o, int64_t v, int width)
@@ -307,7 +301,7 @@ size_t sluice_time_pattern_format(const struct time_pattern *p, int64_t utc_us, 
 {
     int32_t zone = sluice_tz_session_offset(utc_us);
     int64_t us = sluice_tz_local_us(utc_us);
-    int64_t day = floor_div(us, US_PER_DAY), in_day = us - day * US_PER_DAY;
+    int64_t day = sluice_floor_div(us, US_PER_DAY), in_day = us - day * US_PER_DAY;
     int64_t y;
     unsigned m, d;
     sluice_civil_from_days(day, &y, &m, &d);
@@ -378,13 +372,13 @@ int sluice_time_trunc_unit(const char *s, size_t n)
 
 static int64_t trunc_us(int64_t us, int unit)
 {
-    int64_t day = floor_div(us, US_PER_DAY);
+    int64_t day = sluice_floor_div(us, US_PER_DAY);
     switch (unit) {
     case TR_MICRO: return us;
-    case TR_MILLI: return floor_div(us, 1000) * 1000;
-    case TR_SECOND: return floor_div(us, US_PER_SEC) * US_PER_SEC;
-    case TR_MINUTE: return floor_div(us, 60 * US_PER_SEC) * 60 * US_PER_SEC;
-    case TR_HOUR: return floor_div(us, 3600 * US_PER_SEC) * 3600 * US_PER_SEC;
+    case TR_MILLI: return sluice_floor_div(us, 1000) * 1000;
+    case TR_SECOND: return sluice_floor_div(us, US_PER_SEC) * US_PER_SEC;
+    case TR_MINUTE: return sluice_floor_div(us, 60 * US_PER_SEC) * 60 * US_PER_SEC;
+    case TR_HOUR: return sluice_floor_div(us, 3600 * US_PER_SEC) * 3600 * US_PER_SEC;
     case TR_DAY: return day * US_PER_DAY;
     case TR_WEEK: return (day - (day % 7 + 7 + 3) % 7) * US_PER_DAY; /* back to Monday */
     default: break;
@@ -463,7 +457,7 @@ const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node 
             const char *s = evec_str(a, i, &len);
             valid[i] = (!in || in[i]) && sluice_time_pattern_parse(nd->tfmt, s, (size_t)len, &v->l[i]);
             if (!valid[i]) v->l[i] = 0;
-            else if (nd->fn == FN_TO_DATE) v->l[i] = floor_div(sluice_tz_local_us(v->l[i]), US_PER_DAY);
+            else if (nd->fn == FN_TO_DATE) v->l[i] = sluice_floor_div(sluice_tz_local_us(v->l[i]), US_PER_DAY);
         }
         v->valid = valid;
         return v;
@@ -488,7 +482,7 @@ const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node 
         int64_t us = sluice_tz_local_us(a->l[i]); /* parts of the session's local time */
         /* The remainder, not us - day * US_PER_DAY: near INT64_MIN (a
          * saturated cast) that product leaves the int64 range. */
-        int64_t day = floor_div(us, US_PER_DAY), in_day = us % US_PER_DAY;
+        int64_t day = sluice_floor_div(us, US_PER_DAY), in_day = us % US_PER_DAY;
         if (in_day < 0) in_day += US_PER_DAY;
         switch (nd->fn) {
         case FN_YEAR:

@@ -164,6 +164,32 @@ static bool is_agg_name(const struct parser *p, const char *name)
     return g->is_agg(g->arg, lower);
 }
 
+/* DATE '2021-05-03' and TIMESTAMP '2021-05-03 07:55:40': a literal of the
+ * type, read as a cast of the text would read it, named as Spark names it. */
+static int parse_typed_literal(struct parser *p, enum sluice_type type, struct expr_node **out)
+{
+    const struct expr_token *t = peek(p), *text = &p->t[p->i + 1];
+    const char *word = type == SLUICE_TYPE_DATE ? "DATE" : "TIMESTAMP";
+    p->i++;
+    int64_t v = 0;
+    int32_t days;
+    bool ok = type == SLUICE_TYPE_DATE ? sluice_date_parse(text->str, text->str_len, &days) == 0
+                                       : sluice_expr_parse_timestamp(text->str, text->str_len, &v);
+    if (!ok)
+        return fail_at(p, text, "invalid %s literal '%s' at character %d", type == SLUICE_TYPE_DATE ? "date" : "timestamp",
+                       text->str, text->pos);
+    struct expr_node *n = node(p, EX_LIT, t->pos, 0);
+    n->type = type;
+    n->lit.l = type == SLUICE_TYPE_DATE ? days : v;
+    size_t len = text->str_len + strlen(word) + 4;
+    char *name = sluice_arena_alloc(p->e->arena, len);
+    snprintf(name, len, "%s '%s'", word, text->str);
+    n->text = name;
+    p->i++;
+    *out = n;
+    return SLUICE_OK;
+}
+
 static int parse_call(struct parser *p, struct expr_node **out)
 {
     const struct expr_token *name = peek(p);
@@ -308,38 +334,9 @@ static int primary(struct parser *p, struct expr_node **out)
         if (strcasecmp(t->str, "case") == 0) return parse_case(p, out);
         if (strcasecmp(t->str, "cast") == 0 && next->kind == TOK_OP && next->op == OP_LPAREN)
             return parse_cast(p, out);
-        if (strcasecmp(t->str, "date") == 0 && next->kind == TOK_STRING) {
-            p->i++;
-            int32_t days;
-            if (sluice_date_parse(next->str, next->str_len, &days))
-                return fail_at(p, next, "invalid date literal '%s' at character %d", next->str, next->pos);
-            struct expr_node *n = node(p, EX_LIT, t->pos, 0);
-            n->type = SLUICE_TYPE_DATE;
-            n->lit.l = days;
-            size_t len = next->str_len + 8;
-            char *text = sluice_arena_alloc(p->e->arena, len);
-            snprintf(text, len, "DATE '%s'", next->str);
-            n->text = text;
-            p->i++;
-            *out = n;
-            return SLUICE_OK;
-        }
-        if (strcasecmp(t->str, "timestamp") == 0 && next->kind == TOK_STRING) {
-            p->i++;
-            int64_t us;
-            if (!sluice_expr_parse_timestamp(next->str, next->str_len, &us))
-                return fail_at(p, next, "invalid timestamp literal '%s' at character %d", next->str, next->pos);
-            struct expr_node *n = node(p, EX_LIT, t->pos, 0);
-            n->type = SLUICE_TYPE_TIMESTAMP;
-            n->lit.l = us;
-            size_t len = next->str_len + 13;
-            char *text = sluice_arena_alloc(p->e->arena, len);
-            snprintf(text, len, "TIMESTAMP '%s'", next->str);
-            n->text = text;
-            p->i++;
-            *out = n;
-            return SLUICE_OK;
-        }
+        bool is_date = strcasecmp(t->str, "date") == 0;
+        if ((is_date || strcasecmp(t->str, "timestamp") == 0) && next->kind == TOK_STRING)
+            return parse_typed_literal(p, is_date ? SLUICE_TYPE_DATE : SLUICE_TYPE_TIMESTAMP, out);
         /* RLIKE and REGEXP are operators and, before a parenthesis, functions. */
         if (next->kind == TOK_OP && next->op == OP_LPAREN &&
             (!is_reserved(t->str) || strcasecmp(t->str, "rlike") == 0 || strcasecmp(t->str, "regexp") == 0))

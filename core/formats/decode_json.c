@@ -135,6 +135,34 @@ static int object(struct sluice_json_scan *s, struct jnode *n)
     }
 }
 
+/* After an array's element or a map's entry: 1 past a ',' (another
+ * follows), 0 past `close`, else the syntax error (< 0). */
+static int next_item(struct sluice_json_scan *s, char close)
+{
+    sluice_json_ws(s);
+    if (s->p < s->end && *s->p == ',') {
+        s->p++;
+        sluice_json_ws(s);
+        return 1;
+    }
+    if (s->p < s->end && *s->p == close) {
+        s->p++;
+        return 0;
+    }
+    return sluice_json_fail(s, close == ']' ? "expected ',' or ']'" : "expected ',' or '}'");
+}
+
+/* An array or a map read to its end: null (and the row bad) when one of
+ * its items did not convert. */
+static int end_list(struct sluice_json_scan *s, struct sluice_builder *b, int64_t slot, bool failed)
+{
+    s->depth--;
+    sluice_builder_end_list(b);
+    if (!failed) return SLUICE_JSON_OK;
+    sluice_builder_truncate(b, slot);
+    return SLUICE_JSON_MISMATCH;
+}
+
 /* A JSON object as a map: each member an entry, in the object's order.
  * Spark reads maps from JSON with string keys only; a value that does not
  * convert makes the map null, as a bad element makes an array null. */
@@ -178,26 +206,13 @@ static int map_object(struct sluice_json_scan *s, struct jnode *n)
                 if (r == SLUICE_JSON_MISMATCH) failed = true, r = SLUICE_JSON_OK;
             }
             if (r < 0) return r;
-            sluice_json_ws(s);
-            if (s->p < s->end && *s->p == ',') {
-                s->p++;
-                sluice_json_ws(s);
-                continue;
-            }
-            if (s->p < s->end && *s->p == '}') {
-                s->p++;
+            if ((r = next_item(s, '}')) <= 0) {
+                if (r < 0) return r;
                 break;
             }
-            return sluice_json_fail(s, "expected ',' or '}'");
         }
     }
-    s->depth--;
-    sluice_builder_end_list(b);
-    if (failed) {
-        sluice_builder_truncate(b, slot);
-        return SLUICE_JSON_MISMATCH;
-    }
-    return SLUICE_JSON_OK;
+    return end_list(s, b, slot, failed);
 }
 
 static int array(struct sluice_json_scan *s, struct jnode *n)
@@ -218,26 +233,13 @@ static int array(struct sluice_json_scan *s, struct jnode *n)
             int r = failed ? sluice_json_skip(s) : value(s, n->elem);
             if (r < 0) return r;
             if (r == SLUICE_JSON_MISMATCH) failed = true;
-            sluice_json_ws(s);
-            if (s->p < s->end && *s->p == ',') {
-                s->p++;
-                sluice_json_ws(s);
-                continue;
-            }
-            if (s->p < s->end && *s->p == ']') {
-                s->p++;
+            if ((r = next_item(s, ']')) <= 0) {
+                if (r < 0) return r;
                 break;
             }
-            return sluice_json_fail(s, "expected ',' or ']'");
         }
     }
-    s->depth--;
-    sluice_builder_end_list(b);
-    if (failed) {
-        sluice_builder_truncate(b, slot);
-        return SLUICE_JSON_MISMATCH;
-    }
-    return SLUICE_JSON_OK;
+    return end_list(s, b, slot, failed);
 }
 
 static const char *const nonnum_text[] = { "NaN", "Infinity", "+Infinity", "-Infinity", "+INF", "-INF" };

@@ -295,16 +295,24 @@ done:
     return rc;
 }
 
-static int expect_open(struct ddl *d, const char *type_name)
+/* Past `c` after optional space, or "expected 'c' WHAT, found ...". */
+static int expect_char(struct ddl *d, char c, const char *what)
 {
     skip_ws(d);
-    if (*d->p == '<') {
+    if (*d->p == c) {
         d->p++;
         return SLUICE_OK;
     }
     char found[64];
     describe(d->p, found, sizeof found);
-    return fail_at(d, d->p, NULL, "expected '<' after %s, found %s", type_name, found);
+    return fail_at(d, d->p, NULL, "expected '%c' %s, found %s", c, what, found);
+}
+
+static int expect_open(struct ddl *d, const char *type_name)
+{
+    char what[32];
+    snprintf(what, sizeof what, "after %s", type_name);
+    return expect_char(d, '<', what);
 }
 
 static int bad_type(struct ddl *d, const char *at, size_t len)
@@ -361,30 +369,17 @@ static int parse_type(struct ddl *d, const char *name, const char *after, struct
         struct ArrowSchema key, value;
         d->depth++;
         rc = parse_type(d, "key", " after 'MAP<'", &key);
-        if (!rc) {
-            skip_ws(d);
-            if (*d->p != ',') {
-                char found[64];
-                describe(d->p, found, sizeof found);
-                sluice_schema_release(&key);
-                d->depth--;
-                return fail_at(d, d->p, NULL, "expected ',' between a MAP's key and value types, found %s", found);
-            }
-            d->p++;
-            rc = parse_type(d, "value", " after 'MAP<key,'", &value);
-            if (rc) sluice_schema_release(&key);
-        }
+        if (!rc && (rc = expect_char(d, ',', "between a MAP's key and value types")) != SLUICE_OK)
+            sluice_schema_release(&key);
+        if (!rc && (rc = parse_type(d, "value", " after 'MAP<key,'", &value)) != SLUICE_OK)
+            sluice_schema_release(&key);
         d->depth--;
         if (rc) return rc;
-        skip_ws(d);
-        if (*d->p != '>') {
-            char found[64];
-            describe(d->p, found, sizeof found);
+        if ((rc = expect_char(d, '>', "to close MAP<")) != SLUICE_OK) {
             sluice_schema_release(&key);
             sluice_schema_release(&value);
-            return fail_at(d, d->p, NULL, "expected '>' to close MAP<, found %s", found);
+            return rc;
         }
-        d->p++;
         sluice_schema_init_map(out, name, true, &key, &value);
         return SLUICE_OK;
     }
@@ -396,14 +391,10 @@ static int parse_type(struct ddl *d, const char *name, const char *after, struct
         rc = parse_type(d, "element", " after 'ARRAY<'", &elem);
         d->depth--;
         if (rc) return rc;
-        skip_ws(d);
-        if (*d->p != '>') {
-            char found[64];
-            describe(d->p, found, sizeof found);
+        if ((rc = expect_char(d, '>', "to close ARRAY<")) != SLUICE_OK) {
             sluice_schema_release(&elem);
-            return fail_at(d, d->p, NULL, "expected '>' to close ARRAY<, found %s", found);
+            return rc;
         }
-        d->p++;
         /* Spark's DDL has no way to say containsNull = false. */
         sluice_schema_init_list(out, name, true, &elem);
         return SLUICE_OK;

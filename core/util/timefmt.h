@@ -34,6 +34,14 @@ size_t sluice_date_format(int32_t days, char out[16]);
  * in the session's zone): `2021-05-03T09:55:40.000+02:00`, or the ISO form
  * above where the offset is zero. */
 size_t sluice_time_format_zoned(int64_t us, char out[40]);
+/* a / b rounded toward minus infinity (a day or second before the epoch
+ * is day or second -1, not 0). */
+static inline int64_t sluice_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
 /* Days since the epoch of a civil date, and back (proleptic Gregorian). */
 int64_t sluice_days_from_civil(int64_t y, unsigned m, unsigned d);
 void sluice_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);

@@ -138,7 +138,7 @@ static int32_t rule_offset(const struct posix_rule *r, int64_t t)
     if (!r->has_dst) return r->std_off;
     int64_t y;
     unsigned m, d;
-    int64_t days = (t + r->std_off) / 86400 - ((t + r->std_off) % 86400 < 0);
+    int64_t days = sluice_floor_div(t + r->std_off, 86400);
     sluice_civil_from_days(days, &y, &m, &d);
     int64_t start = rule_local(&r->start, y) - r->std_off, end = rule_local(&r->end, y) - r->dst_off;
     bool dst = start < end ? (t >= start && t < end) : !(t >= end && t < start);
@@ -328,16 +328,10 @@ const struct sluice_tz *sluice_tz_session(void)
     return atomic_load_explicit(&session, memory_order_acquire);
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 int32_t sluice_tz_session_offset(int64_t utc_us)
 {
     const struct sluice_tz *tz = sluice_tz_session();
-    return tz ? sluice_tz_offset(tz, floor_div(utc_us, US_PER_SEC)) : 0;
+    return tz ? sluice_tz_offset(tz, sluice_floor_div(utc_us, US_PER_SEC)) : 0;
 }
 
 int64_t sluice_tz_local_us(int64_t utc_us)
@@ -353,7 +347,7 @@ int64_t sluice_tz_utc_us(int64_t local_us)
 {
     const struct sluice_tz *tz = sluice_tz_session();
     if (!tz) return local_us;
-    int64_t s = floor_div(local_us, US_PER_SEC);
+    int64_t s = sluice_floor_div(local_us, US_PER_SEC);
     int64_t off = (s - sluice_tz_to_utc(tz, s)) * US_PER_SEC; /* seconds east, in µs */
     if (off > 0 && local_us < INT64_MIN + off) return INT64_MIN;
     if (off < 0 && local_us > INT64_MAX + off) return INT64_MAX;

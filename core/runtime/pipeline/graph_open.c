@@ -227,14 +227,14 @@ static void watermark_path(const struct sluice_stage *st, struct sluice_buf *out
  * may read one stage twice): through a union, of all its inputs, whose
  * least watermark is the one that holds (Spark's default
  * multipleWatermarkPolicy, min). */
-static void add_trackers_from(const struct sluice_stage *s, struct sluice_watermark_tracker ***out, size_t *n)
+static void add_trackers_from(struct sluice_stage *s, struct sluice_watermark_tracker ***out, size_t *n)
 {
     for (; s; s = s->input) {
         bool seen = !s->has_watermark;
         for (size_t i = 0; i < *n && !seen; i++) seen = (*out)[i] == &s->watermark.tracker;
         if (!seen) {
             *out = sluice_xrealloc(*out, (*n + 1) * sizeof **out);
-            (*out)[(*n)++] = (struct sluice_watermark_tracker *)&s->watermark.tracker;
+            (*out)[(*n)++] = &s->watermark.tracker;
         }
         for (size_t m = 1; m < s->n_inputs; m++) add_trackers_from(s->inputs[m], out, n);
     }

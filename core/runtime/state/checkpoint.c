@@ -332,15 +332,9 @@ static int lock_root(struct sluice_checkpoint *c, struct sluice_error *err)
     return lock_dir(c->root, &c->lock_fd, err);
 }
 
-/* The source whose name a query's checkpoint folder takes. */
-static const struct sluice_stage *lead_of(const struct sluice_stage *source)
-{
-    return sluice_stage_lead(source);
-}
-
 char *sluice_checkpoint_root(const char *checkpoint, const struct sluice_stage *source, bool per_source)
 {
-    return per_source ? join(checkpoint, lead_of(source)->name) : sluice_xstrdup(checkpoint);
+    return per_source ? join(checkpoint, sluice_stage_lead(source)->name) : sluice_xstrdup(checkpoint);
 }
 
 int sluice_checkpoint_prepare_source(const char *checkpoint, struct sluice_stage *source, bool per_source,
@@ -354,7 +348,7 @@ int sluice_checkpoint_prepare_source(const char *checkpoint, struct sluice_stage
     } else {
         rc = sluice_checkpoint_mkdirs(root, err);
         /* One lock per query: its lead's, which is prepared first. */
-        if (!rc && lead_of(source) == source && !source->ctx.ckpt_locked) {
+        if (!rc && sluice_stage_lead(source) == source && !source->ctx.ckpt_locked) {
             rc = lock_dir(root, &source->ctx.ckpt_lock_fd, err);
             source->ctx.ckpt_locked = rc == SLUICE_OK;
         }
@@ -369,7 +363,7 @@ int sluice_checkpoint_prepare_source(const char *checkpoint, struct sluice_stage
 static bool below(const struct sluice_stage *s, const struct sluice_stage *lead)
 {
     while (s->input) s = s->input;
-    return lead_of(s) == lead;
+    return sluice_stage_lead(s) == lead;
 }
 
 int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *const *sources, size_t n_sources,
@@ -396,13 +390,14 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *const *s
     c->state_us = sluice_xcalloc(n_aggs ? n_aggs : 1, sizeof *c->state_us);
     c->retain = retain > 0 ? retain : SLUICE_CHECKPOINT_RETAIN_DEFAULT;
     c->last_commit = -1;
+    const struct sluice_stage *lead = sluice_stage_lead(source);
     c->marks = sluice_xcalloc(g->n_stages, sizeof *c->marks);
     for (size_t i = 0; i < g->n_stages; i++)
-        if (g->stages[i].has_watermark && below(&g->stages[i], lead_of(source))) c->marks[c->n_marks++] = &g->stages[i];
+        if (g->stages[i].has_watermark && below(&g->stages[i], lead)) c->marks[c->n_marks++] = &g->stages[i];
     c->dedups = sluice_xcalloc(g->n_stages, sizeof *c->dedups);
     for (size_t i = 0; i < g->n_stages; i++)
         if (g->stages[i].kind == SLUICE_STAGE_DEDUP && g->stages[i].dedup && g->stages[i].feeds_sink &&
-            below(&g->stages[i], lead_of(source)))
+            below(&g->stages[i], lead))
             c->dedups[c->n_dedups++] = &g->stages[i];
 
     int rc = sluice_checkpoint_mkdirs(c->offsets_dir, err);

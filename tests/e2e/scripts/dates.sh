@@ -15,7 +15,7 @@ sluice=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-dates.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-fail() { echo "FAIL: $*" >&2; [ -f err.txt ] && { echo "--- last stderr:" >&2; cat err.txt >&2; }; exit 1; }
+. "$(dirname "$0")/../lib.sh"
 
 python3 - <<'PY'
 import datetime, json, os, random
