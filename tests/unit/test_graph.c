@@ -229,6 +229,42 @@ static void test_graph_unions_join_their_sources_into_one_query(void **state)
                SLUICE_ECONFIG, 4, "expected a list of two or more stage names such as [\"a\", \"b\"], got an array");
 }
 
+/* The core's own boolean keys read as plugin options do: a config
+ * boolean, or the word from --set; a quoted word in the file is refused
+ * with the fix. */
+static void test_graph_core_booleans_take_set_words_but_not_quoted_file_words(void **state)
+{
+    const char *text = RUNTIME
+        "stages = (\n"
+        "  { name = \"src\"; source = \"good\"; },\n"
+        "  { name = \"out\"; input = \"src\"; sink = \"collect\"; }\n"
+        ");\n";
+    struct sluice_graph *g;
+    struct sluice_error err;
+    /* --set made src a table: the sink reading it as a stream is refused. */
+    const char *set[] = { "src.static=true" };
+    assert_int_equal(load_with(text, set, 1, &g, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "input 'src' is a static table, read once: it is no stream to read");
+    const char *set_false[] = { "src.static=FALSE" };
+    assert_int_equal(load_with(text, set_false, 1, &g, &err), SLUICE_OK);
+    assert_false(g->stages[0].is_static);
+    sluice_graph_free(g);
+    load_fails(RUNTIME
+               "stages = (\n"
+               "  { name = \"src\"; source = \"good\"; static = \"true\"; },\n"
+               "  { name = \"out\"; input = \"src\"; sink = \"collect\"; }\n"
+               ");\n",
+               SLUICE_ECONFIG, 3, "expected true or false, got 'true'");
+    assert_int_equal(load(RUNTIME
+                          "stages = (\n"
+                          "  { name = \"src\"; source = \"good\"; static = \"true\"; },\n"
+                          "  { name = \"out\"; input = \"src\"; sink = \"collect\"; }\n"
+                          ");\n",
+                          &g, &err),
+                     SLUICE_ECONFIG);
+    assert_string_equal(err.hint, "drop the quotes: static = true;");
+}
+
 static void test_graph_duplicate_stage_name_names_both_lines(void **state)
 {
     load_fails(RUNTIME
@@ -808,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_graph_orders_stages_topologically_keeping_config_order_otherwise),
         cmocka_unit_test(test_graph_reports_a_cycle_in_data_flow_order),
         cmocka_unit_test(test_graph_unions_join_their_sources_into_one_query),
+        cmocka_unit_test(test_graph_core_booleans_take_set_words_but_not_quoted_file_words),
         cmocka_unit_test(test_graph_duplicate_stage_name_names_both_lines),
         cmocka_unit_test(test_graph_unknown_input_suggests_a_stage),
         cmocka_unit_test(test_graph_rejects_inputs_on_sources_and_missing_inputs),
