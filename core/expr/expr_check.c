@@ -229,8 +229,36 @@ static int numeric_operand(struct checker *k, struct expr_node *n, int i)
     return SLUICE_OK;
 }
 
+static int interval_alone(struct checker *k, const struct expr_node *iv)
+{
+    return sluice_expr_fail(k->err, k->text, iv->pos, "%s at character %d can only be added to or subtracted from "
+                            "a timestamp", iv->text, iv->pos);
+}
+
+/* timestamp + INTERVAL 1 HOUR, timestamp - INTERVAL ..., INTERVAL ... +
+ * timestamp: a timestamp (a date is taken at its midnight, as Spark's
+ * date + day-time interval is a timestamp). *done when `n` is one. */
+static int check_interval_arith(struct checker *k, struct expr_node *n, bool *done)
+{
+    *done = false;
+    int iv = -1;
+    for (int i = 0; i < n->n_args; i++)
+        if (n->args[i]->interval) iv = i;
+    if (iv < 0) return SLUICE_OK;
+    struct expr_node *other = n->n_args == 2 ? n->args[1 - iv] : NULL;
+    if ((n->kind != EX_ADD && n->kind != EX_SUB) || !other || (n->kind == EX_SUB && iv == 0) ||
+        !(is_datetime(other->type) || other->type == SLUICE_TYPE_STRING))
+        return interval_alone(k, n->args[iv]);
+    sluice_expr_coerce(k->e, &n->args[1 - iv], SLUICE_TYPE_TIMESTAMP);
+    n->type = SLUICE_TYPE_TIMESTAMP;
+    *done = true;
+    return SLUICE_OK;
+}
+
 static int check_arith(struct checker *k, struct expr_node *n)
 {
+    bool done;
+    if (check_interval_arith(k, n, &done) || done) return done ? SLUICE_OK : SLUICE_ECONFIG;
     for (int i = 0; i < n->n_args; i++)
         if (numeric_operand(k, n, i)) return SLUICE_ECONFIG;
     enum sluice_type t = SLUICE_TYPE_LONG;
@@ -398,6 +426,8 @@ int sluice_expr_check_node(struct checker *k, struct expr_node *n)
     for (int i = 0; i < n->n_args; i++)
         if (sluice_expr_check_node(k, n->args[i])) return SLUICE_ECONFIG;
     int rc = SLUICE_OK;
+    for (int i = 0; i < n->n_args && n->kind != EX_ADD && n->kind != EX_SUB; i++)
+        if (n->args[i]->interval) return interval_alone(k, n->args[i]);
     switch (n->kind) {
     case EX_LIT: break;
     case EX_PATH: rc = sluice_expr_check_path(k, n); break;
@@ -453,7 +483,7 @@ int sluice_expr_check(struct sluice_expr *e, const struct ArrowSchema *input, co
                       struct sluice_error *err)
 {
     struct checker k = { .e = e, .input = input, .text = text, .err = err };
-    int rc = sluice_expr_check_node(&k, e->root);
+    int rc = e->root->interval ? interval_alone(&k, e->root) : sluice_expr_check_node(&k, e->root);
     if (!rc && e->root->type == SLUICE_TYPE_INVALID) {
         /* A bare NULL has no type in sluice; boolean is what a condition wants. */
         sluice_expr_coerce(e, &e->root, SLUICE_TYPE_BOOLEAN);

@@ -6,6 +6,7 @@
 
 #include "arena.h"
 #include "colpath.h"
+#include "duration.h"
 #include "timefmt.h"
 
 /* ---- literals and primaries ---------------------------------------------- */
@@ -190,6 +191,59 @@ static int parse_typed_literal(struct parser *p, enum sluice_type type, struct e
     return SLUICE_OK;
 }
 
+/* INTERVAL 1 HOUR, INTERVAL '1' HOUR, INTERVAL '1 hour 30 minutes',
+ * INTERVAL 1 HOUR 30 MINUTES: a day-time interval (Spark's
+ * DayTimeIntervalType), held as microseconds; the checker lets it only be
+ * added to or subtracted from a timestamp. */
+static int parse_interval(struct parser *p, struct expr_node **out)
+{
+    const struct expr_token *kw = peek(p);
+    p->i++;
+    struct sluice_buf text = { 0 };
+    for (bool first = true;; first = false) {
+        const struct expr_token *v = peek(p), *u = &p->t[p->i + 1];
+        bool number = v->kind == TOK_INT || (v->kind == TOK_STRING && u->kind == TOK_WORD);
+        if (first && v->kind == TOK_STRING && u->kind != TOK_WORD) {
+            sluice_buf_append(&text, v->str, v->str_len); /* INTERVAL '1 hour' */
+            p->i++;
+            break;
+        }
+        if (!number || u->kind != TOK_WORD) {
+            if (first) {
+                sluice_buf_free(&text);
+                return fail_at(p, v, "expected an interval such as INTERVAL 1 HOUR at character %d", v->pos);
+            }
+            break;
+        }
+        if (v->kind == TOK_INT) sluice_buf_printf(&text, "%s%llu %s", first ? "" : " ", (unsigned long long)v->ival, u->str);
+        else sluice_buf_printf(&text, "%s%.*s %s", first ? "" : " ", (int)v->str_len, v->str, u->str);
+        p->i += 2;
+    }
+    int64_t us;
+    if (sluice_duration_parse(text.data, &us) != 0) {
+        int rc = fail_at(p, kw, "invalid interval '%s' at character %d: expected a count of weeks, days, hours, "
+                         "minutes, seconds, milliseconds or microseconds (months and years have no fixed length)",
+                         text.data ? text.data : "", kw->pos);
+        sluice_buf_free(&text);
+        return rc;
+    }
+    sluice_buf_free(&text);
+    struct expr_node *n = node(p, EX_LIT, kw->pos, 0);
+    n->type = SLUICE_TYPE_LONG;
+    n->interval = true;
+    n->lit.l = us;
+    struct sluice_buf name = { 0 };
+    sluice_buf_puts(&name, "INTERVAL '");
+    sluice_duration_format(us, &name);
+    sluice_buf_putc(&name, '\'');
+    char *s = sluice_arena_alloc(p->e->arena, name.len + 1);
+    memcpy(s, name.data, name.len + 1);
+    sluice_buf_free(&name);
+    n->text = s;
+    *out = n;
+    return SLUICE_OK;
+}
+
 static int parse_call(struct parser *p, struct expr_node **out)
 {
     const struct expr_token *name = peek(p);
@@ -334,6 +388,8 @@ static int primary(struct parser *p, struct expr_node **out)
         if (strcasecmp(t->str, "case") == 0) return parse_case(p, out);
         if (strcasecmp(t->str, "cast") == 0 && next->kind == TOK_OP && next->op == OP_LPAREN)
             return parse_cast(p, out);
+        if (strcasecmp(t->str, "interval") == 0 && (next->kind == TOK_INT || next->kind == TOK_STRING))
+            return parse_interval(p, out);
         bool is_date = strcasecmp(t->str, "date") == 0;
         if ((is_date || strcasecmp(t->str, "timestamp") == 0) && next->kind == TOK_STRING)
             return parse_typed_literal(p, is_date ? SLUICE_TYPE_DATE : SLUICE_TYPE_TIMESTAMP, out);

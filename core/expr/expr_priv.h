@@ -114,6 +114,8 @@ struct expr_node {
     bool no_projection;         /* EX_PATH/EX_FIELD inside a split path: the outer node records
                                  * the projection path */
     bool implicit;              /* EX_CAST inserted by the checker: invisible in names */
+    bool interval;              /* EX_LIT: INTERVAL 1 HOUR, lit.l microseconds; only added to or
+                                 * subtracted from a timestamp */
     bool checked;
     int id;                     /* index into the evaluator's per-call memo, unique per node */
     int n_args;

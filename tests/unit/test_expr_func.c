@@ -588,6 +588,33 @@ static void test_expr_func_works_with_dates_as_spark_does(void **state)
     assert_int_equal(sluice_expr_compile(schema, "DATE '2021-13-01'", &e, &err), SLUICE_ECONFIG);
 }
 
+/* Day-time intervals, by hand: added to and subtracted from timestamps
+ * (a date at its midnight) in every spelling Spark takes; anywhere else,
+ * or with a unit of no fixed length, refused at compile time. */
+static void test_expr_func_adds_intervals_to_timestamps(void **state)
+{
+    assert_string_equal(one("TIMESTAMP '2021-05-03 07:55:40' + INTERVAL 1 HOUR"), "2021-05-03T08:55:40.000Z");
+    assert_string_equal(one("TIMESTAMP '2021-05-03 07:55:40' - INTERVAL '90' MINUTE"), "2021-05-03T06:25:40.000Z");
+    assert_string_equal(one("INTERVAL '1 day 30 minutes' + TIMESTAMP '2021-05-03 23:40:00'"), "2021-05-05T00:10:00.000Z");
+    assert_string_equal(one("TIMESTAMP '2021-05-03 00:00:00' + interval 1 hour 30 minutes 500 milliseconds"),
+                        "2021-05-03T01:30:00.500Z");
+    assert_string_equal(one("DATE '2021-05-03' + INTERVAL 2 HOURS"), "2021-05-03T02:00:00.000Z");
+    assert_string_equal(one("'2021-05-03 10:00:00' - INTERVAL 1 WEEK"), "2021-04-26T10:00:00.000Z");
+    assert_string_equal(one("TIMESTAMP '2021-05-03 00:00:00' + INTERVAL 1 DAY > TIMESTAMP '2021-05-03 23:59:59'"), "true");
+    assert_string_equal(rows("ts + INTERVAL 1 SECOND"), "2021-05-03T07:55:41.000Z, null, 2000-01-01T00:00:00.500Z, "
+                                                         "1970-01-01T00:00:01.000Z");
+    struct sluice_error err = { 0 };
+    struct sluice_expr *e = NULL;
+    assert_int_equal(sluice_expr_compile(schema, "INTERVAL 1 HOUR", &e, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "INTERVAL '1 hour' at character 1 can only be added to or subtracted from a timestamp");
+    assert_int_equal(sluice_expr_compile(schema, "a + INTERVAL 1 HOUR", &e, &err), SLUICE_ECONFIG);
+    assert_int_equal(sluice_expr_compile(schema, "INTERVAL 1 HOUR - ts", &e, &err), SLUICE_ECONFIG);
+    assert_int_equal(sluice_expr_compile(schema, "coalesce(INTERVAL 1 HOUR, ts)", &e, &err), SLUICE_ECONFIG);
+    assert_int_equal(sluice_expr_compile(schema, "ts + INTERVAL 1 MONTH", &e, &err), SLUICE_ECONFIG);
+    assert_non_null(strstr(err.message, "months and years have no fixed length"));
+    assert_int_equal(sluice_expr_compile(schema, "ts + INTERVAL", &e, &err), SLUICE_ECONFIG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -624,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_expr_func_json_functions_refuse_what_spark_refuses),
         cmocka_unit_test(test_expr_func_current_timestamp_is_the_batch_time),
         cmocka_unit_test(test_expr_func_works_with_dates_as_spark_does),
+        cmocka_unit_test(test_expr_func_adds_intervals_to_timestamps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
