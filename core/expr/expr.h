@@ -82,6 +82,7 @@
 #include <stdint.h>
 
 #include <sluice/arrow.h>
+#include <sluice/buf.h>
 #include <sluice/batch.h>
 #include <sluice/error.h>
 
@@ -108,6 +109,21 @@ size_t sluice_expr_columns(const struct sluice_expr *e, const char *const **path
 int sluice_expr_eval(const struct sluice_expr *e, const struct sluice_batch *in, struct ArrowArray *out,
                      struct sluice_error *err);
 void sluice_expr_free(struct sluice_expr *e);
+
+/* What a comparison says of two timestamp columns, read as Spark's
+ * StreamingJoinHelper reads a stream-stream join's time-range condition:
+ * `plus - minus <= us` (`strict`: <). True when `e`, compiled against
+ * `input`, is `A op B` (op one of < <= > >=) whose sides add and subtract
+ * two timestamp columns of opposite sign and interval constants, such as
+ * `clicks.time <= impressions.time + INTERVAL 1 HOUR`; the columns are
+ * given as projection paths of `input`. The caller frees the buffers. */
+struct sluice_expr_time_bound {
+    struct sluice_buf plus, minus;
+    int64_t us;
+    bool strict;
+};
+bool sluice_expr_time_bound(const struct sluice_expr *e, const struct ArrowSchema *input,
+                            struct sluice_expr_time_bound *out);
 
 /* current_timestamp() and now(): one value per micro-batch, as in Spark.
  * The engine sets the batch's time (whole milliseconds) on every thread

@@ -321,9 +321,57 @@ static void test_expr_check_counts_positions_in_characters(void **state)
     expect_error(all, "'größe' || lowr(s)", "unknown function 'lowr'", 12, "did you mean 'lower'?");
 }
 
+/* Time-range bounds, as Spark's StreamingJoinHelper reads a join
+ * condition: every spelling normalised to plus - minus <= us. */
+static void test_expr_check_reads_time_bounds(void **state)
+{
+    (void)state;
+    struct ArrowSchema s;
+    struct sluice_error err;
+    assert_int_equal(sluice_schema_parse("a TIMESTAMP, r STRUCT<t: TIMESTAMP>, n BIGINT", &s, &err), 0);
+    static const struct {
+        const char *text, *plus, *minus;
+        int64_t us;
+        bool strict;
+    } ok[] = {
+        { "r.t <= a + INTERVAL 1 HOUR", "r.t", "a", 3600000000LL, false },
+        { "r.t >= a", "a", "r.t", 0, false },
+        { "a > r.t - INTERVAL 10 MINUTES", "r.t", "a", 600000000LL, true },
+        { "a - INTERVAL 5 SECONDS < r.t + INTERVAL 1 SECOND", "a", "r.t", 6000000LL, true },
+        { "INTERVAL 1 MINUTE + a >= r.t", "r.t", "a", 60000000LL, false },
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct sluice_expr *e = NULL;
+        assert_int_equal(sluice_expr_compile(&s, ok[i].text, &e, &err), SLUICE_OK);
+        struct sluice_expr_time_bound b = { 0 };
+        assert_true(sluice_expr_time_bound(e, &s, &b));
+        assert_string_equal(b.plus.data, ok[i].plus);
+        assert_string_equal(b.minus.data, ok[i].minus);
+        assert_int_equal(b.us, ok[i].us);
+        assert_int_equal(b.strict, ok[i].strict);
+        sluice_buf_free(&b.plus);
+        sluice_buf_free(&b.minus);
+        sluice_expr_free(e);
+    }
+    /* Not a bound of two columns: an equality, one column, the same sign, a number. */
+    static const char *const no[] = { "a = r.t", "a <= TIMESTAMP '2021-01-01 00:00:00'", "hour(a) > n",
+                                      "a < r.t AND a > r.t", "n < 3" };
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        struct sluice_expr *e = NULL;
+        assert_int_equal(sluice_expr_compile(&s, no[i], &e, &err), SLUICE_OK);
+        struct sluice_expr_time_bound b = { 0 };
+        assert_false(sluice_expr_time_bound(e, &s, &b));
+        sluice_buf_free(&b.plus);
+        sluice_buf_free(&b.minus);
+        sluice_expr_free(e);
+    }
+    sluice_schema_release(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_expr_check_reads_time_bounds),
         cmocka_unit_test_teardown(test_expr_check_names_the_covid_condition_as_spark_does, free_compiled),
         cmocka_unit_test_teardown(test_expr_check_names_a_bare_path_by_its_last_field, free_compiled),
         cmocka_unit_test_teardown(test_expr_check_uses_the_alias_when_there_is_one, free_compiled),
