@@ -10,6 +10,7 @@
 #include "checkpoint_meta.h"
 #include "ctx.h"
 #include "graph.h"
+#include "keyed.h"
 #include "mem.h"
 #include "stage.h"
 
@@ -26,7 +27,7 @@ static void collect(struct sluice_query *q, struct sluice_stage *s)
 {
     if (s->kind == SLUICE_STAGE_SINK) append(&q->sinks, &q->n_sinks, s);
     if (s->kind == SLUICE_STAGE_AGGREGATE && s->feeds_sink) append(&q->aggs, &q->n_aggs, s);
-    if (s->kind == SLUICE_STAGE_DEDUP && s->feeds_sink) append(&q->dedups, &q->n_dedups, s);
+    if (sluice_keyed_is(s)) append(&q->keyed, &q->n_keyed, s);
     if (s->has_watermark && s->feeds_sink) append(&q->marks, &q->n_marks, s);
     for (size_t i = 0; i < s->n_outputs; i++) collect(q, s->outputs[i]);
     if (s->late_output) collect(q, s->late_output);
@@ -84,7 +85,7 @@ void sluice_query_close(struct sluice_query *q)
     free(q->sources);
     free(q->sinks);
     free(q->aggs);
-    free(q->dedups);
+    free(q->keyed);
     free(q->marks);
     free(q->source_desc);
     free(q->sink_desc);

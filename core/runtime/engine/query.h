@@ -41,8 +41,8 @@ struct sluice_query {
     struct sluice_stage **aggs;  /* every aggregate stage below it that feeds a sink */
     size_t n_aggs;
     int64_t batch_time_us;        /* the running batch's time (current_timestamp()) */
-    struct sluice_stage **dedups; /* every drop_duplicates stage below it that feeds a sink */
-    size_t n_dedups;
+    struct sluice_stage **keyed;  /* every keyed operator below it that feeds a sink (keyed.h) */
+    size_t n_keyed;
     struct sluice_stage **marks; /* every stage below it that declares a watermark and runs */
     size_t n_marks;
     struct sluice_worker_pool *pool;            /* the run's; NULL: units run on this thread */

@@ -18,12 +18,12 @@
 #include "agg_stage.h"
 #include "checkpoint.h"
 #include "clock.h"
-#include "dedup.h"
 #include "engine.h"
 #include "expr.h"
 #include "error.h"
 #include "failpoint.h"
 #include "graph.h"
+#include "keyed.h"
 #include "log.h"
 #include "mem.h"
 #include "offsets.h"
@@ -183,6 +183,37 @@ static int emit_aggregations(struct sluice_query *q, int64_t batch_id, struct un
     return rc;
 }
 
+/* Rows a keyed operator lets go as the batch starts (a join's outer rows)
+ * go down the stages below it, on the main thread, through a unit of
+ * their own, as an aggregation's result does. */
+struct evicting {
+    struct sluice_query *q;
+    int64_t batch_id;
+    struct units_done *done;
+};
+
+static int emit_evicted(void *arg, struct sluice_stage *st, struct sluice_batch *b, struct sluice_error *err)
+{
+    struct evicting *e = arg;
+    struct sluice_query *q = e->q;
+    int rc = q->ckpt ? sluice_checkpoint_planned(q->ckpt, err) : SLUICE_OK;
+    struct sluice_unit u = { 0 };
+    if (!rc) rc = sluice_unit_push(&u, st, b, err);
+    else sluice_batch_release(b);
+    if (!rc) rc = sluice_unit_write(&u, e->batch_id, &e->done->sink_rows, &q->retry, &q->sink_retries, err);
+    work_add(&e->done->work, &u.work);
+    sluice_unit_clear(&u);
+    return rc;
+}
+
+static int evict_keyed(struct sluice_query *q, int64_t batch_id, struct units_done *done, struct sluice_error *err)
+{
+    struct evicting e = { q, batch_id, done };
+    int rc = SLUICE_OK;
+    for (size_t i = 0; i < q->n_keyed && !rc; i++) rc = sluice_keyed_evict(q->keyed[i], emit_evicted, &e, err);
+    return rc;
+}
+
 /* After a batch commits: each watermark declaration moves forward from the
  * event times it saw, and each aggregation takes the watermark its next
  * batch runs with (Spark applies a new watermark from the next batch on).
@@ -193,7 +224,7 @@ static void advance_watermarks(struct sluice_query *q)
     for (size_t i = 0; i < q->n_marks; i++) sluice_watermark_tracker_advance(&q->marks[i]->watermark.tracker);
     q->no_data_pending = false;
     for (size_t i = 0; i < q->n_aggs; i++) q->no_data_pending |= sluice_agg_stage_advance(q->aggs[i]->agg);
-    for (size_t i = 0; i < q->n_dedups; i++) sluice_dedup_advance(q->dedups[i]->dedup);
+    for (size_t i = 0; i < q->n_keyed; i++) q->no_data_pending |= sluice_keyed_advance(q->keyed[i]);
 }
 
 /* When each phase of a batch ended (monotonic µs): Spark's durationMs. */
@@ -403,10 +434,10 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
     if (!rc && !no_data) rc = split_ranges(q, end, &ranges, err);
     if (!rc && !no_data) rc = plan_read(q, &ranges, &origin, &n_units, err);
     f.at.planned = sluice_monotonic_us();
-    /* Keys the batch's watermark expired go first, so a row is judged by
-     * the same state whether or not the process restarted before it. */
-    for (size_t i = 0; i < q->n_dedups && !rc; i++) sluice_dedup_evict(q->dedups[i]->dedup);
     if (!rc) rc = begin_sinks(q, f.batch_id, err);
+    /* What the batch's watermark expired goes first, so a row is judged by
+     * the same state whether or not the process restarted before it. */
+    if (!rc) rc = evict_keyed(q, f.batch_id, &f.units, err);
     if (!rc) rc = run_units(q, origin, n_units, f.batch_id, &f.units, err);
     free(origin);
     if (!rc) rc = emit_aggregations(q, f.batch_id, &f.units, err);

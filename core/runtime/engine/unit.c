@@ -10,8 +10,8 @@
 #include "batch.h"
 #include "builder.h"
 #include "clock.h"
-#include "dedup.h"
 #include "join.h"
+#include "keyed.h"
 #include "error.h"
 #include "expr.h"
 #include "mem.h"
@@ -22,13 +22,14 @@
 #include "union.h"
 #include "watermark.h"
 
-static void keep_output(struct sluice_unit *u, struct sluice_stage *sink, struct sluice_batch *b)
+static void keep_output(struct sluice_unit *u, struct sluice_stage *sink, struct sluice_batch *b, int side)
 {
     if (u->n_outputs == u->cap) {
         u->cap = u->cap ? 2 * u->cap : 8;
         u->outputs = sluice_xrealloc(u->outputs, u->cap * sizeof *u->outputs);
     }
     u->outputs[u->n_outputs].sink = sink;
+    u->outputs[u->n_outputs].side = side;
     sluice_batch_move(&u->outputs[u->n_outputs].batch, b);
     u->n_outputs++;
 }
@@ -141,7 +142,7 @@ static int push_into(struct sluice_unit *u, const struct sluice_stage *from, str
         return sluice_unit_push(u, stage, &out, err);
     }
     case SLUICE_STAGE_SINK:
-        keep_output(u, stage, b);
+        keep_output(u, stage, b, 0);
         return SLUICE_OK;
     case SLUICE_STAGE_JOIN: {
         struct sluice_batch out = { 0 };
@@ -160,9 +161,10 @@ static int push_into(struct sluice_unit *u, const struct sluice_stage *from, str
         return sluice_unit_push(u, stage, &out, err);
     }
     case SLUICE_STAGE_DEDUP:
+    case SLUICE_STAGE_STREAM_JOIN:
         /* Judged on the main thread in unit order (sluice_unit_write), so
          * the first row of a key is the first the source planned. */
-        keep_output(u, stage, b);
+        keep_output(u, stage, b, stage->n_inputs > 1 && from == stage->inputs[1]);
         return SLUICE_OK;
     case SLUICE_STAGE_AGGREGATE: {
         /* A barrier: rows stop here, folded into the unit's partial state.
@@ -277,24 +279,24 @@ static int write_output(struct sluice_unit_output *o, const struct sluice_retry_
     }
 }
 
-/* The rows that waited for drop_duplicates stages go on down, new keys
- * only; what they reach (sinks, partials, further stages) joins the unit.
+/* The rows that waited for keyed operators go on down, as each judges
+ * them; what they reach (sinks, partials, further stages) joins the unit.
  * Entries are appended as this runs, so the loop re-reads the count. */
-static int run_dedups(struct sluice_unit *u, int64_t batch_id, struct sluice_error *err)
+static int run_keyed(struct sluice_unit *u, int64_t batch_id, struct sluice_error *err)
 {
     for (size_t i = 0; i < u->n_outputs; i++) {
         struct sluice_stage *st = u->outputs[i].sink;
-        if (st->kind != SLUICE_STAGE_DEDUP) continue;
+        if (st->kind == SLUICE_STAGE_SINK) continue;
         struct sluice_batch in, out = { 0 };
         sluice_batch_move(&in, &u->outputs[i].batch);
         int64_t t0 = sluice_monotonic_us();
-        int rc = sluice_dedup_filter(st->dedup, batch_id, &in, &out, err);
+        int rc = sluice_keyed_process(st, u->outputs[i].side, batch_id, &in, &out, err);
         u->work.aggregate_us += sluice_monotonic_us() - t0;
         if (rc) {
             sluice_batch_release(&out);
-            return sluice_error_stage(err, st->name), rc;
+            return rc;
         }
-        rc = sluice_unit_push(u, st, &out, err);
+        if (out.array.release) rc = sluice_unit_push(u, st, &out, err);
         if (rc) return rc;
     }
     return SLUICE_OK;
@@ -303,7 +305,7 @@ static int run_dedups(struct sluice_unit *u, int64_t batch_id, struct sluice_err
 int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, const struct sluice_retry_policy *retry,
                       int64_t *retries, struct sluice_error *err)
 {
-    int drc = run_dedups(u, batch_id, err);
+    int drc = run_keyed(u, batch_id, err);
     if (drc) return drc;
     /* Merging in unit order keeps each partition's groups in the order
      * they first appeared, whatever the number of threads. */
@@ -320,7 +322,7 @@ int sluice_unit_write(struct sluice_unit *u, int64_t batch_id, int64_t *rows, co
     u->work.aggregate_us += t1 - t0;
     for (size_t i = 0; i < u->n_outputs; i++) {
         struct sluice_unit_output *o = &u->outputs[i];
-        if (o->sink->kind != SLUICE_STAGE_SINK) continue; /* a drop_duplicates stage's, run above */
+        if (o->sink->kind != SLUICE_STAGE_SINK) continue; /* a keyed operator's, run above */
         *rows += sluice_batch_rows(&o->batch);
         atomic_fetch_add_explicit(&o->sink->rows_out, sluice_batch_rows(&o->batch), memory_order_relaxed);
         int rc = write_output(o, retry, retries, err);

@@ -29,11 +29,12 @@ struct sluice_stage;
 struct sluice_agg_groups;
 struct sluice_retry_policy;
 
-/* A batch that reached a sink, or a drop_duplicates stage (which runs on
+/* A batch that reached a sink, or a keyed operator (keyed.h: it runs on
  * the main thread when the unit is written). */
 struct sluice_unit_output {
     struct sluice_stage *sink;
     struct sluice_batch batch;
+    int side;                  /* a keyed operator's: which of its inputs the batch came from */
 };
 
 /* What the unit folded into one aggregate stage. */

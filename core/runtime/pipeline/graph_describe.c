@@ -10,6 +10,7 @@
 #include "bytesize.h"
 #include "duration.h"
 #include "schema.h"
+#include "stream_join_load.h"
 
 static const char *mode_name(enum sluice_output_mode m)
 {
@@ -26,6 +27,7 @@ static const char *stage_kind_name(enum sluice_stage_kind k)
     case SLUICE_STAGE_DEDUP: return "transform";
     case SLUICE_STAGE_JOIN: return "join";
     case SLUICE_STAGE_UNION: return "transform";
+    case SLUICE_STAGE_STREAM_JOIN: return "join";
     }
     return "stage";
 }
@@ -113,10 +115,12 @@ static void describe_stage(const struct sluice_graph *g, const struct sluice_sta
         const char *type = "inner", *on = "";
         config_setting_lookup_string(j, "type", &type);
         config_setting_lookup_string(j, "on", &on);
-        sluice_buf_printf(out, "    %s join with static table %s on %s\n", type, st->join_with->name, on);
+        sluice_buf_printf(out, "    %s join with %s %s on %s\n", type, st->join_with->is_static ? "static table" : "stream",
+                          st->join_with->name, on);
     }
-    if (st->kind == SLUICE_STAGE_DEDUP && st->dedup_spec)
-        sluice_buf_printf(out, "    drops duplicates of: %s\n", st->dedup_spec + strlen("columns "));
+    if (st->kind == SLUICE_STAGE_STREAM_JOIN && st->sjoin) sluice_stream_join_load_describe(st, out);
+    if (st->kind == SLUICE_STAGE_DEDUP && st->state_spec)
+        sluice_buf_printf(out, "    drops duplicates of: %s\n", st->state_spec + strlen("columns "));
     if (st->is_static) sluice_buf_puts(out, "    static: read whole once, when the pipeline starts\n");
     if (st->kind == SLUICE_STAGE_AGGREGATE && st->agg) sluice_agg_stage_describe(st->agg, out); /* opened */
     if (st->kind == SLUICE_STAGE_SINK) sluice_buf_printf(out, "    output mode: %s\n", mode_name(st->mode));

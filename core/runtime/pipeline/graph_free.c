@@ -9,6 +9,7 @@
 #include "agg_stage.h"
 #include "dedup.h"
 #include "join.h"
+#include "stream_join.h"
 #include "union.h"
 #include "tz.h"
 #include "expr.h"
@@ -45,6 +46,8 @@ void sluice_graph_free(struct sluice_graph *g)
         st->dedup = NULL;
         sluice_join_free(st->join);
         st->join = NULL;
+        sluice_stream_join_free(st->sjoin);
+        st->sjoin = NULL;
         sluice_union_free(st->un);
         st->un = NULL;
     }
@@ -53,7 +56,7 @@ void sluice_graph_free(struct sluice_graph *g)
     for (size_t k = 0; k < g->n_stages; k++) {
         sluice_expr_free(g->stages[k].watermark.time); /* borrows the ctx's output schema */
         sluice_ctx_free(&g->stages[k].ctx);
-        free(g->stages[k].dedup_spec);
+        free(g->stages[k].state_spec);
         free(g->stages[k].conf);
         free(g->stages[k].outputs);
         free(g->stages[k].inputs);

@@ -192,7 +192,7 @@ static int load_stage_shape(struct sluice_stage *stages, struct sluice_graph_pen
         /* Keyed state across batches is the core's, as aggregation is. */
         if (st->kind == SLUICE_STAGE_TRANSFORM && strcmp(st->plugin_name, SLUICE_DEDUP_TRANSFORM) == 0) {
             st->kind = SLUICE_STAGE_DEDUP;
-            rc = sluice_dedup_load_check(group, &st->dedup_spec, err);
+            rc = sluice_dedup_load_check(group, &st->state_spec, err);
             if (rc != SLUICE_OK) return rc;
         }
         /* Several streams as one: the core's, since it joins their queries. */
@@ -301,11 +301,18 @@ static int resolve_inputs(struct sluice_stage *stages, struct sluice_graph_pendi
             rc = sluice_error_at(err, SLUICE_ECONFIG, pend[i].with_setting, "unknown stage '%s'", pend[i].with_name);
             const char *close = sluice_suggest(pend[i].with_name, names, n);
             if (close) sluice_error_hint(err, "did you mean '%s'?", close);
-        } else if (!stages[j].is_static) {
+        } else if (stages[j].kind == SLUICE_STAGE_SINK) {
             rc = sluice_error_at(err, SLUICE_ECONFIG, pend[i].with_setting,
-                                 "stage '%s' is not a static table", pend[i].with_name);
-            sluice_error_hint(err, "a join reads a source marked static = true, read once when the pipeline "
-                                   "starts (Spark's spark.read)");
+                                 "stage '%s' is a sink stage, which has no output", pend[i].with_name);
+        } else if (!stages[j].is_static && pend[i].n_in == 1 && pend[i].inputs[0] == j) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, pend[i].with_setting,
+                                 "a stream-stream join of stage '%s' with itself is not supported", pend[i].with_name);
+            sluice_error_hint(err, "read the stream with a second source stage and join the two");
+        } else if (!stages[j].is_static) {
+            /* A stream: both sides run as one query, the join's second input. */
+            stages[i].kind = SLUICE_STAGE_STREAM_JOIN;
+            pend[i].inputs = sluice_xrealloc(pend[i].inputs, (pend[i].n_in + 1) * sizeof *pend[i].inputs);
+            pend[i].inputs[pend[i].n_in++] = j;
         }
     }
     free(names);
@@ -315,7 +322,8 @@ static int resolve_inputs(struct sluice_stage *stages, struct sluice_graph_pendi
 static int load_plugin(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
 {
     if (st->kind == SLUICE_STAGE_AGGREGATE) return SLUICE_OK; /* aggregators are found at open */
-    if (st->kind == SLUICE_STAGE_DEDUP || st->kind == SLUICE_STAGE_JOIN || st->kind == SLUICE_STAGE_UNION)
+    if (st->kind == SLUICE_STAGE_DEDUP || st->kind == SLUICE_STAGE_JOIN || st->kind == SLUICE_STAGE_UNION ||
+        st->kind == SLUICE_STAGE_STREAM_JOIN)
         return SLUICE_OK; /* the core's own */
     const config_setting_t *kind_setting =
         config_setting_get_member(st->setting, kind_keys[st->kind]);
@@ -425,7 +433,7 @@ static int load_stages(struct sluice_graph *g, const config_setting_t *list, str
             st->input = st->late_of->input;
             continue;
         }
-        if (st->kind == SLUICE_STAGE_UNION) {
+        if (st->kind == SLUICE_STAGE_UNION || st->kind == SLUICE_STAGE_STREAM_JOIN) {
             st->n_inputs = p->n_in;
             st->inputs = sluice_xcalloc(p->n_in, sizeof *st->inputs);
         }

@@ -9,6 +9,7 @@
 #include "agg_load.h"
 #include "dedup_load.h"
 #include "join_load.h"
+#include "stream_join_load.h"
 #include "union_load.h"
 #include "graph_priv.h"
 #include "agg_stage.h"
@@ -72,13 +73,35 @@ static const struct sluice_stage *aggregate_above_union(const struct sluice_stag
     return NULL;
 }
 
-/* Unions read streams: sluice runs the aggregation after the union, once. */
+/* The nearest stream-stream join above `st`, through every input. */
+static const struct sluice_stage *stream_join_above(const struct sluice_stage *st)
+{
+    for (const struct sluice_stage *s = st->input; s; s = s->input) {
+        if (s->kind == SLUICE_STAGE_STREAM_JOIN) return s;
+        for (size_t m = 1; m < s->n_inputs; m++) {
+            if (s->inputs[m]->kind == SLUICE_STAGE_STREAM_JOIN) return s->inputs[m];
+            const struct sluice_stage *deeper = stream_join_above(s->inputs[m]);
+            if (deeper) return deeper;
+        }
+    }
+    return NULL;
+}
+
+/* Unions and stream-stream joins read streams: sluice runs an aggregation
+ * after them, once. */
 static int check_unions(const struct sluice_graph *g, struct sluice_error *err)
 {
     for (size_t k = 0; k < g->n_stages; k++) {
         const struct sluice_stage *st = &g->stages[k];
-        if (st->kind != SLUICE_STAGE_UNION || !st->feeds_sink) continue;
+        if ((st->kind != SLUICE_STAGE_UNION && st->kind != SLUICE_STAGE_STREAM_JOIN) || !st->feeds_sink) continue;
         const struct sluice_stage *agg = aggregate_above_union(st);
+        if (agg && st->kind == SLUICE_STAGE_STREAM_JOIN) {
+            sluice_error_at(err, SLUICE_ECONFIG, config_setting_get_member(st->setting, "join"),
+                            "stream-stream join '%s' reads the result of aggregate stage '%s': a join of a streaming "
+                            "aggregation's result is not supported", st->name, agg->name);
+            sluice_error_hint(err, "join the streams first, then aggregate the join");
+            return SLUICE_ECONFIG;
+        }
         if (agg) {
             sluice_error_at(err, SLUICE_ECONFIG, config_setting_get_member(st->setting, "input"),
                             "union '%s' reads the result of aggregate stage '%s': a union of streaming aggregation "
@@ -136,6 +159,14 @@ static int check_output_modes(const struct sluice_graph *g, struct sluice_error 
                                  "streaming DataFrames/DataSets without watermark");
             sluice_error_hint(err, "use output_mode = \"complete\" or \"update\" to see the running result of '%s'",
                               agg->name);
+            break;
+        }
+        const struct sluice_stage *sjoin = stream_join_above(st);
+        if (sjoin && st->mode != SLUICE_MODE_APPEND) {
+            rc = sluice_error_at(err, SLUICE_ECONFIG, where,
+                                 "Join between two streaming DataFrames/Datasets is not supported in %s output mode, "
+                                 "only in Append output mode", st->mode == SLUICE_MODE_UPDATE ? "Update" : "Complete");
+            sluice_error_hint(err, "stage '%s' joins two streams: its rows come out once, when they are final", sjoin->name);
             break;
         }
         if (st->mode == SLUICE_MODE_COMPLETE && !agg) {
@@ -250,10 +281,15 @@ size_t sluice_graph_trackers_above(const struct sluice_stage *st, struct sluice_
 
 bool sluice_graph_is_watermarked(const struct sluice_stage *agg, const char *path)
 {
+    return agg->input && sluice_graph_is_watermarked_at(agg->input, path);
+}
+
+bool sluice_graph_is_watermarked_at(const struct sluice_stage *from, const char *path)
+{
     struct sluice_buf cur = { 0 }, next = { 0 }, wm = { 0 };
     sluice_buf_puts(&cur, path);
     bool found = false;
-    for (const struct sluice_stage *s = agg->input; s && !found; s = s->input) {
+    for (const struct sluice_stage *s = from; s && !found; s = s->input) {
         if (s->has_watermark) {
             sluice_buf_clear(&wm);
             watermark_path(s, &wm);
@@ -322,10 +358,12 @@ static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sl
         if (rc == SLUICE_OK && st->has_watermark) rc = check_watermark(st, err);
         return rc;
     }
-    if (st->kind == SLUICE_STAGE_DEDUP || st->kind == SLUICE_STAGE_JOIN || st->kind == SLUICE_STAGE_UNION) {
-        int rc = st->kind == SLUICE_STAGE_DEDUP  ? sluice_dedup_load_open(st, err)
-                 : st->kind == SLUICE_STAGE_JOIN ? sluice_join_load_open(st, err)
-                                                 : sluice_union_load_open(st, err);
+    if (st->kind == SLUICE_STAGE_DEDUP || st->kind == SLUICE_STAGE_JOIN || st->kind == SLUICE_STAGE_UNION ||
+        st->kind == SLUICE_STAGE_STREAM_JOIN) {
+        int rc = st->kind == SLUICE_STAGE_DEDUP         ? sluice_dedup_load_open(st, err)
+                 : st->kind == SLUICE_STAGE_JOIN        ? sluice_join_load_open(st, err)
+                 : st->kind == SLUICE_STAGE_STREAM_JOIN ? sluice_stream_join_load_open(st, err)
+                                                        : sluice_union_load_open(st, err);
         if (rc == SLUICE_OK && st->has_watermark) rc = check_watermark(st, err);
         return rc;
     }
@@ -390,6 +428,8 @@ int sluice_graph_open(struct sluice_graph *g, struct sluice_error *err)
         if (g->stages[k].kind == SLUICE_STAGE_AGGREGATE && g->stages[k].agg) rc = check_event_time(&g->stages[k], err);
         else if (g->stages[k].kind == SLUICE_STAGE_DEDUP && g->stages[k].dedup)
             rc = sluice_dedup_load_event_time(&g->stages[k], g->check_only, err);
+        else if (g->stages[k].kind == SLUICE_STAGE_STREAM_JOIN && g->stages[k].sjoin)
+            rc = sluice_stream_join_load_event_time(&g->stages[k], g->check_only, err);
     if (rc == SLUICE_OK) sluice_graph_compute_projections(g);
     for (size_t k = 0; k < g->n_stages && rc == SLUICE_OK; k++) {
         struct sluice_stage *st = &g->stages[k];

@@ -33,7 +33,7 @@ struct sluice_graph_pending {
     const char *late_name;
     const config_setting_t *late_setting;
     long late_of; /* late stages: the aggregate stage whose late rows they read, or -1 */
-    /* Joins: the static source stage they read (join.with). */
+    /* Joins: the static source stage or the other stream they read (join.with). */
     const char *with_name;
     const config_setting_t *with_setting;
 };
@@ -75,5 +75,8 @@ size_t sluice_graph_trackers_above(const struct sluice_stage *st, struct sluice_
  * column some stage above declared its watermark on, passed down
  * unchanged (graph_open.c). */
 bool sluice_graph_is_watermarked(const struct sluice_stage *st, const char *path);
+/* The same for `path`, a column of `from`'s output (`from` itself may
+ * declare the watermark). */
+bool sluice_graph_is_watermarked_at(const struct sluice_stage *from, const char *path);
 
 #endif

@@ -8,6 +8,7 @@
 #include "colpath.h"
 #include "mem.h"
 #include "schema.h"
+#include "stream_join.h"
 #include "union.h"
 
 struct pathset {
@@ -148,6 +149,35 @@ static void union_needed_input(const struct sluice_stage *st, size_t m, const st
     sluice_buf_free(&b);
 }
 
+/* What stream-stream join `st` needs from its right input: the columns
+ * its keys and conditions read, and each needed output column of the
+ * right side under its own name (output columns after the left's). */
+static void join_needed_right(const struct sluice_stage *st, const struct pathset *out_needed, struct pathset *in)
+{
+    const struct sluice_stream_join *j = st->sjoin;
+    const struct ArrowSchema *os = &st->ctx.output_schema, *rs = &st->join_with->ctx.output_schema;
+    int64_t nl = st->ctx.input_schema->n_children;
+    for (size_t i = 0; i < j->n_right_used; i++) pathset_add(in, j->right_used[i], strlen(j->right_used[i]));
+    struct sluice_buf name = { 0 }, b = { 0 };
+    size_t n = out_needed->all ? (size_t)os->n_children : out_needed->n;
+    for (size_t i = 0; i < n; i++) {
+        const char *rest = "";
+        int64_t c = (int64_t)i;
+        sluice_buf_clear(&name);
+        if (!out_needed->all) {
+            if (!split_top(out_needed->paths[i], &name, &rest)) continue;
+            c = sluice_schema_child_index(os, name.data);
+        }
+        if (c < nl || c - nl >= rs->n_children) continue;
+        sluice_buf_clear(&b);
+        append_segment(&b, rs->children[c - nl]->name);
+        sluice_buf_puts(&b, rest);
+        pathset_add(in, b.data, b.len);
+    }
+    sluice_buf_free(&name);
+    sluice_buf_free(&b);
+}
+
 /* `q` covers `p` when q is p or a segment-wise prefix of it (`data` covers `data.lang`). */
 static bool covers(const char *q, const char *p)
 {
@@ -204,6 +234,8 @@ void sluice_graph_compute_projections(struct sluice_graph *g)
                 union_needed_input(st, m, &need[k], &need[st->inputs[m] - g->stages]);
         else if (st->input)
             needed_input(st, &need[k], &need[st->input - g->stages]);
+        if (st->kind == SLUICE_STAGE_STREAM_JOIN && st->sjoin)
+            join_needed_right(st, &need[k], &need[st->join_with - g->stages]);
     }
     for (size_t k = 0; k < n; k++) finish_projection(&need[k], &g->projections[k]);
     free(need);

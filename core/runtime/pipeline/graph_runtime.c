@@ -266,13 +266,17 @@ int sluice_graph_load_group(struct sluice_graph *g, struct sluice_error *err)
     }
     for (size_t k = 0; k < g->n_stages; k++) {
         const struct sluice_stage *st = &g->stages[k];
-        if ((st->kind != SLUICE_STAGE_AGGREGATE && st->kind != SLUICE_STAGE_DEDUP) || !st->feeds_sink) continue;
+        if ((st->kind != SLUICE_STAGE_AGGREGATE && st->kind != SLUICE_STAGE_DEDUP &&
+             st->kind != SLUICE_STAGE_STREAM_JOIN) || !st->feeds_sink)
+            continue;
         /* Each member would keep keys of its own partitions only, and a
          * duplicate read by another member would pass. */
         sluice_error_where(err, SLUICE_ECONFIG, &r->group_where,
                            "stage '%s' %s, and keyed state shared by the members of a group (through "
                            "repartition and changelog topics) is not built yet", st->name,
-                           st->kind == SLUICE_STAGE_DEDUP ? "drops duplicates" : "aggregates");
+                           st->kind == SLUICE_STAGE_DEDUP     ? "drops duplicates"
+                           : st->kind == SLUICE_STAGE_AGGREGATE ? "aggregates"
+                                                                : "joins two streams");
         sluice_error_hint(err, "run this pipeline in one process, without runtime.group; stateless "
                                "pipelines (filters, selects, sinks) scale out today");
         return SLUICE_ECONFIG;

@@ -20,7 +20,9 @@
 #include "stage.h"
 
 static const char *const join_keys[] = { "with", "on", "type" };
-static const char *const type_names[] = { "inner", "left_outer", "left_semi", "left_anti" };
+/* In enum sluice_join_type's order, then the stream-stream join's own. */
+static const char *const type_names[] = { "inner", "left_outer", "left_semi", "left_anti", "right_outer", "full_outer" };
+#define STATIC_TYPES 4
 
 int sluice_join_load_check(const config_setting_t *join, const char **with, struct sluice_error *err)
 {
@@ -49,18 +51,21 @@ int sluice_join_load_check(const config_setting_t *join, const char **with, stru
         const char *t = config_setting_type(type) == CONFIG_TYPE_STRING ? config_setting_get_string(type) : NULL;
         bool ok = false;
         for (size_t k = 0; t && k < N_ELEMS(type_names) && !ok; k++) ok = strcmp(t, type_names[k]) == 0;
-        if (!ok) return sluice_graph_expected(err, type, "\"inner\", \"left_outer\", \"left_semi\" or \"left_anti\"");
+        if (!ok)
+            return sluice_graph_expected(err, type, "\"inner\", \"left_outer\", \"right_outer\", \"full_outer\", "
+                                         "\"left_semi\" or \"left_anti\"");
     }
     return SLUICE_OK;
 }
 
-/* ---- `on` ---------------------------------------------------------------- */
+size_t sluice_join_type_index(const config_setting_t *type)
+{
+    for (size_t k = 0; type && k < N_ELEMS(type_names); k++)
+        if (strcmp(config_setting_get_string(type), type_names[k]) == 0) return k;
+    return 0;
+}
 
-/* Where `on` splits: at top-level AND (any case) and at the '=' of each
- * conjunct, outside quotes and parentheses. */
-struct conjunct {
-    const char *left, *right; /* texts, NUL-terminated copies */
-};
+/* ---- `on` ---------------------------------------------------------------- */
 
 static void trim(char *s)
 {
@@ -70,12 +75,33 @@ static void trim(char *s)
     memmove(s, s + i, n - i + 1);
 }
 
-/* The conjuncts of `on` (the caller frees each side and the array), or -1
- * when one is not `a = b`. */
-static long split_on(const char *on, struct conjunct **out)
+/* The byte of the one top-level '=' of `text` (not part of <=, >=, !=,
+ * ==, <=>), outside quotes and parentheses; -1 when there is none or more. */
+static long equals_at(const char *text)
 {
-    size_t n = strlen(on), start = 0;
-    long count = 0;
+    long eq = -1;
+    int d = 0;
+    char q = 0;
+    for (long k = 0; text[k]; k++) {
+        if (q) {
+            if (text[k] == q) q = 0;
+            continue;
+        }
+        if (text[k] == '\'' || text[k] == '"' || text[k] == '`') q = text[k];
+        else if (text[k] == '(') d++;
+        else if (text[k] == ')') d--;
+        else if (d == 0 && text[k] == '=' && (k == 0 || !strchr("<>!=", text[k - 1])) && text[k + 1] != '=' &&
+                 text[k + 1] != '>') {
+            if (eq != -1) return -1;
+            eq = k;
+        }
+    }
+    return eq;
+}
+
+size_t sluice_join_split_on(const char *on, struct sluice_join_conjunct **out)
+{
+    size_t n = strlen(on), start = 0, count = 0;
     *out = NULL;
     int depth = 0;
     char quote = 0;
@@ -92,40 +118,33 @@ static long split_on(const char *on, struct conjunct **out)
                       (i == 0 || isspace((unsigned char)on[i - 1])) &&
                       (i + 3 == n || isspace((unsigned char)on[i + 3]));
         if (c != '\0' && !at_and) continue;
-        /* on[start, i) is one conjunct: split it at its one top-level '='. */
-        char *text = sluice_xstrndup(on + start, i - start);
-        long eq = -1;
-        int d = 0;
-        char q = 0;
-        for (long k = 0; text[k]; k++) {
-            if (q) {
-                if (text[k] == q) q = 0;
-                continue;
-            }
-            if (text[k] == '\'' || text[k] == '"' || text[k] == '`') q = text[k];
-            else if (text[k] == '(') d++;
-            else if (text[k] == ')') d--;
-            else if (d == 0 && text[k] == '=' && (k == 0 || !strchr("<>!=", text[k - 1])) && text[k + 1] != '=') {
-                if (eq >= 0) eq = -2;
-                else if (eq == -1) eq = k;
-            }
+        /* on[start, i) is one conjunct. */
+        struct sluice_join_conjunct cj = { sluice_xstrndup(on + start, i - start), NULL, NULL };
+        trim(cj.text);
+        long eq = equals_at(cj.text);
+        if (eq >= 0) {
+            cj.left = sluice_xstrndup(cj.text, (size_t)eq);
+            cj.right = sluice_xstrdup(cj.text + eq + 1);
+            trim(cj.left);
+            trim(cj.right);
         }
-        if (eq < 0) {
-            free(text);
-            return -1;
-        }
-        text[eq] = '\0';
-        char *l = sluice_xstrdup(text), *r = sluice_xstrdup(text + eq + 1);
-        free(text);
-        trim(l);
-        trim(r);
-        *out = sluice_xrealloc(*out, (size_t)(count + 1) * sizeof **out);
-        (*out)[count++] = (struct conjunct){ l, r };
+        *out = sluice_xrealloc(*out, (count + 1) * sizeof **out);
+        (*out)[count++] = cj;
         if (c == '\0') break;
         i += 2;
         start = i + 1;
     }
     return count;
+}
+
+void sluice_join_conjuncts_free(struct sluice_join_conjunct *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(c[i].text);
+        free(c[i].left);
+        free(c[i].right);
+    }
+    free(c);
 }
 
 /* `text` qualified by the static stage's name: the rest, or NULL. */
@@ -153,10 +172,7 @@ static const char *sql_type(enum sluice_type t)
     }
 }
 
-/* Spark's coercion for `a = b` (non-ANSI): mixed numbers compare as
- * double, a string with another type as that type. What each side is
- * cast to (NULL: left as it is); false when they cannot be compared. */
-static bool coerce(enum sluice_type a, enum sluice_type b, const char **cast_a, const char **cast_b)
+bool sluice_join_coerce(enum sluice_type a, enum sluice_type b, const char **cast_a, const char **cast_b)
 {
     *cast_a = *cast_b = NULL;
     if (a == b) return true;
@@ -173,8 +189,8 @@ static bool coerce(enum sluice_type a, enum sluice_type b, const char **cast_a, 
     return false;
 }
 
-static int compile_side(const struct ArrowSchema *schema, const char *text, const char *cast, struct sluice_expr **out,
-                        const config_setting_t *on, struct sluice_error *err)
+int sluice_join_compile_side(const struct ArrowSchema *schema, const char *text, const char *cast,
+                             struct sluice_expr **out, const config_setting_t *on, struct sluice_error *err)
 {
     struct sluice_buf b = { 0 };
     if (cast) sluice_buf_printf(&b, "CAST((%s) AS %s)", text, cast);
@@ -196,18 +212,23 @@ int sluice_join_load_open(struct sluice_stage *st, struct sluice_error *err)
     const config_setting_t *type = config_setting_get_member(join, "type");
     const struct sluice_stage *with = st->join_with;
     const struct ArrowSchema *stream = st->ctx.input_schema, *table = &with->ctx.output_schema;
-    enum sluice_join_type jt = SLUICE_JOIN_INNER;
-    for (size_t k = 0; type && k < N_ELEMS(type_names); k++)
-        if (strcmp(config_setting_get_string(type), type_names[k]) == 0) jt = (enum sluice_join_type)k;
+    enum sluice_join_type jt = (enum sluice_join_type)sluice_join_type_index(type);
 
-    struct conjunct *cs;
-    long n = split_on(config_setting_get_string(on), &cs);
-    int rc = SLUICE_OK;
-    if (n <= 0) {
-        rc = sluice_error_at(err, SLUICE_ECONFIG, on, "expected equalities joined by AND, such as "
-                             "\"data.author_id = %s.id\"", with->name);
-        n = 0;
+    if (jt > SLUICE_JOIN_LEFT_ANTI) {
+        int rc = sluice_error_at(err, SLUICE_ECONFIG, type, "%s join with a streaming DataFrame/Dataset on the left "
+                                 "and a static DataFrame/Dataset on the right is not supported",
+                                 jt == STATIC_TYPES ? "RightOuter" : "FullOuter");
+        sluice_error_hint(err, "a static table can only be the right side: inner, left_outer, left_semi or left_anti");
+        return sluice_error_stage(err, st->name), rc;
     }
+    struct sluice_join_conjunct *cs;
+    long n = (long)sluice_join_split_on(config_setting_get_string(on), &cs);
+    int rc = SLUICE_OK;
+    for (long i = 0; i < n && !rc; i++)
+        if (!cs[i].left)
+            rc = sluice_error_at(err, SLUICE_ECONFIG, on, "expected equalities joined by AND, such as "
+                                 "\"data.author_id = %s.id\"; '%s' is not one", with->name, cs[i].text);
+    if (rc) n = 0;
     struct sluice_expr **sk = sluice_xcalloc((size_t)(n ? n : 1), sizeof *sk);
     struct sluice_expr **tk = sluice_xcalloc((size_t)(n ? n : 1), sizeof *tk);
     for (long i = 0; i < n && !rc; i++) {
@@ -218,8 +239,8 @@ int sluice_join_load_open(struct sluice_stage *st, struct sluice_error *err)
             break;
         }
         const char *stext = lt ? cs[i].right : cs[i].left, *ttext = lt ? lt : rt;
-        rc = compile_side(stream, stext, NULL, &sk[i], on, err);
-        if (!rc) rc = compile_side(table, ttext, NULL, &tk[i], on, err);
+        rc = sluice_join_compile_side(stream, stext, NULL, &sk[i], on, err);
+        if (!rc) rc = sluice_join_compile_side(table, ttext, NULL, &tk[i], on, err);
         if (rc) break;
         enum sluice_type a = sluice_type_of(sluice_expr_result(sk[i])), b = sluice_type_of(sluice_expr_result(tk[i]));
         if (!sluice_schema_groupable(sluice_expr_result(sk[i])) || !sluice_schema_groupable(sluice_expr_result(tk[i]))) {
@@ -228,28 +249,24 @@ int sluice_join_load_open(struct sluice_stage *st, struct sluice_error *err)
             break;
         }
         const char *cast_s, *cast_t;
-        if (!coerce(a, b, &cast_s, &cast_t)) {
+        if (!sluice_join_coerce(a, b, &cast_s, &cast_t)) {
             rc = sluice_error_at(err, SLUICE_ECONFIG, on, "cannot compare %s (%s) with %s.%s (%s)", stext,
                                  sluice_type_name(a), with->name, ttext, sluice_type_name(b));
             break;
         }
         if (cast_s) {
             sluice_expr_free(sk[i]);
-            rc = compile_side(stream, stext, cast_s, &sk[i], on, err);
+            rc = sluice_join_compile_side(stream, stext, cast_s, &sk[i], on, err);
         }
         if (!rc && cast_t) {
             sluice_expr_free(tk[i]);
-            rc = compile_side(table, ttext, cast_t, &tk[i], on, err);
+            rc = sluice_join_compile_side(table, ttext, cast_t, &tk[i], on, err);
         }
         const char *const *paths;
         size_t np = rc ? 0 : sluice_expr_columns(sk[i], &paths);
         for (size_t p = 0; p < np && !rc; p++) rc = sluice_ctx_use_column(&st->ctx, paths[p], err);
     }
-    for (long i = 0; i < n; i++) {
-        free((void *)cs[i].left);
-        free((void *)cs[i].right);
-    }
-    free(cs);
+    sluice_join_conjuncts_free(cs, (size_t)n);
     st->join = sluice_join_new(jt, sk, tk, (size_t)n);
     if (rc) return sluice_error_stage(err, st->name), rc;
 

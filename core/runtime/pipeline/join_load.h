@@ -10,10 +10,38 @@
 #ifndef SLUICE_CORE_JOIN_LOAD_H
 #define SLUICE_CORE_JOIN_LOAD_H
 
-#include <sluice/error.h>
+#include <stdbool.h>
+#include <stddef.h>
 
+#include <sluice/error.h>
+#include <sluice/types.h>
+
+struct ArrowSchema;
 struct config_setting_t;
+struct sluice_expr;
 struct sluice_stage;
+
+/* `type` (a checked string, or NULL) as its index in inner, left_outer,
+ * left_semi, left_anti (enum sluice_join_type), right_outer, full_outer. */
+size_t sluice_join_type_index(const struct config_setting_t *type);
+
+/* `on` split at its top-level ANDs (outside quotes and parentheses): each
+ * conjunct's text, and for an equality `a = b` its two sides (else NULL). */
+struct sluice_join_conjunct {
+    char *text, *left, *right;
+};
+size_t sluice_join_split_on(const char *on, struct sluice_join_conjunct **out);
+void sluice_join_conjuncts_free(struct sluice_join_conjunct *c, size_t n);
+
+/* Spark's coercion for `a = b` (non-ANSI): mixed numbers compare as
+ * double, a string with another type as that type, a date with a timestamp
+ * at its midnight. What each side is cast to (NULL: left as it is); false
+ * when they cannot be compared. */
+bool sluice_join_coerce(enum sluice_type a, enum sluice_type b, const char **cast_a, const char **cast_b);
+/* Compile `text`, cast to `cast` unless NULL, against `schema`; an error
+ * points at `on`. */
+int sluice_join_compile_side(const struct ArrowSchema *schema, const char *text, const char *cast,
+                             struct sluice_expr **out, const struct config_setting_t *on, struct sluice_error *err);
 
 /* Load time: the `join` group's keys and shapes; *with is its `with`. */
 int sluice_join_load_check(const struct config_setting_t *join, const char **with, struct sluice_error *err);

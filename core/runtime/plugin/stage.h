@@ -26,6 +26,7 @@ enum sluice_stage_kind {
     SLUICE_STAGE_DEDUP, /* transform = "drop_duplicates": the core's keyed state (dedup.h) */
     SLUICE_STAGE_JOIN,  /* join = { with; on; type; }: a stream-static join (join.h) */
     SLUICE_STAGE_UNION, /* transform = "union" or "union_by_name" over several inputs (union.h) */
+    SLUICE_STAGE_STREAM_JOIN, /* join = { with; ... } naming a stream: a stream-stream join (stream_join.h) */
 };
 
 struct config_setting_t; /* the pipeline's; opaque here */
@@ -34,6 +35,7 @@ struct sluice_agg_stage;
 struct sluice_dedup;
 struct sluice_expr;
 struct sluice_join;
+struct sluice_stream_join;
 struct sluice_union;
 
 /* `watermark = { column = "data.created_at"; delay = "5 seconds"; }` on a
@@ -59,7 +61,8 @@ struct sluice_stage {
     const struct config_setting_t *setting; /* the stage's group in the config (pipeline only) */
     struct sluice_stage *input;       /* NULL for sources; a late stage's: its aggregate stage's input;
                                        * a union's: its first input */
-    struct sluice_stage **inputs;     /* unions: every input, inputs[0] == input (owned); NULL otherwise */
+    struct sluice_stage **inputs;     /* unions: every input, inputs[0] == input; stream-stream joins:
+                                       * input, then join_with (owned); NULL otherwise */
     size_t n_inputs;
     struct sluice_stage *lead;        /* the first source (in stage order) of the query this stage runs
                                        * in: the sources a union joins run as one query */
@@ -72,11 +75,13 @@ struct sluice_stage {
     void *state;                      /* from the plugin's open */
     struct sluice_agg_stage *agg;     /* aggregate stages: plan and state (agg_stage.h) */
     struct sluice_dedup *dedup;       /* drop_duplicates stages (dedup.h), once open */
-    char *dedup_spec;                 /* drop_duplicates: its keys as the config gives them, from load on,
-                                       * for the checkpoint's fingerprint */
+    char *state_spec;                 /* drop_duplicates, stream-stream joins: what their saved state means
+                                       * (keys, condition) as the config gives it, for the checkpoint's
+                                       * fingerprint; from load on */
     bool is_static;                   /* sources: `static = true`, a table read once by the joins naming it */
-    struct sluice_stage *join_with;   /* joins: the static source stage */
-    struct sluice_join *join;         /* joins, once open (join.h) */
+    struct sluice_stage *join_with;   /* joins: the static source stage, or the other stream */
+    struct sluice_join *join;         /* stream-static joins, once open (join.h) */
+    struct sluice_stream_join *sjoin; /* stream-stream joins, once open (stream_join.h) */
     struct sluice_union *un;          /* unions, once open (union.h) */
     bool opened;
     enum sluice_output_mode mode;     /* sinks: output_mode (default append) */

@@ -19,12 +19,12 @@
 #include "checkpoint_source.h"
 #include "clock.h"
 #include "error.h"
+#include "keyed.h"
 #include "failpoint.h"
 #include "graph.h"
 #include "log.h"
 #include "mem.h"
 #include "state_store.h"
-#include "dedup.h"
 #include "timefmt.h"
 #include "watermark.h"
 #include "worker_pool.h"
@@ -37,9 +37,9 @@ struct sluice_checkpoint {
     size_t n_sources;
     struct sluice_stage **aggs;
     size_t n_aggs;
-    struct sluice_stage **dedups;            /* drop_duplicates stages below the source */
-    size_t n_dedups;
-    struct sluice_state_store *store;        /* the aggregations' and dedups' state, by stage name */
+    struct sluice_stage **keyed;             /* keyed operators below the source (keyed.h) */
+    size_t n_keyed;
+    struct sluice_state_store *store;        /* the aggregations' and keyed operators' state, by stage name */
     struct sluice_stage **marks;             /* stages of the query declaring a watermark */
     size_t n_marks;
     int64_t retain;
@@ -209,10 +209,7 @@ static int restore_commit(struct sluice_checkpoint *c, int64_t id, struct sluice
         if (!rc) rc = sluice_agg_state_restore(c->aggs[i]->agg, name, c->store, evicted_with, err);
         if (rc) sluice_error_stage(err, name);
     }
-    for (size_t i = 0; i < c->n_dedups && !rc; i++) {
-        rc = sluice_dedup_restore(c->dedups[i]->dedup, c->dedups[i]->name, c->store, err);
-        if (rc) sluice_error_stage(err, c->dedups[i]->name);
-    }
+    for (size_t i = 0; i < c->n_keyed && !rc; i++) rc = sluice_keyed_restore(c->keyed[i], c->store, err);
     if (!rc) rc = restore_watermarks(c, commit, "nextWatermarks", cpath, err);
     if (!rc) c->resume.no_data_next = json_is_true(json_object_get(commit, "noDataNext"));
     json_decref(commit);
@@ -274,7 +271,7 @@ static int recover(struct sluice_checkpoint *c, struct sluice_error *err)
                               c->root, o, last);
         sluice_checkpoint_damaged_hint(err);
     }
-    if (!rc && (c->n_aggs || c->n_dedups)) {
+    if (!rc && (c->n_aggs || c->n_keyed)) {
         char *dir = join(c->root, "state");
         rc = sluice_state_store_open(dir, last, &c->store, err);
         free(dir);
@@ -394,11 +391,9 @@ int sluice_checkpoint_open(struct sluice_graph *g, struct sluice_stage *const *s
     c->marks = sluice_xcalloc(g->n_stages, sizeof *c->marks);
     for (size_t i = 0; i < g->n_stages; i++)
         if (g->stages[i].has_watermark && below(&g->stages[i], lead)) c->marks[c->n_marks++] = &g->stages[i];
-    c->dedups = sluice_xcalloc(g->n_stages, sizeof *c->dedups);
+    c->keyed = sluice_xcalloc(g->n_stages, sizeof *c->keyed);
     for (size_t i = 0; i < g->n_stages; i++)
-        if (g->stages[i].kind == SLUICE_STAGE_DEDUP && g->stages[i].dedup && g->stages[i].feeds_sink &&
-            below(&g->stages[i], lead))
-            c->dedups[c->n_dedups++] = &g->stages[i];
+        if (sluice_keyed_is(&g->stages[i]) && below(&g->stages[i], lead)) c->keyed[c->n_keyed++] = &g->stages[i];
 
     int rc = sluice_checkpoint_mkdirs(c->offsets_dir, err);
     if (!rc) rc = sluice_checkpoint_mkdirs(c->commits_dir, err);
@@ -455,7 +450,7 @@ void sluice_checkpoint_close(struct sluice_checkpoint *c)
     sluice_worker_pool_free(c->writer);
     sluice_state_store_free(c->store);
     free(c->aggs);
-    free(c->dedups);
+    free(c->keyed);
     free(c->marks);
     free(c->batch_watermarks);
     free(c->state_us);
@@ -547,10 +542,7 @@ int sluice_checkpoint_commit(struct sluice_checkpoint *c, int64_t batch_id, bool
             if (rc) sluice_error_stage(err, c->aggs[i]->name);
             c->state_us[i] = sluice_monotonic_us() - ts;
         }
-        for (size_t i = 0; i < c->n_dedups && !rc; i++) {
-            rc = sluice_dedup_save(c->dedups[i]->dedup, c->dedups[i]->name, c->store, batch_id, err);
-            if (rc) sluice_error_stage(err, c->dedups[i]->name);
-        }
+        for (size_t i = 0; i < c->n_keyed && !rc; i++) rc = sluice_keyed_save(c->keyed[i], c->store, batch_id, err);
         /* Every aggregation's changes in one file: one flush for all, which
          * each of them waited for. */
         int64_t tw = sluice_monotonic_us();

@@ -137,15 +137,14 @@ json_t *sluice_checkpoint_meta_fingerprint(const struct sluice_graph *g, struct 
         json_object_set_new(fp, "runtime.shuffle_partitions", json_integer(g->runtime.shuffle_partitions));
     }
     for (size_t i = 0; i < n_aggs; i++) add_aggregation(fp, aggs[i], specs ? &specs[i] : &aggs[i]->agg->spec);
-    /* drop_duplicates' saved keys are encoded from its columns. */
+    /* drop_duplicates' saved keys are encoded from its columns, a join's
+     * buffered rows by its keys and sides. */
     for (size_t k = 0; k < g->n_stages; k++) {
-        const struct sluice_stage *st = &g->stages[k], *top = st;
-        while (top->input) top = top->input;
-        top = sluice_stage_lead(top);
-        if (st->kind != SLUICE_STAGE_DEDUP || !st->dedup_spec || !st->feeds_sink || top != lead) continue;
+        const struct sluice_stage *st = &g->stages[k];
+        if (!st->state_spec || !st->feeds_sink || sluice_stage_lead(st) != lead) continue;
         char key[192];
-        snprintf(key, sizeof key, "%s.drop_duplicates", st->name);
-        json_object_set_new(fp, key, json_string(st->dedup_spec));
+        snprintf(key, sizeof key, "%s.%s", st->name, st->kind == SLUICE_STAGE_DEDUP ? "drop_duplicates" : "join");
+        json_object_set_new(fp, key, json_string(st->state_spec));
     }
     return fp;
 }

@@ -92,7 +92,7 @@ expect2 "''x' = 'x'' must compare a column of the stream with one of 'users', wr
 sed -i "s/ AND 'x' = 'x' AND text = users.name//" clash.conf
 "$sluice" check clash.conf >check.txt 2>err.txt || fail "check clash"
 grep -qF -- '|-- users.id: long' check.txt || fail "the clashing column is not qualified: $(cat check.txt)"
-expect2 "stage 'tweets' is not a static table" inner.conf --set 'j.join={ with = "tweets"; on = "a = tweets.b"; }'
+expect2 "a stream-stream join of stage 'tweets' with itself is not supported" inner.conf --set 'j.join={ with = "tweets"; on = "a = tweets.b"; }'
 expect2 "unknown stage 'user'" inner.conf --set 'j.join={ with = "user"; on = "a = user.b"; }'
 expect2 "expected \"inner\", \"left_outer\", \"left_semi\" or \"left_anti\"" inner.conf \
   --set 'j.join={ with = "users"; on = "data.author_id = users.id"; type = "full_outer"; }'
