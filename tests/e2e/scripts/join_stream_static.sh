@@ -94,8 +94,10 @@ sed -i "s/ AND 'x' = 'x' AND text = users.name//" clash.conf
 grep -qF -- '|-- users.id: long' check.txt || fail "the clashing column is not qualified: $(cat check.txt)"
 expect2 "a stream-stream join of stage 'tweets' with itself is not supported" inner.conf --set 'j.join={ with = "tweets"; on = "a = tweets.b"; }'
 expect2 "unknown stage 'user'" inner.conf --set 'j.join={ with = "user"; on = "a = user.b"; }'
-expect2 "expected \"inner\", \"left_outer\", \"left_semi\" or \"left_anti\"" inner.conf \
+expect2 "FullOuter join with a streaming DataFrame/Dataset on the left and a static DataFrame/Dataset on the right is not supported" inner.conf \
   --set 'j.join={ with = "users"; on = "data.author_id = users.id"; type = "full_outer"; }'
+expect2 "expected \"inner\", \"left_outer\", \"right_outer\", \"full_outer\", \"left_semi\" or \"left_anti\"" inner.conf \
+  --set 'j.join={ with = "users"; on = "data.author_id = users.id"; type = "outer"; }'
 expect2 "cannot compare data (struct) with users.id (long)" inner.conf \
   --set 'j.join={ with = "users"; on = "data = users.id"; }'
 expect2 "input 'users' is a static table, read once: it is no stream to read" inner.conf --set 'out.input=users'
