@@ -464,9 +464,11 @@ int sluice_stream_join_load_event_time(struct sluice_stage *st, bool check, stru
                              "Stream-stream %s join between two streaming DataFrame/Datasets is not supported without "
                              "a watermark in the join keys, or a watermark on %s and an appropriate range condition",
                              spark_names[ti], where);
+        const struct sluice_stage *lw = watermark_at(st->input), *rw = watermark_at(st->join_with);
+        const char *lt = lw ? lw->watermark.column : "time", *rt = rw ? rw->watermark.column : "time";
         sluice_error_hint(err, "declare a watermark on both streams and bound the times in 'on', such as "
-                               "\"%s.time >= %s.time AND %s.time <= %s.time + INTERVAL 1 HOUR\"",
-                          st->join_with->name, st->input->name, st->join_with->name, st->input->name);
+                               "\"%s.%s >= %s.%s AND %s.%s <= %s.%s + INTERVAL 1 HOUR\"",
+                          st->join_with->name, rt, st->input->name, lt, st->join_with->name, rt, st->input->name, lt);
         return sluice_error_stage(err, st->name), rc;
     }
     for (int side = 0; side < 2; side++) {
