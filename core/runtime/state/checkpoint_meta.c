@@ -86,6 +86,17 @@ static json_t *strings(const char *const *v, size_t n)
     return a;
 }
 
+/* The watermark columns above `from`, its own chain first, then through
+ * each further input of a union or join: a change to any of them changes
+ * what the saved windows mean. */
+static void add_marks(json_t *marks, const struct sluice_stage *from)
+{
+    for (const struct sluice_stage *s = from; s; s = s->input)
+        if (s->has_watermark) json_array_append_new(marks, normalized(s->watermark.column));
+    for (const struct sluice_stage *s = from; s; s = s->input)
+        for (size_t m = 1; m < s->n_inputs; m++) add_marks(marks, s->inputs[m]);
+}
+
 static void add_aggregation(json_t *fp, const struct sluice_stage *st, const struct sluice_agg_spec *spec)
 {
     char key[160];
@@ -108,8 +119,7 @@ static void add_aggregation(json_t *fp, const struct sluice_stage *st, const str
         sluice_buf_free(&text);
     }
     json_t *marks = json_array();
-    for (const struct sluice_stage *s = st->input; s; s = s->input)
-        if (s->has_watermark) json_array_append_new(marks, normalized(s->watermark.column));
+    add_marks(marks, st->input);
     if (json_array_size(marks)) {
         snprintf(key, sizeof key, "%s.watermark", st->name);
         json_object_set_new(fp, key, marks);

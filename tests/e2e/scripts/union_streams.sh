@@ -70,6 +70,14 @@ for b in $(seq 0 6); do
 done
 [ ! -d ckpt/a ] && [ -d ckpt/offsets ] || fail "one query should keep its checkpoint at the root"
 grep -qF '"sources": "a (file), b (file)"' ckpt/metadata || fail "the fingerprint does not name both sources"
+# The saved windows were closed by both inputs' watermarks: a change to the
+# second input's is a change to what the state means, refused.
+status=0
+"$sluice" run windows.conf --set 'a.schema=data STRUCT<created_at: TIMESTAMP, lang: STRING, t2: TIMESTAMP>' \
+  --set 'b.schema=data STRUCT<created_at: TIMESTAMP, lang: STRING, t2: TIMESTAMP>' \
+  --set b.watermark.column=data.t2 -q 2>err.txt || status=$?
+[ "$status" = 2 ] && grep -qF 'counts.watermark changed from ["data.created_at","data.created_at"] to ["data.created_at","data.t2"]' err.txt \
+  || fail "a changed watermark on the union's second input should be refused"
 
 # ---- 2. union_by_name, by hand ---------------------------------------------
 mkdir -p x y
