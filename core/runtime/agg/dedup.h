@@ -61,6 +61,7 @@ struct sluice_dedup {
     struct sluice_arena *scratch;
     /* Counts, since the run started. */
     int64_t rows_dropped, rows_late, keys_evicted;
+    int64_t late_reported, evicted_reported; /* as of the last progress record */
 };
 
 /* A new operator over `keys` (moved in, n >= 1). */

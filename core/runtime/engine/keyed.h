@@ -37,6 +37,12 @@ int sluice_keyed_evict(struct sluice_stage *st, sluice_keyed_emit_fn emit, void 
  * when a batch without data should run for what it now lets go. */
 bool sluice_keyed_advance(struct sluice_stage *st);
 
+/* The operator's part of the batch's progress record (Spark's
+ * stateOperators entry): rows held, changed, evicted and dropped as late
+ * since the last report. */
+struct sluice_progress_state;
+void sluice_keyed_report(struct sluice_stage *st, int64_t batch_id, struct sluice_progress_state *out);
+
 int sluice_keyed_save(struct sluice_stage *st, struct sluice_state_store *store, int64_t batch_id,
                       struct sluice_error *err);
 int sluice_keyed_restore(struct sluice_stage *st, struct sluice_state_store *store, struct sluice_error *err);

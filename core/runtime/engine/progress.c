@@ -144,7 +144,7 @@ void sluice_progress_format(const struct sluice_progress_batch *b, struct sluice
     for (size_t i = 0; i < b->n_state; i++) {
         const struct sluice_progress_state *s = &b->state[i];
         json_t *o = json_object();
-        json_object_set_new(o, "operatorName", json_string("stateStoreSave"));
+        json_object_set_new(o, "operatorName", json_string(s->operator_name ? s->operator_name : "stateStoreSave"));
         json_object_set_new(o, "stage", json_string(s->stage ? s->stage : ""));
         json_object_set_new(o, "numRowsTotal", json_integer(s->rows_total));
         json_object_set_new(o, "numRowsUpdated", json_integer(s->rows_updated));

@@ -50,6 +50,7 @@ struct sluice_progress_event_time {
 /* One aggregation's state after the batch. */
 struct sluice_progress_state {
     const char *stage;
+    const char *operator_name; /* Spark's: stateStoreSave (NULL), dedupe, symmetricHashJoin */
     int64_t rows_total;        /* groups held */
     int64_t rows_updated;      /* groups the batch changed */
     int64_t rows_removed;      /* groups evicted by the watermark in the batch */

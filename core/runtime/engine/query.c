@@ -56,7 +56,7 @@ int sluice_query_open(struct sluice_query *q, struct sluice_graph *g, struct slu
     for (size_t i = 0; i < q->n_sinks; i++)
         sluice_buf_printf(&desc, "%s%s[%s]", i ? ", " : "", q->sinks[i]->plugin_name, q->sinks[i]->name);
     q->sink_desc = desc.data;
-    q->state_progress = sluice_xcalloc(q->n_aggs ? q->n_aggs : 1, sizeof *q->state_progress);
+    q->state_progress = sluice_xcalloc(q->n_aggs + q->n_keyed + 1, sizeof *q->state_progress);
     sluice_checkpoint_meta_uuid(q->id);
     sluice_checkpoint_meta_uuid(q->run_id);
     if (g->runtime.group) {

@@ -255,6 +255,7 @@ static void record_progress(struct sluice_query *q, const struct batch_facts *f)
         sluice_agg_stage_report(q->aggs[i], f->batch_id, &q->state_progress[i]);
         q->state_progress[i].commit_us = f->ckpt && f->ckpt->state_us ? f->ckpt->state_us[i] : 0;
     }
+    for (size_t i = 0; i < q->n_keyed; i++) sluice_keyed_report(q->keyed[i], f->batch_id, &q->state_progress[q->n_aggs + i]);
     struct sluice_progress_batch b = {
         .query = q->graph->name, .source = q->source_desc, .batch_id = f->batch_id,
         .group = q->graph->runtime.group, .member = q->graph->runtime.member,
@@ -266,7 +267,7 @@ static void record_progress(struct sluice_query *q, const struct batch_facts *f)
         .wal_commit_us = f->at.offsets_written - f->at.start, .get_batch_us = f->at.planned - f->at.offsets_written,
         .add_batch_us = f->at.added - f->at.planned, .commit_us = f->at.done - f->at.added, .work = f->units.work,
         .has_watermark = q->n_marks > 0, .watermark = f->watermark, .event_time = f->units.event_time,
-        .state = q->state_progress, .n_state = q->n_aggs,
+        .state = q->state_progress, .n_state = q->n_aggs + q->n_keyed,
         .source_retries = q->source_retries, .sink_retries = q->sink_retries };
     q->source_retries = q->sink_retries = 0;
     sluice_progress_record(q->graph->progress, &b);

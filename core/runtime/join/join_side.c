@@ -89,6 +89,11 @@ bool sluice_join_side_decode(const struct sluice_join_side *s, size_t i, struct 
     return sluice_row_read(s->schema, r->bytes + r->key_len, r->row_len, b);
 }
 
+size_t sluice_join_side_bytes(const struct sluice_join_side *s)
+{
+    return s->cap_rows * sizeof *s->rows + sluice_agg_table_bytes(&s->index) + sluice_arena_bytes(s->bytes);
+}
+
 size_t sluice_join_side_evict(struct sluice_join_side *s, int64_t threshold,
                               void (*gone)(void *arg, const struct sluice_join_side *s, size_t i), void *arg)
 {

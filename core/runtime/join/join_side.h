@@ -60,6 +60,9 @@ int64_t sluice_join_side_first(const struct sluice_join_side *s, uint64_t hash, 
  * on bytes that are not a row of it (a damaged checkpoint). */
 bool sluice_join_side_decode(const struct sluice_join_side *s, size_t i, struct sluice_builder *b);
 
+/* Bytes held: rows, index and row bytes. */
+size_t sluice_join_side_bytes(const struct sluice_join_side *s);
+
 /* Drop every row whose time is at or below `threshold`, calling gone(arg,
  * i) for each first (its bytes still readable). Returns how many went. */
 size_t sluice_join_side_evict(struct sluice_join_side *s, int64_t threshold,

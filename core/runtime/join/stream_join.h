@@ -96,6 +96,7 @@ struct sluice_stream_join {
     int64_t saved_watermark, saved_evicted_with; /* the ones in the store */
     struct sluice_arena *scratch;
     int64_t rows_evicted;    /* since the run started */
+    int64_t late_reported, evicted_reported; /* as of the last progress record */
 };
 
 struct sluice_stream_join *sluice_stream_join_new(enum sluice_stream_join_type type);

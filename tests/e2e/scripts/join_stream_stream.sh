@@ -125,6 +125,17 @@ for b in $(seq 0 9); do
     || fail "batch $b differs"
 done
 grep -qF '"j.join": "full_outer join with clk on ad = clk.ad' ckpt/metadata || fail "the fingerprint does not name the join"
+# Progress: the join's buffer per batch, as Spark's symmetricHashJoin entry.
+"$sluice" run join.conf --set runtime.checkpoint=ck_progress --set out.path=out_progress \
+  --set runtime.progress_log=progress.jsonl -q 2>err.txt || fail "run with a progress log"
+python3 - <<'PY' || fail "the progress records do not account for the join's buffer"
+import json
+recs = [json.loads(l) for l in open("progress.jsonl")]
+ops = [r["stateOperators"] for r in recs]
+assert all(len(o) == 1 and o[0]["operatorName"] == "symmetricHashJoin" and o[0]["stage"] == "j" for o in ops), ops[0]
+assert max(o[0]["numRowsTotal"] for o in ops) > 20 and sum(o[0]["numRowsRemoved"] for o in ops) > 50
+assert sum(o[0]["numRowsDroppedByWatermark"] for o in ops) == 1, "one late click"
+PY
 
 # ---- 3. the plan ---------------------------------------------------------------
 sed 's/{ name = "out"; input = "j";/{ name = "p"; input = "j"; transform = "select"; columns = ["who", "n"]; },\n  { name = "out"; input = "p";/' \
