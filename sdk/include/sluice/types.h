@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sluice/arrow.h>
@@ -31,7 +32,12 @@ enum sluice_type {
     SLUICE_TYPE_DATE,      /* Arrow date32: int32 days since 1970-01-01 */
     SLUICE_TYPE_MAP,       /* Arrow map: a list (int32 offsets) of one child, the struct
                             * `entries` of a non-null `key` and a `value` */
+    SLUICE_TYPE_DECIMAL,   /* Arrow decimal128 "d:P,S": a 16-byte two's complement integer,
+                            * little-endian, the value times 10^S; P <= 38 digits */
 };
+
+/* The most digits a DECIMAL holds (Spark's DecimalType.MAX_PRECISION). */
+#define SLUICE_DECIMAL_MAX_PRECISION 38
 
 /* The Arrow format strings sluice produces for each type. */
 #define SLUICE_FORMAT_BOOLEAN   "b"
@@ -43,6 +49,15 @@ enum sluice_type {
 #define SLUICE_FORMAT_ARRAY     "+l"
 #define SLUICE_FORMAT_DATE      "tdD"
 #define SLUICE_FORMAT_MAP       "+m"
+
+/* A DECIMAL's precision and scale, from its format "d:P,S". */
+static inline void sluice_decimal_params(const struct ArrowSchema *s, int *precision, int *scale)
+{
+    const char *f = s->format + 2;
+    *precision = atoi(f);
+    const char *c = strchr(f, ',');
+    *scale = c ? atoi(c + 1) : 0;
+}
 
 /* The sluice type of an Arrow format string; INVALID for formats sluice does
  * not handle. Any microsecond timestamp ("tsu:" with or without a zone) reads
@@ -64,6 +79,12 @@ static inline enum sluice_type sluice_type_of_format(const char *f)
     if (f[0] == '+' && f[1] == 'm' && !f[2]) return SLUICE_TYPE_MAP;
     if (strncmp(f, "tsu:", 4) == 0) return SLUICE_TYPE_TIMESTAMP;
     if (strcmp(f, SLUICE_FORMAT_DATE) == 0) return SLUICE_TYPE_DATE;
+    if (f[0] == 'd' && f[1] == ':') {
+        /* "d:P,S" or "d:P,S,128"; 256-bit and 32/64-bit decimals are not sluice's. */
+        const char *c = strchr(f + 2, ',');
+        const char *w = c ? strchr(c + 1, ',') : NULL;
+        return c && (!w || strcmp(w, ",128") == 0) ? SLUICE_TYPE_DECIMAL : SLUICE_TYPE_INVALID;
+    }
     return SLUICE_TYPE_INVALID;
 }
 
@@ -75,8 +96,8 @@ static inline enum sluice_type sluice_type_of(const struct ArrowSchema *s)
 /* Spark's name for a type ("string", "long", "timestamp", ...). */
 static inline const char *sluice_type_name(enum sluice_type t)
 {
-    static const char *const names[] = { "invalid", "boolean", "long",  "double", "string",
-                                         "timestamp", "struct", "array", "date", "map" };
+    static const char *const names[] = { "invalid", "boolean", "long", "double", "string", "timestamp",
+                                         "struct",  "array",   "date", "map",    "decimal" };
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "invalid";
 }
 
@@ -172,6 +193,16 @@ static inline double sluice_get_double(const struct ArrowArray *a, int64_t slot)
 {
     return ((const double *)a->buffers[1])[slot];
 }
+
+#ifdef __SIZEOF_INT128__
+/* DECIMAL: the unscaled value (the value times 10^scale). */
+static inline __int128 sluice_get_decimal(const struct ArrowArray *a, int64_t slot)
+{
+    __int128 v;
+    memcpy(&v, (const uint8_t *)a->buffers[1] + 16 * slot, 16);
+    return v;
+}
+#endif
 
 /* Not NUL-terminated: the bytes are [*ptr, *ptr + return value). */
 static inline int32_t sluice_get_string(const struct ArrowArray *a, int64_t slot,
