@@ -48,6 +48,7 @@ static size_t values_bytes(enum sluice_type t, int64_t slots)
     case SLUICE_TYPE_DOUBLE:
     case SLUICE_TYPE_TIMESTAMP: return n * 8;
     case SLUICE_TYPE_DATE: return n * 4;
+    case SLUICE_TYPE_DECIMAL: return n * 16;
     case SLUICE_TYPE_STRING:
     case SLUICE_TYPE_ARRAY: return (n + 1) * 4;
     default: return 0;
@@ -201,6 +202,9 @@ static void append_nulls(struct sluice_builder *b, int64_t count)
     case SLUICE_TYPE_DATE:
         memset(b->values + (size_t)b->length * 4, 0, (size_t)count * 4);
         break;
+    case SLUICE_TYPE_DECIMAL:
+        memset(b->values + (size_t)b->length * 16, 0, (size_t)count * 16);
+        break;
     case SLUICE_TYPE_STRING:
     case SLUICE_TYPE_ARRAY: {
         int32_t *offs = (int32_t *)b->values;
@@ -337,6 +341,9 @@ void sluice_builder_append_from(struct sluice_builder *b, const struct ArrowArra
         break;
     case SLUICE_TYPE_DATE:
         sluice_builder_append_date(b, sluice_get_date(src, slot));
+        break;
+    case SLUICE_TYPE_DECIMAL:
+        sluice_builder_append_decimal(b, sluice_get_decimal(src, slot));
         break;
     case SLUICE_TYPE_STRING: {
         const char *p;

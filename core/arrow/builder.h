@@ -125,6 +125,16 @@ static inline void sluice_builder_append_date(struct sluice_builder *b, int32_t 
     b->length++;
 }
 
+/* DECIMAL: the unscaled value (decimal.h). */
+static inline void sluice_builder_append_decimal(struct sluice_builder *b, __int128 v)
+{
+    size_t need = (size_t)(b->length + 1) * 16;
+    if (need > b->values_cap) sluice_builder_grow_values_(b, need);
+    memcpy(b->values + (size_t)b->length * 16, &v, 16);
+    sluice_builder_mark_valid_(b);
+    b->length++;
+}
+
 static inline void sluice_builder_append_double(struct sluice_builder *b, double v)
 {
     size_t need = (size_t)(b->length + 1) * sizeof(double);

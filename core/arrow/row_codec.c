@@ -41,6 +41,7 @@ static size_t value_size(const struct ArrowSchema *s, const struct ArrowArray *a
     switch (t) {
     case SLUICE_TYPE_BOOLEAN: return 2;
     case SLUICE_TYPE_DATE: return 5;
+    case SLUICE_TYPE_DECIMAL: return 17;
     case SLUICE_TYPE_STRING: {
         const int32_t *offs = a->buffers[1];
         return 5 + (size_t)(offs[slot + 1] - offs[slot]);
@@ -78,6 +79,13 @@ static uint8_t *write_value(const struct ArrowSchema *s, const struct ArrowArray
     case SLUICE_TYPE_DATE:
         put32(p, (uint32_t)((const int32_t *)a->buffers[1])[slot]);
         return p + 4;
+    case SLUICE_TYPE_DECIMAL: {
+        /* Two 8-byte halves, low first: little-endian whatever the host. */
+        unsigned __int128 v = (unsigned __int128)sluice_get_decimal(a, slot);
+        put64(p, (uint64_t)v);
+        put64(p + 8, (uint64_t)(v >> 64));
+        return p + 16;
+    }
     case SLUICE_TYPE_STRING: {
         const int32_t *offs = a->buffers[1];
         uint32_t n = (uint32_t)(offs[slot + 1] - offs[slot]);
@@ -156,6 +164,13 @@ static bool read_value(const struct ArrowSchema *s, const uint8_t **pp, const ui
         sluice_builder_append_long(b, (int64_t)get64(p));
         p += 8;
         break;
+    case SLUICE_TYPE_DECIMAL: {
+        if (left < 16) return false;
+        unsigned __int128 v = (unsigned __int128)get64(p + 8) << 64 | get64(p);
+        sluice_builder_append_decimal(b, (__int128)v);
+        p += 16;
+        break;
+    }
     case SLUICE_TYPE_DOUBLE: {
         if (left < 8) return false;
         uint64_t bits = get64(p);

@@ -11,6 +11,7 @@
  *                      every NaN kept: unlike a grouping key, a row is
  *                      given back exactly)
  *   date               4 bytes LE
+ *   decimal            16 bytes LE, the unscaled value
  *   string             u32 LE byte length, then the bytes
  *   struct             one value per field
  *   array, map         u32 LE element count, then one value per element

@@ -99,6 +99,14 @@ static void take_node(struct take *tk, const struct ArrowSchema *schema, const s
         bufs[1] = dst;
         break;
     }
+    case SLUICE_TYPE_DECIMAL: {
+        const uint8_t *src = a->buffers[1];
+        uint8_t *dst = zalloc(arena, (size_t)n * 16);
+        for (int64_t i = 0; i < n; i++)
+            if (slots[i] >= 0) memcpy(dst + 16 * i, src + 16 * slots[i], 16);
+        bufs[1] = dst;
+        break;
+    }
     case SLUICE_TYPE_DATE: {
         const uint32_t *src = a->buffers[1];
         uint32_t *dst = zalloc(arena, (size_t)n * 4);

@@ -83,6 +83,7 @@ static bool node_ok(const struct ArrowSchema *s, const struct ArrowArray *a, str
     case SLUICE_TYPE_DOUBLE:
     case SLUICE_TYPE_TIMESTAMP:
     case SLUICE_TYPE_DATE:
+    case SLUICE_TYPE_DECIMAL:
         if (a->length && !a->buffers[1]) return bad(why, cap, at, s, "%lld rows but no values buffer", (long long)a->length);
         return true;
     case SLUICE_TYPE_STRING:

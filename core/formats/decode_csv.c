@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "builder.h"
+#include "decimal.h"
 #include "colpath.h"
 #include "decode_priv.h"
 #include "error.h"
@@ -170,6 +171,14 @@ static bool convert(struct sluice_decoder *d, const struct ccol *col, const char
         int32_t days;
         if (sluice_date_parse(s, n, &days) != 0) return false;
         sluice_builder_append_date(col->b, days);
+        return true;
+    }
+    case SLUICE_TYPE_DECIMAL: {
+        int p, sc;
+        sluice_dec v;
+        sluice_decimal_params(col->b->schema, &p, &sc);
+        if (sluice_dec_parse(s, n, p, sc, &v) != 0) return false;
+        sluice_builder_append_decimal(col->b, v);
         return true;
     }
     default:

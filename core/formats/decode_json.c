@@ -23,6 +23,7 @@
 
 #include "builder.h"
 #include "colpath.h"
+#include "decimal.h"
 #include "decode_json_scan.h"
 #include "decode_priv.h"
 #include "error.h"
@@ -246,6 +247,20 @@ static const char *const nonnum_text[] = { "NaN", "Infinity", "+Infinity", "-Inf
 static const double nonnum_value[] = { __builtin_nan(""), __builtin_inf(), __builtin_inf(),
                                        -__builtin_inf(), __builtin_inf(), -__builtin_inf() };
 
+/* A decimal of the node's precision and scale from its text, rounded half
+ * up (Spark's Decimal(BigDecimal, p, s)); false when it is no number or
+ * has more digits than the precision, which fails the value as Spark's
+ * reader does. */
+static bool append_decimal(struct jnode *n, const char *text, size_t len)
+{
+    int p, sc;
+    sluice_decimal_params(n->b->schema, &p, &sc);
+    sluice_dec v;
+    if (sluice_dec_parse(text, len, p, sc, &v) != 0) return false;
+    sluice_builder_append_decimal(n->b, v);
+    return true;
+}
+
 static int string_value(struct sluice_json_scan *s, struct jnode *n)
 {
     const char *start = s->p;
@@ -281,6 +296,10 @@ static int string_value(struct sluice_json_scan *s, struct jnode *n)
         }
         break;
     }
+    case SLUICE_TYPE_DECIMAL:
+        /* Spark reads a decimal from a string too (its decimalParser). */
+        if (append_decimal(n, v, len)) return SLUICE_JSON_OK;
+        break;
     case SLUICE_TYPE_DOUBLE:
         for (size_t i = 0; i < sizeof nonnum_text / sizeof nonnum_text[0]; i++) {
             if (len == strlen(nonnum_text[i]) && memcmp(v, nonnum_text[i], len) == 0) {
@@ -349,6 +368,11 @@ static int number_value(struct sluice_json_scan *s, struct jnode *n)
     case SLUICE_TYPE_STRING: /* a number's text is ASCII: no UTF-8 to check */
         sluice_builder_append_string(n->b, start, (size_t)(s->p - start));
         return SLUICE_JSON_OK;
+    case SLUICE_TYPE_DECIMAL:
+        if (num.is_int || !nn) {
+            if (append_decimal(n, start, (size_t)(s->p - start))) return SLUICE_JSON_OK;
+        }
+        break;
     default:
         break;
     }

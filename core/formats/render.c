@@ -7,6 +7,8 @@
  * double, found with printf and strtod. */
 #include "render.h"
 
+#include "decimal.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -231,6 +233,13 @@ static void json_at(const struct ArrowSchema *schema, const struct ArrowArray *a
         put(out, "\"", 1);
         return;
     }
+    case SLUICE_TYPE_DECIMAL: {
+        /* A JSON number of every digit of its scale, as Spark writes a BigDecimal. */
+        int prec, scale;
+        sluice_decimal_params(schema, &prec, &scale);
+        sluice_dec_format(sluice_get_decimal(a, p), scale, out);
+        return;
+    }
     case SLUICE_TYPE_STRUCT:
         put(out, "{", 1);
         for (int64_t i = 0; i < schema->n_children; i++) {
@@ -330,6 +339,12 @@ static void text_at(const struct ArrowSchema *schema, const struct ArrowArray *a
     case SLUICE_TYPE_DATE: {
         char d[16];
         put(out, d, sluice_date_format(sluice_get_date(a, p), d));
+        return;
+    }
+    case SLUICE_TYPE_DECIMAL: {
+        int prec, scale;
+        sluice_decimal_params(schema, &prec, &scale);
+        sluice_dec_format(sluice_get_decimal(a, p), scale, out);
         return;
     }
     case SLUICE_TYPE_STRUCT:

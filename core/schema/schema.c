@@ -304,10 +304,38 @@ int sluice_schema_parse_file(const char *path, struct ArrowSchema *out, struct s
 
 /* ---- printSchema() -------------------------------------------------------- */
 
+const char *sluice_schema_decimal_format(long precision, long scale, char *fmt, const char **why)
+{
+    static char msg[96];
+    if (precision < 1 || precision > SLUICE_DECIMAL_MAX_PRECISION) {
+        snprintf(msg, sizeof msg, "Decimal precision %ld exceeds max precision %d (and must be at least 1)",
+                 precision, SLUICE_DECIMAL_MAX_PRECISION);
+        *why = msg;
+        return NULL;
+    }
+    if (scale < 0 || scale > precision) {
+        snprintf(msg, sizeof msg, "Decimal scale (%ld) cannot be greater than precision (%ld) or negative", scale,
+                 precision);
+        *why = msg;
+        return NULL;
+    }
+    snprintf(fmt, 48, "d:%ld,%ld", precision, scale);
+    return fmt;
+}
+
+const char *sluice_schema_decimal_name(const struct ArrowSchema *s, char *buf)
+{
+    int p, sc;
+    sluice_decimal_params(s, &p, &sc);
+    snprintf(buf, 24, "decimal(%d,%d)", p, sc);
+    return buf;
+}
+
 /* Spark's typeName: what printSchema() shows after the colon. */
-static const char *tree_type_name(const struct ArrowSchema *s)
+static const char *tree_type_name(const struct ArrowSchema *s, char *buf)
 {
     enum sluice_type t = sluice_type_of(s);
+    if (t == SLUICE_TYPE_DECIMAL) return sluice_schema_decimal_name(s, buf);
     return t == SLUICE_TYPE_INVALID ? (s->format ? s->format : "?") : sluice_type_name(t);
 }
 
@@ -335,16 +363,17 @@ static void tree_children(const struct ArrowSchema *s, struct sluice_buf *prefix
                           struct sluice_buf *out)
 {
     enum sluice_type t = sluice_type_of(s);
+    char tname[24];
     if (t == SLUICE_TYPE_MAP && s->n_children == 1 && s->children[0]->n_children == 2) {
         /* Spark: key and value, the value with its valueContainsNull. */
         const struct ArrowSchema *k = s->children[0]->children[0], *v = s->children[0]->children[1];
         size_t len = prefix->len;
-        sluice_buf_printf(out, "%s-- key: %s\n", prefix->data, tree_type_name(k));
+        sluice_buf_printf(out, "%s-- key: %s\n", prefix->data, tree_type_name(k, tname));
         sluice_buf_puts(prefix, "    |");
         tree_children(k, prefix, out);
         prefix->len = len;
         prefix->data[len] = '\0';
-        sluice_buf_printf(out, "%s-- value: %s (valueContainsNull = %s)\n", prefix->data, tree_type_name(v),
+        sluice_buf_printf(out, "%s-- value: %s (valueContainsNull = %s)\n", prefix->data, tree_type_name(v, tname),
                           v->flags & ARROW_FLAG_NULLABLE ? "true" : "false");
         sluice_buf_puts(prefix, "    |");
         tree_children(v, prefix, out);
@@ -359,11 +388,11 @@ static void tree_children(const struct ArrowSchema *s, struct sluice_buf *prefix
         sluice_buf_puts(out, prefix->data);
         sluice_buf_puts(out, "-- ");
         if (t == SLUICE_TYPE_ARRAY) {
-            sluice_buf_printf(out, "element: %s (containsNull = %s)\n", tree_type_name(c),
+            sluice_buf_printf(out, "element: %s (containsNull = %s)\n", tree_type_name(c, tname),
                               nullable ? "true" : "false");
         } else {
             put_escaped_name(out, c->name);
-            sluice_buf_printf(out, ": %s (nullable = %s)\n", tree_type_name(c),
+            sluice_buf_printf(out, ": %s (nullable = %s)\n", tree_type_name(c, tname),
                               nullable ? "true" : "false");
         }
         size_t len = prefix->len;

@@ -25,6 +25,12 @@ void sluice_schema_copy(const struct ArrowSchema *in, struct ArrowSchema *out);
 void sluice_schema_release(struct ArrowSchema *s);
 /* Rename a node made by this module. */
 void sluice_schema_set_name(struct ArrowSchema *s, const char *name);
+/* DECIMAL(precision, scale): the Arrow format "d:P,S" into fmt (at least
+ * 48 bytes). NULL, with Spark's message in *why, when precision is not in
+ * [1, 38] or scale not in [0, precision]. */
+const char *sluice_schema_decimal_format(long precision, long scale, char *fmt, const char **why);
+/* Spark's name of a decimal type, "decimal(10,2)", into buf (at least 24 bytes). */
+const char *sluice_schema_decimal_name(const struct ArrowSchema *s, char *buf);
 bool sluice_schema_equal(const struct ArrowSchema *a, const struct ArrowSchema *b);
 /* Index of the direct child named `name` (exact match), or -1. */
 int64_t sluice_schema_child_index(const struct ArrowSchema *s, const char *name);

@@ -40,12 +40,13 @@ static const struct { const char *name, *format; } ddl_types[] = {
 };
 
 static const char *const unsupported_types[] = {
-    "DECIMAL", "DEC", "NUMERIC", "BINARY", "TIMESTAMP_NTZ", "VOID",
+    "BINARY", "TIMESTAMP_NTZ", "VOID",
     "INTERVAL", "CHAR", "CHARACTER", "VARCHAR", "VARIANT", "OBJECT",
 };
 
 #define SUPPORTED_TYPES \
-    "BOOLEAN, BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, DATE, ARRAY<...>, MAP<...>, STRUCT<...>"
+    "BOOLEAN, BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, DECIMAL(p,s), STRING, TIMESTAMP, DATE, ARRAY<...>, " \
+    "MAP<...>, STRUCT<...>"
 
 static bool is_space(char c)
 {
@@ -341,6 +342,37 @@ static int bad_type(struct ddl *d, const char *at, size_t len)
                    word);
 }
 
+/* DECIMAL, DECIMAL(p) or DECIMAL(p, s), after the keyword: Spark's
+ * default is (10, 0), and a scale left out is 0. */
+static int parse_decimal(struct ddl *d, const char *at, const char *name, struct ArrowSchema *out)
+{
+    long p = 10, s = 0;
+    skip_ws(d);
+    if (*d->p == '(') {
+        d->p++;
+        char *end;
+        skip_ws(d);
+        p = strtol(d->p, &end, 10);
+        if (end == d->p) return fail_at(d, d->p, NULL, "expected a precision in DECIMAL(precision, scale)");
+        d->p = end;
+        skip_ws(d);
+        if (*d->p == ',') {
+            d->p++;
+            skip_ws(d);
+            s = strtol(d->p, &end, 10);
+            if (end == d->p) return fail_at(d, d->p, NULL, "expected a scale in DECIMAL(precision, scale)");
+            d->p = end;
+        }
+        int rc = expect_char(d, ')', "to close DECIMAL(");
+        if (rc) return rc;
+    }
+    char fmt[48];
+    const char *why;
+    if (!sluice_schema_decimal_format(p, s, fmt, &why)) return fail_at(d, at, NULL, "%s", why);
+    sluice_schema_init(out, fmt, name, true, 0);
+    return SLUICE_OK;
+}
+
 static int parse_type(struct ddl *d, const char *name, const char *after, struct ArrowSchema *out)
 {
     skip_ws(d);
@@ -399,6 +431,7 @@ static int parse_type(struct ddl *d, const char *name, const char *after, struct
         sluice_schema_init_list(out, name, true, &elem);
         return SLUICE_OK;
     }
+    if (accept_kw(d, "DECIMAL") || accept_kw(d, "DEC") || accept_kw(d, "NUMERIC")) return parse_decimal(d, at, name, out);
     for (size_t i = 0; i < sizeof ddl_types / sizeof ddl_types[0]; i++)
         if (accept_kw(d, ddl_types[i].name)) {
             sluice_schema_init(out, ddl_types[i].format, name, true, 0);
@@ -489,6 +522,12 @@ void sluice_schema_type_ddl(const struct ArrowSchema *s, struct sluice_buf *out)
     case SLUICE_TYPE_STRING: sluice_buf_puts(out, "STRING"); break;
     case SLUICE_TYPE_TIMESTAMP: sluice_buf_puts(out, "TIMESTAMP"); break;
     case SLUICE_TYPE_DATE: sluice_buf_puts(out, "DATE"); break;
+    case SLUICE_TYPE_DECIMAL: {
+        int p, sc;
+        sluice_decimal_params(s, &p, &sc);
+        sluice_buf_printf(out, "DECIMAL(%d,%d)", p, sc);
+        break;
+    }
     case SLUICE_TYPE_MAP:
         sluice_buf_puts(out, "MAP<");
         if (s->n_children && s->children[0]->n_children == 2) {

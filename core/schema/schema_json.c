@@ -39,12 +39,12 @@ static const struct { const char *name, *format; } atomic_types[] = {
 };
 
 #define SUPPORTED_TYPES \
-    "string, long, integer, short, byte, double, float, boolean, timestamp, date, array, map, struct"
+    "string, long, integer, short, byte, double, float, decimal(p,s), boolean, timestamp, date, array, map, struct"
 
 /* Spark types sluice knows of but cannot hold; matched as prefixes so
  * "decimal(10,2)" and "varchar(5)" count too. */
 static const char *const unsupported_types[] = {
-    "decimal", "binary", "timestamp_ntz", "null", "void", "interval",
+    "binary", "timestamp_ntz", "null", "void", "interval",
     "calendarinterval", "char", "varchar", "variant", "udt", "object",
 };
 
@@ -111,6 +111,20 @@ static int bad_type(struct jctx *c, const char *name)
 
 static int parse_type(struct jctx *c, const json_t *t, const char *name, bool nullable,
                       struct ArrowSchema *out);
+
+/* Spark's "decimal(10,2)", or "decimal" for its default (10,0). */
+static int parse_decimal(struct jctx *c, const char *s, const char *name, bool nullable, struct ArrowSchema *out)
+{
+    long p = 10, sc = 0;
+    int used = 0;
+    if (s[7] && (sscanf(s, "decimal( %ld ,%ld )%n", &p, &sc, &used) != 2 || !used || s[used]))
+        return fail(c, "write it as Spark does: \"decimal(10,2)\"", "invalid decimal type '%s'", s);
+    char fmt[48];
+    const char *why;
+    if (!sluice_schema_decimal_format(p, sc, fmt, &why)) return fail(c, NULL, "%s", why);
+    sluice_schema_init(out, fmt, name, nullable, 0);
+    return SLUICE_OK;
+}
 
 static int parse_struct(struct jctx *c, const json_t *obj, const char *name, bool nullable,
                         struct ArrowSchema *out)
@@ -191,6 +205,7 @@ static int parse_type(struct jctx *c, const json_t *t, const char *name, bool nu
             sluice_schema_init(out, fmt, name, nullable, 0);
             return SLUICE_OK;
         }
+        if (strncmp(s, "decimal", 7) == 0) return parse_decimal(c, s, name, nullable, out);
         if (strcmp(s, "struct") == 0)
             return fail(c, NULL, "type 'struct' must be an object: {\"type\":\"struct\",\"fields\":[...]}");
         if (strcmp(s, "array") == 0)
@@ -429,6 +444,11 @@ static void put_type(const struct ArrowSchema *s, struct sluice_buf *out)
         /* A foreign Arrow format has no Spark name; its format at least says what it is. */
         put_json_string(out, s->format);
         break;
+    case SLUICE_TYPE_DECIMAL: {
+        char name[24];
+        put_json_string(out, sluice_schema_decimal_name(s, name));
+        break;
+    }
     default:
         put_json_string(out, sluice_type_name(t));
     }

@@ -30,6 +30,11 @@ static int put_catalog_type(const struct ArrowSchema *s, struct sluice_buf *out)
     int rc = SLUICE_OK;
     switch (sluice_type_of(s)) {
     case SLUICE_TYPE_LONG: return sluice_buf_puts(out, "bigint");
+    case SLUICE_TYPE_DECIMAL: {
+        int p, sc;
+        sluice_decimal_params(s, &p, &sc);
+        return sluice_buf_printf(out, "decimal(%d,%d)", p, sc);
+    }
     case SLUICE_TYPE_STRUCT:
         rc |= sluice_buf_puts(out, "struct<");
         for (int64_t i = 0; i < s->n_children; i++) {
@@ -139,7 +144,9 @@ int file_sink_csv_row(const struct sluice_host *host, const struct sluice_batch 
             break;
         case SLUICE_TYPE_LONG: rc |= put_long(sluice_get_long(a, slot), out); break;
         case SLUICE_TYPE_DOUBLE:
-            /* show() text of a double is Java's Double.toString, which is what Spark's CSV writer prints. */
+        case SLUICE_TYPE_DECIMAL:
+            /* show() text of a double is Java's Double.toString, which is what Spark's CSV writer
+             * prints; a decimal's is its plain digits, every one of its scale. */
             host->render_cell_text(b, c, row, out);
             break;
         case SLUICE_TYPE_STRING:
@@ -206,6 +213,11 @@ int file_sink_schema_json(const struct ArrowSchema *s, struct sluice_buf *out)
         return rc | sluice_buf_putc(out, '}');
     }
     case SLUICE_TYPE_INVALID: return put_json_string(s->format ? s->format : "", out);
+    case SLUICE_TYPE_DECIMAL: {
+        int p, sc;
+        sluice_decimal_params(s, &p, &sc);
+        return sluice_buf_printf(out, "\"decimal(%d,%d)\"", p, sc);
+    }
     default: return put_json_string(sluice_type_name(sluice_type_of(s)), out);
     }
 }
@@ -214,6 +226,7 @@ bool file_sink_schema_same(const struct ArrowSchema *a, const struct ArrowSchema
 {
     if (sluice_type_of(a) != sluice_type_of(b) || a->n_children != b->n_children) return false;
     if (sluice_type_of(a) == SLUICE_TYPE_INVALID) return false;
+    if (sluice_type_of(a) == SLUICE_TYPE_DECIMAL) return strcmp(a->format, b->format) == 0;
     for (int64_t i = 0; i < a->n_children; i++) {
         const struct ArrowSchema *x = a->children[i], *y = b->children[i];
         /* List element names are Arrow's ("item", "element"), not the user's. */

@@ -269,13 +269,14 @@ static void test_schema_json_rejects_unsupported_spark_types_and_lists_the_suppo
     expect_error("{\"type\":\"struct\",\"fields\":[{\"name\":\"m\",\"type\":{\"type\":\"map\","
                  "\"keyType\":\"string\",\"valueContainsNull\":true}}]}",
                  "schema json: field 'm': map type has no \"valueType\"", NULL);
-    expect_error("{\"type\":\"struct\",\"fields\":[{\"name\":\"d\",\"type\":\"decimal(10,2)\"}]}",
-                 "schema json: field 'd': type 'decimal(10,2)' is not supported; supported: string, "
-                 "long, integer, short, byte, double, float, boolean, timestamp, date, array, map, struct",
+    expect_error("{\"type\":\"struct\",\"fields\":[{\"name\":\"d\",\"type\":\"decimal(40,2)\"}]}",
+                 "schema json: field 'd': Decimal precision 40 exceeds max precision 38 (and must be at least 1)",
                  NULL);
+    expect_error("{\"type\":\"struct\",\"fields\":[{\"name\":\"d\",\"type\":\"decimal(10;2)\"}]}",
+                 "schema json: field 'd': invalid decimal type 'decimal(10;2)'", "write it as Spark does: \"decimal(10,2)\"");
     expect_error("{\"type\":\"struct\",\"fields\":[{\"name\":\"d\",\"type\":\"binary\"}]}",
                  "schema json: field 'd': type 'binary' is not supported; supported: string, long, "
-                 "integer, short, byte, double, float, boolean, timestamp, date, array, map, struct",
+                 "integer, short, byte, double, float, decimal(p,s), boolean, timestamp, date, array, map, struct",
                  NULL);
 }
 
@@ -426,11 +427,11 @@ static void test_schema_ddl_errors_give_the_character_and_what_was_expected(void
     expect_error("id strin", "schema ddl at character 4: unknown type 'strin'", "did you mean 'string'?");
     expect_error("m INTERVAL",
                  "schema ddl at character 3: type 'INTERVAL' is not supported; supported: BOOLEAN, BIGINT, "
-                 "INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, DATE, ARRAY<...>, MAP<...>, STRUCT<...>",
+                 "INT, SMALLINT, TINYINT, DOUBLE, FLOAT, DECIMAL(p,s), STRING, TIMESTAMP, DATE, ARRAY<...>, MAP<...>, STRUCT<...>",
                  NULL);
     expect_error("d binary",
                  "schema ddl at character 3: type 'binary' is not supported; supported: BOOLEAN, BIGINT, "
-                 "INT, SMALLINT, TINYINT, DOUBLE, FLOAT, STRING, TIMESTAMP, DATE, ARRAY<...>, MAP<...>, STRUCT<...>",
+                 "INT, SMALLINT, TINYINT, DOUBLE, FLOAT, DECIMAL(p,s), STRING, TIMESTAMP, DATE, ARRAY<...>, MAP<...>, STRUCT<...>",
                  NULL);
     expect_error("id STRING,", "schema ddl at character 11: expected a column name after ',', found the end "
                                "of the schema", NULL);
@@ -607,9 +608,37 @@ static void test_schema_init_children_are_filled_in_place_and_copied_deeply(void
     sluice_schema_release(&moved);
 }
 
+/* DECIMAL in every spelling Spark's DDL and JSON take, printed back as Spark prints it. */
+static void test_schema_reads_and_prints_decimals(void **state)
+{
+    (void)state;
+    struct ArrowSchema s;
+    struct sluice_error err = { 0 };
+    assert_int_equal(sluice_schema_parse("a DECIMAL(10,2), b DEC, c numeric(5), d DECIMAL( 38 , 38 )", &s, &err), 0);
+    assert_string_equal(s.children[0]->format, "d:10,2");
+    assert_string_equal(s.children[1]->format, "d:10,0");
+    assert_string_equal(s.children[2]->format, "d:5,0");
+    assert_string_equal(s.children[3]->format, "d:38,38");
+    assert_int_equal(sluice_type_of(s.children[0]), SLUICE_TYPE_DECIMAL);
+    struct sluice_buf b = { 0 };
+    sluice_schema_type_ddl(s.children[0], &b);
+    assert_string_equal(b.data, "DECIMAL(10,2)");
+    sluice_buf_clear(&b);
+    sluice_schema_to_json(s.children[0], &b);
+    assert_string_equal(b.data, "\"decimal(10,2)\"");
+    sluice_buf_free(&b);
+    sluice_schema_release(&s);
+    expect_error("a DECIMAL(0)", "schema ddl at character 3: Decimal precision 0 exceeds max precision 38 (and must be "
+                 "at least 1)", NULL);
+    expect_error("a DECIMAL(5,6)", "schema ddl at character 3: Decimal scale (6) cannot be greater than precision (5) "
+                 "or negative", NULL);
+    expect_error("a DECIMAL(5,", "schema ddl at character 13: expected a scale in DECIMAL(precision, scale)", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_schema_reads_and_prints_decimals),
         cmocka_unit_test(test_schema_parses_the_lab_tweet_schema_file),
         cmocka_unit_test(test_schema_prints_the_tweet_schema_exactly_as_pyspark_json_does),
         cmocka_unit_test(test_schema_json_round_trips_pyspark_output_byte_for_byte),

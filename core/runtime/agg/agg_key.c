@@ -83,6 +83,7 @@ static size_t value_size(const struct ArrowSchema *s, const struct ArrowArray *a
     case SLUICE_TYPE_TIMESTAMP:
     case SLUICE_TYPE_DOUBLE: return 9;
     case SLUICE_TYPE_DATE: return 5;
+    case SLUICE_TYPE_DECIMAL: return 17;
     case SLUICE_TYPE_STRING: {
         const int32_t *offs = a->buffers[1];
         return 5 + (size_t)(offs[slot + 1] - offs[slot]);
@@ -125,6 +126,13 @@ static uint8_t *write_value(const struct ArrowSchema *s, const struct ArrowArray
     case SLUICE_TYPE_DATE:
         write32(p, (uint32_t)((const int32_t *)a->buffers[1])[slot]);
         return p + 4;
+    case SLUICE_TYPE_DECIMAL: {
+        /* The unscaled value: equal decimals of one column have one scale. */
+        unsigned __int128 v = (unsigned __int128)sluice_get_decimal(a, slot);
+        write64(p, (uint64_t)v);
+        write64(p + 8, (uint64_t)(v >> 64));
+        return p + 16;
+    }
     case SLUICE_TYPE_STRING: {
         const int32_t *offs = a->buffers[1];
         uint32_t n = (uint32_t)(offs[slot + 1] - offs[slot]);
@@ -334,6 +342,11 @@ const uint8_t *sluice_agg_key_decode(const struct ArrowSchema *s, const uint8_t 
         sluice_builder_append_double(b, d);
         return p + 8;
     }
+    case SLUICE_TYPE_DECIMAL: {
+        unsigned __int128 v = (unsigned __int128)read64(p + 8) << 64 | read64(p);
+        sluice_builder_append_decimal(b, (__int128)v);
+        return p + 16;
+    }
     case SLUICE_TYPE_DATE:
         sluice_builder_append_date(b, (int32_t)read32(p));
         return p + 4;
@@ -368,6 +381,7 @@ const uint8_t *sluice_agg_key_skip(const struct ArrowSchema *s, const uint8_t *p
     case SLUICE_TYPE_LONG:
     case SLUICE_TYPE_TIMESTAMP:
     case SLUICE_TYPE_DOUBLE: return p + 8;
+    case SLUICE_TYPE_DECIMAL: return p + 16;
     case SLUICE_TYPE_DATE: return p + 4;
     case SLUICE_TYPE_STRING: return p + 4 + read32(p);
     case SLUICE_TYPE_STRUCT:
