@@ -190,6 +190,7 @@ static bool scalar_out(struct ectx *c, enum sluice_type t, const struct evec *v,
         }
         if (data > sbuild_limit()) return false;
         break;
+    case SLUICE_TYPE_DECIMAL: values = (size_t)n * 16 + 16; break;
     default: values = (size_t)n * 8 + 8; break;
     }
     int64_t nb = t == SLUICE_TYPE_STRING ? 3 : 2;
@@ -207,6 +208,14 @@ static bool scalar_out(struct ectx *c, enum sluice_type t, const struct evec *v,
         uint8_t *o = vals;
         memset(o, 0, bitmap);
         for (int64_t i = 0; i < n; i++) o[i >> 3] |= (uint8_t)((v->b[i] & (uint8_t)evec_valid(v, i)) << (i & 7));
+        break;
+    }
+    case SLUICE_TYPE_DECIMAL: {
+        uint8_t *o = vals;
+        for (int64_t i = 0; i < n; i++) {
+            sluice_dec x = evec_valid(v, i) ? v->x[i] : 0;
+            memcpy(o + 16 * i, &x, 16);
+        }
         break;
     }
     case SLUICE_TYPE_DATE: {

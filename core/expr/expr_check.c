@@ -44,21 +44,30 @@ void sluice_expr_own_schema(struct sluice_expr *e, struct ArrowSchema *schema)
     e->schemas[e->n_schemas++] = schema;
 }
 
-void sluice_expr_coerce(struct sluice_expr *e, struct expr_node **slot, enum sluice_type to)
+void sluice_expr_coerce_to(struct sluice_expr *e, struct expr_node **slot, enum sluice_type to,
+                           const struct ArrowSchema *schema)
 {
     struct expr_node *x = *slot;
-    if (x->type == to) return;
+    if (x->type == to && (to != SLUICE_TYPE_DECIMAL || strcmp(x->schema->format, schema->format) == 0)) return;
     struct expr_node *c = sluice_expr_node_new(e, EX_CAST, x->pos, 1);
     c->args[0] = x;
     c->type = to;
+    c->schema = to == SLUICE_TYPE_DECIMAL ? schema : NULL;
     c->implicit = true;
     c->checked = true;
     *slot = c;
 }
 
+void sluice_expr_coerce(struct sluice_expr *e, struct expr_node **slot, enum sluice_type to)
+{
+    /* A decimal's digits stay its own when only the type is asked for. */
+    if (to == SLUICE_TYPE_DECIMAL && (*slot)->type == SLUICE_TYPE_DECIMAL) return;
+    sluice_expr_coerce_to(e, slot, to, to == SLUICE_TYPE_DECIMAL ? sluice_expr_decimal_schema(10, 0) : NULL);
+}
+
 static bool is_number(enum sluice_type t)
 {
-    return t == SLUICE_TYPE_LONG || t == SLUICE_TYPE_DOUBLE;
+    return t == SLUICE_TYPE_LONG || t == SLUICE_TYPE_DOUBLE || t == SLUICE_TYPE_DECIMAL;
 }
 
 static bool is_datetime(enum sluice_type t)
@@ -97,13 +106,24 @@ bool sluice_expr_wider(const struct expr_node *a, const struct expr_node *b, enu
         return true;
     }
     *schema = a->schema;
-    if (tb == SLUICE_TYPE_INVALID || (ta == tb && !is_nested(ta))) {
+    if (tb == SLUICE_TYPE_INVALID || (ta == tb && !is_nested(ta) && ta != SLUICE_TYPE_DECIMAL)) {
         *t = ta;
         return true;
     }
     if (ta == tb) {
         *t = ta;
         return same_type(a->schema, b->schema);
+    }
+    if (ta == SLUICE_TYPE_DECIMAL || tb == SLUICE_TYPE_DECIMAL) {
+        /* Spark: a decimal and a decimal or an integer widen to a decimal of
+         * both's digits; with a double, to a double. */
+        int p, s;
+        bool dec = sluice_expr_dec_params(a, &p, &s) && sluice_expr_dec_params(b, &p, &s);
+        if (dec) {
+            *t = SLUICE_TYPE_DECIMAL;
+            *schema = sluice_expr_dec_wider(a, b);
+            return true;
+        }
     }
     if (is_number(ta) && is_number(tb)) {
         *t = SLUICE_TYPE_DOUBLE;
@@ -151,6 +171,7 @@ static void const_value(struct sluice_expr *e, const struct expr_node *n, struct
         case SLUICE_TYPE_TIMESTAMP:
         case SLUICE_TYPE_DATE: out->l = v->l[0]; break;
         case SLUICE_TYPE_DOUBLE: out->d = v->d[0]; break;
+        case SLUICE_TYPE_DECIMAL: out->x = v->x[0]; break;
         case SLUICE_TYPE_STRING: {
             int32_t len;
             const char *s = evec_str(v, 0, &len);
@@ -255,12 +276,48 @@ static int check_interval_arith(struct checker *k, struct expr_node *n, bool *do
     return SLUICE_OK;
 }
 
+/* Arithmetic with a decimal and no double: Spark's DecimalPrecision. Each
+ * operand is cast to its decimal type (a long to (20, 0), a null to the
+ * other's), the result typed by the operator's rule. *done when it is one. */
+static void check_decimal_arith(struct checker *k, struct expr_node *n, bool *done)
+{
+    bool any = false;
+    *done = false;
+    for (int i = 0; i < n->n_args; i++) any |= n->args[i]->type == SLUICE_TYPE_DECIMAL;
+    if (!any) return;
+    for (int i = 0; i < n->n_args; i++) sluice_expr_literal_decimal(n->args[i]);
+    for (int i = 0; i < n->n_args; i++)
+        if (n->args[i]->type == SLUICE_TYPE_DOUBLE) return;
+    *done = true;
+    if (n->n_args == 1) {
+        n->type = SLUICE_TYPE_DECIMAL;
+        n->schema = n->args[0]->schema;
+        return;
+    }
+    for (int i = 0; i < 2; i++) {
+        struct expr_node *a = n->args[i], *other = n->args[1 - i];
+        int p, s;
+        if (a->type == SLUICE_TYPE_LONG) sluice_expr_coerce_to(k->e, &n->args[i], SLUICE_TYPE_DECIMAL, sluice_expr_decimal_schema(20, 0));
+        else if (a->type == SLUICE_TYPE_INVALID && sluice_expr_dec_params(other, &p, &s))
+            sluice_expr_coerce_to(k->e, &n->args[i], SLUICE_TYPE_DECIMAL, sluice_expr_decimal_schema(p, s));
+    }
+    int p1, s1, p2, s2, p, s;
+    sluice_expr_dec_params(n->args[0], &p1, &s1);
+    sluice_expr_dec_params(n->args[1], &p2, &s2);
+    char op = n->kind == EX_ADD ? '+' : n->kind == EX_SUB ? '-' : n->kind == EX_MUL ? '*' : n->kind == EX_DIV ? '/' : '%';
+    sluice_dec_result_type(op, p1, s1, p2, s2, &p, &s);
+    n->type = SLUICE_TYPE_DECIMAL;
+    n->schema = sluice_expr_decimal_schema(p, s);
+}
+
 static int check_arith(struct checker *k, struct expr_node *n)
 {
     bool done;
     if (check_interval_arith(k, n, &done) || done) return done ? SLUICE_OK : SLUICE_ECONFIG;
     for (int i = 0; i < n->n_args; i++)
         if (numeric_operand(k, n, i)) return SLUICE_ECONFIG;
+    check_decimal_arith(k, n, &done);
+    if (done) return SLUICE_OK;
     enum sluice_type t = SLUICE_TYPE_LONG;
     bool any_typed = false;
     for (int i = 0; i < n->n_args; i++) {
@@ -270,6 +327,33 @@ static int check_arith(struct checker *k, struct expr_node *n)
     if (!any_typed || n->kind == EX_DIV) t = SLUICE_TYPE_DOUBLE;
     for (int i = 0; i < n->n_args; i++) sluice_expr_coerce(k->e, &n->args[i], t);
     n->type = t;
+    return SLUICE_OK;
+}
+
+/* A comparison with a decimal: with a double both are doubles; with a
+ * decimal, a long or a null both take the wider decimal; a string is read
+ * as the decimal's type (Spark's findCommonTypeForBinaryComparison). */
+static int check_decimal_compare(struct checker *k, struct expr_node *n)
+{
+    sluice_expr_literal_decimal(n->args[0]);
+    sluice_expr_literal_decimal(n->args[1]);
+    struct expr_node *a = n->args[0], *b = n->args[1];
+    enum sluice_type other = a->type == SLUICE_TYPE_DECIMAL ? b->type : a->type;
+    const struct ArrowSchema *dec = a->type == SLUICE_TYPE_DECIMAL ? a->schema : b->schema;
+    if (other == SLUICE_TYPE_DOUBLE) {
+        sluice_expr_coerce(k->e, &n->args[0], SLUICE_TYPE_DOUBLE);
+        sluice_expr_coerce(k->e, &n->args[1], SLUICE_TYPE_DOUBLE);
+    } else if (other == SLUICE_TYPE_DECIMAL || other == SLUICE_TYPE_LONG || other == SLUICE_TYPE_INVALID ||
+               other == SLUICE_TYPE_STRING) {
+        const struct ArrowSchema *to = other == SLUICE_TYPE_STRING || other == SLUICE_TYPE_INVALID ? dec
+                                                                                                    : sluice_expr_dec_wider(a, b);
+        sluice_expr_coerce_to(k->e, &n->args[0], SLUICE_TYPE_DECIMAL, to);
+        sluice_expr_coerce_to(k->e, &n->args[1], SLUICE_TYPE_DECIMAL, to);
+    } else {
+        return sluice_expr_fail(k->err, k->text, n->pos, "operator '%s' cannot compare %s with %s", op_text(n->kind),
+                                sluice_expr_tname(a->type), sluice_expr_tname(b->type));
+    }
+    n->type = SLUICE_TYPE_BOOLEAN;
     return SLUICE_OK;
 }
 
@@ -284,6 +368,7 @@ static int check_compare(struct checker *k, struct expr_node *n)
                                 op_text(n->kind), sluice_expr_tname(is_nested(ta) ? ta : tb));
     if (ta == SLUICE_TYPE_INVALID && tb == SLUICE_TYPE_INVALID) t = SLUICE_TYPE_BOOLEAN;
     else if (ta == SLUICE_TYPE_INVALID) t = tb;
+    else if (ta == SLUICE_TYPE_DECIMAL || tb == SLUICE_TYPE_DECIMAL) return check_decimal_compare(k, n);
     else if (tb == SLUICE_TYPE_INVALID || ta == tb) t = ta;
     else if (is_number(ta) && is_number(tb)) t = SLUICE_TYPE_DOUBLE;
     else if (is_datetime(ta) && is_datetime(tb)) t = SLUICE_TYPE_TIMESTAMP; /* a date at its midnight */
@@ -367,7 +452,7 @@ static int unify(struct checker *k, struct expr_node *n, struct expr_node **slot
         acc.schema = schema;
     }
     for (int i = 0; i < count; i++)
-        if (t != SLUICE_TYPE_INVALID && !is_nested(t)) sluice_expr_coerce(k->e, slots[i], t);
+        if (t != SLUICE_TYPE_INVALID && !is_nested(t)) sluice_expr_coerce_to(k->e, slots[i], t, schema);
     n->type = t;
     n->schema = schema;
     return SLUICE_OK;
@@ -415,7 +500,10 @@ static int check_cast(struct checker *k, struct expr_node *n)
     bool date_ok = (from != SLUICE_TYPE_DATE && to != SLUICE_TYPE_DATE) || from == to || from == SLUICE_TYPE_INVALID ||
                    from == SLUICE_TYPE_STRING || to == SLUICE_TYPE_STRING || from == SLUICE_TYPE_TIMESTAMP ||
                    to == SLUICE_TYPE_TIMESTAMP;
-    if (is_nested(from) || is_nested(to) || !date_ok)
+    /* A decimal casts to and from numbers and strings. */
+    bool dec_ok = (from != SLUICE_TYPE_DECIMAL && to != SLUICE_TYPE_DECIMAL) || from == SLUICE_TYPE_INVALID ||
+                  ((is_number(from) || from == SLUICE_TYPE_STRING) && (is_number(to) || to == SLUICE_TYPE_STRING));
+    if (is_nested(from) || is_nested(to) || !date_ok || !dec_ok)
         return sluice_expr_fail(k->err, k->text, n->pos, "cannot cast %s to %s", sluice_expr_tname(from), sluice_expr_tname(to));
     return SLUICE_OK;
 }
@@ -496,7 +584,7 @@ int sluice_expr_check(struct sluice_expr *e, const struct ArrowSchema *input, co
                  e->root->leaf_name)
             sluice_buf_puts(&name, e->root->leaf_name);
         else sluice_expr_name(e->root, &name);
-        if (is_nested(e->root->type)) {
+        if (is_nested(e->root->type) || e->root->type == SLUICE_TYPE_DECIMAL) {
             sluice_schema_copy(e->root->schema, &e->result);
             sluice_schema_set_name(&e->result, name.data);
             e->result.flags |= ARROW_FLAG_NULLABLE;

@@ -40,6 +40,10 @@ static const struct evec *eval_lit(struct ectx *c, const struct expr_node *nd)
         v->d = ectx_alloc(c, (size_t)n * 8);
         for (int64_t i = 0; i < n; i++) v->d[i] = x->d;
         break;
+    case SLUICE_TYPE_DECIMAL:
+        v->x = ectx_alloc(c, (size_t)n * sizeof *v->x);
+        for (int64_t i = 0; i < n; i++) v->x[i] = x->x;
+        break;
     case SLUICE_TYPE_STRING: {
         int32_t *offs = ectx_alloc(c, 2 * sizeof *offs);
         offs[0] = 0;
@@ -59,6 +63,7 @@ static const struct evec *eval_lit(struct ectx *c, const struct expr_node *nd)
 
 static const struct evec *eval_arith(struct ectx *c, const struct expr_node *nd)
 {
+    if (nd->type == SLUICE_TYPE_DECIMAL) return sluice_expr_eval_dec_arith(c, nd);
     int64_t n = c->n;
     const struct evec *a = sluice_expr_eval_node(c, nd->args[0]);
     const struct evec *b = sluice_expr_eval_node(c, nd->args[1]);
@@ -121,6 +126,7 @@ static const struct evec *eval_neg(struct ectx *c, const struct expr_node *nd)
 {
     const struct evec *a = sluice_expr_eval_node(c, nd->args[0]);
     if (nd->kind == EX_POS) return a;
+    if (nd->type == SLUICE_TYPE_DECIMAL) return sluice_expr_eval_dec_neg(c, nd);
     int64_t n = c->n;
     struct evec *v = ectx_vec(c);
     v->valid = a->valid;
@@ -157,6 +163,9 @@ void sluice_expr_compare(struct ectx *c, enum sluice_type t, const struct evec *
         break;
     case SLUICE_TYPE_DOUBLE:
         for (int64_t i = 0; i < n; i++) out[i] = (int8_t)cmp_double(a->d[i], b->d[i]);
+        break;
+    case SLUICE_TYPE_DECIMAL: /* both of one scale: the checker cast them */
+        for (int64_t i = 0; i < n; i++) out[i] = (int8_t)((a->x[i] > b->x[i]) - (a->x[i] < b->x[i]));
         break;
     case SLUICE_TYPE_BOOLEAN:
         for (int64_t i = 0; i < n; i++) out[i] = (int8_t)((a->b[i] > b->b[i]) - (a->b[i] < b->b[i]));

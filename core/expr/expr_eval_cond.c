@@ -36,6 +36,10 @@ static const struct evec *merge(struct ectx *c, const struct expr_node *nd, cons
         v->d = ectx_alloc(c, (size_t)n * 8);
         for (int64_t i = 0; i < n; i++) v->d[i] = choice[i] >= 0 ? vs[choice[i]]->d[i] : 0;
         break;
+    case SLUICE_TYPE_DECIMAL:
+        v->x = ectx_alloc(c, (size_t)n * sizeof *v->x);
+        for (int64_t i = 0; i < n; i++) v->x[i] = choice[i] >= 0 ? vs[choice[i]]->x[i] : 0;
+        break;
     case SLUICE_TYPE_STRING: {
         size_t total = 0;
         int32_t len;

@@ -53,6 +53,10 @@ const struct evec *sluice_expr_gather(struct ectx *c, enum sluice_type t, const 
         v->l = dst;
         break;
     }
+    case SLUICE_TYPE_DECIMAL:
+        v->x = ectx_alloc(c, (size_t)n * sizeof *v->x);
+        for (int64_t i = 0; i < n; i++) v->x[i] = slots[i] >= 0 ? sluice_get_decimal(a, slots[i]) : 0;
+        break;
     case SLUICE_TYPE_BOOLEAN:
         v->b = ectx_alloc(c, (size_t)n);
         for (int64_t i = 0; i < n; i++) v->b[i] = slots[i] >= 0 && bit(a->buffers[1], slots[i]);
@@ -162,6 +166,10 @@ const struct evec *sluice_expr_eval_path(struct ectx *c, const struct expr_node 
             for (int64_t i = 0; i < n; i++) v->l[i] = src[i];
             break;
         }
+        case SLUICE_TYPE_DECIMAL:
+            v->x = ectx_alloc(c, (size_t)n * sizeof *v->x);
+            for (int64_t i = 0; i < n; i++) v->x[i] = sluice_get_decimal(a, base + i);
+            break;
         case SLUICE_TYPE_BOOLEAN:
             v->b = ectx_alloc(c, (size_t)n);
             for (int64_t i = 0; i < n; i++) v->b[i] = bit(a->buffers[1], base + i);

@@ -132,7 +132,8 @@ static int want_string(struct call *c, int i)
 static int want_number(struct call *c, int i, enum sluice_type null_as)
 {
     enum sluice_type t = c->n->args[i]->type;
-    if (t == SLUICE_TYPE_STRING) sluice_expr_coerce(c->e, &c->n->args[i], SLUICE_TYPE_DOUBLE);
+    /* A decimal too: abs, round, floor and ceil compute in doubles. */
+    if (t == SLUICE_TYPE_STRING || t == SLUICE_TYPE_DECIMAL) sluice_expr_coerce(c->e, &c->n->args[i], SLUICE_TYPE_DOUBLE);
     else if (t == SLUICE_TYPE_INVALID) sluice_expr_coerce(c->e, &c->n->args[i], null_as);
     else if (t != SLUICE_TYPE_LONG && t != SLUICE_TYPE_DOUBLE) return bad_arg(c, i, "a number");
     return SLUICE_OK;
@@ -198,7 +199,7 @@ static int unify_values(struct call *c, int from)
         acc.schema = schema;
     }
     if (!is_nested(t) && t != SLUICE_TYPE_INVALID)
-        for (int i = from; i < n->n_args; i++) sluice_expr_coerce(c->e, &n->args[i], t);
+        for (int i = from; i < n->n_args; i++) sluice_expr_coerce_to(c->e, &n->args[i], t, schema);
     n->type = t;
     n->schema = schema;
     return SLUICE_OK;

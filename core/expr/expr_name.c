@@ -93,7 +93,13 @@ void sluice_expr_name(const struct expr_node *n, struct sluice_buf *out)
         }
         sluice_buf_puts(out, "CAST(");
         sluice_expr_name(n->args[0], out);
-        sluice_buf_printf(out, " AS %s)", cast_type(n->type));
+        if (n->type == SLUICE_TYPE_DECIMAL && n->schema) {
+            int prec, scale;
+            sluice_decimal_params(n->schema, &prec, &scale);
+            sluice_buf_printf(out, " AS DECIMAL(%d,%d))", prec, scale);
+        } else {
+            sluice_buf_printf(out, " AS %s)", cast_type(n->type));
+        }
         return;
     case EX_NEG:
     case EX_POS:

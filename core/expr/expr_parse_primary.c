@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "colpath.h"
 #include "duration.h"
+#include "schema.h"
 #include "timefmt.h"
 
 /* ---- literals and primaries ---------------------------------------------- */
@@ -34,6 +35,9 @@ static struct expr_node *lit_double(struct parser *p, const struct expr_token *t
     char *text = sluice_arena_alloc(p->e->arena, len + 2);
     snprintf(text, len + 2, "%s%.*s", neg ? "-" : "", (int)len, s);
     n->text = text;
+    /* 1.5 is a decimal to Spark, 1.5e0 and 1.5D doubles: with a decimal it
+     * may become one (sluice_expr_literal_decimal). */
+    n->plain_decimal = t->kind == TOK_DEC && !memchr(s, 'e', t->len) && !memchr(s, 'E', t->len) && len == t->len;
     return n;
 }
 
@@ -269,7 +273,33 @@ fail:
     return SLUICE_ECONFIG;
 }
 
-static int parse_type(struct parser *p, enum sluice_type *type)
+/* DECIMAL, DECIMAL(p) or DECIMAL(p, s) after the word: Spark's (10, 0) default. */
+static int parse_decimal_type(struct parser *p, const struct ArrowSchema **schema)
+{
+    long prec = 10, scale = 0;
+    if (at_op(p, OP_LPAREN)) {
+        p->i++;
+        const struct expr_token *t = peek(p);
+        if (t->kind != TOK_INT) return fail_at(p, t, "expected a precision at character %d", t->pos);
+        prec = (long)t->ival;
+        p->i++;
+        if (at_op(p, OP_COMMA)) {
+            p->i++;
+            t = peek(p);
+            if (t->kind != TOK_INT) return fail_at(p, t, "expected a scale at character %d", t->pos);
+            scale = (long)t->ival;
+            p->i++;
+        }
+        if (expect_op(p, OP_RPAREN, ")")) return SLUICE_ECONFIG;
+    }
+    char fmt[48];
+    const char *why;
+    if (!sluice_schema_decimal_format(prec, scale, fmt, &why)) return fail_at(p, peek(p), "%s", why);
+    *schema = sluice_expr_decimal_schema((int)prec, (int)scale);
+    return SLUICE_OK;
+}
+
+static int parse_type(struct parser *p, enum sluice_type *type, const struct ArrowSchema **schema)
 {
     static const struct { const char *name; enum sluice_type type; } types[] = {
         { "boolean", SLUICE_TYPE_BOOLEAN }, { "long", SLUICE_TYPE_LONG },
@@ -282,6 +312,13 @@ static int parse_type(struct parser *p, enum sluice_type *type)
         { "timestamp", SLUICE_TYPE_TIMESTAMP }, { "date", SLUICE_TYPE_DATE },
     };
     const struct expr_token *t = peek(p);
+    *schema = NULL;
+    if (t->kind == TOK_WORD && (strcasecmp(t->str, "decimal") == 0 || strcasecmp(t->str, "dec") == 0 ||
+                                strcasecmp(t->str, "numeric") == 0)) {
+        p->i++;
+        *type = SLUICE_TYPE_DECIMAL;
+        return parse_decimal_type(p, schema);
+    }
     if (t->kind == TOK_WORD)
         for (size_t k = 0; k < sizeof types / sizeof types[0]; k++)
             if (strcasecmp(t->str, types[k].name) == 0) {
@@ -293,7 +330,7 @@ static int parse_type(struct parser *p, enum sluice_type *type)
         fail_at(p, t, "unknown type '%s' at character %d", t->str, t->pos);
         if (p->err)
             snprintf(p->err->hint, sizeof p->err->hint,
-                     "sluice casts to boolean, long, double, string or timestamp");
+                     "sluice casts to boolean, long, double, decimal(p,s), string, date or timestamp");
         return SLUICE_ECONFIG;
     }
     return fail_at(p, t, "expected a type at character %d", t->pos);
@@ -305,10 +342,13 @@ static int parse_cast(struct parser *p, struct expr_node **out)
     p->i += 2; /* CAST ( */
     struct expr_node *x;
     enum sluice_type type = SLUICE_TYPE_INVALID;
-    if (sluice_expr_parse_expr(p, &x) || expect_kw(p, "AS") || parse_type(p, &type) || expect_op(p, OP_RPAREN, ")"))
+    const struct ArrowSchema *schema = NULL;
+    if (sluice_expr_parse_expr(p, &x) || expect_kw(p, "AS") || parse_type(p, &type, &schema) ||
+        expect_op(p, OP_RPAREN, ")"))
         return SLUICE_ECONFIG;
     struct expr_node *n = unary(p, EX_CAST, kw->pos, x);
     n->type = type; /* the target; the checker keeps it */
+    n->schema = schema;
     *out = n;
     return SLUICE_OK;
 }

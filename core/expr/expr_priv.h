@@ -21,6 +21,7 @@
 #include <sluice/error.h>
 #include <sluice/types.h>
 
+#include "decimal.h"
 #include "expr.h"
 #include "like.h"
 #include "take.h"
@@ -99,6 +100,7 @@ struct expr_value {
     bool b;
     int64_t l;          /* long, timestamp */
     double d;
+    sluice_dec x;       /* decimal: unscaled */
     const char *s;      /* string bytes (arena) */
     int32_t s_len;
 };
@@ -116,6 +118,7 @@ struct expr_node {
     bool implicit;              /* EX_CAST inserted by the checker: invisible in names */
     bool interval;              /* EX_LIT: INTERVAL 1 HOUR, lit.l microseconds; only added to or
                                  * subtracted from a timestamp */
+    bool plain_decimal;         /* EX_LIT double written 1.5 (no exponent, no suffix): Spark's decimal */
     bool checked;
     int id;                     /* index into the evaluator's per-call memo, unique per node */
     int n_args;
@@ -124,7 +127,8 @@ struct expr_node {
     /* After checking: the result type. SLUICE_TYPE_INVALID is the type of a
      * bare NULL literal before anything gave it one. */
     enum sluice_type type;
-    const struct ArrowSchema *schema; /* struct and array results: the input's node (borrowed) */
+    const struct ArrowSchema *schema; /* struct, array and decimal results: the input's node, or a
+                                       * shared decimal node (borrowed) */
 
     struct expr_value lit;      /* EX_LIT */
     const char *text;           /* EX_LIT: the literal as Spark names it; EX_PATH: the path
@@ -186,6 +190,25 @@ struct expr_node *sluice_expr_node_new(struct sluice_expr *e, enum expr_kind kin
 void sluice_expr_own_schema(struct sluice_expr *e, struct ArrowSchema *schema);
 /* Wrap `*slot` in an implicit cast to `to` unless it already has that type. */
 void sluice_expr_coerce(struct sluice_expr *e, struct expr_node **slot, enum sluice_type to);
+/* The same to a type with parameters (a decimal's `schema`, from
+ * sluice_expr_decimal_schema): a decimal of other digits is cast too. */
+void sluice_expr_coerce_to(struct sluice_expr *e, struct expr_node **slot, enum sluice_type to,
+                           const struct ArrowSchema *schema);
+
+/* ---- decimals (expr_decimal.c) ------------------------------------------ */
+
+/* The schema node of DECIMAL(p, s), shared for the process's life. */
+const struct ArrowSchema *sluice_expr_decimal_schema(int p, int s);
+/* A node's decimal digits: a decimal's own, a long's (20, 0) as Spark
+ * widens it; false for other types. */
+bool sluice_expr_dec_params(const struct expr_node *n, int *p, int *s);
+/* An integer literal, or a double literal written as a plain decimal
+ * (`0.5`), beside a decimal becomes the decimal of its digits, as Spark
+ * types literals (DecimalType.fromLiteral): 2 is DECIMAL(1,0), 0.50 is
+ * DECIMAL(2,2). Anything else is left as it is. */
+void sluice_expr_literal_decimal(struct expr_node *n);
+/* Spark's wider decimal of two nodes (DecimalPrecision.widerDecimalType). */
+const struct ArrowSchema *sluice_expr_dec_wider(const struct expr_node *a, const struct expr_node *b);
 /* Record a checker error at `pos`: message, excerpt and position. */
 int sluice_expr_fail(struct sluice_error *err, const char *text, int pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -211,6 +234,7 @@ struct evec {
     uint8_t *valid;
     int64_t *l;          /* long, timestamp */
     double *d;
+    sluice_dec *x;       /* decimal: unscaled, at the node's scale */
     uint8_t *b;          /* boolean: 0 or 1 per row */
     const int32_t *offs; /* string */
     const char *data;
@@ -298,6 +322,10 @@ const struct evec *sluice_expr_eval_math(struct ectx *c, const struct expr_node 
 const struct evec *sluice_expr_eval_array(struct ectx *c, const struct expr_node *n);
 const struct evec *sluice_expr_eval_json(struct ectx *c, const struct expr_node *n); /* from_json, to_json */
 const struct evec *sluice_expr_eval_regex(struct ectx *c, const struct expr_node *n); /* split, regexp_* */
+/* Decimal arithmetic and negation, each operand cast to the node's
+ * operands' decimal types by the checker (expr_decimal.c). */
+const struct evec *sluice_expr_eval_dec_arith(struct ectx *c, const struct expr_node *n);
+const struct evec *sluice_expr_eval_dec_neg(struct ectx *c, const struct expr_node *n);
 /* Column paths and `x.field` (expr_eval_path.c). */
 const struct evec *sluice_expr_eval_path(struct ectx *c, const struct expr_node *n);
 const struct evec *sluice_expr_eval_field(struct ectx *c, const struct expr_node *n);

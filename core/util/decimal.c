@@ -235,7 +235,7 @@ int sluice_dec_parse(const char *t, size_t n, int p, int s, sluice_dec *out)
     return finish(m, neg, 0, 0, p, out) ? 0 : -2;
 }
 
-void sluice_dec_format(sluice_dec v, int s, struct sluice_buf *out)
+size_t sluice_dec_format_to(sluice_dec v, int s, char *out)
 {
     char buf[48];
     int n = 0;
@@ -245,11 +245,19 @@ void sluice_dec_format(sluice_dec v, int s, struct sluice_buf *out)
         m /= 10;
     } while (m);
     while (n <= s) buf[n++] = '0';
-    if (v < 0) sluice_buf_putc(out, '-');
+    size_t w = 0;
+    if (v < 0) out[w++] = '-';
     for (int i = n - 1; i >= 0; i--) {
-        sluice_buf_putc(out, buf[i]);
-        if (i == s && s > 0) sluice_buf_putc(out, '.');
+        out[w++] = buf[i];
+        if (i == s && s > 0) out[w++] = '.';
     }
+    return w;
+}
+
+void sluice_dec_format(sluice_dec v, int s, struct sluice_buf *out)
+{
+    char text[SLUICE_DEC_TEXT_MAX];
+    sluice_buf_append(out, text, sluice_dec_format_to(v, s, text));
 }
 
 /* ---- conversions ----------------------------------------------------------- */

@@ -33,6 +33,9 @@ bool sluice_dec_fits(sluice_dec v, int p);
 int sluice_dec_parse(const char *text, size_t n, int p, int s, sluice_dec *out);
 /* v / 10^s as plain text, every digit of the scale written ("12.50"). */
 void sluice_dec_format(sluice_dec v, int s, struct sluice_buf *out);
+/* The same into out (at least SLUICE_DEC_TEXT_MAX bytes, not terminated); returns its length. */
+#define SLUICE_DEC_TEXT_MAX 42
+size_t sluice_dec_format_to(sluice_dec v, int s, char *out);
 
 /* v from scale `from` to scale `to`, rounded; false when the result has
  * more than p digits. */

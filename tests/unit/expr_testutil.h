@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "builder.h"
+#include "decimal.h"
 #include "expr.h"
 #include "schema.h"
 #include "timefmt.h"
@@ -167,6 +168,15 @@ static inline void tu_render(const struct ArrowSchema *s, const struct ArrowArra
         char buf[40];
         sluice_time_format_iso(sluice_get_timestamp(a, p), buf);
         snprintf(out, cap, "%s", buf);
+        break;
+    }
+    case SLUICE_TYPE_DECIMAL: {
+        /* The value and its type: 12.35 as decimal(8,2) is "12.35 (8,2)". */
+        char buf[SLUICE_DEC_TEXT_MAX + 1];
+        int prec, scale;
+        sluice_decimal_params(s, &prec, &scale);
+        buf[sluice_dec_format_to(sluice_get_decimal(a, p), scale, buf)] = '\0';
+        snprintf(out, cap, "%s (%d,%d)", buf, prec, scale);
         break;
     }
     case SLUICE_TYPE_DATE: {

@@ -615,6 +615,65 @@ static void test_expr_func_adds_intervals_to_timestamps(void **state)
     assert_int_equal(sluice_expr_compile(schema, "ts + INTERVAL", &e, &err), SLUICE_ECONFIG);
 }
 
+/* DECIMAL, by hand against Spark 3.5 (spark.sql.decimalOperations.allowPrecisionLoss):
+ * result types by DecimalPrecision, literals typed by their digits, exact
+ * arithmetic rounded half up, overflow and division by zero null, casts. */
+static void test_expr_func_computes_decimals_as_spark_does(void **state)
+{
+    (void)state;
+    struct ArrowSchema dec;
+    struct sluice_error err = { 0 };
+    assert_int_equal(sluice_schema_parse("x DECIMAL(8,2), y DECIMAL(38,10), n BIGINT, s STRING", &dec, &err), 0);
+    struct sluice_builder *b = sluice_builder_new(&dec);
+    sluice_builder_append_struct(b);
+    sluice_builder_append_decimal(&b->children[0], 1235);                      /* 12.35 */
+    sluice_builder_append_decimal(&b->children[1], sluice_dec_pow10(37) * 9); /* 900000000000000000000000000.0000000000 */
+    sluice_builder_append_long(&b->children[2], 3);
+    sluice_builder_append_string(&b->children[3], " 2.505 ", 7);
+    struct sluice_batch row;
+    sluice_builder_finish(b, &row);
+    row.schema = &dec;
+    sluice_builder_free(b);
+#define D(text) tu_eval(&dec, &row, text)
+    assert_string_equal(D("x"), "12.35 (8,2)");
+    assert_string_equal(D("x * 2"), "24.70 (10,2)");
+    assert_string_equal(D("x + 0.5"), "12.85 (9,2)");
+    assert_string_equal(D("x + n"), "15.35 (23,2)");
+    assert_string_equal(D("x / 3"), "4.116667 (12,6)");
+    assert_string_equal(D("x / n"), "4.11666666666666666666667 (29,23)");
+    assert_string_equal(D("x % 5"), "2.35 (3,2)");
+    assert_string_equal(D("-x"), "-12.35 (8,2)");
+    assert_string_equal(D("x * 1.5"), "18.525 (11,3)");
+    assert_string_equal(D("x + 1.5e0"), "13.85");             /* a double literal: double arithmetic */
+    assert_string_equal(D("x / 0"), "null");
+    assert_string_equal(D("y * y"), "null");                   /* more than 38 digits */
+    assert_string_equal(D("y * 10"), "90000000000000000000000000000.0000000 (38,7)");
+    assert_string_equal(D("y * 1000000000000"), "null");
+    assert_string_equal(D("x > 12.3"), "true");
+    assert_string_equal(D("x = '12.350'"), "true");
+    assert_string_equal(D("x < n * 4"), "false");
+    assert_string_equal(D("x > 12.5e0"), "false");
+    assert_string_equal(D("coalesce(NULL, x, n)"), "12.35 (22,2)");
+    assert_string_equal(D("CAST(x AS DECIMAL(3,0))"), "12 (3,0)");
+    assert_string_equal(D("CAST(x AS DECIMAL(3,1))"), "12.4 (3,1)");
+    assert_string_equal(D("CAST(x AS DECIMAL(2,1))"), "null"); /* 12.4 needs three digits */
+    assert_string_equal(D("CAST(s AS DECIMAL(4,2))"), "2.51 (4,2)");
+    assert_string_equal(D("CAST('abc' AS DECIMAL(4,2))"), "null");
+    assert_string_equal(D("CAST(0.1e0 AS DECIMAL(5,4))"), "0.1000 (5,4)");
+    assert_string_equal(D("CAST(x AS BIGINT)"), "12");
+    assert_string_equal(D("CAST(-x AS BIGINT)"), "-12");
+    assert_string_equal(D("CAST(x AS DOUBLE)"), "12.35");
+    assert_string_equal(D("CAST(x AS STRING)"), "'12.35'");
+    assert_string_equal(D("CAST(n AS DECIMAL(2,1))"), "3.0 (2,1)");
+    assert_string_equal(D("abs(-x)"), "12.35");                /* math functions compute in doubles */
+    struct sluice_expr *e = NULL;
+    assert_int_equal(sluice_expr_compile(&dec, "CAST(x AS TIMESTAMP)", &e, &err), SLUICE_ECONFIG);
+    assert_string_equal(err.message, "cannot cast decimal to timestamp");
+#undef D
+    sluice_batch_release(&row);
+    sluice_schema_release(&dec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -652,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_expr_func_current_timestamp_is_the_batch_time),
         cmocka_unit_test(test_expr_func_works_with_dates_as_spark_does),
         cmocka_unit_test(test_expr_func_adds_intervals_to_timestamps),
+        cmocka_unit_test(test_expr_func_computes_decimals_as_spark_does),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

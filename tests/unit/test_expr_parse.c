@@ -216,7 +216,8 @@ static void test_expr_parse_reports_malformed_keywords_and_indexes(void **state)
 {
     syntax_error("CASE WHEN a THEN 1", "expected END at character 19", 19);
     syntax_error("CASE a END", "expected WHEN at character 8", 8);
-    syntax_error("CAST(a AS decimal)", "unknown type 'decimal' at character 11", 11);
+    syntax_error("CAST(a AS decimal(40, 2))", "Decimal precision 40 exceeds max precision 38 (and must be at least 1)", 25);
+    syntax_error("CAST(a AS varchar2)", "unknown type 'varchar2' at character 11", 11);
     syntax_error("a NOT b", "expected LIKE, RLIKE, IN or BETWEEN after NOT at character 7", 7);
     syntax_error("a[x]", "expected an array index (a non-negative integer) at character 3", 3);
     syntax_error("a IN ()", "expected an expression at character 7, found ')'", 7);
