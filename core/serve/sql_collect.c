@@ -45,6 +45,8 @@ static int64_t array_bytes(const struct ArrowSchema *s, const struct ArrowArray 
         return n + 8 * len;
     case SLUICE_TYPE_DATE:
         return n + 4 * len;
+    case SLUICE_TYPE_DECIMAL:
+        return n + 16 * len;
     case SLUICE_TYPE_STRING: {
         const int32_t *o = a->buffers[1];
         return n + 4 * (len + 1) + (o[p + len] - o[p]);

@@ -13,7 +13,7 @@ bool sluice_sort_type_ok(const struct ArrowSchema *s)
 {
     enum sluice_type t = sluice_type_of(s);
     return t == SLUICE_TYPE_BOOLEAN || t == SLUICE_TYPE_LONG || t == SLUICE_TYPE_DOUBLE ||
-           t == SLUICE_TYPE_STRING || t == SLUICE_TYPE_TIMESTAMP || t == SLUICE_TYPE_DATE;
+           t == SLUICE_TYPE_STRING || t == SLUICE_TYPE_TIMESTAMP || t == SLUICE_TYPE_DATE || t == SLUICE_TYPE_DECIMAL;
 }
 
 static int cmp_i64(int64_t a, int64_t b)
@@ -39,6 +39,10 @@ static int cmp_value(enum sluice_type t, const struct ArrowArray *a, int64_t i, 
         return cmp_i64(sluice_get_long(a, i), sluice_get_long(a, j));
     case SLUICE_TYPE_DATE:
         return cmp_i64(sluice_get_date(a, i), sluice_get_date(a, j));
+    case SLUICE_TYPE_DECIMAL: { /* one column: one scale */
+        __int128 x = sluice_get_decimal(a, i), y = sluice_get_decimal(a, j);
+        return (x > y) - (x < y);
+    }
     case SLUICE_TYPE_DOUBLE:
         return cmp_double(sluice_get_double(a, i), sluice_get_double(a, j));
     case SLUICE_TYPE_STRING: {

@@ -35,6 +35,7 @@
 
 #include <sluice/plugin.h>
 
+#include "../common/agg_decimal.h"
 #include "../common/agg_util.h"
 
 #define HLL_DEFAULT_RSD 0.05
@@ -50,6 +51,7 @@ static const double hll_thresholds[HLL_MAX_P - HLL_MIN_P + 1] = {
 struct hll_bound {
     const struct sluice_host *host;
     enum sluice_type type;
+    int dec_precision; /* a decimal argument's: Spark hashes up to 18 digits as a long */
     unsigned p;  /* precision: the top p hash bits pick the register */
     uint32_t m;  /* registers: 2^p */
     double alpha_m2;
@@ -118,10 +120,10 @@ static int hll_bind(const struct sluice_host *host, const struct ArrowSchema *ar
                            n_params + 1);
     enum sluice_type t = sluice_type_of(arg);
     if (t != SLUICE_TYPE_BOOLEAN && t != SLUICE_TYPE_LONG && t != SLUICE_TYPE_DOUBLE && t != SLUICE_TYPE_STRING &&
-        t != SLUICE_TYPE_TIMESTAMP && t != SLUICE_TYPE_DATE)
+        t != SLUICE_TYPE_TIMESTAMP && t != SLUICE_TYPE_DATE && t != SLUICE_TYPE_DECIMAL)
         return host->error(err, SLUICE_ECONFIG,
-                           "function 'approx_count_distinct' expects a boolean, long, double, string, timestamp or "
-                           "date, got %s", sluice_type_name(t));
+                           "function 'approx_count_distinct' expects a boolean, long, double, decimal, string, "
+                           "timestamp or date, got %s", sluice_type_name(t));
     double rsd = HLL_DEFAULT_RSD;
     if (n_params == 1) {
         bool number = params[0].type == SLUICE_TYPE_DOUBLE || params[0].type == SLUICE_TYPE_LONG;
@@ -143,6 +145,10 @@ static int hll_bind(const struct sluice_host *host, const struct ArrowSchema *ar
     struct hll_bound *b = malloc(sizeof *b);
     if (!b) return host->error(err, SLUICE_ENOMEM, "out of memory binding 'approx_count_distinct'");
     b->host = host;
+    if (t == SLUICE_TYPE_DECIMAL) {
+        int scale;
+        sluice_decimal_params(arg, &b->dec_precision, &scale);
+    }
     b->type = t;
     b->p = (unsigned)pd;
     b->m = UINT32_C(1) << b->p;
@@ -210,6 +216,15 @@ static int hll_update(const struct sluice_host *host, const void *bound, void *c
         for (int64_t i = 0; i < n; i++)
             if (!HLL_SKIP(states[i], i))
                 hll_add(states[i], agg_xxh64_int(sluice_bit_get(v, off + i), AGG_SPARK_SEED), p, pad);
+        break;
+    }
+    case SLUICE_TYPE_DECIMAL: {
+        for (int64_t i = 0; i < n; i++)
+            if (!HLL_SKIP(states[i], i))
+                hll_add(states[i],
+                        agg_dec_hash(sluice_get_decimal(arg, off + i), b->dec_precision, agg_xxh64, agg_xxh64_long,
+                                     AGG_SPARK_SEED),
+                        p, pad);
         break;
     }
     case SLUICE_TYPE_DATE: { /* Spark hashes a date as the int it is */

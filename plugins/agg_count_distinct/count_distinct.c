@@ -21,6 +21,7 @@
 
 #include <sluice/plugin.h>
 
+#include "../common/agg_decimal.h"
 #include "../common/agg_util.h"
 
 struct cd_bound {
@@ -59,6 +60,10 @@ static uint64_t cd_entry_hash(const struct cd_bound *b, const uint8_t *e, const 
     if (b->width == 1) {
         *size = 1;
         return agg_xxh64_int(e[0], AGG_SPARK_SEED);
+    }
+    if (b->width == 16) { /* a decimal's unscaled value, little-endian */
+        *size = 16;
+        return agg_xxh64(e, 16, AGG_SPARK_SEED);
     }
     const uint8_t *p = e;
     uint64_t len = 0;
@@ -157,10 +162,11 @@ static int cd_bind(const struct sluice_host *host, const struct ArrowSchema *arg
     case SLUICE_TYPE_DATE: width = 8; break; /* a date's days, widened */
     case SLUICE_TYPE_BOOLEAN: width = 1; break;
     case SLUICE_TYPE_STRING: width = 0; break;
+    case SLUICE_TYPE_DECIMAL: width = 16; break; /* one column's values share one scale */
     default:
         return host->error(err, SLUICE_ECONFIG,
-                           "function 'count(DISTINCT)' expects a boolean, long, double, string or timestamp, got %s",
-                           sluice_type_name(t));
+                           "function 'count(DISTINCT)' expects a boolean, long, double, decimal, string, timestamp "
+                           "or date, got %s", sluice_type_name(t));
     }
     struct cd_bound *b = malloc(sizeof *b);
     if (!b) return host->error(err, SLUICE_ENOMEM, "out of memory binding 'count(DISTINCT)'");
@@ -211,6 +217,15 @@ static int cd_update(const struct sluice_host *host, const void *bound, void *co
             uint64_t x = (uint64_t)v[off + i];
             sluice_put_le64(key, x);
             ok = cd_insert(b, states[i], key, 8, agg_xxh64_long(x, AGG_SPARK_SEED));
+        }
+        break;
+    }
+    case SLUICE_TYPE_DECIMAL: {
+        uint8_t wide[16];
+        for (int64_t i = 0; i < n && ok; i++) {
+            if (CD_SKIP(states[i], i)) continue;
+            agg_dec_put(sluice_get_decimal(arg, off + i), wide);
+            ok = cd_insert(b, states[i], wide, 16, agg_xxh64(wide, 16, AGG_SPARK_SEED));
         }
         break;
     }

@@ -17,7 +17,7 @@ SLUICE_EXPORT const struct sluice_plugin *sluice_plugin_v1(void)
         .size = sizeof(struct sluice_plugin),
         .kind = SLUICE_KIND_AGGREGATOR,
         .name = "max",
-        .summary = "max(x): the largest value (boolean, long, double, string or timestamp); null when no values",
+        .summary = "max(x): the largest value (boolean, long, double, decimal, string, timestamp or date); null when no values",
         AGG_EXTREME_CALLBACKS,
     };
     return &p;

@@ -10,16 +10,18 @@
  * - double: Spark's SQL order, where NaN is greater than every number and
  *   equal to every NaN, and -0.0 equals 0.0;
  * - string: byte-wise order of the UTF-8 (Spark's UTF8String.compareTo);
+ * - decimal: numeric order (one column's values share one scale);
  * - nulls are skipped; a group that saw no non-null value gives null;
  * - on a tie the value seen first stays (Spark's Least/Greatest replace
  *   only on strictly less/greater), which shows for -0.0 against 0.0.
  *
- * State (32 bytes): the value, and for strings a heap copy the state owns
+ * State (40 bytes): the value, and for strings a heap copy the state owns
  * (bind sets has_destroy for strings only), grown only when a longer
  * extreme arrives and rewritten only when the extreme changes.
  * Checkpoint format: the argument's sluice type (one byte), seen (one
  * byte), then the value: 8 bytes little-endian for long, timestamp and
- * double, one byte for boolean, a varint length and the bytes for string. */
+ * double, 16 for decimal, one byte for boolean, a varint length and the
+ * bytes for string. */
 #ifndef SLUICE_PLUGINS_AGG_EXTREME_H
 #define SLUICE_PLUGINS_AGG_EXTREME_H
 
@@ -30,6 +32,8 @@
 
 #include <sluice/agg.h>
 
+#include "agg_decimal.h"
+
 #if !defined(AGG_EXTREME_MAX) || !defined(AGG_EXTREME_NAME)
 #error "define AGG_EXTREME_MAX (0: min, 1: max) and AGG_EXTREME_NAME before including agg_extreme.h"
 #endif
@@ -37,12 +41,14 @@
 struct ext_bound {
     const struct sluice_host *host;
     enum sluice_type type;
+    char format[48]; /* a decimal's, the argument's own */
 };
 
 struct ext_state {
     union {
         int64_t l; /* long, timestamp, boolean (0 or 1) */
         double d;
+        agg_dec_state x; /* decimal: unscaled */
     } v;
     char *str;    /* string: the extreme's bytes (owned), NULL until one is longer than 0 */
     uint32_t len; /* string: its length */
@@ -118,18 +124,23 @@ static int ext_bind(const struct sluice_host *host, const struct ArrowSchema *ar
         if (!SLUICE_HOST_HAS(host, append_date)) goto unsupported;
         format = SLUICE_FORMAT_DATE;
         break;
+    case SLUICE_TYPE_DECIMAL:
+        if (!SLUICE_HOST_HAS(host, append_decimal)) goto unsupported;
+        format = arg->format;
+        break;
     default:
     unsupported:
         return host->error(err, SLUICE_ECONFIG,
-                           "function '%s' expects a boolean, long, double, string, timestamp or date, got %s",
+                           "function '%s' expects a boolean, long, double, decimal, string, timestamp or date, got %s",
                            AGG_EXTREME_NAME, sluice_type_name(t));
     }
     struct ext_bound *b = malloc(sizeof *b);
     if (!b) return host->error(err, SLUICE_ENOMEM, "out of memory binding '%s'", AGG_EXTREME_NAME);
     b->host = host;
     b->type = t;
+    snprintf(b->format, sizeof b->format, "%s", format);
     *bound = b;
-    info->result_format = format;
+    info->result_format = b->format;
     info->state_size = sizeof(struct ext_state);
     info->has_destroy = t == SLUICE_TYPE_STRING;
     return SLUICE_OK;
@@ -193,6 +204,17 @@ static int ext_update(const struct sluice_host *host, const void *bound, void *c
         }
         break;
     }
+    case SLUICE_TYPE_DECIMAL:
+        for (int64_t i = 0; i < n; i++) {
+            struct ext_state *s = states[i];
+            if (EXT_SKIP(s, i)) continue;
+            agg_dec x = sluice_get_decimal(arg, off + i);
+            if (!s->seen || EXT_BEATS((x > s->v.x) - (x < s->v.x))) {
+                s->v.x = x;
+                s->seen = 1;
+            }
+        }
+        break;
     case SLUICE_TYPE_BOOLEAN: {
         const uint8_t *v = (const uint8_t *)arg->buffers[1];
         for (int64_t i = 0; i < n; i++) {
@@ -237,6 +259,7 @@ static int ext_merge(const struct sluice_host *host, const void *bound, void *ds
     switch (b->type) {
     case SLUICE_TYPE_DOUBLE: cmp = d->seen ? ext_cmp_double(s->v.d, d->v.d) : 0; break;
     case SLUICE_TYPE_STRING: cmp = d->seen ? ext_cmp_string(s->str, s->len, d->str, d->len) : 0; break;
+    case SLUICE_TYPE_DECIMAL: cmp = d->seen ? (s->v.x > d->v.x) - (s->v.x < d->v.x) : 0; break;
     default: cmp = d->seen ? ext_cmp_long(s->v.l, d->v.l) : 0; break;
     }
     if (d->seen && !EXT_BEATS(cmp)) return SLUICE_OK;
@@ -264,6 +287,12 @@ static int ext_finalize(const struct sluice_host *host, const void *bound, const
     case SLUICE_TYPE_DOUBLE: h->append_double(out, s->v.d); break;
     case SLUICE_TYPE_BOOLEAN: h->append_bool(out, s->v.l != 0); break;
     case SLUICE_TYPE_STRING: h->append_string(out, s->str ? s->str : "", s->len); break;
+    case SLUICE_TYPE_DECIMAL: {
+        uint8_t le[16];
+        agg_dec_put(s->v.x, le);
+        h->append_decimal(out, le);
+        break;
+    }
     default: h->append_null(out); break;
     }
     return SLUICE_OK;
@@ -274,11 +303,12 @@ static int ext_serialize(const struct sluice_host *host, const void *bound, cons
 {
     const struct ext_bound *b = bound;
     const struct ext_state *s = state;
-    uint8_t rec[2 + 8 + SLUICE_VARINT_MAX] = { (uint8_t)b->type, s->seen };
+    uint8_t rec[2 + 16 + SLUICE_VARINT_MAX] = { (uint8_t)b->type, s->seen };
     size_t len = 2;
     if (s->seen) {
         switch (b->type) {
         case SLUICE_TYPE_BOOLEAN: rec[len++] = (uint8_t)s->v.l; break;
+        case SLUICE_TYPE_DECIMAL: agg_dec_put(s->v.x, rec + len); len += 16; break;
         case SLUICE_TYPE_STRING: len += sluice_varint_encode(rec + len, s->len); break;
         case SLUICE_TYPE_DOUBLE: sluice_put_le64(rec + len, sluice_double_bits(s->v.d)); len += 8; break;
         default: sluice_put_le64(rec + len, (uint64_t)s->v.l); len += 8; break;
@@ -311,6 +341,10 @@ static int ext_deserialize(const struct sluice_host *host, const void *bound, vo
     case SLUICE_TYPE_BOOLEAN:
         if (end - p != 1 || *p > 1) goto corrupt;
         s->v.l = *p;
+        break;
+    case SLUICE_TYPE_DECIMAL:
+        if (end - p != 16) goto corrupt;
+        s->v.x = agg_dec_get(p);
         break;
     case SLUICE_TYPE_STRING: {
         uint64_t n;

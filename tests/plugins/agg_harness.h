@@ -24,6 +24,7 @@
 #include "agg_param.h"
 #include "arena.h"
 #include "builder.h"
+#include "decimal.h"
 #include "host.h"
 #include "registry.h"
 
@@ -162,6 +163,14 @@ static inline void agg_col(const char *format, const char *const *vals, size_t n
             sluice_builder_append_bool(b, v[0] == 't');
             break;
         case SLUICE_TYPE_STRING: sluice_builder_append_string(b, v, strlen(v)); break;
+        case SLUICE_TYPE_DECIMAL: { /* "12.35" read at the format's scale */
+            int prec, scale;
+            sluice_decimal_params(&schema, &prec, &scale);
+            sluice_dec x;
+            if (sluice_dec_parse(v, strlen(v), prec, scale, &x)) fail_msg("bad decimal '%s'", v);
+            sluice_builder_append_decimal(b, x);
+            break;
+        }
         default: fail_msg("no columns of format '%s' here", format);
         }
         if (end && *end) fail_msg("bad value '%s' for format '%s'", v, format);
@@ -237,6 +246,14 @@ static inline char *agg_result(struct agg *a, const void *state)
         case SLUICE_TYPE_DOUBLE: snprintf(buf, sizeof buf, "%.17g", ((double *)b->values)[0]); break;
         case SLUICE_TYPE_BOOLEAN: snprintf(buf, sizeof buf, "%s", (b->values[0] & 1) ? "true" : "false"); break;
         case SLUICE_TYPE_STRING: snprintf(buf, sizeof buf, "%.*s", (int)b->data_len, b->data ? b->data : ""); break;
+        case SLUICE_TYPE_DECIMAL: { /* its digits at the result's scale */
+            int prec, scale;
+            sluice_decimal_params(&rs, &prec, &scale);
+            sluice_dec x;
+            memcpy(&x, b->values, 16);
+            buf[sluice_dec_format_to(x, scale, buf)] = '\0';
+            break;
+        }
         default: fail_msg("unexpected result format '%s'", a->info.result_format);
         }
     }

@@ -235,7 +235,7 @@ static void test_approx_count_distinct_takes_a_relative_error_as_spark_does(void
     assert_string_equal(a->err.message, "function 'approx_count_distinct' takes 1 or 2 arguments, got 3");
     assert_int_equal(agg_bind(a, SLUICE_FORMAT_ARRAY, NULL, 0), SLUICE_ECONFIG);
     assert_string_equal(a->err.message, "function 'approx_count_distinct' expects a boolean, long, double, "
-                                        "string, timestamp or date, got array");
+                                        "decimal, string, timestamp or date, got array");
 }
 
 static void test_approx_count_distinct_survives_a_serialize_round_trip(void **state)

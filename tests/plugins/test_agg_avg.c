@@ -150,11 +150,39 @@ static void test_avg_rejects_arguments_that_are_not_numbers(void **state)
     assert_string_equal(a->err.message, "function 'avg' needs an argument, not *");
 }
 
+/* DECIMAL(5,2) averages to DECIMAL(9,6), Spark's division rounded half
+ * up: (1.00 + 2.00 + 2.00) / 3 = 1.666667; -0.01 / 6 = -0.001667. */
+static void test_avg_of_decimals_rounds_as_spark(void **state)
+{
+    struct agg *a = *state;
+    agg_open(a, "avg", "d:5,2");
+    assert_string_equal(a->info.result_format, "d:9,6");
+    static const char *const v[] = { "1.00", NULL, "2.00", "2.00" };
+    struct ArrowArray col;
+    agg_col("d:5,2", v, N(v), &col);
+    void *s = agg_state(a);
+    agg_feed_all(a, s, &col);
+    agg_expect(a, s, "1.666667");
+    void *back = agg_round_trip(a, s);
+    agg_expect(a, back, "1.666667");
+    agg_state_free(a, back);
+    agg_state_free(a, s);
+    col.release(&col);
+    static const char *const w[] = { "-0.01", "0", "0", "0", "0", "0" };
+    agg_col("d:5,2", w, N(w), &col);
+    s = agg_state(a);
+    agg_feed_all(a, s, &col);
+    agg_expect(a, s, "-0.001667");
+    agg_state_free(a, s);
+    col.release(&col);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, agg_setup, agg_teardown)
     const struct CMUnitTest tests[] = {
         T(test_avg_of_longs_is_a_double_skipping_nulls),
+        T(test_avg_of_decimals_rounds_as_spark),
         T(test_avg_of_longs_sums_them_as_doubles_as_spark_does),
         T(test_avg_of_doubles_is_the_mean),
         T(test_avg_is_null_without_a_non_null_value),

@@ -241,7 +241,7 @@ static void test_count_distinct_rejects_arguments_it_cannot_compare(void **state
     agg_load(a, "count_distinct");
     assert_int_equal(agg_bind(a, SLUICE_FORMAT_ARRAY, NULL, 0), SLUICE_ECONFIG);
     assert_string_equal(a->err.message,
-                        "function 'count(DISTINCT)' expects a boolean, long, double, string or timestamp, got array");
+                        "function 'count(DISTINCT)' expects a boolean, long, double, decimal, string, timestamp or date, got array");
     assert_int_equal(agg_bind(a, NULL, NULL, 0), SLUICE_ECONFIG);
     assert_string_equal(a->err.message, "function 'count(DISTINCT)' needs an argument, not *");
 }

@@ -134,10 +134,24 @@ static void test_max_rejects_arguments_it_cannot_order(void **state)
     agg_load(a, "max");
     assert_int_equal(agg_bind(a, SLUICE_FORMAT_STRUCT, NULL, 0), SLUICE_ECONFIG);
     assert_string_equal(a->err.message,
-                        "function 'max' expects a boolean, long, double, string, timestamp or date, got struct");
+                        "function 'max' expects a boolean, long, double, decimal, string, timestamp or date, got struct");
     static const char *const params[] = { "2" };
     assert_int_equal(agg_bind(a, SLUICE_FORMAT_LONG, params, 1), SLUICE_ECONFIG);
     assert_string_equal(a->err.message, "function 'max' takes one argument, got 2");
+}
+
+static void test_max_of_decimals_keeps_the_type(void **state)
+{
+    struct agg *a = *state;
+    agg_open(a, "max", "d:20,3");
+    static const char *const v[] = { "5.125", NULL, "-12345678901234567.000", "5.124" };
+    struct ArrowArray col;
+    agg_col("d:20,3", v, N(v), &col);
+    void *s = agg_state(a);
+    agg_feed_all(a, s, &col);
+    agg_expect(a, s, "5.125");
+    agg_state_free(a, s);
+    col.release(&col);
 }
 
 int main(void)
@@ -145,6 +159,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, agg_setup, agg_teardown)
     const struct CMUnitTest tests[] = {
         T(test_max_of_longs_and_timestamps_keeps_their_type_and_skips_nulls),
+        T(test_max_of_decimals_keeps_the_type),
         T(test_max_of_doubles_is_nan_once_any_value_is_nan),
         T(test_max_of_strings_orders_by_utf8_bytes),
         T(test_max_of_booleans_is_true_once_any_is_true),

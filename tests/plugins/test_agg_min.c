@@ -222,9 +222,27 @@ static void test_min_rejects_arguments_it_cannot_order(void **state)
     agg_load(a, "min");
     assert_int_equal(agg_bind(a, SLUICE_FORMAT_ARRAY, NULL, 0), SLUICE_ECONFIG);
     assert_string_equal(a->err.message,
-                        "function 'min' expects a boolean, long, double, string, timestamp or date, got array");
+                        "function 'min' expects a boolean, long, double, decimal, string, timestamp or date, got array");
     assert_int_equal(agg_bind(a, NULL, NULL, 0), SLUICE_ECONFIG);
     assert_string_equal(a->err.message, "function 'min' needs an argument, not *");
+}
+
+static void test_min_of_decimals_keeps_the_type(void **state)
+{
+    struct agg *a = *state;
+    agg_open(a, "min", "d:20,3");
+    assert_string_equal(a->info.result_format, "d:20,3");
+    static const char *const v[] = { "5.125", NULL, "-12345678901234567.000", "5.124" };
+    struct ArrowArray col;
+    agg_col("d:20,3", v, N(v), &col);
+    void *s = agg_state(a);
+    agg_feed_all(a, s, &col);
+    agg_expect(a, s, "-12345678901234567.000");
+    void *back = agg_round_trip(a, s);
+    agg_expect(a, back, "-12345678901234567.000");
+    agg_state_free(a, back);
+    agg_state_free(a, s);
+    col.release(&col);
 }
 
 int main(void)
@@ -232,6 +250,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, agg_setup, agg_teardown)
     const struct CMUnitTest tests[] = {
         T(test_min_of_longs_and_timestamps_keeps_their_type_and_skips_nulls),
+        T(test_min_of_decimals_keeps_the_type),
         T(test_min_of_doubles_puts_nan_above_every_number),
         T(test_min_keeps_the_first_of_equal_zeros_as_spark_does),
         T(test_min_of_strings_orders_by_utf8_bytes),

@@ -187,11 +187,41 @@ static void test_sum_rejects_arguments_that_are_not_numbers(void **state)
     assert_string_equal(a->err.message, "function 'sum' needs an argument, not *");
 }
 
+/* DECIMAL(5,2) sums to DECIMAL(15,2), exactly; past 15 digits it is null
+ * (Spark's overflow without ANSI mode); the state survives a checkpoint. */
+static void test_sum_of_decimals_is_exact_with_ten_more_digits(void **state)
+{
+    struct agg *a = *state;
+    agg_open(a, "sum", "d:5,2");
+    assert_string_equal(a->info.result_format, "d:15,2");
+    static const char *const v[] = { "0.10", NULL, "0.20", "999.99", "-0.30" };
+    struct ArrowArray col;
+    agg_col("d:5,2", v, N(v), &col);
+    void *s = agg_state(a);
+    agg_feed_all(a, s, &col);
+    agg_expect(a, s, "999.99"); /* no 0.1 + 0.2 rounding: decimals add exactly */
+    void *back = agg_round_trip(a, s);
+    agg_expect(a, back, "999.99");
+    agg_state_free(a, back);
+    agg_state_free(a, s);
+    col.release(&col);
+    agg_open(a, "sum", "d:38,0");
+    assert_string_equal(a->info.result_format, "d:38,0");
+    static const char *const big[] = { "99999999999999999999999999999999999999", "1" };
+    agg_col("d:38,0", big, N(big), &col);
+    s = agg_state(a);
+    agg_feed_all(a, s, &col);
+    agg_expect(a, s, "null");
+    agg_state_free(a, s);
+    col.release(&col);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, agg_setup, agg_teardown)
     const struct CMUnitTest tests[] = {
         T(test_sum_of_longs_is_a_long_skipping_nulls),
+        T(test_sum_of_decimals_is_exact_with_ten_more_digits),
         T(test_sum_of_longs_wraps_around_on_overflow_as_spark_without_ansi),
         T(test_sum_of_doubles_is_a_double),
         T(test_sum_of_doubles_adds_in_row_order_like_spark),

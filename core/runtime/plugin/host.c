@@ -84,6 +84,13 @@ static void host_append_double(struct sluice_builder *b, double v) { sluice_buil
 static void host_append_timestamp(struct sluice_builder *b, int64_t v) { sluice_builder_append_timestamp(b, v); }
 static void host_append_date(struct sluice_builder *b, int32_t days) { sluice_builder_append_date(b, days); }
 
+static void host_append_decimal(struct sluice_builder *b, const uint8_t le[16])
+{
+    unsigned __int128 v = 0;
+    for (int i = 15; i >= 0; i--) v = v << 8 | le[i];
+    sluice_builder_append_decimal(b, (__int128)v);
+}
+
 static int host_parse_date(const char *s, size_t n, int32_t *days)
 {
     return sluice_date_parse(s, n, days) == 0 ? SLUICE_OK : SLUICE_EDATA;
@@ -190,6 +197,7 @@ static const struct sluice_host host = {
     .append_date = host_append_date,
     .parse_date = host_parse_date,
     .format_date = sluice_date_format,
+    .append_decimal = host_append_decimal,
 };
 
 const struct sluice_host *sluice_host(void)

@@ -345,6 +345,12 @@ struct sluice_host {
     int (*parse_date)(const char *s, size_t n, int32_t *days);
     /* `2021-05-03` into out (NUL-terminated); returns the length. */
     size_t (*format_date)(int32_t days, char out[16]);
+
+    /* ---- decimals (added after ABI 2: check SLUICE_HOST_HAS) ---- */
+    /* Append a DECIMAL: its unscaled value as Arrow's decimal128 holds it,
+     * 16 bytes of two's complement, little-endian (sluice_get_decimal
+     * reads one back). */
+    void (*append_decimal)(struct sluice_builder *b, const uint8_t le[16]);
 };
 
 #endif /* SLUICE_HOST_H */
