@@ -63,6 +63,7 @@ static bool key_equals(enum sluice_type t, const struct ArrowArray *keys, int64_
     case SLUICE_TYPE_LONG:
     case SLUICE_TYPE_TIMESTAMP: return ((const int64_t *)keys->buffers[1])[k] == x->l[i];
     case SLUICE_TYPE_DATE: return ((const int32_t *)keys->buffers[1])[k] == x->l[i];
+    case SLUICE_TYPE_DECIMAL: return sluice_get_decimal(keys, k) == x->x[i];
     case SLUICE_TYPE_DOUBLE: return ((const double *)keys->buffers[1])[k] == x->d[i];
     case SLUICE_TYPE_BOOLEAN: return bit(keys->buffers[1], k) == (x->b[i] != 0);
     default: return false;
@@ -130,6 +131,7 @@ static const struct evec *eval_array_contains(struct ectx *c, const struct expr_
                 else found = ((const int64_t *)e->buffers[1])[k] == x->l[i];
                 break;
             case SLUICE_TYPE_DATE: found = ((const int32_t *)e->buffers[1])[k] == x->l[i]; break;
+            case SLUICE_TYPE_DECIMAL: found = sluice_get_decimal(e, k) == x->x[i]; break;
             case SLUICE_TYPE_DOUBLE: {
                 double y = ((const double *)e->buffers[1])[k];
                 found = y == x->d[i] || (isnan(y) && isnan(x->d[i]));

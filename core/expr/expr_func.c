@@ -214,7 +214,7 @@ static int check_map_get(struct call *c)
     bool ok = t == kt || t == SLUICE_TYPE_INVALID || (t == SLUICE_TYPE_STRING && !is_nested(kt)) ||
               ((kt == SLUICE_TYPE_LONG || kt == SLUICE_TYPE_DOUBLE) && (t == SLUICE_TYPE_LONG || t == SLUICE_TYPE_DOUBLE));
     if (!ok || is_nested(kt)) return bad_arg(c, 1, tname(kt));
-    sluice_expr_coerce(c->e, &n->args[1], kt);
+    sluice_expr_coerce_to(c->e, &n->args[1], kt, e->children[0]);
     n->schema = e->children[1];
     n->type = sluice_type_of(e->children[1]);
     return SLUICE_OK;
@@ -260,7 +260,10 @@ static int check_array_contains(struct call *c)
                                 "function 'array_contains' needs an array of scalars, got an array of %s",
                                 tname(et));
     /* Spark widens without string promotion here: only numbers mix. */
-    if (vt == SLUICE_TYPE_INVALID || vt == et) {
+    if (et == SLUICE_TYPE_DECIMAL && (vt == SLUICE_TYPE_DECIMAL || vt == SLUICE_TYPE_LONG || vt == SLUICE_TYPE_INVALID)) {
+        /* Sought at the elements' scale, so equal values have equal digits. */
+        sluice_expr_coerce_to(c->e, &n->args[1], et, n->args[0]->schema->children[0]);
+    } else if (vt == SLUICE_TYPE_INVALID || vt == et) {
         sluice_expr_coerce(c->e, &n->args[1], et);
     } else if ((et == SLUICE_TYPE_LONG || et == SLUICE_TYPE_DOUBLE) &&
                (vt == SLUICE_TYPE_LONG || vt == SLUICE_TYPE_DOUBLE)) {

@@ -172,9 +172,49 @@ static const char *sql_type(enum sluice_type t)
     }
 }
 
-bool sluice_join_coerce(enum sluice_type a, enum sluice_type b, const char **cast_a, const char **cast_b)
+/* Keys with a decimal: with a double both compare as doubles; with a
+ * decimal or a long (a decimal(20,0)) as the wider decimal of both, so
+ * equal values encode alike; a string is read as the decimal's type. */
+static bool coerce_decimal(const struct ArrowSchema *sa, const struct ArrowSchema *sb, const char **cast_a,
+                           const char **cast_b, char wider[48])
 {
+    enum sluice_type a = sluice_type_of(sa), b = sluice_type_of(sb);
+    if (a == SLUICE_TYPE_DOUBLE || b == SLUICE_TYPE_DOUBLE) {
+        if (a == SLUICE_TYPE_DECIMAL) *cast_a = "DOUBLE";
+        if (b == SLUICE_TYPE_DECIMAL) *cast_b = "DOUBLE";
+        return a != SLUICE_TYPE_STRING && b != SLUICE_TYPE_STRING && numeric(a == SLUICE_TYPE_DECIMAL ? b : a);
+    }
+    int p[2] = { 20, 20 }, s[2] = { 0, 0 };
+    const struct ArrowSchema *sides[2] = { sa, sb };
+    for (int i = 0; i < 2; i++) {
+        enum sluice_type t = sluice_type_of(sides[i]);
+        if (t == SLUICE_TYPE_DECIMAL) sluice_decimal_params(sides[i], &p[i], &s[i]);
+        else if (t == SLUICE_TYPE_STRING) p[i] = -1;
+        else if (t != SLUICE_TYPE_LONG) return false;
+    }
+    if (p[0] < 0) p[0] = p[1], s[0] = s[1]; /* a string takes the decimal's type */
+    if (p[1] < 0) p[1] = p[0], s[1] = s[0];
+    int scale = s[0] > s[1] ? s[0] : s[1], range = p[0] - s[0] > p[1] - s[1] ? p[0] - s[0] : p[1] - s[1];
+    int prec = range + scale > SLUICE_DECIMAL_MAX_PRECISION ? SLUICE_DECIMAL_MAX_PRECISION : range + scale;
+    snprintf(wider, 48, "DECIMAL(%d,%d)", prec, scale < prec ? scale : prec);
+    char own[48];
+    for (int i = 0; i < 2; i++) {
+        bool same = false;
+        if (sluice_type_of(sides[i]) == SLUICE_TYPE_DECIMAL) {
+            snprintf(own, sizeof own, "DECIMAL(%d,%d)", p[i], s[i]);
+            same = strcmp(own, wider) == 0;
+        }
+        if (!same) *(i ? cast_b : cast_a) = wider;
+    }
+    return true;
+}
+
+bool sluice_join_coerce(const struct ArrowSchema *sa, const struct ArrowSchema *sb, const char **cast_a,
+                        const char **cast_b, char wider[48])
+{
+    enum sluice_type a = sluice_type_of(sa), b = sluice_type_of(sb);
     *cast_a = *cast_b = NULL;
+    if (a == SLUICE_TYPE_DECIMAL || b == SLUICE_TYPE_DECIMAL) return coerce_decimal(sa, sb, cast_a, cast_b, wider);
     if (a == b) return true;
     if (numeric(a) && numeric(b)) {
         if (a == SLUICE_TYPE_LONG) *cast_a = "DOUBLE";
@@ -249,7 +289,8 @@ int sluice_join_load_open(struct sluice_stage *st, struct sluice_error *err)
             break;
         }
         const char *cast_s, *cast_t;
-        if (!sluice_join_coerce(a, b, &cast_s, &cast_t)) {
+        char wider[48];
+        if (!sluice_join_coerce(sluice_expr_result(sk[i]), sluice_expr_result(tk[i]), &cast_s, &cast_t, wider)) {
             rc = sluice_error_at(err, SLUICE_ECONFIG, on, "cannot compare %s (%s) with %s.%s (%s)", stext,
                                  sluice_type_name(a), with->name, ttext, sluice_type_name(b));
             break;

@@ -33,11 +33,14 @@ struct sluice_join_conjunct {
 size_t sluice_join_split_on(const char *on, struct sluice_join_conjunct **out);
 void sluice_join_conjuncts_free(struct sluice_join_conjunct *c, size_t n);
 
-/* Spark's coercion for `a = b` (non-ANSI): mixed numbers compare as
- * double, a string with another type as that type, a date with a timestamp
- * at its midnight. What each side is cast to (NULL: left as it is); false
- * when they cannot be compared. */
-bool sluice_join_coerce(enum sluice_type a, enum sluice_type b, const char **cast_a, const char **cast_b);
+/* Spark's coercion for `a = b` (non-ANSI) of values of types `a` and `b`:
+ * mixed numbers compare as double, decimals as the wider decimal of both
+ * (a long as decimal(20,0)), a string with another type as that type, a
+ * date with a timestamp at its midnight. What each side is cast to (NULL:
+ * left as it is; a decimal's SQL type is written into `wider`); false when
+ * they cannot be compared. */
+bool sluice_join_coerce(const struct ArrowSchema *a, const struct ArrowSchema *b, const char **cast_a,
+                        const char **cast_b, char wider[48]);
 /* Compile `text`, cast to `cast` unless NULL, against `schema`; an error
  * points at `on`. */
 int sluice_join_compile_side(const struct ArrowSchema *schema, const char *text, const char *cast,

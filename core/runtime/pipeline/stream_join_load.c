@@ -220,7 +220,8 @@ static int compile_key(struct sluice_stage *st, const char *lt, const char *rt, 
         return sluice_error_at(err, SLUICE_ECONFIG, on, "'%s = %s' compares maps, which are not orderable", lt, rt);
     enum sluice_type a = sluice_type_of(sluice_expr_result(*l)), b = sluice_type_of(sluice_expr_result(*r));
     const char *cast_l, *cast_r;
-    if (!sluice_join_coerce(a, b, &cast_l, &cast_r))
+    char wider[48];
+    if (!sluice_join_coerce(sluice_expr_result(*l), sluice_expr_result(*r), &cast_l, &cast_r, wider))
         return sluice_error_at(err, SLUICE_ECONFIG, on, "cannot compare %s (%s) with %s (%s)", lt, sluice_type_name(a), rt,
                                sluice_type_name(b));
     if (cast_l) {

@@ -7,7 +7,8 @@
 # 2. sum, avg, min, max and count(DISTINCT) per key over two runs (the
 #    state through the checkpoint), avg by Spark's rule: the exact sum over
 #    the count at scale 20, rounded, then rounded to s + 4.
-# 3. The schema as Spark prints it, and a bad precision refused (exit 2).
+# 3. Join keys of two scales (1.50 and 1.5) meet, as Spark compares them.
+# 4. The schema as Spark prints it, and a bad precision refused (exit 2).
 # Usage: decimals.sh SLUICE
 set -euo pipefail
 sluice=$1
@@ -123,7 +124,27 @@ for k, vs in vals.items():
 print(f"ok: {len(got)} keys")
 PY
 
-# ---- 3. the schema and a refusal ---------------------------------------------
+# ---- 3. join keys of two scales meet as the wider decimal ---------------------
+mkdir -p jt js && printf 'id,name\n1.5,x\n2,y\n' >jt/t.csv && printf '{"p":1.50}\n{"p":"2"}\n{"p":3}\n' >js/1.json
+cat > join.conf <<'CONF'
+runtime = { trigger = "available_now"; };
+stages = (
+  { name = "t"; source = "file"; static = true; path = "jt"; format = "csv"; header = true;
+    schema = "id DECIMAL(3,1), name STRING"; },
+  { name = "s"; source = "file"; path = "js"; schema = "p DECIMAL(6,2)"; },
+  { name = "j"; input = "s"; join = { with = "t"; on = "p = t.id"; type = "left_outer"; }; },
+  { name = "out"; input = "j"; sink = "console"; format = "jsonl"; }
+);
+CONF
+"$sluice" run join.conf -q >join.txt 2>err.txt || fail "join on decimals"
+cat >want.txt <<'ROWS'
+{"batch_id":0,"row":{"p":1.50,"id":1.5,"name":"x"}}
+{"batch_id":0,"row":{"p":2.00,"id":2.0,"name":"y"}}
+{"batch_id":0,"row":{"p":3.00,"id":null,"name":null}}
+ROWS
+diff -u want.txt join.txt >&2 || fail "decimal join keys of two scales should meet"
+
+# ---- 4. the schema and a refusal ---------------------------------------------
 "$sluice" schema show "a DECIMAL(38,38), b DEC, c NUMERIC(5)" >tree.txt || fail "schema show"
 grep -qF " |-- a: decimal(38,38) (nullable = true)" tree.txt && grep -qF " |-- b: decimal(10,0)" tree.txt \
   || fail "the tree should name decimals as Spark does"
