@@ -40,6 +40,7 @@ QUERIES = {
     "partition_count": "partition_count.conf",
     "dedup_count": "dedup_count.conf",
     "join_count": "join_count.conf",
+    "stream_join_count": "stream_join_count.conf",
     "text_count": "text_count.conf",
 }
 # Queries over the same files laid out in key=value directories.
@@ -180,6 +181,8 @@ def main():
                     "--set", f"runtime.threads={t}"]
             if q == "join_count":
                 argv += ["--set", f"users.path={users_table(data)}"]
+            if q == "stream_join_count":
+                argv += ["--set", f"others.path={path}"]
             best = min(wall_time(argv) for _ in range(args.repeat))
             rss = peak_rss(argv)
             state = peak_state(argv)
