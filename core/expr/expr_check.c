@@ -276,47 +276,13 @@ static int check_interval_arith(struct checker *k, struct expr_node *n, bool *do
     return SLUICE_OK;
 }
 
-/* Arithmetic with a decimal and no double: Spark's DecimalPrecision. Each
- * operand is cast to its decimal type (a long to (20, 0), a null to the
- * other's), the result typed by the operator's rule. *done when it is one. */
-static void check_decimal_arith(struct checker *k, struct expr_node *n, bool *done)
-{
-    bool any = false;
-    *done = false;
-    for (int i = 0; i < n->n_args; i++) any |= n->args[i]->type == SLUICE_TYPE_DECIMAL;
-    if (!any) return;
-    for (int i = 0; i < n->n_args; i++) sluice_expr_literal_decimal(n->args[i]);
-    for (int i = 0; i < n->n_args; i++)
-        if (n->args[i]->type == SLUICE_TYPE_DOUBLE) return;
-    *done = true;
-    if (n->n_args == 1) {
-        n->type = SLUICE_TYPE_DECIMAL;
-        n->schema = n->args[0]->schema;
-        return;
-    }
-    for (int i = 0; i < 2; i++) {
-        struct expr_node *a = n->args[i], *other = n->args[1 - i];
-        int p, s;
-        if (a->type == SLUICE_TYPE_LONG) sluice_expr_coerce_to(k->e, &n->args[i], SLUICE_TYPE_DECIMAL, sluice_expr_decimal_schema(20, 0));
-        else if (a->type == SLUICE_TYPE_INVALID && sluice_expr_dec_params(other, &p, &s))
-            sluice_expr_coerce_to(k->e, &n->args[i], SLUICE_TYPE_DECIMAL, sluice_expr_decimal_schema(p, s));
-    }
-    int p1, s1, p2, s2, p, s;
-    sluice_expr_dec_params(n->args[0], &p1, &s1);
-    sluice_expr_dec_params(n->args[1], &p2, &s2);
-    char op = n->kind == EX_ADD ? '+' : n->kind == EX_SUB ? '-' : n->kind == EX_MUL ? '*' : n->kind == EX_DIV ? '/' : '%';
-    sluice_dec_result_type(op, p1, s1, p2, s2, &p, &s);
-    n->type = SLUICE_TYPE_DECIMAL;
-    n->schema = sluice_expr_decimal_schema(p, s);
-}
-
 static int check_arith(struct checker *k, struct expr_node *n)
 {
     bool done;
     if (check_interval_arith(k, n, &done) || done) return done ? SLUICE_OK : SLUICE_ECONFIG;
     for (int i = 0; i < n->n_args; i++)
         if (numeric_operand(k, n, i)) return SLUICE_ECONFIG;
-    check_decimal_arith(k, n, &done);
+    sluice_expr_check_decimal_arith(k, n, &done);
     if (done) return SLUICE_OK;
     enum sluice_type t = SLUICE_TYPE_LONG;
     bool any_typed = false;
@@ -327,33 +293,6 @@ static int check_arith(struct checker *k, struct expr_node *n)
     if (!any_typed || n->kind == EX_DIV) t = SLUICE_TYPE_DOUBLE;
     for (int i = 0; i < n->n_args; i++) sluice_expr_coerce(k->e, &n->args[i], t);
     n->type = t;
-    return SLUICE_OK;
-}
-
-/* A comparison with a decimal: with a double both are doubles; with a
- * decimal, a long or a null both take the wider decimal; a string is read
- * as the decimal's type (Spark's findCommonTypeForBinaryComparison). */
-static int check_decimal_compare(struct checker *k, struct expr_node *n)
-{
-    sluice_expr_literal_decimal(n->args[0]);
-    sluice_expr_literal_decimal(n->args[1]);
-    struct expr_node *a = n->args[0], *b = n->args[1];
-    enum sluice_type other = a->type == SLUICE_TYPE_DECIMAL ? b->type : a->type;
-    const struct ArrowSchema *dec = a->type == SLUICE_TYPE_DECIMAL ? a->schema : b->schema;
-    if (other == SLUICE_TYPE_DOUBLE) {
-        sluice_expr_coerce(k->e, &n->args[0], SLUICE_TYPE_DOUBLE);
-        sluice_expr_coerce(k->e, &n->args[1], SLUICE_TYPE_DOUBLE);
-    } else if (other == SLUICE_TYPE_DECIMAL || other == SLUICE_TYPE_LONG || other == SLUICE_TYPE_INVALID ||
-               other == SLUICE_TYPE_STRING) {
-        const struct ArrowSchema *to = other == SLUICE_TYPE_STRING || other == SLUICE_TYPE_INVALID ? dec
-                                                                                                    : sluice_expr_dec_wider(a, b);
-        sluice_expr_coerce_to(k->e, &n->args[0], SLUICE_TYPE_DECIMAL, to);
-        sluice_expr_coerce_to(k->e, &n->args[1], SLUICE_TYPE_DECIMAL, to);
-    } else {
-        return sluice_expr_fail(k->err, k->text, n->pos, "operator '%s' cannot compare %s with %s", op_text(n->kind),
-                                sluice_expr_tname(a->type), sluice_expr_tname(b->type));
-    }
-    n->type = SLUICE_TYPE_BOOLEAN;
     return SLUICE_OK;
 }
 
@@ -368,7 +307,7 @@ static int check_compare(struct checker *k, struct expr_node *n)
                                 op_text(n->kind), sluice_expr_tname(is_nested(ta) ? ta : tb));
     if (ta == SLUICE_TYPE_INVALID && tb == SLUICE_TYPE_INVALID) t = SLUICE_TYPE_BOOLEAN;
     else if (ta == SLUICE_TYPE_INVALID) t = tb;
-    else if (ta == SLUICE_TYPE_DECIMAL || tb == SLUICE_TYPE_DECIMAL) return check_decimal_compare(k, n);
+    else if (ta == SLUICE_TYPE_DECIMAL || tb == SLUICE_TYPE_DECIMAL) return sluice_expr_check_decimal_compare(k, n, op_text(n->kind));
     else if (tb == SLUICE_TYPE_INVALID || ta == tb) t = ta;
     else if (is_number(ta) && is_number(tb)) t = SLUICE_TYPE_DOUBLE;
     else if (is_datetime(ta) && is_datetime(tb)) t = SLUICE_TYPE_TIMESTAMP; /* a date at its midnight */

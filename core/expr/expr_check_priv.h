@@ -23,6 +23,12 @@ int sluice_expr_check_node(struct checker *k, struct expr_node *n);
 int sluice_expr_check_path(struct checker *k, struct expr_node *n);
 int sluice_expr_check_field(struct checker *k, struct expr_node *n);
 
+/* expr_decimal.c: arithmetic with a decimal and no double operand (Spark's
+ * DecimalPrecision; *done when n is one), and comparisons with a decimal
+ * (`op` names the operator in errors). */
+void sluice_expr_check_decimal_arith(struct checker *k, struct expr_node *n, bool *done);
+int sluice_expr_check_decimal_compare(struct checker *k, struct expr_node *n, const char *op);
+
 static inline const char *sluice_expr_tname(enum sluice_type t)
 {
     return t == SLUICE_TYPE_INVALID ? "null" : sluice_type_name(t);

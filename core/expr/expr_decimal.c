@@ -4,7 +4,7 @@
  * to their decimal types, and the kernel computes exactly and rounds to
  * the node's scale (core/util/decimal.h), a result of too many digits
  * being null as in Spark without ANSI mode. */
-#include "expr_priv.h"
+#include "expr_check_priv.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -81,6 +81,69 @@ void sluice_expr_literal_decimal(struct expr_node *n)
     n->type = SLUICE_TYPE_DECIMAL;
     n->schema = sluice_expr_decimal_schema(p, scale);
     n->lit.x = x;
+}
+
+/* ---- checking ---------------------------------------------------------------------- */
+
+/* Arithmetic with a decimal and no double: Spark's DecimalPrecision. Each
+ * operand is cast to its decimal type (a long to (20, 0), a null to the
+ * other's), the result typed by the operator's rule. *done when it is one. */
+void sluice_expr_check_decimal_arith(struct checker *k, struct expr_node *n, bool *done)
+{
+    bool any = false;
+    *done = false;
+    for (int i = 0; i < n->n_args; i++) any |= n->args[i]->type == SLUICE_TYPE_DECIMAL;
+    if (!any) return;
+    for (int i = 0; i < n->n_args; i++) sluice_expr_literal_decimal(n->args[i]);
+    for (int i = 0; i < n->n_args; i++)
+        if (n->args[i]->type == SLUICE_TYPE_DOUBLE) return;
+    *done = true;
+    if (n->n_args == 1) {
+        n->type = SLUICE_TYPE_DECIMAL;
+        n->schema = n->args[0]->schema;
+        return;
+    }
+    for (int i = 0; i < 2; i++) {
+        struct expr_node *a = n->args[i], *other = n->args[1 - i];
+        int p, s;
+        if (a->type == SLUICE_TYPE_LONG) sluice_expr_coerce_to(k->e, &n->args[i], SLUICE_TYPE_DECIMAL, sluice_expr_decimal_schema(20, 0));
+        else if (a->type == SLUICE_TYPE_INVALID && sluice_expr_dec_params(other, &p, &s))
+            sluice_expr_coerce_to(k->e, &n->args[i], SLUICE_TYPE_DECIMAL, sluice_expr_decimal_schema(p, s));
+    }
+    int p1, s1, p2, s2, p, s;
+    sluice_expr_dec_params(n->args[0], &p1, &s1);
+    sluice_expr_dec_params(n->args[1], &p2, &s2);
+    char op = n->kind == EX_ADD ? '+' : n->kind == EX_SUB ? '-' : n->kind == EX_MUL ? '*' : n->kind == EX_DIV ? '/' : '%';
+    sluice_dec_result_type(op, p1, s1, p2, s2, &p, &s);
+    n->type = SLUICE_TYPE_DECIMAL;
+    n->schema = sluice_expr_decimal_schema(p, s);
+}
+
+/* A comparison with a decimal: with a double both are doubles; with a
+ * decimal, a long or a null both take the wider decimal; a string is read
+ * as the decimal's type (Spark's findCommonTypeForBinaryComparison). */
+int sluice_expr_check_decimal_compare(struct checker *k, struct expr_node *n, const char *op)
+{
+    sluice_expr_literal_decimal(n->args[0]);
+    sluice_expr_literal_decimal(n->args[1]);
+    struct expr_node *a = n->args[0], *b = n->args[1];
+    enum sluice_type other = a->type == SLUICE_TYPE_DECIMAL ? b->type : a->type;
+    const struct ArrowSchema *dec = a->type == SLUICE_TYPE_DECIMAL ? a->schema : b->schema;
+    if (other == SLUICE_TYPE_DOUBLE) {
+        sluice_expr_coerce(k->e, &n->args[0], SLUICE_TYPE_DOUBLE);
+        sluice_expr_coerce(k->e, &n->args[1], SLUICE_TYPE_DOUBLE);
+    } else if (other == SLUICE_TYPE_DECIMAL || other == SLUICE_TYPE_LONG || other == SLUICE_TYPE_INVALID ||
+               other == SLUICE_TYPE_STRING) {
+        const struct ArrowSchema *to = other == SLUICE_TYPE_STRING || other == SLUICE_TYPE_INVALID ? dec
+                                                                                                    : sluice_expr_dec_wider(a, b);
+        sluice_expr_coerce_to(k->e, &n->args[0], SLUICE_TYPE_DECIMAL, to);
+        sluice_expr_coerce_to(k->e, &n->args[1], SLUICE_TYPE_DECIMAL, to);
+    } else {
+        return sluice_expr_fail(k->err, k->text, n->pos, "operator '%s' cannot compare %s with %s", op,
+                                sluice_expr_tname(a->type), sluice_expr_tname(b->type));
+    }
+    n->type = SLUICE_TYPE_BOOLEAN;
+    return SLUICE_OK;
 }
 
 /* ---- kernels --------------------------------------------------------------------- */
