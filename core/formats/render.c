@@ -7,8 +7,6 @@
  * double, found with printf and strtod. */
 #include "render.h"
 
-#include "decimal.h"
-
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -18,6 +16,7 @@
 
 #include <sluice/types.h>
 
+#include "decimal.h"
 #include "log.h"
 #include "timefmt.h"
 
@@ -182,6 +181,14 @@ void sluice_render_json_string(const char *s, size_t n, struct sluice_buf *out)
 }
 
 /* The value at physical slot `p` of `a`. */
+/* A decimal's plain digits, every one of its scale: JSON and text alike. */
+static void put_decimal(const struct ArrowSchema *schema, const struct ArrowArray *a, int64_t p, struct sluice_buf *out)
+{
+    int prec, scale;
+    sluice_decimal_params(schema, &prec, &scale);
+    sluice_dec_format(sluice_get_decimal(a, p), scale, out);
+}
+
 static void text_at(const struct ArrowSchema *schema, const struct ArrowArray *a, int64_t p,
                     struct sluice_buf *out);
 
@@ -233,13 +240,9 @@ static void json_at(const struct ArrowSchema *schema, const struct ArrowArray *a
         put(out, "\"", 1);
         return;
     }
-    case SLUICE_TYPE_DECIMAL: {
-        /* A JSON number of every digit of its scale, as Spark writes a BigDecimal. */
-        int prec, scale;
-        sluice_decimal_params(schema, &prec, &scale);
-        sluice_dec_format(sluice_get_decimal(a, p), scale, out);
+    case SLUICE_TYPE_DECIMAL: /* a JSON number of every digit of its scale, as Spark writes a BigDecimal */
+        put_decimal(schema, a, p, out);
         return;
-    }
     case SLUICE_TYPE_STRUCT:
         put(out, "{", 1);
         for (int64_t i = 0; i < schema->n_children; i++) {
@@ -341,12 +344,9 @@ static void text_at(const struct ArrowSchema *schema, const struct ArrowArray *a
         put(out, d, sluice_date_format(sluice_get_date(a, p), d));
         return;
     }
-    case SLUICE_TYPE_DECIMAL: {
-        int prec, scale;
-        sluice_decimal_params(schema, &prec, &scale);
-        sluice_dec_format(sluice_get_decimal(a, p), scale, out);
+    case SLUICE_TYPE_DECIMAL:
+        put_decimal(schema, a, p, out);
         return;
-    }
     case SLUICE_TYPE_STRUCT:
         /* Spark 3 casts a struct to `{v1, v2}`: values only, nulls as null. */
         put(out, "{", 1);

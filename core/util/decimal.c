@@ -19,7 +19,10 @@ sluice_dec sluice_dec_pow10(int n)
     static int ready; /* written once with the same values by any thread: benign */
     if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
         sluice_dec v = 1;
-        for (int i = 0; i <= 38; i++, v *= 10) table[i] = v;
+        for (int i = 0; i <= 38; i++) {
+            table[i] = v;
+            if (i < 38) v *= 10;
+        }
         __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
     }
     return table[n < 0 ? 0 : n > 38 ? 38 : n];

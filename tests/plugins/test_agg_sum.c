@@ -205,7 +205,7 @@ static void test_sum_of_decimals_is_exact_with_ten_more_digits(void **state)
     agg_state_free(a, back);
     agg_state_free(a, s);
     col.release(&col);
-    agg_open(a, "sum", "d:38,0");
+    if (agg_bind(a, "d:38,0", NULL, 0)) fail_msg("bind: %s", a->err.message);
     assert_string_equal(a->info.result_format, "d:38,0");
     static const char *const big[] = { "99999999999999999999999999999999999999", "1" };
     agg_col("d:38,0", big, N(big), &col);
