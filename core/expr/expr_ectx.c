@@ -93,11 +93,13 @@ struct evec *ectx_null(struct ectx *c)
 {
     int64_t n = c->n;
     struct evec *v = ectx_vec(c);
-    /* One zeroed block serves as validity and values of any type; nested nulls need -1 slots. */
-    void *zeros = sluice_arena_calloc(c->scratch, (size_t)n * 8 + 8);
+    /* One zeroed block serves as validity and values of any type (16 bytes
+     * a row, a decimal's); nested nulls need -1 slots. */
+    void *zeros = sluice_arena_calloc(c->scratch, (size_t)n * 16 + 16);
     v->valid = zeros;
     v->l = zeros;
     v->d = zeros;
+    v->x = zeros;
     v->b = zeros;
     v->offs = zeros;
     v->data = "";

@@ -10,16 +10,16 @@
 static const char ddl[] =
     "a BIGINT, b BIGINT, d DOUBLE, s STRING, t STRING, f BOOLEAN, ts TIMESTAMP, arr ARRAY<BIGINT>, "
     "sarr ARRAY<STRING>, st STRUCT<x: BIGINT, y: STRING, inner: STRUCT<z: STRING>>, "
-    "lst ARRAY<STRUCT<v: BIGINT, w: STRING>>, `odd name` STRING";
+    "lst ARRAY<STRUCT<v: BIGINT, w: STRING>>, `odd name` STRING, dec DECIMAL(10,2), big DECIMAL(38,10)";
 
 static const char rows[] =
     "{\"a\":1,\"b\":-2,\"d\":0.5,\"s\":\"Hello World\",\"t\":\"2021-05-03T07:55:40Z\",\"f\":true,"
     "\"ts\":\"2021-05-03T07:55:40.123Z\",\"arr\":[1,2,3],\"sarr\":[\"x\",\"y\"],"
     "\"st\":{\"x\":7,\"y\":\"why\",\"inner\":{\"z\":\"zed\"}},\"lst\":[{\"v\":1,\"w\":\"one\"},{\"v\":null,\"w\":\"two\"}],"
-    "\"odd name\":\"odd\"}\n"
+    "\"odd name\":\"odd\",\"dec\":12.35,\"big\":\"1234567890123456789012345678.9012345678\"}\n"
     "{\"a\":9223372036854775807,\"b\":-9223372036854775808,\"d\":-0.0,\"s\":\"\",\"t\":\"12\",\"f\":false,"
     "\"ts\":\"1969-12-31T23:59:59.999999Z\",\"arr\":[],\"sarr\":[null],\"st\":{\"x\":null,\"y\":null,\"inner\":null},"
-    "\"lst\":[],\"odd name\":\"\"}\n"
+    "\"lst\":[],\"odd name\":\"\",\"dec\":-99999999.99,\"big\":-0.0000000001}\n"
     "{}\n"
     "{\"a\":0,\"b\":0,\"d\":1e308,\"s\":\"\\u00c4\\u00d6\\u00fc \\u65e5\\u672c \\ud83c\\udf89 %_\\\\\",\"t\":\"NaN\","
     "\"ts\":\"9999-12-31T23:59:59.999Z\",\"arr\":[null,-1],\"sarr\":[\"%\",\"_\"],\"st\":null,\"lst\":null}\n"

@@ -646,6 +646,8 @@ static void test_expr_func_computes_decimals_as_spark_does(void **state)
     assert_string_equal(D("x * 1.5"), "18.525 (11,3)");
     assert_string_equal(D("x + 1.5e0"), "13.85");             /* a double literal: double arithmetic */
     assert_string_equal(D("x / 0"), "null");
+    assert_string_equal(D("x + NULL"), "null");
+    assert_string_equal(D("-x * CAST(NULL AS DECIMAL(4,1))"), "null"); /* a typed null has no digits to read */
     assert_string_equal(D("y * y"), "null");                   /* more than 38 digits */
     assert_string_equal(D("y * 10"), "90000000000000000000000000000.0000000 (38,7)");
     assert_string_equal(D("y * 1000000000000"), "null");
