@@ -33,8 +33,7 @@ static bool is_list(enum sluice_type t)
     return t == SLUICE_TYPE_ARRAY || t == SLUICE_TYPE_MAP;
 }
 
-/* Bytes of the value at physical `slot` of `a`, tag included. */
-static size_t value_size(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t slot)
+size_t sluice_row_value_size(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t slot)
 {
     if (!sluice_array_valid(a, slot)) return 1;
     enum sluice_type t = sluice_type_of(s);
@@ -49,7 +48,7 @@ static size_t value_size(const struct ArrowSchema *s, const struct ArrowArray *a
     case SLUICE_TYPE_STRUCT: {
         size_t n = 1;
         for (int64_t k = 0; k < s->n_children; k++)
-            n += value_size(s->children[k], a->children[k], a->children[k]->offset + slot);
+            n += sluice_row_value_size(s->children[k], a->children[k], a->children[k]->offset + slot);
         return n;
     }
     default:
@@ -57,14 +56,25 @@ static size_t value_size(const struct ArrowSchema *s, const struct ArrowArray *a
             const int32_t *offs = a->buffers[1];
             const struct ArrowArray *c = a->children[0];
             size_t n = 5;
-            for (int64_t e = offs[slot]; e < offs[slot + 1]; e++) n += value_size(s->children[0], c, c->offset + e);
+            for (int64_t e = offs[slot]; e < offs[slot + 1]; e++)
+                n += sluice_row_value_size(s->children[0], c, c->offset + e);
             return n;
         }
         return 9; /* long, timestamp, double */
     }
 }
 
-static uint8_t *write_value(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t slot, uint8_t *p)
+/* Spark groups -0.0 with 0.0 and every NaN together (NormalizeFloatingNumbers). */
+static uint64_t key_double_bits(uint64_t bits)
+{
+    double d;
+    memcpy(&d, &bits, 8);
+    if (d != d) return 0x7FF8000000000000ULL;
+    return d == 0.0 ? 0 : bits;
+}
+
+uint8_t *sluice_row_value_write(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t slot, uint8_t *p,
+                                bool key)
 {
     if (!sluice_array_valid(a, slot)) {
         *p = 0;
@@ -95,7 +105,7 @@ static uint8_t *write_value(const struct ArrowSchema *s, const struct ArrowArray
     }
     case SLUICE_TYPE_STRUCT:
         for (int64_t k = 0; k < s->n_children; k++)
-            p = write_value(s->children[k], a->children[k], a->children[k]->offset + slot, p);
+            p = sluice_row_value_write(s->children[k], a->children[k], a->children[k]->offset + slot, p, key);
         return p;
     default:
         if (is_list(t)) {
@@ -103,13 +113,14 @@ static uint8_t *write_value(const struct ArrowSchema *s, const struct ArrowArray
             const struct ArrowArray *c = a->children[0];
             put32(p, (uint32_t)(offs[slot + 1] - offs[slot]));
             p += 4;
-            for (int64_t e = offs[slot]; e < offs[slot + 1]; e++) p = write_value(s->children[0], c, c->offset + e, p);
+            for (int64_t e = offs[slot]; e < offs[slot + 1]; e++)
+                p = sluice_row_value_write(s->children[0], c, c->offset + e, p, key);
             return p;
         }
-        /* long, timestamp, double: 8 bytes as they are */
+        /* long, timestamp, double: 8 bytes as they are (a key's doubles normalised) */
         uint64_t bits;
         memcpy(&bits, (const uint8_t *)a->buffers[1] + 8 * slot, 8);
-        put64(p, bits);
+        put64(p, key && t == SLUICE_TYPE_DOUBLE ? key_double_bits(bits) : bits);
         return p + 8;
     }
 }
@@ -119,7 +130,7 @@ size_t sluice_row_size(const struct ArrowSchema *s, const struct ArrowArray *a, 
     size_t n = 0;
     for (int64_t k = 0; k < s->n_children; k++) {
         const struct ArrowArray *c = a->children[k];
-        n += value_size(s->children[k], c, c->offset + a->offset + row);
+        n += sluice_row_value_size(s->children[k], c, c->offset + a->offset + row);
     }
     return n;
 }
@@ -128,7 +139,7 @@ uint8_t *sluice_row_write(const struct ArrowSchema *s, const struct ArrowArray *
 {
     for (int64_t k = 0; k < s->n_children; k++) {
         const struct ArrowArray *c = a->children[k];
-        p = write_value(s->children[k], c, c->offset + a->offset + row, p);
+        p = sluice_row_value_write(s->children[k], c, c->offset + a->offset + row, p, false);
     }
     return p;
 }

@@ -16,7 +16,9 @@
  *   struct             one value per field
  *   array, map         u32 LE element count, then one value per element
  *                      (a map's elements are its {key, value} entries)
- * A row is its struct's fields, without a tag of its own.
+ * A row is its struct's fields, without a tag of its own. A grouping key
+ * (agg_key.h) is values of the same encoding with its doubles normalised
+ * as Spark groups them (-0.0 as 0.0, every NaN as one).
  *
  * Threads: pure functions, any thread. */
 #ifndef SLUICE_CORE_ROW_CODEC_H
@@ -35,6 +37,13 @@ struct sluice_builder;
 size_t sluice_row_size(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t row);
 /* Write that row at `p` (sluice_row_size bytes); returns the byte after it. */
 uint8_t *sluice_row_write(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t row, uint8_t *p);
+/* One value: the bytes of the value at physical `slot` of `a` (tag
+ * included), and writing it at `p` (returns the byte after it); `key`
+ * normalises doubles, as a grouping key's are. */
+size_t sluice_row_value_size(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t slot);
+uint8_t *sluice_row_value_write(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t slot, uint8_t *p,
+                                bool key);
+
 /* Append the row encoded in p[0, len) to `b`, a builder of struct schema
  * `s`, as one valid struct slot. False, appending nothing, when the bytes
  * are not exactly one row of `s` (damaged state). */

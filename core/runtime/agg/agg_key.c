@@ -3,7 +3,6 @@
  * is in agg_key.h. */
 #include "agg_key.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +13,7 @@
 #include "error.h"
 #include "expr.h"
 #include "mem.h"
+#include "row_codec.h"
 #include "size_limit.h"
 
 /* ---- little-endian fields --------------------------------------------------- */
@@ -57,104 +57,6 @@ static inline void write32(uint8_t *p, uint32_t v)
 }
 
 /* ---- encoding -------------------------------------------------------------- */
-
-static inline bool valid_at(const struct ArrowArray *a, int64_t slot)
-{
-    return a->null_count == 0 || !a->buffers[0] || sluice_bit_get(a->buffers[0], slot);
-}
-
-/* Spark groups -0.0 with 0.0 and every NaN together. */
-static inline uint64_t double_bits(double d)
-{
-    if (d == 0.0) d = 0.0;
-    uint64_t bits;
-    if (isnan(d)) return 0x7FF8000000000000ULL;
-    memcpy(&bits, &d, 8);
-    return bits;
-}
-
-/* Bytes of the value at physical `slot` of `a` (tag included). */
-static size_t value_size(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t slot)
-{
-    if (!valid_at(a, slot)) return 1;
-    switch (sluice_type_of(s)) {
-    case SLUICE_TYPE_BOOLEAN: return 2;
-    case SLUICE_TYPE_LONG:
-    case SLUICE_TYPE_TIMESTAMP:
-    case SLUICE_TYPE_DOUBLE: return 9;
-    case SLUICE_TYPE_DATE: return 5;
-    case SLUICE_TYPE_DECIMAL: return 17;
-    case SLUICE_TYPE_STRING: {
-        const int32_t *offs = a->buffers[1];
-        return 5 + (size_t)(offs[slot + 1] - offs[slot]);
-    }
-    case SLUICE_TYPE_STRUCT: {
-        size_t n = 1;
-        for (int64_t k = 0; k < s->n_children; k++)
-            n += value_size(s->children[k], a->children[k], a->children[k]->offset + slot);
-        return n;
-    }
-    case SLUICE_TYPE_ARRAY: {
-        const int32_t *offs = a->buffers[1];
-        const struct ArrowArray *c = a->children[0];
-        size_t n = 5;
-        for (int64_t e = offs[slot]; e < offs[slot + 1]; e++) n += value_size(s->children[0], c, c->offset + e);
-        return n;
-    }
-    default: return 1; /* the plan only builds keys of the types above */
-    }
-}
-
-static uint8_t *write_value(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t slot, uint8_t *p)
-{
-    if (!valid_at(a, slot)) {
-        *p = 0;
-        return p + 1;
-    }
-    *p++ = 1;
-    switch (sluice_type_of(s)) {
-    case SLUICE_TYPE_BOOLEAN:
-        *p = sluice_bit_get(a->buffers[1], slot) ? 1 : 0;
-        return p + 1;
-    case SLUICE_TYPE_LONG:
-    case SLUICE_TYPE_TIMESTAMP:
-        write64(p, (uint64_t)((const int64_t *)a->buffers[1])[slot]);
-        return p + 8;
-    case SLUICE_TYPE_DOUBLE:
-        write64(p, double_bits(((const double *)a->buffers[1])[slot]));
-        return p + 8;
-    case SLUICE_TYPE_DATE:
-        write32(p, (uint32_t)((const int32_t *)a->buffers[1])[slot]);
-        return p + 4;
-    case SLUICE_TYPE_DECIMAL: {
-        /* The unscaled value: equal decimals of one column have one scale. */
-        unsigned __int128 v = (unsigned __int128)sluice_get_decimal(a, slot);
-        write64(p, (uint64_t)v);
-        write64(p + 8, (uint64_t)(v >> 64));
-        return p + 16;
-    }
-    case SLUICE_TYPE_STRING: {
-        const int32_t *offs = a->buffers[1];
-        uint32_t n = (uint32_t)(offs[slot + 1] - offs[slot]);
-        write32(p, n);
-        if (n) memcpy(p + 4, (const char *)a->buffers[2] + offs[slot], n);
-        return p + 4 + n;
-    }
-    case SLUICE_TYPE_STRUCT:
-        for (int64_t k = 0; k < s->n_children; k++)
-            p = write_value(s->children[k], a->children[k], a->children[k]->offset + slot, p);
-        return p;
-    case SLUICE_TYPE_ARRAY: {
-        const int32_t *offs = a->buffers[1];
-        const struct ArrowArray *c = a->children[0];
-        write32(p, (uint32_t)(offs[slot + 1] - offs[slot]));
-        p += 4;
-        for (int64_t e = offs[slot]; e < offs[slot + 1]; e++) p = write_value(s->children[0], c, c->offset + e, p);
-        return p;
-    }
-    default: return p;
-    }
-}
 
 /* A struct without nulls whose fields are longs or timestamps without nulls
  * (the window key {start, end}): every value takes 1 + 9 * fields bytes. */
@@ -200,10 +102,10 @@ static void add_sizes(const struct sluice_agg_keycol *col, int64_t n, uint64_t *
             for (int64_t i = 0; i < n; i++) len[i] += w;
             return;
         }
-        for (int64_t i = 0; i < n; i++) len[i] += value_size(col->schema, a, off + i);
+        for (int64_t i = 0; i < n; i++) len[i] += sluice_row_value_size(col->schema, a, off + i);
         return;
     default:
-        for (int64_t i = 0; i < n; i++) len[i] += value_size(col->schema, a, off + i);
+        for (int64_t i = 0; i < n; i++) len[i] += sluice_row_value_size(col->schema, a, off + i);
         return;
     }
 }
@@ -252,7 +154,7 @@ static void write_column(const struct sluice_agg_keycol *col, int64_t n, uint8_t
     case SLUICE_TYPE_STRUCT:
         if (flat_struct(col)) {
             /* Field by field over the rows, each a run through one buffer;
-             * the same bytes write_value would produce. */
+             * the same bytes sluice_row_value_write would produce. */
             int64_t nf = col->schema->n_children;
             for (int64_t i = 0; i < n; i++) data[pos[i]] = 1;
             for (int64_t k = 0; k < nf; k++) {
@@ -269,13 +171,13 @@ static void write_column(const struct sluice_agg_keycol *col, int64_t n, uint8_t
         }
         for (int64_t i = 0; i < n; i++) {
             uint8_t *p = data + pos[i];
-            pos[i] += (uint64_t)(write_value(col->schema, a, off + i, p) - p);
+            pos[i] += (uint64_t)(sluice_row_value_write(col->schema, a, off + i, p, true) - p);
         }
         return;
     default:
         for (int64_t i = 0; i < n; i++) {
             uint8_t *p = data + pos[i];
-            pos[i] += (uint64_t)(write_value(col->schema, a, off + i, p) - p);
+            pos[i] += (uint64_t)(sluice_row_value_write(col->schema, a, off + i, p, true) - p);
         }
         return;
     }
