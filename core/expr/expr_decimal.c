@@ -55,9 +55,9 @@ const struct ArrowSchema *sluice_expr_dec_wider(const struct expr_node *a, const
     int p1, s1, p2, s2;
     if (!sluice_expr_dec_params(a, &p1, &s1)) return b->schema;
     if (!sluice_expr_dec_params(b, &p2, &s2)) return a->schema;
-    int scale = s1 > s2 ? s1 : s2, range = p1 - s1 > p2 - s2 ? p1 - s1 : p2 - s2;
-    int p = range + scale > SLUICE_DEC_MAX ? SLUICE_DEC_MAX : range + scale;
-    return sluice_expr_decimal_schema(p, scale > p ? p : scale);
+    int p, s;
+    sluice_dec_wider(p1, s1, p2, s2, &p, &s);
+    return sluice_expr_decimal_schema(p, s);
 }
 
 void sluice_expr_literal_decimal(struct expr_node *n)

@@ -360,10 +360,11 @@ int sluice_dec_cmp(sluice_dec a, int as, sluice_dec b, int bs)
 
 /* ---- Spark's result types --------------------------------------------------- */
 
-void sluice_dec_bounded(int p, int s, int *bp, int *bs)
+void sluice_dec_wider(int p1, int s1, int p2, int s2, int *p, int *s)
 {
-    *bp = p < SLUICE_DEC_MAX ? p : SLUICE_DEC_MAX;
-    *bs = s < SLUICE_DEC_MAX ? s : SLUICE_DEC_MAX;
+    int scale = s1 > s2 ? s1 : s2, range = p1 - s1 > p2 - s2 ? p1 - s1 : p2 - s2;
+    *p = range + scale > SLUICE_DEC_MAX ? SLUICE_DEC_MAX : range + scale;
+    *s = scale < *p ? scale : *p;
 }
 
 /* DecimalType.adjustPrecisionScale. */

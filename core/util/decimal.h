@@ -60,7 +60,8 @@ int sluice_dec_cmp(sluice_dec a, int as, sluice_dec b, int bs);
 /* Spark's result types (DecimalPrecision, allowPrecisionLoss): p and s
  * of a op b, bounded to 38 digits keeping at least min(s, 6) of scale. */
 void sluice_dec_result_type(char op, int p1, int s1, int p2, int s2, int *p, int *s);
-/* Spark's DecimalType.bounded: p and s capped at 38. */
-void sluice_dec_bounded(int p, int s, int *bp, int *bs);
+/* Spark's wider decimal of two (DecimalPrecision.widerDecimalType): the
+ * larger scale and the larger integer part, at most 38 digits. */
+void sluice_dec_wider(int p1, int s1, int p2, int s2, int *p, int *s);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "builder.h"
 #include "config.h"
+#include "decimal.h"
 #include "error.h"
 #include "expr.h"
 #include "graph_priv.h"
@@ -194,9 +195,9 @@ static bool coerce_decimal(const struct ArrowSchema *sa, const struct ArrowSchem
     }
     if (p[0] < 0) p[0] = p[1], s[0] = s[1]; /* a string takes the decimal's type */
     if (p[1] < 0) p[1] = p[0], s[1] = s[0];
-    int scale = s[0] > s[1] ? s[0] : s[1], range = p[0] - s[0] > p[1] - s[1] ? p[0] - s[0] : p[1] - s[1];
-    int prec = range + scale > SLUICE_DECIMAL_MAX_PRECISION ? SLUICE_DECIMAL_MAX_PRECISION : range + scale;
-    snprintf(wider, 48, "DECIMAL(%d,%d)", prec, scale < prec ? scale : prec);
+    int prec, scale;
+    sluice_dec_wider(p[0], s[0], p[1], s[1], &prec, &scale);
+    snprintf(wider, 48, "DECIMAL(%d,%d)", prec, scale);
     char own[48];
     for (int i = 0; i < 2; i++) {
         bool same = false;
@@ -227,6 +228,24 @@ bool sluice_join_coerce(const struct ArrowSchema *sa, const struct ArrowSchema *
     if (a == SLUICE_TYPE_STRING && sql_type(b)) return *cast_a = sql_type(b), true;
     if (b == SLUICE_TYPE_STRING && sql_type(a)) return *cast_b = sql_type(a), true;
     return false;
+}
+
+void sluice_join_output_schema(const struct ArrowSchema *left, const struct ArrowSchema *right, bool with_right,
+                               const char *right_name, bool left_nullable, bool right_nullable, struct ArrowSchema *out)
+{
+    int64_t nl = left->n_children, nr = with_right ? right->n_children : 0;
+    sluice_schema_init(out, "+s", "", false, nl + nr);
+    for (int64_t c = 0; c < nl + nr; c++) {
+        const struct ArrowSchema *from = c < nl ? left->children[c] : right->children[c - nl];
+        struct ArrowSchema *col = out->children[c];
+        sluice_schema_copy(from, col);
+        if (c < nl ? left_nullable : right_nullable) col->flags |= ARROW_FLAG_NULLABLE;
+        if (c < nl || sluice_schema_child_index(left, from->name) < 0) continue;
+        struct sluice_buf q = { 0 };
+        sluice_buf_printf(&q, "%s.%s", right_name, from->name);
+        sluice_schema_set_name(col, q.data);
+        sluice_buf_free(&q);
+    }
 }
 
 int sluice_join_compile_side(const struct ArrowSchema *schema, const char *text, const char *cast,
@@ -311,27 +330,13 @@ int sluice_join_load_open(struct sluice_stage *st, struct sluice_error *err)
     st->join = sluice_join_new(jt, sk, tk, (size_t)n);
     if (rc) return sluice_error_stage(err, st->name), rc;
 
-    /* The stream's columns, then the table's (inner, left_outer); a table
-     * column named like a stream column is qualified by the table's name,
-     * as Spark tells the two apart. */
+    /* The stream's columns, then the table's (inner, left_outer), a static
+     * row missing for left_outer. */
     bool with_table = jt == SLUICE_JOIN_INNER || jt == SLUICE_JOIN_LEFT_OUTER;
-    int64_t ns = stream->n_children, nt = with_table ? table->n_children : 0;
     struct ArrowSchema out;
-    sluice_schema_init(&out, "+s", "", false, ns + nt);
-    for (int64_t c = 0; c < ns; c++) sluice_schema_copy(stream->children[c], out.children[c]);
-    for (int64_t c = 0; c < nt; c++) {
-        struct ArrowSchema *col = out.children[ns + c];
-        sluice_schema_copy(table->children[c], col);
-        /* A static row may be missing (left_outer). */
-        if (jt == SLUICE_JOIN_LEFT_OUTER) col->flags |= ARROW_FLAG_NULLABLE;
-        if (sluice_schema_child_index(stream, table->children[c]->name) < 0) continue;
-        struct sluice_buf q = { 0 };
-        sluice_buf_printf(&q, "%s.%s", with->name, table->children[c]->name);
-        sluice_schema_set_name(col, q.data);
-        sluice_buf_free(&q);
-    }
+    sluice_join_output_schema(stream, table, with_table, with->name, false, jt == SLUICE_JOIN_LEFT_OUTER, &out);
     rc = sluice_ctx_set_output_schema(&st->ctx, &out, err);
-    for (int64_t c = 0; !rc && c < ns; c++) sluice_ctx_pass_column(&st->ctx, c, c);
+    for (int64_t c = 0; !rc && c < stream->n_children; c++) sluice_ctx_pass_column(&st->ctx, c, c);
     if (!rc) st->join->out_schema = sluice_ctx_output_schema(&st->ctx);
     return rc;
 }

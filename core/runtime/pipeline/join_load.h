@@ -41,6 +41,12 @@ void sluice_join_conjuncts_free(struct sluice_join_conjunct *c, size_t n);
  * they cannot be compared. */
 bool sluice_join_coerce(const struct ArrowSchema *a, const struct ArrowSchema *b, const char **cast_a,
                         const char **cast_b, char wider[48]);
+/* A join's output: the left's columns, then (with_right) the right's, a
+ * right column named like a left one qualified by `right_name`
+ * (`users.id`), as Spark tells the two apart; a side that may be missing
+ * (an outer join's) nullable. */
+void sluice_join_output_schema(const struct ArrowSchema *left, const struct ArrowSchema *right, bool with_right,
+                               const char *right_name, bool left_nullable, bool right_nullable, struct ArrowSchema *out);
 /* Compile `text`, cast to `cast` unless NULL, against `schema`; an error
  * points at `on`. */
 int sluice_join_compile_side(const struct ArrowSchema *schema, const char *text, const char *cast,

@@ -66,39 +66,6 @@ static int side_of(const struct sluice_stage *st, const char *text, const char *
 
 /* ---- schemas ------------------------------------------------------------- */
 
-/* Left columns then right's, a right name that is also a left one
- * qualified by the right stage's name (as Spark tells them apart). */
-static void make_pair_schema(const struct sluice_stage *st, const struct ArrowSchema *ls, const struct ArrowSchema *rs,
-                             struct ArrowSchema *out)
-{
-    sluice_schema_init(out, "+s", "", false, ls->n_children + rs->n_children);
-    for (int64_t c = 0; c < ls->n_children; c++) sluice_schema_copy(ls->children[c], out->children[c]);
-    for (int64_t c = 0; c < rs->n_children; c++) {
-        struct ArrowSchema *col = out->children[ls->n_children + c];
-        sluice_schema_copy(rs->children[c], col);
-        if (sluice_schema_child_index(ls, rs->children[c]->name) < 0) continue;
-        struct sluice_buf q = { 0 };
-        sluice_buf_printf(&q, "%s.%s", st->join_with->name, rs->children[c]->name);
-        sluice_schema_set_name(col, q.data);
-        sluice_buf_free(&q);
-    }
-}
-
-/* The stage's output: the pair's columns (the left's only for left_semi),
- * a side that may be missing nullable. */
-static void make_out_schema(const struct sluice_stream_join *j, int64_t nl, struct ArrowSchema *out)
-{
-    const struct ArrowSchema *pair = &j->pair_schema;
-    int64_t n = j->type == SLUICE_SJOIN_LEFT_SEMI ? nl : pair->n_children;
-    bool left_missing = j->type == SLUICE_SJOIN_RIGHT_OUTER || j->type == SLUICE_SJOIN_FULL_OUTER;
-    bool right_missing = j->type == SLUICE_SJOIN_LEFT_OUTER || j->type == SLUICE_SJOIN_FULL_OUTER;
-    sluice_schema_init(out, "+s", "", false, n);
-    for (int64_t c = 0; c < n; c++) {
-        sluice_schema_copy(pair->children[c], out->children[c]);
-        if (c < nl ? left_missing : right_missing) out->children[c]->flags |= ARROW_FLAG_NULLABLE;
-    }
-}
-
 /* The pair's columns, then a struct of a side's columns per stage name on
  * that side's way up (one both sides answer to, or a column's, left out). */
 static void make_cond_schema(const struct sluice_stage *st, struct sluice_stream_join *j)
@@ -306,7 +273,7 @@ int sluice_stream_join_load_open(struct sluice_stage *st, struct sluice_error *e
     const struct ArrowSchema *ls = &st->input->ctx.output_schema, *rs = &st->join_with->ctx.output_schema;
     struct sluice_stream_join *j = st->sjoin = sluice_stream_join_new(types[ti]);
     sluice_stream_join_ready(j, ls, rs);
-    make_pair_schema(st, ls, rs, &j->pair_schema);
+    sluice_join_output_schema(ls, rs, true, st->join_with->name, false, false, &j->pair_schema);
     make_cond_schema(st, j);
     int rc = compile_on(st, on, err);
     if (rc) return sluice_error_stage(err, st->name), rc;
@@ -315,8 +282,12 @@ int sluice_stream_join_load_open(struct sluice_stage *st, struct sluice_error *e
                       st->join_with->name, config_setting_get_string(on));
     free(st->state_spec);
     st->state_spec = spec.data;
+    /* The pair's columns (the left's only for left_semi), a side that may
+     * be missing nullable. */
     struct ArrowSchema out;
-    make_out_schema(j, ls->n_children, &out);
+    sluice_join_output_schema(ls, rs, j->type != SLUICE_SJOIN_LEFT_SEMI, st->join_with->name,
+                              j->type == SLUICE_SJOIN_RIGHT_OUTER || j->type == SLUICE_SJOIN_FULL_OUTER,
+                              j->type == SLUICE_SJOIN_LEFT_OUTER || j->type == SLUICE_SJOIN_FULL_OUTER, &out);
     rc = sluice_ctx_set_output_schema(&st->ctx, &out, err);
     for (int64_t c = 0; !rc && c < ls->n_children; c++) sluice_ctx_pass_column(&st->ctx, c, c);
     if (!rc) j->out_schema = sluice_ctx_output_schema(&st->ctx);
