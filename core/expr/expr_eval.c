@@ -296,6 +296,9 @@ static const struct evec *eval_call(struct ectx *c, const struct expr_node *nd)
     case FN_FLOOR:
     case FN_CEIL:
         return sluice_expr_eval_math(c, nd);
+    case FN_XXHASH64:
+    case FN_PMOD:
+        return sluice_expr_eval_hash(c, nd);
     case FN_CURRENT_TIMESTAMP: {
         struct evec *v = ectx_vec(c);
         v->l = ectx_alloc(c, (size_t)c->n * 8);

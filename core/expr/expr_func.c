@@ -79,6 +79,8 @@ static const struct fn_def fns[] = {
     { "dateadd", FN_DATE_ADD, 2, 2 },
     { "date_sub", FN_DATE_SUB, 2, 2 },
     { "datediff", FN_DATEDIFF, 2, 2 },
+    { "xxhash64", FN_XXHASH64, 1, -1 },
+    { "pmod", FN_PMOD, 2, 2 },
 };
 
 #define N_FNS (sizeof fns / sizeof fns[0])
@@ -539,6 +541,18 @@ static int check_args(struct call *c)
         /* Spark's StructsToJson takes a struct or an array (of structs too). */
         if (!is_nested(n->args[0]->type)) return bad_arg(c, 0, "a struct or an array");
         n->type = SLUICE_TYPE_STRING;
+        return SLUICE_OK;
+    case FN_XXHASH64:
+        /* Spark's XxHash64 (seed 42, each argument seeding the next). */
+        n->type = SLUICE_TYPE_LONG;
+        for (int i = 0; i < n->n_args; i++)
+            if (is_nested(n->args[i]->type)) return bad_arg(c, i, "a boolean, number, string, date or timestamp");
+        return SLUICE_OK;
+    case FN_PMOD:
+        if (want_number(c, 0, SLUICE_TYPE_LONG) || want_number(c, 1, SLUICE_TYPE_LONG)) return SLUICE_ECONFIG;
+        n->type = n->args[0]->type == SLUICE_TYPE_LONG && n->args[1]->type == SLUICE_TYPE_LONG ? SLUICE_TYPE_LONG
+                                                                                              : SLUICE_TYPE_DOUBLE;
+        for (int i = 0; i < 2; i++) sluice_expr_coerce(c->e, &n->args[i], n->type);
         return SLUICE_OK;
     case FN_NONE: break;
     }

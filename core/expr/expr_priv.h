@@ -91,7 +91,7 @@ enum expr_fn {
     FN_YEAR, FN_MONTH, FN_DAYOFMONTH, FN_HOUR, FN_MINUTE, FN_SECOND, FN_FROM_JSON, FN_TO_JSON,
     FN_SPLIT, FN_REGEXP_EXTRACT, FN_REGEXP_REPLACE, FN_CONCAT_WS, FN_DATE_FORMAT, FN_DATE_TRUNC,
     FN_CURRENT_TIMESTAMP, FN_TO_DATE, FN_CURRENT_DATE, FN_DATE_ADD, FN_DATE_SUB, FN_DATEDIFF,
-    FN_MAP_KEYS, FN_MAP_VALUES,
+    FN_MAP_KEYS, FN_MAP_VALUES, FN_XXHASH64, FN_PMOD,
 };
 
 /* A literal value; `type` SLUICE_TYPE_INVALID with is_null is the untyped NULL. */
@@ -319,6 +319,8 @@ const struct evec *sluice_expr_eval_like(struct ectx *c, const struct expr_node 
 const struct evec *sluice_expr_eval_cast(struct ectx *c, const struct expr_node *n);
 const struct evec *sluice_expr_eval_time(struct ectx *c, const struct expr_node *n);
 const struct evec *sluice_expr_eval_math(struct ectx *c, const struct expr_node *n);
+/* xxhash64 and pmod (expr_eval_hash.c). */
+const struct evec *sluice_expr_eval_hash(struct ectx *c, const struct expr_node *n);
 const struct evec *sluice_expr_eval_array(struct ectx *c, const struct expr_node *n);
 const struct evec *sluice_expr_eval_json(struct ectx *c, const struct expr_node *n); /* from_json, to_json */
 const struct evec *sluice_expr_eval_regex(struct ectx *c, const struct expr_node *n); /* split, regexp_* */

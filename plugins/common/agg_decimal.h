@@ -64,11 +64,7 @@ static inline uint64_t agg_dec_hash(agg_dec v, int precision, uint64_t (*bytes_h
 {
     if (precision <= 18) return long_hash((uint64_t)(int64_t)v, seed);
     uint8_t be[16];
-    unsigned __int128 u = (unsigned __int128)v;
-    for (int i = 0; i < 16; i++) be[15 - i] = (uint8_t)(u >> (8 * i));
-    int start = 0;
-    while (start < 15 && ((be[start] == 0x00 && !(be[start + 1] & 0x80)) || (be[start] == 0xFF && (be[start + 1] & 0x80))))
-        start++;
+    int start = sluice_decimal_java_bytes(v, be);
     return bytes_hash(be + start, (size_t)(16 - start), seed);
 }
 

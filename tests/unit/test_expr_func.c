@@ -314,6 +314,30 @@ static void test_expr_func_floors_and_ceils_to_longs(void **state)
     assert_string_equal(one("floor(-0.5)"), "-1");
 }
 
+/* Spark's xxhash64 and pmod; the values were computed apart, by a
+ * Python XXH64 that gives Spark's documented
+ * xxhash64('Spark', array(123), 2) = 5602566077635097486. */
+static void test_expr_func_hashes_and_partitions_as_spark_does(void **state)
+{
+    assert_string_equal(rows("xxhash64(a)"),
+                        "-7001672635703045582, 42, -1663473129717591079, -3246596055638297850");
+    assert_string_equal(one("xxhash64('en')"), "8891418931827638258");
+    assert_string_equal(one("xxhash64(7, 'ja')"), "7937717996276351573");
+    assert_string_equal(one("xxhash64(7, NULL, 'ja')"), "7937717996276351573");
+    assert_string_equal(one("xxhash64(-0.0)"), "-5252525462095825812");
+    assert_string_equal(one("xxhash64(0.0)"), "-5252525462095825812");
+    assert_string_equal(one("xxhash64(1.5)"), "7738255526519901366");
+    assert_string_equal(one("xxhash64(true)"), "-6698625589789238999");
+    assert_string_equal(one("xxhash64(CAST('12.35' AS DECIMAL(4,2)))"), "-5753788848973304900");
+    assert_string_equal(one("xxhash64(CAST('2021-01-01' AS DATE))"), "8633556838977974806");
+    assert_string_equal(rows("pmod(xxhash64(a), 4)"), "2, 2, 1, 2");
+    assert_string_equal(one("pmod(-7, 3)"), "2");
+    assert_string_equal(one("pmod(7, -3)"), "1");
+    assert_string_equal(one("pmod(-7, -3)"), "-1");
+    assert_string_equal(one("pmod(7, 0)"), "null");
+    assert_string_equal(one("pmod(-7.5, 2)"), "0.5");
+}
+
 /* ---- time -------------------------------------------------------------------------------------------- */
 
 static void test_expr_func_extracts_date_parts_in_utc(void **state)
@@ -714,6 +738,7 @@ int main(void)
         cmocka_unit_test(test_expr_func_works_with_dates_as_spark_does),
         cmocka_unit_test(test_expr_func_adds_intervals_to_timestamps),
         cmocka_unit_test(test_expr_func_computes_decimals_as_spark_does),
+        cmocka_unit_test(test_expr_func_hashes_and_partitions_as_spark_does),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -202,6 +202,21 @@ static inline __int128 sluice_get_decimal(const struct ArrowArray *a, int64_t sl
     memcpy(&v, (const uint8_t *)a->buffers[1] + 16 * slot, 16);
     return v;
 }
+
+/* The bytes Java's BigInteger.toByteArray gives for an unscaled decimal
+ * (big-endian two's complement, no redundant sign bytes), which Spark's
+ * hashes of a decimal of more than 18 digits read: written to out[16],
+ * returns the index of the first byte, so they are out[start, 16). */
+static inline int sluice_decimal_java_bytes(__int128 v, uint8_t out[16])
+{
+    unsigned __int128 u = (unsigned __int128)v;
+    for (int i = 0; i < 16; i++) out[15 - i] = (uint8_t)(u >> (8 * i));
+    int start = 0;
+    while (start < 15 && ((out[start] == 0x00 && !(out[start + 1] & 0x80)) ||
+                          (out[start] == 0xFF && (out[start + 1] & 0x80))))
+        start++;
+    return start;
+}
 #endif
 
 /* Not NUL-terminated: the bytes are [*ptr, *ptr + return value). */
