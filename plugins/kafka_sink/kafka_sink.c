@@ -6,6 +6,8 @@
  * Each row is one message: `value` and `key` are expressions (the value
  * defaults to the whole row as JSON, as the JSON sinks write it; no key by
  * default); the topic is the `topic` option, else the row's `topic` column;
+ * the partition is the `partition` expression's value (Spark's partition
+ * column), else the producer's partitioner places the key;
  * a `headers` column of array<struct<key, value>> becomes the message's
  * headers, as in Spark. Delivery: an idempotent producer (no duplicates
  * from the producer's own retries); a batch ends only when every message
@@ -26,6 +28,7 @@ struct ksink_conf {
     const char *topic;
     const char *key;
     const char *value;
+    const char *partition;
     struct sluice_strlist kafka;
     int64_t timeout_us;
 };
@@ -43,6 +46,10 @@ static const struct sluice_option ksink_options[] = {
     { .name = "value", .type = SLUICE_OPT_EXPR,
       .offset = offsetof(struct ksink_conf, value),
       .help = "expression for the message value (a string); default: the row as JSON" },
+    { .name = "partition", .type = SLUICE_OPT_EXPR,
+      .offset = offsetof(struct ksink_conf, partition),
+      .help = "expression for the message's partition (an integer; null: the partitioner's choice), "
+              "e.g. \"pmod(xxhash64(lang), 6)\"" },
     { .name = "kafka", .type = SLUICE_OPT_STRING_LIST, .default_value = "",
       .offset = offsetof(struct ksink_conf, kafka),
       .help = "librdkafka properties as \"name=value\" (Spark's kafka.* options)" },
@@ -57,11 +64,14 @@ struct ksink {
     struct sluice_ctx *ctx;
     const struct ksink_conf *conf;
     rd_kafka_t *rk;
-    struct sluice_expr *key, *value;
+    struct sluice_expr *key, *value, *partition;
     int64_t topic_col, headers_col; /* input columns, or -1 */
     int64_t batch_id;
     atomic_int_least64_t failed;    /* delivery failures of this batch */
     char first_failure[256];
+    rd_kafka_resp_err_t first_err;
+    char failed_topic[256];
+    int32_t failed_partition;
     struct sluice_buf scratch;
 };
 
@@ -70,8 +80,12 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
     struct ksink *k = opaque;
     if (!m->err) return;
-    if (atomic_fetch_add(&k->failed, 1) == 0)
+    if (atomic_fetch_add(&k->failed, 1) == 0) {
         snprintf(k->first_failure, sizeof k->first_failure, "%s", rd_kafka_err2str(m->err));
+        snprintf(k->failed_topic, sizeof k->failed_topic, "%s", rd_kafka_topic_name(m->rkt));
+        k->first_err = m->err;
+        k->failed_partition = m->partition;
+    }
 }
 
 static int64_t column(const struct ArrowSchema *s, const char *name, const char *format)
@@ -81,15 +95,19 @@ static int64_t column(const struct ArrowSchema *s, const char *name, const char 
     return -1;
 }
 
-static int compile(struct ksink *k, const char *option, const char *text, struct sluice_expr **out,
-                   struct sluice_error *err)
+/* Compile option `option`'s expression, whose result must have `format`. */
+static int compile(struct ksink *k, const char *option, const char *text, const char *format,
+                   struct sluice_expr **out, struct sluice_error *err)
 {
     const struct sluice_host *h = k->host;
     const struct ArrowSchema *in = h->input_schema(k->ctx);
     int rc = h->expr_compile(in, text, out, err);
-    if (!rc && strcmp(h->expr_result(*out)->format, SLUICE_FORMAT_STRING) != 0) {
-        rc = h->error(err, SLUICE_ECONFIG, "%s must be a string expression; use CAST(... AS STRING) or to_json(...)",
-                      option);
+    if (!rc && strcmp(h->expr_result(*out)->format, format) != 0) {
+        rc = strcmp(format, SLUICE_FORMAT_STRING) == 0
+                 ? h->error(err, SLUICE_ECONFIG, "%s must be a string expression; use CAST(... AS STRING) or "
+                            "to_json(...)", option)
+                 : h->error(err, SLUICE_ECONFIG, "%s must be an integer expression, such as "
+                            "pmod(xxhash64(key), 6)", option);
     }
     const char *const *paths;
     size_t n = rc ? 0 : h->expr_columns(*out, &paths);
@@ -114,8 +132,9 @@ static int ksink_open(const struct sluice_host *host, const void *conf, struct s
     if (!c->topic && k->topic_col < 0) {
         rc = host->error(err, SLUICE_ECONFIG, "no topic: set `topic`, or give the rows a string column `topic`");
     }
-    if (!rc && c->key) rc = compile(k, "key", c->key, &k->key, err);
-    if (!rc && c->value) rc = compile(k, "value", c->value, &k->value, err);
+    if (!rc && c->key) rc = compile(k, "key", c->key, SLUICE_FORMAT_STRING, &k->key, err);
+    if (!rc && c->value) rc = compile(k, "value", c->value, SLUICE_FORMAT_STRING, &k->value, err);
+    if (!rc && c->partition) rc = compile(k, "partition", c->partition, SLUICE_FORMAT_LONG, &k->partition, err);
     if (!rc && !c->value) host->use_all_columns(ctx);
     if (!rc && k->topic_col >= 0 && !c->topic) rc = host->use_column(ctx, "topic", err);
     if (!rc && k->headers_col >= 0) rc = host->use_column(ctx, "headers", err);
@@ -149,6 +168,7 @@ static int ksink_open(const struct sluice_host *host, const void *conf, struct s
     if (rc) {
         if (k->key) host->expr_free(k->key);
         if (k->value) host->expr_free(k->value);
+        if (k->partition) host->expr_free(k->partition);
         free(k);
         return rc;
     }
@@ -165,6 +185,7 @@ static void ksink_close(void *state)
     }
     if (k->key) k->host->expr_free(k->key);
     if (k->value) k->host->expr_free(k->value);
+    if (k->partition) k->host->expr_free(k->partition);
     sluice_buf_free(&k->scratch);
     free(k);
 }
@@ -206,14 +227,41 @@ static rd_kafka_headers_t *headers_of(const struct sluice_batch *b, int64_t col,
     return hs;
 }
 
-static int produce(struct ksink *k, const char *topic, const char *key, size_t kl, const void *val, size_t vl,
-                   rd_kafka_headers_t *hs, struct sluice_error *err)
+/* How many partitions `topic` has, or -1 when the brokers do not say. */
+static int partition_count(struct ksink *k, const char *topic)
+{
+    rd_kafka_topic_t *t = rd_kafka_topic_new(k->rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    int n = -1;
+    if (t && rd_kafka_metadata(k->rk, 0, t, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
+        !md->topics[0].err)
+        n = md->topics[0].partition_cnt;
+    if (md) rd_kafka_metadata_destroy(md);
+    if (t) rd_kafka_topic_destroy(t);
+    return n;
+}
+
+static int no_partition(struct ksink *k, const char *topic, int32_t partition, struct sluice_error *err)
+{
+    int rc = k->host->error(err, SLUICE_EDATA, "topic '%s' has no partition %" PRId32 " (it has %d)", topic, partition,
+                            partition_count(k, topic));
+    k->host->error_hint(err, "a `partition` expression gives 0 to the topic's partitions - 1: create the topic with "
+                             "as many partitions as it places rows in");
+    return rc;
+}
+
+static int produce(struct ksink *k, const char *topic, int32_t partition, const char *key, size_t kl,
+                   const void *val, size_t vl, rd_kafka_headers_t *hs, struct sluice_error *err)
 {
     for (;;) {
         rd_kafka_resp_err_t e = rd_kafka_producev(
-            k->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, kl),
-            RD_KAFKA_V_VALUE((void *)val, vl), RD_KAFKA_V_HEADERS(hs), RD_KAFKA_V_END);
+            k->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(key, kl), RD_KAFKA_V_VALUE((void *)val, vl), RD_KAFKA_V_HEADERS(hs), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR) return SLUICE_OK;
+        if (e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
+            if (hs) rd_kafka_headers_destroy(hs);
+            return no_partition(k, topic, partition, err);
+        }
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             if (hs) rd_kafka_headers_destroy(hs);
             return k->host->error(err, SLUICE_EIO, "cannot send to topic '%s': %s", topic, rd_kafka_err2str(e));
@@ -226,9 +274,10 @@ static int ksink_write(void *state, struct sluice_batch *batch, struct sluice_er
 {
     struct ksink *k = state;
     const struct sluice_host *h = k->host;
-    struct ArrowArray keys = { 0 }, values = { 0 };
+    struct ArrowArray keys = { 0 }, values = { 0 }, parts = { 0 };
     int rc = k->key ? h->expr_eval(k->key, batch, &keys, err) : SLUICE_OK;
     if (!rc && k->value) rc = h->expr_eval(k->value, batch, &values, err);
+    if (!rc && k->partition) rc = h->expr_eval(k->partition, batch, &parts, err);
     int64_t n = sluice_batch_rows(batch);
     for (int64_t r = 0; r < n && !rc; r++) {
         const char *topic = k->conf->topic;
@@ -255,12 +304,24 @@ static int ksink_write(void *state, struct sluice_batch *batch, struct sluice_er
             vl = json.len;
         }
         rd_kafka_headers_t *hs = k->headers_col >= 0 ? headers_of(batch, k->headers_col, r) : NULL;
-        rc = produce(k, topic, key, kl, val, vl, hs, err);
+        int32_t partition = RD_KAFKA_PARTITION_UA;
+        if (k->partition && (!parts.null_count || sluice_bit_get(parts.buffers[0], parts.offset + r))) {
+            int64_t p = sluice_get_long(&parts, parts.offset + r);
+            if (p < 0 || p > INT32_MAX) {
+                if (hs) rd_kafka_headers_destroy(hs);
+                sluice_buf_free(&json);
+                rc = h->error(err, SLUICE_EDATA, "the partition expression gave %" PRId64 ", not a partition", p);
+                break;
+            }
+            partition = (int32_t)p;
+        }
+        rc = produce(k, topic, partition, key, kl, val, vl, hs, err);
         sluice_buf_free(&json);
     }
     rd_kafka_poll(k->rk, 0);
     if (keys.release) keys.release(&keys);
     if (values.release) values.release(&values);
+    if (parts.release) parts.release(&parts);
     sluice_batch_release(batch);
     return rc;
 }
@@ -270,6 +331,8 @@ static int ksink_end(void *state, int64_t batch_id, struct sluice_error *err)
     struct ksink *k = state;
     rd_kafka_resp_err_t e = rd_kafka_flush(k->rk, (int)(k->conf->timeout_us / 1000));
     int64_t failed = atomic_load(&k->failed);
+    if (failed && k->first_err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION)
+        return no_partition(k, k->failed_topic, k->failed_partition, err);
     if (failed)
         return k->host->error(err, SLUICE_EIO, "%" PRId64 " messages of batch %" PRId64 " were not delivered: %s", failed,
                               batch_id, k->first_failure);

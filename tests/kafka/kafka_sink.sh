@@ -6,7 +6,7 @@
 # Usage: kafka_sink.sh SLUICE MOCK_BROKER SOURCE_DIR
 sluice=$1
 source "$(dirname "$0")/lib.sh" "$2"
-start_broker in:3 out:2 rows:1
+start_broker in:3 out:2 rows:1 parts:4
 python3 -c '
 import json
 for i in range(600): print(json.dumps({"id": i, "text": "covid news" if i % 3 == 0 else "other"}))' >msgs
@@ -31,6 +31,30 @@ kcat -C -b "$BOOTSTRAP" -t rows -e -q -f '%s\n' | sort >rows.got
 python3 -c '
 for i in range(0, 600, 3): print("{\"id\":%d,\"text\":\"covid news\"}" % i)' | sort >rows.want
 diff -u rows.want rows.got >&2 || fail "without value, a row is not sent as JSON"
+
+# `partition` places each message: Spark's pmod(xxhash64(id), 4), computed
+# apart by spark_hash.py. A partition the topic lacks fails the run, naming it.
+cat > part.conf <<CONF
+runtime = { trigger = "available_now"; };
+stages = (
+  { name = "in"; source = "kafka"; bootstrap_servers = "$BOOTSTRAP"; subscribe = ["in"]; starting_offsets = "earliest";
+    format = "json"; schema = "id LONG, text STRING"; },
+  { name = "out"; input = "in"; sink = "kafka"; bootstrap_servers = "$BOOTSTRAP"; topic = "parts";
+    key = "CAST(id AS STRING)"; value = "text"; partition = "pmod(xxhash64(id), 4)"; }
+);
+CONF
+"$sluice" run part.conf -q 2>err.txt || fail "the partition pipeline failed"
+kcat -C -b "$BOOTSTRAP" -t parts -e -q -f '%k %p\n' | sort -n >parts.got
+python3 -c "
+import sys; sys.path.insert(0, '$(dirname "$0")')
+from spark_hash import xxhash64, pmod
+for i in range(600): print(i, pmod(xxhash64(i), 4))" | sort -n >parts.want
+diff -u parts.want parts.got >&2 || fail "messages are not in the partitions pmod(xxhash64(id), 4) names"
+sed 's/pmod(xxhash64(id), 4)/pmod(id, 7)/; s/name = "out"/name = "wide"/' part.conf >wide.conf
+status=0
+"$sluice" run wide.conf -q 2>err.txt || status=$?
+[ "$status" = 1 ] || fail "a partition the topic lacks: exit $status, expected 1"
+grep -q "topic 'parts' has no partition [4-6] (it has 4)" err.txt || fail "the error does not name the missing partition"
 
 # Headers pass through from a headers column (raw Kafka input with include_headers).
 printf 'a\nb\n' | kcat -P -b "$BOOTSTRAP" -t in -H trace=xyz -H n=1
