@@ -34,6 +34,16 @@ int sluice_expr_compile(const struct ArrowSchema *input, const char *text, struc
     return SLUICE_OK;
 }
 
+int sluice_expr_body_length(const char *text, size_t *len, struct sluice_error *err)
+{
+    struct sluice_expr *e = sluice_xcalloc(1, sizeof *e);
+    e->arena = sluice_arena_new(0);
+    int rc = sluice_expr_parse(e, text, err);
+    if (!rc) *len = e->body_len;
+    sluice_expr_free(e);
+    return rc;
+}
+
 const struct ArrowSchema *sluice_expr_result(const struct sluice_expr *e)
 {
     return &e->result;

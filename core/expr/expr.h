@@ -95,6 +95,9 @@ int sluice_expr_compile(const struct ArrowSchema *input, const char *text, struc
                         struct sluice_error *err);
 /* The result's schema node (type and name); borrowed from the expression. */
 const struct ArrowSchema *sluice_expr_result(const struct sluice_expr *e);
+/* How many bytes of `text` come before its alias (`AS name` or a bare
+ * name), i.e. the expression itself; parsed, not compiled. */
+int sluice_expr_body_length(const char *text, size_t *len, struct sluice_error *err);
 /* The top-level input column a bare reference like `lang` is, else -1
  * (`data.lang` and every computed expression give -1). */
 int64_t sluice_expr_input_column(const struct sluice_expr *e);

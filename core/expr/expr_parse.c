@@ -246,6 +246,7 @@ int sluice_expr_parse(struct sluice_expr *e, const char *text, struct sluice_err
     if (p.t[0].kind == TOK_EOF) return fail_at(&p, &p.t[0], "empty expression");
     if (sluice_expr_parse_expr(&p, &e->root)) return SLUICE_ECONFIG;
     const struct expr_token *t = peek(&p);
+    e->body_len = t->kind == TOK_EOF ? strlen(text) : t->off;
     if (at_kw(&p, "AS")) {
         p.i++;
         t = peek(&p);

@@ -157,6 +157,7 @@ struct sluice_expr {
     const struct sluice_expr_groups *groups; /* while compiling over groups: aggregate calls are EX_AGG */
     struct expr_node *root;
     const char *alias;               /* NULL when none was written */
+    size_t body_len;                 /* bytes of the text before its alias */
     struct ArrowSchema result;       /* owned: type and name of the result */
     int64_t input_children;          /* columns of the schema it was compiled against */
     int n_nodes;                     /* ids handed out by the checker */

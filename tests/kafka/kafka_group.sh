@@ -151,16 +151,16 @@ CONF
 check_refused "a file source in a group" "source 'f' (file) cannot share its input" file.conf
 sed 's/trigger = "200 milliseconds"/trigger = "once"/' member.conf >once.conf
 check_refused "trigger once in a group" "does not go with it" once.conf --group g
-cat > agg.conf <<CONF
+cat > dedup.conf <<CONF
 runtime = { trigger = "1 second"; };
 stages = (
   { name = "in"; source = "kafka"; bootstrap_servers = "$BOOTSTRAP"; subscribe = ["in"]; format = "json";
     schema = "id LONG, text STRING"; },
-  { name = "n"; input = "in"; group_by = ["text"]; aggregate = ["count(*) AS n"]; },
-  { name = "o"; input = "n"; sink = "console"; output_mode = "update"; }
+  { name = "n"; input = "in"; transform = "drop_duplicates"; columns = ["text"]; },
+  { name = "o"; input = "n"; sink = "console"; }
 );
 CONF
-check_refused "an aggregation in a group" "stage 'n' aggregates" agg.conf --group g
+check_refused "drop_duplicates in a group" "stage 'n' drops duplicates" dedup.conf --group g
 check_refused "--member without a group" "set runtime.group too" member.conf --member m
 echo "kafka group: members split the partitions, every message once; a join moves partitions without loss;" \
      "after kill -9 the others take over; another pipeline, a standby member and unsharable pipelines are told apart"

@@ -510,8 +510,11 @@ static int load_top(struct sluice_graph *g, struct sluice_error *err)
     int rc = sluice_graph_load_runtime(g, runtime, err);
     if (rc != SLUICE_OK) return rc;
     g->registry = sluice_registry_new(g->runtime.plugin_path, g->runtime.n_plugin_path);
+    sluice_graph_plan_group(g);
     rc = load_stages(g, stages, err);
-    return rc ? rc : sluice_graph_load_group(g, err);
+    if (rc) return rc;
+    sluice_graph_link_group(g);
+    return sluice_graph_load_group(g, err);
 }
 
 static struct sluice_graph *graph_new(char *path, config_t *config)

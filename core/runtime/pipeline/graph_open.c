@@ -346,6 +346,10 @@ static int check_event_time(struct sluice_stage *st, struct sluice_error *err)
 
 static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
 {
+    if (st->rows_of) {
+        int rc = sluice_graph_open_group_source(g, st, err);
+        if (rc) return rc;
+    }
     st->ctx.stage = st;
     st->ctx.host = sluice_host();
     st->ctx.input_schema = st->input ? &st->input->ctx.output_schema : NULL;

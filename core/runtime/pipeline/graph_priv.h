@@ -56,10 +56,17 @@ void sluice_graph_compute_projections(struct sluice_graph *g);
 
 /* The `runtime` group (NULL: all defaults). */
 int sluice_graph_load_runtime(struct sluice_graph *g, const config_setting_t *rt, struct sluice_error *err);
-/* Once the stages are loaded: what runtime.group asks of them (a
- * continuous trigger, no aggregation yet) and the member's own checkpoint
- * folder. */
+/* runtime.group's plan (graph_group.c). Before the stages load: each
+ * aggregation gets its hop through a repartition topic, written into the
+ * config as two kafka stages. After: the hop sources know whose rows they
+ * read (stage.h's rows_of), and what the group asks of the stages (a
+ * continuous trigger, no keyed state but aggregations) is checked, with
+ * the member's own checkpoint folder. At open, before a hop source opens:
+ * its schema and watermark, from the stage whose rows it reads. */
+int sluice_graph_plan_group(struct sluice_graph *g);
+void sluice_graph_link_group(struct sluice_graph *g);
 int sluice_graph_load_group(struct sluice_graph *g, struct sluice_error *err);
+int sluice_graph_open_group_source(struct sluice_graph *g, struct sluice_stage *src, struct sluice_error *err);
 
 struct sluice_stage;
 /* A stage's `watermark`, `output_mode` and `static` keys (graph_stage_keys.c),

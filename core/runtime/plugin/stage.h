@@ -79,6 +79,8 @@ struct sluice_stage {
                                        * (keys, condition) as the config gives it, for the checkpoint's
                                        * fingerprint; from load on */
     bool is_static;                   /* sources: `static = true`, a table read once by the joins naming it */
+    struct sluice_stage *rows_of;     /* runtime.group: a source reading an aggregation's repartition topic,
+                                       * whose rows are this stage's output (graph_group.c); else NULL */
     struct sluice_stage *join_with;   /* joins: the static source stage, or the other stream */
     struct sluice_join *join;         /* stream-static joins, once open (join.h) */
     struct sluice_stream_join *sjoin; /* stream-stream joins, once open (stream_join.h) */

@@ -1,0 +1,280 @@
+/* runtime.group's plan (README "Scaling out"): what a member runs, as
+ * Kafka Streams plans a topology with an aggregation.
+ *
+ * The members of a group share the input topic's partitions, so a member
+ * sees only some rows of each grouping key. Every aggregation therefore
+ * becomes a hop through an internal topic, GROUP-STAGE-repartition, with
+ * runtime.shuffle_partitions partitions:
+ *
+ *   kafka source -> ... -> I -> [STAGE-repartition: kafka sink]
+ *   [STAGE-repartitioned: kafka source] -> STAGE -> ... -> sinks
+ *
+ * The sink writes each row of I, the aggregation's input, as JSON to the
+ * partition pmod(xxhash64(grouping keys), partitions), Spark's hash
+ * partitioning; the source reads the topic as a member of the same group,
+ * which gives each member some of its partitions, so every key is
+ * aggregated in exactly one member. The two halves are two queries, each
+ * with its own offsets and checkpoint.
+ *
+ * The plan is made of stages written as a user would write them: the
+ * config is rewritten before the stages load (the two kafka stages are
+ * added, the aggregation's input renamed), and the source's schema (I's
+ * output) and watermark (I's watermarked column, with its delay) are
+ * added when it opens, after I. A reload loads the rewritten config again
+ * and finds the plan in place. */
+#include "graph_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "duration.h"
+#include "error.h"
+#include "expr.h"
+#include "mem.h"
+#include "option_table.h"
+#include "options.h"
+#include "schema.h"
+
+#define SINK_SUFFIX "-repartition"
+#define SOURCE_SUFFIX "-repartitioned"
+
+static config_setting_t *stage_named(config_setting_t *list, const char *name)
+{
+    for (int i = 0; i < config_setting_length(list); i++) {
+        config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+        const char *n;
+        if (config_setting_is_group(s) && config_setting_lookup_string(s, "name", &n) && strcmp(n, name) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+static void add_string(config_setting_t *group, const char *key, const char *value)
+{
+    config_setting_t *s = config_setting_add(group, key, CONFIG_TYPE_STRING);
+    if (s) config_setting_set_string(s, value);
+}
+
+static void add_list(config_setting_t *group, const char *key, const config_setting_t *from)
+{
+    config_setting_t *l = config_setting_add(group, key, CONFIG_TYPE_LIST);
+    for (int i = 0; l && from && i < config_setting_length(from); i++) {
+        const char *v = config_setting_get_string_elem(from, i);
+        if (v) config_setting_set_string(config_setting_add(l, NULL, CONFIG_TYPE_STRING), v);
+    }
+}
+
+/* The kafka source above stage `name`, following single inputs; NULL when
+ * the way up meets anything else (the group's checks then say why). */
+static config_setting_t *kafka_source_above(config_setting_t *list, const char *name)
+{
+    for (int steps = 0; name && steps <= config_setting_length(list); steps++) {
+        config_setting_t *st = stage_named(list, name);
+        const char *plugin = NULL;
+        if (!st) return NULL;
+        if (config_setting_lookup_string(st, "source", &plugin)) return strcmp(plugin, "kafka") == 0 ? st : NULL;
+        if (!config_setting_lookup_string(st, "input", &name)) return NULL;
+    }
+    return NULL;
+}
+
+/* Spark's hash partitioning of the aggregation's rows: its group_by
+ * expressions without their aliases. cube and rollup include the empty
+ * grouping set, which every row feeds: all rows go to one partition. */
+static int partition_expr(const config_setting_t *agg, int64_t partitions, struct sluice_buf *out)
+{
+    const config_setting_t *keys = config_setting_get_member(agg, "group_by");
+    int n = keys && config_setting_is_aggregate(keys) ? config_setting_length(keys) : 0;
+    if (n == 0 || config_setting_get_member(agg, "cube") || config_setting_get_member(agg, "rollup")) {
+        sluice_buf_puts(out, "0");
+        return SLUICE_OK;
+    }
+    sluice_buf_puts(out, "pmod(xxhash64(");
+    for (int i = 0; i < n; i++) {
+        const char *text = config_setting_get_string_elem(keys, i);
+        size_t len = 0;
+        struct sluice_error ignored = { 0 };
+        if (!text || sluice_expr_body_length(text, &len, &ignored)) return SLUICE_ECONFIG; /* refused at open */
+        sluice_buf_printf(out, "%s%.*s", i ? ", " : "", (int)len, text);
+    }
+    sluice_buf_printf(out, "), %lld)", (long long)partitions);
+    return SLUICE_OK;
+}
+
+/* Add aggregate stage `agg`'s hop, unless the config already has it. */
+static void plan_aggregation(struct sluice_graph *g, config_setting_t *list, config_setting_t *agg)
+{
+    const char *name, *input;
+    if (!config_setting_lookup_string(agg, "name", &name) || !config_setting_lookup_string(agg, "input", &input))
+        return; /* loading says what is missing */
+    char sink_name[300], source_name[300], topic[600];
+    snprintf(sink_name, sizeof sink_name, "%s" SINK_SUFFIX, name);
+    snprintf(source_name, sizeof source_name, "%s" SOURCE_SUFFIX, name);
+    if (strcmp(input, source_name) == 0) return; /* planned already: a reload */
+    config_setting_t *kafka = kafka_source_above(list, input);
+    const char *servers;
+    if (!kafka || !config_setting_lookup_string(kafka, "bootstrap_servers", &servers)) return;
+    struct sluice_buf part = { 0 };
+    if (partition_expr(agg, g->runtime.shuffle_partitions, &part)) {
+        sluice_buf_free(&part);
+        return;
+    }
+    snprintf(topic, sizeof topic, "%s-%s" SINK_SUFFIX, g->runtime.group, name);
+    const config_setting_t *props = config_setting_get_member(kafka, "kafka");
+
+    config_setting_t *sink = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
+    add_string(sink, "name", sink_name);
+    add_string(sink, "input", input);
+    add_string(sink, "sink", "kafka");
+    add_string(sink, "bootstrap_servers", servers);
+    add_string(sink, "topic", topic);
+    add_string(sink, "partition", part.data);
+    add_list(sink, "kafka", props);
+
+    config_setting_t *source = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
+    add_string(source, "name", source_name);
+    add_string(source, "source", "kafka");
+    add_string(source, "bootstrap_servers", servers);
+    config_setting_set_string(config_setting_add(config_setting_add(source, "subscribe", CONFIG_TYPE_LIST), NULL,
+                                                 CONFIG_TYPE_STRING),
+                              topic);
+    add_string(source, "starting_offsets", "earliest");
+    add_string(source, "format", "json");
+    add_string(source, "mode", "fail_fast"); /* the rows were written by the sink above: nothing is malformed */
+    add_list(source, "kafka", props);
+
+    config_setting_set_string(config_setting_get_member(agg, "input"), source_name);
+    sluice_buf_free(&part);
+}
+
+int sluice_graph_plan_group(struct sluice_graph *g)
+{
+    config_setting_t *list = config_lookup(g->config, "stages");
+    if (!g->runtime.group || !list || !config_setting_is_list(list)) return SLUICE_OK;
+    int n = config_setting_length(list); /* the stages written; the hops go after them */
+    for (int i = 0; i < n; i++) {
+        config_setting_t *st = config_setting_get_elem(list, (unsigned)i);
+        if (config_setting_is_group(st) && config_setting_get_member(st, "aggregate")) plan_aggregation(g, list, st);
+    }
+    return SLUICE_OK;
+}
+
+void sluice_graph_link_group(struct sluice_graph *g)
+{
+    for (size_t k = 0; k < g->n_stages && g->runtime.group; k++) {
+        struct sluice_stage *src = &g->stages[k];
+        size_t len = strlen(src->name), sl = strlen(SOURCE_SUFFIX);
+        if (src->kind != SLUICE_STAGE_SOURCE || len <= sl || strcmp(src->name + len - sl, SOURCE_SUFFIX) != 0)
+            continue;
+        for (size_t j = 0; j < g->n_stages; j++) {
+            const struct sluice_stage *sink = &g->stages[j];
+            if (sink->kind == SLUICE_STAGE_SINK && strlen(sink->name) == len - 2 &&
+                strncmp(sink->name, src->name, len - 2) == 0 && sink->input)
+                src->rows_of = sink->input;
+        }
+    }
+}
+
+/* The path of a watermarked column of st's output, found among its
+ * timestamp leaves; *delay its watermark's delay. */
+static bool watermarked_leaf(const struct sluice_stage *st, const struct ArrowSchema *s, struct sluice_buf *path,
+                             int64_t *delay)
+{
+    size_t at = path->len;
+    for (int64_t i = 0; i < s->n_children; i++) {
+        const struct ArrowSchema *c = s->children[i];
+        sluice_buf_printf(path, "%s%s", at ? "." : "", c->name);
+        bool found = false;
+        if (sluice_type_of(c) == SLUICE_TYPE_STRUCT) found = watermarked_leaf(st, c, path, delay);
+        else if (sluice_type_of(c) == SLUICE_TYPE_TIMESTAMP) found = sluice_graph_is_watermarked_at(st, path->data);
+        if (found) {
+            for (const struct sluice_stage *s2 = st; s2 && !*delay; s2 = s2->input)
+                if (s2->has_watermark) *delay = s2->watermark.delay_us;
+            return true;
+        }
+        path->len = at;
+        if (path->data) path->data[at] = '\0';
+    }
+    return false;
+}
+
+int sluice_graph_open_group_source(struct sluice_graph *g, struct sluice_stage *src, struct sluice_error *err)
+{
+    const struct sluice_stage *rows = src->rows_of;
+    config_setting_t *setting = (config_setting_t *)src->setting;
+    struct sluice_buf text = { 0 };
+    sluice_schema_fields_ddl(&rows->ctx.output_schema, &text);
+    if (!config_setting_get_member(setting, "schema")) add_string(setting, "schema", text.data);
+    sluice_buf_clear(&text);
+    int64_t delay = 0;
+    if (!src->has_watermark && watermarked_leaf(rows, &rows->ctx.output_schema, &text, &delay)) {
+        config_setting_t *wm = config_setting_add(setting, "watermark", CONFIG_TYPE_GROUP);
+        add_string(wm, "column", text.data);
+        sluice_buf_clear(&text);
+        sluice_duration_format(delay, &text);
+        add_string(wm, "delay", text.data);
+    }
+    sluice_buf_free(&text);
+    const config_setting_t *wm = config_setting_get_member(setting, "watermark");
+    int rc = wm && !src->has_watermark ? sluice_graph_load_watermark(src, wm, err) : SLUICE_OK;
+    memset(src->conf, 0, src->plugin->conf_size);
+    if (!rc) rc = sluice_options_apply(src->plugin, setting, sluice_option_table_core_keys, src->conf, &g->storage, err);
+    return rc;
+}
+
+/* This machine's name, made a valid member name. */
+static char *host_member(void)
+{
+    char name[256] = "member";
+    if (gethostname(name, sizeof name - 1) != 0 || !name[0]) snprintf(name, sizeof name, "member");
+    name[sizeof name - 1] = '\0';
+    for (char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+              *p == '_' || *p == '-'))
+            *p = '-';
+    return sluice_xstrdup(name);
+}
+
+int sluice_graph_load_group(struct sluice_graph *g, struct sluice_error *err)
+{
+    struct sluice_runtime *r = &g->runtime;
+    if (!r->group) {
+        if (r->member)
+            return sluice_error_where(err, SLUICE_ECONFIG, &r->group_where,
+                                      "runtime.member names this process in a group: set runtime.group too");
+        return SLUICE_OK;
+    }
+    if (r->trigger.kind == SLUICE_TRIGGER_ONCE || r->trigger.kind == SLUICE_TRIGGER_AVAILABLE_NOW) {
+        sluice_error_where(err, SLUICE_ECONFIG, &r->group_where,
+                           "runtime.group shares a stream among members until they stop: trigger \"%s\" does not "
+                           "go with it", r->trigger_text);
+        sluice_error_hint(err, "use a processing-time trigger such as \"1 second\"");
+        return SLUICE_ECONFIG;
+    }
+    for (size_t k = 0; k < g->n_stages; k++) {
+        const struct sluice_stage *st = &g->stages[k];
+        if ((st->kind != SLUICE_STAGE_DEDUP && st->kind != SLUICE_STAGE_STREAM_JOIN) || !st->feeds_sink) continue;
+        /* Each member would keep keys of its own partitions only, and a
+         * duplicate read by another member would pass. */
+        sluice_error_where(err, SLUICE_ECONFIG, &r->group_where,
+                           "stage '%s' %s, and the members of a group share the keyed state of aggregations only",
+                           st->name, st->kind == SLUICE_STAGE_DEDUP ? "drops duplicates" : "joins two streams");
+        sluice_error_hint(err, "run this pipeline in one process, without runtime.group");
+        return SLUICE_ECONFIG;
+    }
+    if (!r->member) {
+        g->owned_member = host_member();
+        r->member = g->owned_member;
+    }
+    /* Each member keeps a checkpoint of its own under the shared path. */
+    if (r->checkpoint) {
+        size_t n = strlen(r->checkpoint) + strlen(r->member) + 16;
+        g->owned_checkpoint = sluice_xmalloc(n);
+        snprintf(g->owned_checkpoint, n, "%s/members/%s", r->checkpoint, r->member);
+        r->checkpoint = g->owned_checkpoint;
+    }
+    return SLUICE_OK;
+}

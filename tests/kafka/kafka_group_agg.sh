@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# An aggregation in a group (runtime.group; README "Scaling out"): three
+# members count a 6-partition topic's rows by language in update mode.
+# Each member writes its rows to the internal topic g-n-repartition, placed
+# by Spark's hash partitioning of the grouping key, and counts the
+# partitions of it the group gives it, so every language is counted by
+# one member, whole: the last count of each language in the output topic
+# is the language's number of rows, computed here in Python. `sluice
+# check` shows the hop, and what a group cannot share is still refused.
+# Usage: kafka_group_agg.sh SLUICE MOCK_BROKER SOURCE_DIR
+sluice=$1
+source "$(dirname "$0")/lib.sh" "$2"
+start_broker in:6 g-n-repartition:6 out:1
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; cleanup' EXIT
+
+N=30000
+python3 - "$N" >msgs <<'PY'
+import json, random, sys
+random.seed(7)
+langs = ["en", "ja", "es", "fr", "de", "pt", "it", "ko", "ar", "tr", "ru", "und"]
+for i in range(int(sys.argv[1])):
+    lang = random.choices(langs, weights=range(len(langs), 0, -1))[0]
+    print(f"{i}\t" + json.dumps({"id": i, "lang": lang}))
+PY
+cut -f2 msgs | python3 -c '
+import collections, json, sys
+for lang, n in sorted(collections.Counter(json.loads(l)["lang"] for l in sys.stdin).items()): print(lang, n)' >want
+
+cat > member.conf <<CONF
+runtime = { trigger = "300 milliseconds"; checkpoint = "ck"; shuffle_partitions = 6; };
+stages = (
+  { name = "in"; source = "kafka"; bootstrap_servers = "$BOOTSTRAP"; subscribe = ["in"];
+    starting_offsets = "earliest"; format = "json"; schema = "id LONG, lang STRING";
+    max_offsets_per_trigger = 2000;
+    kafka = ["session.timeout.ms=4000", "heartbeat.interval.ms=300"]; },
+  { name = "n"; input = "in"; group_by = ["lang AS language"]; aggregate = ["count(*) AS n"]; },
+  { name = "out"; input = "n"; sink = "kafka"; bootstrap_servers = "$BOOTSTRAP"; topic = "out"; output_mode = "update"; }
+);
+CONF
+
+# The plan shows the hop: the repartition sink, placed by the grouping key,
+# and the source the aggregation reads.
+"$sluice" check member.conf --group g >plan.txt 2>err.txt || fail "check of the group's plan failed"
+grep -q "n-repartition$" plan.txt && grep -q "input: n-repartitioned" plan.txt ||
+  fail "the plan does not show the repartition hop"
+
+for m in a b c; do
+  "$sluice" run member.conf --group g --member "$m" -v 2>"err_$m.txt" >/dev/null &
+  PIDS+=($!)
+done
+for _ in $(seq 300); do
+  [ "$(grep -l "of group 'g' takes g-n-repartition" err_*.txt 2>/dev/null | wc -l)" -ge 3 ] && break
+  sleep 0.2
+done
+kcat -P -b "$BOOTSTRAP" -t in -K '	' -l msgs
+
+got() { # each language's last count: the largest, counts only grow
+  kcat -C -b "$BOOTSTRAP" -t out -e -q 2>/dev/null | python3 -c '
+import json, sys
+last = {}
+for line in sys.stdin:
+    r = json.loads(line)
+    last[r["language"]] = max(last.get(r["language"], 0), r["n"])
+for lang in sorted(last): print(lang, last[lang])'
+}
+for _ in $(seq 120); do
+  got >got
+  cmp -s want got && break
+  sleep 1
+done
+diff -u want got >&2 || fail "the members' counts are not the languages' numbers of rows"
+takers=$(grep -l "of group 'g' takes g-n-repartition" err_*.txt | wc -l)
+[ "$takers" = 3 ] || fail "$takers members read the repartition topic, expected 3"
+
+# Keyed state the members cannot share is refused at load, saying why.
+sed 's/group_by = \["lang AS language"\]; aggregate = \["count(\*) AS n"\];/transform = "drop_duplicates"; columns = ["id"];/; s/output_mode = "update"; //' member.conf >dedup.conf
+status=0
+"$sluice" check dedup.conf --group g 2>err.txt >/dev/null || status=$?
+[ "$status" = 2 ] || fail "drop_duplicates in a group: exit $status, expected 2"
+grep -q "stage 'n' drops duplicates" err.txt || fail "the refusal does not say why"
+echo "kafka group aggregation: 3 members count ${N} rows through g-n-repartition, each language whole in one member"
