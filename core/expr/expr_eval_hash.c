@@ -5,41 +5,13 @@
  *
  * xxhash64 is Spark's XxHash64Function: XXH64 seeded 42, each argument
  * hashed with the hash of those before it as its seed, a null argument
- * leaving the hash unchanged; a long or timestamp hashes its 8 bytes, a
- * date or boolean the 4 of an int, a double its bits with -0.0 as 0.0 and
- * one NaN, a string its UTF-8, a decimal its unscaled long up to 18 digits
- * and the bytes of its BigInteger past them. The result is never null. */
+ * leaving the hash unchanged, each value hashed as spark_hash.h says.
+ * The result is never null. */
 #include "expr_priv.h"
 
 #include <math.h>
 
-#include <sluice/agg.h>
-
-#include "hash.h"
-
-#define SPARK_SEED 42
-
-static uint64_t hash_long(uint64_t v, uint64_t seed)
-{
-    uint8_t b[8];
-    sluice_put_le64(b, v);
-    return sluice_hash64(b, 8, seed);
-}
-
-static uint64_t hash_int(uint32_t v, uint64_t seed)
-{
-    uint8_t b[4];
-    sluice_put_le32(b, v);
-    return sluice_hash64(b, 4, seed);
-}
-
-static uint64_t hash_decimal(sluice_dec v, int precision, uint64_t seed)
-{
-    if (precision <= 18) return hash_long((uint64_t)(int64_t)v, seed);
-    uint8_t be[16];
-    int start = sluice_decimal_java_bytes(v, be);
-    return sluice_hash64(be + start, (size_t)(16 - start), seed);
-}
+#include "spark_hash.h"
 
 /* Fold argument `a` (a node of type t) into h[0, n). */
 static void fold(const struct expr_node *arg, const struct evec *a, int64_t n, uint64_t *h)
@@ -50,11 +22,11 @@ static void fold(const struct expr_node *arg, const struct evec *a, int64_t n, u
         if (!evec_valid(a, i)) continue;
         switch (arg->type) {
         case SLUICE_TYPE_LONG:
-        case SLUICE_TYPE_TIMESTAMP: h[i] = hash_long((uint64_t)a->l[i], h[i]); break;
-        case SLUICE_TYPE_DATE: h[i] = hash_int((uint32_t)a->l[i], h[i]); break;
-        case SLUICE_TYPE_BOOLEAN: h[i] = hash_int(a->b[i] ? 1 : 0, h[i]); break;
-        case SLUICE_TYPE_DOUBLE: h[i] = hash_long(sluice_double_key(a->d[i]), h[i]); break;
-        case SLUICE_TYPE_DECIMAL: h[i] = hash_decimal(a->x[i], precision, h[i]); break;
+        case SLUICE_TYPE_TIMESTAMP: h[i] = sluice_spark_hash_long((uint64_t)a->l[i], h[i]); break;
+        case SLUICE_TYPE_DATE: h[i] = sluice_spark_hash_int((uint32_t)a->l[i], h[i]); break;
+        case SLUICE_TYPE_BOOLEAN: h[i] = sluice_spark_hash_int(a->b[i] ? 1 : 0, h[i]); break;
+        case SLUICE_TYPE_DOUBLE: h[i] = sluice_spark_hash_double(a->d[i], h[i]); break;
+        case SLUICE_TYPE_DECIMAL: h[i] = sluice_spark_hash_decimal(a->x[i], precision, h[i]); break;
         case SLUICE_TYPE_STRING: {
             int32_t len;
             const char *s = evec_str(a, i, &len);
@@ -70,7 +42,7 @@ static const struct evec *eval_xxhash64(struct ectx *c, const struct expr_node *
 {
     int64_t n = c->n;
     uint64_t *h = ectx_alloc(c, (size_t)n * 8);
-    for (int64_t i = 0; i < n; i++) h[i] = SPARK_SEED;
+    for (int64_t i = 0; i < n; i++) h[i] = SLUICE_SPARK_HASH_SEED;
     for (int k = 0; k < nd->n_args; k++) fold(nd->args[k], sluice_expr_eval_node(c, nd->args[k]), n, h);
     struct evec *v = ectx_vec(c);
     v->l = (int64_t *)h;

@@ -24,6 +24,8 @@ struct sluice_agg_groups {
     int32_t event_key;            /* the key a watermark closes, or -1 */
     int64_t watermark;
     int64_t dropped, evicted;
+    sluice_agg_group_fn on_evict; /* told each key evict removes, or NULL */
+    void *on_evict_arg;
 };
 
 struct sluice_agg_groups *sluice_agg_groups_new(const struct sluice_agg_plan *plan, size_t n_partitions)
@@ -302,32 +304,54 @@ static bool group_time(const struct sluice_agg_plan *p, int32_t key, const uint8
     return true;
 }
 
-static bool is_closed(const struct sluice_agg_groups *g, const struct sluice_agg_group *gr)
+static bool is_closed(void *arg, const uint8_t *key, uint32_t key_len)
 {
+    const struct sluice_agg_groups *g = arg;
     int64_t t;
-    return closing(g) && group_time(g->plan, g->event_key, gr->key, &t) && t <= g->watermark;
+    (void)key_len;
+    return group_time(g->plan, g->event_key, key, &t) && t <= g->watermark;
 }
 
-int64_t sluice_agg_groups_evict(struct sluice_agg_groups *g)
+static bool evicts(void *arg, const uint8_t *key, uint32_t key_len)
 {
-    if (!closing(g)) return 0;
+    struct sluice_agg_groups *g = arg;
+    bool closed = is_closed(g, key, key_len);
+    if (closed && g->on_evict) g->on_evict(g->on_evict_arg, key, key_len);
+    return closed;
+}
+
+void sluice_agg_groups_on_evict(struct sluice_agg_groups *g, sluice_agg_group_fn fn, void *arg)
+{
+    g->on_evict = fn;
+    g->on_evict_arg = arg;
+}
+
+int64_t sluice_agg_groups_remove(struct sluice_agg_groups *g, sluice_agg_group_pred drop, void *arg)
+{
     const struct sluice_agg_plan *p = g->plan;
     int64_t removed = 0;
     for (size_t t = 0; t < g->n_parts; t++) {
         struct sluice_agg_table *tab = &g->parts[t];
         bool *keep = sluice_arena_alloc(g->scratch, (tab->n_groups ? tab->n_groups : 1) * sizeof *keep);
-        size_t closed = 0;
+        size_t dropped = 0;
         for (size_t i = 0; i < tab->n_groups; i++) {
-            keep[i] = !is_closed(g, &tab->groups[i]);
+            keep[i] = !drop(arg, tab->groups[i].key, tab->groups[i].key_len);
             if (keep[i]) continue;
-            closed++;
+            dropped++;
             uint8_t *st = sluice_agg_table_state(tab, i);
             for (size_t c = 0; c < p->n_calls && p->has_destroy; c++)
                 if (p->calls[c].info.has_destroy) p->calls[c].fn->destroy(p->calls[c].bound, st + p->calls[c].offset);
         }
-        if (closed) removed += (int64_t)sluice_agg_table_retain(tab, keep);
+        if (dropped) removed += (int64_t)sluice_agg_table_retain(tab, keep);
         sluice_arena_reset(g->scratch);
     }
+    return removed;
+}
+
+int64_t sluice_agg_groups_evict(struct sluice_agg_groups *g)
+{
+    if (!closing(g)) return 0;
+    int64_t removed = sluice_agg_groups_remove(g, evicts, g);
     g->evicted += removed;
     return removed;
 }
@@ -367,7 +391,7 @@ int sluice_agg_groups_emit_next(struct sluice_agg_groups *g, enum sluice_agg_emi
             }
             const struct sluice_agg_group *gr = &tab->groups[i];
             if (which == SLUICE_AGG_EMIT_UPDATED && gr->updated != batch_id) continue;
-            if (which == SLUICE_AGG_EMIT_CLOSED && !is_closed(g, gr)) continue;
+            if (which == SLUICE_AGG_EMIT_CLOSED && !(closing(g) && is_closed((void *)g, gr->key, gr->key_len))) continue;
             sluice_builder_append_struct(b);
             const uint8_t *k = gr->key;
             uint32_t set = p->sets[0];

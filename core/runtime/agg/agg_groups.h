@@ -78,6 +78,14 @@ enum sluice_agg_emit {
 /* Destroy and remove the groups the watermark has closed (Spark's state
  * eviction), keeping the others in their order; returns how many. */
 int64_t sluice_agg_groups_evict(struct sluice_agg_groups *g);
+/* The same for the groups whose key `drop` is true of (a group member
+ * handing a repartition partition over); not counted as evicted. */
+typedef bool (*sluice_agg_group_pred)(void *arg, const uint8_t *key, uint32_t key_len);
+int64_t sluice_agg_groups_remove(struct sluice_agg_groups *g, sluice_agg_group_pred drop, void *arg);
+/* Tell `fn` the key of each group evict removes, before it goes (a group
+ * member's changelog writes tombstones for them); NULL fn: no one. */
+typedef void (*sluice_agg_group_fn)(void *arg, const uint8_t *key, uint32_t key_len);
+void sluice_agg_groups_on_evict(struct sluice_agg_groups *g, sluice_agg_group_fn fn, void *arg);
 
 /* The groups as rows of plan->output into *out (the caller's to release;
  * its schema is &plan->output). A plan without keys always has its one

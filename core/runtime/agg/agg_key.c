@@ -15,6 +15,7 @@
 #include "mem.h"
 #include "row_codec.h"
 #include "size_limit.h"
+#include "spark_hash.h"
 
 /* ---- little-endian fields --------------------------------------------------- */
 
@@ -322,4 +323,35 @@ int sluice_agg_key_eval(struct sluice_expr *const *exprs, size_t n, const struct
     if (!rc) rc = sluice_agg_key_encode(kc, n, -1, sluice_batch_rows(b), scratch, out, err);
     free(kc);
     return rc;
+}
+
+int64_t sluice_agg_key_spark_hash(const struct ArrowSchema *const *types, size_t n, size_t skip, const uint8_t *p)
+{
+    uint64_t h = SLUICE_SPARK_HASH_SEED;
+    for (size_t k = 0; k < n; k++) {
+        const uint8_t *next = sluice_agg_key_skip(types[k], p);
+        if (k < skip || p[0] == 0) {
+            p = next;
+            continue;
+        }
+        const uint8_t *v = p + 1;
+        switch (sluice_type_of(types[k])) {
+        case SLUICE_TYPE_LONG:
+        case SLUICE_TYPE_TIMESTAMP:
+        case SLUICE_TYPE_DOUBLE: h = sluice_spark_hash_long(sluice_get_le64(v), h); break; /* doubles normalised */
+        case SLUICE_TYPE_BOOLEAN: h = sluice_spark_hash_int(v[0], h); break;
+        case SLUICE_TYPE_DATE: h = sluice_spark_hash_int(sluice_get_le32(v), h); break;
+        case SLUICE_TYPE_STRING: h = sluice_hash64(v + 4, sluice_get_le32(v), h); break;
+        case SLUICE_TYPE_DECIMAL: {
+            int precision = 0, scale = 0;
+            sluice_decimal_params(types[k], &precision, &scale);
+            unsigned __int128 u = (unsigned __int128)sluice_get_le64(v + 8) << 64 | sluice_get_le64(v);
+            h = sluice_spark_hash_decimal((__int128)u, precision, h);
+            break;
+        }
+        default: break;
+        }
+        p = next;
+    }
+    return (int64_t)h;
 }

@@ -65,6 +65,11 @@ const uint8_t *sluice_agg_key_decode(const struct ArrowSchema *schema, const uin
 const uint8_t *sluice_agg_key_skip(const struct ArrowSchema *schema, const uint8_t *p);
 /* The 8 bytes of a long or timestamp value at `p` (after its tag byte). */
 int64_t sluice_agg_key_long(const uint8_t *p);
+/* Spark's xxhash64 (spark_hash.h) of the values of a key without a set
+ * id whose values have types types[0, n), leaving out the first `skip`
+ * (a window): what xxhash64(keys) gave the rows of the group. Nested
+ * values, which xxhash64 refuses, leave the hash as it is. */
+int64_t sluice_agg_key_spark_hash(const struct ArrowSchema *const *types, size_t n, size_t skip, const uint8_t *p);
 /* The grouping set id a key starts with (for plans with several sets). */
 uint16_t sluice_agg_key_set_id(const uint8_t *key);
 

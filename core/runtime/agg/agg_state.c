@@ -144,25 +144,18 @@ static int load_states(const struct sluice_agg_plan *plan, uint8_t *st, const ui
     return v == end ? SLUICE_OK : SLUICE_EDATA;
 }
 
-static int restore_group(void *arg, uint32_t part, int64_t version, const void *key, uint32_t key_len,
-                         const void *value, size_t value_len, struct sluice_error *err)
+/* Group `key` of partition `part` of the stage's state now holds the
+ * states in `value`, as of batch `version`. */
+static int load_group(struct sluice_agg_stage *a, const char *op, uint32_t part, uint64_t hash, int64_t version,
+                      const void *key, uint32_t key_len, const void *value, size_t value_len, struct sluice_error *err)
 {
-    struct restore *r = arg;
-    const struct sluice_agg_plan *plan = r->a->plan;
-    if (!value) return damaged_group(err, r->op, part, "a group was removed, which aggregations never do");
-    uint64_t hash = sluice_hash64(key, key_len, 0);
-    size_t home = r->n_parts == 1 ? 0 : (size_t)(hash % r->n_parts);
-    if (home != part) {
-        char why[96];
-        snprintf(why, sizeof why, "it holds a key of partition %zu", home);
-        return damaged_group(err, r->op, part, why);
-    }
-    struct sluice_agg_table *tab = sluice_agg_groups_table(r->a->state, part);
+    const struct sluice_agg_plan *plan = a->plan;
+    struct sluice_agg_table *tab = sluice_agg_groups_table(a->state, part);
     bool inserted;
     size_t gi = sluice_agg_table_upsert(tab, hash, key, key_len, &inserted);
     if (gi == SLUICE_AGG_TABLE_FULL)
         return sluice_error_set(err, SLUICE_ELIMIT, "state of '%s' partition %u holds more than the %lld groups a "
-                                "partition may", r->op, part, (long long)tab->max_groups);
+                                "partition may", op, part, (long long)tab->max_groups);
     uint8_t *st = sluice_agg_table_state(tab, gi);
     for (size_t k = 0; k < plan->n_calls && !inserted; k++) {
         const struct sluice_agg_call *call = &plan->calls[k];
@@ -176,8 +169,37 @@ static int restore_group(void *arg, uint32_t part, int64_t version, const void *
         sluice_error_hint(err, "run this checkpoint with the aggregator that wrote it, or a newer one");
         return rc;
     }
-    if (rc) return damaged_group(err, r->op, part, why);
+    if (rc) return damaged_group(err, op, part, why);
     return SLUICE_OK;
+}
+
+static int restore_group(void *arg, uint32_t part, int64_t version, const void *key, uint32_t key_len,
+                         const void *value, size_t value_len, struct sluice_error *err)
+{
+    struct restore *r = arg;
+    if (!value) return damaged_group(err, r->op, part, "a group was removed, which aggregations never do");
+    uint64_t hash = sluice_hash64(key, key_len, 0);
+    size_t home = r->n_parts == 1 ? 0 : (size_t)(hash % r->n_parts);
+    if (home != part) {
+        char why[96];
+        snprintf(why, sizeof why, "it holds a key of partition %zu", home);
+        return damaged_group(err, r->op, part, why);
+    }
+    return load_group(r->a, r->op, part, hash, version, key, key_len, value, value_len, err);
+}
+
+int sluice_agg_state_value(const struct sluice_agg_stage *a, const uint8_t *state, struct sluice_buf *out,
+                           struct sluice_error *err)
+{
+    return put_group(a->plan, state, out, err);
+}
+
+int sluice_agg_state_load(struct sluice_agg_stage *a, const char *op, int64_t version, const void *key,
+                          uint32_t key_len, const void *value, size_t value_len, struct sluice_error *err)
+{
+    uint64_t hash = sluice_hash64(key, key_len, 0);
+    size_t n = sluice_agg_groups_partitions(a->state);
+    return load_group(a, op, (uint32_t)(n == 1 ? 0 : hash % n), hash, version, key, key_len, value, value_len, err);
 }
 
 int sluice_agg_state_restore(struct sluice_agg_stage *a, const char *op, struct sluice_state_store *store,

@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include <sluice/buf.h>
 #include <sluice/error.h>
 
 struct sluice_agg_stage;
@@ -33,6 +34,13 @@ struct sluice_agg_state_stats {
  * the batch's emission and eviction are done. */
 int sluice_agg_state_save(struct sluice_agg_stage *a, const char *op, struct sluice_state_store *store,
                           int64_t batch_id, struct sluice_agg_state_stats *stats, struct sluice_error *err);
+/* One group's value as the store keeps it: its states' serialize() bytes. */
+int sluice_agg_state_value(const struct sluice_agg_stage *a, const uint8_t *state, struct sluice_buf *out,
+                           struct sluice_error *err);
+/* Group `key` now holds the states of `value` (a value as above), as of
+ * batch `version`: replaced when the state has it, added when not. */
+int sluice_agg_state_load(struct sluice_agg_stage *a, const char *op, int64_t version, const void *key,
+                          uint32_t key_len, const void *value, size_t value_len, struct sluice_error *err);
 /* Fill the stage's (empty) state from the store's last committed version
  * of `op`, then evict what `watermark` closes, as the batch that wrote it
  * did. Damage is SLUICE_EDATA naming the file. */

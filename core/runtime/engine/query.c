@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "changelog.h"
 #include "checkpoint.h"
 #include "checkpoint_meta.h"
 #include "ctx.h"
@@ -66,8 +67,9 @@ int sluice_query_open(struct sluice_query *q, struct sluice_graph *g, struct slu
         free(text);
         json_decref(fp);
     }
-    if (!g->runtime.checkpoint) return SLUICE_OK;
-    int rc = sluice_checkpoint_open(g, q->sources, q->n_sources, q->aggs, q->n_aggs, shared, &q->ckpt, err);
+    int rc = g->runtime.group ? sluice_changelog_open(q, &q->changelog, err) : SLUICE_OK;
+    if (rc || !g->runtime.checkpoint) return rc;
+    rc = sluice_checkpoint_open(g, q->sources, q->n_sources, q->aggs, q->n_aggs, shared, &q->ckpt, err);
     if (rc) return rc;
     const struct sluice_checkpoint_resume *r = sluice_checkpoint_resume(q->ckpt);
     memcpy(q->id, sluice_checkpoint_query_id(q->ckpt), sizeof q->id);
@@ -80,6 +82,7 @@ int sluice_query_open(struct sluice_query *q, struct sluice_graph *g, struct slu
 void sluice_query_close(struct sluice_query *q)
 {
     sluice_checkpoint_close(q->ckpt);
+    sluice_changelog_close(q->changelog);
     free(q->committed);
     free(q->target);
     free(q->sources);

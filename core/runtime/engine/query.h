@@ -27,6 +27,7 @@
 struct sluice_graph;
 struct sluice_stage;
 struct sluice_checkpoint;
+struct sluice_changelog;
 struct sluice_run_observer;
 struct sluice_stop;
 struct sluice_worker_pool;
@@ -48,6 +49,7 @@ struct sluice_query {
     struct sluice_worker_pool *pool;            /* the run's; NULL: units run on this thread */
     const struct sluice_run_observer *observer; /* or NULL */
     struct sluice_checkpoint *ckpt;             /* NULL without runtime.checkpoint */
+    struct sluice_changelog *changelog;         /* a group member's aggregation state in Kafka, or NULL */
     struct sluice_retry_policy retry;           /* runtime.retry_limit and retry_backoff (retry.h) */
 
     bool no_data_pending;        /* a watermark moved: run a batch even without new data */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "agg_stage.h"
+#include "changelog.h"
 #include "checkpoint.h"
 #include "clock.h"
 #include "engine.h"
@@ -434,6 +435,8 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
     struct ranges ranges = { 0 };
     if (!rc && !no_data) rc = split_ranges(q, end, &ranges, err);
     if (!rc && !no_data) rc = plan_read(q, &ranges, &origin, &n_units, err);
+    /* A group member restores the partitions it was given before their rows. */
+    if (!rc && !no_data && q->changelog) rc = sluice_changelog_follow(q->changelog, end, err);
     f.at.planned = sluice_monotonic_us();
     if (!rc) rc = begin_sinks(q, f.batch_id, err);
     /* What the batch's watermark expired goes first, so a row is judged by
@@ -451,11 +454,18 @@ int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data
         advance_watermarks(q);
         if (q->ckpt) rc = sluice_checkpoint_commit(q->ckpt, f.batch_id, q->no_data_pending, &cst, err);
     }
+    /* The state goes to the changelog before the group may hand the offsets on. */
+    if (!rc && q->changelog) rc = sluice_changelog_write(q->changelog, f.batch_id, err);
     if (!rc && !no_data) {
         rc = commit_sources(q, &ranges, err);
         if (!rc) {
             free(q->committed);
             q->committed = sluice_xstrdup(end);
+            char *moved = q->changelog ? sluice_changelog_adjust(q->changelog, q->committed) : NULL;
+            if (moved) {
+                free(q->committed);
+                q->committed = moved;
+            }
         }
     }
     free_ranges(q, &ranges);

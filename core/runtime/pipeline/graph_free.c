@@ -57,6 +57,12 @@ void sluice_graph_free(struct sluice_graph *g)
         sluice_expr_free(g->stages[k].watermark.time); /* borrows the ctx's output schema */
         sluice_ctx_free(&g->stages[k].ctx);
         free(g->stages[k].state_spec);
+        if (g->stages[k].hop) {
+            free(g->stages[k].hop->topic);
+            free(g->stages[k].hop->changelog);
+            free(g->stages[k].hop->kafka_options);
+            free(g->stages[k].hop);
+        }
         free(g->stages[k].conf);
         free(g->stages[k].outputs);
         free(g->stages[k].inputs);

@@ -162,6 +162,37 @@ int sluice_graph_plan_group(struct sluice_graph *g)
     return SLUICE_OK;
 }
 
+static void escape_into(struct sluice_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') sluice_buf_putc(b, '\\');
+        sluice_buf_putc(b, *s);
+    }
+}
+
+/* What the changelog's own kafka stages are given: the source's
+ * bootstrap_servers and kafka, as option text. */
+static char *kafka_options(const config_setting_t *src)
+{
+    struct sluice_buf b = { 0 };
+    const char *servers = "";
+    config_setting_lookup_string(src, "bootstrap_servers", &servers);
+    sluice_buf_puts(&b, "bootstrap_servers = \"");
+    escape_into(&b, servers);
+    sluice_buf_puts(&b, "\"; kafka = [");
+    const config_setting_t *props = config_setting_get_member(src, "kafka");
+    for (int i = 0; props && i < config_setting_length(props); i++) {
+        const char *v = config_setting_get_string_elem(props, i);
+        if (!v) continue;
+        sluice_buf_puts(&b, i ? ", \"" : "\"");
+        escape_into(&b, v);
+        sluice_buf_puts(&b, "\"");
+    }
+    sluice_buf_puts(&b, "]; timeout = \"30 seconds\"; ");
+    return b.data;
+}
+
+/* The hop sources, found by the names plan_aggregation gave them. */
 void sluice_graph_link_group(struct sluice_graph *g)
 {
     for (size_t k = 0; k < g->n_stages && g->runtime.group; k++) {
@@ -169,11 +200,21 @@ void sluice_graph_link_group(struct sluice_graph *g)
         size_t len = strlen(src->name), sl = strlen(SOURCE_SUFFIX);
         if (src->kind != SLUICE_STAGE_SOURCE || len <= sl || strcmp(src->name + len - sl, SOURCE_SUFFIX) != 0)
             continue;
-        for (size_t j = 0; j < g->n_stages; j++) {
+        for (size_t j = 0; j < g->n_stages && !src->hop; j++) {
             const struct sluice_stage *sink = &g->stages[j];
-            if (sink->kind == SLUICE_STAGE_SINK && strlen(sink->name) == len - 2 &&
-                strncmp(sink->name, src->name, len - 2) == 0 && sink->input)
-                src->rows_of = sink->input;
+            if (sink->kind != SLUICE_STAGE_SINK || strlen(sink->name) != len - 2 ||
+                strncmp(sink->name, src->name, len - 2) != 0 || !sink->input)
+                continue;
+            struct sluice_group_hop *h = sluice_xcalloc(1, sizeof *h);
+            const char *topic = "";
+            config_setting_lookup_string(sink->setting, "topic", &topic);
+            h->rows_of = sink->input;
+            h->topic = sluice_xstrdup(topic);
+            size_t n = strlen(g->runtime.group) + len + 16;
+            h->changelog = sluice_xmalloc(n);
+            snprintf(h->changelog, n, "%s-%.*s-changelog", g->runtime.group, (int)(len - sl), src->name);
+            h->kafka_options = kafka_options(src->setting);
+            src->hop = h;
         }
     }
 }
@@ -203,7 +244,7 @@ static bool watermarked_leaf(const struct sluice_stage *st, const struct ArrowSc
 
 int sluice_graph_open_group_source(struct sluice_graph *g, struct sluice_stage *src, struct sluice_error *err)
 {
-    const struct sluice_stage *rows = src->rows_of;
+    const struct sluice_stage *rows = src->hop->rows_of;
     config_setting_t *setting = (config_setting_t *)src->setting;
     struct sluice_buf text = { 0 };
     sluice_schema_fields_ddl(&rows->ctx.output_schema, &text);

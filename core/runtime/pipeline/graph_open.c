@@ -346,7 +346,7 @@ static int check_event_time(struct sluice_stage *st, struct sluice_error *err)
 
 static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
 {
-    if (st->rows_of) {
+    if (st->hop) {
         int rc = sluice_graph_open_group_source(g, st, err);
         if (rc) return rc;
     }

@@ -59,7 +59,7 @@ int sluice_graph_load_runtime(struct sluice_graph *g, const config_setting_t *rt
 /* runtime.group's plan (graph_group.c). Before the stages load: each
  * aggregation gets its hop through a repartition topic, written into the
  * config as two kafka stages. After: the hop sources know whose rows they
- * read (stage.h's rows_of), and what the group asks of the stages (a
+ * read and where their changelog goes (stage.h's hop), and what the group asks of the stages (a
  * continuous trigger, no keyed state but aggregations) is checked, with
  * the member's own checkpoint folder. At open, before a hop source opens:
  * its schema and watermark, from the stage whose rows it reads. */

@@ -52,6 +52,16 @@ struct sluice_watermark {
 };
 
 
+/* runtime.group's hop through a repartition topic (graph_group.c), as its
+ * source knows it: whose rows the topic holds, and what the aggregation's
+ * changelog (changelog.h) needs to reach Kafka. */
+struct sluice_group_hop {
+    struct sluice_stage *rows_of; /* the stage whose output the topic holds */
+    char *topic;                  /* GROUP-STAGE-repartition */
+    char *changelog;              /* GROUP-STAGE-changelog */
+    char *kafka_options;          /* bootstrap_servers, kafka and timeout, as option text */
+};
+
 struct sluice_stage {
     const char *name;
     enum sluice_stage_kind kind;
@@ -79,8 +89,8 @@ struct sluice_stage {
                                        * (keys, condition) as the config gives it, for the checkpoint's
                                        * fingerprint; from load on */
     bool is_static;                   /* sources: `static = true`, a table read once by the joins naming it */
-    struct sluice_stage *rows_of;     /* runtime.group: a source reading an aggregation's repartition topic,
-                                       * whose rows are this stage's output (graph_group.c); else NULL */
+    struct sluice_group_hop *hop;     /* runtime.group: on a source reading an aggregation's repartition
+                                       * topic (graph_group.c), owned; else NULL */
     struct sluice_stage *join_with;   /* joins: the static source stage, or the other stream */
     struct sluice_join *join;         /* stream-static joins, once open (join.h) */
     struct sluice_stream_join *sjoin; /* stream-stream joins, once open (stream_join.h) */
