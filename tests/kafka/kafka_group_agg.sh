@@ -10,7 +10,7 @@
 # Usage: kafka_group_agg.sh SLUICE MOCK_BROKER SOURCE_DIR
 sluice=$1
 source "$(dirname "$0")/lib.sh" "$2"
-start_broker in:6 g-n-repartition:6 g-n-changelog:6 out:1
+start_broker in:6 g-n-repartition:6 g-n-changelog:6 out:1 h-n-repartition:6
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; cleanup' EXIT
 
@@ -97,6 +97,13 @@ grep -q "restored [0-9]* groups of partition" err_d.txt || fail "the fourth memb
 kill -9 "$PID_b"
 tail -n +$((2 * N / 3 + 1)) msgs | kcat -P -b "$BOOTSTRAP" -t in -K '	'
 counted want 150 "after kill -9 of a member"
+
+# Without its changelog topic a member cannot keep its state: a clear error.
+status=0
+timeout 90 "$sluice" run member.conf --group h --member x 2>err.txt >/dev/null || status=$?
+[ "$status" != 0 ] && [ "$status" != 124 ] || fail "a group without its changelog topic: exit $status"
+grep -q "topic 'h-n-changelog' does not exist" err.txt || fail "the error does not name the missing changelog topic"
+grep -q "h-n-changelog, which must have 6 partitions" err.txt || fail "the error does not say what the topic needs"
 
 # Keyed state the members cannot share is refused at load, saying why.
 sed 's/group_by = \["lang AS language"\]; aggregate = \["count(\*) AS n"\];/transform = "drop_duplicates"; columns = ["id"];/; s/output_mode = "update"; //' member.conf >dedup.conf

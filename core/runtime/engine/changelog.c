@@ -415,7 +415,12 @@ int sluice_changelog_follow(struct sluice_changelog *c, const char *end, struct 
         if (!c->now[p] || c->held[p]) continue;
         int64_t groups = 0, read_to = -1;
         rc = restore_partition(c, p, &groups, &read_to, err);
-        if (rc) break;
+        if (rc) {
+            sluice_error_hint(err, "a group's aggregation '%s' keeps its state in topic %s, which must have %lld "
+                              "partitions, as %s has (sluice check --group shows both)", c->agg->name, c->topic,
+                              (long long)c->partitions, c->repartition_topic);
+            break;
+        }
         sluice_log(SLUICE_LOG_INFO, c->agg->name, "restored %lld groups of partition %lld from changelog topic '%s'",
                    (long long)groups, (long long)p, c->topic);
         /* The state has read past where the group's offsets say (their

@@ -122,6 +122,13 @@ static void describe_stage(const struct sluice_graph *g, const struct sluice_sta
     if (st->kind == SLUICE_STAGE_DEDUP && st->state_spec)
         sluice_buf_printf(out, "    drops duplicates of: %s\n", st->state_spec + strlen("columns "));
     if (st->is_static) sluice_buf_puts(out, "    static: read whole once, when the pipeline starts\n");
+    if (st->hop)
+        sluice_buf_printf(out, "    group: reads the rows of %s from topic %s, keeps its aggregation's state in "
+                          "topic %s\n", st->hop->rows_of->name, st->hop->topic, st->hop->changelog);
+    const char *topic, *partition;
+    if (g->runtime.group && st->kind == SLUICE_STAGE_SINK && config_setting_lookup_string(st->setting, "topic", &topic) &&
+        config_setting_lookup_string(st->setting, "partition", &partition))
+        sluice_buf_printf(out, "    writes topic %s, each row to partition %s\n", topic, partition);
     if (st->kind == SLUICE_STAGE_AGGREGATE && st->agg) sluice_agg_stage_describe(st->agg, out); /* opened */
     if (st->kind == SLUICE_STAGE_SINK) sluice_buf_printf(out, "    output mode: %s\n", mode_name(st->mode));
     if (!st->feeds_sink && !st->is_static) sluice_buf_puts(out, "    not read by any sink: will not run\n");

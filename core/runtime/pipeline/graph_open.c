@@ -51,10 +51,15 @@ static const struct sluice_stage *aggregation_above(const struct sluice_stage *s
 /* A watermark on the aggregation's input or earlier: checked before the
  * plugins open, so the common mistake fails fast; once schemas are known,
  * check_event_time narrows it to Spark's rule. */
+static void add_trackers_from(struct sluice_stage *s, struct sluice_watermark_tracker ***out, size_t *n);
+
 static bool watermark_above(const struct sluice_stage *agg)
 {
     struct sluice_watermark_tracker **t;
     size_t n = sluice_graph_trackers_above(agg, &t);
+    /* In a group, a hop source is given the watermark of the rows it
+     * carries when it opens (graph_group.c). */
+    if (!n && agg->input && agg->input->hop) add_trackers_from(agg->input->hop->rows_of, &t, &n);
     free(t);
     return n > 0;
 }
