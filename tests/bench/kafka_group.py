@@ -14,8 +14,16 @@ member's CPU time (user + system) and peak RSS. On this machine the mock
 broker, one process serving the producer and every member, sets the pace:
 the CPU per member is what shows the work split.
 
+With --query lang_count the pipeline is the lab's count by language in update
+mode (into the console, thrown away): each member then runs the aggregation's
+hop too, writing the language and creation time of each tweet to the group's
+repartition topic and counting the partitions of it it holds, with the
+changelog after each batch; every tweet is then read twice (input and
+repartition), which the waiting accounts for.
+
     python3 tests/bench/kafka_group.py [--sluice build/sluice] [--broker build/tests/mock_broker]
                                        [--partitions 40] [--files 20] [--members 1,2]
+                                       [--query filter|lang_count]
 """
 import argparse
 import glob
@@ -56,7 +64,7 @@ def settled(errs, members):
     return sum(t.count(" takes ") + t.count(" hands over ") for t in texts)
 
 
-def run(sluice, conf, members, files, rows, work, group, bootstrap):
+def run(sluice, conf, members, files, rows, work, group, bootstrap, reads):
     """Start the members on an empty topic, let the group settle, then
     produce the tweets and time until the members wrote them all."""
     topic = group
@@ -67,8 +75,9 @@ def run(sluice, conf, members, files, rows, work, group, bootstrap):
         argv = ["taskset", "-c", str(m % os.cpu_count()), "/usr/bin/time", "-f", "%U %S %M", "-o", rss_file,
                 sluice, "run", conf, "--group", group, "--member", f"m{m}", "-v",
                 "--set", f"tweets.subscribe=[\"{topic}\"]",
-                "--set", f"runtime.progress_log=\"{log}\"", "--set", f"runtime.checkpoint=\"{work}/{group}-ck\"",
-                "--set", f"out.path=\"{work}/{group}-out-{m}\""]
+                "--set", f"runtime.progress_log=\"{log}\"", "--set", f"runtime.checkpoint=\"{work}/{group}-ck\""]
+        if reads == 1:  # the filter's file sink
+            argv += ["--set", f"out.path=\"{work}/{group}-out-{m}\""]
         procs.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(err, "w")))
         logs.append(log)
         rss.append(rss_file)
@@ -89,7 +98,7 @@ def run(sluice, conf, members, files, rows, work, group, bootstrap):
     batches = []
     while time.monotonic() - t0 < 600:
         batches = [b for log in logs for b in progress(log)]
-        if sum(b[2] for b in batches) >= rows:
+        if sum(b[2] for b in batches) >= rows * reads:
             break
         if any(p.poll() is not None for p in procs):
             sys.exit(f"a member stopped early (exit {[p.poll() for p in procs]})")
@@ -100,8 +109,8 @@ def run(sluice, conf, members, files, rows, work, group, bootstrap):
     for p in procs:
         p.wait()
     got = sum(b[2] for b in batches)
-    if got != rows:
-        sys.exit(f"{members} member(s) read {got} rows, not {rows}")
+    if got != rows * reads:
+        sys.exit(f"{members} member(s) read {got} rows, not {rows * reads}")
     usage = [open(r).read().split()[-3:] for r in rss]  # user s, system s, peak KiB
     return total, produced, [(float(u) + float(y), int(k) * 1024) for u, y, k in usage]
 
@@ -114,6 +123,8 @@ def main():
     ap.add_argument("--partitions", type=int, default=40)
     ap.add_argument("--files", type=int, default=20)
     ap.add_argument("--members", default="1,2")
+    ap.add_argument("--query", default="filter", choices=["filter", "lang_count"])
+    ap.add_argument("--shuffle-partitions", type=int, default=8)
     args = ap.parse_args()
     sluice, broker = os.path.abspath(args.sluice), os.path.abspath(args.broker)
     if not os.path.exists(broker) or subprocess.run(["which", "kcat"], capture_output=True).returncode:
@@ -123,24 +134,31 @@ def main():
     work = tempfile.mkdtemp(prefix="sluice-group-bench.")
     counts = [int(x) for x in args.members.split(",")]
     topics = [a for n in counts for a in ("--topic", f"bench{n}:{args.partitions}")]
+    agg = args.query == "lang_count"
+    if agg:
+        topics += [a for n in counts for t in ("repartition", "changelog")
+                   for a in ("--topic", f"bench{n}-n-{t}:{args.shuffle_partitions}")]
     mock = subprocess.Popen([broker] + topics, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         bootstrap = mock.stdout.readline().strip()
         conf = os.path.join(work, "member.conf")
         with open(conf, "w") as c:
-            c.write(f"""runtime = {{ trigger = "100 milliseconds"; threads = 4; }};
+            stages = """  {{ name = "en"; input = "tweets"; transform = "filter"; condition = "data.lang = 'en'"; }},
+  {{ name = "out"; input = "en"; sink = "file"; path = "out"; }}""" if not agg else """  {{ name = "n"; input = "tweets"; group_by = ["data.lang AS lang"]; aggregate = ["count(*) AS count"]; }},
+  {{ name = "out"; input = "n"; sink = "console"; output_mode = "update"; }}"""
+            c.write(f"""runtime = {{ trigger = "100 milliseconds"; threads = 4; shuffle_partitions = {args.shuffle_partitions}; }};
 stages = (
   {{ name = "tweets"; source = "kafka"; bootstrap_servers = "{bootstrap}"; subscribe = ["tweets"];
      starting_offsets = "earliest"; format = "json"; schema = "@{ROOT}/configs/schemas/tweet.json";
      kafka = ["session.timeout.ms=3000", "heartbeat.interval.ms=300"]; }},
-  {{ name = "en"; input = "tweets"; transform = "filter"; condition = "data.lang = 'en'"; }},
-  {{ name = "out"; input = "en"; sink = "file"; path = "out"; }}
+{stages.format()}
 );
 """)
+        what = "filter into a file sink" if not agg else "lang count through the repartition topic"
         print(f"kafka group: {rows} tweets ({size / 1e6:.0f} MB) in {args.partitions} partitions, "
-              f"filter into a file sink per member, one core per member (mock broker on the same cores)")
+              f"{what} per member, one core per member (mock broker on the same cores)")
         for n in counts:
-            total, produced, peaks = run(sluice, conf, n, files, rows, work, f"bench{n}", bootstrap)
+            total, produced, peaks = run(sluice, conf, n, files, rows, work, f"bench{n}", bootstrap, 2 if agg else 1)
             print(f"  {n} member(s): {total:.2f} s from the first message produced to the last written "
                   f"(producing alone: {produced:.2f} s), {rows / total:,.0f} rows/s, {size / total / 1e6:.0f} MB/s, "
                   f"CPU and peak RSS per member: " + ", ".join(f"{c:.2f} s {p / 1e6:.0f} MB" for c, p in peaks))

@@ -164,6 +164,27 @@ static void test_key_groups_negative_zero_with_zero_and_every_nan_together(void 
     release(&f);
 }
 
+/* A group member's changelog places a group where the repartition sink
+ * placed its rows: Spark's xxhash64 of the key's values, read back from
+ * the key's bytes (values computed apart by tests/kafka/spark_hash.py). */
+static void test_key_spark_hash_is_xxhash64_of_its_values(void **state)
+{
+    struct fixture f;
+    build(&f);
+    struct sluice_agg_keycol cols[2] = { { f.schema.children[1], f.batch.array.children[1] },
+                                         { f.schema.children[3], f.batch.array.children[3] } };
+    struct sluice_agg_keys keys;
+    assert_int_equal(sluice_agg_key_encode(cols, 2, -1, 2, f.scratch, &keys, NULL), SLUICE_OK);
+    const struct ArrowSchema *types[2] = { f.schema.children[1], f.schema.children[3] };
+    /* Row 0: -7 and "caf\u00e9\0x", both, the long alone, the string alone (a window skipped). */
+    assert_true(sluice_agg_key_spark_hash(types, 2, 0, keys.data) == INT64_C(-4261021675134813384));
+    assert_true(sluice_agg_key_spark_hash(types, 1, 0, keys.data) == INT64_C(-1663473129717591079));
+    assert_true(sluice_agg_key_spark_hash(types, 2, 1, keys.data) == INT64_C(5915889872891140189));
+    /* Row 1: both null, which leave the seed: 42. */
+    assert_true(sluice_agg_key_spark_hash(types, 2, 0, keys.data + keys.offs[1]) == 42);
+    release(&f);
+}
+
 static void test_key_tells_null_from_empty_and_rolled_up_from_null(void **state)
 {
     struct fixture f;
@@ -215,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_hash_matches_the_published_xxh64_values),
         cmocka_unit_test(test_key_round_trip_keeps_every_type_and_null),
         cmocka_unit_test(test_key_groups_negative_zero_with_zero_and_every_nan_together),
+        cmocka_unit_test(test_key_spark_hash_is_xxhash64_of_its_values),
         cmocka_unit_test(test_key_tells_null_from_empty_and_rolled_up_from_null),
         cmocka_unit_test(test_key_column_at_an_offset_encodes_its_own_rows),
     };

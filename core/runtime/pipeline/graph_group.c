@@ -6,10 +6,12 @@
  * becomes a hop through an internal topic, GROUP-STAGE-repartition, with
  * runtime.shuffle_partitions partitions:
  *
- *   kafka source -> ... -> I -> [STAGE-repartition: kafka sink]
+ *   kafka source -> ... -> I -> [STAGE-repartition-columns: select]
+ *     -> [STAGE-repartition: kafka sink]
  *   [STAGE-repartitioned: kafka source] -> STAGE -> ... -> sinks
  *
- * The sink writes each row of I, the aggregation's input, as JSON to the
+ * The select keeps the columns of I the aggregation reads (so the input
+ * source parses only those); the sink writes each row as JSON to the
  * partition pmod(xxhash64(grouping keys), partitions), Spark's hash
  * partitioning; the source reads the topic as a member of the same group,
  * which gives each member some of its partitions, so every key is
@@ -17,16 +19,17 @@
  * with its own offsets and checkpoint.
  *
  * The plan is made of stages written as a user would write them: the
- * config is rewritten before the stages load (the two kafka stages are
- * added, the aggregation's input renamed), and the source's schema (I's
- * output) and watermark (I's watermarked column, with its delay) are
- * added when it opens, after I. A reload loads the rewritten config again
+ * config is rewritten before the stages load (the three stages are added,
+ * the aggregation's input renamed); the select's columns, and the source's
+ * schema (the select's output) and watermark (the watermarked column, with
+ * its delay), are added when they open, after I. A reload loads the rewritten config again
  * and finds the plan in place. */
 #include "graph_priv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -40,6 +43,7 @@
 
 #define SINK_SUFFIX "-repartition"
 #define SOURCE_SUFFIX "-repartitioned"
+#define COLUMNS_SUFFIX "-repartition-columns"
 
 static config_setting_t *stage_named(config_setting_t *list, const char *name)
 {
@@ -110,8 +114,9 @@ static void plan_aggregation(struct sluice_graph *g, config_setting_t *list, con
     const char *name, *input;
     if (!config_setting_lookup_string(agg, "name", &name) || !config_setting_lookup_string(agg, "input", &input))
         return; /* loading says what is missing */
-    char sink_name[300], source_name[300], topic[600];
+    char sink_name[300], source_name[300], columns_name[300], topic[600];
     snprintf(sink_name, sizeof sink_name, "%s" SINK_SUFFIX, name);
+    snprintf(columns_name, sizeof columns_name, "%s" COLUMNS_SUFFIX, name);
     snprintf(source_name, sizeof source_name, "%s" SOURCE_SUFFIX, name);
     if (strcmp(input, source_name) == 0) return; /* planned already: a reload */
     config_setting_t *kafka = kafka_source_above(list, input);
@@ -125,9 +130,17 @@ static void plan_aggregation(struct sluice_graph *g, config_setting_t *list, con
     snprintf(topic, sizeof topic, "%s-%s" SINK_SUFFIX, g->runtime.group, name);
     const config_setting_t *props = config_setting_get_member(kafka, "kafka");
 
+    config_setting_t *columns = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
+    add_string(columns, "name", columns_name);
+    add_string(columns, "input", input);
+    add_string(columns, "transform", "select");
+    config_setting_set_string(config_setting_add(config_setting_add(columns, "columns", CONFIG_TYPE_LIST), NULL,
+                                                 CONFIG_TYPE_STRING),
+                              "*"); /* narrowed when it opens */
+
     config_setting_t *sink = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
     add_string(sink, "name", sink_name);
-    add_string(sink, "input", input);
+    add_string(sink, "input", columns_name);
     add_string(sink, "sink", "kafka");
     add_string(sink, "bootstrap_servers", servers);
     add_string(sink, "topic", topic);
@@ -216,6 +229,14 @@ void sluice_graph_link_group(struct sluice_graph *g)
             h->kafka_options = kafka_options(src->setting);
             src->hop = h;
         }
+        /* The select whose columns the aggregation reads (named for it). */
+        for (size_t j = 0; j < g->n_stages && src->hop; j++) {
+            struct sluice_stage *cols = &g->stages[j];
+            size_t cl = strlen(cols->name), cs = strlen(COLUMNS_SUFFIX);
+            if (cols != src->hop->rows_of || cl <= cs || strcmp(cols->name + cl - cs, COLUMNS_SUFFIX) != 0) continue;
+            for (size_t a = 0; a < src->n_outputs; a++)
+                if (src->outputs[a]->kind == SLUICE_STAGE_AGGREGATE) cols->repartition_of = src->outputs[a];
+        }
     }
 }
 
@@ -240,6 +261,71 @@ static bool watermarked_leaf(const struct sluice_stage *st, const struct ArrowSc
         if (path->data) path->data[at] = '\0';
     }
     return false;
+}
+
+/* The top-level columns of `in` that `text` names (as words or `quoted`),
+ * each once, as select entries: a word that is no column (a function, an
+ * alias) names none, and one too many only costs bytes. */
+static void columns_named(const char *text, const struct ArrowSchema *in, struct sluice_buf *seen,
+                          config_setting_t *list)
+{
+    struct sluice_expr_tok *toks;
+    size_t n;
+    struct sluice_error ignored = { 0 };
+    if (!text || sluice_expr_tokenize(text, &toks, &n, &ignored)) return;
+    for (size_t k = 0; k < n; k++) {
+        if (toks[k].kind != SLUICE_TOK_WORD && toks[k].kind != SLUICE_TOK_QUOTED) continue;
+        const char *w = text + toks[k].off;
+        size_t len = toks[k].len;
+        if (toks[k].kind == SLUICE_TOK_QUOTED && len >= 2) w++, len -= 2;
+        for (int64_t c = 0; c < in->n_children; c++) {
+            const char *name = in->children[c]->name;
+            if (strlen(name) != len || strncasecmp(name, w, len) != 0) continue;
+            char entry[300];
+            snprintf(entry, sizeof entry, "|`%s`|", name);
+            if (seen->data && strstr(seen->data, entry)) break;
+            sluice_buf_puts(seen, entry);
+            snprintf(entry, sizeof entry, "`%s`", name);
+            config_setting_set_string(config_setting_add(list, NULL, CONFIG_TYPE_STRING), entry);
+            break;
+        }
+    }
+    free(toks);
+}
+
+static void columns_of_list(const config_setting_t *l, const struct ArrowSchema *in, struct sluice_buf *seen,
+                            config_setting_t *list)
+{
+    for (int i = 0; l && i < config_setting_length(l); i++) columns_named(config_setting_get_string_elem(l, i), in, seen, list);
+}
+
+/* Before the hop's select opens: the columns the aggregation reads, and
+ * the watermarked one, instead of "*". */
+int sluice_graph_open_group_columns(struct sluice_graph *g, struct sluice_stage *sel, struct sluice_error *err)
+{
+    const config_setting_t *agg = sel->repartition_of->setting;
+    const struct ArrowSchema *in = &sel->input->ctx.output_schema;
+    config_setting_t *setting = (config_setting_t *)sel->setting;
+    config_setting_remove(setting, "columns");
+    config_setting_t *list = config_setting_add(setting, "columns", CONFIG_TYPE_LIST);
+    struct sluice_buf seen = { 0 };
+    static const char *const lists[] = { "group_by", "cube", "rollup", "aggregate" };
+    for (size_t i = 0; i < N_ELEMS(lists); i++) columns_of_list(config_setting_get_member(agg, lists[i]), in, &seen, list);
+    const config_setting_t *w = config_setting_get_member(agg, "window");
+    const char *text;
+    if (w && config_setting_lookup_string(w, "column", &text)) columns_named(text, in, &seen, list);
+    struct sluice_buf path = { 0 };
+    int64_t delay = 0;
+    if (watermarked_leaf(sel->input, in, &path, &delay)) {
+        char *dot = strchr(path.data, '.');
+        if (dot) *dot = '\0';
+        columns_named(path.data, in, &seen, list);
+    }
+    if (!seen.len) config_setting_set_string(config_setting_add(list, NULL, CONFIG_TYPE_STRING), "*");
+    sluice_buf_free(&path);
+    sluice_buf_free(&seen);
+    memset(sel->conf, 0, sel->plugin->conf_size);
+    return sluice_options_apply(sel->plugin, setting, sluice_option_table_core_keys, sel->conf, &g->storage, err);
 }
 
 int sluice_graph_open_group_source(struct sluice_graph *g, struct sluice_stage *src, struct sluice_error *err)

@@ -67,6 +67,7 @@ int sluice_graph_plan_group(struct sluice_graph *g);
 void sluice_graph_link_group(struct sluice_graph *g);
 int sluice_graph_load_group(struct sluice_graph *g, struct sluice_error *err);
 int sluice_graph_open_group_source(struct sluice_graph *g, struct sluice_stage *src, struct sluice_error *err);
+int sluice_graph_open_group_columns(struct sluice_graph *g, struct sluice_stage *sel, struct sluice_error *err);
 
 struct sluice_stage;
 /* A stage's `watermark`, `output_mode` and `static` keys (graph_stage_keys.c),

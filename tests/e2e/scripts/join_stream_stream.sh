@@ -158,6 +158,6 @@ expect2 "Stream-stream FullOuter join" join.conf --set j.join.type=full_outer --
 expect2 "Stream-stream join without equality predicate is not supported" join.conf --set 'j.join.on=clk.ct >= imp.it'
 expect2 "LeftAnti join between two streaming DataFrames/Datasets is not supported" join.conf --set j.join.type=left_anti
 expect2 "'n + 1' is not a condition: it gives long" join.conf --set 'j.join.on=ad = clk.ad AND n + 1'
-expect2 "stage 'j' joins two streams, and keyed state shared by the members of a group" \
+expect2 "stage 'j' joins two streams, and the members of a group share the keyed state of aggregations only" \
   join.conf --set runtime.group=ads --set 'runtime.trigger=1 second'
 echo ok
