@@ -192,7 +192,8 @@ static void put_decimal(const struct ArrowSchema *schema, const struct ArrowArra
 static void text_at(const struct ArrowSchema *schema, const struct ArrowArray *a, int64_t p,
                     struct sluice_buf *out);
 
-static void json_at(const struct ArrowSchema *schema, const struct ArrowArray *a, int64_t p,
+/* skip_nulls: a struct's null fields are left out (Spark's ignoreNullFields). */
+static void json_at(const struct ArrowSchema *schema, const struct ArrowArray *a, int64_t p, bool skip_nulls,
                     struct sluice_buf *out)
 {
     if (!sluice_array_valid(a, p)) {
@@ -245,13 +246,15 @@ static void json_at(const struct ArrowSchema *schema, const struct ArrowArray *a
         return;
     case SLUICE_TYPE_STRUCT:
         put(out, "{", 1);
-        for (int64_t i = 0; i < schema->n_children; i++) {
+        for (int64_t i = 0, written = 0; i < schema->n_children; i++) {
             const struct ArrowSchema *cs = schema->children[i];
             const char *name = cs->name ? cs->name : "";
-            if (i) put(out, ",", 1);
+            const struct ArrowArray *c = a->children[i];
+            if (skip_nulls && !sluice_array_valid(c, c->offset + p)) continue;
+            if (written++) put(out, ",", 1);
             sluice_render_json_string(name, strlen(name), out);
             put(out, ":", 1);
-            json_at(cs, a->children[i], a->children[i]->offset + p, out);
+            json_at(cs, c, c->offset + p, skip_nulls, out);
         }
         put(out, "}", 1);
         return;
@@ -262,7 +265,7 @@ static void json_at(const struct ArrowSchema *schema, const struct ArrowArray *a
         put(out, "[", 1);
         for (int32_t k = 0; k < n; k++) {
             if (k) put(out, ",", 1);
-            json_at(schema->children[0], c, c->offset + first + k, out);
+            json_at(schema->children[0], c, c->offset + first + k, skip_nulls, out);
         }
         put(out, "]", 1);
         return;
@@ -278,7 +281,7 @@ static void json_at(const struct ArrowSchema *schema, const struct ArrowArray *a
             if (k) put(out, ",", 1);
             const struct ArrowArray *key = e->children[0];
             if (sluice_type_of(es->children[0]) == SLUICE_TYPE_STRING) {
-                json_at(es->children[0], key, key->offset + q, out);
+                json_at(es->children[0], key, key->offset + q, skip_nulls, out);
             } else {
                 struct sluice_buf t = { 0 };
                 text_at(es->children[0], key, key->offset + q, &t);
@@ -286,7 +289,7 @@ static void json_at(const struct ArrowSchema *schema, const struct ArrowArray *a
                 sluice_buf_free(&t);
             }
             put(out, ":", 1);
-            json_at(es->children[1], e->children[1], e->children[1]->offset + q, out);
+            json_at(es->children[1], e->children[1], e->children[1]->offset + q, skip_nulls, out);
         }
         put(out, "}", 1);
         return;
@@ -300,12 +303,17 @@ static void json_at(const struct ArrowSchema *schema, const struct ArrowArray *a
 void sluice_render_value_json(const struct ArrowSchema *schema, const struct ArrowArray *a, int64_t i,
                               struct sluice_buf *out)
 {
-    json_at(schema, a, a->offset + i, out);
+    json_at(schema, a, a->offset + i, false, out);
 }
 
 void sluice_render_row_json(const struct sluice_batch *b, int64_t row, struct sluice_buf *out)
 {
-    json_at(b->schema, &b->array, b->array.offset + row, out);
+    json_at(b->schema, &b->array, b->array.offset + row, false, out);
+}
+
+void sluice_render_row_json_nonnull(const struct sluice_batch *b, int64_t row, struct sluice_buf *out)
+{
+    json_at(b->schema, &b->array, b->array.offset + row, true, out);
 }
 
 /* ---- show() text ---------------------------------------------------------- */

@@ -19,6 +19,9 @@ void sluice_render_value_json(const struct ArrowSchema *schema, const struct Arr
                               int64_t i, struct sluice_buf *out);
 /* Row `row` of a batch as {"col":value,...}, columns in schema order. */
 void sluice_render_row_json(const struct sluice_batch *b, int64_t row, struct sluice_buf *out);
+/* The same without the fields that are null, at every level (Spark's JSON
+ * option ignoreNullFields): a column nobody read upstream is not written. */
+void sluice_render_row_json_nonnull(const struct sluice_batch *b, int64_t row, struct sluice_buf *out);
 /* Spark show() text of one value: null as `null`, arrays `[a, b]`, structs
  * `{1, x}`, timestamps `2021-05-03 07:55:40`, booleans `true`, doubles as
  * Java prints them (1.0, 1.0E10). */

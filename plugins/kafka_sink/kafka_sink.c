@@ -29,6 +29,8 @@ struct ksink_conf {
     const char *key;
     const char *value;
     const char *partition;
+    struct sluice_strlist columns;
+    bool ignore_null_fields;
     struct sluice_strlist kafka;
     int64_t timeout_us;
 };
@@ -50,6 +52,13 @@ static const struct sluice_option ksink_options[] = {
       .offset = offsetof(struct ksink_conf, partition),
       .help = "expression for the message's partition (an integer; null: the partitioner's choice), "
               "e.g. \"pmod(xxhash64(lang), 6)\"" },
+    { .name = "columns", .type = SLUICE_OPT_STRING_LIST, .default_value = "",
+      .offset = offsetof(struct ksink_conf, columns),
+      .help = "without value: the columns the row's JSON is read from, e.g. [\"data.lang\"]; the others are not "
+              "read (so not parsed upstream) and are null; default: every column" },
+    { .name = "ignore_null_fields", .type = SLUICE_OPT_BOOL, .default_value = "false",
+      .offset = offsetof(struct ksink_conf, ignore_null_fields),
+      .help = "without value: leave null fields out of the row's JSON (Spark's ignoreNullFields)" },
     { .name = "kafka", .type = SLUICE_OPT_STRING_LIST, .default_value = "",
       .offset = offsetof(struct ksink_conf, kafka),
       .help = "librdkafka properties as \"name=value\" (Spark's kafka.* options)" },
@@ -135,7 +144,11 @@ static int ksink_open(const struct sluice_host *host, const void *conf, struct s
     if (!rc && c->key) rc = compile(k, "key", c->key, SLUICE_FORMAT_STRING, &k->key, err);
     if (!rc && c->value) rc = compile(k, "value", c->value, SLUICE_FORMAT_STRING, &k->value, err);
     if (!rc && c->partition) rc = compile(k, "partition", c->partition, SLUICE_FORMAT_LONG, &k->partition, err);
-    if (!rc && !c->value) host->use_all_columns(ctx);
+    if (!rc && !c->value && !c->columns.n) host->use_all_columns(ctx);
+    for (size_t i = 0; !rc && !c->value && i < c->columns.n; i++) {
+        rc = host->use_column(ctx, c->columns.items[i], err);
+        if (rc && err) snprintf(err->key, sizeof err->key, "columns");
+    }
     if (!rc && k->topic_col >= 0 && !c->topic) rc = host->use_column(ctx, "topic", err);
     if (!rc && k->headers_col >= 0) rc = host->use_column(ctx, "headers", err);
     char msg[512];
@@ -299,7 +312,10 @@ static int ksink_write(void *state, struct sluice_batch *batch, struct sluice_er
         if (k->value) {
             val = string_at(&values, r, &vl);
         } else {
-            h->render_row_json(batch, r, &json);
+            if (k->conf->ignore_null_fields && SLUICE_HOST_HAS(h, render_row_json_nonnull))
+                h->render_row_json_nonnull(batch, r, &json);
+            else
+                h->render_row_json(batch, r, &json);
             val = json.data;
             vl = json.len;
         }

@@ -166,7 +166,7 @@ stages = (
         mock.stdin.write("quit\n")
         mock.stdin.flush()
         mock.wait()
-        subprocess.run(["rm", "-rf", work])
+        if not os.environ.get("SLUICE_BENCH_KEEP"): subprocess.run(["rm", "-rf", work])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Event-time windows in a group (runtime.group; README "Scaling out"): three
-# members count 10-second windows per language with a 30-second watermark
+# members count 10-second windows per language with a one-minute watermark
 # in append mode, each into a file sink of its own. The rows are produced
 # in event-time order in six chunks, then one late-enough row per language
 # partition to close every window. Every (window, language) must be
@@ -39,7 +39,7 @@ runtime = { trigger = "300 milliseconds"; checkpoint = "ck"; shuffle_partitions 
 stages = (
   { name = "in"; source = "kafka"; bootstrap_servers = "$BOOTSTRAP"; subscribe = ["in"];
     starting_offsets = "earliest"; format = "json"; schema = "id LONG, lang STRING, ts TIMESTAMP";
-    watermark = { column = "ts"; delay = "30 seconds"; };
+    watermark = { column = "ts"; delay = "1 minute"; };
     kafka = ["session.timeout.ms=4000", "heartbeat.interval.ms=300"]; },
   { name = "w"; input = "in"; window = { column = "ts"; duration = "10 seconds"; };
     group_by = ["lang"]; aggregate = ["count(*) AS n"]; },
@@ -48,17 +48,24 @@ stages = (
 CONF
 "$sluice" check member.conf --group gw >plan.txt 2>err.txt || fail "check of the windowed group failed"
 # The hop source carries the watermark on: the aggregation may run in append mode.
-grep -A4 "^  w-repartitioned" plan.txt | grep -q "watermark: ts, delay 30 seconds" ||
+grep -A4 "^  w-repartitioned" plan.txt | grep -q "watermark: ts, delay 1 minute" ||
   { cat plan.txt >&2; fail "the plan does not show the watermark on the hop source"; }
 
 for m in a b c; do
   "$sluice" run member.conf --group gw --member "$m" --set out.path="out_$m" -v 2>"err_$m.txt" >/dev/null &
   PIDS+=($!)
 done
+# The group settles on both topics before the first row: each member's
+# watermark is its own, so a member whose input waited on a rebalance would
+# see its rows dropped as late by the others (README "Event time").
 for _ in $(seq 300); do
-  [ "$(grep -l "of group 'gw' takes gw-w-repartition" err_*.txt 2>/dev/null | wc -l)" -ge 3 ] && break
+  [ "$(grep -l "of group 'gw' takes gw-w-repartition" err_*.txt 2>/dev/null | wc -l)" -ge 3 ] &&
+    [ "$(grep -l "of group 'gw' takes in-" err_*.txt 2>/dev/null | wc -l)" -ge 3 ] && break
   sleep 0.2
 done
+moves() { grep -h "takes\|hands over" err_*.txt | wc -l; }
+last=$(moves)
+for _ in $(seq 60); do sleep 1; now=$(moves); [ "$now" = "$last" ] && break; last=$now; done
 for k in 0 1 2 3 4 5; do
   sed -n "$((k * N / 6 + 1)),$(((k + 1) * N / 6))p" msgs | kcat -P -b "$BOOTSTRAP" -t in -K '	'
   sleep 2

@@ -6,7 +6,7 @@
 # Usage: kafka_sink.sh SLUICE MOCK_BROKER SOURCE_DIR
 sluice=$1
 source "$(dirname "$0")/lib.sh" "$2"
-start_broker in:3 out:2 rows:1 parts:4
+start_broker in:3 out:2 rows:1 parts:4 slim:1
 python3 -c '
 import json
 for i in range(600): print(json.dumps({"id": i, "text": "covid news" if i % 3 == 0 else "other"}))' >msgs
@@ -55,6 +55,23 @@ status=0
 "$sluice" run wide.conf -q 2>err.txt || status=$?
 [ "$status" = 1 ] || fail "a partition the topic lacks: exit $status, expected 1"
 grep -q "topic 'parts' has no partition [4-6] (it has 4)" err.txt || fail "the error does not name the missing partition"
+
+# `columns` reads only those columns (the source parses nothing else) and
+# ignore_null_fields leaves the unread, null ones out of the JSON.
+cat > cols.conf <<CONF
+runtime = { trigger = "available_now"; };
+stages = (
+  { name = "in"; source = "kafka"; bootstrap_servers = "$BOOTSTRAP"; subscribe = ["in"]; starting_offsets = "earliest";
+    format = "json"; schema = "id LONG, text STRING, extra STRUCT<a: LONG, b: STRING>"; },
+  { name = "out"; input = "in"; sink = "kafka"; bootstrap_servers = "$BOOTSTRAP"; topic = "slim";
+    columns = ["text", "extra.b"]; ignore_null_fields = true; }
+);
+CONF
+"$sluice" check cols.conf 2>err.txt | grep -q "reads columns: text, extra.b" || fail "the source does not parse only what columns names"
+"$sluice" run cols.conf -q 2>err.txt || fail "the columns pipeline failed"
+kcat -C -b "$BOOTSTRAP" -t slim -e -q -f '%s\n' | sort | uniq -c | sed 's/^ *//' >slim.got
+printf '200 {"text":"covid news"}\n400 {"text":"other"}\n' >slim.want
+diff -u slim.want slim.got >&2 || fail "columns and ignore_null_fields do not give the slim rows"
 
 # Headers pass through from a headers column (raw Kafka input with include_headers).
 printf 'a\nb\n' | kcat -P -b "$BOOTSTRAP" -t in -H trace=xyz -H n=1

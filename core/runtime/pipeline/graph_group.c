@@ -6,23 +6,22 @@
  * becomes a hop through an internal topic, GROUP-STAGE-repartition, with
  * runtime.shuffle_partitions partitions:
  *
- *   kafka source -> ... -> I -> [STAGE-repartition-columns: select]
- *     -> [STAGE-repartition: kafka sink]
+ *   kafka source -> ... -> I -> [STAGE-repartition: kafka sink]
  *   [STAGE-repartitioned: kafka source] -> STAGE -> ... -> sinks
  *
- * The select keeps the columns of I the aggregation reads (so the input
- * source parses only those); the sink writes each row as JSON to the
- * partition pmod(xxhash64(grouping keys), partitions), Spark's hash
+ * The sink reads, of each row of I, the columns the aggregation reads (so
+ * the input source parses only those) and writes them as JSON, nulls left
+ * out, to the partition pmod(xxhash64(grouping keys), partitions), Spark's hash
  * partitioning; the source reads the topic as a member of the same group,
  * which gives each member some of its partitions, so every key is
  * aggregated in exactly one member. The two halves are two queries, each
  * with its own offsets and checkpoint.
  *
  * The plan is made of stages written as a user would write them: the
- * config is rewritten before the stages load (the three stages are added,
- * the aggregation's input renamed); the select's columns, and the source's
- * schema (the select's output) and watermark (the watermarked column, with
- * its delay), are added when they open, after I. A reload loads the rewritten config again
+ * config is rewritten before the stages load (the two stages are added,
+ * the aggregation's input renamed); the sink's columns, and the source's
+ * schema (I's output) and watermark (the watermarked column, with its
+ * delay), are added when they open, after I. A reload loads the rewritten config again
  * and finds the plan in place. */
 #include "graph_priv.h"
 
@@ -39,11 +38,11 @@
 #include "mem.h"
 #include "option_table.h"
 #include "options.h"
+#include "colpath.h"
 #include "schema.h"
 
 #define SINK_SUFFIX "-repartition"
 #define SOURCE_SUFFIX "-repartitioned"
-#define COLUMNS_SUFFIX "-repartition-columns"
 
 static config_setting_t *stage_named(config_setting_t *list, const char *name)
 {
@@ -102,6 +101,7 @@ static int partition_expr(const config_setting_t *agg, int64_t partitions, struc
         size_t len = 0;
         struct sluice_error ignored = { 0 };
         if (!text || sluice_expr_body_length(text, &len, &ignored)) return SLUICE_ECONFIG; /* refused at open */
+        while (len && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\n')) len--;
         sluice_buf_printf(out, "%s%.*s", i ? ", " : "", (int)len, text);
     }
     sluice_buf_printf(out, "), %lld)", (long long)partitions);
@@ -114,9 +114,8 @@ static void plan_aggregation(struct sluice_graph *g, config_setting_t *list, con
     const char *name, *input;
     if (!config_setting_lookup_string(agg, "name", &name) || !config_setting_lookup_string(agg, "input", &input))
         return; /* loading says what is missing */
-    char sink_name[300], source_name[300], columns_name[300], topic[600];
+    char sink_name[300], source_name[300], topic[600];
     snprintf(sink_name, sizeof sink_name, "%s" SINK_SUFFIX, name);
-    snprintf(columns_name, sizeof columns_name, "%s" COLUMNS_SUFFIX, name);
     snprintf(source_name, sizeof source_name, "%s" SOURCE_SUFFIX, name);
     if (strcmp(input, source_name) == 0) return; /* planned already: a reload */
     config_setting_t *kafka = kafka_source_above(list, input);
@@ -130,21 +129,15 @@ static void plan_aggregation(struct sluice_graph *g, config_setting_t *list, con
     snprintf(topic, sizeof topic, "%s-%s" SINK_SUFFIX, g->runtime.group, name);
     const config_setting_t *props = config_setting_get_member(kafka, "kafka");
 
-    config_setting_t *columns = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
-    add_string(columns, "name", columns_name);
-    add_string(columns, "input", input);
-    add_string(columns, "transform", "select");
-    config_setting_set_string(config_setting_add(config_setting_add(columns, "columns", CONFIG_TYPE_LIST), NULL,
-                                                 CONFIG_TYPE_STRING),
-                              "*"); /* narrowed when it opens */
-
     config_setting_t *sink = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
     add_string(sink, "name", sink_name);
-    add_string(sink, "input", columns_name);
+    add_string(sink, "input", input);
     add_string(sink, "sink", "kafka");
     add_string(sink, "bootstrap_servers", servers);
     add_string(sink, "topic", topic);
     add_string(sink, "partition", part.data);
+    config_setting_t *ignore = config_setting_add(sink, "ignore_null_fields", CONFIG_TYPE_BOOL);
+    if (ignore) config_setting_set_bool(ignore, 1); /* with `columns`, set when it opens: only what is read */
     add_list(sink, "kafka", props);
 
     config_setting_t *source = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
@@ -222,6 +215,8 @@ void sluice_graph_link_group(struct sluice_graph *g)
             const char *topic = "";
             config_setting_lookup_string(sink->setting, "topic", &topic);
             h->rows_of = sink->input;
+            for (size_t a = 0; a < src->n_outputs; a++)
+                if (src->outputs[a]->kind == SLUICE_STAGE_AGGREGATE) g->stages[j].repartition_of = src->outputs[a];
             h->topic = sluice_xstrdup(topic);
             size_t n = strlen(g->runtime.group) + len + 16;
             h->changelog = sluice_xmalloc(n);
@@ -229,14 +224,7 @@ void sluice_graph_link_group(struct sluice_graph *g)
             h->kafka_options = kafka_options(src->setting);
             src->hop = h;
         }
-        /* The select whose columns the aggregation reads (named for it). */
-        for (size_t j = 0; j < g->n_stages && src->hop; j++) {
-            struct sluice_stage *cols = &g->stages[j];
-            size_t cl = strlen(cols->name), cs = strlen(COLUMNS_SUFFIX);
-            if (cols != src->hop->rows_of || cl <= cs || strcmp(cols->name + cl - cs, COLUMNS_SUFFIX) != 0) continue;
-            for (size_t a = 0; a < src->n_outputs; a++)
-                if (src->outputs[a]->kind == SLUICE_STAGE_AGGREGATE) cols->repartition_of = src->outputs[a];
-        }
+
     }
 }
 
@@ -263,9 +251,9 @@ static bool watermarked_leaf(const struct sluice_stage *st, const struct ArrowSc
     return false;
 }
 
-/* The top-level columns of `in` that `text` names (as words or `quoted`),
- * each once, as select entries: a word that is no column (a function, an
- * alias) names none, and one too many only costs bytes. */
+/* The columns of `in` that `text` names, as paths (`data.lang`), each
+ * once: a name followed by `(` is a function, one that resolves to no
+ * column (an alias) names none, and one too many only costs bytes. */
 static void columns_named(const char *text, const struct ArrowSchema *in, struct sluice_buf *seen,
                           config_setting_t *list)
 {
@@ -275,20 +263,41 @@ static void columns_named(const char *text, const struct ArrowSchema *in, struct
     if (!text || sluice_expr_tokenize(text, &toks, &n, &ignored)) return;
     for (size_t k = 0; k < n; k++) {
         if (toks[k].kind != SLUICE_TOK_WORD && toks[k].kind != SLUICE_TOK_QUOTED) continue;
-        const char *w = text + toks[k].off;
-        size_t len = toks[k].len;
-        if (toks[k].kind == SLUICE_TOK_QUOTED && len >= 2) w++, len -= 2;
-        for (int64_t c = 0; c < in->n_children; c++) {
-            const char *name = in->children[c]->name;
-            if (strlen(name) != len || strncasecmp(name, w, len) != 0) continue;
-            char entry[300];
-            snprintf(entry, sizeof entry, "|`%s`|", name);
-            if (seen->data && strstr(seen->data, entry)) break;
-            sluice_buf_puts(seen, entry);
-            snprintf(entry, sizeof entry, "`%s`", name);
-            config_setting_set_string(config_setting_add(list, NULL, CONFIG_TYPE_STRING), entry);
-            break;
+        if (k && toks[k - 1].kind == SLUICE_TOK_PUNCT && text[toks[k - 1].off] == '.') continue;
+        /* name(.name)*, unquoted */
+        struct sluice_buf path = { 0 };
+        size_t end = k;
+        for (;;) {
+            const char *w = text + toks[end].off;
+            size_t len = toks[end].len;
+            if (toks[end].kind == SLUICE_TOK_QUOTED && len >= 2) w++, len -= 2;
+            sluice_buf_printf(&path, "%s%.*s", path.len ? "." : "", (int)len, w);
+            if (end + 2 >= n || toks[end + 1].kind != SLUICE_TOK_PUNCT || text[toks[end + 1].off] != '.' ||
+                (toks[end + 2].kind != SLUICE_TOK_WORD && toks[end + 2].kind != SLUICE_TOK_QUOTED))
+                break;
+            end += 2;
         }
+        bool call = end + 1 < n && toks[end + 1].kind == SLUICE_TOK_PUNCT && text[toks[end + 1].off] == '(';
+        /* The longest prefix that is a column (`data.lang.length` is no field). */
+        while (!call && path.len) {
+            struct sluice_col col;
+            if (sluice_col_resolve(in, path.data, &col, NULL) == SLUICE_OK) {
+                struct sluice_buf entry = { 0 };
+                sluice_buf_printf(&entry, "|%s|", path.data);
+                if (!seen->data || !strstr(seen->data, entry.data)) {
+                    sluice_buf_puts(seen, entry.data);
+                    config_setting_set_string(config_setting_add(list, NULL, CONFIG_TYPE_STRING), path.data);
+                }
+                sluice_buf_free(&entry);
+                break;
+            }
+            char *dot = strrchr(path.data, '.');
+            if (!dot) break;
+            *dot = '\0';
+            path.len = (size_t)(dot - path.data);
+        }
+        sluice_buf_free(&path);
+        k = end;
     }
     free(toks);
 }
@@ -299,13 +308,13 @@ static void columns_of_list(const config_setting_t *l, const struct ArrowSchema 
     for (int i = 0; l && i < config_setting_length(l); i++) columns_named(config_setting_get_string_elem(l, i), in, seen, list);
 }
 
-/* Before the hop's select opens: the columns the aggregation reads, and
- * the watermarked one, instead of "*". */
-int sluice_graph_open_group_columns(struct sluice_graph *g, struct sluice_stage *sel, struct sluice_error *err)
+/* Before the hop's sink opens: the columns the aggregation reads, and the
+ * watermarked one. None found (count(*) alone): every column. */
+int sluice_graph_open_group_columns(struct sluice_graph *g, struct sluice_stage *sink, struct sluice_error *err)
 {
-    const config_setting_t *agg = sel->repartition_of->setting;
-    const struct ArrowSchema *in = &sel->input->ctx.output_schema;
-    config_setting_t *setting = (config_setting_t *)sel->setting;
+    const config_setting_t *agg = sink->repartition_of->setting;
+    const struct ArrowSchema *in = &sink->input->ctx.output_schema;
+    config_setting_t *setting = (config_setting_t *)sink->setting;
     config_setting_remove(setting, "columns");
     config_setting_t *list = config_setting_add(setting, "columns", CONFIG_TYPE_LIST);
     struct sluice_buf seen = { 0 };
@@ -316,16 +325,12 @@ int sluice_graph_open_group_columns(struct sluice_graph *g, struct sluice_stage 
     if (w && config_setting_lookup_string(w, "column", &text)) columns_named(text, in, &seen, list);
     struct sluice_buf path = { 0 };
     int64_t delay = 0;
-    if (watermarked_leaf(sel->input, in, &path, &delay)) {
-        char *dot = strchr(path.data, '.');
-        if (dot) *dot = '\0';
-        columns_named(path.data, in, &seen, list);
-    }
-    if (!seen.len) config_setting_set_string(config_setting_add(list, NULL, CONFIG_TYPE_STRING), "*");
+    if (watermarked_leaf(sink->input, in, &path, &delay)) columns_named(path.data, in, &seen, list);
+    if (!seen.len) config_setting_remove(setting, "columns");
     sluice_buf_free(&path);
     sluice_buf_free(&seen);
-    memset(sel->conf, 0, sel->plugin->conf_size);
-    return sluice_options_apply(sel->plugin, setting, sluice_option_table_core_keys, sel->conf, &g->storage, err);
+    memset(sink->conf, 0, sink->plugin->conf_size);
+    return sluice_options_apply(sink->plugin, setting, sluice_option_table_core_keys, sink->conf, &g->storage, err);
 }
 
 int sluice_graph_open_group_source(struct sluice_graph *g, struct sluice_stage *src, struct sluice_error *err)

@@ -198,6 +198,7 @@ static const struct sluice_host host = {
     .parse_date = host_parse_date,
     .format_date = sluice_date_format,
     .append_decimal = host_append_decimal,
+    .render_row_json_nonnull = sluice_render_row_json_nonnull,
 };
 
 const struct sluice_host *sluice_host(void)

@@ -89,8 +89,8 @@ struct sluice_stage {
                                        * (keys, condition) as the config gives it, for the checkpoint's
                                        * fingerprint; from load on */
     bool is_static;                   /* sources: `static = true`, a table read once by the joins naming it */
-    struct sluice_stage *repartition_of; /* runtime.group: on the select picking the columns aggregation
-                                       * `repartition_of` reads for its repartition topic; else NULL */
+    struct sluice_stage *repartition_of; /* runtime.group: on the sink writing aggregation
+                                       * `repartition_of`'s repartition topic (graph_group.c); else NULL */
     struct sluice_group_hop *hop;     /* runtime.group: on a source reading an aggregation's repartition
                                        * topic (graph_group.c), owned; else NULL */
     struct sluice_stage *join_with;   /* joins: the static source stage, or the other stream */

@@ -351,6 +351,11 @@ struct sluice_host {
      * 16 bytes of two's complement, little-endian (sluice_get_decimal
      * reads one back). */
     void (*append_decimal)(struct sluice_builder *b, const uint8_t le[16]);
+
+    /* ---- rendering (added after ABI 2: check SLUICE_HOST_HAS) ---- */
+    /* render_row_json without the fields that are null, at every level
+     * (Spark's JSON option ignoreNullFields). */
+    void (*render_row_json_nonnull)(const struct sluice_batch *b, int64_t row, struct sluice_buf *out);
 };
 
 #endif /* SLUICE_HOST_H */
