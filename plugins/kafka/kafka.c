@@ -274,10 +274,13 @@ static int make_client(struct kafka_source *s, struct sluice_error *err)
         { "bootstrap.servers", c->bootstrap_servers }, { "enable.auto.commit", "false" },
         { "enable.auto.offset.store", "false" },       { "enable.partition.eof", "true" },
         { "auto.offset.reset", "error" },             { "fetch.wait.max.ms", "100" },
-        /* Each partition read has a fetch queue of its own, and these limits
-         * are per queue: librdkafka's defaults (64 MiB, 100000 messages) would
-         * let a topic of many partitions fill the memory. */
-        { "queued.max.messages.kbytes", "1024" },      { "queued.min.messages", "1000" },
+        /* Each partition read has a fetch queue of its own, and this limit is
+         * per queue: librdkafka's default (64 MiB) would let a topic of many
+         * partitions fill the memory. The message count stays librdkafka's:
+         * a low one (1000 was tried) starves a partition of small messages,
+         * each fetch refilling so little that reading waits on the broker
+         * (100,000 messages of 60 bytes: 6.1 s against 0.17 s). */
+        { "queued.max.messages.kbytes", "1024" },      { "queued.min.messages", "100000" },
         { "log_level", "3" },
     };
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
