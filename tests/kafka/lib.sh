@@ -12,7 +12,7 @@ cd "$WORK"
 BROKER_PID=
 cleanup() {
   [ -n "$BROKER_PID" ] && { echo quit >&9 2>/dev/null || true; kill "$BROKER_PID" 2>/dev/null || true; wait "$BROKER_PID" 2>/dev/null || true; }
-  rm -rf "$WORK"
+  if [ -n "${SLUICE_KEEP_TEST_DIR:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f err.txt ] && { echo "--- stderr:" >&2; tail -20 err.txt >&2; }; exit 1; }

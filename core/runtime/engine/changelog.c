@@ -352,8 +352,9 @@ static int restore_partition(struct sluice_changelog *c, int64_t part, int64_t *
                              struct sluice_error *err)
 {
     struct sluice_buf settings = { 0 };
-    sluice_buf_printf(&settings, "%sassign = \"{\\\"%s\\\":[%lld]}\"; starting_offsets = \"earliest\";", c->common,
-                      c->topic, (long long)part);
+    /* A missing topic is told in 30 s, not the source's 60. */
+    sluice_buf_printf(&settings, "%sassign = \"{\\\"%s\\\":[%lld]}\"; starting_offsets = \"earliest\"; "
+                      "timeout = \"30 seconds\";", c->common, c->topic, (long long)part);
     struct instance in = { 0 };
     struct restore r = { .c = c };
     int rc = instance_open(&in, c->source_plugin, c->source_file, c->topic, settings.data, NULL, err);

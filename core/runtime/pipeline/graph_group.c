@@ -194,7 +194,7 @@ static char *kafka_options(const config_setting_t *src)
         escape_into(&b, v);
         sluice_buf_puts(&b, "\"");
     }
-    sluice_buf_puts(&b, "]; timeout = \"30 seconds\"; ");
+    sluice_buf_puts(&b, "]; ");
     return b.data;
 }
 

@@ -59,7 +59,7 @@ struct sluice_group_hop {
     struct sluice_stage *rows_of; /* the stage whose output the topic holds */
     char *topic;                  /* GROUP-STAGE-repartition */
     char *changelog;              /* GROUP-STAGE-changelog */
-    char *kafka_options;          /* bootstrap_servers, kafka and timeout, as option text */
+    char *kafka_options;          /* bootstrap_servers and kafka, as option text */
 };
 
 struct sluice_stage {
