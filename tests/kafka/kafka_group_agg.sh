@@ -10,7 +10,7 @@
 # Usage: kafka_group_agg.sh SLUICE MOCK_BROKER SOURCE_DIR
 sluice=$1
 source "$(dirname "$0")/lib.sh" "$2"
-start_broker in:6 g-n-repartition:6 g-n-changelog:6 out:1 h-n-repartition:6
+start_broker in:6 g-n-repartition:6 g-n-changelog:6 out:1 h-n-repartition:6 keyed:6 g2-n-changelog:6 out2:1
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; cleanup' EXIT
 
@@ -55,8 +55,8 @@ for m in a b c; do start_member "$m"; done
 for _ in $(seq 300); do [ "$(takers)" -ge 3 ] && break; sleep 0.2; done
 head -n $((N / 3)) msgs | kcat -P -b "$BOOTSTRAP" -t in -K '	'
 
-got() { # each language's last count: the largest, counts only grow
-  kcat -C -b "$BOOTSTRAP" -t out -e -q 2>/dev/null | python3 -c '
+got() { # each language's last count in topic $OUT: the largest, counts only grow
+  kcat -C -b "$BOOTSTRAP" -t "${OUT:-out}" -e -q 2>/dev/null | python3 -c '
 import json, sys
 last = {}
 for line in sys.stdin:
@@ -79,7 +79,7 @@ counted() { # WANT-FILE SECONDS WHAT
   for _ in $(seq "$2"); do
     got >got
     cmp -s "$1" got && return 0
-    if grep -q "not committed" err_*.txt && at_least "$1"; then
+    if grep -q "not committed" err_*.txt co_*.txt 2>/dev/null && at_least "$1"; then
       echo "$3: counted at least once (a member's session timed out and said so)" >&2
       return 0
     fi
@@ -112,6 +112,32 @@ grep -q "restored [0-9]* groups of partition" err_d.txt || fail "the fourth memb
 kill -9 "$PID_b"
 tail -n +$((2 * N / 3 + 1)) msgs | kcat -P -b "$BOOTSTRAP" -t in -K '	'
 counted want 150 "after kill -9 of a member"
+
+# co_partitioned: an input keyed as the hop would key it (here by a sluice
+# kafka sink placing rows by pmod(xxhash64(lang), 6)) is aggregated where it
+# is read, without the hop; its partitions are the tasks, with a changelog.
+cat > keyed.conf <<CONF
+runtime = { trigger = "available_now"; };
+stages = (
+  { name = "in"; source = "kafka"; bootstrap_servers = "$BOOTSTRAP"; subscribe = ["in"];
+    starting_offsets = "earliest"; format = "json"; schema = "id LONG, lang STRING"; },
+  { name = "k"; input = "in"; sink = "kafka"; bootstrap_servers = "$BOOTSTRAP"; topic = "keyed";
+    partition = "pmod(xxhash64(lang), 6)"; }
+);
+CONF
+"$sluice" run keyed.conf -q 2>err.txt || fail "keying the input failed"
+sed 's/subscribe = \["in"\]/subscribe = ["keyed"]/; s/aggregate = \["count(\*) AS n"\];/aggregate = ["count(*) AS n"]; co_partitioned = true;/; s/topic = "out"/topic = "out2"/' \
+  member.conf >co.conf
+"$sluice" check co.conf --group g2 >plan.txt 2>err.txt || fail "check of a co_partitioned aggregation failed"
+grep -q "keyed is keyed for n (co_partitioned)" plan.txt && ! grep -q "n-repartition" plan.txt ||
+  fail "a co_partitioned aggregation is planned with a hop"
+for m in e f; do
+  "$sluice" run co.conf --group g2 --member "$m" -v 2>"co_$m.txt" >/dev/null &
+  PIDS+=($!)
+done
+OUT=out2 counted want 120 "co_partitioned"
+[ "$(grep -l "restored [0-9]* groups of partition" co_e.txt co_f.txt | wc -l)" = 2 ] ||
+  fail "co_partitioned: the members did not keep their state in the changelog"
 
 # Without its changelog topic a member cannot keep its state: a clear error.
 status=0

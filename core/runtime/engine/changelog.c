@@ -128,10 +128,8 @@ static void on_evict(void *arg, const uint8_t *key, uint32_t key_len)
 int sluice_changelog_open(struct sluice_query *q, struct sluice_changelog **out, struct sluice_error *err)
 {
     *out = NULL;
-    struct sluice_stage *src = q->source, *agg = NULL;
-    for (size_t i = 0; src->hop && i < q->n_aggs; i++)
-        if (q->aggs[i]->input == src) agg = q->aggs[i];
-    if (!agg) return SLUICE_OK;
+    struct sluice_stage *src = q->source, *agg = src->hop ? src->hop->agg : NULL;
+    if (!agg || !agg->agg) return SLUICE_OK;
     struct sluice_graph *g = q->graph;
     const struct sluice_loaded *sink, *source;
     int rc = sluice_registry_find(g->registry, SLUICE_KIND_SINK, "kafka", &sink, err);
@@ -401,17 +399,25 @@ int sluice_changelog_follow(struct sluice_changelog *c, const char *end, struct 
     for (int64_t p = 0; p < c->partitions; p++) c->end[p] = -1;
     const char *key;
     json_t *v;
+    int rc = SLUICE_OK;
     json_object_foreach(parts, key, v) {
         long long p = strtoll(key, NULL, 10);
+        if ((p < 0 || p >= c->partitions) && !rc) {
+            /* Only a co_partitioned input can have others: its groups would be misplaced. */
+            rc = sluice_error_set(err, SLUICE_ECONFIG, "aggregation '%s' is co_partitioned, and topic '%s' has a "
+                                  "partition %lld: it must have runtime.shuffle_partitions (%lld)", c->agg->name,
+                                  c->repartition_topic, p, (long long)c->partitions);
+            sluice_error_hint(err, "a co_partitioned input is keyed as a repartition topic would be: "
+                                   "partition = pmod(xxhash64(keys), shuffle_partitions)");
+        }
         if (p < 0 || p >= c->partitions) continue;
         c->now[p] = true;
         c->end[p] = json_is_integer(v) ? json_integer_value(v) : -1;
     }
     json_decref(root);
-    if (memcmp(c->now, c->held, (size_t)c->partitions * sizeof *c->now) == 0) return SLUICE_OK;
+    if (rc || memcmp(c->now, c->held, (size_t)c->partitions * sizeof *c->now) == 0) return rc;
     /* Groups of partitions handed over, and stale ones of partitions back again. */
     sluice_agg_groups_remove(c->agg->agg->state, not_held, c);
-    int rc = SLUICE_OK;
     for (int64_t p = 0; p < c->partitions && !rc; p++) {
         if (!c->now[p] || c->held[p]) continue;
         int64_t groups = 0, read_to = -1;

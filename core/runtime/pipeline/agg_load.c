@@ -17,7 +17,7 @@
 
 /* output_mode is refused later, with the message every non-sink stage gets. */
 static const char *const agg_keys[] = { "name", "input", "aggregate", "group_by", "cube", "rollup", "window",
-                                        "watermark", "output_mode", "late_output" };
+                                        "watermark", "output_mode", "late_output", "co_partitioned" };
 /* Indexed by enum sluice_agg_grouping. */
 static const char *const grouping_keys[] = { "group_by", "cube", "rollup" };
 
@@ -138,6 +138,12 @@ int sluice_agg_load_check(const config_setting_t *group, struct sluice_error *er
         } else if (strcmp(key, "aggregate") == 0) {
             int rc = check_strings(s, true, err);
             if (rc) return rc;
+        } else if (strcmp(key, "co_partitioned") == 0) {
+            if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+                char got[80];
+                return sluice_error_at(err, SLUICE_ECONFIG, s, "expected true or false, got %s",
+                                       sluice_config_describe_value(s, got, sizeof got));
+            }
         } else if (strcmp(key, "window") == 0) {
             struct sluice_window w;
             const char *column;

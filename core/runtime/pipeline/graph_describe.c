@@ -122,9 +122,12 @@ static void describe_stage(const struct sluice_graph *g, const struct sluice_sta
     if (st->kind == SLUICE_STAGE_DEDUP && st->state_spec)
         sluice_buf_printf(out, "    drops duplicates of: %s\n", st->state_spec + strlen("columns "));
     if (st->is_static) sluice_buf_puts(out, "    static: read whole once, when the pipeline starts\n");
-    if (st->hop)
+    if (st->hop && st->hop->rows_of)
         sluice_buf_printf(out, "    group: reads the rows of %s from topic %s, keeps its aggregation's state in "
                           "topic %s\n", st->hop->rows_of->name, st->hop->topic, st->hop->changelog);
+    else if (st->hop)
+        sluice_buf_printf(out, "    group: %s is keyed for %s (co_partitioned), which keeps its state in topic %s\n",
+                          st->hop->topic, st->hop->agg->name, st->hop->changelog);
     const char *topic, *partition;
     if (g->runtime.group && st->kind == SLUICE_STAGE_SINK && config_setting_lookup_string(st->setting, "topic", &topic) &&
         config_setting_lookup_string(st->setting, "partition", &partition))

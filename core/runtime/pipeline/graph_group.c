@@ -117,7 +117,9 @@ static void plan_aggregation(struct sluice_graph *g, config_setting_t *list, con
     char sink_name[300], source_name[300], topic[600];
     snprintf(sink_name, sizeof sink_name, "%s" SINK_SUFFIX, name);
     snprintf(source_name, sizeof source_name, "%s" SOURCE_SUFFIX, name);
+    int on = 0;
     if (strcmp(input, source_name) == 0) return; /* planned already: a reload */
+    if (config_setting_lookup_bool(agg, "co_partitioned", &on) && on) return; /* keyed already: no hop */
     config_setting_t *kafka = kafka_source_above(list, input);
     const char *servers;
     if (!kafka || !config_setting_lookup_string(kafka, "bootstrap_servers", &servers)) return;
@@ -198,9 +200,38 @@ static char *kafka_options(const config_setting_t *src)
     return b.data;
 }
 
-/* The hop sources, found by the names plan_aggregation gave them. */
+static bool co_partitioned(const struct sluice_stage *st)
+{
+    int on = 0;
+    return st->kind == SLUICE_STAGE_AGGREGATE && config_setting_lookup_bool(st->setting, "co_partitioned", &on) && on;
+}
+
+/* An aggregation whose input is keyed already: its kafka source's
+ * partitions are its tasks, and the source carries the changelog's hop. */
+static void link_co_partitioned(struct sluice_graph *g, struct sluice_stage *agg)
+{
+    struct sluice_stage *src = agg->input;
+    while (src && src->kind != SLUICE_STAGE_SOURCE) src = src->n_inputs > 1 ? NULL : src->input;
+    const config_setting_t *sub = src ? config_setting_get_member(src->setting, "subscribe") : NULL;
+    if (!src || src->hop || !src->plugin_name || strcmp(src->plugin_name, "kafka") != 0 || !sub ||
+        config_setting_length(sub) != 1)
+        return; /* sluice_graph_load_group says why */
+    struct sluice_group_hop *h = sluice_xcalloc(1, sizeof *h);
+    h->agg = agg;
+    h->topic = sluice_xstrdup(config_setting_get_string_elem(sub, 0));
+    size_t n = strlen(g->runtime.group) + strlen(agg->name) + 16;
+    h->changelog = sluice_xmalloc(n);
+    snprintf(h->changelog, n, "%s-%s-changelog", g->runtime.group, agg->name);
+    h->kafka_options = kafka_options(src->setting);
+    src->hop = h;
+}
+
+/* The hop sources, found by the names plan_aggregation gave them, and
+ * the sources of co_partitioned aggregations. */
 void sluice_graph_link_group(struct sluice_graph *g)
 {
+    for (size_t k = 0; k < g->n_stages && g->runtime.group; k++)
+        if (co_partitioned(&g->stages[k])) link_co_partitioned(g, &g->stages[k]);
     for (size_t k = 0; k < g->n_stages && g->runtime.group; k++) {
         struct sluice_stage *src = &g->stages[k];
         size_t len = strlen(src->name), sl = strlen(SOURCE_SUFFIX);
@@ -216,7 +247,7 @@ void sluice_graph_link_group(struct sluice_graph *g)
             config_setting_lookup_string(sink->setting, "topic", &topic);
             h->rows_of = sink->input;
             for (size_t a = 0; a < src->n_outputs; a++)
-                if (src->outputs[a]->kind == SLUICE_STAGE_AGGREGATE) g->stages[j].repartition_of = src->outputs[a];
+                if (src->outputs[a]->kind == SLUICE_STAGE_AGGREGATE) h->agg = g->stages[j].repartition_of = src->outputs[a];
             h->topic = sluice_xstrdup(topic);
             size_t n = strlen(g->runtime.group) + len + 16;
             h->changelog = sluice_xmalloc(n);
@@ -395,6 +426,18 @@ int sluice_graph_load_group(struct sluice_graph *g, struct sluice_error *err)
                            "stage '%s' %s, and the members of a group share the keyed state of aggregations only",
                            st->name, st->kind == SLUICE_STAGE_DEDUP ? "drops duplicates" : "joins two streams");
         sluice_error_hint(err, "run this pipeline in one process, without runtime.group");
+        return SLUICE_ECONFIG;
+    }
+    for (size_t k = 0; k < g->n_stages; k++) {
+        const struct sluice_stage *st = &g->stages[k];
+        const struct sluice_stage *src = st->input;
+        while (src && src->kind != SLUICE_STAGE_SOURCE) src = src->input;
+        if (!co_partitioned(st) || (src && src->hop && src->hop->agg == st)) continue;
+        sluice_error_at(err, SLUICE_ECONFIG, config_setting_get_member(st->setting, "co_partitioned"),
+                        "a co_partitioned aggregation reads one kafka source of one topic, alone: its partitions "
+                        "are the aggregation's tasks");
+        sluice_error_hint(err, "subscribe = [\"topic\"] on the kafka source, and one co_partitioned aggregation "
+                               "per source; or leave co_partitioned out, and the group repartitions the rows");
         return SLUICE_ECONFIG;
     }
     if (!r->member) {

@@ -351,7 +351,7 @@ static int check_event_time(struct sluice_stage *st, struct sluice_error *err)
 
 static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sluice_error *err)
 {
-    if (st->hop || st->repartition_of) {
+    if ((st->hop && st->hop->rows_of) || st->repartition_of) {
         int rc = st->hop ? sluice_graph_open_group_source(g, st, err) : sluice_graph_open_group_columns(g, st, err);
         if (rc) return rc;
     }

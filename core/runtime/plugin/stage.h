@@ -56,7 +56,9 @@ struct sluice_watermark {
  * source knows it: whose rows the topic holds, and what the aggregation's
  * changelog (changelog.h) needs to reach Kafka. */
 struct sluice_group_hop {
-    struct sluice_stage *rows_of; /* the stage whose output the topic holds */
+    struct sluice_stage *agg;     /* the aggregation whose tasks the source's partitions are */
+    struct sluice_stage *rows_of; /* the stage whose output the topic holds; NULL: the source is the
+                                   * input itself, keyed as a repartition topic (co_partitioned) */
     char *topic;                  /* GROUP-STAGE-repartition */
     char *changelog;              /* GROUP-STAGE-changelog */
     char *kafka_options;          /* bootstrap_servers and kafka, as option text */
