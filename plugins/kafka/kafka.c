@@ -244,14 +244,35 @@ static void kafka_close(void *state)
     free(s->tps);
     if (s->rk) rd_kafka_destroy(s->rk);
     free(s->plan);
+    free(s->value_paths);
     kafka_offsets_free(&s->initial);
     if (s->kept_schema.release) s->kept_schema.release(&s->kept_schema);
     free(s);
 }
 
+/* Whether projection path `p` is a column of kafka_columns (or inside one). */
+static bool kafka_column_path(const struct kafka_conf *c, const char *p)
+{
+    for (size_t i = 0; i < c->kafka_columns.n; i++) {
+        size_t n = strlen(c->kafka_columns.items[i]);
+        if (strncmp(p, c->kafka_columns.items[i], n) == 0 && (p[n] == '\0' || p[n] == '.')) return true;
+    }
+    return false;
+}
+
 static int kafka_prepare(void *state, const struct sluice_projection *projection, struct sluice_error *err)
 {
     struct kafka_source *s = state;
+    if (s->decode_value && projection && !projection->all && s->conf->kafka_columns.n) {
+        free(s->value_paths);
+        s->value_paths = calloc(projection->n_paths + 1, sizeof *s->value_paths);
+        if (!s->value_paths) return s->host->error(err, SLUICE_ENOMEM, "out of memory");
+        size_t n = 0;
+        for (size_t i = 0; i < projection->n_paths; i++)
+            if (!kafka_column_path(s->conf, projection->paths[i])) s->value_paths[n++] = projection->paths[i];
+        s->value_projection = (struct sluice_projection){ false, n, s->value_paths };
+        projection = &s->value_projection;
+    }
     if (s->decode_value) {
         s->decode = (struct sluice_decode_opts){
             .size = sizeof s->decode, .format = s->conf->format, .schema = s->conf->schema, .projection = projection,

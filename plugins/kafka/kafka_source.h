@@ -83,6 +83,10 @@ struct kafka_source {
     size_t n_tps;
     /* Decoding `value` (format set): the decoder options. */
     struct sluice_decode_opts decode;
+    /* What of `value` the stages read: the projection without the paths of
+     * kafka_columns, which are not in the value's schema. */
+    struct sluice_projection value_projection;
+    const char **value_paths;
     bool decode_value;
     /* The raw columns built per message: all of them (format raw), or the
      * kafka_columns kept beside a decoded value; NULL builder_schema: none. */

@@ -6,7 +6,7 @@
 # Usage: kafka_sink.sh SLUICE MOCK_BROKER SOURCE_DIR
 sluice=$1
 source "$(dirname "$0")/lib.sh" "$2"
-start_broker in:3 out:2 rows:1 parts:4 slim:1
+start_broker in:3 out:2 rows:1 parts:4 slim:1 kc:1
 python3 -c '
 import json
 for i in range(600): print(json.dumps({"id": i, "text": "covid news" if i % 3 == 0 else "other"}))' >msgs
@@ -72,6 +72,29 @@ CONF
 kcat -C -b "$BOOTSTRAP" -t slim -e -q -f '%s\n' | sort | uniq -c | sed 's/^ *//' >slim.got
 printf '200 {"text":"covid news"}\n400 {"text":"other"}\n' >slim.want
 diff -u slim.want slim.got >&2 || fail "columns and ignore_null_fields do not give the slim rows"
+
+# kafka_columns beside a parsed value: a stage reads `partition` and `text`,
+# and each message's partition is the one Kafka holds it in; the value's
+# decoder is asked only for what the value has (no warning about `partition`).
+cat > kc.conf <<CONF
+runtime = { trigger = "available_now"; };
+stages = (
+  { name = "in"; source = "kafka"; bootstrap_servers = "$BOOTSTRAP"; subscribe = ["in"]; starting_offsets = "earliest";
+    format = "json"; schema = "id LONG, text STRING"; kafka_columns = ["partition", "offset"]; },
+  { name = "out"; input = "in"; sink = "kafka"; bootstrap_servers = "$BOOTSTRAP"; topic = "kc";
+    value = "concat(CAST(id AS STRING), ' ', CAST(partition AS STRING), ' ', text)"; }
+);
+CONF
+"$sluice" run kc.conf 2>err.txt >/dev/null || fail "the kafka_columns pipeline failed"
+grep -q "projection path" err.txt && fail "the value's decoder was asked for a Kafka column"
+kcat -C -b "$BOOTSTRAP" -t kc -e -q -f '%s\n' | sort -n >kc.got
+kcat -C -b "$BOOTSTRAP" -t in -e -q -f '%p %s\n' | python3 -c '
+import json, sys
+for line in sys.stdin:
+    p, v = line.split(" ", 1)
+    r = json.loads(v)
+    print(r["id"], p, r["text"])' | sort -n >kc.want
+diff -u kc.want kc.got >&2 || fail "kafka_columns do not give each message its partition"
 
 # Headers pass through from a headers column (raw Kafka input with include_headers).
 printf 'a\nb\n' | kcat -P -b "$BOOTSTRAP" -t in -H trace=xyz -H n=1
