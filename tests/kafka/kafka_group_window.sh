@@ -35,7 +35,7 @@ for line in sys.stdin:
 for (start, lang), c in sorted(n.items()): print(start, lang, c)' >want
 
 cat > member.conf <<CONF
-runtime = { trigger = "300 milliseconds"; checkpoint = "ck"; shuffle_partitions = 6; };
+runtime = { trigger = "300 milliseconds"; checkpoint = "ck"; shuffle_partitions = 6; idle_timeout = "3 seconds"; };
 stages = (
   { name = "in"; source = "kafka"; bootstrap_servers = "$BOOTSTRAP"; subscribe = ["in"];
     starting_offsets = "earliest"; format = "json"; schema = "id LONG, lang STRING, ts TIMESTAMP";
@@ -48,16 +48,16 @@ stages = (
 CONF
 "$sluice" check member.conf --group gw >plan.txt 2>err.txt || fail "check of the windowed group failed"
 # The hop source carries the watermark on: the aggregation may run in append mode.
-grep -A4 "^  w-repartitioned" plan.txt | grep -q "watermark: ts, delay 1 minute" ||
+grep -A4 "^  w-repartitioned" plan.txt |
+  grep -q "watermark: ts, delay 1 minute; the least over the producers (column key) heard from within 3 seconds" ||
   { cat plan.txt >&2; fail "the plan does not show the watermark on the hop source"; }
 
 for m in a b c; do
   "$sluice" run member.conf --group gw --member "$m" --set out.path="out_$m" -v 2>"err_$m.txt" >/dev/null &
   PIDS+=($!)
 done
-# The group settles on both topics before the first row: each member's
-# watermark is its own, so a member whose input waited on a rebalance would
-# see its rows dropped as late by the others (README "Event time").
+# The group settles on both topics before the first row, so that no
+# partition moves while the windows fill.
 for _ in $(seq 300); do
   [ "$(grep -l "of group 'gw' takes gw-w-repartition" err_*.txt 2>/dev/null | wc -l)" -ge 3 ] &&
     [ "$(grep -l "of group 'gw' takes in-" err_*.txt 2>/dev/null | wc -l)" -ge 3 ] && break
@@ -71,7 +71,8 @@ for k in 0 1 2 3 4 5; do
   sleep 2
 done
 # Rows an hour on for each language's partition of the repartition topic
-# (and so its member): every window of the data is then closed.
+# (and so its member): every window of the data is then closed, once the
+# producers that sent nothing later are 3 s quiet (runtime.idle_timeout).
 for lang in de en fr ja; do
   printf 'close\t{"id":-1,"lang":"%s","ts":"2021-05-03T01:00:00Z"}\n' "$lang"
 done | kcat -P -b "$BOOTSTRAP" -t in -K '	'

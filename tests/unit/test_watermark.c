@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "builder.h"
 #include "schema.h"
@@ -170,6 +171,57 @@ static void test_watermark_observers_on_several_threads_keep_the_largest_time(vo
     assert_int_equal(t.value, sluice_watermark_candidate(3000000 + 199 * 64 + 63, 1000));
 }
 
+/* Rows of producers names[i] (NULL: a null name) at times t[i]. */
+static void observe_by(struct sluice_watermark_tracker *t, const char *const *names, const int64_t *v, int64_t n)
+{
+    struct ArrowSchema s;
+    struct sluice_error err;
+    if (sluice_schema_parse("t TIMESTAMP, p STRING", &s, &err)) fail_msg("%s", err.message);
+    struct sluice_builder *b = sluice_builder_new(&s);
+    for (int64_t i = 0; i < n; i++) {
+        sluice_builder_append_struct(b);
+        sluice_builder_append_timestamp(&b->children[0], v[i]);
+        if (names[i]) sluice_builder_append_string(&b->children[1], names[i], strlen(names[i]));
+        else sluice_builder_append_null(&b->children[1]);
+    }
+    struct sluice_batch batch;
+    sluice_builder_finish(b, &batch);
+    sluice_builder_free(b);
+    sluice_watermark_tracker_observe_by(t, batch.array.children[0], batch.array.children[1], n);
+    sluice_batch_release(&batch);
+    sluice_schema_release(&s);
+}
+
+/* A group's hop source (Flink's rule): the least of the producers'
+ * largest times, until a producer is quiet longer than idle_us. */
+static void test_watermark_by_producer_is_the_least_until_one_goes_quiet(void **state)
+{
+    struct sluice_watermark_tracker t;
+    memset(&t, 0, sizeof t);
+    sluice_watermark_tracker_init(&t, 10 * S);
+    sluice_watermark_tracker_by_producer(&t, 200000); /* 200 ms */
+    observe_by(&t, (const char *const[]){ "a", "a", "b", NULL }, (const int64_t[]){ 100 * S, 120 * S, 50 * S, 90 * S }, 4);
+    assert_true(sluice_watermark_tracker_advance(&t));
+    assert_int_equal(t.value, 40 * S); /* b's 50 s, not a's 120 s, less 10 s */
+    /* a runs on; b (and the null producer) hold the watermark... */
+    observe_by(&t, (const char *const[]){ "a" }, (const int64_t[]){ 200 * S }, 1);
+    assert_false(sluice_watermark_tracker_advance(&t));
+    assert_int_equal(t.value, 40 * S);
+    /* ...until they are quiet longer than idle_us, even with no row at all. */
+    usleep(300000);
+    observe_by(&t, (const char *const[]){ "a" }, (const int64_t[]){ 210 * S }, 1);
+    assert_true(sluice_watermark_tracker_advance(&t));
+    assert_int_equal(t.value, 200 * S);
+    usleep(300000);
+    assert_false(sluice_watermark_tracker_advance(&t)); /* every one quiet: nothing to go by, it stays */
+    assert_int_equal(t.value, 200 * S);
+    /* b speaks again, behind: the watermark never goes back. */
+    observe_by(&t, (const char *const[]){ "b" }, (const int64_t[]){ 60 * S }, 1);
+    assert_false(sluice_watermark_tracker_advance(&t));
+    assert_int_equal(t.value, 200 * S);
+    sluice_watermark_tracker_free(&t);
+}
+
 static void test_watermark_formats_as_iso_or_none(void **state)
 {
     char buf[40];
@@ -188,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_watermark_min_policy_ignores_declarations_without_rows),
         cmocka_unit_test(test_watermark_observers_on_several_threads_keep_the_largest_time),
         cmocka_unit_test(test_watermark_formats_as_iso_or_none),
+        cmocka_unit_test(test_watermark_by_producer_is_the_least_until_one_goes_quiet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,7 @@
 #ifndef SLUICE_CORE_WATERMARK_H
 #define SLUICE_CORE_WATERMARK_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,10 +35,29 @@
 
 #define SLUICE_WATERMARK_NONE INT64_MIN
 
+/* In a group (README "Scaling out") a hop source's rows come from several
+ * producers, the members writing the repartition topic, each reading its
+ * own partitions of the input at its own pace. Its watermark is then the
+ * least, over the producers heard from within `idle_us`, of each one's
+ * largest event time, less the delay (Flink's rule for parallel inputs):
+ * a member ahead of the others does not close what their rows still fill,
+ * and one that has gone quiet (idle, or dead) stops holding it back. */
+struct sluice_watermark_producer {
+    char *name;
+    int64_t max;       /* largest event time heard from it, or NONE */
+    int64_t batch_max; /* in the batch running */
+    int64_t heard_us;  /* when a row of it was last folded in (monotonic) */
+};
+
 struct sluice_watermark_tracker {
     int64_t delay_us;
     atomic_int_least64_t batch_max; /* largest event time of the batch running, or NONE */
     int64_t value;                  /* this declaration's watermark, or NONE before its first row */
+    /* By producer (sluice_watermark_tracker_by_producer), else NULL lock. */
+    pthread_mutex_t *lock;
+    struct sluice_watermark_producer *producers;
+    size_t n_producers;
+    int64_t idle_us;
 };
 
 void sluice_watermark_tracker_init(struct sluice_watermark_tracker *t, int64_t delay_us);
@@ -48,6 +68,16 @@ void sluice_watermark_tracker_observe(struct sluice_watermark_tracker *t, const 
  * the batch's largest event time and start the next batch with none seen.
  * True when its watermark moved. */
 bool sluice_watermark_tracker_advance(struct sluice_watermark_tracker *t);
+
+/* From now on, the watermark by producer, as above (main thread, before
+ * any row); sluice_watermark_tracker_free frees what it keeps. */
+void sluice_watermark_tracker_by_producer(struct sluice_watermark_tracker *t, int64_t idle_us);
+void sluice_watermark_tracker_free(struct sluice_watermark_tracker *t);
+/* Any thread: fold rows [0, n) of timestamp array `times` into their
+ * producers' maxima, the producer of row i being string array `names`'s
+ * value (a null is a producer of its own). */
+void sluice_watermark_tracker_observe_by(struct sluice_watermark_tracker *t, const struct ArrowArray *times,
+                                         const struct ArrowArray *names, int64_t n);
 
 /* The largest non-null value among rows [0, n) of a timestamp (or long)
  * array, or SLUICE_WATERMARK_NONE when there is none. */

@@ -159,6 +159,7 @@ int sluice_engine_run(struct sluice_graph *g, const struct sluice_run_opts *opts
             }
             /* New data first, as Spark's MicroBatchExecution does; a no-data
              * batch only when none waits. Trigger.Once runs one batch. */
+            if (!fresh) sluice_query_advance_idle(q);
             bool no_data = !fresh && q->no_data_pending && trig->kind != SLUICE_TRIGGER_ONCE;
             if (!fresh && !no_data) continue;
             rc = sluice_query_run_batch(q, no_data ? q->committed : latest.data, no_data, err);

@@ -86,5 +86,9 @@ void sluice_query_close(struct sluice_query *q);
  * accepted the batch and the watermarks moved on, its state and
  * commits/N, and only then the source's commit. */
 int sluice_query_run_batch(struct sluice_query *q, const char *end, bool no_data, struct sluice_error *err);
+/* With no new data: a watermark by producer (watermark.h) moves when a
+ * producer goes quiet, without a row; when it moves, no_data_pending is
+ * set as after a batch. Nothing for other watermarks. */
+void sluice_query_advance_idle(struct sluice_query *q);
 
 #endif

@@ -228,6 +228,13 @@ static void advance_watermarks(struct sluice_query *q)
     for (size_t i = 0; i < q->n_keyed; i++) q->no_data_pending |= sluice_keyed_advance(q->keyed[i]);
 }
 
+void sluice_query_advance_idle(struct sluice_query *q)
+{
+    bool by_producer = false;
+    for (size_t i = 0; i < q->n_marks && !by_producer; i++) by_producer = q->marks[i]->watermark.tracker.lock != NULL;
+    if (by_producer && !q->no_data_pending) advance_watermarks(q);
+}
+
 /* When each phase of a batch ended (monotonic µs): Spark's durationMs. */
 struct phases {
     int64_t start;

@@ -64,7 +64,11 @@ static int observe_event_time(struct sluice_unit *u, struct sluice_stage *st, co
     struct ArrowArray t;
     int rc = sluice_expr_eval(st->watermark.time, b, &t, err);
     if (rc) return rc;
-    sluice_watermark_tracker_observe(&st->watermark.tracker, &t, b->array.length);
+    if (st->watermark.tracker.lock && st->watermark.producer_col >= 0)
+        sluice_watermark_tracker_observe_by(&st->watermark.tracker, &t, b->array.children[st->watermark.producer_col],
+                                            b->array.length);
+    else
+        sluice_watermark_tracker_observe(&st->watermark.tracker, &t, b->array.length);
     sluice_progress_event_time_observe(&u->event_time, &t, b->array.length);
     t.release(&t);
     return SLUICE_OK;

@@ -47,6 +47,8 @@ struct sluice_runtime {
     const char *group;                /* runtime.group: a member of this group (kafka sources), or NULL */
     const char *member;               /* runtime.member: this member's name (default: the host's) */
     const char *timezone;             /* runtime.timezone as written, or NULL (UTC) */
+    int64_t idle_timeout_us;          /* runtime.idle_timeout: a group's producer that long quiet no longer
+                                       * holds an aggregation's watermark back; default 30 s */
     struct sluice_where group_where;
 };
 

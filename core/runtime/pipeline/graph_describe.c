@@ -140,8 +140,14 @@ static void describe_stage(const struct sluice_graph *g, const struct sluice_sta
     if (st->has_watermark) {
         struct sluice_buf d = { 0 };
         sluice_duration_format(st->watermark.delay_us, &d);
-        sluice_buf_printf(out, "    watermark: %s, delay %s\n", st->watermark.column,
-                          d.data ? d.data : "0 seconds");
+        sluice_buf_printf(out, "    watermark: %s, delay %s", st->watermark.column, d.data ? d.data : "0 seconds");
+        if (st->watermark.producer_col >= 0 && st->watermark.producer_col < st->ctx.output_schema.n_children) {
+            sluice_buf_clear(&d);
+            sluice_duration_format(g->runtime.idle_timeout_us, &d);
+            sluice_buf_printf(out, "; the least over the producers (column %s) heard from within %s",
+                              st->ctx.output_schema.children[st->watermark.producer_col]->name, d.data);
+        }
+        sluice_buf_putc(out, '\n');
         sluice_buf_free(&d);
     }
     if (st->kind == SLUICE_STAGE_SINK) return;

@@ -55,6 +55,7 @@ void sluice_graph_free(struct sluice_graph *g)
      * release them before the registry unloads it. */
     for (size_t k = 0; k < g->n_stages; k++) {
         sluice_expr_free(g->stages[k].watermark.time); /* borrows the ctx's output schema */
+        sluice_watermark_tracker_free(&g->stages[k].watermark.tracker);
         sluice_ctx_free(&g->stages[k].ctx);
         free(g->stages[k].state_spec);
         if (g->stages[k].hop) {

@@ -358,10 +358,28 @@ int sluice_graph_open_group_columns(struct sluice_graph *g, struct sluice_stage 
     int64_t delay = 0;
     if (watermarked_leaf(sink->input, in, &path, &delay)) columns_named(path.data, in, &seen, list);
     if (!seen.len) config_setting_remove(setting, "columns");
+    /* The message key names this member: the producer of the row (watermark.h). */
+    if (!config_setting_get_member(setting, "key")) {
+        struct sluice_buf key = { 0 };
+        sluice_buf_printf(&key, "'%s'", g->runtime.member ? g->runtime.member : "");
+        add_string(setting, "key", key.data);
+        sluice_buf_free(&key);
+    }
     sluice_buf_free(&path);
     sluice_buf_free(&seen);
     memset(sink->conf, 0, sink->plugin->conf_size);
     return sluice_options_apply(sink->plugin, setting, sluice_option_table_core_keys, sink->conf, &g->storage, err);
+}
+
+void sluice_graph_group_source_opened(struct sluice_graph *g, struct sluice_stage *src)
+{
+    const struct ArrowSchema *out = &src->ctx.output_schema;
+    if (!src->has_watermark || !src->watermark.time || !out->n_children) return;
+    int64_t last = out->n_children - 1; /* kafka_columns come after the schema's */
+    if (!config_setting_get_member(src->setting, "kafka_columns") || strcmp(out->children[last]->name, "key") != 0)
+        return; /* the rows have a key of their own: the watermark stays Spark's */
+    src->watermark.producer_col = last;
+    sluice_watermark_tracker_by_producer(&src->watermark.tracker, g->runtime.idle_timeout_us);
 }
 
 int sluice_graph_open_group_source(struct sluice_graph *g, struct sluice_stage *src, struct sluice_error *err)
@@ -371,6 +389,15 @@ int sluice_graph_open_group_source(struct sluice_graph *g, struct sluice_stage *
     struct sluice_buf text = { 0 };
     sluice_schema_fields_ddl(&rows->ctx.output_schema, &text);
     if (!config_setting_get_member(setting, "schema")) add_string(setting, "schema", text.data);
+    /* Each row's producer, for the watermark by producer: the message key
+     * the repartition sink sets (unless the rows have a `key` of their own). */
+    bool keyed = false;
+    for (int64_t i = 0; i < rows->ctx.output_schema.n_children; i++)
+        keyed |= strcmp(rows->ctx.output_schema.children[i]->name, "key") == 0;
+    if (!keyed && !config_setting_get_member(setting, "kafka_columns"))
+        config_setting_set_string(config_setting_add(config_setting_add(setting, "kafka_columns", CONFIG_TYPE_LIST),
+                                                     NULL, CONFIG_TYPE_STRING),
+                                  "key");
     sluice_buf_clear(&text);
     int64_t delay = 0;
     if (!src->has_watermark && watermarked_leaf(rows, &rows->ctx.output_schema, &text, &delay)) {

@@ -241,6 +241,7 @@ static int check_watermark(const struct sluice_stage *st, struct sluice_error *e
     rc = sluice_expr_compile(&st->ctx.output_schema, st->watermark.column, &w->time, &e);
     if (rc != SLUICE_OK) return stage_error(st, col_setting, rc, &e, err);
     sluice_watermark_tracker_init(&w->tracker, st->watermark.delay_us);
+    w->producer_col = -1;
     return SLUICE_OK;
 }
 
@@ -384,8 +385,9 @@ static int open_stage(struct sluice_graph *g, struct sluice_stage *st, struct sl
         return sluice_error_at(err, SLUICE_EPLUGIN, st->setting,
                                "%s plugin '%s' (%s) declared no output schema in open()",
                                sluice_registry_kind_name(st->plugin->kind), st->plugin->name, st->plugin_file);
-    if (st->has_watermark) return check_watermark(st, err);
-    return SLUICE_OK;
+    rc = st->has_watermark ? check_watermark(st, err) : SLUICE_OK;
+    if (!rc && st->hop && st->hop->rows_of) sluice_graph_group_source_opened(g, st);
+    return rc;
 }
 
 /* What a source stored in the checkpoint is what its prepare() reads, so

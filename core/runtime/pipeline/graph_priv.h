@@ -68,6 +68,10 @@ void sluice_graph_link_group(struct sluice_graph *g);
 int sluice_graph_load_group(struct sluice_graph *g, struct sluice_error *err);
 int sluice_graph_open_group_source(struct sluice_graph *g, struct sluice_stage *src, struct sluice_error *err);
 int sluice_graph_open_group_columns(struct sluice_graph *g, struct sluice_stage *sel, struct sluice_error *err);
+/* Once a hop source is open: its watermark by producer (watermark.h), the
+ * producer of a row being its message key, which the repartition sink sets
+ * to its member's name. */
+void sluice_graph_group_source_opened(struct sluice_graph *g, struct sluice_stage *src);
 
 struct sluice_stage;
 /* A stage's `watermark`, `output_mode` and `static` keys (graph_stage_keys.c),

@@ -228,6 +228,12 @@ void sluice_graph_compute_projections(struct sluice_graph *g)
                 if (b.data) pathset_add(&need[k], b.data, b.len);
                 sluice_buf_free(&b);
             }
+            /* And, by producer, the column naming each row's. */
+            int64_t pc = st->watermark.producer_col;
+            if (pc >= 0 && pc < st->ctx.output_schema.n_children) {
+                const char *name = st->ctx.output_schema.children[pc]->name;
+                pathset_add(&need[k], name, strlen(name));
+            }
         }
         if (st->kind == SLUICE_STAGE_UNION && st->un)
             for (size_t m = 0; m < st->n_inputs; m++)

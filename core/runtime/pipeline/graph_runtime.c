@@ -20,7 +20,7 @@
 static const char *const runtime_keys[] = { "trigger", "shuffle_partitions", "threads", "checkpoint",
                                             "min_batches_to_retain", "http", "query_memory_limit", "progress_log",
                                             "plugin_path", "retry_limit", "retry_backoff", "group", "member",
-                                            "timezone" };
+                                            "timezone", "idle_timeout" };
 
 int sluice_graph_unknown_key(struct sluice_error *err, const config_setting_t *s,
                        const char *const *known, size_t n, const char *where)
@@ -164,6 +164,7 @@ int sluice_graph_load_runtime(struct sluice_graph *g, const config_setting_t *rt
     r->threads = cores > 0 ? cores : 1;
     r->retry_limit = SLUICE_RETRY_LIMIT_DEFAULT;
     r->retry_backoff_us = SLUICE_RETRY_BACKOFF_DEFAULT_US;
+    r->idle_timeout_us = 30 * INT64_C(1000000);
     if (!rt) return SLUICE_OK;
     if (!config_setting_is_group(rt)) return sluice_graph_expected(err, rt, "a group such as { trigger = \"3 seconds\"; }");
     for (int i = 0; i < config_setting_length(rt); i++) {
@@ -221,6 +222,10 @@ int sluice_graph_load_runtime(struct sluice_graph *g, const config_setting_t *rt
             }
         } else if (strcmp(key, "retry_limit") == 0) {
             rc = get_int(s, 0, &r->retry_limit, err);
+        } else if (strcmp(key, "idle_timeout") == 0) {
+            const char *t = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
+            if (!t || sluice_duration_parse(t, &r->idle_timeout_us) != 0 || r->idle_timeout_us <= 0)
+                return sluice_graph_expected(err, s, "a duration such as \"30 seconds\"");
         } else if (strcmp(key, "retry_backoff") == 0) {
             const char *t = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
             if (!t || sluice_duration_parse(t, &r->retry_backoff_us) != 0)

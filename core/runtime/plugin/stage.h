@@ -48,6 +48,8 @@ struct sluice_watermark {
     int64_t delay_us;
     const struct config_setting_t *setting; /* the watermark group, for the pipeline's errors */
     struct sluice_expr *time;        /* the column, compiled at open; the graph frees it */
+    int64_t producer_col;            /* a group's hop source: the output column naming each row's producer
+                                      * (its tracker is by producer, watermark.h); else -1 */
     struct sluice_watermark_tracker tracker;
 };
 
