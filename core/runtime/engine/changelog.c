@@ -44,7 +44,6 @@ struct instance {
 };
 
 struct sluice_changelog {
-    struct sluice_query *q;
     struct sluice_stage *agg;       /* the aggregation reading the repartition topic */
     const char *repartition_topic;  /* what the source's offsets name */
     const char *topic;              /* GROUP-STAGE-changelog */
@@ -136,7 +135,6 @@ int sluice_changelog_open(struct sluice_query *q, struct sluice_changelog **out,
     if (!rc) rc = sluice_registry_find(g->registry, SLUICE_KIND_SOURCE, "kafka", &source, err);
     if (rc) return rc;
     struct sluice_changelog *c = sluice_xcalloc(1, sizeof *c);
-    c->q = q;
     c->agg = agg;
     c->partitions = g->runtime.shuffle_partitions;
     c->held = sluice_xcalloc((size_t)c->partitions, sizeof *c->held);

@@ -189,15 +189,42 @@ static char *kafka_options(const config_setting_t *src)
     escape_into(&b, servers);
     sluice_buf_puts(&b, "\"; kafka = [");
     const config_setting_t *props = config_setting_get_member(src, "kafka");
+    const char *sep = "\"";
     for (int i = 0; props && i < config_setting_length(props); i++) {
         const char *v = config_setting_get_string_elem(props, i);
         if (!v) continue;
-        sluice_buf_puts(&b, i ? ", \"" : "\"");
+        sluice_buf_puts(&b, sep);
         escape_into(&b, v);
         sluice_buf_puts(&b, "\"");
+        sep = ", \"";
     }
     sluice_buf_puts(&b, "]; ");
     return b.data;
+}
+
+/* Source `src` reads topic `topic` for aggregation `agg`: the rows of
+ * `rows_of` through its repartition topic, or (NULL) the input itself. */
+static void make_hop(struct sluice_graph *g, struct sluice_stage *src, struct sluice_stage *agg, const char *topic,
+                     struct sluice_stage *rows_of)
+{
+    struct sluice_group_hop *h = sluice_xcalloc(1, sizeof *h);
+    h->agg = agg;
+    h->rows_of = rows_of;
+    h->topic = sluice_xstrdup(topic);
+    size_t n = strlen(g->runtime.group) + strlen(agg->name) + 16;
+    h->changelog = sluice_xmalloc(n);
+    snprintf(h->changelog, n, "%s-%s-changelog", g->runtime.group, agg->name);
+    h->kafka_options = kafka_options(src->setting);
+    src->hop = h;
+}
+
+/* The source a stage reads from, following single inputs; NULL through a
+ * union or a join. */
+static struct sluice_stage *source_of(const struct sluice_stage *st)
+{
+    struct sluice_stage *src = st->input;
+    while (src && src->kind != SLUICE_STAGE_SOURCE) src = src->n_inputs > 1 ? NULL : src->input;
+    return src;
 }
 
 static bool co_partitioned(const struct sluice_stage *st)
@@ -210,20 +237,12 @@ static bool co_partitioned(const struct sluice_stage *st)
  * partitions are its tasks, and the source carries the changelog's hop. */
 static void link_co_partitioned(struct sluice_graph *g, struct sluice_stage *agg)
 {
-    struct sluice_stage *src = agg->input;
-    while (src && src->kind != SLUICE_STAGE_SOURCE) src = src->n_inputs > 1 ? NULL : src->input;
+    struct sluice_stage *src = source_of(agg);
     const config_setting_t *sub = src ? config_setting_get_member(src->setting, "subscribe") : NULL;
     if (!src || src->hop || !src->plugin_name || strcmp(src->plugin_name, "kafka") != 0 || !sub ||
         config_setting_length(sub) != 1)
         return; /* sluice_graph_load_group says why */
-    struct sluice_group_hop *h = sluice_xcalloc(1, sizeof *h);
-    h->agg = agg;
-    h->topic = sluice_xstrdup(config_setting_get_string_elem(sub, 0));
-    size_t n = strlen(g->runtime.group) + strlen(agg->name) + 16;
-    h->changelog = sluice_xmalloc(n);
-    snprintf(h->changelog, n, "%s-%s-changelog", g->runtime.group, agg->name);
-    h->kafka_options = kafka_options(src->setting);
-    src->hop = h;
+    make_hop(g, src, agg, config_setting_get_string_elem(sub, 0), NULL);
 }
 
 /* The hop sources, found by the names plan_aggregation gave them, and
@@ -237,30 +256,24 @@ void sluice_graph_link_group(struct sluice_graph *g)
         size_t len = strlen(src->name), sl = strlen(SOURCE_SUFFIX);
         if (src->kind != SLUICE_STAGE_SOURCE || len <= sl || strcmp(src->name + len - sl, SOURCE_SUFFIX) != 0)
             continue;
-        for (size_t j = 0; j < g->n_stages && !src->hop; j++) {
-            const struct sluice_stage *sink = &g->stages[j];
+        struct sluice_stage *agg = NULL;
+        for (size_t a = 0; a < src->n_outputs; a++)
+            if (src->outputs[a]->kind == SLUICE_STAGE_AGGREGATE) agg = src->outputs[a];
+        for (size_t j = 0; j < g->n_stages && agg && !src->hop; j++) {
+            struct sluice_stage *sink = &g->stages[j];
             if (sink->kind != SLUICE_STAGE_SINK || strlen(sink->name) != len - 2 ||
                 strncmp(sink->name, src->name, len - 2) != 0 || !sink->input)
                 continue;
-            struct sluice_group_hop *h = sluice_xcalloc(1, sizeof *h);
             const char *topic = "";
             config_setting_lookup_string(sink->setting, "topic", &topic);
-            h->rows_of = sink->input;
-            for (size_t a = 0; a < src->n_outputs; a++)
-                if (src->outputs[a]->kind == SLUICE_STAGE_AGGREGATE) h->agg = g->stages[j].repartition_of = src->outputs[a];
-            h->topic = sluice_xstrdup(topic);
-            size_t n = strlen(g->runtime.group) + len + 16;
-            h->changelog = sluice_xmalloc(n);
-            snprintf(h->changelog, n, "%s-%.*s-changelog", g->runtime.group, (int)(len - sl), src->name);
-            h->kafka_options = kafka_options(src->setting);
-            src->hop = h;
+            sink->repartition_of = agg;
+            make_hop(g, src, agg, topic, sink->input);
         }
-
     }
 }
 
 /* The path of a watermarked column of st's output, found among its
- * timestamp leaves; *delay its watermark's delay. */
+ * timestamp leaves; *delay (unless NULL) its watermark's delay. */
 static bool watermarked_leaf(const struct sluice_stage *st, const struct ArrowSchema *s, struct sluice_buf *path,
                              int64_t *delay)
 {
@@ -272,7 +285,7 @@ static bool watermarked_leaf(const struct sluice_stage *st, const struct ArrowSc
         if (sluice_type_of(c) == SLUICE_TYPE_STRUCT) found = watermarked_leaf(st, c, path, delay);
         else if (sluice_type_of(c) == SLUICE_TYPE_TIMESTAMP) found = sluice_graph_is_watermarked_at(st, path->data);
         if (found) {
-            for (const struct sluice_stage *s2 = st; s2 && !*delay; s2 = s2->input)
+            for (const struct sluice_stage *s2 = st; delay && s2 && !*delay; s2 = s2->input)
                 if (s2->has_watermark) *delay = s2->watermark.delay_us;
             return true;
         }
@@ -355,8 +368,7 @@ int sluice_graph_open_group_columns(struct sluice_graph *g, struct sluice_stage 
     const char *text;
     if (w && config_setting_lookup_string(w, "column", &text)) columns_named(text, in, &seen, list);
     struct sluice_buf path = { 0 };
-    int64_t delay = 0;
-    if (watermarked_leaf(sink->input, in, &path, &delay)) columns_named(path.data, in, &seen, list);
+    if (watermarked_leaf(sink->input, in, &path, NULL)) columns_named(path.data, in, &seen, list);
     if (!seen.len) config_setting_remove(setting, "columns");
     /* The message key names this member: the producer of the row (watermark.h). */
     if (!config_setting_get_member(setting, "key")) {
@@ -457,8 +469,7 @@ int sluice_graph_load_group(struct sluice_graph *g, struct sluice_error *err)
     }
     for (size_t k = 0; k < g->n_stages; k++) {
         const struct sluice_stage *st = &g->stages[k];
-        const struct sluice_stage *src = st->input;
-        while (src && src->kind != SLUICE_STAGE_SOURCE) src = src->input;
+        const struct sluice_stage *src = source_of(st);
         if (!co_partitioned(st) || (src && src->hop && src->hop->agg == st)) continue;
         sluice_error_at(err, SLUICE_ECONFIG, config_setting_get_member(st->setting, "co_partitioned"),
                         "a co_partitioned aggregation reads one kafka source of one topic, alone: its partitions "
