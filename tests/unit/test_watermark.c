@@ -187,7 +187,7 @@ static void observe_by(struct sluice_watermark_tracker *t, const char *const *na
     struct sluice_batch batch;
     sluice_builder_finish(b, &batch);
     sluice_builder_free(b);
-    sluice_watermark_tracker_observe_by(t, batch.array.children[0], batch.array.children[1], n);
+    sluice_watermark_tracker_observe_by(t, batch.array.children[0], batch.array.children[1], 0, n);
     sluice_batch_release(&batch);
     sluice_schema_release(&s);
 }
@@ -222,6 +222,37 @@ static void test_watermark_by_producer_is_the_least_until_one_goes_quiet(void **
     sluice_watermark_tracker_free(&t);
 }
 
+/* A batch's rows start at its struct's offset: the producer of row i is
+ * the name at row0 + i. */
+static void test_watermark_by_producer_reads_names_from_the_batch_offset(void **state)
+{
+    struct ArrowSchema s;
+    struct sluice_error err;
+    if (sluice_schema_parse("p STRING", &s, &err)) fail_msg("%s", err.message);
+    struct sluice_builder *b = sluice_builder_new(&s);
+    for (int i = 0; i < 2; i++) {
+        sluice_builder_append_struct(b);
+        sluice_builder_append_string(&b->children[0], i ? "late" : "early", i ? 4 : 5);
+    }
+    struct sluice_batch names;
+    sluice_builder_finish(b, &names);
+    sluice_builder_free(b);
+    struct sluice_batch one;
+    times((const int64_t[]){ 300 * S }, 1, &one);
+    struct sluice_watermark_tracker t;
+    sluice_watermark_tracker_init(&t, 0);
+    sluice_watermark_tracker_by_producer(&t, 60 * S);
+    sluice_watermark_tracker_observe_by(&t, one.array.children[0], names.array.children[0], 1, 1);
+    assert_int_equal(t.n_producers, 1);
+    assert_string_equal(t.producers[0].name, "late");
+    assert_true(sluice_watermark_tracker_advance(&t));
+    assert_int_equal(t.value, 300 * S);
+    sluice_watermark_tracker_free(&t);
+    sluice_batch_release(&one);
+    sluice_batch_release(&names);
+    sluice_schema_release(&s);
+}
+
 static void test_watermark_formats_as_iso_or_none(void **state)
 {
     char buf[40];
@@ -241,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_watermark_observers_on_several_threads_keep_the_largest_time),
         cmocka_unit_test(test_watermark_formats_as_iso_or_none),
         cmocka_unit_test(test_watermark_by_producer_is_the_least_until_one_goes_quiet),
+        cmocka_unit_test(test_watermark_by_producer_reads_names_from_the_batch_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

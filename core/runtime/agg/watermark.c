@@ -86,14 +86,14 @@ static struct sluice_watermark_producer *producer(struct sluice_watermark_tracke
 }
 
 void sluice_watermark_tracker_observe_by(struct sluice_watermark_tracker *t, const struct ArrowArray *times,
-                                         const struct ArrowArray *names, int64_t n)
+                                         const struct ArrowArray *names, int64_t row0, int64_t n)
 {
     const int64_t *v = (const int64_t *)times->buffers[1] + times->offset;
     pthread_mutex_lock(t->lock);
     struct sluice_watermark_producer *last = NULL;
     for (int64_t i = 0; i < n; i++) {
         if (times->null_count && times->buffers[0] && !sluice_bit_get(times->buffers[0], times->offset + i)) continue;
-        int64_t slot = names->offset + i;
+        int64_t slot = names->offset + row0 + i;
         const char *name = NULL;
         int32_t len = 0;
         if (!names->null_count || !names->buffers[0] || sluice_bit_get(names->buffers[0], slot))

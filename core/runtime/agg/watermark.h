@@ -75,9 +75,10 @@ void sluice_watermark_tracker_by_producer(struct sluice_watermark_tracker *t, in
 void sluice_watermark_tracker_free(struct sluice_watermark_tracker *t);
 /* Any thread: fold rows [0, n) of timestamp array `times` into their
  * producers' maxima, the producer of row i being string array `names`'s
- * value (a null is a producer of its own). */
+ * value at row `row0` + i (a column of a batch whose struct starts at
+ * row0; a null is a producer of its own). */
 void sluice_watermark_tracker_observe_by(struct sluice_watermark_tracker *t, const struct ArrowArray *times,
-                                         const struct ArrowArray *names, int64_t n);
+                                         const struct ArrowArray *names, int64_t row0, int64_t n);
 
 /* The largest non-null value among rows [0, n) of a timestamp (or long)
  * array, or SLUICE_WATERMARK_NONE when there is none. */

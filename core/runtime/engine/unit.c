@@ -66,7 +66,7 @@ static int observe_event_time(struct sluice_unit *u, struct sluice_stage *st, co
     if (rc) return rc;
     if (st->watermark.tracker.lock && st->watermark.producer_col >= 0)
         sluice_watermark_tracker_observe_by(&st->watermark.tracker, &t, b->array.children[st->watermark.producer_col],
-                                            b->array.length);
+                                            b->array.offset, b->array.length);
     else
         sluice_watermark_tracker_observe(&st->watermark.tracker, &t, b->array.length);
     sluice_progress_event_time_observe(&u->event_time, &t, b->array.length);
